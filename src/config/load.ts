@@ -1,0 +1,151 @@
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { type Config, configSchema } from "./schema.js";
+
+export const DEFAULT_CONFIG_PATH = "config/steward.yaml";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One problem in a config file, located by its path (`categories[2].limits.stall.running`). */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`${file}: invalid configuration\n${problems.map(formatProblem).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  return problem.path === "" ? `  ${problem.message}` : `  ${problem.path}: ${problem.message}`;
+}
+
+export function loadConfigFile(file: string, env: Env = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(file, [
+      { path: "", message: `cannot read the file (${(error as Error).message})` },
+    ]);
+  }
+  return parseConfig(text, file, env);
+}
+
+/** YAML text → a checked Config, or a ConfigError listing every problem. */
+export function parseConfig(text: string, file: string, env: Env = process.env): Config {
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      document.errors.map((error) => ({
+        path: "",
+        message: describeYamlError(error.code, error.message),
+      })),
+    );
+  }
+  const problems: ConfigProblem[] = [];
+  const raw = substituteEnv(document.toJS(), [], env, problems);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(file, [
+      { path: "", message: "expected a mapping at the top of the file" },
+    ]);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) problems.push(...result.error.issues.map(toProblem));
+  if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
+  return result.data;
+}
+
+function describeYamlError(code: string, message: string): string {
+  const firstLine = message.split("\n")[0] ?? message;
+  return code === "DUPLICATE_KEY" ? `duplicate name: ${firstLine}` : `YAML syntax: ${firstLine}`;
+}
+
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** `${NAME}` and `${NAME:-default}` in any string value; an unset NAME without default is a problem. */
+function substituteEnv(
+  value: unknown,
+  path: (string | number)[],
+  env: Env,
+  problems: ConfigProblem[],
+): unknown {
+  if (typeof value === "string") {
+    return value.replace(
+      ENV_REFERENCE,
+      (_whole, variable: string, fallback: string | undefined) => {
+        const found = env[variable];
+        if (found !== undefined && found !== "") return found;
+        if (fallback !== undefined) return fallback;
+        problems.push({
+          path: formatPath(path),
+          message: `environment variable ${variable} is not set (write \${${variable}:-default} to make it optional)`,
+        });
+        return "";
+      },
+    );
+  }
+  if (Array.isArray(value))
+    return value.map((item, index) => substituteEnv(item, [...path, index], env, problems));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        substituteEnv(item, [...path, key], env, problems),
+      ]),
+    );
+  }
+  return value;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((segment, index) => {
+      if (typeof segment === "number") return `[${segment}]`;
+      const text = String(segment);
+      return index === 0 ? text : `.${text}`;
+    })
+    .join("");
+}
+
+function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
+  const path = formatPath(issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return {
+        path,
+        message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}`,
+      };
+    case "invalid_type":
+      return { path, message: `expected ${issue.expected}, got ${describeInput(issue.input)}` };
+    case "invalid_value":
+      return {
+        path,
+        message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${describeInput(issue.input)}`,
+      };
+    case "invalid_union":
+      if ("discriminator" in issue && issue.discriminator !== undefined) {
+        return { path: formatPath([...issue.path, issue.discriminator]), message: issue.message };
+      }
+      return { path, message: issue.message };
+    default:
+      return { path, message: issue.message };
+  }
+}
+
+function describeInput(input: unknown): string {
+  if (input === undefined) return "nothing";
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "a list";
+  if (typeof input === "object") return "a mapping";
+  if (typeof input === "string") return JSON.stringify(input);
+  return `${typeof input} ${String(input)}`;
+}

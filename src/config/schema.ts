@@ -1,0 +1,415 @@
+import { Cron } from "croner";
+import { z } from "zod";
+import { BRIEF_FIELDS } from "../core/brief.js";
+import { FAILURE_CLASSES } from "../core/failures.js";
+import { parseDuration } from "./duration.js";
+
+/** A duration as written (`30m`) becomes milliseconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const parsed = parseDuration(value);
+  if (parsed === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a duration like 30m, got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const cron = z.string().superRefine((pattern, ctx) => {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+  } catch (error) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a cron pattern like "*/15 * * * *", got ${JSON.stringify(pattern)} (${(error as Error).message})`,
+    });
+  }
+});
+
+const regex = z.string().superRefine((pattern, ctx) => {
+  try {
+    new RegExp(pattern, "iu");
+  } catch (error) {
+    ctx.addIssue({
+      code: "custom",
+      message: `not a valid regular expression: ${(error as Error).message}`,
+    });
+  }
+});
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*$/, "expected a lower-case name (letters, digits, - and _)");
+
+/** Ids that come from optional environment variables: an empty one means "not set". */
+const discordId = z.string().trim().default("");
+const discordIds = z
+  .array(z.string().trim())
+  .default([])
+  .transform((ids) => ids.filter((id) => id !== ""));
+
+const textOrList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+export const briefFieldSchema = z.enum(BRIEF_FIELDS);
+
+const briefTemplate = z.strictObject({
+  objective: z.string().optional(),
+  inputs: textOrList.optional(),
+  constraints: textOrList.optional(),
+  output_format: z.string().optional(),
+  acceptance_criteria: textOrList.optional(),
+});
+
+export { FAILURE_CLASSES };
+export const failureClassSchema = z.enum(FAILURE_CLASSES);
+
+const workerCommon = {
+  timeout: duration.default(600_000),
+  description: z.string().optional(),
+};
+
+const shellWorker = z.strictObject({
+  kind: z.literal("shell"),
+  command: z.array(z.string()).min(1, "expected the program and its arguments as a list"),
+  cwd: z.string().optional(),
+  /** Names of environment variables passed through; nothing else leaks into the child. */
+  env: z.array(z.string()).default([]),
+  /** Exit code → failure class, on top of the documented defaults. */
+  exit_codes: z
+    .record(z.string().regex(/^\d+$/, "expected an exit code"), failureClassSchema)
+    .default({}),
+  ...workerCommon,
+});
+
+const httpWorker = z.strictObject({
+  kind: z.literal("http"),
+  url: z.url(),
+  token: z.string().optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  ...workerCommon,
+});
+
+const llmWorker = z.strictObject({
+  kind: z.literal("llm"),
+  base_url: z.url(),
+  model: z.string().min(1),
+  api_key: z.string().optional(),
+  prompt: z.string().default(""),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  ...workerCommon,
+});
+
+const moduleWorker = z.strictObject({
+  kind: z.literal("module"),
+  path: z.string().min(1),
+  export: z.string().default("default"),
+  ...workerCommon,
+});
+
+const demoWorker = z.strictObject({
+  kind: z.literal("demo"),
+  /** Simulated work time, so the task card visibly moves. */
+  delay: duration.default(0),
+  ...workerCommon,
+});
+
+export const workerSchema = z.discriminatedUnion("kind", [
+  shellWorker,
+  httpWorker,
+  llmWorker,
+  moduleWorker,
+  demoWorker,
+]);
+
+const reviewCheck = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("non_empty") }),
+  z.strictObject({ kind: z.literal("contains"), text: z.string().min(1) }),
+  z.strictObject({ kind: z.literal("regex"), pattern: regex }),
+  z.strictObject({ kind: z.literal("max_length"), chars: z.number().int().positive() }),
+  z.strictObject({
+    kind: z.literal("json"),
+    schema: z.record(z.string(), z.unknown()).optional(),
+  }),
+]);
+
+const stallThresholds = z.strictObject({
+  needs_clarification: duration.optional(),
+  queued: duration.optional(),
+  running: duration.optional(),
+  reviewing: duration.optional(),
+  retry_wait: duration.optional(),
+  escalated: duration.optional(),
+});
+
+const categorySchema = z.strictObject({
+  name,
+  description: z.string().min(1),
+  examples: z.array(z.string().min(1)).min(1, "expected at least one example"),
+  match: z
+    .strictObject({
+      keywords: z.array(z.string().min(1)).default([]),
+      regexes: z.array(regex).default([]),
+      sources: z.array(z.string().min(1)).default([]),
+    })
+    .default({ keywords: [], regexes: [], sources: [] }),
+  /** The catch-all: what fits nowhere lands here and is escalated, never guessed. */
+  catch_all: z.boolean().default(false),
+  worker: z.string().optional(),
+  defaults: briefTemplate.default({}),
+  priority: z.number().int().default(0),
+  limits: z
+    .strictObject({
+      max_attempts: z.number().int().positive().optional(),
+      concurrency: z.number().int().positive().default(1),
+      stall: stallThresholds.default({}),
+    })
+    .default({ concurrency: 1, stall: {} }),
+  review: z
+    .strictObject({
+      checks: z.array(reviewCheck).default([{ kind: "non_empty" }]),
+      reviewer: z.string().optional(),
+    })
+    .default({ checks: [{ kind: "non_empty" }] }),
+  then: z.string().optional(),
+});
+
+const classifierSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("rules"),
+    min_confidence: z.number().min(0).max(1).default(0.2),
+  }),
+  z.strictObject({
+    kind: z.literal("llm"),
+    worker: z.string(),
+    min_confidence: z.number().min(0).max(1).default(0.2),
+  }),
+]);
+
+const errorRule = z.strictObject({
+  match: regex,
+  class: failureClassSchema,
+});
+
+const policiesSchema = z.strictObject({
+  transient: z
+    .strictObject({
+      max_attempts: z.number().int().positive().default(3),
+      backoff: z
+        .strictObject({
+          base: duration.default(30_000),
+          factor: z.number().min(1).default(2),
+          max: duration.default(900_000),
+          jitter: z.boolean().default(true),
+        })
+        .default({ base: 30_000, factor: 2, max: 900_000, jitter: true }),
+    })
+    .default({ max_attempts: 3, backoff: { base: 30_000, factor: 2, max: 900_000, jitter: true } }),
+  logic: z
+    .strictObject({ escalate_after_same_failure: z.number().int().positive().default(2) })
+    .default({ escalate_after_same_failure: 2 }),
+  systemic: z
+    .strictObject({
+      pause: z.boolean().default(true),
+      probe_every: duration.default(300_000),
+      /** Consecutive connection failures across different tasks that mean "the dependency is down". */
+      after_consecutive: z.number().int().positive().default(3),
+    })
+    .default({ pause: true, probe_every: 300_000, after_consecutive: 3 }),
+  /** How errors that carry no class are classified, first match wins; otherwise transient. */
+  classify: z.array(errorRule).default([]),
+});
+
+const quietHours = z.strictObject({
+  start: z.string().regex(/^\d{2}:\d{2}$/, "expected a time like 22:00"),
+  end: z.string().regex(/^\d{2}:\d{2}$/, "expected a time like 07:00"),
+  timezone: z.string().default("UTC"),
+});
+
+const scheduleSchema = z.strictObject({
+  name,
+  cron,
+  timezone: z.string().optional(),
+  category: z.string().optional(),
+  priority: z.number().int().default(0),
+  brief: briefTemplate,
+});
+
+const webhookSchema = z.strictObject({
+  secret: z.string().min(1, "expected a secret (use ${NAME} to take it from the environment)"),
+  category: z.string().optional(),
+  /** Body field → brief field, for structured payloads; otherwise `text` is free text. */
+  fields: z.partialRecord(briefFieldSchema, z.string()).default({}),
+  text_field: z.string().default("text"),
+  requester_field: z.string().optional(),
+  idempotency_field: z.string().optional(),
+  max_body_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+});
+
+export const configSchema = z
+  .strictObject({
+    discord: z
+      .strictObject({
+        guild: discordId,
+        channels: z
+          .strictObject({
+            intake: discordIds,
+            escalations: discordId,
+            reports: discordId,
+          })
+          .default({ intake: [], escalations: "", reports: "" }),
+        operators: z
+          .strictObject({ roles: discordIds, users: discordIds })
+          .default({ roles: [], users: [] }),
+      })
+      .default({
+        guild: "",
+        channels: { intake: [], escalations: "", reports: "" },
+        operators: { roles: [], users: [] },
+      }),
+    intake: z
+      .strictObject({
+        required: z.array(briefFieldSchema).default(["objective", "acceptance_criteria"]),
+        classifier: classifierSchema.default({ kind: "rules", min_confidence: 0.2 }),
+      })
+      .default({
+        required: ["objective", "acceptance_criteria"],
+        classifier: { kind: "rules", min_confidence: 0.2 },
+      }),
+    categories: z.array(categorySchema).min(1, "expected at least one category"),
+    workers: z.record(name, workerSchema),
+    policies: policiesSchema.default(policiesSchema.parse({})),
+    monitor: z
+      .strictObject({
+        every: cron.default("*/15 * * * *"),
+        stall_factor: z.number().positive().default(3),
+      })
+      .default({ every: "*/15 * * * *", stall_factor: 3 }),
+    escalation: z
+      .strictObject({
+        batch_window: duration.default(300_000),
+        remind_after: duration.default(14_400_000),
+        quiet_hours: quietHours.optional(),
+      })
+      .default({ batch_window: 300_000, remind_after: 14_400_000 }),
+    review: z
+      .strictObject({ schedule: cron.default("0 9 1 * *"), timezone: z.string().optional() })
+      .default({ schedule: "0 9 1 * *" }),
+    schedules: z.array(scheduleSchema).default([]),
+    webhooks: z.record(name, webhookSchema).default({}),
+    http: z.strictObject({ host: z.string().default("127.0.0.1") }).default({ host: "127.0.0.1" }),
+  })
+  .superRefine((config, ctx) => {
+    const categoryNames = new Set<string>();
+    config.categories.forEach((category, index) => {
+      const at = (...rest: (string | number)[]) => ["categories", index, ...rest];
+      if (categoryNames.has(category.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: at("name"),
+          message: `duplicate category name "${category.name}"`,
+        });
+      }
+      categoryNames.add(category.name);
+      if (category.worker === undefined && !category.catch_all) {
+        ctx.addIssue({
+          code: "custom",
+          path: at("worker"),
+          message: "expected the name of a worker",
+        });
+      }
+      if (category.worker !== undefined && !(category.worker in config.workers)) {
+        ctx.addIssue({
+          code: "custom",
+          path: at("worker"),
+          message: missing("worker", category.worker, Object.keys(config.workers)),
+        });
+      }
+      if (category.review.reviewer !== undefined && !(category.review.reviewer in config.workers)) {
+        ctx.addIssue({
+          code: "custom",
+          path: at("review", "reviewer"),
+          message: missing("worker", category.review.reviewer, Object.keys(config.workers)),
+        });
+      }
+    });
+    const names = config.categories.map((category) => category.name);
+    config.categories.forEach((category, index) => {
+      if (category.then !== undefined && !names.includes(category.then)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["categories", index, "then"],
+          message: missing("category", category.then, names),
+        });
+      }
+    });
+    const catchAlls = config.categories.filter((category) => category.catch_all);
+    if (catchAlls.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["categories"],
+        message: `expected exactly one category with catch_all: true, found ${catchAlls.length}`,
+      });
+    }
+    if (
+      config.intake.classifier.kind === "llm" &&
+      !(config.intake.classifier.worker in config.workers)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["intake", "classifier", "worker"],
+        message: missing("worker", config.intake.classifier.worker, Object.keys(config.workers)),
+      });
+    }
+    const scheduleNames = new Set<string>();
+    config.schedules.forEach((schedule, index) => {
+      if (scheduleNames.has(schedule.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["schedules", index, "name"],
+          message: `duplicate schedule name "${schedule.name}"`,
+        });
+      }
+      scheduleNames.add(schedule.name);
+      if (schedule.category !== undefined && !names.includes(schedule.category)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["schedules", index, "category"],
+          message: missing("category", schedule.category, names),
+        });
+      }
+    });
+    for (const [webhookName, webhook] of Object.entries(config.webhooks)) {
+      if (webhook.category !== undefined && !names.includes(webhook.category)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["webhooks", webhookName, "category"],
+          message: missing("category", webhook.category, names),
+        });
+      }
+    }
+  });
+
+function missing(kind: string, value: string, known: string[]): string {
+  return `no ${kind} named "${value}" (known: ${known.join(", ") || "none"})`;
+}
+
+/** What a human wrote. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** What the parser made of it: durations in milliseconds, defaults filled, references checked. */
+export type Config = z.output<typeof configSchema>;
+export type CategoryConfig = Config["categories"][number];
+export type WorkerConfig = z.output<typeof workerSchema>;
+export type ReviewCheck = z.output<typeof reviewCheck>;
+export type { FailureClass } from "../core/failures.js";
+export type ScheduleConfig = Config["schedules"][number];
+export type WebhookConfig = Config["webhooks"][string];
+export type BriefTemplate = z.output<typeof briefTemplate>;

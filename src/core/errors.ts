@@ -1,0 +1,33 @@
+/** Expected failures carry a stable code callers can switch on, and a message for people. */
+export type StewardErrorCode =
+  | "illegal_transition"
+  | "task_not_found"
+  | "empty_request"
+  | "field_too_long"
+  | "unknown_category"
+  | "config_invalid";
+
+export class StewardError extends Error {
+  constructor(
+    readonly code: StewardErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "StewardError";
+  }
+}
+
+export function isStewardError(error: unknown, code?: StewardErrorCode): error is StewardError {
+  return error instanceof StewardError && (code === undefined || error.code === code);
+}
+
+/** Anything thrown becomes an Error, so a failing job is recorded rather than crashing a loop. */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  if (typeof thrown === "string") return new Error(thrown);
+  try {
+    return new Error(JSON.stringify(thrown));
+  } catch {
+    return new Error(String(thrown));
+  }
+}
