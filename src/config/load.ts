@@ -58,7 +58,7 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
       { path: "", message: "expected a mapping at the top of the file" },
     ]);
   }
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) problems.push(...result.error.issues.map(toProblem));
   if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
   return result.data;
@@ -132,13 +132,24 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
         message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${describeInput(issue.input)}`,
       };
     case "invalid_union":
-      if ("discriminator" in issue && issue.discriminator !== undefined) {
-        return { path: formatPath([...issue.path, issue.discriminator]), message: issue.message };
-      }
-      return { path, message: issue.message };
+      // A discriminated union's message already lists the kinds it knows.
+      return {
+        path,
+        message: `${issue.message.replace(/^Invalid discriminator value\. /, "")}, got ${describeInput(discriminatorValue(issue))}`,
+      };
     default:
       return { path, message: issue.message };
   }
+}
+
+/** For `workers.w.kind`, zod reports the whole worker as input; the kind is what was wrong. */
+function discriminatorValue(issue: z.core.$ZodIssue): unknown {
+  const key = issue.path.at(-1);
+  const input = issue.input;
+  if (input !== null && typeof input === "object" && typeof key === "string" && key in input) {
+    return (input as Record<string, unknown>)[key];
+  }
+  return input;
 }
 
 function describeInput(input: unknown): string {

@@ -175,6 +175,7 @@ const categorySchema = z.strictObject({
       reviewer: z.string().optional(),
     })
     .default({ checks: [{ kind: "non_empty" }] }),
+  // biome-ignore lint/suspicious/noThenProperty: DESIGN.md names the pipeline step `then:`
   then: z.string().optional(),
 });
 
@@ -240,7 +241,7 @@ const scheduleSchema = z.strictObject({
 });
 
 const webhookSchema = z.strictObject({
-  secret: z.string().min(1, "expected a secret (use ${NAME} to take it from the environment)"),
+  secret: z.string().min(1, `expected a secret (write \${NAME} to take it from the environment)`),
   category: z.string().optional(),
   /** Body field → brief field, for structured payloads; otherwise `text` is free text. */
   fields: z.partialRecord(briefFieldSchema, z.string()).default({}),

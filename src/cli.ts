@@ -1,0 +1,82 @@
+import { Command } from "commander";
+import { readSettings } from "./config/env.js";
+import { ConfigError, loadConfigFile } from "./config/load.js";
+import { openDatabase } from "./db/connection.js";
+import { createRouter } from "./routing/classify.js";
+
+const program = new Command()
+  .name("steward")
+  .description("The operations layer of a one-person AI business.")
+  .showHelpAfterError();
+
+program
+  .command("check-config")
+  .description("validate a config file and print every problem with its path")
+  .argument("[file]", "config file (default: $STEWARD_CONFIG or config/steward.yaml)")
+  .action((file: string | undefined) => {
+    const path = file ?? readSettings().configPath;
+    try {
+      const config = loadConfigFile(path);
+      console.log(
+        `OK ${path}: ${config.categories.length} categories, ${Object.keys(config.workers).length} workers`,
+      );
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
+
+program
+  .command("migrate")
+  .description("create the database or apply pending migrations")
+  .action(() => {
+    const { dbPath } = readSettings();
+    openDatabase(dbPath).close();
+    console.log(`OK ${dbPath} is up to date`);
+  });
+
+program
+  .command("route")
+  .description("dry run: which category a request would go to, by which rule, and why")
+  .argument("<text...>", "the request, as someone would type it")
+  .option("--source <source>", "where the request comes from", "console")
+  .option("--category <name>", "a category named by the requester")
+  .option("--json", "print the decision as JSON")
+  .action((words: string[], options: { source: string; category?: string; json?: boolean }) => {
+    const config = loadOrExit();
+    const router = createRouter(config.categories, {
+      minConfidence: config.intake.classifier.min_confidence,
+    });
+    const decision = router.route({
+      text: words.join(" "),
+      source: options.source,
+      category: options.category,
+    });
+    if (options.json) {
+      console.log(JSON.stringify(decision, null, 2));
+      return;
+    }
+    console.log(`category:  ${decision.category}`);
+    console.log(`rule:      ${decision.rule} (score ${decision.score.toFixed(2)})`);
+    if (decision.runner_up) {
+      console.log(
+        `runner-up: ${decision.runner_up.category} (${decision.runner_up.score.toFixed(2)})`,
+      );
+    }
+    console.log(`why:       ${decision.explanation}`);
+  });
+
+function loadOrExit() {
+  try {
+    return loadConfigFile(readSettings().configPath);
+  } catch (error) {
+    return reportAndExit(error);
+  }
+}
+
+function reportAndExit(error: unknown): never {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+
+await program.parseAsync();

@@ -1,0 +1,35 @@
+import type { BriefField } from "./brief.js";
+
+/**
+ * Everything Steward tells a person is an outbox message, written in the transaction that
+ * caused it and delivered later by whichever adapter is running (Discord, the console).
+ */
+export type OutboxMessage =
+  | { kind: "clarification"; taskId: number; missing: BriefField[]; note: string }
+  | { kind: "task_done"; taskId: number }
+  | { kind: "task_cancelled"; taskId: number; actor: string; reason: string }
+  | { kind: "task_escalated"; taskId: number; reason: string }
+  | { kind: "escalation"; escalationId: number }
+  | { kind: "reminder"; escalationId: number }
+  | { kind: "review_report"; month: string };
+
+export type OutboxKind = OutboxMessage["kind"];
+
+export interface PendingMessage {
+  id: number;
+  key: string;
+  message: OutboxMessage;
+  attempts: number;
+}
+
+/** What the domain needs of the outbox; src/db implements it. */
+export interface Outbox {
+  /**
+   * Queues a message unless one with the same idempotency key exists (then returns false).
+   * Must be called inside the transaction of the change that caused it.
+   */
+  add(message: OutboxMessage, key: string, deliverAfter?: number): boolean;
+  pending(limit: number): PendingMessage[];
+  markDelivered(id: number): void;
+  markFailed(id: number, error: string, retryAt: number): void;
+}

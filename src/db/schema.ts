@@ -1,0 +1,229 @@
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+import type { BriefField } from "../core/brief.js";
+import type { FailureClass } from "../core/failures.js";
+import type { TaskState } from "../core/states.js";
+import type { RoutingTrace, SourceRef } from "../core/task.js";
+
+/** Times are integers: milliseconds since the epoch, from the injected clock. */
+const at = (name: string) => integer(name);
+
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    state: text("state").$type<TaskState>().notNull(),
+    objective: text("objective").notNull().default(""),
+    inputs: text("inputs", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    constraints: text("constraints", { mode: "json" })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    outputFormat: text("output_format").notNull().default(""),
+    acceptanceCriteria: text("acceptance_criteria", { mode: "json" })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    /** Brief fields intake could not determine; asked of the requester. */
+    missingFields: text("missing_fields", { mode: "json" })
+      .$type<BriefField[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    /** What reviewers and workers said was wrong, carried into the next attempt. */
+    feedback: text("feedback", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    category: text("category").notNull(),
+    routing: text("routing", { mode: "json" }).$type<RoutingTrace>().notNull(),
+    priority: integer("priority").notNull().default(0),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    nextRunAt: at("next_run_at").notNull(),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: at("lease_expires_at"),
+    parentId: integer("parent_id"),
+    nextId: integer("next_id"),
+    requester: text("requester").notNull(),
+    source: text("source").notNull(),
+    sourceRef: text("source_ref", { mode: "json" }).$type<SourceRef>().notNull().default(sql`'{}'`),
+    /** Idempotency key of the delivery that created the task (webhooks, schedules). */
+    dedupeKey: text("dedupe_key"),
+    output: text("output"),
+    outputMeta: text("output_meta", { mode: "json" }).$type<Record<string, unknown>>(),
+    deliveredAt: at("delivered_at"),
+    failureClass: text("failure_class").$type<FailureClass>(),
+    lastError: text("last_error"),
+    createdAt: at("created_at").notNull(),
+    updatedAt: at("updated_at").notNull(),
+    stateSince: at("state_since").notNull(),
+  },
+  (table) => [
+    index("tasks_claim").on(table.state, table.category, table.priority, table.nextRunAt),
+    index("tasks_state_since").on(table.state, table.stateSince),
+    index("tasks_lease").on(table.state, table.leaseExpiresAt),
+    index("tasks_created").on(table.createdAt),
+    uniqueIndex("tasks_dedupe").on(table.source, table.dedupeKey),
+  ],
+);
+
+/** Append-only: one row per state change, written in the transaction that made it. */
+export const taskEvents = sqliteTable(
+  "task_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    from: text("from").$type<TaskState>().notNull(),
+    to: text("to").$type<TaskState>().notNull(),
+    at: at("at").notNull(),
+    actor: text("actor").notNull(),
+    reason: text("reason").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    index("task_events_task").on(table.taskId, table.id),
+    index("task_events_at").on(table.at),
+  ],
+);
+
+/** One row per time a worker took a task. */
+export const attempts = sqliteTable(
+  "attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    number: integer("number").notNull(),
+    worker: text("worker").notNull(),
+    startedAt: at("started_at").notNull(),
+    endedAt: at("ended_at"),
+    outcome: text("outcome").$type<"running" | "succeeded" | "failed" | "abandoned">().notNull(),
+    failureClass: text("failure_class").$type<FailureClass>(),
+    error: text("error"),
+    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [index("attempts_task").on(table.taskId, table.number)],
+);
+
+/** One escalation message: a root cause and the tasks it covers. */
+export const escalations = sqliteTable(
+  "escalations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    state: text("state").$type<"staged" | "open" | "resolved">().notNull(),
+    rootCause: text("root_cause").notNull(),
+    failureClass: text("failure_class"),
+    category: text("category"),
+    worker: text("worker"),
+    summary: text("summary").notNull(),
+    urgent: integer("urgent", { mode: "boolean" }).notNull().default(false),
+    createdAt: at("created_at").notNull(),
+    postAfter: at("post_after").notNull(),
+    postedAt: at("posted_at"),
+    remindedAt: at("reminded_at"),
+    resolvedAt: at("resolved_at"),
+    resolution: text("resolution"),
+    resolvedBy: text("resolved_by"),
+  },
+  (table) => [
+    index("escalations_state").on(table.state, table.postAfter),
+    index("escalations_root").on(table.rootCause, table.state),
+  ],
+);
+
+export const escalationTasks = sqliteTable(
+  "escalation_tasks",
+  {
+    escalationId: integer("escalation_id")
+      .notNull()
+      .references(() => escalations.id),
+    taskId: integer("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    reason: text("reason").notNull(),
+    addedAt: at("added_at").notNull(),
+    resolvedAt: at("resolved_at"),
+    resolution: text("resolution"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.escalationId, table.taskId] }),
+    index("escalation_tasks_task").on(table.taskId),
+  ],
+);
+
+/** Findings of the status checker; one open row per (rule, task) at a time. */
+export const anomalies = sqliteTable(
+  "anomalies",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    rule: text("rule").notNull(),
+    taskId: integer("task_id").references(() => tasks.id),
+    subject: text("subject").notNull(),
+    detail: text("detail").notNull(),
+    detectedAt: at("detected_at").notNull(),
+    resolvedAt: at("resolved_at"),
+  },
+  (table) => [
+    index("anomalies_open").on(table.resolvedAt, table.rule, table.subject),
+    index("anomalies_detected").on(table.detectedAt),
+  ],
+);
+
+/** A worker's dependency is down: the worker is paused while an incident is open. */
+export const incidents = sqliteTable(
+  "incidents",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    worker: text("worker").notNull(),
+    error: text("error").notNull(),
+    startedAt: at("started_at").notNull(),
+    nextProbeAt: at("next_probe_at").notNull(),
+    probes: integer("probes").notNull().default(0),
+    resolvedAt: at("resolved_at"),
+  },
+  (table) => [index("incidents_open").on(table.resolvedAt, table.worker)],
+);
+
+/** Everything meant for a person, written with the change that caused it, delivered once. */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    key: text("key").notNull(),
+    taskId: integer("task_id"),
+    escalationId: integer("escalation_id"),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: at("created_at").notNull(),
+    deliverAfter: at("deliver_after").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    deliveredAt: at("delivered_at"),
+    lastError: text("last_error"),
+  },
+  (table) => [
+    uniqueIndex("outbox_key").on(table.key),
+    index("outbox_pending").on(table.deliveredAt, table.deliverAfter),
+  ],
+);
+
+/** When each schedule last fired, so a run missed while down is filed once on start. */
+export const scheduleRuns = sqliteTable("schedule_runs", {
+  name: text("name").primaryKey(),
+  lastFiredAt: at("last_fired_at").notNull(),
+});
+
+export type TaskRow = typeof tasks.$inferSelect;
+export type NewTaskRow = typeof tasks.$inferInsert;
+export type TaskEventRow = typeof taskEvents.$inferSelect;
+export type AttemptRow = typeof attempts.$inferSelect;
+export type EscalationRow = typeof escalations.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
+export type AnomalyRow = typeof anomalies.$inferSelect;
+export type IncidentRow = typeof incidents.$inferSelect;

@@ -1,0 +1,288 @@
+import type { CategoryConfig, Config } from "../config/schema.js";
+import {
+  BRIEF_FIELD_LABELS,
+  type Brief,
+  type BriefField,
+  briefText,
+  isFieldEmpty,
+  MAX_FIELD_CHARS,
+  missingFields,
+} from "../core/brief.js";
+import { StewardError } from "../core/errors.js";
+import type { Outbox } from "../core/outbox.js";
+import type { TaskRepository } from "../core/ports.js";
+import type { Actor, TaskState } from "../core/states.js";
+import { briefOf, type RoutingTrace, type SourceRef, type Task } from "../core/task.js";
+import type { Router } from "../routing/classify.js";
+import { normaliseFields, parseFreeText } from "./parse.js";
+
+export type FieldValues = Partial<Record<BriefField, string | string[]>>;
+
+/** A request as any door delivers it: free text, structured fields, or both. */
+export interface RawRequest {
+  source: string;
+  requester: string;
+  text?: string;
+  fields?: FieldValues;
+  attachments?: string[];
+  /** A category named by the requester; recorded as the deciding rule. */
+  category?: string;
+  priority?: number;
+  sourceRef?: SourceRef;
+  /** Idempotency key of the delivery: the same key from the same source files nothing new. */
+  dedupeKey?: string;
+  parentId?: number;
+}
+
+export interface IntakeResult {
+  task: Task;
+  brief: Brief;
+  missing: BriefField[];
+  routing: RoutingTrace;
+  /** True when the dedupe key matched an earlier delivery and nothing new was filed. */
+  duplicate: boolean;
+}
+
+export interface IntakeDeps {
+  config: Config;
+  router: Router;
+  tasks: TaskRepository;
+  outbox: Outbox;
+  /** Called inside the transaction that escalated a task, so the escalation is staged with it. */
+  onEscalated?: (task: Task, reason: string) => void;
+}
+
+export const DOES_NOT_FIT = "does not fit any category";
+
+/** Refuses what cannot become a brief before anything is stored. */
+export function checkRequestSize(request: Pick<RawRequest, "text" | "fields">): void {
+  const values = [request.text ?? "", ...Object.values(request.fields ?? {}).flat()];
+  if (values.every((value) => value.trim() === "")) {
+    throw new StewardError("empty_request", "The request is empty: say what you need done.");
+  }
+}
+
+function checkFieldSizes(brief: Brief): void {
+  for (const [field, value] of Object.entries(brief) as [BriefField, string | string[]][]) {
+    const length = Array.isArray(value) ? value.join("\n").length : value.length;
+    if (length > MAX_FIELD_CHARS) {
+      throw new StewardError(
+        "field_too_long",
+        `${BRIEF_FIELD_LABELS[field]} is ${length} characters; the limit is ${MAX_FIELD_CHARS}. ` +
+          "Shorten it or link to the material instead.",
+      );
+    }
+  }
+}
+
+/** Text and fields together: fields win where both say something. */
+function buildBrief(request: RawRequest): { brief: Brief; namedCategory: string | undefined } {
+  const parsed = parseFreeText(request.text ?? "", request.attachments ?? []);
+  const fromFields = normaliseFields(request.fields ?? {});
+  const brief = mergeBriefs(parsed.brief, fromFields);
+  return { brief, namedCategory: request.category ?? parsed.category };
+}
+
+/** `over` fills every field it has; `base` keeps the rest. Lists are joined, not replaced. */
+export function mergeBriefs(base: Brief, over: Brief): Brief {
+  const pick = (a: string, b: string) => (b.trim() !== "" ? b : a);
+  const join = (a: string[], b: string[]) => [...a, ...b.filter((item) => !a.includes(item))];
+  return {
+    objective: pick(base.objective, over.objective),
+    inputs: join(base.inputs, over.inputs),
+    constraints: join(base.constraints, over.constraints),
+    output_format: pick(base.output_format, over.output_format),
+    acceptance_criteria: join(base.acceptance_criteria, over.acceptance_criteria),
+  };
+}
+
+/** A category's defaults fill only what the requester left empty. */
+export function applyDefaults(brief: Brief, category: CategoryConfig): Brief {
+  const defaults = category.defaults;
+  const filled = { ...brief };
+  if (isFieldEmpty(filled, "objective") && defaults.objective)
+    filled.objective = defaults.objective;
+  if (isFieldEmpty(filled, "output_format") && defaults.output_format) {
+    filled.output_format = defaults.output_format;
+  }
+  for (const field of ["inputs", "constraints", "acceptance_criteria"] as const) {
+    const value = defaults[field];
+    if (isFieldEmpty(filled, field) && value) filled[field] = value;
+  }
+  return filled;
+}
+
+export function describeMissing(missing: readonly BriefField[]): string {
+  return missing.map((field) => BRIEF_FIELD_LABELS[field].toLowerCase()).join(", ");
+}
+
+/** Where a routed, completed brief goes next, and why. */
+function decide(
+  missing: BriefField[],
+  category: CategoryConfig,
+  routing: RoutingTrace,
+): { state: TaskState; reason: string } {
+  if (missing.length > 0)
+    return { state: "needs_clarification", reason: `missing ${describeMissing(missing)}` };
+  if (category.catch_all) return { state: "escalated", reason: DOES_NOT_FIT };
+  return { state: "queued", reason: `routed to ${category.name}: ${routing.explanation}` };
+}
+
+export class Intake {
+  constructor(private readonly deps: IntakeDeps) {}
+
+  /** Any request → a routed task in needs_clarification, queued or escalated. */
+  submit(request: RawRequest): IntakeResult {
+    checkRequestSize(request);
+    const { tasks } = this.deps;
+    if (request.dedupeKey !== undefined) {
+      const earlier = tasks.findByDedupeKey(request.source, request.dedupeKey);
+      if (earlier) return this.resultOf(earlier, true);
+    }
+    const { brief: parsed, namedCategory } = buildBrief(request);
+    checkFieldSizes(parsed);
+    const { brief, routing, category } = this.route(parsed, request.source, namedCategory);
+    const missing = missingFields(brief, this.deps.config.intake.required);
+    const next = decide(missing, category, routing);
+    return tasks.transaction(() => {
+      const task = tasks.create(
+        {
+          state: next.state,
+          objective: brief.objective,
+          inputs: brief.inputs,
+          constraints: brief.constraints,
+          outputFormat: brief.output_format,
+          acceptanceCriteria: brief.acceptance_criteria,
+          missingFields: missing,
+          category: category.name,
+          routing,
+          priority: request.priority ?? category.priority,
+          maxAttempts: this.maxAttemptsOf(category),
+          parentId: request.parentId ?? null,
+          requester: request.requester,
+          source: request.source,
+          sourceRef: request.sourceRef ?? {},
+          dedupeKey: request.dedupeKey ?? null,
+        },
+        { actor: request.requester, reason: next.reason, data: { rule: routing.rule } },
+      );
+      this.afterEntering(task, next.reason);
+      return { task, brief, missing, routing, duplicate: false };
+    });
+  }
+
+  /**
+   * The requester answered a clarification (or an operator edited the brief): merge the
+   * answer and run the brief through intake again.
+   */
+  resume(
+    taskId: number,
+    answer: { text?: string; fields?: FieldValues },
+    actor: Actor,
+  ): IntakeResult {
+    const { tasks } = this.deps;
+    const task = tasks.require(taskId);
+    if (task.state !== "needs_clarification" && task.state !== "escalated") {
+      throw new StewardError(
+        "illegal_transition",
+        `T-${taskId} is ${task.state}; only a task waiting for details or escalated can be edited`,
+      );
+    }
+    checkRequestSize(answer);
+    const answered = this.answerBrief(briefOf(task), task.missingFields, answer);
+    checkFieldSizes(answered);
+    const named = task.routing.rule === "explicit" ? task.category : undefined;
+    const { brief, routing, category } = this.route(answered, task.source, named);
+    const missing = missingFields(brief, this.deps.config.intake.required);
+    const next = decide(missing, category, routing);
+    if (task.state === "escalated" && next.state === "escalated") {
+      throw new StewardError(
+        "illegal_transition",
+        `T-${taskId} still ${DOES_NOT_FIT}; reroute it instead`,
+      );
+    }
+    return tasks.transaction(() => {
+      const moved = tasks.transition(taskId, next.state, {
+        actor,
+        reason: `details added; ${next.reason}`,
+        data: { rule: routing.rule },
+        patch: {
+          objective: brief.objective,
+          inputs: brief.inputs,
+          constraints: brief.constraints,
+          outputFormat: brief.output_format,
+          acceptanceCriteria: brief.acceptance_criteria,
+          missingFields: missing,
+          category: category.name,
+          routing,
+          maxAttempts: this.maxAttemptsOf(category),
+          nextRunAt: 0,
+        },
+      });
+      this.afterEntering(moved, next.reason);
+      return { task: moved, brief, missing, routing, duplicate: false };
+    });
+  }
+
+  /** Free text answers the missing fields in order; labelled text and fields answer by name. */
+  private answerBrief(
+    brief: Brief,
+    missing: BriefField[],
+    answer: { text?: string; fields?: FieldValues },
+  ): Brief {
+    const text = answer.text ?? "";
+    const parsed = parseFreeText(text).brief;
+    const labelled = (Object.keys(parsed) as BriefField[]).some(
+      (field) => field !== "objective" && !isFieldEmpty(parsed, field),
+    );
+    let answered = brief;
+    if (text.trim() !== "" && !labelled && missing.length > 0) {
+      // An unlabelled reply answers the first missing question.
+      answered = mergeBriefs(answered, normaliseFields({ [missing[0]!]: text }));
+    } else if (text.trim() !== "") {
+      answered = mergeBriefs(answered, parsed);
+    }
+    return mergeBriefs(answered, normaliseFields(answer.fields ?? {}));
+  }
+
+  private route(brief: Brief, source: string, namedCategory: string | undefined) {
+    const routing = this.deps.router.route({
+      text: briefText(brief),
+      source,
+      category: namedCategory,
+    });
+    const category = this.categoryNamed(routing.category);
+    return { brief: applyDefaults(brief, category), routing, category };
+  }
+
+  private afterEntering(task: Task, reason: string): void {
+    if (task.state === "needs_clarification") {
+      this.deps.outbox.add(
+        { kind: "clarification", taskId: task.id, missing: task.missingFields, note: reason },
+        `clarification:${task.id}:${task.updatedAt}:${task.missingFields.join(",")}`,
+      );
+    } else if (task.state === "escalated") {
+      this.deps.onEscalated?.(task, reason);
+    }
+  }
+
+  private categoryNamed(name: string): CategoryConfig {
+    const category = this.deps.config.categories.find((candidate) => candidate.name === name);
+    if (!category) throw new StewardError("unknown_category", `no category named "${name}"`);
+    return category;
+  }
+
+  private maxAttemptsOf(category: CategoryConfig): number {
+    return category.limits.max_attempts ?? this.deps.config.policies.transient.max_attempts;
+  }
+
+  private resultOf(task: Task, duplicate: boolean): IntakeResult {
+    return {
+      task,
+      brief: briefOf(task),
+      missing: task.missingFields,
+      routing: task.routing,
+      duplicate,
+    };
+  }
+}

@@ -1,0 +1,493 @@
+import { BRIEF_FIELDS, type Brief, type BriefField, emptyBrief } from "../core/brief.js";
+
+/** What a free-text request says, before anyone asks for the fields it left out. */
+export interface ParsedRequest {
+  brief: Brief;
+  /** Set when the text names one with a `Category:` label (lower-cased, trimmed). */
+  category?: string;
+}
+
+type SectionKey = BriefField | "category";
+
+const LIST_FIELDS = [
+  "inputs",
+  "constraints",
+  "acceptance_criteria",
+] as const satisfies readonly BriefField[];
+type ListField = (typeof LIST_FIELDS)[number];
+
+/** Label phrases, written lower-case with single spaces and straight apostrophes. */
+const LABEL_PHRASES: Record<SectionKey, readonly string[]> = {
+  objective: ["objective", "objectives", "goal", "goals", "task", "ask", "request", "summary"],
+  inputs: [
+    "inputs",
+    "input",
+    "context",
+    "background",
+    "materials",
+    "material",
+    "resources",
+    "resource",
+    "references",
+    "links",
+    "link",
+    "attachments",
+    "attachment",
+    "files",
+    "sources",
+    "source",
+    "data",
+  ],
+  constraints: [
+    "constraints",
+    "constraint",
+    "limits",
+    "limit",
+    "limitations",
+    "restrictions",
+    "rules",
+    "rule",
+    "requirements",
+    "requirement",
+    "don't",
+    "dont",
+    "do not",
+    "must not",
+    "avoid",
+  ],
+  output_format: [
+    "output format",
+    "response format",
+    "expected output",
+    "output",
+    "format",
+    "deliverables",
+    "deliverable",
+    "deliver as",
+    "return",
+  ],
+  acceptance_criteria: [
+    "acceptance criteria",
+    "acceptance",
+    "done when",
+    "definition of done",
+    "dod",
+    "success criteria",
+    "criteria",
+    "criterion",
+    "done",
+  ],
+  category: ["category"],
+};
+
+const LABEL_KEYS = new Map<string, SectionKey>(
+  Object.entries(LABEL_PHRASES).flatMap(([key, phrases]) =>
+    phrases.map((phrase): [string, SectionKey] => [phrase, key as SectionKey]),
+  ),
+);
+
+/** A negating label is part of the rule: "Don't: use jargon" means the constraint "Don't use jargon". */
+const NEGATING_PREFIXES = new Map<string, string>([
+  ["don't", "Don't"],
+  ["dont", "Don't"],
+  ["do not", "Do not"],
+  ["must not", "Must not"],
+  ["avoid", "Avoid"],
+]);
+
+/**
+ * Words that, right before a label word, show it is prose ("fix the data: …", "use this format: …")
+ * rather than a label typed inline.
+ */
+const PROSE_LEADERS = new Set([
+  "a",
+  "an",
+  "the",
+  "this",
+  "that",
+  "these",
+  "those",
+  "my",
+  "your",
+  "our",
+  "their",
+  "his",
+  "her",
+  "its",
+  "of",
+  "in",
+  "on",
+  "for",
+  "with",
+  "to",
+  "into",
+  "from",
+  "by",
+  "at",
+  "about",
+  "per",
+  "no",
+  "any",
+  "some",
+  "each",
+  "every",
+  "which",
+  "what",
+  "whose",
+]);
+
+/** Longest phrases first, so "output format" wins over "output" and "done when" over "done". */
+const LABEL_ALTERNATION = [...LABEL_KEYS.keys()]
+  .sort((a, b) => b.length - a.length)
+  .map((phrase) => phrase.replace(/ /g, "[ \\t]+").replace(/'/g, "['’]"))
+  .join("|");
+
+const EMPHASIS = String.raw`(?:\*\*|__|\*|_)?`;
+const BOLD = String.raw`(?:\*\*|__)?`;
+const LIST_MARKER = String.raw`(?:[-*•+]|\d{1,3}[.)])`;
+
+/*
+ * The label rule.
+ *
+ * A label is a known label phrase (any case) followed by a colon. It is recognised
+ *  1. at the start of a line, optionally decorated as markdown: `## `, `> `, a list marker
+ *     (`- Objective:`), emphasis around the word or the colon (`**Objective:**`, `**Goal**:`);
+ *  2. as a markdown heading or bold line that is just the label (`## Objective`, `**Inputs**`);
+ *  3. inline, when the phrase is preceded by whitespace or sentence punctuation (`. , ; ! ? )`),
+ *     and its colon is followed by whitespace or the end of the line (so `data:image/png` and
+ *     URLs never split) — unless the word before it marks it as prose: an article, determiner or
+ *     preposition ("the data: …", "this format: …"), or a word that with it makes a longer label
+ *     already refused ("the output format: …" does not become a `format:` label).
+ * A word such as "format" without a colon never splits anything. Nothing inside a code fence,
+ * an inline code span or a URL is a label.
+ */
+const LINE_LABEL = new RegExp(
+  String.raw`^[ \t]*(?:#{1,6}[ \t]*)?(?:>[ \t]*)?(?:${LIST_MARKER}[ \t]+)?${EMPHASIS}(${LABEL_ALTERNATION})${EMPHASIS}[ \t]*:${EMPHASIS}[ \t]*`,
+  "i",
+);
+const HEADING_LABEL = new RegExp(
+  String.raw`^[ \t]*(?:#{1,6}[ \t]*${BOLD}|\*\*|__)(${LABEL_ALTERNATION})${BOLD}[ \t]*:?${BOLD}[ \t]*$`,
+  "i",
+);
+const INLINE_LABEL_SOURCE = String.raw`(?<=^|[\s.,;!?)])${BOLD}(${LABEL_ALTERNATION})${BOLD}:${BOLD}(?=\s|$)[ \t]*`;
+
+/** A list item marker at the start of a line: `-`, `*`, `•`, `+`, `1.`, `1)`, and `- [ ]` boxes. */
+const BULLET = new RegExp(String.raw`^[ \t]*${LIST_MARKER}[ \t]+(?:\[[ xX]\][ \t]+)?`);
+const URL_CANDIDATE = /https?:\/\/[^\s<>"'`]+/gi;
+const CODE_SPAN = /`[^`]*`/g;
+
+interface Section {
+  key: SectionKey | null;
+  label: string;
+  lines: string[];
+}
+
+interface Marker {
+  key: SectionKey;
+  label: string;
+  start: number;
+  end: number;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+/**
+ * Turns a free-text request (a Discord message, a console line, a webhook's text) into a brief.
+ * Never throws; whitespace-only text gives an empty brief (plus any attachments).
+ */
+export function parseFreeText(text: string, attachments: string[] = []): ParsedRequest {
+  const source = typeof text === "string" ? text : "";
+  try {
+    return parse(source, Array.isArray(attachments) ? attachments : []);
+  } catch {
+    // A parser bug must not lose the request: keep the words as the objective.
+    return { brief: { ...emptyBrief(), objective: collapse(source) } };
+  }
+}
+
+/**
+ * A brief from structured fields (slash-command options, webhook fields). List fields given as one
+ * string are split like a section body; strings are trimmed; URLs are left where they are.
+ */
+export function normaliseFields(fields: Partial<Record<BriefField, string | string[]>>): Brief {
+  const brief = emptyBrief();
+  for (const field of BRIEF_FIELDS) {
+    const value: unknown = fields?.[field];
+    if (isListField(field)) brief[field] = normaliseList(value);
+    else brief[field] = normaliseString(value);
+  }
+  return brief;
+}
+
+function parse(text: string, attachments: readonly string[]): ParsedRequest {
+  const brief = emptyBrief();
+  let category: string | undefined;
+  if (text.trim() !== "") {
+    const [leading, ...labelled] = segment(text);
+    for (const section of labelled) {
+      if (section.key === "category") category ??= readCategory(section.lines);
+      else if (section.key !== null) applySection(brief, section.key, section.label, section.lines);
+    }
+    placeLeadingText(brief, joinLines(leading?.lines ?? []));
+    appendUnique(brief.inputs, harvestUrls(text));
+  }
+  appendUnique(
+    brief.inputs,
+    attachments.filter((item) => typeof item === "string"),
+  );
+  return category === undefined ? { brief } : { brief, category };
+}
+
+/**
+ * Unlabelled text before the first label is the objective when no label gave one; otherwise it
+ * is kept as context in the inputs, ahead of the rest.
+ */
+function placeLeadingText(brief: Brief, leading: string): void {
+  if (leading === "") return;
+  if (brief.objective === "") brief.objective = leading;
+  else brief.inputs.unshift(leading);
+}
+
+function applySection(brief: Brief, key: BriefField, label: string, lines: string[]): void {
+  if (isListField(key)) {
+    const prefix = NEGATING_PREFIXES.get(canonicalLabel(label));
+    const items = splitListBody(lines);
+    brief[key].push(...(prefix ? items.map((item) => withPrefix(prefix, item)) : items));
+  } else {
+    // Repeated string labels join, in the order they were written.
+    brief[key] = [brief[key], joinLines(lines)].filter((part) => part !== "").join(" ");
+  }
+}
+
+function readCategory(lines: readonly string[]): string | undefined {
+  const value = joinLines(lines)
+    .toLowerCase()
+    .replace(/[.!]+$/, "")
+    .trim();
+  return value === "" ? undefined : value;
+}
+
+/** Splits the text into sections: the unlabelled lead (always first), then one per label. */
+function segment(text: string): Section[] {
+  const sections: Section[] = [{ key: null, label: "", lines: [] }];
+  const current = (): Section => sections[sections.length - 1]!;
+  let inFence = false;
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    const fences = line.match(/```/g)?.length ?? 0;
+    if (inFence || /^\s*```/.test(line)) {
+      // Code is quoted material: nothing inside a fence is a label.
+      current().lines.push(line);
+      if (fences % 2 === 1) inFence = !inFence;
+      continue;
+    }
+    let cursor = 0;
+    const head = matchLineLabel(line);
+    if (head) {
+      sections.push({ key: head.key, label: head.label, lines: [] });
+      cursor = head.end;
+    }
+    for (const marker of findInlineLabels(line, cursor)) {
+      current().lines.push(line.slice(cursor, marker.start));
+      sections.push({ key: marker.key, label: marker.label, lines: [] });
+      cursor = marker.end;
+    }
+    current().lines.push(line.slice(cursor));
+    if (fences % 2 === 1) inFence = true;
+  }
+  return sections;
+}
+
+function matchLineLabel(line: string): Marker | undefined {
+  const match = LINE_LABEL.exec(line) ?? HEADING_LABEL.exec(line);
+  const label = match?.[1];
+  const key = label === undefined ? undefined : LABEL_KEYS.get(canonicalLabel(label));
+  if (!match || label === undefined || key === undefined) return undefined;
+  return { key, label, start: 0, end: match[0].length };
+}
+
+function findInlineLabels(line: string, from: number): Marker[] {
+  const quoted = [...urlSpans(line), ...matchSpans(line, CODE_SPAN)];
+  const markers: Marker[] = [];
+  // A fresh regex per call: a global regex carries lastIndex between uses.
+  const pattern = new RegExp(INLINE_LABEL_SOURCE, "gi");
+  pattern.lastIndex = from;
+  for (let match = pattern.exec(line); match; match = pattern.exec(line)) {
+    const label = match[1] ?? "";
+    const key = LABEL_KEYS.get(canonicalLabel(label));
+    const start = match.index;
+    if (key === undefined || insideAny(quoted, start) || isProse(line.slice(0, start), label)) {
+      // Retry one character on, so "format:" can still be found inside a refused "output format:".
+      pattern.lastIndex = start + 1;
+      continue;
+    }
+    markers.push({ key, label, start, end: start + match[0].length });
+  }
+  return markers;
+}
+
+/** Whether the words before an inline label show it is ordinary prose (see the label rule). */
+function isProse(before: string, label: string): boolean {
+  const tail = before.replace(/(?:\*\*|__)$/, "").trimEnd();
+  if (tail === "" || /[.,;!?)]$/.test(tail)) return false;
+  const words = canonicalLabel(tail).split(" ");
+  const last = words[words.length - 1] ?? "";
+  const lastTwo = words.slice(-2).join(" ");
+  const phrase = canonicalLabel(label);
+  return (
+    PROSE_LEADERS.has(last) ||
+    LABEL_KEYS.has(`${last} ${phrase}`) ||
+    LABEL_KEYS.has(`${lastTwo} ${phrase}`)
+  );
+}
+
+/**
+ * A list body: one item per bullet (indented lines continue the bullet above), else one per line,
+ * and a single line splits on `;`. Commas are kept: "tone, length and links" is one constraint.
+ */
+function splitListBody(lines: readonly string[]): string[] {
+  const filled = lines.filter((line) => line.trim() !== "");
+  if (!filled.some((line) => BULLET.test(line))) {
+    const items = filled.map(collapse);
+    return items.length === 1 ? splitOutsideUrls(items[0] ?? "", ";") : items;
+  }
+  const items: string[] = [];
+  let continuable = false;
+  for (const line of filled) {
+    const bullet = BULLET.test(line);
+    const text = collapse(line.replace(BULLET, ""));
+    if (!bullet && continuable && /^[ \t]/.test(line)) {
+      items[items.length - 1] = `${items[items.length - 1]} ${text}`;
+      continue;
+    }
+    if (text !== "") items.push(text);
+    continuable = bullet && text !== "";
+  }
+  return items;
+}
+
+/**
+ * A string body on one line: lines join with a space, bullet markers go, and consecutive bullets
+ * are separated by "; " so a list stays readable as a sentence.
+ */
+function joinLines(lines: readonly string[]): string {
+  let joined = "";
+  let previousWasBullet = false;
+  for (const line of lines) {
+    const bullet = BULLET.test(line);
+    const text = collapse(line.replace(BULLET, ""));
+    if (text === "") continue;
+    const separator =
+      joined === "" ? "" : bullet && previousWasBullet && !/[.,;:!?]$/.test(joined) ? "; " : " ";
+    joined += separator + text;
+    previousWasBullet = bullet;
+  }
+  return joined;
+}
+
+function splitOutsideUrls(text: string, separator: string): string[] {
+  const pieces = [""];
+  let cursor = 0;
+  const addSplit = (part: string): void => {
+    const [first = "", ...rest] = part.split(separator);
+    pieces[pieces.length - 1] += first;
+    pieces.push(...rest);
+  };
+  for (const span of urlSpans(text)) {
+    addSplit(text.slice(cursor, span.start));
+    pieces[pieces.length - 1] += text.slice(span.start, span.end);
+    cursor = span.end;
+  }
+  addSplit(text.slice(cursor));
+  return pieces.map((piece) => piece.trim()).filter((piece) => piece !== "");
+}
+
+/** Every distinct URL in the text, in order, without trailing sentence punctuation. */
+function harvestUrls(text: string): string[] {
+  return [...new Set(urlSpans(text).map((span) => text.slice(span.start, span.end)))];
+}
+
+function urlSpans(text: string): Span[] {
+  return [...text.matchAll(URL_CANDIDATE)].map((match) => ({
+    start: match.index,
+    end: match.index + trimUrl(match[0]).length,
+  }));
+}
+
+/** Drops sentence punctuation and markdown after a URL; a `)` stays when it closes a `(` inside. */
+function trimUrl(candidate: string): string {
+  let url = candidate;
+  for (;;) {
+    const last = url.slice(-1);
+    const closes: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+    const opener = closes[last];
+    if (/[.,;:!?*_~|]/.test(last)) url = url.slice(0, -1);
+    else if (opener !== undefined && count(url, opener) < count(url, last)) url = url.slice(0, -1);
+    else return url;
+  }
+}
+
+function count(text: string, char: string): number {
+  return text.split(char).length - 1;
+}
+
+function matchSpans(text: string, pattern: RegExp): Span[] {
+  return [...text.matchAll(pattern)].map((match) => ({
+    start: match.index,
+    end: match.index + match[0].length,
+  }));
+}
+
+function insideAny(spans: readonly Span[], position: number): boolean {
+  return spans.some((span) => position >= span.start && position < span.end);
+}
+
+/** Adds items not already there; a URL already quoted inside an input counts as there. */
+function appendUnique(inputs: string[], items: readonly string[]): void {
+  for (const raw of items) {
+    const item = raw.trim();
+    if (item === "") continue;
+    const present = inputs.some((input) => input === item || harvestUrls(input).includes(item));
+    if (!present) inputs.push(item);
+  }
+}
+
+function withPrefix(prefix: string, item: string): string {
+  if (canonicalLabel(item).startsWith(`${canonicalLabel(prefix)} `)) return item;
+  // Lower-case a capitalised first word ("Use" → "use") but leave acronyms ("API") alone.
+  const first = /^\p{Lu}\p{Ll}/u.test(item) ? item.charAt(0).toLowerCase() + item.slice(1) : item;
+  return `${prefix} ${first}`;
+}
+
+function normaliseList(value: unknown): string[] {
+  if (typeof value === "string") return splitListBody(value.split(/\r\n|\r|\n/));
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((item): item is string => typeof item === "string")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+function normaliseString(value: unknown): string {
+  if (typeof value === "string") return value.trim();
+  if (!Array.isArray(value)) return "";
+  return value
+    .filter((item): item is string => typeof item === "string")
+    .map((item) => item.trim())
+    .filter((item) => item !== "")
+    .join(" ");
+}
+
+function isListField(field: BriefField): field is ListField {
+  return (LIST_FIELDS as readonly BriefField[]).includes(field);
+}
+
+function canonicalLabel(text: string): string {
+  return text.toLowerCase().replace(/’/g, "'").replace(/\s+/g, " ").trim();
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}

@@ -1,0 +1,522 @@
+import type { CategoryConfig } from "../config/schema.js";
+import { StewardError } from "../core/errors.js";
+import { terms, tokenize } from "./tokenize.js";
+
+export interface RouteRequest {
+  text: string;
+  /** Where the request came from: `discord`, `cli`, `webhook:helpdesk`, `schedule:weekly`… */
+  source: string;
+  /** Named explicitly by the requester. */
+  category?: string;
+}
+
+export interface RoutingDecision {
+  category: string;
+  /** An LLM classifier will add "llm" later. */
+  classifier: "rules";
+  /** Stable id of what decided: `explicit`, `support.sources`, `engineering.regexes[0]`… */
+  rule: string;
+  /** 0..1 confidence of the winner. */
+  score: number;
+  /** The keywords / source patterns / regexes that fired; for similarity the top shared terms. */
+  matched: string[];
+  runner_up?: { category: string; score: number };
+  /** One line for a human. */
+  explanation: string;
+}
+
+export interface Router {
+  route(request: RouteRequest): RoutingDecision;
+  categories: readonly CategoryConfig[];
+}
+
+export interface RouterOptions {
+  /** Below this similarity a request fits nowhere and goes to the catch-all. */
+  minConfidence: number;
+}
+
+/** Similarities closer than this are a tie: the router escalates rather than flips a coin. */
+const TIE_EPSILON = 0.005;
+/** Shared terms listed for a similarity decision. */
+const MAX_SHARED_TERMS = 5;
+
+/** Explicit rule kinds, strongest first: a source is set by the door, a regex is precise. */
+const RULE_KINDS = ["sources", "regexes", "keywords"] as const;
+type RuleKind = (typeof RULE_KINDS)[number];
+
+/** Confidence of a decision by an explicit rule, by kind. */
+const RULE_SCORE: Record<RuleKind, number> = { sources: 1, regexes: 0.9, keywords: 0.8 };
+
+/*
+ * Similarity: BM25 term weights normalised by the request's own ideal score, i.e. the share of the
+ * request's IDF mass that a category's text (description + examples + keywords) covers. IDF over
+ * the categories makes words every category uses count little; a word no category uses weighs
+ * like the rarest known word, so off-topic words dilute the score instead of being ignored
+ * ("write a haiku about autumn leaves" is not a confident content request).
+ *
+ * Why not TF-IDF cosine: on the routing tables both rank the right category first equally often,
+ * but cosine divides by the category's length. A request is a handful of words and a category a
+ * few dozen, so fitting requests scored 0.05–0.3 and the usable threshold was about 0.04, and
+ * every example added to a category lowered all its scores. Coverage answers the question routing
+ * asks, "how much of this request does the category explain?": fitting requests score 0.2–0.8,
+ * off-topic ones near 0, and min_confidence (0.2) reads as "a fifth of what was asked".
+ */
+const BM25_K1 = 0.5; // low: one mention already counts 2/3, repeats add a little
+const BM25_B = 0.75; // long category texts do not win by sheer mentions
+
+export function createRouter(
+  categories: readonly CategoryConfig[],
+  options: RouterOptions,
+): Router {
+  const catchAll = findCatchAll(categories);
+  const candidates = categories.filter((category) => !category.catch_all);
+  const rules = candidates.map(compileRules);
+  const keywordIndex = indexKeywords(rules);
+  const similarity = buildSimilarity(candidates);
+  const byName = new Map(categories.map((category) => [category.name, category]));
+
+  function route(request: RouteRequest): RoutingDecision {
+    if (request.category !== undefined) return explicit(request.category, byName);
+    const tokens = tokenize(request.text);
+    const scores = similarity.score(tokens);
+    const context: DecisionContext = { candidates, catchAll, scores, tokens, similarity };
+    const hits = collectHits(request, tokens, rules, keywordIndex);
+    return decideByRules(hits, context) ?? decideBySimilarity(context, options.minConfidence);
+  }
+
+  return { route, categories };
+}
+
+function findCatchAll(categories: readonly CategoryConfig[]): CategoryConfig {
+  const found = categories.filter((category) => category.catch_all);
+  const [catchAll] = found;
+  if (found.length !== 1 || catchAll === undefined) {
+    throw new StewardError(
+      "config_invalid",
+      `expected exactly one category with catch_all: true, found ${found.length}`,
+    );
+  }
+  return catchAll;
+}
+
+function explicit(name: string, byName: ReadonlyMap<string, CategoryConfig>): RoutingDecision {
+  if (!byName.has(name)) {
+    throw new StewardError(
+      "unknown_category",
+      `no category named "${name}" (known: ${[...byName.keys()].join(", ")})`,
+    );
+  }
+  return {
+    category: name,
+    classifier: "rules",
+    rule: "explicit",
+    score: 1,
+    matched: [name],
+    explanation: `category "${name}" was named explicitly by the requester`,
+  };
+}
+
+// ── Explicit rules ───────────────────────────────────────────────────────────
+
+interface CompiledRules {
+  sources: { pattern: string; matches: (source: string) => boolean }[];
+  regexes: { pattern: string; regex: RegExp; index: number }[];
+  keywords: { text: string; tokens: string[] }[];
+}
+
+interface KeywordEntry {
+  category: number;
+  text: string;
+  tokens: string[];
+}
+
+/** What one category's rules of one kind caught. */
+interface RuleHits {
+  category: number;
+  kind: RuleKind;
+  matched: string[];
+  /** The id of the rule, e.g. `engineering.regexes[1]` for the first regex that fired. */
+  rule: string;
+}
+
+function compileRules(category: CategoryConfig): CompiledRules {
+  return {
+    sources: category.match.sources.map((pattern) => ({
+      pattern,
+      matches: sourceMatcher(pattern),
+    })),
+    regexes: category.match.regexes.map((pattern, index) => ({
+      pattern,
+      regex: new RegExp(pattern, "iu"),
+      index,
+    })),
+    // A keyword made only of stop words ("about") can never match, so it is dropped.
+    keywords: category.match.keywords
+      .map((text) => ({ text, tokens: tokenize(text) }))
+      .filter((keyword) => keyword.tokens.length > 0),
+  };
+}
+
+/** Exact source names, plus a trailing `*` glob (`webhook:*`). */
+function sourceMatcher(pattern: string): (source: string) => boolean {
+  if (!pattern.endsWith("*")) return (source) => source === pattern;
+  const prefix = pattern.slice(0, -1);
+  return (source) => source.startsWith(prefix);
+}
+
+/** Keywords by their first token, so matching costs one lookup per request token. */
+function indexKeywords(rules: readonly CompiledRules[]): Map<string, KeywordEntry[]> {
+  const index = new Map<string, KeywordEntry[]>();
+  rules.forEach((compiled, category) => {
+    for (const keyword of compiled.keywords) {
+      const first = keyword.tokens[0]!;
+      const entries = index.get(first) ?? [];
+      entries.push({ category, ...keyword });
+      index.set(first, entries);
+    }
+  });
+  return index;
+}
+
+/** Every category's hits, grouped by rule kind (strongest kind first). */
+function collectHits(
+  request: RouteRequest,
+  tokens: readonly string[],
+  rules: readonly CompiledRules[],
+  keywordIndex: ReadonlyMap<string, KeywordEntry[]>,
+): Map<RuleKind, Map<number, string[]>> {
+  const hits = new Map<RuleKind, Map<number, string[]>>(
+    RULE_KINDS.map((kind) => [kind, new Map<number, string[]>()]),
+  );
+  rules.forEach((compiled, category) => {
+    const sources = compiled.sources.filter((rule) => rule.matches(request.source));
+    if (sources.length > 0)
+      hits.get("sources")!.set(
+        category,
+        sources.map((rule) => rule.pattern),
+      );
+    const regexes = compiled.regexes.filter((rule) => rule.regex.test(request.text));
+    if (regexes.length > 0)
+      hits.get("regexes")!.set(
+        category,
+        regexes.map((rule) => rule.pattern),
+      );
+  });
+  const keywords = hits.get("keywords")!;
+  for (const entry of matchKeywords(tokens, keywordIndex)) {
+    const found = keywords.get(entry.category) ?? [];
+    if (!found.includes(entry.text)) found.push(entry.text);
+    keywords.set(entry.category, found);
+  }
+  return hits;
+}
+
+function matchKeywords(
+  tokens: readonly string[],
+  keywordIndex: ReadonlyMap<string, KeywordEntry[]>,
+): KeywordEntry[] {
+  const found: KeywordEntry[] = [];
+  tokens.forEach((token, at) => {
+    for (const entry of keywordIndex.get(token) ?? []) {
+      if (entry.tokens.every((expected, offset) => tokens[at + offset] === expected)) {
+        found.push(entry);
+      }
+    }
+  });
+  return found;
+}
+
+// ── Similarity ───────────────────────────────────────────────────────────────
+
+interface Similarity {
+  /** Per candidate category, in config order. */
+  score(tokens: readonly string[]): number[];
+  /** The request's terms the category knows, most telling first, as words rather than stems. */
+  shared(tokens: readonly string[], category: number): string[];
+}
+
+function buildSimilarity(categories: readonly CategoryConfig[]): Similarity {
+  const documents = categories.map((category) =>
+    terms([category.description, ...category.examples, ...category.match.keywords].join("\n")),
+  );
+  const count = documents.length;
+  const averageLength = documents.reduce((sum, doc) => sum + doc.length, 0) / Math.max(count, 1);
+  const frequencies = documents.map(countStems);
+  const documentFrequency = new Map<string, number>();
+  for (const frequency of frequencies) {
+    for (const stem of frequency.keys()) {
+      documentFrequency.set(stem, (documentFrequency.get(stem) ?? 0) + 1);
+    }
+  }
+  const idf = (df: number) => Math.log(1 + (count - df + 0.5) / (df + 0.5));
+  // A word no category uses weighs like the rarest word some category uses.
+  const unknownIdf = idf(1);
+  const idfOf = new Map([...documentFrequency].map(([stem, df]) => [stem, idf(df)]));
+
+  // weights.get(stem)[category]: idf × saturated term frequency, normalised to 0..1 per term.
+  const weights = new Map<string, number[]>();
+  frequencies.forEach((frequency, category) => {
+    const lengthRatio = documents[category]!.length / averageLength;
+    const norm = BM25_K1 * (1 - BM25_B + BM25_B * lengthRatio);
+    for (const [stem, tf] of frequency) {
+      const row = weights.get(stem) ?? new Array<number>(count).fill(0);
+      row[category] = (idfOf.get(stem)! * tf) / (tf + norm);
+      weights.set(stem, row);
+    }
+  });
+  const surface = surfaceWords(documents);
+
+  function score(tokens: readonly string[]): number[] {
+    const totals = new Array<number>(count).fill(0);
+    let ideal = 0;
+    for (const stem of new Set(tokens)) {
+      ideal += idfOf.get(stem) ?? unknownIdf;
+      const row = weights.get(stem);
+      if (row === undefined) continue;
+      for (let category = 0; category < count; category++) totals[category]! += row[category]!;
+    }
+    return totals.map((total) => (ideal === 0 ? 0 : Math.min(1, total / ideal)));
+  }
+
+  function shared(tokens: readonly string[], category: number): string[] {
+    return [...new Set(tokens)]
+      .map((stem) => ({ stem, weight: weights.get(stem)?.[category] ?? 0 }))
+      .filter((term) => term.weight > 0)
+      .sort((a, b) => b.weight - a.weight)
+      .slice(0, MAX_SHARED_TERMS)
+      .map((term) => surface.get(term.stem) ?? term.stem);
+  }
+
+  return { score, shared };
+}
+
+function countStems(document: readonly { stem: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { stem } of document) counts.set(stem, (counts.get(stem) ?? 0) + 1);
+  return counts;
+}
+
+/** The first word each stem came from in the categories' text ("announc" → "announcing"). */
+function surfaceWords(documents: readonly { word: string; stem: string }[][]): Map<string, string> {
+  const surface = new Map<string, string>();
+  for (const document of documents) {
+    for (const { word, stem } of document) if (!surface.has(stem)) surface.set(stem, word);
+  }
+  return surface;
+}
+
+// ── Decisions ────────────────────────────────────────────────────────────────
+
+interface DecisionContext {
+  candidates: readonly CategoryConfig[];
+  catchAll: CategoryConfig;
+  /** Similarity per candidate, in config order. */
+  scores: readonly number[];
+  tokens: readonly string[];
+  similarity: Similarity;
+}
+
+interface Ranked {
+  category: number;
+  score: number;
+}
+
+/** Candidates by similarity, best first; equal scores keep config order so routing is stable. */
+function rankBySimilarity(context: DecisionContext, among?: readonly number[]): Ranked[] {
+  const indexes = among ?? context.candidates.map((_, index) => index);
+  return indexes
+    .map((category) => ({ category, score: context.scores[category]! }))
+    .sort((a, b) => b.score - a.score || a.category - b.category);
+}
+
+function nameOf(context: DecisionContext, category: number): string {
+  return context.candidates[category]!.name;
+}
+
+/** Step 2: the strongest kind of rule that fired decides; more distinct hits win within it. */
+function decideByRules(
+  hits: ReadonlyMap<RuleKind, ReadonlyMap<number, string[]>>,
+  context: DecisionContext,
+): RoutingDecision | undefined {
+  for (const kind of RULE_KINDS) {
+    const byCategory = hits.get(kind)!;
+    if (byCategory.size === 0) continue;
+    const most = Math.max(...[...byCategory.values()].map((matched) => matched.length));
+    const leaders = [...byCategory].filter(([, matched]) => matched.length === most);
+    const ranked = rankBySimilarity(
+      context,
+      leaders.map(([category]) => category),
+    );
+    const [first, second] = ranked;
+    if (second !== undefined && first!.score - second.score < TIE_EPSILON) {
+      return unbreakableTie(kind, most, ranked, context);
+    }
+    const winner = first!.category;
+    return ruleDecision(kind, winner, byCategory, second, context);
+  }
+  return undefined;
+}
+
+function ruleDecision(
+  kind: RuleKind,
+  winner: number,
+  byCategory: ReadonlyMap<number, string[]>,
+  tiedWith: Ranked | undefined,
+  context: DecisionContext,
+): RoutingDecision {
+  const name = nameOf(context, winner);
+  const matched = byCategory.get(winner)!;
+  const runnerUp = ruleRunnerUp(winner, byCategory, context);
+  // A tie names its rival, who is then the runner-up: saying it twice would only add noise.
+  const explained =
+    tiedWith === undefined
+      ? describeRunnerUp(runnerUp)
+      : `, tied on ${plural(matched.length, "hit")} with ${nameOf(context, tiedWith.category)}` +
+        ` (runner-up) and broken by similarity ${format(context.scores[winner]!)}` +
+        ` vs ${format(tiedWith.score)}`;
+  return {
+    category: name,
+    classifier: "rules",
+    rule: `${name}.${kind}${kind === "regexes" ? `[${firstRegexIndex(context, winner, matched)}]` : ""}`,
+    score: RULE_SCORE[kind],
+    matched,
+    ...(runnerUp && { runner_up: runnerUp }),
+    explanation: `${describeHits(kind, matched)} matched ${name}'s rules${explained}`,
+  };
+}
+
+function firstRegexIndex(context: DecisionContext, category: number, matched: string[]): number {
+  return context.candidates[category]!.match.regexes.findIndex((pattern) =>
+    matched.includes(pattern),
+  );
+}
+
+/**
+ * The runner-up of a rule decision: another category caught by the same kind of rule if any (most
+ * hits, then similarity), otherwise the most similar other category. Its score is its similarity.
+ */
+function ruleRunnerUp(
+  winner: number,
+  byCategory: ReadonlyMap<number, string[]>,
+  context: DecisionContext,
+): RoutingDecision["runner_up"] {
+  const rivals = [...byCategory.keys()].filter((category) => category !== winner);
+  const pool =
+    rivals.length > 0
+      ? rankBySimilarity(context, rivals).sort(
+          (a, b) => byCategory.get(b.category)!.length - byCategory.get(a.category)!.length,
+        )
+      : rankBySimilarity(context).filter((r) => r.category !== winner && r.score > 0);
+  const best = pool[0];
+  return best && { category: nameOf(context, best.category), score: round(best.score) };
+}
+
+function unbreakableTie(
+  kind: RuleKind,
+  hits: number,
+  tied: readonly Ranked[],
+  context: DecisionContext,
+): RoutingDecision {
+  const [first, second] = tied as [Ranked, Ranked];
+  const names = `${nameOf(context, first.category)} and ${nameOf(context, second.category)}`;
+  return {
+    category: context.catchAll.name,
+    classifier: "rules",
+    rule: "catch_all",
+    // Not confident of anything: the request fits two categories equally well.
+    score: 0,
+    matched: [],
+    runner_up: { category: nameOf(context, first.category), score: round(first.score) },
+    explanation:
+      `unbreakable tie between ${names}: both matched ${plural(hits, RULE_NOUN[kind])}` +
+      ` and are equally similar (${format(first.score)} vs ${format(second.score)})`,
+  };
+}
+
+/** Step 3: the most similar category, if it is similar enough and clearly ahead. */
+function decideBySimilarity(context: DecisionContext, minConfidence: number): RoutingDecision {
+  const [best, second] = rankBySimilarity(context);
+  const runnerUp = (ranked: Ranked | undefined) =>
+    ranked !== undefined && ranked.score > 0
+      ? { category: nameOf(context, ranked.category), score: round(ranked.score) }
+      : undefined;
+  if (best === undefined || best.score < minConfidence) {
+    return doesNotFit(context, runnerUp(best), minConfidence);
+  }
+  if (second !== undefined && best.score - second.score < TIE_EPSILON) {
+    return {
+      ...doesNotFit(context, runnerUp(best), minConfidence),
+      score: 0,
+      explanation:
+        `does not fit any category (tie: ${nameOf(context, best.category)} ${format(best.score)}` +
+        ` vs ${nameOf(context, second.category)} ${format(second.score)})`,
+    };
+  }
+  const name = nameOf(context, best.category);
+  const shared = context.similarity.shared(context.tokens, best.category);
+  const second_ = runnerUp(second);
+  return {
+    category: name,
+    classifier: "rules",
+    rule: "similarity",
+    score: round(best.score),
+    matched: shared,
+    ...(second_ && { runner_up: second_ }),
+    explanation:
+      `most similar to ${name} (${format(best.score)} ≥ ${minConfidence}; shared: ${shared.join(", ")})` +
+      describeRunnerUp(second_),
+  };
+}
+
+function doesNotFit(
+  context: DecisionContext,
+  best: RoutingDecision["runner_up"],
+  minConfidence: number,
+): RoutingDecision {
+  const shown = best === undefined ? "none" : `${best.category} ${format(best.score)}`;
+  return {
+    category: context.catchAll.name,
+    classifier: "rules",
+    rule: "catch_all",
+    // How clearly nothing fits: 1 when no category shares a word with the request.
+    score: round(1 - (best?.score ?? 0)),
+    matched: [],
+    ...(best && { runner_up: best }),
+    explanation: `does not fit any category (best: ${shown} < ${minConfidence})`,
+  };
+}
+
+// ── Wording ──────────────────────────────────────────────────────────────────
+
+const RULE_NOUN: Record<RuleKind, string> = {
+  sources: "source rule",
+  regexes: "pattern",
+  keywords: "keyword",
+};
+
+function describeHits(kind: RuleKind, matched: readonly string[]): string {
+  const shown =
+    kind === "regexes"
+      ? matched.map((pattern) => `/${pattern}/`)
+      : matched.map((text) => JSON.stringify(text));
+  const noun = matched.length === 1 ? RULE_NOUN[kind] : `${RULE_NOUN[kind]}s`;
+  return `${noun} ${shown.join(", ")}`;
+}
+
+function describeRunnerUp(runnerUp: RoutingDecision["runner_up"]): string {
+  return runnerUp === undefined
+    ? ""
+    : ` (runner-up: ${runnerUp.category}, similarity ${format(runnerUp.score)})`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+function format(score: number): string {
+  return score.toFixed(2);
+}
+
+function round(score: number): number {
+  return Math.round(score * 1000) / 1000;
+}

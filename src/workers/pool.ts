@@ -1,0 +1,583 @@
+import { formatDuration } from "../config/duration.js";
+import type { CategoryConfig, Config } from "../config/schema.js";
+import type { Clock } from "../core/clock.js";
+import { coerceError } from "../core/errors.js";
+import type { EscalationCause } from "../core/ports.js";
+import type { Task } from "../core/task.js";
+import { briefOf } from "../core/task.js";
+import type { QueueStore } from "../db/queue-store.js";
+import type { IncidentRow } from "../db/schema.js";
+import type { TaskStore } from "../db/task-store.js";
+import { classifyError, errorSignature, type Failure } from "../policy/classify.js";
+import { decide } from "../policy/decide.js";
+import { checkOutput, parseVerdict } from "../policy/review.js";
+import type { WorkerResult, WorkerRunner, WorkerTask } from "./runner.js";
+
+export interface PoolHooks {
+  /** Inside the transaction that escalated the task. */
+  onEscalated?(task: Task, cause: EscalationCause): void;
+  /** Inside the transaction that opened a systemic incident. */
+  onIncident?(incident: IncidentRow, task: Task): void;
+  /** Inside the transaction that completed a task: pipelines, delivery, notices. */
+  onDone?(task: Task): void;
+  /** Inside the transaction that sent a task back to its requester. */
+  onClarify?(task: Task, note: string): void;
+  /** After any change committed, for progress displays. */
+  onChange?(task: Task): void;
+  /** A failure in the pool's own machinery (never a task's): logged, the loop goes on. */
+  onError?(error: Error, context: string): void;
+}
+
+export interface PoolOptions {
+  config: Config;
+  tasks: TaskStore;
+  queue: QueueStore;
+  runners: ReadonlyMap<string, WorkerRunner>;
+  clock: Clock;
+  /** Who holds the leases: unique per process. */
+  owner: string;
+  env: Readonly<Record<string, string | undefined>>;
+  configDir: string;
+  leaseMs?: number;
+  pollMs?: number;
+  random?: () => number;
+  hooks?: PoolHooks;
+}
+
+interface InFlight {
+  taskId: number;
+  category: string;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+class ShutdownAbort extends Error {
+  override name = "ShutdownAbort";
+}
+
+class CancelAbort extends Error {
+  override name = "CancelAbort";
+}
+
+/**
+ * The in-process worker pool: claims due tasks per category up to its concurrency, runs them
+ * under a renewed lease with a timeout, reviews the output, and applies the failure policy.
+ */
+export class WorkerPool {
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly random: () => number;
+  private readonly hooks: PoolHooks;
+  /** Consecutive connection failures per worker, by distinct task. */
+  private readonly connectionFailures = new Map<string, Set<number>>();
+  private pausedWorkers = new Map<string, IncidentRow>();
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private kickScheduled = false;
+
+  constructor(private readonly options: PoolOptions) {
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.random = options.random ?? Math.random;
+    this.hooks = options.hooks ?? {};
+    for (const incident of options.queue.openIncidents())
+      this.pausedWorkers.set(incident.worker, incident);
+  }
+
+  /** Returns tasks a previous process left running to the queue, then starts polling. */
+  start(): void {
+    const recovered = this.options.queue.recoverLeases({
+      everyLease: true,
+      reason: "recovered at start-up: the process running it stopped",
+    });
+    for (const task of recovered) this.hooks.onChange?.(task);
+    this.stopping = false;
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.heartbeat = setInterval(() => this.renewLeases(), Math.max(1000, this.leaseMs / 3));
+    this.kick();
+  }
+
+  /** Claims whatever can run now; coalesced so a burst of calls makes one pass. */
+  kick(): void {
+    if (this.kickScheduled || this.stopping) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      this.safely("claiming tasks", () => this.tick());
+    });
+  }
+
+  /** One pass: promote due retries, expire dead leases, claim and start tasks. */
+  tick(): number {
+    if (this.stopping) return 0;
+    const { queue, config } = this.options;
+    queue.promoteDueRetries();
+    for (const task of queue.recoverLeases({
+      everyLease: false,
+      reason: "lease expired: its worker stopped renewing it",
+    })) {
+      this.hooks.onChange?.(task);
+    }
+    let started = 0;
+    for (const category of config.categories) {
+      if (category.worker === undefined) continue;
+      started += this.claimFor(category, category.worker);
+    }
+    return started;
+  }
+
+  /** Stops claiming; waits for running tasks up to `graceMs`, then aborts and requeues them. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    const running = [...this.inFlight.values()];
+    const finished = Promise.all(running.map((flight) => flight.done));
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"timeout">((resolve) => {
+      graceTimer = setTimeout(() => resolve("timeout"), graceMs);
+    });
+    if ((await Promise.race([finished, graceOver])) === "timeout") {
+      for (const flight of this.inFlight.values())
+        flight.controller.abort(new ShutdownAbort("Steward is shutting down"));
+      await Promise.all([...this.inFlight.values()].map((flight) => flight.done));
+    }
+    clearTimeout(graceTimer);
+    clearInterval(this.heartbeat);
+  }
+
+  /** Stops the run of a task that was cancelled; its result, if any, is dropped. */
+  abort(taskId: number): void {
+    this.inFlight.get(taskId)?.controller.abort(new CancelAbort(`T-${taskId} was cancelled`));
+  }
+
+  /** Resolves when nothing is running (tests and benches). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0)
+      await Promise.all([...this.inFlight.values()].map((flight) => flight.done));
+  }
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  isPaused(worker: string): boolean {
+    return this.pausedWorkers.has(worker);
+  }
+
+  private claimFor(category: CategoryConfig, worker: string): number {
+    const incident = this.pausedWorkers.get(worker);
+    let slots = category.limits.concurrency - this.runningIn(category.name);
+    if (incident !== undefined) {
+      // Paused: one task at a time serves as the probe, once the probe is due.
+      if (this.options.clock.now() < incident.nextProbeAt || this.runningFor(worker) > 0) return 0;
+      slots = Math.min(slots, 1);
+    }
+    const claimed = this.options.queue.claim(
+      category.name,
+      worker,
+      slots,
+      this.options.owner,
+      this.leaseMs,
+    );
+    if (incident !== undefined && claimed.length > 0) {
+      this.options.queue.scheduleProbe(
+        incident.id,
+        this.options.clock.now() + this.options.config.policies.systemic.probe_every,
+      );
+      this.pausedWorkers.set(worker, {
+        ...incident,
+        nextProbeAt: this.options.clock.now() + this.options.config.policies.systemic.probe_every,
+      });
+    }
+    for (const { task, attemptId } of claimed) this.launch(task, attemptId, category, worker);
+    return claimed.length;
+  }
+
+  private launch(task: Task, attemptId: number, category: CategoryConfig, worker: string): void {
+    this.hooks.onChange?.(task);
+    const controller = new AbortController();
+    const flight: InFlight = {
+      taskId: task.id,
+      category: category.name,
+      controller,
+      done: Promise.resolve(),
+    };
+    flight.done = this.execute(task, attemptId, category, worker, controller)
+      .catch((error: unknown) => this.hooks.onError?.(coerceError(error), `running T-${task.id}`))
+      .finally(() => {
+        this.inFlight.delete(task.id);
+        this.kick();
+      });
+    this.inFlight.set(task.id, flight);
+  }
+
+  private async execute(
+    task: Task,
+    attemptId: number,
+    category: CategoryConfig,
+    worker: string,
+    controller: AbortController,
+  ): Promise<void> {
+    const { config, env, configDir } = this.options;
+    const workerConfig = config.workers[worker]!;
+    const timeout = setTimeout(
+      () => controller.abort(new Error(`timed out after ${formatDuration(workerConfig.timeout)}`)),
+      workerConfig.timeout,
+    );
+    let result: WorkerResult;
+    try {
+      result = await this.runner(worker)(this.workerTask(task), {
+        signal: controller.signal,
+        env,
+        configDir,
+      });
+    } catch (error) {
+      clearTimeout(timeout);
+      if (controller.signal.reason instanceof ShutdownAbort) {
+        this.requeueForShutdown(task, attemptId);
+        return;
+      }
+      if (controller.signal.reason instanceof CancelAbort) {
+        this.options.queue.finishAttempt(attemptId, "abandoned", {
+          error: "cancelled while running",
+        });
+        return;
+      }
+      this.fail(task, attemptId, worker, classifyError(error, config.policies.classify));
+      return;
+    } finally {
+      clearTimeout(timeout);
+    }
+    this.connectionFailures.delete(worker);
+    this.resolveIncident(worker);
+    if (this.options.tasks.require(task.id).state !== "running") {
+      // Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted.
+      this.options.queue.finishAttempt(attemptId, "abandoned", {
+        error: "the task moved on while it ran",
+      });
+      return;
+    }
+    await this.review(task, attemptId, category, result, env, configDir);
+  }
+
+  /** Checks the output against the category's criteria before it may be done. */
+  private async review(
+    task: Task,
+    attemptId: number,
+    category: CategoryConfig,
+    result: WorkerResult,
+    env: PoolOptions["env"],
+    configDir: string,
+  ): Promise<void> {
+    const { tasks } = this.options;
+    const reasons = checkOutput(result.output, category.review.checks);
+    const reviewer = category.review.reviewer;
+    const reviewing = () =>
+      tasks.transition(task.id, "reviewing", {
+        actor: `worker:${category.worker}`,
+        reason: "output ready for review",
+        patch: {
+          output: result.output,
+          outputMeta: result.meta ?? null,
+          leaseExpiresAt: this.options.clock.now() + this.leaseMs,
+        },
+      });
+    if (reasons.length > 0 || reviewer === undefined) {
+      // Structural checks only: reviewing and its verdict are recorded in one transaction.
+      tasks.transaction(() => {
+        reviewing();
+        if (reasons.length === 0) this.complete(task.id, attemptId, result);
+      });
+      if (reasons.length > 0) this.fail(task, attemptId, category.worker!, logicFailure(reasons));
+      else this.changed(task.id);
+      return;
+    }
+    this.changed(reviewing().id);
+    let verdictReasons: string[];
+    try {
+      const review = await this.runner(reviewer)(
+        { ...this.workerTask(task), brief: reviewBrief(task, result.output) },
+        {
+          signal: AbortSignal.timeout(this.options.config.workers[reviewer]!.timeout),
+          env,
+          configDir,
+        },
+      );
+      const verdict = parseVerdict(review.output);
+      verdictReasons =
+        verdict === undefined
+          ? [`the reviewer's answer was not a verdict: ${review.output.slice(0, 200)}`]
+          : verdict.pass
+            ? []
+            : verdict.reasons.length > 0
+              ? verdict.reasons
+              : ["rejected by the reviewer"];
+    } catch (error) {
+      // The reviewer itself failing is not the output's fault: treat it as a transient failure.
+      this.fail(
+        task,
+        attemptId,
+        reviewer,
+        classifyError(error, this.options.config.policies.classify),
+      );
+      return;
+    }
+    if (verdictReasons.length > 0) {
+      this.fail(task, attemptId, category.worker!, logicFailure(verdictReasons));
+      return;
+    }
+    tasks.transaction(() => this.complete(task.id, attemptId, result));
+    this.changed(task.id);
+  }
+
+  private complete(taskId: number, attemptId: number, result: WorkerResult): void {
+    const { tasks, queue } = this.options;
+    const done = tasks.transition(taskId, "done", {
+      actor: "system",
+      reason: "output passed review",
+      patch: { leaseOwner: null, leaseExpiresAt: null, failureClass: null, lastError: null },
+    });
+    queue.finishAttempt(attemptId, "succeeded", { meta: result.meta });
+    this.hooks.onDone?.(done);
+  }
+
+  /** Applies the failure policy: retry, clarify, escalate or pause the worker. */
+  private fail(task: Task, attemptId: number, worker: string, failure: Failure): void {
+    const { tasks, queue, config, clock } = this.options;
+    const failureNow = this.escalateConnectionFailures(worker, task.id, failure);
+    const current = tasks.require(task.id);
+    if (current.state !== "running" && current.state !== "reviewing") {
+      queue.finishAttempt(attemptId, "abandoned", {
+        error: `the task moved to ${current.state} while it ran`,
+      });
+      return;
+    }
+    const sameLogicFailures =
+      failureNow.failureClass === "logic"
+        ? 1 +
+          queue
+            .attemptsOf(task.id)
+            .filter(
+              (a) =>
+                a.failureClass === "logic" &&
+                a.error !== null &&
+                errorSignature(a.error) === errorSignature(failureNow.message),
+            ).length
+        : 0;
+    const decision = decide(
+      {
+        failure: failureNow,
+        attempt: current.attempts,
+        maxAttempts: current.maxAttempts,
+        sameLogicFailures,
+      },
+      config.policies,
+      this.random,
+    );
+    const base = {
+      failureClass: failureNow.failureClass,
+      lastError: failureNow.message,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+    };
+    const data = {
+      attempt: current.attempts,
+      failureClass: failureNow.failureClass,
+      error: failureNow.message,
+      worker,
+    };
+    tasks.transaction(() => {
+      queue.finishAttempt(attemptId, "failed", {
+        failureClass: failureNow.failureClass,
+        error: failureNow.message,
+      });
+      switch (decision.action) {
+        case "retry":
+          tasks.transition(task.id, "retry_wait", {
+            actor: "system",
+            reason: decision.reason,
+            data,
+            patch: {
+              ...base,
+              nextRunAt: clock.now() + decision.delayMs,
+              feedback: failureNow.reasons
+                ? [...current.feedback, ...failureNow.reasons]
+                : current.feedback,
+            },
+          });
+          break;
+        case "clarify": {
+          const moved = tasks.transition(task.id, "needs_clarification", {
+            actor: "system",
+            reason: decision.reason,
+            data,
+            patch: base,
+          });
+          this.hooks.onClarify?.(moved, failureNow.message);
+          break;
+        }
+        case "escalate": {
+          const moved = tasks.transition(task.id, "escalated", {
+            actor: "system",
+            reason: decision.reason,
+            data,
+            patch: base,
+          });
+          this.hooks.onEscalated?.(moved, {
+            reason: decision.reason,
+            failureClass: failureNow.failureClass,
+            worker,
+            error: failureNow.message,
+          });
+          break;
+        }
+        case "pause": {
+          // The task did nothing wrong: it goes back to wait, and the attempt is not counted.
+          const moved = tasks.transition(task.id, "queued", {
+            actor: "system",
+            reason: `${decision.reason}; ${worker} paused until a probe succeeds`,
+            data,
+            patch: { ...base, attempts: current.attempts - 1, nextRunAt: clock.now() },
+          });
+          const { incident, opened } = queue.openIncident(
+            worker,
+            failureNow.message,
+            config.policies.systemic.probe_every,
+          );
+          this.pausedWorkers.set(worker, incident);
+          if (opened) this.hooks.onIncident?.(incident, moved);
+          break;
+        }
+      }
+    });
+    this.changed(task.id);
+  }
+
+  /** N connection failures in a row, on different tasks, mean the dependency is down. */
+  private escalateConnectionFailures(worker: string, taskId: number, failure: Failure): Failure {
+    if (!failure.connection) {
+      this.connectionFailures.delete(worker);
+      return failure;
+    }
+    const seen = this.connectionFailures.get(worker) ?? new Set<number>();
+    seen.add(taskId);
+    this.connectionFailures.set(worker, seen);
+    const threshold = this.options.config.policies.systemic.after_consecutive;
+    if (seen.size < threshold && !this.pausedWorkers.has(worker)) return failure;
+    return {
+      ...failure,
+      failureClass: "systemic",
+      message: `${failure.message} (${seen.size} consecutive connection failures across tasks)`,
+    };
+  }
+
+  private resolveIncident(worker: string): void {
+    const incident = this.pausedWorkers.get(worker);
+    if (incident === undefined) return;
+    this.options.queue.resolveIncident(incident.id);
+    this.pausedWorkers.delete(worker);
+    this.kick();
+  }
+
+  private requeueForShutdown(task: Task, attemptId: number): void {
+    const { tasks, queue } = this.options;
+    tasks.transaction(() => {
+      queue.finishAttempt(attemptId, "abandoned", {
+        error: "Steward shut down before it finished",
+      });
+      const current = tasks.require(task.id);
+      if (current.state === "running" || current.state === "reviewing") {
+        tasks.transition(task.id, "queued", {
+          actor: "system",
+          reason: "Steward shut down before it finished; it will run again",
+          patch: {
+            attempts: current.attempts - 1,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            nextRunAt: this.options.clock.now(),
+          },
+        });
+      }
+    });
+  }
+
+  private renewLeases(): void {
+    this.safely("renewing leases", () =>
+      this.options.queue.renewLeases([...this.inFlight.keys()], this.options.owner, this.leaseMs),
+    );
+  }
+
+  private runner(worker: string): WorkerRunner {
+    const runner = this.options.runners.get(worker);
+    if (runner === undefined) throw new Error(`no runner for worker "${worker}"`);
+    return runner;
+  }
+
+  private workerTask(task: Task): WorkerTask {
+    const brief = briefOf(task);
+    const feedback = task.feedback;
+    return {
+      id: task.id,
+      category: task.category,
+      requester: task.requester,
+      source: task.source,
+      attempt: task.attempts,
+      brief:
+        feedback.length === 0
+          ? brief
+          : {
+              ...brief,
+              constraints: [
+                ...brief.constraints,
+                ...feedback.map((reason) => `A reviewer rejected an earlier attempt: ${reason}`),
+              ],
+            },
+    };
+  }
+
+  private runningIn(category: string): number {
+    let count = 0;
+    for (const flight of this.inFlight.values()) if (flight.category === category) count++;
+    return count;
+  }
+
+  private runningFor(worker: string): number {
+    let count = 0;
+    for (const flight of this.inFlight.values()) {
+      const category = this.options.config.categories.find((c) => c.name === flight.category);
+      if (category?.worker === worker) count++;
+    }
+    return count;
+  }
+
+  private changed(taskId: number): void {
+    if (this.hooks.onChange === undefined) return;
+    const task = this.options.tasks.get(taskId);
+    if (task) this.hooks.onChange(task);
+  }
+
+  private safely(context: string, work: () => unknown): void {
+    try {
+      work();
+    } catch (error) {
+      this.hooks.onError?.(coerceError(error), context);
+    }
+  }
+}
+
+function logicFailure(reasons: string[]): Failure {
+  return { failureClass: "logic", message: reasons.join("; "), reasons, connection: false };
+}
+
+/** What a reviewer worker is asked: judge this output against the task's criteria. */
+function reviewBrief(task: Task, output: string): WorkerTask["brief"] {
+  return {
+    objective: `Review the output of T-${task.id} against its acceptance criteria. Answer only JSON: {"pass": true|false, "reasons": ["…"]}`,
+    inputs: [`Task objective: ${task.objective}`, `Output to review:\n${output}`],
+    constraints: task.constraints,
+    output_format: 'JSON {"pass": boolean, "reasons": string[]}',
+    acceptance_criteria: task.acceptanceCriteria,
+  };
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import { ManualClock } from "../src/core/clock.js";
+import type { Task } from "../src/core/task.js";
+import { type OpenDatabase, openDatabase } from "../src/db/connection.js";
+import { tasks } from "../src/db/schema.js";
+import { TaskStore } from "../src/db/task-store.js";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()?.();
+});
+
+/** A fresh directory removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "steward-test-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A real SQLite file with the real migrations, closed and removed after the test. */
+export function testDatabase(): OpenDatabase & { file: string } {
+  const file = join(tempDir(), "steward.db");
+  const database = openDatabase(file);
+  cleanups.push(() => database.close());
+  return { ...database, file };
+}
+
+export function testStore(clock = new ManualClock()) {
+  const database = testDatabase();
+  return { ...database, clock, store: new TaskStore(database.db, database.sqlite, clock) };
+}
+
+/** Arranges a task directly in any state, bypassing the lifecycle (test set-up only). */
+export function insertTask(database: OpenDatabase, overrides: Partial<Task> = {}): Task {
+  return database.db
+    .insert(tasks)
+    .values({
+      state: "queued",
+      objective: "Write the weekly newsletter",
+      category: "content",
+      routing: {
+        category: "content",
+        classifier: "rules",
+        rule: "explicit",
+        score: 1,
+        matched: [],
+        explanation: "test",
+      },
+      maxAttempts: 3,
+      nextRunAt: 0,
+      requester: "tester",
+      source: "test",
+      createdAt: 0,
+      updatedAt: 0,
+      stateSince: 0,
+      ...overrides,
+    })
+    .returning()
+    .get();
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../../src/core/clock.js";
+import { isStewardError } from "../../../src/core/errors.js";
+import {
+  canTransition,
+  IllegalTransitionError,
+  TASK_STATES,
+  TRANSITIONS,
+} from "../../../src/core/states.js";
+import { insertTask, testStore } from "../../helpers.js";
+
+const storedStates = TASK_STATES.filter((state) => state !== "intake");
+const pairs = storedStates.flatMap((from) =>
+  TASK_STATES.map((to) => ({ from, to, legal: canTransition(from, to) })),
+);
+
+describe("task lifecycle, against a real SQLite file", () => {
+  it.each(pairs.filter((pair) => pair.legal))(
+    "$from → $to is allowed and recorded with its event",
+    ({ from, to }) => {
+      const { store, clock, ...database } = testStore(new ManualClock(1_000));
+      const task = insertTask(database, { state: from });
+      clock.advance(500);
+
+      const moved = store.transition(task.id, to, {
+        actor: "U123",
+        reason: "because the test says so",
+      });
+
+      expect(moved.state).toBe(to);
+      expect(moved.stateSince).toBe(1_500);
+      expect(store.events(task.id)).toEqual([
+        expect.objectContaining({
+          from,
+          to,
+          at: 1_500,
+          actor: "U123",
+          reason: "because the test says so",
+        }),
+      ]);
+    },
+  );
+
+  it.each(pairs.filter((pair) => !pair.legal))(
+    "$from → $to is refused and changes nothing",
+    ({ from, to }) => {
+      const { store, ...database } = testStore();
+      const task = insertTask(database, { state: from });
+
+      const attempt = () => store.transition(task.id, to, { actor: "system", reason: "illegal" });
+
+      expect(attempt).toThrow(IllegalTransitionError);
+      expect(store.require(task.id).state).toBe(from);
+      expect(store.events(task.id)).toEqual([]);
+    },
+  );
+
+  it("terminal states allow no move at all", () => {
+    expect(TRANSITIONS.done).toEqual([]);
+    expect(TRANSITIONS.cancelled).toEqual([]);
+  });
+
+  it("the refusal carries a stable code and says which move was refused", () => {
+    const { store, ...database } = testStore();
+    const task = insertTask(database, { state: "done" });
+    try {
+      store.transition(task.id, "queued", { actor: "system", reason: "retry" });
+      expect.unreachable();
+    } catch (error) {
+      expect(isStewardError(error, "illegal_transition")).toBe(true);
+      expect((error as Error).message).toBe(`T-${task.id} cannot go from done to queued`);
+    }
+  });
+
+  it("a failure later in the same transaction leaves neither the state change nor its event", () => {
+    const { store, ...database } = testStore();
+    const task = insertTask(database, { state: "running" });
+
+    expect(() =>
+      store.transaction(() => {
+        store.transition(task.id, "reviewing", { actor: "worker:demo", reason: "output ready" });
+        throw new Error("disk full while writing the outbox");
+      }),
+    ).toThrow("disk full");
+
+    expect(store.require(task.id).state).toBe("running");
+    expect(store.events(task.id)).toEqual([]);
+  });
+
+  it("a failing event insert rolls back the state change", () => {
+    const { store, sqlite, ...database } = testStore();
+    const task = insertTask({ sqlite, ...database }, { state: "queued" });
+    sqlite.exec(
+      "CREATE TRIGGER refuse_events BEFORE INSERT ON task_events BEGIN SELECT RAISE(ABORT, 'event refused'); END",
+    );
+
+    expect(() =>
+      store.transition(task.id, "running", { actor: "worker:demo", reason: "claimed" }),
+    ).toThrow("event refused");
+    expect(store.require(task.id).state).toBe("queued");
+  });
+
+  it("creating a task records its first event from intake", () => {
+    const { store } = testStore(new ManualClock(42));
+    const task = store.create(
+      {
+        state: "needs_clarification",
+        objective: "Fix the build",
+        inputs: [],
+        constraints: [],
+        outputFormat: "",
+        acceptanceCriteria: [],
+        missingFields: ["acceptance_criteria"],
+        category: "engineering",
+        routing: {
+          category: "engineering",
+          classifier: "rules",
+          rule: "explicit",
+          score: 1,
+          matched: [],
+          explanation: "named",
+        },
+        priority: 0,
+        maxAttempts: 3,
+        parentId: null,
+        requester: "U1",
+        source: "console",
+        sourceRef: {},
+        dedupeKey: null,
+      },
+      { actor: "U1", reason: "missing acceptance criteria" },
+    );
+    expect(task.id).toBeGreaterThan(0);
+    expect(store.events(task.id)).toEqual([
+      expect.objectContaining({ from: "intake", to: "needs_clarification", at: 42, actor: "U1" }),
+    ]);
+  });
+});

@@ -1,0 +1,195 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { ConfigError, loadConfigFile, parseConfig } from "../../../src/config/load.js";
+
+const defaultText = readFileSync("config/steward.yaml", "utf8");
+
+/** The default config with one change applied, as YAML text. */
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into the raw YAML tree freely
+type RawConfig = Record<string, any>;
+
+function variant(change: (config: RawConfig) => void): string {
+  const config = parse(defaultText);
+  change(config);
+  return stringify(config);
+}
+
+function problemsOf(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(text, "steward.yaml", env);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      return error.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message));
+    throw error;
+  }
+  return [];
+}
+
+describe("loading the configuration", () => {
+  it("the default config loads with no environment at all", () => {
+    const config = loadConfigFile("config/steward.yaml", {});
+    expect(config.categories.map((c) => c.name)).toEqual([
+      "support",
+      "content",
+      "engineering",
+      "research",
+      "finance",
+      "admin",
+      "unsorted",
+    ]);
+    expect(config.discord.channels.intake).toEqual([]);
+    expect(config.categories.find((c) => c.name === "support")?.limits.stall.running).toBe(
+      30 * 60_000,
+    );
+  });
+
+  it("takes Discord ids from the DISCORD_* variables", () => {
+    const config = parseConfig(defaultText, "steward.yaml", {
+      DISCORD_GUILD_ID: "111",
+      DISCORD_INTAKE_CHANNEL_ID: "222",
+      DISCORD_ESCALATION_CHANNEL_ID: "333",
+      DISCORD_REPORTS_CHANNEL_ID: "444",
+      DISCORD_OPERATOR_ROLE_ID: "555",
+    });
+    expect(config.discord).toEqual({
+      guild: "111",
+      channels: { intake: ["222"], escalations: "333", reports: "444" },
+      operators: { roles: ["555"], users: [] },
+    });
+  });
+
+  it("parses durations written as 90s, 30m, 2h and 1d", () => {
+    const config = parseConfig(
+      variant((c) => {
+        c.escalation = { batch_window: "90s", remind_after: "2h" };
+        c.policies.systemic.probe_every = "1d";
+      }),
+      "steward.yaml",
+      {},
+    );
+    expect(config.escalation.batch_window).toBe(90_000);
+    expect(config.escalation.remind_after).toBe(7_200_000);
+    expect(config.policies.systemic.probe_every).toBe(86_400_000);
+  });
+
+  const malformed: [string, string, string][] = [
+    [
+      "a duration that is not one",
+      variant((c) => {
+        c.categories[2].limits.stall.running = "soon";
+      }),
+      'categories[2].limits.stall.running: expected a duration like 30m, got "soon"',
+    ],
+    [
+      "an unknown key",
+      variant((c) => {
+        c.categories[0].colour = "blue";
+      }),
+      'categories[0]: unknown key "colour"',
+    ],
+    [
+      "a duplicate category name",
+      variant((c) => {
+        c.categories[1].name = "support";
+      }),
+      'categories[1].name: duplicate category name "support"',
+    ],
+    [
+      "a category naming a missing worker",
+      variant((c) => {
+        c.categories[3].worker = "researcher";
+      }),
+      'categories[3].worker: no worker named "researcher" (known: demo-writer)',
+    ],
+    [
+      "a duplicate worker name",
+      `${defaultText.replace("workers:\n", "workers:\n  demo-writer: { kind: demo }\n")}`,
+      "duplicate name: Map keys must be unique",
+    ],
+    [
+      "an unknown worker kind",
+      variant((c) => {
+        c.workers["demo-writer"].kind = "magic";
+      }),
+      "workers.demo-writer.kind:",
+    ],
+    [
+      "a wrong type",
+      variant((c) => {
+        c.categories[0].limits.max_attempts = "three";
+      }),
+      'categories[0].limits.max_attempts: expected number, got "three"',
+    ],
+    [
+      "a pipeline step naming a missing category",
+      variant((c) => {
+        // biome-ignore lint/suspicious/noThenProperty: the config key is called then
+        c.categories[1].then = "qa";
+      }),
+      'categories[1].then: no category named "qa"',
+    ],
+    [
+      "an invalid cron pattern",
+      variant((c) => {
+        c.monitor.every = "every quarter hour";
+      }),
+      "monitor.every: expected a cron pattern",
+    ],
+    [
+      "an invalid regular expression",
+      variant((c) => {
+        c.categories[2].match.regexes = ["(unclosed"];
+      }),
+      "categories[2].match.regexes[0]: not a valid regular expression",
+    ],
+    [
+      "no catch-all category",
+      variant((c) => {
+        c.categories.pop();
+      }),
+      "categories: expected exactly one category with catch_all: true, found 0",
+    ],
+    [
+      "a required brief field that does not exist",
+      variant((c) => {
+        c.intake.required = ["objective", "deadline"];
+      }),
+      'intake.required[1]: expected one of "objective", "inputs"',
+    ],
+    [
+      "an unset environment variable without default",
+      variant((c) => {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an env reference, as a user writes it
+        c.workers["demo-writer"] = { kind: "http", url: "${SUPPORT_URL}" };
+      }),
+      "workers.demo-writer.url: environment variable SUPPORT_URL is not set",
+    ],
+    ["YAML that does not parse", "categories: [\n  - name: x", "YAML syntax:"],
+  ];
+
+  it.each(malformed)("%s is refused with its path named", (_name, text, expected) => {
+    const problems = problemsOf(text);
+    expect(
+      problems.some((problem) => problem.includes(expected)),
+      problems.join("\n"),
+    ).toBe(true);
+  });
+
+  it("lists every problem, not only the first", () => {
+    const problems = problemsOf(
+      variant((c) => {
+        c.categories[0].limits.stall.queued = "later";
+        c.categories[1].limits.concurrency = 0;
+        c.escalation = { batch_window: "never" };
+      }),
+    );
+    expect(problems).toHaveLength(3);
+  });
+
+  it("a file that cannot be read is a ConfigError naming the file", () => {
+    expect(() => loadConfigFile("config/does-not-exist.yaml", {})).toThrow(
+      /config\/does-not-exist.yaml: invalid configuration\n {2}cannot read the file/,
+    );
+  });
+});
