@@ -10,6 +10,22 @@ const program = new Command()
   .showHelpAfterError();
 
 program
+  .command("start")
+  .description("run Steward: Discord when DISCORD_TOKEN is set, else the local console")
+  .action(async () => {
+    const { main } = await import("./main.js");
+    await main(readSettings(), "auto").catch(reportAndExit);
+  });
+
+program
+  .command("console")
+  .description("run Steward with the local console, whatever the environment says")
+  .action(async () => {
+    const { main } = await import("./main.js");
+    await main(readSettings(), "console").catch(reportAndExit);
+  });
+
+program
   .command("check-config")
   .description("validate a config file and print every problem with its path")
   .argument("[file]", "config file (default: $STEWARD_CONFIG or config/steward.yaml)")

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { categoryNamed, maxAttemptsOf } from "../config/lookup.js";
 import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { StewardError } from "../core/errors.js";
@@ -162,6 +163,51 @@ export class Engine {
     return cancelled;
   }
 
+  /** An operator's "try again": a fresh set of attempts from the queue. */
+  retry(taskId: number, actor: Actor): Task {
+    const task = this.tasks.require(taskId);
+    const category = categoryNamed(this.config, task.category);
+    if (category.catch_all) {
+      throw new StewardError("illegal_transition", `${formatTaskId(taskId)} fits no category: reroute it instead`);
+    }
+    const retried = this.tasks.transition(taskId, "queued", {
+      actor,
+      reason: `retried by ${actor}`,
+      patch: { maxAttempts: task.attempts + maxAttemptsOf(this.config, category), nextRunAt: this.clock.now() },
+    });
+    this.changed(retried);
+    return retried;
+  }
+
+  /** An operator's "this belongs elsewhere": the new category is recorded as the deciding rule. */
+  reroute(taskId: number, categoryName: string, actor: Actor): Task {
+    const task = this.tasks.require(taskId);
+    const category = categoryNamed(this.config, categoryName);
+    if (category.catch_all) {
+      throw new StewardError("unknown_category", `reroute to a category that has a worker, not ${categoryName}`);
+    }
+    const rerouted = this.tasks.transition(taskId, "queued", {
+      actor,
+      reason: `rerouted from ${task.category} to ${category.name} by ${actor}`,
+      data: { from: task.category, to: category.name },
+      patch: {
+        category: category.name,
+        routing: {
+          category: category.name,
+          classifier: task.routing.classifier,
+          rule: "reroute",
+          score: 1,
+          matched: [],
+          explanation: `rerouted by ${actor} (was ${task.category}, rule ${task.routing.rule})`,
+        },
+        maxAttempts: task.attempts + maxAttemptsOf(this.config, category),
+        nextRunAt: this.clock.now(),
+      },
+    });
+    this.changed(rerouted);
+    return rerouted;
+  }
+
   detail(taskId: number): TaskDetail {
     return {
       task: this.tasks.require(taskId),
@@ -178,8 +224,8 @@ export class Engine {
 
   private completed(task: Task): void {
     this.outbox.add({ kind: "task_done", taskId: task.id }, `done:${task.id}`);
-    const category = this.config.categories.find((candidate) => candidate.name === task.category);
-    if (category?.then !== undefined) {
+    const category = categoryNamed(this.config, task.category);
+    if (category.then !== undefined) {
       const next = createNextStep(this.intake, task, category.then, this.config);
       this.tasks.update(task.id, { nextId: next.id });
       this.emitLater(next);

@@ -1,3 +1,4 @@
+import { categoryNamed, maxAttemptsOf } from "../config/lookup.js";
 import type { CategoryConfig, Config } from "../config/schema.js";
 import {
   BRIEF_FIELD_LABELS,
@@ -157,7 +158,7 @@ export class Intake {
           category: category.name,
           routing,
           priority: request.priority ?? category.priority,
-          maxAttempts: this.maxAttemptsOf(category),
+          maxAttempts: maxAttemptsOf(this.deps.config, category),
           parentId: request.parentId ?? null,
           requester: request.requester,
           source: request.source,
@@ -215,7 +216,7 @@ export class Intake {
           missingFields: missing,
           category: category.name,
           routing,
-          maxAttempts: this.maxAttemptsOf(category),
+          maxAttempts: maxAttemptsOf(this.deps.config, category),
           nextRunAt: 0,
         },
       });
@@ -251,7 +252,7 @@ export class Intake {
       source,
       category: namedCategory,
     });
-    const category = this.categoryNamed(routing.category);
+    const category = categoryNamed(this.deps.config, routing.category);
     return { brief: applyDefaults(brief, category), routing, category };
   }
 
@@ -264,16 +265,6 @@ export class Intake {
     } else if (task.state === "escalated") {
       this.deps.onEscalated?.(task, reason);
     }
-  }
-
-  private categoryNamed(name: string): CategoryConfig {
-    const category = this.deps.config.categories.find((candidate) => candidate.name === name);
-    if (!category) throw new StewardError("unknown_category", `no category named "${name}"`);
-    return category;
-  }
-
-  private maxAttemptsOf(category: CategoryConfig): number {
-    return category.limits.max_attempts ?? this.deps.config.policies.transient.max_attempts;
   }
 
   private resultOf(task: Task, duplicate: boolean): IntakeResult {

@@ -173,6 +173,7 @@ const INLINE_LABEL_SOURCE = String.raw`(?<=^|[\s.,;!?)])${BOLD}(${LABEL_ALTERNAT
 
 /** A list item marker at the start of a line: `-`, `*`, `•`, `+`, `1.`, `1)`, and `- [ ]` boxes. */
 const BULLET = new RegExp(String.raw`^[ \t]*${LIST_MARKER}[ \t]+(?:\[[ xX]\][ \t]+)?`);
+const PROSE_LOOKBACK = 80;
 const URL_CANDIDATE = /https?:\/\/[^\s<>"'`]+/gi;
 const CODE_SPAN = /`[^`]*`/g;
 
@@ -227,10 +228,18 @@ function parse(text: string, attachments: readonly string[]): ParsedRequest {
   let category: string | undefined;
   if (text.trim() !== "") {
     const [leading, ...labelled] = segment(text);
-    for (const section of labelled) {
-      if (section.key === "category") category ??= readCategory(section.lines);
-      else if (section.key !== null) applySection(brief, section.key, section.label, section.lines);
+    const strings: Record<Exclude<BriefField, ListField>, string[]> = {
+      objective: [],
+      output_format: [],
+    };
+    for (const { key, label, lines } of labelled) {
+      if (key === "category") category ??= readCategory(lines);
+      else if (key !== null && isListField(key)) brief[key].push(...listItems(label, lines));
+      // Repeated string labels join, in the order they were written.
+      else if (key !== null) strings[key].push(joinLines(lines));
     }
+    brief.objective = joinNonEmpty(strings.objective);
+    brief.output_format = joinNonEmpty(strings.output_format);
     placeLeadingText(brief, joinLines(leading?.lines ?? []));
     appendUnique(brief.inputs, harvestUrls(text));
   }
@@ -251,15 +260,14 @@ function placeLeadingText(brief: Brief, leading: string): void {
   else brief.inputs.unshift(leading);
 }
 
-function applySection(brief: Brief, key: BriefField, label: string, lines: string[]): void {
-  if (isListField(key)) {
-    const prefix = NEGATING_PREFIXES.get(canonicalLabel(label));
-    const items = splitListBody(lines);
-    brief[key].push(...(prefix ? items.map((item) => withPrefix(prefix, item)) : items));
-  } else {
-    // Repeated string labels join, in the order they were written.
-    brief[key] = [brief[key], joinLines(lines)].filter((part) => part !== "").join(" ");
-  }
+function listItems(label: string, lines: readonly string[]): string[] {
+  const prefix = NEGATING_PREFIXES.get(canonicalLabel(label));
+  const items = splitListBody(lines);
+  return prefix ? items.map((item) => withPrefix(prefix, item)) : items;
+}
+
+function joinNonEmpty(parts: readonly string[]): string {
+  return parts.filter((part) => part !== "").join(" ");
 }
 
 function readCategory(lines: readonly string[]): string | undefined {
@@ -318,7 +326,9 @@ function findInlineLabels(line: string, from: number): Marker[] {
     const label = match[1] ?? "";
     const key = LABEL_KEYS.get(canonicalLabel(label));
     const start = match.index;
-    if (key === undefined || insideAny(quoted, start) || isProse(line.slice(0, start), label)) {
+    // Only the last two words matter to isProse; a bounded slice keeps long lines linear.
+    const before = line.slice(Math.max(0, start - PROSE_LOOKBACK), start);
+    if (key === undefined || insideAny(quoted, start) || isProse(before, label)) {
       // Retry one character on, so "format:" can still be found inside a refused "output format:".
       pattern.lastIndex = start + 1;
       continue;
@@ -418,15 +428,20 @@ function urlSpans(text: string): Span[] {
 
 /** Drops sentence punctuation and markdown after a URL; a `)` stays when it closes a `(` inside. */
 function trimUrl(candidate: string): string {
-  let url = candidate;
-  for (;;) {
-    const last = url.slice(-1);
-    const closes: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
-    const opener = closes[last];
-    if (/[.,;:!?*_~|]/.test(last)) url = url.slice(0, -1);
-    else if (opener !== undefined && count(url, opener) < count(url, last)) url = url.slice(0, -1);
-    else return url;
+  const openers: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+  // Unmatched closers per kind, counted once so trimming stays linear.
+  const unmatched = new Map<string, number>();
+  for (const [closer, opener] of Object.entries(openers)) {
+    unmatched.set(closer, count(candidate, closer) - count(candidate, opener));
   }
+  let end = candidate.length;
+  for (; end > 0; end--) {
+    const last = candidate.charAt(end - 1);
+    const extra = unmatched.get(last);
+    if (extra !== undefined && extra > 0) unmatched.set(last, extra - 1);
+    else if (!/[.,;:!?*_~|]/.test(last)) break;
+  }
+  return candidate.slice(0, end);
 }
 
 function count(text: string, char: string): number {
@@ -446,11 +461,12 @@ function insideAny(spans: readonly Span[], position: number): boolean {
 
 /** Adds items not already there; a URL already quoted inside an input counts as there. */
 function appendUnique(inputs: string[], items: readonly string[]): void {
+  const present = new Set(inputs.flatMap((input) => [input, ...harvestUrls(input)]));
   for (const raw of items) {
     const item = raw.trim();
-    if (item === "") continue;
-    const present = inputs.some((input) => input === item || harvestUrls(input).includes(item));
-    if (!present) inputs.push(item);
+    if (item === "" || present.has(item)) continue;
+    inputs.push(item);
+    present.add(item);
   }
 }
 

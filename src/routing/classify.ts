@@ -130,15 +130,6 @@ interface KeywordEntry {
   tokens: string[];
 }
 
-/** What one category's rules of one kind caught. */
-interface RuleHits {
-  category: number;
-  kind: RuleKind;
-  matched: string[];
-  /** The id of the rule, e.g. `engineering.regexes[1]` for the first regex that fired. */
-  rule: string;
-}
-
 function compileRules(category: CategoryConfig): CompiledRules {
   return {
     sources: category.match.sources.map((pattern) => ({
@@ -190,17 +181,9 @@ function collectHits(
   );
   rules.forEach((compiled, category) => {
     const sources = compiled.sources.filter((rule) => rule.matches(request.source));
-    if (sources.length > 0)
-      hits.get("sources")!.set(
-        category,
-        sources.map((rule) => rule.pattern),
-      );
+    if (sources.length > 0) hits.get("sources")!.set(category, sources.map(patternOf));
     const regexes = compiled.regexes.filter((rule) => rule.regex.test(request.text));
-    if (regexes.length > 0)
-      hits.get("regexes")!.set(
-        category,
-        regexes.map((rule) => rule.pattern),
-      );
+    if (regexes.length > 0) hits.get("regexes")!.set(category, regexes.map(patternOf));
   });
   const keywords = hits.get("keywords")!;
   for (const entry of matchKeywords(tokens, keywordIndex)) {
@@ -209,6 +192,10 @@ function collectHits(
     keywords.set(entry.category, found);
   }
   return hits;
+}
+
+function patternOf(rule: { pattern: string }): string {
+  return rule.pattern;
 }
 
 function matchKeywords(
@@ -343,16 +330,16 @@ function decideByRules(
     if (byCategory.size === 0) continue;
     const most = Math.max(...[...byCategory.values()].map((matched) => matched.length));
     const leaders = [...byCategory].filter(([, matched]) => matched.length === most);
+    // Equal hits: the more similar category wins, unless the similarity is a tie as well.
     const ranked = rankBySimilarity(
       context,
       leaders.map(([category]) => category),
     );
-    const [first, second] = ranked;
-    if (second !== undefined && first!.score - second.score < TIE_EPSILON) {
-      return unbreakableTie(kind, most, ranked, context);
+    const [first, second] = ranked as [Ranked, Ranked | undefined];
+    if (second !== undefined && first.score - second.score < TIE_EPSILON) {
+      return unbreakableTie(kind, most, [first, second], context);
     }
-    const winner = first!.category;
-    return ruleDecision(kind, winner, byCategory, second, context);
+    return ruleDecision(kind, first.category, byCategory, second, context);
   }
   return undefined;
 }
@@ -366,6 +353,7 @@ function ruleDecision(
 ): RoutingDecision {
   const name = nameOf(context, winner);
   const matched = byCategory.get(winner)!;
+  const rule = kind === "regexes" ? `regexes[${firstRegexIndex(context, winner, matched)}]` : kind;
   const runnerUp = ruleRunnerUp(winner, byCategory, context);
   // A tie names its rival, who is then the runner-up: saying it twice would only add noise.
   const explained =
@@ -377,7 +365,7 @@ function ruleDecision(
   return {
     category: name,
     classifier: "rules",
-    rule: `${name}.${kind}${kind === "regexes" ? `[${firstRegexIndex(context, winner, matched)}]` : ""}`,
+    rule: `${name}.${rule}`,
     score: RULE_SCORE[kind],
     matched,
     ...(runnerUp && { runner_up: runnerUp }),
@@ -414,10 +402,9 @@ function ruleRunnerUp(
 function unbreakableTie(
   kind: RuleKind,
   hits: number,
-  tied: readonly Ranked[],
+  [first, second]: readonly [Ranked, Ranked],
   context: DecisionContext,
 ): RoutingDecision {
-  const [first, second] = tied as [Ranked, Ranked];
   const names = `${nameOf(context, first.category)} and ${nameOf(context, second.category)}`;
   return {
     category: context.catchAll.name,
@@ -436,16 +423,13 @@ function unbreakableTie(
 /** Step 3: the most similar category, if it is similar enough and clearly ahead. */
 function decideBySimilarity(context: DecisionContext, minConfidence: number): RoutingDecision {
   const [best, second] = rankBySimilarity(context);
-  const runnerUp = (ranked: Ranked | undefined) =>
-    ranked !== undefined && ranked.score > 0
-      ? { category: nameOf(context, ranked.category), score: round(ranked.score) }
-      : undefined;
   if (best === undefined || best.score < minConfidence) {
-    return doesNotFit(context, runnerUp(best), minConfidence);
+    return doesNotFit(context, asRunnerUp(context, best), minConfidence);
   }
   if (second !== undefined && best.score - second.score < TIE_EPSILON) {
     return {
-      ...doesNotFit(context, runnerUp(best), minConfidence),
+      ...doesNotFit(context, asRunnerUp(context, best), minConfidence),
+      // Not confident of anything: the request fits two categories equally well.
       score: 0,
       explanation:
         `does not fit any category (tie: ${nameOf(context, best.category)} ${format(best.score)}` +
@@ -454,18 +438,28 @@ function decideBySimilarity(context: DecisionContext, minConfidence: number): Ro
   }
   const name = nameOf(context, best.category);
   const shared = context.similarity.shared(context.tokens, best.category);
-  const second_ = runnerUp(second);
+  const runnerUp = asRunnerUp(context, second);
   return {
     category: name,
     classifier: "rules",
     rule: "similarity",
     score: round(best.score),
     matched: shared,
-    ...(second_ && { runner_up: second_ }),
+    ...(runnerUp && { runner_up: runnerUp }),
     explanation:
-      `most similar to ${name} (${format(best.score)} ≥ ${minConfidence}; shared: ${shared.join(", ")})` +
-      describeRunnerUp(second_),
+      `most similar to ${name} (${format(best.score)} ≥ ${minConfidence};` +
+      ` shared: ${shared.join(", ")})${describeRunnerUp(runnerUp)}`,
   };
+}
+
+/** A category that scored nothing is no runner-up. */
+function asRunnerUp(
+  context: DecisionContext,
+  ranked: Ranked | undefined,
+): RoutingDecision["runner_up"] {
+  return ranked !== undefined && ranked.score > 0
+    ? { category: nameOf(context, ranked.category), score: round(ranked.score) }
+    : undefined;
 }
 
 function doesNotFit(

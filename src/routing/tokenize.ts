@@ -1,5 +1,5 @@
 import { stemmer } from "stemmer";
-import { eng, removeStopwords } from "stopword";
+import { eng } from "stopword";
 
 /** A word as written (lower-cased) and the stem it is compared by. */
 export interface Term {
@@ -35,12 +35,18 @@ const REQUEST_FILLER = [
   "quick",
   "quickly",
 ];
-const STOP_WORDS = [...eng, ...REQUEST_FILLER];
+/** A set, not `removeStopwords`: that scans the whole list for every word of a long request. */
+const STOP_WORDS = new Set([...eng, ...REQUEST_FILLER]);
+/** Stemming is the dearest step and words repeat, so stems are remembered (bounded: any text). */
+const STEM_CACHE_LIMIT = 20_000;
+const stems = new Map<string, string>();
 
-/** Runs of Unicode letters and digits; anything else separates words. */
-const WORD = /[\p{L}\p{N}]+/gu;
-/** An apostrophe inside a word ("can't", "what's") joins it rather than splitting off a stray "t". */
-const INNER_APOSTROPHE = /(?<=\p{L})['’](?=\p{L})/gu;
+/**
+ * Runs of Unicode letters and digits; anything else separates words. An apostrophe inside a word
+ * ("can't", "what's") is kept, then dropped, rather than splitting off a stray "t".
+ */
+const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)*/gu;
+const APOSTROPHE = /['’]/g;
 /** British -ise spellings become -ize so "summarise" and "summarize" share a stem. */
 const BRITISH_ISE = /^(.{4,})is(e|es|ed|ing|ation|ations)$/u;
 
@@ -58,10 +64,20 @@ export function terms(text: string): Term[] {
 }
 
 function words(text: string): string[] {
-  const found = text.toLowerCase().replace(INNER_APOSTROPHE, "").match(WORD);
-  return found === null ? [] : removeStopwords(found, STOP_WORDS);
+  const words: string[] = [];
+  for (const [match] of text.toLowerCase().matchAll(WORD)) {
+    const word = match.includes("'") || match.includes("’") ? match.replace(APOSTROPHE, "") : match;
+    if (!STOP_WORDS.has(word)) words.push(word);
+  }
+  return words;
 }
 
 function stem(word: string): string {
-  return stemmer(word.replace(BRITISH_ISE, "$1iz$2"));
+  let stemmed = stems.get(word);
+  if (stemmed === undefined) {
+    if (stems.size >= STEM_CACHE_LIMIT) stems.clear();
+    stemmed = stemmer(word.replace(BRITISH_ISE, "$1iz$2"));
+    stems.set(word, stemmed);
+  }
+  return stemmed;
 }
