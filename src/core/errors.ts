@@ -5,7 +5,10 @@ export type StewardErrorCode =
   | "empty_request"
   | "field_too_long"
   | "unknown_category"
-  | "config_invalid";
+  | "config_invalid"
+  | "not_operator"
+  | "escalation_not_found"
+  | "stale_action";
 
 export class StewardError extends Error {
   constructor(

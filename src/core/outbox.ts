@@ -10,6 +10,8 @@ export type OutboxMessage =
   | { kind: "task_cancelled"; taskId: number; actor: string; reason: string }
   | { kind: "task_escalated"; taskId: number; reason: string }
   | { kind: "escalation"; escalationId: number }
+  | { kind: "escalation_digest"; escalationIds: number[] }
+  | { kind: "escalation_resolved"; escalationId: number }
   | { kind: "reminder"; escalationId: number }
   | { kind: "review_report"; month: string };
 

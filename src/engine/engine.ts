@@ -8,10 +8,14 @@ import type { EscalationCause } from "../core/ports.js";
 import { type Actor, formatTaskId, isTerminal } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { OpenDatabase } from "../db/connection.js";
+import { EscalationStore } from "../db/escalation-store.js";
 import { OutboxStore } from "../db/outbox-store.js";
 import { QueueStore } from "../db/queue-store.js";
 import type { AttemptRow } from "../db/schema.js";
 import { TaskStore } from "../db/task-store.js";
+import { Escalations } from "../escalation/escalations.js";
+import { type EscalationCard, formatEscalation } from "../escalation/format.js";
+import { isOperator, type Person } from "../escalation/operators.js";
 import { type FieldValues, Intake, type IntakeResult, type RawRequest } from "../intake/intake.js";
 import { createRouter, type Router } from "../routing/classify.js";
 import { WorkerPool } from "../workers/pool.js";
@@ -35,6 +39,21 @@ export interface EngineOptions {
 
 export type TaskListener = (task: Task) => void;
 
+export type EscalationRequest =
+  | { action: "retry" }
+  | { action: "cancel" }
+  | { action: "reroute"; category: string }
+  | { action: "edit"; text?: string; fields?: FieldValues };
+
+export interface EscalationOutcome {
+  escalationId: number;
+  action: EscalationRequest["action"];
+  acted: Task[];
+  /** Tasks the action could not apply to, and why (already moved on, already resolved…). */
+  skipped: { taskId: number; why: string }[];
+  resolved: boolean;
+}
+
 export interface TaskDetail {
   task: Task;
   events: TaskEvent[];
@@ -55,6 +74,8 @@ export class Engine {
   readonly intake: Intake;
   readonly pool: WorkerPool;
   readonly logger: Logger;
+  readonly escalationStore: EscalationStore;
+  readonly escalations: Escalations;
   private readonly listeners = new Set<TaskListener>();
 
   constructor(options: EngineOptions) {
@@ -65,6 +86,15 @@ export class Engine {
     this.tasks = new TaskStore(database.db, database.sqlite, this.clock);
     this.queue = new QueueStore(database.db, this.tasks, this.clock);
     this.outbox = new OutboxStore(database.db, this.clock);
+    this.escalationStore = new EscalationStore(database.db);
+    this.escalations = new Escalations({
+      config,
+      store: this.escalationStore,
+      outbox: this.outbox,
+      clock: this.clock,
+      attemptsOf: (taskId) => this.queue.attemptsOf(taskId),
+      transaction: (work) => this.tasks.transaction(work),
+    });
     this.router = createRouter(config.categories, {
       minConfidence: config.intake.classifier.min_confidence,
     });
@@ -109,18 +139,198 @@ export class Engine {
             worker: incident.worker,
             error: incident.error,
           }),
+        onIncidentResolved: (worker) => this.incidentResolved(worker),
         onChange: (task) => this.emit(task),
         onError: (error, context) => this.logger.error(`worker pool: ${context}: ${error.message}`),
       },
     });
   }
 
+  private flushTimer: NodeJS.Timeout | undefined;
+
   start(): void {
     this.pool.start();
+    // The batching window is the latency floor of an escalation; checking 10× per window is plenty.
+    const every = Math.min(5_000, Math.max(50, this.config.escalation.batch_window / 10));
+    this.flushTimer = setInterval(() => this.flushEscalations(), every);
   }
 
   async stop(graceMs?: number): Promise<void> {
+    clearInterval(this.flushTimer);
     await this.pool.stop(graceMs);
+  }
+
+  /** Posts the escalation groups whose batching window is over. */
+  flushEscalations(): number {
+    try {
+      return this.escalations.flush();
+    } catch (error) {
+      this.logger.error(`escalation flush failed: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+
+  escalationCard(escalationId: number): EscalationCard {
+    return formatEscalation(this.escalations.view(escalationId));
+  }
+
+  /**
+   * An operator's decision on an escalation: applied to every waiting task of the group, or
+   * to one. Refused for non-operators; a stale button changes nothing and says why.
+   */
+  actOnEscalation(
+    escalationId: number,
+    request: EscalationRequest,
+    person: Person,
+    onlyTaskId?: number,
+  ): EscalationOutcome {
+    if (!isOperator(this.config, person)) {
+      throw new StewardError("not_operator", "Only operators can act on escalations.");
+    }
+    const group = this.escalationStore.get(escalationId);
+    if (group === undefined)
+      throw new StewardError("escalation_not_found", `E-${escalationId} does not exist`);
+    if (group.state === "resolved") {
+      throw new StewardError(
+        "stale_action",
+        `E-${escalationId} was already resolved (${group.resolution ?? "resolved"} by ${group.resolvedBy ?? "system"}); nothing changed.`,
+      );
+    }
+    const members = this.escalationStore
+      .tasksOf(escalationId)
+      .filter(
+        (member) =>
+          member.resolvedAt === null && (onlyTaskId === undefined || member.task.id === onlyTaskId),
+      );
+    if (members.length === 0) {
+      throw new StewardError(
+        "stale_action",
+        `nothing in E-${escalationId} is waiting for that decision any more`,
+      );
+    }
+    const outcome: EscalationOutcome = {
+      escalationId,
+      action: request.action,
+      acted: [],
+      skipped: [],
+      resolved: false,
+    };
+    const resolution =
+      request.action === "reroute"
+        ? `rerouted:${request.category}`
+        : request.action === "edit"
+          ? "edited"
+          : `${request.action === "retry" ? "retried" : "cancelled"}`;
+    this.tasks.transaction(() => {
+      for (const { task } of members) {
+        const moved = this.applyDecision(
+          task,
+          request,
+          person.id,
+          group.failureClass === "systemic" ? group.worker : null,
+        );
+        if (typeof moved === "string") {
+          outcome.skipped.push({ taskId: task.id, why: moved });
+          continue;
+        }
+        outcome.acted.push(moved);
+        // A systemic retry leaves the tasks queued behind the probe: settle them here.
+        this.settleEscalation(task.id, resolution, person.id);
+      }
+      outcome.resolved = this.escalationStore.get(escalationId)?.state === "resolved";
+    });
+    for (const task of outcome.acted) this.changed(task);
+    return outcome;
+  }
+
+  /** One task's share of an escalation decision; a string says why it did not apply. */
+  private applyDecision(
+    task: Task,
+    request: EscalationRequest,
+    actor: Actor,
+    pausedWorker: string | null,
+  ): Task | string {
+    const current = this.tasks.require(task.id);
+    // A systemic incident's tasks wait in the queue behind the paused worker, not escalated.
+    const waiting =
+      current.state === "escalated" || (pausedWorker !== null && current.state === "queued");
+    if (request.action === "cancel") {
+      return isTerminal(current.state)
+        ? `${formatTaskId(task.id)} is already ${current.state}`
+        : this.cancel(task.id, actor, `cancelled by ${actor} from its escalation`);
+    }
+    if (!waiting)
+      return `${formatTaskId(task.id)} is ${current.state} now, no longer waiting for a decision`;
+    switch (request.action) {
+      case "retry":
+        if (pausedWorker !== null) {
+          this.pool.probeNow(pausedWorker);
+          return current;
+        }
+        return this.retry(task.id, actor);
+      case "reroute":
+        return this.reroute(task.id, request.category, actor);
+      case "edit":
+        return this.answer(task.id, { text: request.text, fields: request.fields }, actor).task;
+    }
+  }
+
+  /** A decision on a task also answers the escalation it was waiting in. */
+  private settleEscalation(taskId: number, resolution: string, actor: Actor): void {
+    const group = this.escalationStore.openGroupOf(taskId);
+    if (group === undefined) return;
+    const now = this.clock.now();
+    this.escalationStore.resolveTask(group.id, taskId, resolution, now);
+    if (this.escalationStore.resolveIfSettled(group.id, resolution, actor, now)) {
+      this.outbox.add(
+        { kind: "escalation_resolved", escalationId: group.id },
+        `escalation-resolved:${group.id}`,
+      );
+    }
+  }
+
+  /** Escalates a task from wherever it is (the status checker, an operator), staged like any other. */
+  escalate(taskId: number, cause: EscalationCause, actor: Actor = "system"): Task {
+    const escalated = this.tasks.transaction(() => {
+      const moved = this.tasks.transition(taskId, "escalated", {
+        actor,
+        reason: cause.reason,
+        data: { failureClass: cause.failureClass, worker: cause.worker },
+        patch: {
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          failureClass: cause.failureClass ?? null,
+          lastError: cause.error ?? null,
+        },
+      });
+      this.escalated(moved, cause);
+      return moved;
+    });
+    this.pool.abort(taskId);
+    this.changed(escalated);
+    return escalated;
+  }
+
+  private incidentResolved(worker: string): void {
+    for (const group of this.escalationStore.open()) {
+      if (group.failureClass !== "systemic" || group.worker !== worker) continue;
+      this.tasks.transaction(() => {
+        for (const member of this.escalationStore.tasksOf(group.id)) {
+          if (member.resolvedAt === null)
+            this.escalationStore.resolveTask(
+              group.id,
+              member.task.id,
+              "recovered",
+              this.clock.now(),
+            );
+        }
+        this.escalationStore.resolveIfSettled(group.id, "recovered", "system", this.clock.now());
+        this.outbox.add(
+          { kind: "escalation_resolved", escalationId: group.id },
+          `escalation-resolved:${group.id}`,
+        );
+      });
+    }
   }
 
   /** A request from any door → a task (or the earlier one, for a replayed delivery). */
@@ -136,7 +346,11 @@ export class Engine {
     answer: { text?: string; fields?: FieldValues },
     actor: Actor,
   ): IntakeResult {
-    const result = this.intake.resume(taskId, answer, actor);
+    const result = this.tasks.transaction(() => {
+      const resumed = this.intake.resume(taskId, answer, actor);
+      this.settleEscalation(taskId, "edited", actor);
+      return resumed;
+    });
     this.changed(result.task);
     return result;
   }
@@ -153,9 +367,11 @@ export class Engine {
       const moved = this.tasks.transition(taskId, "cancelled", {
         actor,
         reason,
+        data: { action: "cancel" },
         patch: { leaseOwner: null, leaseExpiresAt: null },
       });
       this.outbox.add({ kind: "task_cancelled", taskId, actor, reason }, `cancelled:${taskId}`);
+      this.settleEscalation(taskId, "cancelled", actor);
       return moved;
     });
     this.pool.abort(taskId);
@@ -168,12 +384,22 @@ export class Engine {
     const task = this.tasks.require(taskId);
     const category = categoryNamed(this.config, task.category);
     if (category.catch_all) {
-      throw new StewardError("illegal_transition", `${formatTaskId(taskId)} fits no category: reroute it instead`);
+      throw new StewardError(
+        "illegal_transition",
+        `${formatTaskId(taskId)} fits no category: reroute it instead`,
+      );
     }
-    const retried = this.tasks.transition(taskId, "queued", {
-      actor,
-      reason: `retried by ${actor}`,
-      patch: { maxAttempts: task.attempts + maxAttemptsOf(this.config, category), nextRunAt: this.clock.now() },
+    const retried = this.tasks.transaction(() => {
+      this.settleEscalation(taskId, "retried", actor);
+      return this.tasks.transition(taskId, "queued", {
+        actor,
+        reason: `retried by ${actor}`,
+        data: { action: "retry" },
+        patch: {
+          maxAttempts: task.attempts + maxAttemptsOf(this.config, category),
+          nextRunAt: this.clock.now(),
+        },
+      });
     });
     this.changed(retried);
     return retried;
@@ -184,25 +410,31 @@ export class Engine {
     const task = this.tasks.require(taskId);
     const category = categoryNamed(this.config, categoryName);
     if (category.catch_all) {
-      throw new StewardError("unknown_category", `reroute to a category that has a worker, not ${categoryName}`);
+      throw new StewardError(
+        "unknown_category",
+        `reroute to a category that has a worker, not ${categoryName}`,
+      );
     }
-    const rerouted = this.tasks.transition(taskId, "queued", {
-      actor,
-      reason: `rerouted from ${task.category} to ${category.name} by ${actor}`,
-      data: { from: task.category, to: category.name },
-      patch: {
-        category: category.name,
-        routing: {
+    const rerouted = this.tasks.transaction(() => {
+      this.settleEscalation(taskId, `rerouted:${category.name}`, actor);
+      return this.tasks.transition(taskId, "queued", {
+        actor,
+        reason: `rerouted from ${task.category} to ${category.name} by ${actor}`,
+        data: { action: "reroute", from: task.category, to: category.name },
+        patch: {
           category: category.name,
-          classifier: task.routing.classifier,
-          rule: "reroute",
-          score: 1,
-          matched: [],
-          explanation: `rerouted by ${actor} (was ${task.category}, rule ${task.routing.rule})`,
+          routing: {
+            category: category.name,
+            classifier: task.routing.classifier,
+            rule: "reroute",
+            score: 1,
+            matched: [],
+            explanation: `rerouted by ${actor} (was ${task.category}, rule ${task.routing.rule})`,
+          },
+          maxAttempts: task.attempts + maxAttemptsOf(this.config, category),
+          nextRunAt: this.clock.now(),
         },
-        maxAttempts: task.attempts + maxAttemptsOf(this.config, category),
-        nextRunAt: this.clock.now(),
-      },
+      });
     });
     this.changed(rerouted);
     return rerouted;
@@ -233,6 +465,7 @@ export class Engine {
   }
 
   private escalated(task: Task, cause: EscalationCause): void {
+    this.escalations.stage(task, cause);
     this.outbox.add(
       { kind: "task_escalated", taskId: task.id, reason: cause.reason },
       `escalated:${task.id}:${task.updatedAt}`,

@@ -22,6 +22,8 @@ export interface PoolHooks {
   onDone?(task: Task): void;
   /** Inside the transaction that sent a task back to its requester. */
   onClarify?(task: Task, note: string): void;
+  /** A paused worker answered again: its incident is over. */
+  onIncidentResolved?(worker: string): void;
   /** After any change committed, for progress displays. */
   onChange?(task: Task): void;
   /** A failure in the pool's own machinery (never a task's): logged, the loop goes on. */
@@ -145,6 +147,16 @@ export class WorkerPool {
     }
     clearTimeout(graceTimer);
     clearInterval(this.heartbeat);
+  }
+
+  /** An operator's "retry" on an incident: probe the paused worker on the next pass. */
+  probeNow(worker: string): void {
+    const incident = this.pausedWorkers.get(worker);
+    if (incident === undefined) return;
+    const now = this.options.clock.now();
+    this.options.queue.scheduleProbe(incident.id, now);
+    this.pausedWorkers.set(worker, { ...incident, nextProbeAt: now });
+    this.kick();
   }
 
   /** Stops the run of a task that was cancelled; its result, if any, is dropped. */
@@ -478,6 +490,7 @@ export class WorkerPool {
     if (incident === undefined) return;
     this.options.queue.resolveIncident(incident.id);
     this.pausedWorkers.delete(worker);
+    this.hooks.onIncidentResolved?.(worker);
     this.kick();
   }
 

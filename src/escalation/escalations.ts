@@ -1,0 +1,126 @@
+import type { Config } from "../config/schema.js";
+import type { Clock } from "../core/clock.js";
+import { StewardError } from "../core/errors.js";
+import type { FailureClass } from "../core/failures.js";
+import type { Outbox } from "../core/outbox.js";
+import type { EscalationCause } from "../core/ports.js";
+import { formatEscalationId } from "../core/states.js";
+import type { Task } from "../core/task.js";
+import type { EscalationStore } from "../db/escalation-store.js";
+import type { EscalationRow } from "../db/schema.js";
+import type { AttemptSummary, EscalationView } from "./format.js";
+import { isQuiet, quietEnd } from "./quiet-hours.js";
+import { groupSummary, isUrgent, rootCauseOf } from "./root-cause.js";
+
+export interface EscalationsDeps {
+  config: Config;
+  store: EscalationStore;
+  outbox: Outbox;
+  clock: Clock;
+  attemptsOf(taskId: number): AttemptSummary[];
+  /** Runs work in one transaction. */
+  transaction<T>(work: () => T): T;
+}
+
+/**
+ * Staging and batching: escalations wait out a window grouped by root cause, so one outage is
+ * one message; systemic incidents skip the window; quiet hours hold the rest for a digest.
+ */
+export class Escalations {
+  constructor(private readonly deps: EscalationsDeps) {}
+
+  /** Called inside the transaction that escalated the task. */
+  stage(task: Task, cause: EscalationCause): EscalationRow {
+    const { config, clock, store } = this.deps;
+    const now = clock.now();
+    const urgent = isUrgent(cause);
+    const group = store.stage(
+      task.id,
+      {
+        rootCause: rootCauseOf(task, cause),
+        failureClass: cause.failureClass ?? null,
+        category: task.category,
+        worker: cause.worker ?? null,
+        summary: (count) => groupSummary(count, task.category, cause),
+        urgent,
+        postAfter: urgent ? now : this.postAfter(now),
+        reason: cause.reason,
+      },
+      now,
+    );
+    if (urgent) this.post([group], false);
+    return group;
+  }
+
+  /** Posts every group whose window is over; returns how many messages were queued. */
+  flush(): number {
+    const due = this.deps.store.due(this.deps.clock.now());
+    if (due.length === 0) return 0;
+    const window = this.deps.config.escalation.batch_window;
+    // Held back by quiet hours (waited longer than the window): they arrive together as a digest.
+    const held = due.filter((group) => group.postAfter - group.createdAt > window);
+    const onTime = due.filter((group) => !held.includes(group));
+    return this.deps.transaction(() => this.post(onTime, false) + this.post(held, held.length > 1));
+  }
+
+  view(id: number): EscalationView {
+    const { store, config } = this.deps;
+    const group = store.get(id);
+    if (group === undefined) {
+      throw new StewardError("escalation_not_found", `${formatEscalationId(id)} does not exist`);
+    }
+    return {
+      id: group.id,
+      summary: group.summary,
+      failureClass: (group.failureClass as FailureClass | null) ?? null,
+      category: group.category,
+      worker: group.worker,
+      urgent: group.urgent,
+      createdAt: group.createdAt,
+      members: store.tasksOf(id).map((member) => ({
+        task: member.task,
+        reason: member.reason,
+        attempts: this.deps.attemptsOf(member.task.id),
+        resolution: member.resolution,
+      })),
+      categories: config.categories.filter((c) => !c.catch_all).map((c) => c.name),
+      resolved:
+        group.state === "resolved" && group.resolvedAt !== null
+          ? {
+              resolution: group.resolution ?? "resolved",
+              by: group.resolvedBy ?? "system",
+              at: group.resolvedAt,
+            }
+          : undefined,
+      probeEveryMs: config.policies.systemic.probe_every,
+    };
+  }
+
+  private post(groups: EscalationRow[], asDigest: boolean): number {
+    if (groups.length === 0) return 0;
+    const { store, outbox, clock } = this.deps;
+    store.markPosted(
+      groups.map((group) => group.id),
+      clock.now(),
+    );
+    if (asDigest) {
+      const ids = groups.map((group) => group.id);
+      outbox.add(
+        { kind: "escalation_digest", escalationIds: ids },
+        `escalation-digest:${ids.join(",")}`,
+      );
+      return 1;
+    }
+    for (const group of groups)
+      outbox.add({ kind: "escalation", escalationId: group.id }, `escalation:${group.id}`);
+    return groups.length;
+  }
+
+  /** The end of the batching window, or of quiet hours when they hold it back further. */
+  private postAfter(now: number): number {
+    const { batch_window: window, quiet_hours: quiet } = this.deps.config.escalation;
+    const afterWindow = now + window;
+    if (quiet === undefined || !isQuiet(quiet, afterWindow)) return afterWindow;
+    return Math.max(afterWindow, quietEnd(quiet, afterWindow));
+  }
+}

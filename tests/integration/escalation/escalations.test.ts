@@ -1,0 +1,191 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/config/load.js";
+import { ManualClock } from "../../../src/core/clock.js";
+import { isStewardError } from "../../../src/core/errors.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { insertTask, testDatabase } from "../../helpers.js";
+
+const defaultYaml = readFileSync("config/steward.yaml", "utf8");
+
+function steward(extra = "", env: Record<string, string> = {}) {
+  const clock = new ManualClock(Date.UTC(2026, 10, 24, 12, 0));
+  const database = testDatabase();
+  const config = parseConfig(`${defaultYaml}\n${extra}`, "steward.yaml", {
+    DISCORD_OPERATOR_ROLE_ID: "role-ops",
+    ...env,
+  });
+  const engine = new Engine({ config, configDir: "config", database, clock });
+  return { engine, clock, database };
+}
+
+/** Escalates a running task the way the pool does, through the engine's own hook. */
+function escalateFailure(
+  engine: Engine,
+  database: ReturnType<typeof testDatabase>,
+  error: string,
+  category = "support",
+) {
+  const task = insertTask(database, { state: "running", category, attempts: 3, maxAttempts: 3 });
+  engine.escalate(task.id, {
+    reason: `retries exhausted after 3 attempts: ${error}`,
+    failureClass: "transient",
+    worker: "demo-writer",
+    error,
+  });
+  return task;
+}
+
+function escalationMessages(engine: Engine) {
+  return engine.outbox
+    .pending(100)
+    .map((m) => m.message)
+    .filter((m) => m.kind.startsWith("escalation"));
+}
+
+describe("escalation batching", () => {
+  it("15 failures with one root cause in one window become one message", () => {
+    const { engine, clock, database } = steward();
+    for (let port = 0; port < 15; port++)
+      escalateFailure(engine, database, `connect ECONNREFUSED 127.0.0.1:${8000 + port}`);
+    expect(engine.flushEscalations()).toBe(0);
+    clock.advance(5 * 60_000);
+
+    expect(engine.flushEscalations()).toBe(1);
+    const messages = escalationMessages(engine);
+    expect(messages).toHaveLength(1);
+    const card = engine.escalationCard((messages[0] as { escalationId: number }).escalationId);
+    expect(card.title).toContain("15 tasks in `support` failed (transient)");
+    expect(card.taskIds).toHaveLength(15);
+  });
+
+  it("two root causes become two messages", () => {
+    const { engine, clock, database } = steward();
+    for (let i = 0; i < 5; i++)
+      escalateFailure(engine, database, "HTTP 503 from the model endpoint");
+    for (let i = 0; i < 4; i++)
+      escalateFailure(engine, database, "HTTP 503 from the model endpoint", "content");
+    clock.advance(5 * 60_000);
+    expect(engine.flushEscalations()).toBe(2);
+    expect(escalationMessages(engine)).toHaveLength(2);
+  });
+
+  it("a request that fits nowhere is escalated through the same window", () => {
+    const { engine, clock } = steward();
+    engine.submit({
+      source: "console",
+      requester: "owner",
+      text: "Objective: banana purple elephant\nDone when: yes",
+    });
+    clock.advance(5 * 60_000);
+    expect(engine.flushEscalations()).toBe(1);
+    const card = engine.escalationCard(1);
+    expect(card.actions).toEqual(["reroute", "cancel"]);
+  });
+
+  it("quiet hours hold non-urgent escalations and deliver them as one digest", () => {
+    const { engine, clock, database } = steward("", {});
+    engine.config.escalation.quiet_hours = { start: "11:00", end: "14:00", timezone: "UTC" };
+    escalateFailure(engine, database, "HTTP 503");
+    escalateFailure(engine, database, "HTTP 400 bad prompt", "content");
+    clock.advance(10 * 60_000);
+    expect(engine.flushEscalations()).toBe(0);
+    clock.set(Date.UTC(2026, 10, 24, 14, 0));
+    expect(engine.flushEscalations()).toBe(1);
+    expect(escalationMessages(engine)).toEqual([
+      { kind: "escalation_digest", escalationIds: [1, 2] },
+    ]);
+  });
+});
+
+describe("escalation actions", () => {
+  it("a non-operator is refused and nothing changes", () => {
+    const { engine, clock, database } = steward();
+    const task = escalateFailure(engine, database, "HTTP 503");
+    clock.advance(5 * 60_000);
+    engine.flushEscalations();
+    let caught: unknown;
+    try {
+      engine.actOnEscalation(1, { action: "retry" }, { id: "U-stranger", roles: ["role-guest"] });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isStewardError(caught, "not_operator")).toBe(true);
+    expect(engine.tasks.require(task.id).state).toBe("escalated");
+  });
+
+  it("an operator's retry acts on the whole group, records who did it and resolves it", () => {
+    const { engine, clock, database } = steward();
+    const tasks = [1, 2, 3].map(() => escalateFailure(engine, database, "HTTP 503"));
+    clock.advance(5 * 60_000);
+    engine.flushEscalations();
+
+    const outcome = engine.actOnEscalation(
+      1,
+      { action: "retry" },
+      { id: "U-owner", roles: ["role-ops"] },
+    );
+
+    expect(outcome.acted.map((t) => t.state)).toEqual(["queued", "queued", "queued"]);
+    expect(outcome.resolved).toBe(true);
+    for (const task of tasks) {
+      expect(engine.tasks.events(task.id).at(-1)).toMatchObject({
+        from: "escalated",
+        to: "queued",
+        actor: "U-owner",
+      });
+    }
+    expect(engine.escalationCard(1).footer).toContain("Resolved: retried by U-owner");
+  });
+
+  it("reroute and cancel can act on a single task of a group", () => {
+    const { engine, clock, database } = steward();
+    const [first, second] = [1, 2].map(() => escalateFailure(engine, database, "HTTP 503"));
+    clock.advance(5 * 60_000);
+    engine.flushEscalations();
+    const operator = { id: "U-owner", roles: ["role-ops"] };
+
+    const rerouted = engine.actOnEscalation(
+      1,
+      { action: "reroute", category: "research" },
+      operator,
+      first!.id,
+    );
+    expect(rerouted.acted[0]).toMatchObject({ state: "queued", category: "research" });
+    expect(rerouted.resolved).toBe(false);
+
+    const cancelled = engine.actOnEscalation(1, { action: "cancel" }, operator, second!.id);
+    expect(cancelled.acted[0]?.state).toBe("cancelled");
+    expect(cancelled.resolved).toBe(true);
+  });
+
+  it("a stale button does nothing harmful and says why", () => {
+    const { engine, clock, database } = steward();
+    escalateFailure(engine, database, "HTTP 503");
+    clock.advance(5 * 60_000);
+    engine.flushEscalations();
+    const operator = { id: "U-owner", roles: ["role-ops"] };
+    engine.actOnEscalation(1, { action: "cancel" }, operator);
+
+    expect(() => engine.actOnEscalation(1, { action: "retry" }, operator)).toThrow(
+      /already resolved \(cancelled by U-owner\)/,
+    );
+  });
+
+  it("a task that moved on since the message is skipped with the reason", () => {
+    const { engine, clock, database } = steward();
+    const [first] = [1, 2].map(() => escalateFailure(engine, database, "HTTP 503"));
+    clock.advance(5 * 60_000);
+    engine.flushEscalations();
+    engine.retry(first!.id, "U-other");
+
+    const outcome = engine.actOnEscalation(
+      1,
+      { action: "retry" },
+      { id: "U-owner", roles: ["role-ops"] },
+    );
+    expect(outcome.acted.map((task) => task.id)).not.toContain(first!.id);
+    expect(outcome.acted).toHaveLength(1);
+    expect(outcome.resolved).toBe(true);
+  });
+});
