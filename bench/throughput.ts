@@ -60,6 +60,8 @@ interface RunResult extends RunSpec {
   latency: { p50: number; p99: number };
   run: { p50: number; p99: number };
   peakRssMb: number;
+  /** CPU time (user + system) of the process over both phases. */
+  cpuMs: number;
   done: number;
   /** Steward only: task_events rows and the expected count. */
   events?: { actual: number; expected: number };
@@ -68,6 +70,11 @@ interface RunResult extends RunSpec {
 
 function requestText(i: number): string {
   return `Answer the refund request from customer ${i} whose order arrived damaged`;
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 class RssSampler {
@@ -125,6 +132,7 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
     if (done === n) resolveAll();
   });
 
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let queued = 0;
   for (let i = 0; i < n; i++) {
@@ -137,6 +145,7 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
   engine.start();
   await allDone;
   const t2 = performance.now();
+  const cpuMs = cpuSince(cpu0);
   await engine.stop();
   const peakRssMb = rss.stop();
 
@@ -177,6 +186,7 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
     latency: summarise(latency),
     run: summarise(run),
     peakRssMb,
+    cpuMs,
     done: doneCount,
     events: { actual: eventCount, expected },
     ok: doneCount === n && eventCount === expected,
@@ -201,6 +211,7 @@ async function runPlainjob(spec: RunSpec, dir: string): Promise<RunResult> {
     resolveAll = resolve;
   });
 
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     queue.add("bench", { text: requestText(i) });
@@ -232,6 +243,7 @@ async function runPlainjob(spec: RunSpec, dir: string): Promise<RunResult> {
   const loops = workers.map((worker) => worker.start());
   await allDone;
   const t2 = performance.now();
+  const cpuMs = cpuSince(cpu0);
   await Promise.all(workers.map((worker) => worker.stop()));
   await Promise.all(loops);
   const peakRssMb = rss.stop();
@@ -245,6 +257,7 @@ async function runPlainjob(spec: RunSpec, dir: string): Promise<RunResult> {
     latency: summarise(latency),
     run: summarise(run),
     peakRssMb,
+    cpuMs,
     done: doneCount,
     ok: doneCount === n,
   };
@@ -343,6 +356,7 @@ function printTable(results: RunResult[]): void {
     "p99 ms",
     "run p50",
     "run p99",
+    "CPU s",
     "peak RSS MB",
     "check",
   ];
@@ -360,6 +374,7 @@ function printTable(results: RunResult[]): void {
     fmt(r.latency.p99),
     fmt(r.run.p50),
     fmt(r.run.p99),
+    fmt(r.cpuMs / 1000, 2),
     fmt(r.peakRssMb),
     `${r.ok ? "ok" : "FAILED"} done=${r.done}${
       r.events ? ` events=${r.events.actual}/${r.events.expected}` : ""
@@ -385,7 +400,8 @@ function printRatios(results: RunResult[]): void {
     console.log(
       `  N=${fmt(steward.n)} C=${steward.concurrency}: total ${ratio(steward.totalMs, plain.totalMs)}` +
         `  submit ${ratio(steward.submitMs, plain.submitMs)}` +
-        `  process ${ratio(steward.processMs, plain.processMs)}`,
+        `  process ${ratio(steward.processMs, plain.processMs)}` +
+        `  per CPU-second ${ratio(steward.cpuMs, plain.cpuMs)}`,
     );
   }
 }

@@ -5,15 +5,108 @@ import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { type AttemptRow, attempts, type IncidentRow, incidents, tasks } from "./schema.js";
-import type { TaskStore } from "./task-store.js";
+import { encode, slot, type TaskStore } from "./task-store.js";
 
 export interface Claimed {
   task: Task;
   attemptId: number;
 }
 
+const STRANDED_STATES: Task["state"][] = ["running", "reviewing"];
+
+/** The statements of the claim and completion path, prepared once per connection. */
+function prepareStatements(db: Db) {
+  const queuedIn = eq(tasks.state, "queued");
+  const category = eq(tasks.category, sql.placeholder("category"));
+  return {
+    /** The highest priority among the category's queued tasks: one step down tasks_claim. */
+    topPriority: db
+      .select({ priority: tasks.priority })
+      .from(tasks)
+      .where(and(queuedIn, category))
+      .orderBy(desc(tasks.priority))
+      .limit(1)
+      .prepare(),
+    /** The next priority below `below` among the category's queued tasks. */
+    nextPriority: db
+      .select({ priority: tasks.priority })
+      .from(tasks)
+      .where(and(queuedIn, category, lt(tasks.priority, sql.placeholder("below"))))
+      .orderBy(desc(tasks.priority))
+      .limit(1)
+      .prepare(),
+    /** Due tasks of one priority, oldest first: a range of tasks_claim, in its order. */
+    dueAt: db
+      .select({ id: tasks.id, attempts: tasks.attempts })
+      .from(tasks)
+      .where(
+        and(
+          queuedIn,
+          category,
+          eq(tasks.priority, sql.placeholder("priority")),
+          lte(tasks.nextRunAt, sql.placeholder("now")),
+        ),
+      )
+      .orderBy(asc(tasks.nextRunAt), asc(tasks.id))
+      .limit(sql.placeholder("limit"))
+      .prepare(),
+    startAttempt: db
+      .insert(attempts)
+      .values({
+        taskId: slot("taskId"),
+        number: slot("number"),
+        worker: slot("worker"),
+        startedAt: slot("startedAt"),
+        outcome: slot("outcome"),
+      })
+      .returning({ id: attempts.id })
+      .prepare(),
+    finishAttempt: db
+      .update(attempts)
+      .set({
+        outcome: slot("outcome"),
+        endedAt: slot("endedAt"),
+        failureClass: slot("failureClass"),
+        error: slot("error"),
+        meta: slot("meta"),
+      })
+      .where(eq(attempts.id, sql.placeholder("id")))
+      .prepare(),
+    attemptsOf: db
+      .select()
+      .from(attempts)
+      .where(eq(attempts.taskId, sql.placeholder("taskId")))
+      .orderBy(asc(attempts.number))
+      .prepare(),
+    dueRetries: db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.state, "retry_wait"), lte(tasks.nextRunAt, sql.placeholder("now"))))
+      .prepare(),
+    expiredLeases: db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(
+        and(
+          inArray(tasks.state, STRANDED_STATES),
+          lt(tasks.leaseExpiresAt, sql.placeholder("now")),
+        ),
+      )
+      .prepare(),
+    everyLease: db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(inArray(tasks.state, STRANDED_STATES))
+      .prepare(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
 /** The queue's operations on tasks, attempts and incidents; each is one transaction. */
 export class QueueStore {
+  private prepared: Statements | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly tasks: TaskStore,
@@ -28,15 +121,7 @@ export class QueueStore {
     if (limit <= 0) return [];
     return this.tasks.transaction(() => {
       const now = this.clock.now();
-      const due = this.db
-        .select({ id: tasks.id, attempts: tasks.attempts })
-        .from(tasks)
-        .where(
-          and(eq(tasks.state, "queued"), eq(tasks.category, category), lte(tasks.nextRunAt, now)),
-        )
-        .orderBy(desc(tasks.priority), asc(tasks.nextRunAt), asc(tasks.id))
-        .limit(limit)
-        .all();
+      const due = this.due(category, now, limit);
       return due.map(({ id, attempts: done }) => {
         const number = done + 1;
         const task = this.tasks.transition(id, "running", {
@@ -45,24 +130,39 @@ export class QueueStore {
           data: { attempt: number, worker },
           patch: { attempts: number, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
         });
-        const attempt = this.db
-          .insert(attempts)
-          .values({ taskId: id, number, worker, startedAt: now, outcome: "running" })
-          .returning({ id: attempts.id })
-          .get();
+        const attempt = this.statements.startAttempt.get({
+          taskId: id,
+          number,
+          worker,
+          startedAt: now,
+          outcome: "running",
+        });
         return { task, attemptId: attempt.id };
       });
     });
   }
 
+  /**
+   * The order of `ORDER BY priority DESC, next_run_at, id LIMIT n` over the category's due
+   * tasks, read one priority at a time: each read is a range of the tasks_claim index in its
+   * own order, so a claim costs the same with ten queued tasks or a hundred thousand. (Sorted
+   * in one query, SQLite visits and sorts every queued task of the category on every claim.)
+   */
+  private due(category: string, now: number, limit: number): { id: number; attempts: number }[] {
+    const { topPriority, nextPriority, dueAt } = this.statements;
+    const due: { id: number; attempts: number }[] = [];
+    let level = topPriority.get({ category });
+    while (level !== undefined) {
+      due.push(...dueAt.all({ category, priority: level.priority, now, limit: limit - due.length }));
+      if (due.length >= limit) break;
+      level = nextPriority.get({ category, below: level.priority });
+    }
+    return due;
+  }
+
   /** Retry waits that are over go back to the queue, each with its event. */
   promoteDueRetries(): number {
-    const now = this.clock.now();
-    const due = this.db
-      .select({ id: tasks.id })
-      .from(tasks)
-      .where(and(eq(tasks.state, "retry_wait"), lte(tasks.nextRunAt, now)))
-      .all();
+    const due = this.statements.dueRetries.all({ now: this.clock.now() });
     if (due.length === 0) return 0;
     this.tasks.transaction(() => {
       for (const { id } of due) {
@@ -88,16 +188,9 @@ export class QueueStore {
    */
   recoverLeases(options: { everyLease: boolean; reason: string }): Task[] {
     const now = this.clock.now();
-    const stranded = this.db
-      .select({ id: tasks.id })
-      .from(tasks)
-      .where(
-        and(
-          inArray(tasks.state, ["running", "reviewing"]),
-          options.everyLease ? undefined : lt(tasks.leaseExpiresAt, now),
-        ),
-      )
-      .all();
+    const stranded = options.everyLease
+      ? this.statements.everyLease.all()
+      : this.statements.expiredLeases.all({ now });
     return this.tasks.transaction(() =>
       stranded.map(({ id }) => {
         this.closeOpenAttempts(id, "abandoned", options.reason);
@@ -115,26 +208,18 @@ export class QueueStore {
     outcome: AttemptRow["outcome"],
     details: { failureClass?: FailureClass; error?: string; meta?: Record<string, unknown> } = {},
   ): void {
-    this.db
-      .update(attempts)
-      .set({
-        outcome,
-        endedAt: this.clock.now(),
-        failureClass: details.failureClass ?? null,
-        error: details.error ?? null,
-        meta: details.meta ?? null,
-      })
-      .where(eq(attempts.id, attemptId))
-      .run();
+    this.statements.finishAttempt.run({
+      outcome,
+      endedAt: this.clock.now(),
+      failureClass: details.failureClass ?? null,
+      error: details.error ?? null,
+      meta: encode(attempts.meta, details.meta ?? null),
+      id: attemptId,
+    });
   }
 
   attemptsOf(taskId: number): AttemptRow[] {
-    return this.db
-      .select()
-      .from(attempts)
-      .where(eq(attempts.taskId, taskId))
-      .orderBy(asc(attempts.number))
-      .all();
+    return this.statements.attemptsOf.all({ taskId });
   }
 
   private closeOpenAttempts(taskId: number, outcome: AttemptRow["outcome"], error: string): void {
@@ -143,6 +228,12 @@ export class QueueStore {
       .set({ outcome, endedAt: this.clock.now(), error })
       .where(and(eq(attempts.taskId, taskId), eq(attempts.outcome, "running")))
       .run();
+  }
+
+  /** Prepared on first use, so a store can be made before the migrations run. */
+  private get statements(): Statements {
+    this.prepared ??= prepareStatements(this.db);
+    return this.prepared;
   }
 
   // Systemic incidents: while one is open for a worker, its tasks wait.

@@ -89,6 +89,10 @@ export const taskEvents = sqliteTable(
   (table) => [
     index("task_events_task").on(table.taskId, table.id),
     index("task_events_at").on(table.at),
+    // Operator actions are a few rows among millions: the review reads them without a scan.
+    index("task_events_actions")
+      .on(table.at, table.taskId)
+      .where(sql`json_extract("data", '$.action') IS NOT NULL`),
   ],
 );
 
@@ -109,7 +113,11 @@ export const attempts = sqliteTable(
     error: text("error"),
     meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>(),
   },
-  (table) => [index("attempts_task").on(table.taskId, table.number)],
+  (table) => [
+    index("attempts_task").on(table.taskId, table.number),
+    // The review reads one month of finished attempts.
+    index("attempts_ended").on(table.endedAt),
+  ],
 );
 
 /** One escalation message: a root cause and the tasks it covers. */
@@ -135,6 +143,7 @@ export const escalations = sqliteTable(
   (table) => [
     index("escalations_state").on(table.state, table.postAfter),
     index("escalations_root").on(table.rootCause, table.state),
+    index("escalations_created").on(table.createdAt),
   ],
 );
 

@@ -1,19 +1,111 @@
 import type Database from "better-sqlite3";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, type Column, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import { StewardError } from "../core/errors.js";
 import type { NewTask, TaskRepository, TransitionRequest } from "../core/ports.js";
 import { assertTransition, formatTaskId } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { Db } from "./connection.js";
-import { type TaskRow, taskEvents, tasks } from "./schema.js";
+import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 
 // A compile-time check that the stored row is exactly the domain's Task.
 const rowIsTask = (row: TaskRow): Task => row;
 void rowIsTask;
 
+/**
+ * A placeholder bound as it is given: values are encoded by `encode` first. (A bare placeholder
+ * on a column is encoded by drizzle even when null, which would store a JSON column's null as
+ * the text 'null' where the unprepared query stores NULL.)
+ */
+export function slot(name: string): SQL {
+  return sql`${sql.placeholder(name)}`;
+}
+
+/** A value as drizzle's unprepared queries bind it to the column: null stays NULL. */
+export function encode(column: Column, value: unknown): unknown {
+  return value === null ? null : column.mapToDriverValue(value);
+}
+
+/** The placeholders of a row shape, typed as the row the builder expects. */
+function slots<T>(keys: readonly string[]): T {
+  return Object.fromEntries(keys.map((key) => [key, slot(key)])) as T;
+}
+
+const taskColumns: Readonly<Record<string, Column>> = getTableColumns(tasks);
+const taskColumnKeys = Object.keys(taskColumns);
+const eventColumns = getTableColumns(taskEvents);
+
+/** The task columns a patch or new row sets: defined values only, as drizzle's builder does. */
+function definedColumns(values: Readonly<Record<string, unknown>>): string[] {
+  return taskColumnKeys.filter((key) => values[key] !== undefined);
+}
+
+function encodedTaskValues(
+  keys: readonly string[],
+  values: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const bound: Record<string, unknown> = {};
+  for (const key of keys) bound[key] = encode(taskColumns[key]!, values[key]);
+  return bound;
+}
+
+/** The statements of the hot path, prepared once per connection. */
+function prepareStatements(db: Db) {
+  return {
+    get: db
+      .select()
+      .from(tasks)
+      .where(eq(tasks.id, sql.placeholder("id")))
+      .prepare(),
+    byDedupeKey: db
+      .select()
+      .from(tasks)
+      .where(
+        and(
+          eq(tasks.source, sql.placeholder("source")),
+          eq(tasks.dedupeKey, sql.placeholder("dedupeKey")),
+        ),
+      )
+      .prepare(),
+    appendEvent: db
+      .insert(taskEvents)
+      .values({
+        taskId: slot("taskId"),
+        from: slot("from"),
+        to: slot("to"),
+        at: slot("at"),
+        actor: slot("actor"),
+        reason: slot("reason"),
+        data: slot("data"),
+      })
+      .prepare(),
+  };
+}
+
+function prepareInsert(db: Db, keys: readonly string[]) {
+  return db.insert(tasks).values(slots<NewTaskRow>(keys)).returning().prepare();
+}
+
+function prepareUpdate(db: Db, keys: readonly string[]) {
+  return db
+    .update(tasks)
+    .set(slots<Partial<NewTaskRow>>(keys))
+    .where(eq(tasks.id, sql.placeholder("$id")))
+    .returning()
+    .prepare();
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+type InsertStatement = ReturnType<typeof prepareInsert>;
+type UpdateStatement = ReturnType<typeof prepareUpdate>;
+
 /** Tasks and their events; every state change and its event commit together or not at all. */
 export class TaskStore implements TaskRepository {
+  private prepared: Statements | undefined;
+  /** Inserts and updates, one prepared statement per set of columns written. */
+  private readonly inserts = new Map<string, InsertStatement>();
+  private readonly updates = new Map<string, UpdateStatement>();
+
   constructor(
     private readonly db: Db,
     private readonly sqlite: Database.Database,
@@ -29,17 +121,13 @@ export class TaskStore implements TaskRepository {
     return this.transaction(() => {
       assertTransition(0, "intake", task.state);
       const now = this.clock.now();
-      const created = this.db
-        .insert(tasks)
-        .values({
-          ...task,
-          createdAt: now,
-          updatedAt: now,
-          stateSince: now,
-          nextRunAt: task.nextRunAt ?? now,
-        })
-        .returning()
-        .get();
+      const created = this.insert({
+        ...task,
+        createdAt: now,
+        updatedAt: now,
+        stateSince: now,
+        nextRunAt: task.nextRunAt ?? now,
+      });
       this.appendEvent(created.id, "intake", created.state, now, event);
       return created;
     });
@@ -51,12 +139,7 @@ export class TaskStore implements TaskRepository {
       const current = this.require(id);
       assertTransition(id, current.state, to);
       const now = this.clock.now();
-      const updated = this.db
-        .update(tasks)
-        .set({ ...request.patch, state: to, updatedAt: now, stateSince: now })
-        .where(eq(tasks.id, id))
-        .returning()
-        .get();
+      const updated = this.set(id, { ...request.patch, state: to, updatedAt: now, stateSince: now });
       this.appendEvent(id, current.state, to, now, request);
       return updated;
     });
@@ -64,15 +147,11 @@ export class TaskStore implements TaskRepository {
 
   /** Changes fields that are not the state (lease renewal, delivery marks); no event. */
   update(id: number, patch: TransitionRequest["patch"]): void {
-    this.db
-      .update(tasks)
-      .set({ ...patch, updatedAt: this.clock.now() })
-      .where(eq(tasks.id, id))
-      .run();
+    this.set(id, { ...patch, updatedAt: this.clock.now() });
   }
 
   get(id: number): Task | undefined {
-    return this.db.select().from(tasks).where(eq(tasks.id, id)).get();
+    return this.statements.get.get({ id });
   }
 
   require(id: number): Task {
@@ -92,11 +171,36 @@ export class TaskStore implements TaskRepository {
   }
 
   findByDedupeKey(source: string, dedupeKey: string): Task | undefined {
-    return this.db
-      .select()
-      .from(tasks)
-      .where(and(eq(tasks.source, source), eq(tasks.dedupeKey, dedupeKey)))
-      .get();
+    return this.statements.byDedupeKey.get({ source, dedupeKey });
+  }
+
+  /** Prepared on first use, so a store can be made before the migrations run. */
+  private get statements(): Statements {
+    this.prepared ??= prepareStatements(this.db);
+    return this.prepared;
+  }
+
+  private insert(values: NewTaskRow): Task {
+    const keys = definedColumns(values);
+    const shape = keys.join(",");
+    let statement = this.inserts.get(shape);
+    if (statement === undefined) {
+      statement = prepareInsert(this.db, keys);
+      this.inserts.set(shape, statement);
+    }
+    return statement.get(encodedTaskValues(keys, values));
+  }
+
+  /** UPDATE … RETURNING the row; unknown and undefined keys are ignored, as drizzle does. */
+  private set(id: number, values: Partial<NewTaskRow>): Task {
+    const keys = definedColumns(values);
+    const shape = keys.join(",");
+    let statement = this.updates.get(shape);
+    if (statement === undefined) {
+      statement = prepareUpdate(this.db, keys);
+      this.updates.set(shape, statement);
+    }
+    return statement.get({ ...encodedTaskValues(keys, values), $id: id });
   }
 
   private appendEvent(
@@ -106,17 +210,14 @@ export class TaskStore implements TaskRepository {
     at: number,
     request: Omit<TransitionRequest, "patch">,
   ): void {
-    this.db
-      .insert(taskEvents)
-      .values({
-        taskId,
-        from,
-        to,
-        at,
-        actor: request.actor,
-        reason: request.reason,
-        data: request.data ?? null,
-      })
-      .run();
+    this.statements.appendEvent.run({
+      taskId,
+      from,
+      to,
+      at,
+      actor: request.actor,
+      reason: request.reason,
+      data: encode(eventColumns.data, request.data ?? null),
+    });
   }
 }

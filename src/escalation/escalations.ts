@@ -31,7 +31,7 @@ export class Escalations {
 
   /** Called inside the transaction that escalated the task. */
   stage(task: Task, cause: EscalationCause): EscalationRow {
-    const { config, clock, store } = this.deps;
+    const { clock, store } = this.deps;
     const now = clock.now();
     const urgent = isUrgent(cause);
     const group = store.stage(

@@ -174,6 +174,8 @@ const INLINE_LABEL_SOURCE = String.raw`(?<=^|[\s.,;!?)])${BOLD}(${LABEL_ALTERNAT
 /** A list item marker at the start of a line: `-`, `*`, `•`, `+`, `1.`, `1)`, and `- [ ]` boxes. */
 const BULLET = new RegExp(String.raw`^[ \t]*${LIST_MARKER}[ \t]+(?:\[[ xX]\][ \t]+)?`);
 const PROSE_LOOKBACK = 80;
+/** Neither whitespace, punctuation nor a letter: masked text can neither be nor precede a label. */
+const QUOTE_MASK = "\u0000";
 const URL_CANDIDATE = /https?:\/\/[^\s<>"'`]+/gi;
 const CODE_SPAN = /`[^`]*`/g;
 
@@ -271,10 +273,7 @@ function joinNonEmpty(parts: readonly string[]): string {
 }
 
 function readCategory(lines: readonly string[]): string | undefined {
-  const value = joinLines(lines)
-    .toLowerCase()
-    .replace(/[.!]+$/, "")
-    .trim();
+  const value = trimEndWhile(joinLines(lines).toLowerCase(), /[\s.!]/);
   return value === "" ? undefined : value;
 }
 
@@ -298,7 +297,8 @@ function segment(text: string): Section[] {
       cursor = head.end;
     }
     for (const marker of findInlineLabels(line, cursor)) {
-      current().lines.push(line.slice(cursor, marker.start));
+      // "Format: markdown; Done when: …" — the separator before an inline label is not content.
+      current().lines.push(trimEndWhile(line.slice(cursor, marker.start), /[\s,;]/));
       sections.push({ key: marker.key, label: marker.label, lines: [] });
       cursor = marker.end;
     }
@@ -306,6 +306,16 @@ function segment(text: string): Section[] {
     if (fences % 2 === 1) inFence = true;
   }
   return sections;
+}
+
+/**
+ * Drops trailing characters that match `char` (a one-character test). A loop rather than a regex
+ * such as /[\s,;]+$/, which backtracks quadratically over a long run of those characters.
+ */
+function trimEndWhile(text: string, char: RegExp): string {
+  let end = text.length;
+  while (end > 0 && char.test(text.charAt(end - 1))) end--;
+  return text.slice(0, end);
 }
 
 function matchLineLabel(line: string): Marker | undefined {
@@ -317,18 +327,18 @@ function matchLineLabel(line: string): Marker | undefined {
 }
 
 function findInlineLabels(line: string, from: number): Marker[] {
-  const quoted = [...urlSpans(line), ...matchSpans(line, CODE_SPAN)];
+  const masked = maskQuoted(line);
   const markers: Marker[] = [];
   // A fresh regex per call: a global regex carries lastIndex between uses.
   const pattern = new RegExp(INLINE_LABEL_SOURCE, "gi");
   pattern.lastIndex = from;
-  for (let match = pattern.exec(line); match; match = pattern.exec(line)) {
+  for (let match = pattern.exec(masked); match; match = pattern.exec(masked)) {
     const label = match[1] ?? "";
     const key = LABEL_KEYS.get(canonicalLabel(label));
     const start = match.index;
     // Only the last two words matter to isProse; a bounded slice keeps long lines linear.
-    const before = line.slice(Math.max(0, start - PROSE_LOOKBACK), start);
-    if (key === undefined || insideAny(quoted, start) || isProse(before, label)) {
+    const before = masked.slice(Math.max(0, start - PROSE_LOOKBACK), start);
+    if (key === undefined || isProse(before, label)) {
       // Retry one character on, so "format:" can still be found inside a refused "output format:".
       pattern.lastIndex = start + 1;
       continue;
@@ -383,18 +393,20 @@ function splitListBody(lines: readonly string[]): string[] {
  * are separated by "; " so a list stays readable as a sentence.
  */
 function joinLines(lines: readonly string[]): string {
-  let joined = "";
+  // Parts joined once at the end: growing one string and reading its end is quadratic in V8.
+  const parts: string[] = [];
   let previousWasBullet = false;
   for (const line of lines) {
     const bullet = BULLET.test(line);
     const text = collapse(line.replace(BULLET, ""));
     if (text === "") continue;
+    const previous = parts[parts.length - 1] ?? "";
     const separator =
-      joined === "" ? "" : bullet && previousWasBullet && !/[.,;:!?]$/.test(joined) ? "; " : " ";
-    joined += separator + text;
+      parts.length === 0 ? "" : bullet && previousWasBullet && !/[.,;:!?]$/.test(previous) ? "; " : " ";
+    parts.push(separator, text);
     previousWasBullet = bullet;
   }
-  return joined;
+  return parts.join("");
 }
 
 function splitOutsideUrls(text: string, separator: string): string[] {
@@ -455,8 +467,19 @@ function matchSpans(text: string, pattern: RegExp): Span[] {
   }));
 }
 
-function insideAny(spans: readonly Span[], position: number): boolean {
-  return spans.some((span) => position >= span.start && position < span.end);
+/** The line with URLs and inline code blanked out (same length, so offsets still hold). */
+function maskQuoted(line: string): string {
+  const spans = [...urlSpans(line), ...matchSpans(line, CODE_SPAN)].sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const { start, end } of spans) {
+    if (end <= cursor) continue; // inside a span already masked (a URL in a code span)
+    const from = Math.max(start, cursor);
+    parts.push(line.slice(cursor, from), QUOTE_MASK.repeat(end - from));
+    cursor = end;
+  }
+  parts.push(line.slice(cursor));
+  return parts.join("");
 }
 
 /** Adds items not already there; a URL already quoted inside an input counts as there. */

@@ -64,12 +64,12 @@ export function terms(text: string): Term[] {
 }
 
 function words(text: string): string[] {
-  const words: string[] = [];
-  for (const [match] of text.toLowerCase().matchAll(WORD)) {
-    const word = match.includes("'") || match.includes("’") ? match.replace(APOSTROPHE, "") : match;
-    if (!STOP_WORDS.has(word)) words.push(word);
-  }
-  return words;
+  const found = text.toLowerCase().match(WORD) ?? [];
+  return found.map(dropApostrophes).filter((word) => !STOP_WORDS.has(word));
+}
+
+function dropApostrophes(word: string): string {
+  return word.includes("'") || word.includes("’") ? word.replace(APOSTROPHE, "") : word;
 }
 
 function stem(word: string): string {

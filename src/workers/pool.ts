@@ -179,11 +179,12 @@ export class WorkerPool {
   }
 
   private claimFor(category: CategoryConfig, worker: string): number {
-    const incident = this.pausedWorkers.get(worker);
+    const incident = this.incidentOf(category);
     let slots = category.limits.concurrency - this.runningIn(category.name);
     if (incident !== undefined) {
       // Paused: one task at a time serves as the probe, once the probe is due.
-      if (this.options.clock.now() < incident.nextProbeAt || this.runningFor(worker) > 0) return 0;
+      if (this.options.clock.now() < incident.nextProbeAt || this.runningFor(incident.worker) > 0)
+        return 0;
       slots = Math.min(slots, 1);
     }
     const claimed = this.options.queue.claim(
@@ -198,7 +199,7 @@ export class WorkerPool {
         incident.id,
         this.options.clock.now() + this.options.config.policies.systemic.probe_every,
       );
-      this.pausedWorkers.set(worker, {
+      this.pausedWorkers.set(incident.worker, {
         ...incident,
         nextProbeAt: this.options.clock.now() + this.options.config.policies.systemic.probe_every,
       });
@@ -247,16 +248,7 @@ export class WorkerPool {
       });
     } catch (error) {
       clearTimeout(timeout);
-      if (controller.signal.reason instanceof ShutdownAbort) {
-        this.requeueForShutdown(task, attemptId);
-        return;
-      }
-      if (controller.signal.reason instanceof CancelAbort) {
-        this.options.queue.finishAttempt(attemptId, "abandoned", {
-          error: "cancelled while running",
-        });
-        return;
-      }
+      if (this.stoppedByUs(task, attemptId, controller.signal)) return;
       this.fail(task, attemptId, worker, classifyError(error, config.policies.classify));
       return;
     } finally {
@@ -271,7 +263,22 @@ export class WorkerPool {
       });
       return;
     }
-    await this.review(task, attemptId, category, result, env, configDir);
+    await this.review(task, attemptId, category, result, controller.signal);
+  }
+
+  /** A run stopped by shutdown or cancel is no failure of the task: requeue it or drop it. */
+  private stoppedByUs(task: Task, attemptId: number, signal: AbortSignal): boolean {
+    if (signal.reason instanceof ShutdownAbort) {
+      this.requeueForShutdown(task, attemptId);
+      return true;
+    }
+    if (signal.reason instanceof CancelAbort) {
+      this.options.queue.finishAttempt(attemptId, "abandoned", {
+        error: "cancelled while running",
+      });
+      return true;
+    }
+    return false;
   }
 
   /** Checks the output against the category's criteria before it may be done. */
@@ -280,10 +287,9 @@ export class WorkerPool {
     attemptId: number,
     category: CategoryConfig,
     result: WorkerResult,
-    env: PoolOptions["env"],
-    configDir: string,
+    signal: AbortSignal,
   ): Promise<void> {
-    const { tasks } = this.options;
+    const { tasks, env, configDir } = this.options;
     const reasons = checkOutput(result.output, category.review.checks);
     const reviewer = category.review.reviewer;
     const reviewing = () =>
@@ -309,14 +315,15 @@ export class WorkerPool {
     this.changed(reviewing().id);
     let verdictReasons: string[];
     try {
+      // Cancel and shutdown stop the reviewer as they stop the worker.
+      const timeout = AbortSignal.timeout(this.options.config.workers[reviewer]!.timeout);
       const review = await this.runner(reviewer)(
         { ...this.workerTask(task), brief: reviewBrief(task, result.output) },
-        {
-          signal: AbortSignal.timeout(this.options.config.workers[reviewer]!.timeout),
-          env,
-          configDir,
-        },
+        { signal: AbortSignal.any([signal, timeout]), env, configDir },
       );
+      // It answered: whatever the verdict, the reviewer's dependency is up.
+      this.connectionFailures.delete(reviewer);
+      this.resolveIncident(reviewer);
       const verdict = parseVerdict(review.output);
       verdictReasons =
         verdict === undefined
@@ -327,6 +334,7 @@ export class WorkerPool {
               ? verdict.reasons
               : ["rejected by the reviewer"];
     } catch (error) {
+      if (this.stoppedByUs(task, attemptId, signal)) return;
       // The reviewer itself failing is not the output's fault: treat it as a transient failure.
       this.fail(
         task,
@@ -338,6 +346,13 @@ export class WorkerPool {
     }
     if (verdictReasons.length > 0) {
       this.fail(task, attemptId, category.worker!, logicFailure(verdictReasons));
+      return;
+    }
+    if (tasks.require(task.id).state !== "reviewing") {
+      // Cancelled while the reviewer judged, its verdict too late to stop: nothing to complete.
+      this.options.queue.finishAttempt(attemptId, "abandoned", {
+        error: "the task moved on while it was reviewed",
+      });
       return;
     }
     tasks.transaction(() => this.complete(task.id, attemptId, result));
@@ -556,13 +571,21 @@ export class WorkerPool {
     return count;
   }
 
+  /** Runs that use the worker, as the category's worker or as its reviewer. */
   private runningFor(worker: string): number {
     let count = 0;
     for (const flight of this.inFlight.values()) {
       const category = this.options.config.categories.find((c) => c.name === flight.category);
-      if (category?.worker === worker) count++;
+      if (category?.worker === worker || category?.review.reviewer === worker) count++;
     }
     return count;
+  }
+
+  /** A category waits while its worker or its reviewer is paused: either fails every task. */
+  private incidentOf(category: CategoryConfig): IncidentRow | undefined {
+    const { worker, review } = category;
+    const ofWorker = worker === undefined ? undefined : this.pausedWorkers.get(worker);
+    return ofWorker ?? (review.reviewer && this.pausedWorkers.get(review.reviewer));
   }
 
   private changed(taskId: number): void {
