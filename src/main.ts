@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { runConsole } from "./adapters/console/console.js";
+import { outputDelivery } from "./adapters/delivery/pump.js";
 import { stderrLogger } from "./adapters/log.js";
 import type { Settings } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
@@ -16,11 +17,14 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   const logger = stderrLogger();
   const engine = new Engine({ config, configDir: dirname(settings.configPath), database, logger });
   engine.start();
+  const outputs = outputDelivery(engine);
+  outputs.start();
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
       await engine.stop(SHUTDOWN_GRACE_MS);
+      await outputs.stop();
       database.close();
     })();
     return stopping;
@@ -30,6 +34,6 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   if (mode === "auto" && settings.discordToken !== undefined) {
     throw new Error("the Discord adapter is not built yet: unset DISCORD_TOKEN to use the console");
   }
-  await runConsole(engine, { input: process.stdin, output: process.stdout });
+  await runConsole(engine, { input: process.stdin, output: process.stdout, db: database.db });
   await shutdown();
 }

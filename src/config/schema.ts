@@ -307,6 +307,15 @@ export const configSchema = z
     schedules: z.array(scheduleSchema).default([]),
     webhooks: z.record(name, webhookSchema).default({}),
     http: z.strictObject({ host: z.string().default("127.0.0.1") }).default({ host: "127.0.0.1" }),
+    /** Where outputs may go when a brief's output format names a file or a URL. */
+    delivery: z
+      .strictObject({
+        /** Files are written only below this folder (relative to the working directory). */
+        dir: z.string().default("data/outputs"),
+        /** URL prefixes a brief may send its output to; anything else is refused. */
+        allowed_urls: z.array(z.url()).default([]),
+      })
+      .default({ dir: "data/outputs", allowed_urls: [] }),
   })
   .superRefine((config, ctx) => {
     const categoryNames = new Set<string>();

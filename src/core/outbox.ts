@@ -1,4 +1,5 @@
 import type { BriefField } from "./brief.js";
+import type { Destination } from "./destination.js";
 
 /**
  * Everything Steward tells a person is an outbox message, written in the transaction that
@@ -6,13 +7,17 @@ import type { BriefField } from "./brief.js";
  */
 export type OutboxMessage =
   | { kind: "clarification"; taskId: number; missing: BriefField[]; note: string }
-  | { kind: "task_done"; taskId: number }
+  | { kind: "task_done"; taskId: number; destination: Destination }
+  /** Output bound for a file or a webhook: delivered by Steward itself, not a chat adapter. */
+  | { kind: "deliver_output"; taskId: number; destination: Destination }
   | { kind: "task_cancelled"; taskId: number; actor: string; reason: string }
   | { kind: "task_escalated"; taskId: number; reason: string }
   | { kind: "escalation"; escalationId: number }
   | { kind: "escalation_digest"; escalationIds: number[] }
   | { kind: "escalation_resolved"; escalationId: number }
   | { kind: "reminder"; escalationId: number }
+  /** What one run of the status checker found that was not already open. */
+  | { kind: "anomalies"; anomalyIds: number[] }
   | { kind: "review_report"; month: string };
 
 export type OutboxKind = OutboxMessage["kind"];
@@ -31,7 +36,8 @@ export interface Outbox {
    * Must be called inside the transaction of the change that caused it.
    */
   add(message: OutboxMessage, key: string, deliverAfter?: number): boolean;
-  pending(limit: number): PendingMessage[];
+  /** Undelivered messages that are due, oldest first; only of `kinds` when given. */
+  pending(limit: number, kinds?: readonly OutboxKind[]): PendingMessage[];
   markDelivered(id: number): void;
   markFailed(id: number, error: string, retryAt: number): void;
 }

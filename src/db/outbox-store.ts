@@ -1,6 +1,6 @@
-import { and, asc, count, eq, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
-import type { Outbox, OutboxMessage, PendingMessage } from "../core/outbox.js";
+import type { Outbox, OutboxKind, OutboxMessage, PendingMessage } from "../core/outbox.js";
 import type { Db } from "./connection.js";
 import { outbox } from "./schema.js";
 
@@ -28,11 +28,17 @@ export class OutboxStore implements Outbox {
     return result.changes > 0;
   }
 
-  pending(limit: number): PendingMessage[] {
+  pending(limit: number, kinds?: readonly OutboxKind[]): PendingMessage[] {
     return this.db
       .select()
       .from(outbox)
-      .where(and(isNull(outbox.deliveredAt), lte(outbox.deliverAfter, this.clock.now())))
+      .where(
+        and(
+          isNull(outbox.deliveredAt),
+          lte(outbox.deliverAfter, this.clock.now()),
+          kinds === undefined ? undefined : inArray(outbox.kind, [...kinds]),
+        ),
+      )
       .orderBy(asc(outbox.id))
       .limit(limit)
       .all()

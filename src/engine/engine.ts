@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { categoryNamed, maxAttemptsOf } from "../config/lookup.js";
 import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
+import { destinationOf } from "../core/destination.js";
 import { StewardError } from "../core/errors.js";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { EscalationCause } from "../core/ports.js";
@@ -448,6 +449,11 @@ export class Engine {
     };
   }
 
+  /** The output reached its destination: what the status checker's delivery rule looks for. */
+  markDelivered(taskId: number): void {
+    this.tasks.update(taskId, { deliveredAt: this.clock.now() });
+  }
+
   /** Progress displays (task cards) subscribe here; called after each committed change. */
   onTaskChange(listener: TaskListener): () => void {
     this.listeners.add(listener);
@@ -455,7 +461,14 @@ export class Engine {
   }
 
   private completed(task: Task): void {
-    this.outbox.add({ kind: "task_done", taskId: task.id }, `done:${task.id}`);
+    const destination = destinationOf(task.outputFormat);
+    this.outbox.add({ kind: "task_done", taskId: task.id, destination }, `done:${task.id}`);
+    if (destination.kind === "file" || destination.kind === "webhook") {
+      this.outbox.add(
+        { kind: "deliver_output", taskId: task.id, destination },
+        `deliver:${task.id}`,
+      );
+    }
     const category = categoryNamed(this.config, task.category);
     if (category.then !== undefined) {
       const next = createNextStep(this.intake, task, category.then, this.config);

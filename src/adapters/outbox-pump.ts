@@ -1,0 +1,68 @@
+import type { Clock } from "../core/clock.js";
+import { coerceError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { Outbox, OutboxKind, PendingMessage } from "../core/outbox.js";
+
+export interface OutboxPumpOptions {
+  outbox: Outbox;
+  clock: Clock;
+  logger: Logger;
+  /** Only these kinds; another pump (or adapter) owns the rest. */
+  kinds?: readonly OutboxKind[];
+  deliver(message: PendingMessage): Promise<void>;
+  /** Failures that retrying cannot fix: parked with their error, visible, not retried. */
+  isPermanent?(error: Error): boolean;
+  everyMs?: number;
+  batch?: number;
+}
+
+/** Waits after a failed delivery: 5 s, 10 s, 20 s … up to 10 minutes. */
+export function redeliveryDelay(attempts: number): number {
+  return Math.min(600_000, 5_000 * 2 ** Math.min(attempts, 10));
+}
+
+/**
+ * Delivers outbox messages one at a time, in order; a failure is recorded and retried later
+ * with backoff, so a message is delivered once when its destination comes back.
+ */
+export class OutboxPump {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: OutboxPumpOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.drain(), this.options.everyMs ?? 250);
+    void this.drain();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over what is due; concurrent calls share the pass in progress. */
+  drain(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const { outbox, clock, logger, kinds, deliver } = this.options;
+    for (const message of outbox.pending(this.options.batch ?? 50, kinds)) {
+      try {
+        await deliver(message);
+        outbox.markDelivered(message.id);
+      } catch (thrown) {
+        const error = coerceError(thrown);
+        const retryAt = this.options.isPermanent?.(error)
+          ? Number.MAX_SAFE_INTEGER
+          : clock.now() + redeliveryDelay(message.attempts);
+        outbox.markFailed(message.id, error.message, retryAt);
+        logger.warn(`delivery of ${message.message.kind} #${message.id} failed: ${error.message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { outputDelivery } from "../../../src/adapters/delivery/pump.js";
+import { redeliveryDelay } from "../../../src/adapters/outbox-pump.js";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { ManualClock } from "../../../src/core/clock.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { tempDir, testDatabase } from "../../helpers.js";
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** A real HTTP server on 127.0.0.1 that answers with the given statuses in turn, then 200. */
+async function receiver(statuses: number[] = []) {
+  const bodies: unknown[] = [];
+  const server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => {
+      body += chunk;
+    });
+    request.on("end", () => {
+      const status = statuses.shift() ?? 200;
+      if (status === 200) bodies.push(JSON.parse(body));
+      response.writeHead(status).end();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
+}
+
+async function doneTask(
+  outputFormat: string,
+  allowedUrls: string[] = [],
+  clock = new ManualClock(Date.UTC(2026, 10, 24, 12)),
+) {
+  const dir = tempDir();
+  const config = loadConfigFile("config/steward.yaml", {});
+  config.workers["demo-writer"] = { kind: "demo", delay: 0, timeout: 5000 };
+  config.delivery = { dir: join(dir, "outputs"), allowed_urls: allowedUrls };
+  const engine = new Engine({
+    config,
+    configDir: "config",
+    database: testDatabase(),
+    pollMs: 10,
+    clock,
+  });
+  engine.start();
+  const { task } = engine.submit({
+    source: "console",
+    requester: "owner",
+    text: `Objective: Draft a blog post about the launch\nOutput: ${outputFormat}\nDone when: under 500 words`,
+  });
+  for (let i = 0; i < 200 && engine.tasks.require(task.id).state !== "done"; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  await engine.stop();
+  return { engine, task: engine.tasks.require(task.id), dir };
+}
+
+describe("delivering outputs where the brief says", () => {
+  it("a file destination is written below the delivery folder and the task marked delivered", async () => {
+    const { engine, task, dir } = await doneTask("file:launch/post.md");
+    await outputDelivery(engine).drain();
+    const written = join(dir, "outputs", "launch", "post.md");
+    expect(readFileSync(written, "utf8")).toContain("blog post about the launch");
+    expect(engine.tasks.require(task.id).deliveredAt).not.toBeNull();
+  });
+
+  it("a path that climbs out of the folder is refused, parked with its reason and left undelivered", async () => {
+    const { engine, task, dir } = await doneTask("file:../../escape.md");
+    await outputDelivery(engine).drain();
+    expect(existsSync(join(dir, "..", "escape.md"))).toBe(false);
+    expect(engine.tasks.require(task.id).deliveredAt).toBeNull();
+    expect(engine.outbox.pending(10, ["deliver_output"])).toEqual([]);
+  });
+
+  it("a webhook destination that is allowed receives the output once, after the server recovers", async () => {
+    const hook = await receiver([503]);
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const { engine, task } = await doneTask(`POST to ${hook.url}`, [hook.url], clock);
+    const pump = outputDelivery(engine);
+
+    await pump.drain();
+    expect(hook.bodies).toEqual([]);
+    expect(engine.tasks.require(task.id).deliveredAt).toBeNull();
+
+    clock.advance(redeliveryDelay(0));
+    await pump.drain();
+    await pump.drain();
+    expect(hook.bodies).toEqual([
+      expect.objectContaining({ task: `T-${task.id}`, category: "content" }),
+    ]);
+    expect(engine.tasks.require(task.id).deliveredAt).not.toBeNull();
+  });
+
+  it("a webhook URL the config does not allow is refused", async () => {
+    const hook = await receiver();
+    const { engine, task } = await doneTask(`POST to ${hook.url}`, []);
+    await outputDelivery(engine).drain();
+    expect(hook.bodies).toEqual([]);
+    expect(engine.tasks.require(task.id).deliveredAt).toBeNull();
+  });
+});
