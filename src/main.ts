@@ -6,6 +6,7 @@ import type { Settings } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
 import { openDatabase } from "./db/connection.js";
 import { Engine } from "./engine/engine.js";
+import { Scheduler } from "./engine/scheduler.js";
 
 /** How long running tasks may finish after SIGTERM before they are put back in the queue. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -19,10 +20,13 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   engine.start();
   const outputs = outputDelivery(engine);
   outputs.start();
+  const scheduler = new Scheduler(engine, database);
+  scheduler.start();
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
+      scheduler.stop();
       await engine.stop(SHUTDOWN_GRACE_MS);
       await outputs.stop();
       database.close();

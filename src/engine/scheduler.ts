@@ -1,0 +1,132 @@
+import { Cron } from "croner";
+import type { ScheduleConfig } from "../config/schema.js";
+import { isStewardError } from "../core/errors.js";
+import { isTerminal } from "../core/states.js";
+import type { OpenDatabase } from "../db/connection.js";
+import { ScheduleStore } from "../db/schedule-store.js";
+import { placeholders, renderTemplate } from "../intake/template.js";
+import type { Engine } from "./engine.js";
+
+export interface ScheduleRun {
+  schedule: string;
+  /** The tick this run stands for (the latest one due). */
+  tick: number;
+  outcome: "filed" | "skipped_overlap" | "refused";
+  taskId?: number;
+  missed: number;
+  detail?: string;
+}
+
+interface Entry {
+  config: ScheduleConfig;
+  cron: Cron;
+  timezone: string;
+}
+
+/**
+ * Files `schedules:` briefs through intake. Due ticks are computed from the clock, so a run
+ * missed while Steward was down is filed once on start (not once per missed tick), and a
+ * schedule whose previous task is still in progress skips its tick instead of piling up.
+ */
+export class Scheduler {
+  private readonly entries: Entry[];
+  private readonly store: ScheduleStore;
+  private readonly triggers: Cron[] = [];
+
+  constructor(
+    private readonly engine: Engine,
+    database: OpenDatabase,
+  ) {
+    this.store = new ScheduleStore(database.db);
+    this.entries = engine.config.schedules.map((config) => {
+      const timezone = config.timezone ?? "UTC";
+      return { config, timezone, cron: new Cron(config.cron, { timezone, paused: true }) };
+    });
+  }
+
+  /** Catches up once, then wakes at each schedule's next tick. */
+  start(): ScheduleRun[] {
+    const runs = this.tick();
+    for (const entry of this.entries) {
+      this.triggers.push(
+        new Cron(
+          entry.config.cron,
+          { timezone: entry.timezone, protect: true },
+          () => void this.tick(),
+        ),
+      );
+    }
+    return runs;
+  }
+
+  stop(): void {
+    for (const trigger of this.triggers.splice(0)) trigger.stop();
+  }
+
+  /** Files what is due now; a schedule seen for the first time starts counting from now. */
+  tick(): ScheduleRun[] {
+    const now = this.engine.clock.now();
+    const runs: ScheduleRun[] = [];
+    for (const entry of this.entries) {
+      const last = this.store.lastFiredAt(entry.config.name);
+      if (last === undefined) {
+        this.store.record(entry.config.name, now);
+        continue;
+      }
+      const due = dueTicks(entry.cron, last, now);
+      if (due.length === 0) continue;
+      runs.push(this.fire(entry, due.at(-1)!, due.length - 1));
+    }
+    return runs;
+  }
+
+  private fire(entry: Entry, tick: number, missed: number): ScheduleRun {
+    const { config } = entry;
+    const source = `schedule:${config.name}`;
+    const base = { schedule: config.name, tick, missed };
+    const previous = this.engine.tasks.latestFrom(source);
+    if (previous !== undefined && !isTerminal(previous.state)) {
+      this.store.record(config.name, tick);
+      return {
+        ...base,
+        outcome: "skipped_overlap",
+        taskId: previous.id,
+        detail: `T-${previous.id} is still ${previous.state}`,
+      };
+    }
+    try {
+      const fields = renderTemplate(
+        config.brief,
+        placeholders(new Date(tick), entry.timezone, config.name),
+      );
+      const result = this.engine.tasks.transaction(() => {
+        this.store.record(config.name, tick);
+        return this.engine.submit({
+          source,
+          requester: source,
+          fields,
+          category: config.category,
+          priority: config.priority,
+          dedupeKey: `${config.name}@${new Date(tick).toISOString()}`,
+        });
+      });
+      return { ...base, outcome: "filed", taskId: result.task.id };
+    } catch (error) {
+      if (!isStewardError(error)) throw error;
+      this.store.record(config.name, tick);
+      this.engine.logger.warn(`schedule ${config.name}: ${error.message}`);
+      return { ...base, outcome: "refused", detail: error.message };
+    }
+  }
+}
+
+/** Every tick after `since` up to and including `now`, bounded so a long outage stays cheap. */
+export function dueTicks(cron: Cron, since: number, now: number, limit = 1000): number[] {
+  const ticks: number[] = [];
+  let cursor = cron.nextRun(new Date(since));
+  while (cursor !== null && cursor.getTime() <= now && ticks.length < limit) {
+    ticks.push(cursor.getTime());
+    cursor = cron.nextRun(cursor);
+  }
+  return ticks;
+}
