@@ -19,6 +19,7 @@ import { type EscalationCard, formatEscalation } from "../escalation/format.js";
 import { isOperator, type Person } from "../escalation/operators.js";
 import { type FieldValues, Intake, type IntakeResult, type RawRequest } from "../intake/intake.js";
 import { createRouter, type Router } from "../routing/classify.js";
+import { classifyWithLlm } from "../routing/llm-classifier.js";
 import { WorkerPool } from "../workers/pool.js";
 import { createWorkerRunner, type WorkerRunner } from "../workers/runner.js";
 import { createNextStep } from "./pipeline.js";
@@ -339,6 +340,26 @@ export class Engine {
     const result = this.intake.submit(request);
     if (!result.duplicate) this.changed(result.task);
     return result;
+  }
+
+  /**
+   * Like `submit`, but asks the LLM classifier first when one is configured (its answer, or
+   * the rules' fallback, becomes the routing trace). Adapters use this one.
+   */
+  async submitAsync(request: RawRequest): Promise<IntakeResult> {
+    const classifier = this.config.intake.classifier;
+    if (classifier.kind !== "llm" || request.routing !== undefined) return this.submit(request);
+    if (
+      request.dedupeKey !== undefined &&
+      this.tasks.findByDedupeKey(request.source, request.dedupeKey)
+    ) {
+      return this.submit(request);
+    }
+    const worker = this.config.workers[classifier.worker];
+    if (worker?.kind !== "llm") return this.submit(request);
+    const { routeRequest } = this.intake.preview(request);
+    const routing = await classifyWithLlm(this.router, worker, routeRequest);
+    return this.submit({ ...request, routing });
   }
 
   /** The requester's answer to a clarification, or an operator's edit of the brief. */

@@ -14,7 +14,7 @@ import type { Outbox } from "../core/outbox.js";
 import type { TaskRepository } from "../core/ports.js";
 import type { Actor, TaskState } from "../core/states.js";
 import { briefOf, type RoutingTrace, type SourceRef, type Task } from "../core/task.js";
-import type { Router } from "../routing/classify.js";
+import type { RouteRequest, Router } from "../routing/classify.js";
 import { normaliseFields, parseFreeText } from "./parse.js";
 
 export type FieldValues = Partial<Record<BriefField, string | string[]>>;
@@ -33,6 +33,8 @@ export interface RawRequest {
   /** Idempotency key of the delivery: the same key from the same source files nothing new. */
   dedupeKey?: string;
   parentId?: number;
+  /** A decision made before intake (the LLM classifier); the rules router is not asked again. */
+  routing?: RoutingTrace;
 }
 
 export interface IntakeResult {
@@ -142,7 +144,12 @@ export class Intake {
     }
     const { brief: parsed, namedCategory } = buildBrief(request);
     checkFieldSizes(parsed);
-    const { brief, routing, category } = this.route(parsed, request.source, namedCategory);
+    const { brief, routing, category } = this.route(
+      parsed,
+      request.source,
+      namedCategory,
+      request.routing,
+    );
     const missing = missingFields(brief, this.deps.config.intake.required);
     const next = decide(missing, category, routing);
     return tasks.transaction(() => {
@@ -246,12 +253,25 @@ export class Intake {
     return mergeBriefs(answered, normaliseFields(answer.fields ?? {}));
   }
 
-  private route(brief: Brief, source: string, namedCategory: string | undefined) {
-    const routing = this.deps.router.route({
-      text: briefText(brief),
-      source,
-      category: namedCategory,
-    });
+  /** The brief a request would become and what it should be routed on; stores nothing. */
+  preview(request: RawRequest): { brief: Brief; routeRequest: RouteRequest } {
+    checkRequestSize(request);
+    const { brief, namedCategory } = buildBrief(request);
+    return {
+      brief,
+      routeRequest: { text: briefText(brief), source: request.source, category: namedCategory },
+    };
+  }
+
+  private route(
+    brief: Brief,
+    source: string,
+    namedCategory: string | undefined,
+    decided?: RoutingTrace,
+  ) {
+    const routing =
+      decided ??
+      this.deps.router.route({ text: briefText(brief), source, category: namedCategory });
     const category = categoryNamed(this.deps.config, routing.category);
     return { brief: applyDefaults(brief, category), routing, category };
   }

@@ -1,5 +1,6 @@
 import type { CategoryConfig } from "../config/schema.js";
 import { StewardError } from "../core/errors.js";
+import type { RoutingTrace } from "../core/task.js";
 import { terms, tokenize } from "./tokenize.js";
 
 export interface RouteRequest {
@@ -10,20 +11,8 @@ export interface RouteRequest {
   category?: string;
 }
 
-export interface RoutingDecision {
-  category: string;
-  /** An LLM classifier will add "llm" later. */
-  classifier: "rules";
-  /** Stable id of what decided: `explicit`, `support.sources`, `engineering.regexes[0]`… */
-  rule: string;
-  /** 0..1 confidence of the winner. */
-  score: number;
-  /** The keywords / source patterns / regexes that fired; for similarity the top shared terms. */
-  matched: string[];
-  runner_up?: { category: string; score: number };
-  /** One line for a human. */
-  explanation: string;
-}
+/** What the router decided and why; stored on the task as its routing trace. */
+export type RoutingDecision = RoutingTrace;
 
 export interface Router {
   route(request: RouteRequest): RoutingDecision;

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { testDatabase } from "../../helpers.js";
+import { reply, TestServer } from "../workers/helpers.js";
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+});
+
+/** An OpenAI-compatible endpoint on 127.0.0.1 that answers with `content`. */
+async function model(content: string) {
+  const server = new TestServer();
+  servers.push(server);
+  server.handler = (_request, response) =>
+    reply(
+      response,
+      200,
+      JSON.stringify({ choices: [{ message: { content } }], usage: { total_tokens: 42 } }),
+      {
+        "content-type": "application/json",
+      },
+    );
+  return { server, url: `${await server.start()}/v1` };
+}
+
+function stewardWithClassifier(baseUrl: string) {
+  const config = loadConfigFile("config/steward.yaml", {});
+  config.workers.classifier = {
+    kind: "llm",
+    base_url: baseUrl,
+    model: "router-small",
+    prompt: "",
+    timeout: 5000,
+  };
+  config.intake.classifier = { kind: "llm", worker: "classifier", min_confidence: 0.2 };
+  return new Engine({ config, configDir: "config", database: testDatabase() });
+}
+
+const request = {
+  source: "console",
+  requester: "owner",
+  text: "Objective: Look into which CRM the agency should use\nDone when: a recommendation",
+};
+
+describe("the llm classifier", () => {
+  it("its answer, a category name with a reason, becomes the routing trace", async () => {
+    const { server, url } = await model(
+      '{"category": "research", "reason": "comparing tools is research"}',
+    );
+    const { task } = await stewardWithClassifier(url).submitAsync(request);
+
+    expect(task.category).toBe("research");
+    expect(task.routing).toMatchObject({
+      classifier: "llm",
+      explanation: "the llm classifier chose research: comparing tools is research",
+    });
+    const sent = JSON.parse(server.requests[0]!.body);
+    expect(sent.model).toBe("router-small");
+    expect(sent.messages[0].content).toContain("- finance:");
+  });
+
+  it("an answer that is not a category name falls back to the rules, and the trace says so", async () => {
+    const { url } = await model('{"category": "marketing", "reason": "sounds like marketing"}');
+    const { task } = await stewardWithClassifier(url).submitAsync(request);
+
+    expect(task.routing.classifier).toBe("rules");
+    expect(task.routing.fallback).toMatch(/^llm answer was not a category name/);
+  });
+
+  it("an unreachable endpoint falls back to the rules", async () => {
+    const { server, url } = await model("{}");
+    await server.stop();
+    servers.splice(0);
+    const { task } = await stewardWithClassifier(url).submitAsync(request);
+
+    expect(task.routing.classifier).toBe("rules");
+    expect(task.routing.fallback).toMatch(/^llm classifier failed \(.*connect/i);
+  });
+
+  it("a category named by the requester never asks the model", async () => {
+    const { server, url } = await model('{"category": "finance", "reason": "x"}');
+    const { task } = await stewardWithClassifier(url).submitAsync({
+      ...request,
+      category: "admin",
+    });
+    expect(task.category).toBe("admin");
+    expect(server.requests).toEqual([]);
+  });
+});
