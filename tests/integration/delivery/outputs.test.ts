@@ -1,6 +1,4 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { outputDelivery } from "../../../src/adapters/delivery/pump.js";
@@ -9,29 +7,24 @@ import { loadConfigFile } from "../../../src/config/load.js";
 import { ManualClock } from "../../../src/core/clock.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { tempDir, testDatabase } from "../../helpers.js";
+import { reply, TestServer } from "../workers/helpers.js";
 
-const servers: Server[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) server.close();
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
 });
 
 /** A real HTTP server on 127.0.0.1 that answers with the given statuses in turn, then 200. */
 async function receiver(statuses: number[] = []) {
   const bodies: unknown[] = [];
-  const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => {
-      body += chunk;
-    });
-    request.on("end", () => {
-      const status = statuses.shift() ?? 200;
-      if (status === 200) bodies.push(JSON.parse(body));
-      response.writeHead(status).end();
-    });
-  });
+  const server = new TestServer();
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
+  server.handler = (request, response) => {
+    const status = statuses.shift() ?? 200;
+    if (status === 200) bodies.push(JSON.parse(request.body));
+    reply(response, status, "");
+  };
+  return { url: `${await server.start()}/hook`, bodies };
 }
 
 async function doneTask(
