@@ -26,6 +26,7 @@ CREATE TABLE `attempts` (
 );
 --> statement-breakpoint
 CREATE INDEX `attempts_task` ON `attempts` (`task_id`,`number`);--> statement-breakpoint
+CREATE INDEX `attempts_ended` ON `attempts` (`ended_at`,`outcome`,`failure_class`,`task_id`);--> statement-breakpoint
 CREATE TABLE `escalation_tasks` (
 	`escalation_id` integer NOT NULL,
 	`task_id` integer NOT NULL,
@@ -59,6 +60,7 @@ CREATE TABLE `escalations` (
 --> statement-breakpoint
 CREATE INDEX `escalations_state` ON `escalations` (`state`,`post_after`);--> statement-breakpoint
 CREATE INDEX `escalations_root` ON `escalations` (`root_cause`,`state`);--> statement-breakpoint
+CREATE INDEX `escalations_created` ON `escalations` (`created_at`);--> statement-breakpoint
 CREATE TABLE `incidents` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`worker` text NOT NULL,
@@ -105,6 +107,8 @@ CREATE TABLE `task_events` (
 --> statement-breakpoint
 CREATE INDEX `task_events_task` ON `task_events` (`task_id`,`id`);--> statement-breakpoint
 CREATE INDEX `task_events_at` ON `task_events` (`at`);--> statement-breakpoint
+CREATE INDEX `task_events_from` ON `task_events` (`from`,`id`);--> statement-breakpoint
+CREATE INDEX `task_events_actions` ON `task_events` (`at`,`task_id`) WHERE json_extract("data", '$.action') IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `tasks` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`state` text NOT NULL,
@@ -142,5 +146,8 @@ CREATE TABLE `tasks` (
 CREATE INDEX `tasks_claim` ON `tasks` (`state`,`category`,`priority`,`next_run_at`);--> statement-breakpoint
 CREATE INDEX `tasks_state_since` ON `tasks` (`state`,`state_since`);--> statement-breakpoint
 CREATE INDEX `tasks_lease` ON `tasks` (`state`,`lease_expires_at`);--> statement-breakpoint
-CREATE INDEX `tasks_created` ON `tasks` (`created_at`);--> statement-breakpoint
-CREATE UNIQUE INDEX `tasks_dedupe` ON `tasks` (`source`,`dedupe_key`);
+CREATE INDEX `tasks_created` ON `tasks` (`created_at`,`category`,`state`,`state_since`);--> statement-breakpoint
+CREATE UNIQUE INDEX `tasks_dedupe` ON `tasks` (`source`,`dedupe_key`);--> statement-breakpoint
+CREATE INDEX `tasks_stall` ON `tasks` (`state`,`category`,`state_since`);--> statement-breakpoint
+CREATE INDEX `tasks_undelivered` ON `tasks` (`state_since`) WHERE "state" = 'done' AND "delivered_at" IS NULL;--> statement-breakpoint
+CREATE INDEX `tasks_missing_next` ON `tasks` (`category`,`state_since`) WHERE "state" = 'done' AND "next_id" IS NULL;

@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { runConsole } from "./adapters/console/console.js";
 import { outputDelivery } from "./adapters/delivery/pump.js";
+import { startHttpServer } from "./adapters/http/server.js";
 import { stderrLogger } from "./adapters/log.js";
 import type { Settings } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
@@ -22,11 +23,24 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   outputs.start();
   const scheduler = new Scheduler(engine, database);
   scheduler.start();
+  const http = await startHttpServer(engine, {
+    host: config.http.host,
+    port: settings.httpPort,
+    logger,
+    database,
+    // Only the console runs so far (Discord throws below); the scheduler started above.
+    health: () => ({
+      chat: { ok: true, status: "console" },
+      scheduler: { ok: true, status: "ok" },
+    }),
+  });
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
       scheduler.stop();
+      // No new webhooks while the workers wind down.
+      await http.close();
       await engine.stop(SHUTDOWN_GRACE_MS);
       await outputs.stop();
       database.close();

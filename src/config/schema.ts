@@ -241,7 +241,8 @@ const scheduleSchema = z.strictObject({
 });
 
 const webhookSchema = z.strictObject({
-  secret: z.string().min(1, `expected a secret (write \${NAME} to take it from the environment)`),
+  /** Empty (an unset `${NAME:-}`) disables the webhook: it refuses every delivery. */
+  secret: z.string(),
   category: z.string().optional(),
   /** Body field → brief field, for structured payloads; otherwise `text` is free text. */
   fields: z.partialRecord(briefFieldSchema, z.string()).default({}),

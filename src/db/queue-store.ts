@@ -59,7 +59,6 @@ function prepareStatements(db: Db) {
         startedAt: slot("startedAt"),
         outcome: slot("outcome"),
       })
-      .returning({ id: attempts.id })
       .prepare(),
     finishAttempt: db
       .update(attempts)
@@ -84,7 +83,7 @@ function prepareStatements(db: Db) {
       .where(and(eq(tasks.state, "retry_wait"), lte(tasks.nextRunAt, sql.placeholder("now"))))
       .prepare(),
     expiredLeases: db
-      .select({ id: tasks.id })
+      .select({ id: tasks.id, maxAttempts: tasks.maxAttempts })
       .from(tasks)
       .where(
         and(
@@ -94,7 +93,7 @@ function prepareStatements(db: Db) {
       )
       .prepare(),
     everyLease: db
-      .select({ id: tasks.id })
+      .select({ id: tasks.id, maxAttempts: tasks.maxAttempts })
       .from(tasks)
       .where(inArray(tasks.state, STRANDED_STATES))
       .prepare(),
@@ -119,6 +118,8 @@ export class QueueStore {
    */
   claim(category: string, worker: string, limit: number, owner: Actor, leaseMs: number): Claimed[] {
     if (limit <= 0) return [];
+    // Nothing queued in the category at all: no transaction to open and commit.
+    if (this.statements.topPriority.get({ category }) === undefined) return [];
     return this.tasks.transaction(() => {
       const now = this.clock.now();
       const due = this.due(category, now, limit);
@@ -130,14 +131,14 @@ export class QueueStore {
           data: { attempt: number, worker },
           patch: { attempts: number, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
         });
-        const attempt = this.statements.startAttempt.get({
+        const attempt = this.statements.startAttempt.run({
           taskId: id,
           number,
           worker,
           startedAt: now,
           outcome: "running",
         });
-        return { task, attemptId: attempt.id };
+        return { task, attemptId: Number(attempt.lastInsertRowid) };
       });
     });
   }
@@ -153,7 +154,9 @@ export class QueueStore {
     const due: { id: number; attempts: number }[] = [];
     let level = topPriority.get({ category });
     while (level !== undefined) {
-      due.push(...dueAt.all({ category, priority: level.priority, now, limit: limit - due.length }));
+      due.push(
+        ...dueAt.all({ category, priority: level.priority, now, limit: limit - due.length }),
+      );
       if (due.length >= limit) break;
       level = nextPriority.get({ category, below: level.priority });
     }
@@ -192,12 +195,18 @@ export class QueueStore {
       ? this.statements.everyLease.all()
       : this.statements.expiredLeases.all({ now });
     return this.tasks.transaction(() =>
-      stranded.map(({ id }) => {
+      stranded.map(({ id, maxAttempts }) => {
         this.closeOpenAttempts(id, "abandoned", options.reason);
         return this.tasks.transition(id, "queued", {
           actor: "system",
           reason: options.reason,
-          patch: { leaseOwner: null, leaseExpiresAt: null, nextRunAt: now },
+          // The abandoned attempt was not the task's fault: it does not use up the budget.
+          patch: {
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            nextRunAt: now,
+            maxAttempts: maxAttempts + 1,
+          },
         });
       }),
     );

@@ -490,8 +490,9 @@ export class Engine {
         `deliver:${task.id}`,
       );
     }
-    const category = categoryNamed(this.config, task.category);
-    if (category.then !== undefined) {
+    // A category removed from config since must not block the completion itself.
+    const category = this.config.categories.find((candidate) => candidate.name === task.category);
+    if (category?.then !== undefined) {
       const next = createNextStep(this.intake, task, category.then, this.config);
       this.tasks.update(task.id, { nextId: next.id });
       this.emitLater(next);

@@ -223,7 +223,8 @@ export class Intake {
           missingFields: missing,
           category: category.name,
           routing,
-          maxAttempts: maxAttemptsOf(this.deps.config, category),
+          // The answer starts a fresh set of attempts: the earlier ones failed for want of it.
+          maxAttempts: task.attempts + maxAttemptsOf(this.deps.config, category),
           nextRunAt: 0,
         },
       });
@@ -244,9 +245,11 @@ export class Intake {
       (field) => field !== "objective" && !isFieldEmpty(parsed, field),
     );
     let answered = brief;
-    if (text.trim() !== "" && !labelled && missing.length > 0) {
-      // An unlabelled reply answers the first missing question.
-      answered = mergeBriefs(answered, normaliseFields({ [missing[0]!]: text }));
+    if (text.trim() !== "" && !labelled) {
+      // An unlabelled reply answers the first missing question; with none missing (a worker
+      // asked), it is context for the next attempt, never a new objective.
+      const field = missing[0] ?? "inputs";
+      answered = mergeBriefs(answered, normaliseFields({ [field]: text }));
     } else if (text.trim() !== "") {
       answered = mergeBriefs(answered, parsed);
     }

@@ -86,7 +86,7 @@ const LABEL_KEYS = new Map<string, SectionKey>(
   ),
 );
 
-/** A negating label is part of the rule: "Don't: use jargon" means the constraint "Don't use jargon". */
+/** A negating label is part of the rule: "Don't: use jargon" means "Don't use jargon". */
 const NEGATING_PREFIXES = new Map<string, string>([
   ["don't", "Don't"],
   ["dont", "Don't"],
@@ -96,8 +96,8 @@ const NEGATING_PREFIXES = new Map<string, string>([
 ]);
 
 /**
- * Words that, right before a label word, show it is prose ("fix the data: …", "use this format: …")
- * rather than a label typed inline.
+ * Words that, right before a label word, show it is prose ("fix the data: …", "use this
+ * format: …") rather than a label typed inline.
  */
 const PROSE_LEADERS = new Set([
   "a",
@@ -162,16 +162,20 @@ const LIST_MARKER = String.raw`(?:[-*•+]|\d{1,3}[.)])`;
  * an inline code span or a URL is a label.
  */
 const LINE_LABEL = new RegExp(
-  String.raw`^[ \t]*(?:#{1,6}[ \t]*)?(?:>[ \t]*)?(?:${LIST_MARKER}[ \t]+)?${EMPHASIS}(${LABEL_ALTERNATION})${EMPHASIS}[ \t]*:${EMPHASIS}[ \t]*`,
+  String.raw`^[ \t]*(?:#{1,6}[ \t]*)?(?:>[ \t]*)?(?:${LIST_MARKER}[ \t]+)?` +
+    String.raw`${EMPHASIS}(${LABEL_ALTERNATION})${EMPHASIS}[ \t]*:${EMPHASIS}[ \t]*`,
   "i",
 );
 const HEADING_LABEL = new RegExp(
-  String.raw`^[ \t]*(?:#{1,6}[ \t]*${BOLD}|\*\*|__)(${LABEL_ALTERNATION})${BOLD}[ \t]*:?${BOLD}[ \t]*$`,
+  String.raw`^[ \t]*(?:#{1,6}[ \t]*${BOLD}|\*\*|__)` +
+    String.raw`(${LABEL_ALTERNATION})${BOLD}[ \t]*:?${BOLD}[ \t]*$`,
   "i",
 );
-const INLINE_LABEL_SOURCE = String.raw`(?<=^|[\s.,;!?)])${BOLD}(${LABEL_ALTERNATION})${BOLD}:${BOLD}(?=\s|$)[ \t]*`;
+const INLINE_LABEL_SOURCE =
+  String.raw`(?<=^|[\s.,;!?)])${BOLD}(${LABEL_ALTERNATION})` +
+  String.raw`${BOLD}:${BOLD}(?=\s|$)[ \t]*`;
 
-/** A list item marker at the start of a line: `-`, `*`, `•`, `+`, `1.`, `1)`, and `- [ ]` boxes. */
+/** A list marker at the start of a line: `-`, `*`, `•`, `+`, `1.`, `1)`, and `- [ ]` boxes. */
 const BULLET = new RegExp(String.raw`^[ \t]*${LIST_MARKER}[ \t]+(?:\[[ xX]\][ \t]+)?`);
 const PROSE_LOOKBACK = 80;
 /** Neither whitespace, punctuation nor a letter: masked text can neither be nor precede a label. */
@@ -402,7 +406,11 @@ function joinLines(lines: readonly string[]): string {
     if (text === "") continue;
     const previous = parts[parts.length - 1] ?? "";
     const separator =
-      parts.length === 0 ? "" : bullet && previousWasBullet && !/[.,;:!?]$/.test(previous) ? "; " : " ";
+      parts.length === 0
+        ? ""
+        : bullet && previousWasBullet && !/[.,;:!?]$/.test(previous)
+          ? "; "
+          : " ";
     parts.push(separator, text);
     previousWasBullet = bullet;
   }
@@ -469,7 +477,9 @@ function matchSpans(text: string, pattern: RegExp): Span[] {
 
 /** The line with URLs and inline code blanked out (same length, so offsets still hold). */
 function maskQuoted(line: string): string {
-  const spans = [...urlSpans(line), ...matchSpans(line, CODE_SPAN)].sort((a, b) => a.start - b.start);
+  const spans = [...urlSpans(line), ...matchSpans(line, CODE_SPAN)].sort(
+    (a, b) => a.start - b.start,
+  );
   const parts: string[] = [];
   let cursor = 0;
   for (const { start, end } of spans) {

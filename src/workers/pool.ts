@@ -2,6 +2,7 @@ import { formatDuration } from "../config/duration.js";
 import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { coerceError } from "../core/errors.js";
+import { TransientError } from "../core/failures.js";
 import type { EscalationCause } from "../core/ports.js";
 import type { Task } from "../core/task.js";
 import { briefOf } from "../core/task.js";
@@ -76,7 +77,8 @@ export class WorkerPool {
   private pausedWorkers = new Map<string, IncidentRow>();
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private stopping = false;
+  /** Until start(), a pool only records: an engine built just to file tasks never runs them. */
+  private stopping = true;
   private kickScheduled = false;
 
   constructor(private readonly options: PoolOptions) {
@@ -235,9 +237,9 @@ export class WorkerPool {
   ): Promise<void> {
     const { config, env, configDir } = this.options;
     const workerConfig = config.workers[worker]!;
-    const timeout = setTimeout(
-      () => controller.abort(new Error(`timed out after ${formatDuration(workerConfig.timeout)}`)),
-      workerConfig.timeout,
+    // On the engine's clock, so a simulated month can hang a worker for hours in seconds.
+    const timeout = this.options.clock.setTimer(workerConfig.timeout, () =>
+      controller.abort(new Error(`timed out after ${formatDuration(workerConfig.timeout)}`)),
     );
     let result: WorkerResult;
     try {
@@ -247,12 +249,12 @@ export class WorkerPool {
         configDir,
       });
     } catch (error) {
-      clearTimeout(timeout);
+      timeout.cancel();
       if (this.stoppedByUs(task, attemptId, controller.signal)) return;
       this.fail(task, attemptId, worker, classifyError(error, config.policies.classify));
       return;
     } finally {
-      clearTimeout(timeout);
+      timeout.cancel();
     }
     this.connectionFailures.delete(worker);
     this.resolveIncident(worker);
@@ -325,14 +327,17 @@ export class WorkerPool {
       this.connectionFailures.delete(reviewer);
       this.resolveIncident(reviewer);
       const verdict = parseVerdict(review.output);
-      verdictReasons =
-        verdict === undefined
-          ? [`the reviewer's answer was not a verdict: ${review.output.slice(0, 200)}`]
-          : verdict.pass
-            ? []
-            : verdict.reasons.length > 0
-              ? verdict.reasons
-              : ["rejected by the reviewer"];
+      if (verdict === undefined) {
+        // The reviewer's failure, not the output's: no rejection for the worker to act on.
+        throw new TransientError(
+          `the reviewer's answer was not a verdict: ${review.output.slice(0, 200)}`,
+        );
+      }
+      verdictReasons = verdict.pass
+        ? []
+        : verdict.reasons.length > 0
+          ? verdict.reasons
+          : ["rejected by the reviewer"];
     } catch (error) {
       if (this.stoppedByUs(task, attemptId, signal)) return;
       // The reviewer itself failing is not the output's fault: treat it as a transient failure.
@@ -466,7 +471,8 @@ export class WorkerPool {
             actor: "system",
             reason: `${decision.reason}; ${worker} paused until a probe succeeds`,
             data,
-            patch: { ...base, attempts: current.attempts - 1, nextRunAt: clock.now() },
+            // One more attempt in the budget: numbering stays unique, the budget unburned.
+            patch: { ...base, maxAttempts: current.maxAttempts + 1, nextRunAt: clock.now() },
           });
           const { incident, opened } = queue.openIncident(
             worker,
@@ -521,7 +527,7 @@ export class WorkerPool {
           actor: "system",
           reason: "Steward shut down before it finished; it will run again",
           patch: {
-            attempts: current.attempts - 1,
+            maxAttempts: current.maxAttempts + 1,
             leaseOwner: null,
             leaseExpiresAt: null,
             nextRunAt: this.options.clock.now(),
@@ -585,7 +591,8 @@ export class WorkerPool {
   private incidentOf(category: CategoryConfig): IncidentRow | undefined {
     const { worker, review } = category;
     const ofWorker = worker === undefined ? undefined : this.pausedWorkers.get(worker);
-    return ofWorker ?? (review.reviewer && this.pausedWorkers.get(review.reviewer));
+    if (ofWorker !== undefined || review.reviewer === undefined) return ofWorker;
+    return this.pausedWorkers.get(review.reviewer);
   }
 
   private changed(taskId: number): void {

@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { WebhookConfig } from "../../config/schema.js";
+import { isStewardError } from "../../core/errors.js";
+import type { Logger } from "../../core/log.js";
+import { formatTaskId } from "../../core/states.js";
+import type { Engine } from "../../engine/engine.js";
+import { HttpError, refuse } from "./errors.js";
+import { DELIVERY_HEADER, parseBody, toRawRequest } from "./payload.js";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "./signature.js";
+
+/** A name from the URL, safe to put in a log line (no newlines, bounded). */
+function shown(name: string): string {
+  return /^[a-z][a-z0-9_-]{0,63}$/.test(name) ? name : JSON.stringify(name.slice(0, 64));
+}
+
+/**
+ * `POST /webhooks/<name>`: one route per configured webhook, each with its own body limit, so
+ * Fastify refuses an oversized body (413) while reading it. Any other name is a 404 before the
+ * body is read. Nothing is stored for a refused request: intake runs only once every check passed.
+ */
+export async function webhookRoutes(
+  scope: FastifyInstance,
+  options: { engine: Engine; logger: Logger },
+): Promise<void> {
+  const { engine, logger } = options;
+  // The signature covers the exact bytes, so the body stays a Buffer until it is verified.
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  for (const [name, webhook] of Object.entries(engine.config.webhooks)) {
+    const what = `webhook ${name}`;
+    scope.post(`/webhooks/${name}`, {
+      bodyLimit: webhook.max_body_bytes,
+      errorHandler: (error, _request, reply) => refuse(reply, logger, what, error),
+      handler: async (request, reply) => accept(engine, logger, name, webhook, request, reply),
+    });
+  }
+
+  scope.post<{ Params: { name: string } }>("/webhooks/:name", {
+    // Refused before the body is read: an unknown name gets no say in how much we read.
+    onRequest: async (request, reply) => {
+      const name = request.params.name;
+      return refuse(
+        reply,
+        logger,
+        `webhook ${shown(name)}`,
+        new HttpError(
+          404,
+          "unknown_webhook",
+          `No webhook named ${JSON.stringify(name.slice(0, 64))}.`,
+        ),
+      );
+    },
+    handler: async (_request, reply) => reply,
+  });
+}
+
+async function accept(
+  engine: Engine,
+  logger: Logger,
+  name: string,
+  webhook: WebhookConfig,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  if (webhook.secret === "") {
+    // No secret configured means no way to tell real deliveries from forged ones.
+    throw new HttpError(
+      503,
+      "webhook_disabled",
+      `Webhook ${name} has no secret configured; it accepts nothing until one is set.`,
+    );
+  }
+  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const signature = request.headers[SIGNATURE_HEADER];
+  verifySignature({
+    secret: webhook.secret,
+    signature,
+    timestamp: request.headers[TIMESTAMP_HEADER],
+    body,
+    nowMs: engine.clock.now(),
+  });
+  const payload = parseBody(body);
+  const raw = toRawRequest(name, webhook, payload, {
+    header: request.headers[DELIVERY_HEADER],
+    signature: String(signature).toLowerCase(),
+  });
+  let result: Awaited<ReturnType<Engine["submitAsync"]>>;
+  try {
+    result = await engine.submitAsync(raw);
+  } catch (error) {
+    if (isStewardError(error)) throw new HttpError(422, error.code, error.message);
+    throw error;
+  }
+  const { task, missing, duplicate } = result;
+  const answer = {
+    task: formatTaskId(task.id),
+    state: task.state,
+    category: task.category,
+    missing,
+    duplicate,
+  };
+  if (duplicate) {
+    logger.info(`webhook ${name}: replayed delivery, already ${answer.task} (${task.state})`);
+    return reply.code(200).send(answer);
+  }
+  logger.info(`webhook ${name}: filed ${answer.task} as ${task.category} (${task.state})`);
+  return reply.code(202).send(answer);
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { startTestServer } from "./setup.js";
+
+async function healthz(url: string) {
+  const response = await fetch(`${url}/healthz`);
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+describe("GET /healthz", () => {
+  it("is 200 with every part ok", async () => {
+    const { server } = await startTestServer();
+    expect(await healthz(server.url)).toEqual({
+      status: 200,
+      json: {
+        status: "ok",
+        db: "ok",
+        chat: "console",
+        scheduler: "ok",
+        paused_workers: [],
+        failing: [],
+      },
+    });
+  });
+
+  it("is 503 naming the database once it cannot answer SELECT 1", async () => {
+    const { server, database, logger } = await startTestServer();
+    database.close();
+    const { status, json } = await healthz(server.url);
+    expect(status).toBe(503);
+    expect(json).toMatchObject({ status: "failing", chat: "console", failing: ["db"] });
+    expect(json.db).toMatch(/^error: /);
+    expect(logger.lines.at(-1)).toMatchObject({
+      level: "warn",
+      message: "healthz: 503 failing: db",
+    });
+  });
+
+  it("is 503 naming the part the composition root reports down", async () => {
+    let connected = false;
+    const { server, logger } = await startTestServer({
+      health: () => ({
+        chat: { ok: connected, status: connected ? "discord connected" : "discord disconnected" },
+        scheduler: { ok: true, status: "ok" },
+      }),
+    });
+    const down = await healthz(server.url);
+    expect(down.status).toBe(503);
+    expect(down.json).toMatchObject({
+      status: "failing",
+      db: "ok",
+      chat: "discord disconnected",
+      failing: ["chat"],
+    });
+    // A second failing probe says nothing new: one line per change, not per probe.
+    await healthz(server.url);
+    connected = true;
+    const up = await healthz(server.url);
+    expect(up.status).toBe(200);
+    expect(up.json).toMatchObject({ status: "ok", chat: "discord connected", failing: [] });
+    expect(logger.lines.filter((line) => line.message.startsWith("healthz"))).toEqual([
+      { level: "warn", message: "healthz: 503 failing: chat", context: { failing: ["chat"] } },
+      { level: "info", message: "healthz: 200 ok again", context: undefined },
+    ]);
+  });
+
+  it("is 503 when the health callback itself throws", async () => {
+    const { server } = await startTestServer({
+      health: () => {
+        throw new Error("scheduler handle is gone");
+      },
+    });
+    const { status, json } = await healthz(server.url);
+    expect(status).toBe(503);
+    expect(json).toMatchObject({
+      db: "ok",
+      chat: "error: scheduler handle is gone",
+      scheduler: "error: scheduler handle is gone",
+      failing: ["chat", "scheduler"],
+    });
+  });
+});

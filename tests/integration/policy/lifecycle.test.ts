@@ -1,0 +1,203 @@
+import { describe, expect, it } from "vitest";
+import { attempts } from "../../../src/db/schema.js";
+import { insertTask } from "../../helpers.js";
+import {
+  budgetLeft,
+  isAlive,
+  makeEngine,
+  outboxMessages,
+  policyConfig,
+  runsOf,
+  shellWorker,
+  startEngine,
+  states,
+  submit,
+  waitFor,
+  waitForState,
+} from "./helpers.js";
+
+/** One category served by the sleeping fixture: a task that runs until it is stopped. */
+const sleeperConfig = () =>
+  policyConfig(`
+    categories:
+      - { name: slow, description: Slow work, examples: [slow], worker: sleeper }
+    workers:
+      sleeper: ${shellWorker("sleep.mjs")}
+  `);
+
+/** Waits until the task's child has started and recorded its pid. */
+async function runningChild(records: string, taskId: number): Promise<number> {
+  await waitFor(() => runsOf(records, taskId).length > 0, 5000, `T-${taskId}'s child to start`);
+  return runsOf(records, taskId)[0]!.pid;
+}
+
+describe("pipelines", () => {
+  it("files the next step with the first's output, linked both ways, in the transaction that completes the first", async () => {
+    const { engine } = startEngine(
+      policyConfig(`
+        categories:
+          - { name: draft, description: Drafts, examples: [draft], worker: writer, then: polish }
+          - name: polish
+            description: Polishing
+            examples: [polish]
+            worker: writer
+            defaults: { acceptance_criteria: [reads well] }
+        workers:
+          writer: ${shellWorker("echo.mjs")}
+      `),
+    );
+
+    const first = submit(engine, "draft", "Draft the launch note");
+    // Whenever the first reads done, the next step must already exist and be linked.
+    let seenDoneAlone = false;
+    await waitFor(
+      () => {
+        const task = engine.tasks.require(first.id);
+        if (task.state === "done" && (task.nextId === null || !engine.tasks.get(task.nextId))) {
+          seenDoneAlone = true;
+        }
+        return task.state === "done";
+      },
+      5000,
+      "the first step to be done",
+    );
+    expect(seenDoneAlone).toBe(false);
+
+    const done = engine.tasks.require(first.id);
+    const next = engine.tasks.require(done.nextId!);
+    expect(next).toMatchObject({
+      parentId: first.id,
+      category: "polish",
+      source: "pipeline:draft",
+      requester: "owner",
+      inputs: [`Output of T-${first.id} (draft):\n${done.output}`],
+      acceptanceCriteria: ["reads well"],
+    });
+    expect(done.output).toBe("Draft the launch note");
+    expect(engine.detail(next.id).events[0]).toMatchObject({ from: "intake", to: "queued" });
+
+    await waitForState(engine, next.id, "done");
+    expect(engine.tasks.require(next.id).output).toContain(
+      `Output of T-${first.id} (draft):\nDraft the launch note`,
+    );
+    expect(engine.tasks.require(next.id).nextId).toBeNull();
+    expect(outboxMessages(engine)).toMatchObject([
+      { kind: "task_done", taskId: first.id },
+      { kind: "task_done", taskId: next.id },
+    ]);
+  });
+});
+
+describe("stopping work", () => {
+  it("cancel while running stops the child, abandons the attempt and keeps the task cancelled", async () => {
+    const { engine, records } = startEngine(sleeperConfig());
+    const task = submit(engine, "slow", "Take your time");
+    const pid = await runningChild(records, task.id);
+    expect(engine.tasks.require(task.id).state).toBe("running");
+
+    const cancelled = engine.cancel(task.id, "owner");
+    expect(cancelled.state).toBe("cancelled");
+
+    await waitFor(() => engine.pool.running === 0, 3000, "the run to end");
+    await waitFor(() => !isAlive(pid), 3000, "the child to be stopped");
+    const eventsAfterCancel = engine.detail(task.id).events.length;
+    // A few poll cycles: nothing may move the task again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const { events, attempts: tried, task: final } = engine.detail(task.id);
+    expect(events).toHaveLength(eventsAfterCancel);
+    expect(states(engine, task.id)).toEqual(["queued", "running", "cancelled"]);
+    expect(events.at(-1)).toMatchObject({
+      from: "running",
+      to: "cancelled",
+      actor: "owner",
+      reason: "cancelled",
+    });
+    expect(tried).toMatchObject([{ outcome: "abandoned", error: "cancelled while running" }]);
+    expect(final).toMatchObject({ state: "cancelled", leaseOwner: null, leaseExpiresAt: null });
+    expect(outboxMessages(engine)).toMatchObject([
+      { kind: "task_cancelled", taskId: task.id, actor: "owner", reason: "cancelled" },
+    ]);
+  });
+
+  it("a graceful stop past its grace period puts the running task back in the queue, uncounted", async () => {
+    const { engine, records } = startEngine(sleeperConfig());
+    const task = submit(engine, "slow", "Take your time");
+    const pid = await runningChild(records, task.id);
+
+    await engine.stop(50);
+
+    const { events, attempts: tried, task: requeued } = engine.detail(task.id);
+    expect(events.at(-1)).toMatchObject({
+      from: "running",
+      to: "queued",
+      actor: "system",
+      reason: "Steward shut down before it finished; it will run again",
+    });
+    expect(tried).toMatchObject([
+      { number: 1, outcome: "abandoned", error: "Steward shut down before it finished" },
+    ]);
+    expect(requeued).toMatchObject({ state: "queued", leaseOwner: null });
+    expect(budgetLeft(engine, task.id)).toBe(3);
+    expect(engine.pool.running).toBe(0);
+    await waitFor(() => !isAlive(pid), 3000, "the child to be stopped");
+  });
+
+  it("start-up returns tasks a dead process left running to the queue, and they complete", async () => {
+    const { engine, database } = makeEngine(
+      policyConfig(`
+        categories:
+          - { name: content, description: Writing, examples: [write], worker: writer }
+        workers:
+          writer: ${shellWorker("echo.mjs")}
+      `),
+    );
+    const now = Date.now();
+    const stranded = [now - 60_000, now + 60_000].map((leaseExpiresAt) => {
+      const task = insertTask(database, {
+        state: "running",
+        category: "content",
+        acceptanceCriteria: ["it is written"],
+        attempts: 1,
+        leaseOwner: "old-host:4242",
+        leaseExpiresAt,
+      });
+      database.db
+        .insert(attempts)
+        .values({
+          taskId: task.id,
+          number: 1,
+          worker: "writer",
+          startedAt: now - 90_000,
+          outcome: "running",
+        })
+        .run();
+      return task;
+    });
+
+    engine.start();
+
+    const reason = "recovered at start-up: the process running it stopped";
+    for (const task of stranded) {
+      // Expired or not, every lease of a previous process is void once this one starts.
+      expect(engine.detail(task.id).events[0]).toMatchObject({
+        from: "running",
+        to: "queued",
+        actor: "system",
+        reason,
+      });
+    }
+    // The abandoned attempt was not the tasks' fault: their budgets are whole again.
+    for (const task of stranded) expect(budgetLeft(engine, task.id)).toBe(3);
+    for (const task of stranded) await waitForState(engine, task.id, "done");
+    for (const task of stranded) {
+      const { attempts: tried, task: done } = engine.detail(task.id);
+      expect(tried.map((attempt) => [attempt.number, attempt.outcome, attempt.error])).toEqual([
+        [1, "abandoned", reason],
+        [2, "succeeded", null],
+      ]);
+      expect(done).toMatchObject({ output: "Write the weekly newsletter", attempts: 2 });
+      expect(states(engine, task.id)).toEqual(["queued", "running", "reviewing", "done"]);
+    }
+  });
+});
