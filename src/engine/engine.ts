@@ -439,24 +439,20 @@ export class Engine {
     }
     const rerouted = this.tasks.transaction(() => {
       this.settleEscalation(taskId, `rerouted:${category.name}`, actor);
-      return this.tasks.transition(taskId, "queued", {
-        actor,
-        reason: `rerouted from ${task.category} to ${category.name} by ${actor}`,
-        data: { action: "reroute", from: task.category, to: category.name },
-        patch: {
+      return this.intake.reroute(
+        taskId,
+        category,
+        {
           category: category.name,
-          routing: {
-            category: category.name,
-            classifier: task.routing.classifier,
-            rule: "reroute",
-            score: 1,
-            matched: [],
-            explanation: `rerouted by ${actor} (was ${task.category}, rule ${task.routing.rule})`,
-          },
-          maxAttempts: task.attempts + maxAttemptsOf(this.config, category),
-          nextRunAt: this.clock.now(),
+          classifier: task.routing.classifier,
+          rule: "reroute",
+          score: 1,
+          matched: [],
+          explanation: `rerouted by ${actor} (was ${task.category}, rule ${task.routing.rule})`,
         },
-      });
+        actor,
+        { action: "reroute", from: task.category, to: category.name },
+      );
     });
     this.changed(rerouted);
     return rerouted;

@@ -13,7 +13,13 @@ import { StewardError } from "../core/errors.js";
 import type { Outbox } from "../core/outbox.js";
 import type { TaskRepository } from "../core/ports.js";
 import type { Actor, TaskState } from "../core/states.js";
-import { briefOf, type RoutingTrace, type SourceRef, type Task } from "../core/task.js";
+import {
+  briefColumns,
+  briefOf,
+  type RoutingTrace,
+  type SourceRef,
+  type Task,
+} from "../core/task.js";
 import type { RouteRequest, Router } from "../routing/classify.js";
 import { normaliseFields, parseFreeText } from "./parse.js";
 
@@ -125,9 +131,15 @@ function decide(
   category: CategoryConfig,
   routing: RoutingTrace,
 ): { state: TaskState; reason: string } {
-  if (missing.length > 0)
-    return { state: "needs_clarification", reason: `missing ${describeMissing(missing)}` };
+  const clarify = {
+    state: "needs_clarification" as const,
+    reason: `missing ${describeMissing(missing)}`,
+  };
+  // Without an objective there is nothing to route; with one that fits nowhere, a person
+  // deciding where it goes helps more than asking the requester for criteria first.
+  if (missing.includes("objective")) return clarify;
   if (category.catch_all) return { state: "escalated", reason: DOES_NOT_FIT };
+  if (missing.length > 0) return clarify;
   return { state: "queued", reason: `routed to ${category.name}: ${routing.explanation}` };
 }
 
@@ -156,11 +168,7 @@ export class Intake {
       const task = tasks.create(
         {
           state: next.state,
-          objective: brief.objective,
-          inputs: brief.inputs,
-          constraints: brief.constraints,
-          outputFormat: brief.output_format,
-          acceptanceCriteria: brief.acceptance_criteria,
+          ...briefColumns(brief),
           missingFields: missing,
           category: category.name,
           routing,
@@ -215,11 +223,7 @@ export class Intake {
         reason: `details added; ${next.reason}`,
         data: { rule: routing.rule },
         patch: {
-          objective: brief.objective,
-          inputs: brief.inputs,
-          constraints: brief.constraints,
-          outputFormat: brief.output_format,
-          acceptanceCriteria: brief.acceptance_criteria,
+          ...briefColumns(brief),
           missingFields: missing,
           category: category.name,
           routing,
@@ -231,6 +235,43 @@ export class Intake {
       this.afterEntering(moved, next.reason);
       return { task: moved, brief, missing, routing, duplicate: false };
     });
+  }
+
+  /**
+   * An operator moved the task to another category: that category's defaults and the
+   * required fields apply as if it had been routed there, so it never reaches the queue
+   * incomplete.
+   */
+  reroute(
+    taskId: number,
+    category: CategoryConfig,
+    routing: RoutingTrace,
+    actor: Actor,
+    data: Record<string, unknown>,
+  ): Task {
+    const { tasks, config } = this.deps;
+    const task = tasks.require(taskId);
+    const brief = applyDefaults(briefOf(task), category);
+    const missing = missingFields(brief, config.intake.required);
+    const next = missing.length > 0 ? "needs_clarification" : "queued";
+    const moved = tasks.transition(taskId, next, {
+      actor,
+      reason: `rerouted from ${task.category} to ${category.name} by ${actor}${missing.length > 0 ? `; missing ${describeMissing(missing)}` : ""}`,
+      data,
+      patch: {
+        ...briefColumns(brief),
+        missingFields: missing,
+        category: category.name,
+        routing,
+        maxAttempts: task.attempts + maxAttemptsOf(config, category),
+        nextRunAt: 0,
+      },
+    });
+    this.afterEntering(
+      moved,
+      moved.state === "needs_clarification" ? `missing ${describeMissing(missing)}` : "",
+    );
+    return moved;
   }
 
   /** Free text answers the missing fields in order; labelled text and fields answer by name. */

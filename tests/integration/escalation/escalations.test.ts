@@ -26,7 +26,13 @@ function escalateFailure(
   error: string,
   category = "support",
 ) {
-  const task = insertTask(database, { state: "running", category, attempts: 3, maxAttempts: 3 });
+  const task = insertTask(database, {
+    state: "running",
+    category,
+    attempts: 3,
+    maxAttempts: 3,
+    acceptanceCriteria: ["sent to the list"],
+  });
   engine.escalate(task.id, {
     reason: `retries exhausted after 3 attempts: ${error}`,
     failureClass: "transient",
@@ -187,5 +193,24 @@ describe("escalation actions", () => {
     expect(outcome.acted.map((task) => task.id)).not.toContain(first!.id);
     expect(outcome.acted).toHaveLength(1);
     expect(outcome.resolved).toBe(true);
+  });
+});
+
+describe("rerouting", () => {
+  it("a rerouted task that the new category finds incomplete goes back to its requester, not the queue", () => {
+    const { engine } = steward();
+    const { task } = engine.submit({
+      source: "console",
+      requester: "owner",
+      text: "banana purple elephant",
+    });
+    expect(task.state).toBe("escalated");
+
+    const moved = engine.reroute(task.id, "engineering", "U-owner");
+
+    expect(moved.state).toBe("needs_clarification");
+    expect(moved.missingFields).toEqual(["acceptance_criteria"]);
+    expect(moved.routing.rule).toBe("reroute");
+    expect(engine.outbox.pending(20).map((m) => m.message.kind)).toContain("clarification");
   });
 });

@@ -1,0 +1,76 @@
+import type { OutboxKind, OutboxMessage, PendingMessage } from "../../core/outbox.js";
+import type { Engine } from "../../engine/engine.js";
+import { OutboxPump } from "../outbox-pump.js";
+import type { ConsoleView } from "./format.js";
+import { messageCard } from "./message-cards.js";
+
+/**
+ * Which outbox kinds the console shows. `deliver_output` belongs to the output pump (files,
+ * webhooks). A Record, so a new kind does not compile until someone decides it here; kinds
+ * without a card of their own get the generic line.
+ */
+const SHOWN: Record<OutboxKind, boolean> = {
+  clarification: true,
+  task_done: true,
+  deliver_output: false,
+  task_cancelled: true,
+  task_escalated: true,
+  escalation: true,
+  escalation_digest: true,
+  escalation_resolved: true,
+  reminder: true,
+  anomalies: true,
+  review_report: true,
+};
+
+export const CONSOLE_KINDS: readonly OutboxKind[] = (Object.keys(SHOWN) as OutboxKind[]).filter(
+  (kind) => SHOWN[kind],
+);
+
+/** How often the outbox is checked between commands. */
+const EVERY_MS = 200;
+
+const NEEDS_DETAIL: ReadonlySet<OutboxKind> = new Set([
+  "task_done",
+  "clarification",
+  "task_escalated",
+]);
+
+/** The console's outbox pump: each message rendered as a card and printed, in order. */
+export function consoleDelivery(
+  engine: Engine,
+  view: ConsoleView,
+  write: (text: string) => void,
+): OutboxPump {
+  return new OutboxPump({
+    outbox: engine.outbox,
+    clock: engine.clock,
+    logger: engine.logger,
+    kinds: CONSOLE_KINDS,
+    everyMs: EVERY_MS,
+    deliver: async (pending) => showMessage(engine, view, write, pending),
+  });
+}
+
+/** Throws when the card cannot be rendered now; the pump then retries it later. */
+export function showMessage(
+  engine: Pick<Engine, "detail" | "markDelivered">,
+  view: ConsoleView,
+  write: (text: string) => void,
+  { message }: PendingMessage,
+): void {
+  const detail =
+    NEEDS_DETAIL.has(message.kind) && "taskId" in message
+      ? engine.detail(message.taskId)
+      : undefined;
+  write(messageCard(message, detail, view));
+  if (reachedItsDestination(message)) engine.markDelivered(message.taskId);
+}
+
+/** A done card printed here is the reply; files, webhooks and channels are delivered elsewhere. */
+function reachedItsDestination(
+  message: OutboxMessage,
+): message is Extract<OutboxMessage, { kind: "task_done" }> {
+  // Messages written before destinations existed have none: they were replies.
+  return message.kind === "task_done" && (message.destination?.kind ?? "reply") === "reply";
+}

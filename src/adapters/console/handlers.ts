@@ -1,0 +1,177 @@
+import { BRIEF_FIELDS } from "../../core/brief.js";
+import { StewardError } from "../../core/errors.js";
+import { formatTaskId } from "../../core/states.js";
+import { briefOf } from "../../core/task.js";
+import type { StatusQueries } from "../../db/status-queries.js";
+import type { Engine } from "../../engine/engine.js";
+import type { FieldValues } from "../../intake/intake.js";
+import type { Command } from "./commands.js";
+import { type ConsoleView, duration, stateLabel } from "./format.js";
+import { type Ask, askFields } from "./guided.js";
+import { helpText, REVIEW_NOT_BUILT } from "./help.js";
+import type { Progress } from "./progress.js";
+import { SETTLE_TIMEOUT_MS, settle } from "./settle.js";
+import { statusDetail, statusOverview } from "./status-view.js";
+import { movedLine, taskCard } from "./task-card.js";
+
+/** Everything a command may use: the engine, who is typing, and where text goes. */
+export interface Session {
+  engine: Engine;
+  queries: StatusQueries;
+  /** The console user: requester of what they file, and an operator. */
+  user: string;
+  view: ConsoleView;
+  progress: Progress;
+  print(text: string): void;
+  ask: Ask;
+  /** Aborted when the person interrupts a long command (Ctrl-C during `wait`). */
+  signal(): AbortSignal;
+}
+
+export type Outcome = "continue" | "quit";
+
+/** Runs one parsed command; expected failures are thrown as StewardError for the caller. */
+export async function runCommand(command: Command, session: Session): Promise<Outcome> {
+  const { engine, user, progress, print } = session;
+  switch (command.kind) {
+    case "empty":
+      return "continue";
+    case "invalid":
+      print(`! ${command.message}`);
+      return "continue";
+    case "task":
+      return file(session, { text: command.text });
+    case "guided_task":
+      return guidedTask(session);
+    case "status":
+      print(
+        command.taskId === undefined
+          ? overview(session)
+          : statusDetail(engine.detail(command.taskId)),
+      );
+      return "continue";
+    case "review":
+      print(`/review${command.month ? ` ${command.month}` : ""}: ${REVIEW_NOT_BUILT}`);
+      return "continue";
+    case "retry": {
+      const task = progress.quietly(() => engine.retry(command.taskId, user));
+      print(movedLine(task, "retried"));
+      return "continue";
+    }
+    case "reroute": {
+      const task = progress.quietly(() => engine.reroute(command.taskId, command.category, user));
+      print(movedLine(task, "rerouted"));
+      return "continue";
+    }
+    case "cancel":
+      return cancel(session, command.taskId);
+    case "edit":
+      return edit(session, command.taskId);
+    case "answer": {
+      const result = progress.quietly(() =>
+        engine.answer(command.taskId, { text: command.text }, user),
+      );
+      print(taskCard(result, session.view));
+      return "continue";
+    }
+    case "wait":
+      return wait(session, command.taskId);
+    case "help":
+      print(helpText(session.view));
+      return "continue";
+    case "quit":
+      return "quit";
+  }
+}
+
+function file(session: Session, request: { text?: string; fields?: FieldValues }): Outcome {
+  const { engine, user, progress } = session;
+  const result = progress.quietly(() =>
+    engine.submit({ source: "console", requester: user, ...request }),
+  );
+  session.print(taskCard(result, session.view));
+  return "continue";
+}
+
+async function guidedTask(session: Session): Promise<Outcome> {
+  session.print("New task: answer each question; an empty line skips it.");
+  const fields = await askFields(BRIEF_FIELDS, session.ask);
+  if (fields === undefined) {
+    session.print("(stopped: nothing filed)");
+    return "continue";
+  }
+  return file(session, { fields });
+}
+
+function cancel(session: Session, taskId: number): Outcome {
+  const { engine, user, progress } = session;
+  const before = engine.tasks.require(taskId).state;
+  progress.quietly(() => engine.cancel(taskId, user, "cancelled at the console"));
+  session.print(`${formatTaskId(taskId)} cancelled (it was ${stateLabel(before)})`);
+  return "continue";
+}
+
+/** Asks for the missing fields (or all of them), then runs the brief through intake again. */
+async function edit(session: Session, taskId: number): Promise<Outcome> {
+  const { engine, user, progress } = session;
+  const task = engine.tasks.require(taskId);
+  const id = formatTaskId(taskId);
+  if (task.state !== "needs_clarification" && task.state !== "escalated") {
+    // Checked before asking anything, so nobody types five answers to be refused.
+    throw new StewardError(
+      "illegal_transition",
+      `${id} is ${stateLabel(task.state)}; only a task waiting for details or escalated can be edited`,
+    );
+  }
+  const fields = task.missingFields.length > 0 ? task.missingFields : BRIEF_FIELDS;
+  session.print(`Editing ${id}: an empty line keeps a field as it is; list fields add items.`);
+  const values = await askFields(fields, session.ask, briefOf(task));
+  if (values === undefined || Object.keys(values).length === 0) {
+    session.print(`(nothing changed: ${id} is still ${stateLabel(task.state)})`);
+    return "continue";
+  }
+  const result = progress.quietly(() => engine.answer(taskId, { fields: values }, user));
+  session.print(taskCard(result, session.view));
+  return "continue";
+}
+
+async function wait(session: Session, taskId: number | undefined): Promise<Outcome> {
+  const signal = session.signal();
+  const still = await settle(settleDeps(session), { taskId, signal });
+  if (still.length === 0) return "continue";
+  const ids = still.map(formatTaskId).join(", ");
+  const after = duration(SETTLE_TIMEOUT_MS);
+  session.print(
+    signal.aborted
+      ? `(stopped waiting; still moving: ${ids})`
+      : `! still moving after ${after}: ${ids}`,
+  );
+  return "continue";
+}
+
+export function settleDeps(session: Pick<Session, "engine" | "queries">) {
+  const { engine, queries } = session;
+  return {
+    moving: (horizon: number) => queries.moving(horizon),
+    task: (id: number) => engine.tasks.require(id),
+    now: () => engine.clock.now(),
+  };
+}
+
+function overview(session: Session): string {
+  const { engine, queries } = session;
+  const incidents = new Map(engine.queue.openIncidents().map((row) => [row.worker, row]));
+  const pausedWorkers = Object.keys(engine.config.workers)
+    .filter((worker) => engine.pool.isPaused(worker))
+    .map((worker) => {
+      const incident = incidents.get(worker);
+      return { worker, error: incident?.error, since: incident?.startedAt };
+    });
+  return statusOverview({
+    counts: queries.counts(),
+    inFlight: queries.inFlight(),
+    pausedWorkers,
+    outboxBacklog: engine.outbox.backlog(),
+    now: engine.clock.now(),
+  });
+}

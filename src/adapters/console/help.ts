@@ -1,0 +1,30 @@
+import { type ConsoleView, rerouteTargets } from "./format.js";
+
+/** Placeholder until the monthly review is built (it comes with the monitoring work). */
+export const REVIEW_NOT_BUILT =
+  "(not built yet) the monthly review arrives with the monitoring work";
+
+export function helpText(view: ConsoleView): string {
+  const rows: [string, string][] = [
+    ["<any text>", "file a task, as a message in the intake channel would"],
+    ["/task objective: … acceptance: …", "file a task with labelled fields"],
+    ["/task", "file a task field by field (guided)"],
+    ["/status", "counts by state and category, tasks in flight, paused workers, outbox"],
+    ["/status T-4", "one task: brief, routing, attempts, timeline, output"],
+    ["/review [YYYY-MM]", "the monthly review (not built yet)"],
+    ["answer T-4 <text>", "answer a clarification in one line"],
+    ["edit T-4", "fill in or change a waiting task's brief, field by field"],
+    ["retry T-4", "run an escalated task again with fresh attempts"],
+    ["reroute T-4 <category>", "send a task to another category and queue it"],
+    ["cancel T-4", "cancel a task that is not finished"],
+    ["wait [T-4]", "block until that task (or every task) has settled"],
+    ["help", "this list"],
+    ["quit, exit", "leave the console (Ctrl-D too)"],
+  ];
+  const width = Math.max(...rows.map(([usage]) => usage.length)) + 2;
+  return [
+    "Commands",
+    ...rows.map(([usage, what]) => `  ${usage.padEnd(width)}${what}`),
+    `Categories: ${rerouteTargets(view).join(", ")}`,
+  ].join("\n");
+}

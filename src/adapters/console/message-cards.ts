@@ -1,0 +1,172 @@
+import { type Destination, describeDestination } from "../../core/destination.js";
+import type { OutboxMessage } from "../../core/outbox.js";
+import { formatEscalationId, formatTaskId } from "../../core/states.js";
+import type { TaskDetail } from "../../engine/engine.js";
+import { describeMissing } from "../../intake/intake.js";
+import {
+  attemptLine,
+  type ConsoleView,
+  duration,
+  field,
+  indent,
+  isCatchAll,
+  oneLine,
+  plural,
+  stamp,
+  stateLabel,
+  trimText,
+} from "./format.js";
+import { answerHint, escalationActions, routingLine } from "./task-card.js";
+
+/** How much of a task's output a done card shows; /status shows the rest. */
+export const MAX_OUTPUT_CHARS = 1200;
+
+/**
+ * An outbox message as the console shows it. Task messages need the task's detail; a kind this
+ * console does not know yet gets one generic line.
+ */
+export function messageCard(
+  message: OutboxMessage,
+  detail: TaskDetail | undefined,
+  view: ConsoleView,
+): string {
+  switch (message.kind) {
+    case "task_done":
+      return doneCard(requireDetail(message, detail), message.destination);
+    case "clarification":
+      return clarificationCard(message, requireDetail(message, detail));
+    case "task_escalated":
+      return escalatedCard(message, requireDetail(message, detail), view);
+    case "task_cancelled":
+      return cancelledLine(message);
+    default:
+      return genericLine(message);
+  }
+}
+
+function requireDetail(message: { taskId: number }, detail: TaskDetail | undefined): TaskDetail {
+  if (detail === undefined || detail.task.id !== message.taskId) {
+    throw new Error(`no detail loaded for ${formatTaskId(message.taskId)}`);
+  }
+  return detail;
+}
+
+export function doneCard(detail: TaskDetail, destination?: Destination): string {
+  const { task } = detail;
+  const id = formatTaskId(task.id);
+  const took = duration(task.stateSince - task.createdAt);
+  const lines = [`✓ ${id} done · ${task.category} · ${took}, ${plural(task.attempts, "attempt")}`];
+  if (task.output === null || task.output.trim() === "") {
+    lines.push("  (no output recorded)");
+  } else {
+    const { shown, omitted } = trimText(task.output, MAX_OUTPUT_CHARS);
+    lines.push(indent(shown));
+    if (omitted > 0) lines.push(`  … (${omitted} more characters, /status ${id})`);
+  }
+  if (destination !== undefined && destination.kind !== "reply") {
+    lines.push(`  → delivered to ${describeDestination(destination)}`);
+  }
+  if (task.nextId !== null) lines.push(`  then: ${formatTaskId(task.nextId)} takes the next step`);
+  return lines.join("\n");
+}
+
+type Clarification = Extract<OutboxMessage, { kind: "clarification" }>;
+
+export function clarificationCard(message: Clarification, detail: TaskDetail): string {
+  const { task } = detail;
+  const id = formatTaskId(task.id);
+  const missing = message.missing.length > 0 ? describeMissing(message.missing) : "details";
+  if (task.state !== "needs_clarification") {
+    return `? ${id} needed ${missing}; it has moved on since (${stateLabel(task.state)})`;
+  }
+  return [
+    `? ${id} needs ${missing}`,
+    field("Objective", oneLine(task.objective || "(none yet)", 90)),
+    field("Why", oneLine(message.note, 200)),
+    field("Answer", `answer ${id} <${answerHint(message.missing)}>  (one line)`),
+    field("Or", `edit ${id}  (field by field)`),
+  ].join("\n");
+}
+
+type Escalated = Extract<OutboxMessage, { kind: "task_escalated" }>;
+
+/** The four questions: what was Steward doing, what went wrong, what was tried, what now. */
+export function escalatedCard(message: Escalated, detail: TaskDetail, view: ConsoleView): string {
+  const { task } = detail;
+  const id = formatTaskId(task.id);
+  if (task.state !== "escalated") {
+    return `⚠ ${id} was escalated (${oneLine(message.reason, 80)}); it has moved on since (${stateLabel(task.state)})`;
+  }
+  return [
+    `⚠ ${id} escalated — needs your decision`,
+    "  What Steward was trying to do",
+    `    ${oneLine(task.objective || "(no objective)", 120)}`,
+    `    category ${task.category} · from ${task.requester} via ${task.source} · filed ${stamp(task.createdAt)}`,
+    "  What went wrong",
+    `    ${oneLine(message.reason, 200)}`,
+    ...lastErrorLines(message.reason, task),
+    "  What was tried",
+    `    routing: ${oneLine(routingLine(task.routing), 200)}`,
+    ...(detail.attempts.length === 0
+      ? ["    no attempts: it never reached a worker"]
+      : detail.attempts.map((attempt, i) => `    ${attemptLine(attempt, detail.attempts[i - 1])}`)),
+    "  Decision needed",
+    `    ${decisionNeeded(detail, view)}`,
+    "  Actions",
+    ...escalationActions(task, view).map((action) => `    ${action}`),
+  ].join("\n");
+}
+
+/** The last error, unless the reason already quotes it. */
+function lastErrorLines(reason: string, task: TaskDetail["task"]): string[] {
+  if (task.lastError === null || reason.includes(task.lastError)) return [];
+  const kind = task.failureClass === null ? "" : ` (${task.failureClass})`;
+  return [`    last error${kind}: ${oneLine(task.lastError, 200)}`];
+}
+
+function decisionNeeded(detail: TaskDetail, view: ConsoleView): string {
+  const { task } = detail;
+  if (isCatchAll(view, task.category)) {
+    return "Which category does this belong to? Reroute it, reword it with edit, or cancel it.";
+  }
+  switch (task.failureClass) {
+    case "input":
+      return "The brief itself is the problem: fix it with edit (or reroute it), or cancel it.";
+    case "systemic": {
+      const worker = detail.attempts.at(-1)?.worker ?? "its worker";
+      return `${worker} looks down. Retry once it is back, reroute it elsewhere, or cancel it.`;
+    }
+    case "logic":
+      return "The output kept failing review. Retry with fresh attempts, reroute it, or cancel it.";
+    default:
+      return "The attempts ran out. Retry with fresh attempts, reroute it, or cancel it.";
+  }
+}
+
+type Cancelled = Extract<OutboxMessage, { kind: "task_cancelled" }>;
+
+export function cancelledLine(message: Cancelled): string {
+  const why = message.reason === "cancelled" ? "" : `: ${oneLine(message.reason, 120)}`;
+  return `✗ ${formatTaskId(message.taskId)} cancelled by ${message.actor}${why}`;
+}
+
+/** Kinds without a card yet (escalation groups, reminders, reviews): one line with the ids. */
+export function genericLine(message: { kind: string }): string {
+  const payload = message as Record<string, unknown>;
+  const refs: string[] = [];
+  for (const [key, value] of Object.entries(payload)) {
+    if (key === "kind") continue;
+    refs.push(reference(key, value));
+  }
+  return `• ${message.kind.replace(/_/g, " ")}${refs.length > 0 ? ` ${refs.join(" ")}` : ""}`;
+}
+
+function reference(key: string, value: unknown): string {
+  if (key === "taskId" && typeof value === "number") return formatTaskId(value);
+  if (key === "escalationId" && typeof value === "number") return formatEscalationId(value);
+  if (key === "escalationIds" && Array.isArray(value)) {
+    return value.map((id) => formatEscalationId(Number(id))).join(", ");
+  }
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return `${key}=${oneLine(text ?? "", 60)}`;
+}

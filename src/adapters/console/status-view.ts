@@ -1,0 +1,137 @@
+import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
+import { formatTaskId, TASK_STATES } from "../../core/states.js";
+import { briefOf, type Task } from "../../core/task.js";
+import type { StateCount } from "../../db/status-queries.js";
+import type { TaskDetail } from "../../engine/engine.js";
+import {
+  attemptLine,
+  duration,
+  field,
+  indent,
+  oneLine,
+  plural,
+  stamp,
+  stateLabel,
+} from "./format.js";
+
+export interface Overview {
+  counts: StateCount[];
+  inFlight: Task[];
+  pausedWorkers: { worker: string; error?: string; since?: number }[];
+  outboxBacklog: number;
+  now: number;
+}
+
+/** `/status`: where every task is, what is running, what is stuck. */
+export function statusOverview(overview: Overview): string {
+  const total = overview.counts.reduce((sum, row) => sum + row.count, 0);
+  const lines = [`Steward status · ${plural(total, "task")}`];
+  lines.push(field("By state", tally(overview.counts, "state", stateOrder), 14));
+  lines.push(field("By category", tally(overview.counts, "category"), 14));
+  lines.push(field("In flight", overview.inFlight.length === 0 ? "none" : "", 14).trimEnd());
+  for (const task of overview.inFlight) lines.push(`    ${inFlightLine(task, overview.now)}`);
+  lines.push(
+    field("Paused", overview.pausedWorkers.length === 0 ? "no workers" : "", 14).trimEnd(),
+  );
+  for (const paused of overview.pausedWorkers) {
+    const since = paused.since === undefined ? "" : ` since ${stamp(paused.since)}`;
+    const why = paused.error === undefined ? "" : `: ${oneLine(paused.error, 100)}`;
+    lines.push(`    ${paused.worker}${since}${why}`);
+  }
+  lines.push(field("Outbox", `${plural(overview.outboxBacklog, "message")} not yet delivered`, 14));
+  return lines.join("\n");
+}
+
+const stateOrder = (a: string, b: string) =>
+  TASK_STATES.indexOf(a as Task["state"]) - TASK_STATES.indexOf(b as Task["state"]);
+
+function tally(
+  counts: StateCount[],
+  key: "state" | "category",
+  order: (a: string, b: string) => number = (a, b) => a.localeCompare(b),
+): string {
+  const totals = new Map<string, number>();
+  for (const row of counts) totals.set(row[key], (totals.get(row[key]) ?? 0) + row.count);
+  if (totals.size === 0) return "none";
+  return [...totals.entries()]
+    .sort(([a], [b]) => order(a, b))
+    .map(([name, n]) => `${key === "state" ? stateLabel(name as Task["state"]) : name} ${n}`)
+    .join(" · ");
+}
+
+function inFlightLine(task: Task, now: number): string {
+  return (
+    `${formatTaskId(task.id)} ${task.state} · ${task.category} · attempt ${task.attempts}` +
+    ` · ${duration(now - task.stateSince)} · ${oneLine(task.objective, 60)}`
+  );
+}
+
+/** `/status T-4`: the brief, the routing trace, the attempts, the timeline and the output. */
+export function statusDetail(detail: TaskDetail): string {
+  const { task } = detail;
+  return [
+    `${formatTaskId(task.id)} · ${task.category} · ${stateLabel(task.state)} since ${stamp(task.stateSince)}`,
+    `  from ${task.requester} via ${task.source}, filed ${stamp(task.createdAt)}`,
+    ...briefLines(task),
+    ...routingLines(task),
+    `Attempts (${task.attempts} of ${task.maxAttempts})`,
+    ...(detail.attempts.length === 0
+      ? ["  none"]
+      : detail.attempts.map((attempt) => `  ${attemptLine(attempt)}`)),
+    "Timeline",
+    ...detail.events.map(
+      (event) =>
+        `  ${stamp(event.at)}  ${event.from} → ${event.to}  by ${event.actor} — ${oneLine(event.reason, 160)}`,
+    ),
+    ...outputLines(task),
+  ].join("\n");
+}
+
+function briefLines(task: Task): string[] {
+  const brief = briefOf(task);
+  const lines = ["Brief"];
+  for (const name of BRIEF_FIELDS) {
+    const value = brief[name];
+    const label = BRIEF_FIELD_LABELS[name];
+    const missing = task.missingFields.includes(name) ? "  (missing)" : "";
+    if (typeof value === "string") {
+      lines.push(field(label, `${value.trim() === "" ? "—" : oneLine(value, 200)}${missing}`, 21));
+    } else if (value.length === 0) {
+      lines.push(field(label, `—${missing}`, 21));
+    } else {
+      lines.push(field(label, `- ${oneLine(value[0]!, 180)}`, 21));
+      for (const item of value.slice(1)) lines.push(`${" ".repeat(23)}- ${oneLine(item, 180)}`);
+    }
+  }
+  if (task.feedback.length > 0) {
+    lines.push(field("Reviewer feedback", oneLine(task.feedback.join("; "), 200), 21));
+  }
+  return lines;
+}
+
+function routingLines(task: Task): string[] {
+  const { routing } = task;
+  const runnerUp = routing.runner_up
+    ? `${routing.runner_up.category} (${routing.runner_up.score.toFixed(2)})`
+    : "none";
+  return [
+    "Routing",
+    field("Category", `${routing.category} (${routing.classifier} classifier)`, 12),
+    field("Rule", `${routing.rule}, score ${routing.score.toFixed(2)}`, 12),
+    field("Runner-up", runnerUp, 12),
+    field("Why", oneLine(routing.explanation, 200), 12),
+    ...(routing.fallback ? [field("Fallback", oneLine(routing.fallback, 200), 12)] : []),
+  ];
+}
+
+function outputLines(task: Task): string[] {
+  const lines: string[] = [];
+  if (task.lastError !== null) {
+    lines.push(`Last error${task.failureClass ? ` (${task.failureClass})` : ""}`);
+    lines.push(indent(task.lastError.trim()));
+  }
+  if (task.output !== null && task.output.trim() !== "") {
+    lines.push("Output", indent(task.output.trim()));
+  }
+  return lines;
+}

@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import { CONSOLE_KINDS, showMessage } from "../../../src/adapters/console/deliver.js";
+import { askFields, fieldValue, type Question } from "../../../src/adapters/console/guided.js";
+import { isMoving, settle } from "../../../src/adapters/console/settle.js";
+import { OutboxPump } from "../../../src/adapters/outbox-pump.js";
+import { ManualClock } from "../../../src/core/clock.js";
+import { StewardError } from "../../../src/core/errors.js";
+import { silentLogger } from "../../../src/core/log.js";
+import type { OutboxKind, OutboxMessage, PendingMessage } from "../../../src/core/outbox.js";
+import type { TaskDetail } from "../../../src/engine/engine.js";
+import { detail, VIEW } from "./fixtures.js";
+
+/** An in-memory outbox that records what was done with each message. */
+function fakeOutbox(messages: OutboxMessage[]) {
+  const queue: PendingMessage[] = messages.map((message, i) => ({
+    id: i + 1,
+    key: `k${i + 1}`,
+    message,
+    attempts: 0,
+  }));
+  const delivered: number[] = [];
+  const failed: { id: number; error: string }[] = [];
+  const asked: (readonly OutboxKind[] | undefined)[] = [];
+  return {
+    delivered,
+    failed,
+    asked,
+    add: () => true,
+    pending: (limit: number, kinds?: readonly OutboxKind[]) => {
+      asked.push(kinds);
+      return queue
+        .splice(0, limit)
+        .filter((m) => kinds === undefined || kinds.includes(m.message.kind));
+    },
+    markDelivered: (id: number) => void delivered.push(id),
+    markFailed: (id: number, error: string) => void failed.push({ id, error }),
+  };
+}
+
+/** Just enough engine for the cards: T-1 is done, nothing else exists. */
+function fakeEngine(markedDelivered: number[]) {
+  return {
+    detail: (taskId: number): TaskDetail => {
+      if (taskId !== 1) throw new StewardError("task_not_found", `T-${taskId} does not exist`);
+      return detail({ id: 1, state: "done", attempts: 1, output: "the draft" });
+    },
+    markDelivered: (taskId: number) => void markedDelivered.push(taskId),
+  };
+}
+
+describe("outbox delivery", () => {
+  it("the console leaves outputs bound for files and webhooks to the output pump", () => {
+    expect(CONSOLE_KINDS).not.toContain("deliver_output");
+    expect(CONSOLE_KINDS).toEqual(
+      expect.arrayContaining(["task_done", "clarification", "task_escalated", "escalation"]),
+    );
+  });
+
+  it("prints each card in order; one that cannot render is retried later, the rest go on", async () => {
+    const outbox = fakeOutbox([
+      { kind: "task_done", taskId: 1, destination: { kind: "reply" } },
+      { kind: "task_done", taskId: 2, destination: { kind: "reply" } },
+      { kind: "reminder", escalationId: 3 },
+    ]);
+    const written: string[] = [];
+    const markedDelivered: number[] = [];
+    const pump = new OutboxPump({
+      outbox,
+      clock: new ManualClock(),
+      logger: silentLogger,
+      kinds: CONSOLE_KINDS,
+      deliver: async (pending) =>
+        showMessage(fakeEngine(markedDelivered), VIEW, (text) => written.push(text), pending),
+    });
+    await pump.drain();
+    expect(outbox.asked).toEqual([CONSOLE_KINDS]);
+    expect(written).toEqual([
+      "✓ T-1 done · content · 0ms, 1 attempt\n  the draft",
+      "• reminder E-3",
+    ]);
+    expect(outbox.delivered).toEqual([1, 3]);
+    expect(outbox.failed).toEqual([{ id: 2, error: "T-2 does not exist" }]);
+    // The printed done card is the reply reaching its requester.
+    expect(markedDelivered).toEqual([1]);
+  });
+
+  it("a done card for a file output does not count as delivering it", () => {
+    const markedDelivered: number[] = [];
+    const message: OutboxMessage = {
+      kind: "task_done",
+      taskId: 1,
+      destination: { kind: "file", path: "out/x.md" },
+    };
+    showMessage(fakeEngine(markedDelivered), VIEW, () => {}, {
+      id: 1,
+      key: "k",
+      message,
+      attempts: 0,
+    });
+    expect(markedDelivered).toEqual([]);
+  });
+});
+
+describe("guided prompt", () => {
+  it("asks each field in turn; an empty answer skips, list answers split on ;", async () => {
+    const answers = ["Draft a post", "", "no jargon; British spelling", "", "under 500 words"];
+    const asked: string[] = [];
+    const ask = async (question: Question) => {
+      asked.push(question.label);
+      return answers.shift();
+    };
+    const values = await askFields(
+      ["objective", "inputs", "constraints", "output_format", "acceptance_criteria"],
+      ask,
+    );
+    expect(asked).toEqual([
+      "Objective",
+      "Inputs",
+      "Constraints",
+      "Output format",
+      "Acceptance criteria",
+    ]);
+    expect(values).toEqual({
+      objective: "Draft a post",
+      constraints: ["no jargon", "British spelling"],
+      acceptance_criteria: ["under 500 words"],
+    });
+  });
+
+  it("stopping half-way files nothing", async () => {
+    const answers = ["Draft a post"];
+    const values = await askFields(["objective", "inputs"], async () => answers.shift());
+    expect(values).toBeUndefined();
+  });
+
+  it("a single answer becomes the field's value", () => {
+    expect(fieldValue("objective", "  a; b ")).toBe("a; b");
+    expect(fieldValue("inputs", " ; ")).toBeUndefined();
+  });
+});
+
+describe("settling", () => {
+  it.each([
+    ["queued", 0, true],
+    ["running", 0, true],
+    ["reviewing", 0, true],
+    ["retry_wait", 500, true],
+    ["retry_wait", 5000, false],
+    ["needs_clarification", 0, false],
+    ["escalated", 0, false],
+    ["done", 0, false],
+  ] as const)("%s (due at %d, horizon 1000) moving: %s", (state, nextRunAt, moving) => {
+    expect(isMoving({ state, nextRunAt }, 1000)).toBe(moving);
+  });
+
+  it("waits until the task stops moving", async () => {
+    const states = ["queued", "running", "done"] as const;
+    let polls = 0;
+    const still = await settle(
+      {
+        moving: () => [],
+        task: () => ({ state: states[Math.min(polls++, 2)]!, nextRunAt: 0 }),
+        now: () => 0,
+      },
+      { taskId: 4 },
+    );
+    expect(still).toEqual([]);
+    expect(polls).toBe(3);
+  });
+
+  it("gives up after its timeout and says what is still moving", async () => {
+    const still = await settle(
+      { moving: () => [4, 5], task: () => ({ state: "queued", nextRunAt: 0 }), now: () => 0 },
+      { timeoutMs: 150 },
+    );
+    expect(still).toEqual([4, 5]);
+  });
+});
