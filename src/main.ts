@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { runConsole } from "./adapters/console/console.js";
+import type { DiscordAdapter } from "./adapters/discord/adapter.js";
 import { outputDelivery } from "./adapters/delivery/pump.js";
 import { startHttpServer } from "./adapters/http/server.js";
 import { stderrLogger } from "./adapters/log.js";
@@ -23,17 +24,18 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   outputs.start();
   const scheduler = new Scheduler(engine, database);
   scheduler.start();
+  const discordMode = mode === "auto" && settings.discordToken !== undefined;
+  let chat = () => ({ ok: true, status: discordMode ? "discord starting" : "console" });
+  let discord: DiscordAdapter | undefined;
   const http = await startHttpServer(engine, {
     host: config.http.host,
     port: settings.httpPort,
     logger,
     database,
-    // Only the console runs so far (Discord throws below); the scheduler started above.
-    health: () => ({
-      chat: { ok: true, status: "console" },
-      scheduler: { ok: true, status: "ok" },
-    }),
+    // The chat adapter starts below; until then (and with the console) this says so.
+    health: () => ({ chat: chat(), scheduler: { ok: true, status: "ok" } }),
   });
+  engine.onCheck((summary) => http.metrics.observeCheck(summary.durationMs));
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
@@ -41,6 +43,8 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
       scheduler.stop();
       // No new webhooks while the workers wind down.
       await http.close();
+      // No new interactions either; the outbox left undelivered goes out on the next start.
+      await discord?.stop();
       await engine.stop(SHUTDOWN_GRACE_MS);
       await outputs.stop();
       database.close();
@@ -49,8 +53,22 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   };
   process.once("SIGTERM", () => void shutdown().then(() => process.exit(0)));
 
-  if (mode === "auto" && settings.discordToken !== undefined) {
-    throw new Error("the Discord adapter is not built yet: unset DISCORD_TOKEN to use the console");
+  if (discordMode && settings.discordToken !== undefined) {
+    const { startDiscord } = await import("./adapters/discord/adapter.js");
+    const started = await startDiscord({
+      engine,
+      database,
+      token: settings.discordToken,
+      apiBase: settings.discordApiBase,
+      logger,
+    }).catch(async (error: unknown) => {
+      await shutdown();
+      throw error;
+    });
+    discord = started;
+    chat = () => started.health();
+    process.once("SIGINT", () => void shutdown().then(() => process.exit(0)));
+    return;
   }
   await runConsole(engine, { input: process.stdin, output: process.stdout, db: database.db });
   await shutdown();

@@ -66,8 +66,23 @@ export const tasks = sqliteTable(
     index("tasks_claim").on(table.state, table.category, table.priority, table.nextRunAt),
     index("tasks_state_since").on(table.state, table.stateSince),
     index("tasks_lease").on(table.state, table.leaseExpiresAt),
-    index("tasks_created").on(table.createdAt),
+    // Covers the monthly review's reads (volume, outcome, time to done) without touching rows.
+    index("tasks_created").on(table.createdAt, table.category, table.state, table.stateSince),
     uniqueIndex("tasks_dedupe").on(table.source, table.dedupeKey),
+    // The status checker reads only the tasks past a stall cutoff, per (state, category).
+    index("tasks_stall").on(table.state, table.category, table.stateSince),
+    // Done tasks still owed a delivery or a next step are a few among all done tasks ever:
+    // partial indexes let the checker read those few (queries must repeat these conditions).
+    index("tasks_undelivered")
+      .on(table.stateSince)
+      .where(sql`"state" = 'done' AND "delivered_at" IS NULL`),
+    index("tasks_missing_next")
+      .on(table.category, table.stateSince)
+      .where(sql`"state" = 'done' AND "next_id" IS NULL`),
+    // Escalated or retry-waiting tasks on their last attempt or past it: what the retry rules read.
+    index("tasks_retries")
+      .on(table.stateSince)
+      .where(sql`"state" IN ('escalated', 'retry_wait') AND "attempts" >= "max_attempts" - 1`),
   ],
 );
 
@@ -89,6 +104,8 @@ export const taskEvents = sqliteTable(
   (table) => [
     index("task_events_task").on(table.taskId, table.id),
     index("task_events_at").on(table.at),
+    // The status checker's medians: the most recent stays that ended in one state.
+    index("task_events_from").on(table.from, table.id),
     // Operator actions are a few rows among millions: the review reads them without a scan.
     index("task_events_actions")
       .on(table.at, table.taskId)
@@ -115,8 +132,8 @@ export const attempts = sqliteTable(
   },
   (table) => [
     index("attempts_task").on(table.taskId, table.number),
-    // The review reads one month of finished attempts.
-    index("attempts_ended").on(table.endedAt),
+    // The review reads one month of finished attempts: outcome and class from the index alone.
+    index("attempts_ended").on(table.endedAt, table.outcome, table.failureClass, table.taskId),
   ],
 );
 
@@ -228,6 +245,23 @@ export const scheduleRuns = sqliteTable("schedule_runs", {
   lastFiredAt: at("last_fired_at").notNull(),
 });
 
+/**
+ * Where a chat adapter put the message it keeps editing for a task (its card) or an escalation,
+ * and the thread it talks in, so later notices land in the same place after a restart.
+ */
+export const chatRefs = sqliteTable(
+  "chat_refs",
+  {
+    kind: text("kind").$type<"task" | "escalation">().notNull(),
+    subjectId: integer("subject_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    messageId: text("message_id").notNull(),
+    threadId: text("thread_id"),
+    updatedAt: at("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.kind, table.subjectId] })],
+);
+
 export type TaskRow = typeof tasks.$inferSelect;
 export type NewTaskRow = typeof tasks.$inferInsert;
 export type TaskEventRow = typeof taskEvents.$inferSelect;
@@ -236,3 +270,4 @@ export type EscalationRow = typeof escalations.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type AnomalyRow = typeof anomalies.$inferSelect;
 export type IncidentRow = typeof incidents.$inferSelect;
+export type ChatRefRow = typeof chatRefs.$inferSelect;

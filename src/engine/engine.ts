@@ -10,6 +10,7 @@ import { type Actor, formatTaskId, isTerminal } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { OpenDatabase } from "../db/connection.js";
 import { EscalationStore } from "../db/escalation-store.js";
+import { MonitorQueries } from "../db/monitor-queries.js";
 import { OutboxStore } from "../db/outbox-store.js";
 import { QueueStore } from "../db/queue-store.js";
 import type { AttemptRow } from "../db/schema.js";
@@ -18,6 +19,8 @@ import { Escalations } from "../escalation/escalations.js";
 import { type EscalationCard, formatEscalation } from "../escalation/format.js";
 import { isOperator, type Person } from "../escalation/operators.js";
 import { type FieldValues, Intake, type IntakeResult, type RawRequest } from "../intake/intake.js";
+import { type CheckSummary, runChecks } from "../monitor/checker.js";
+import { type MonitorSchedule, startMonitor } from "../monitor/schedule.js";
 import { createRouter, type Router } from "../routing/classify.js";
 import { classifyWithLlm } from "../routing/llm-classifier.js";
 import { WorkerPool } from "../workers/pool.js";
@@ -76,6 +79,7 @@ export class Engine {
   readonly intake: Intake;
   readonly pool: WorkerPool;
   readonly logger: Logger;
+  readonly database: OpenDatabase;
   readonly escalationStore: EscalationStore;
   readonly escalations: Escalations;
   private readonly listeners = new Set<TaskListener>();
@@ -83,6 +87,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     const { config, database } = options;
     this.config = config;
+    this.database = database;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.tasks = new TaskStore(database.db, database.sqlite, this.clock);
@@ -149,9 +154,22 @@ export class Engine {
   }
 
   private flushTimer: NodeJS.Timeout | undefined;
+  private monitor: MonitorSchedule | undefined;
+  private readonly checkListeners = new Set<(summary: CheckSummary) => void>();
 
   start(): void {
     this.pool.start();
+    // Created here, not in the constructor: croner starts its timer as soon as the job exists.
+    this.monitor = startMonitor({
+      config: this.config,
+      database: this.database,
+      outbox: this.outbox,
+      clock: this.clock,
+      logger: this.logger,
+      onRun: (summary) => {
+        for (const listener of this.checkListeners) listener(summary);
+      },
+    });
     // The batching window is the latency floor of an escalation; checking 10× per window is plenty.
     const every = Math.min(5_000, Math.max(50, this.config.escalation.batch_window / 10));
     this.flushTimer = setInterval(() => this.flushEscalations(), every);
@@ -159,7 +177,26 @@ export class Engine {
 
   async stop(graceMs?: number): Promise<void> {
     clearInterval(this.flushTimer);
+    this.monitor?.stop();
+    this.monitor = undefined;
     await this.pool.stop(graceMs);
+  }
+
+  /** Runs the status checker now (on demand, or on a simulated clock). */
+  checkNow(): CheckSummary {
+    if (this.monitor !== undefined) return this.monitor.runNow();
+    const summary = runChecks(
+      { config: this.config, queries: new MonitorQueries(this.database.sqlite), outbox: this.outbox, logger: this.logger },
+      this.clock.now(),
+    );
+    for (const listener of this.checkListeners) listener(summary);
+    return summary;
+  }
+
+  /** Told after each status-checker run (metrics). */
+  onCheck(listener: (summary: CheckSummary) => void): () => void {
+    this.checkListeners.add(listener);
+    return () => this.checkListeners.delete(listener);
   }
 
   /** Posts the escalation groups whose batching window is over. */

@@ -1,0 +1,1 @@
+CREATE INDEX `tasks_retries` ON `tasks` (`state_since`) WHERE "state" IN ('escalated', 'retry_wait') AND "attempts" >= "max_attempts" - 1;

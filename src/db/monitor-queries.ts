@@ -1,0 +1,287 @@
+import type Database from "better-sqlite3";
+import { ACTIVE_STATES, type TaskState } from "../core/states.js";
+import type { Stay, StayBatch } from "../monitor/history.js";
+import type {
+  DoneTask,
+  Finding,
+  OpenEscalation,
+  RetryingTask,
+  StayingTask,
+} from "../monitor/rules.js";
+
+/**
+ * What the status checker reads and writes. Every read is bounded by an index so a run costs
+ * what it finds, not the size of the tables; `INDEXED BY` pins each plan (and fails loudly if
+ * the index is missing) because the planner, without ANALYZE statistics, would prefer
+ * `tasks_claim` or `tasks_state_since` and read every task in the state — or every done
+ * task ever. The partial-index queries (tasks_retries, tasks_undelivered, tasks_missing_next)
+ * repeat the index's WHERE terms word for word, or SQLite would not use them.
+ */
+const DONE_COLUMNS = `id, category, state_since AS doneAt, next_id AS nextId,
+  delivered_at AS deliveredAt`;
+
+const READS = {
+  // Only columns of tasks_stall (id is the rowid): the index alone answers it.
+  stalled: `
+    SELECT id, category, state, state_since AS stateSince FROM tasks INDEXED BY tasks_stall
+    WHERE state = @state AND category = @category AND state_since < @before
+    ORDER BY state_since LIMIT @limit`,
+  retrying: `
+    SELECT id, category, state, state_since AS stateSince, attempts, max_attempts AS maxAttempts
+    FROM tasks INDEXED BY tasks_retries
+    WHERE "state" IN ('escalated', 'retry_wait') AND "attempts" >= "max_attempts" - 1
+    ORDER BY state_since LIMIT @limit`,
+  undelivered: `
+    SELECT ${DONE_COLUMNS} FROM tasks INDEXED BY tasks_undelivered
+    WHERE state = 'done' AND delivered_at IS NULL AND state_since < @before
+    ORDER BY state_since LIMIT @limit`,
+  missingNext: `
+    SELECT ${DONE_COLUMNS} FROM tasks INDEXED BY tasks_missing_next
+    WHERE state = 'done' AND next_id IS NULL AND category = @category AND state_since < @before
+    ORDER BY state_since LIMIT @limit`,
+  unanswered: `
+    SELECT id, posted_at AS postedAt, reminded_at AS remindedAt
+    FROM escalations INDEXED BY escalations_state
+    WHERE state = 'open' AND posted_at < @before
+    ORDER BY post_after LIMIT @limit`,
+  // A stay in S ends with an event `from = S` and began with the task's previous event.
+  // Newest first within one state; CROSS JOIN keeps task_events the outer loop.
+  stays: `
+    SELECT e.id AS id, t.category AS category, e.at AS leftAt,
+      (SELECT p.at FROM task_events AS p INDEXED BY task_events_task
+        WHERE p.task_id = e.task_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1) AS enteredAt
+    FROM task_events AS e INDEXED BY task_events_from CROSS JOIN tasks AS t ON t.id = e.task_id
+    WHERE e."from" = @state AND e.id > @after
+    ORDER BY e.id DESC LIMIT @limit`,
+  openAnomalies: `
+    SELECT id, rule, subject FROM anomalies INDEXED BY anomalies_open
+    WHERE resolved_at IS NULL`,
+} as const;
+
+const WRITES = {
+  insertAnomaly: `
+    INSERT INTO anomalies (rule, task_id, subject, detail, detected_at)
+    VALUES (@rule, @taskId, @subject, @detail, @now)`,
+  resolveAnomaly: `
+    UPDATE anomalies SET resolved_at = @now WHERE id = @id AND resolved_at IS NULL`,
+  markReminded: `
+    UPDATE escalations SET reminded_at = @now
+    WHERE id = @id AND state = 'open' AND reminded_at IS NULL`,
+} as const;
+
+type ReadName = keyof typeof READS;
+type StatementName = ReadName | keyof typeof WRITES;
+
+/** Rows of a bounded read; `complete` is false when more rows matched than were returned. */
+export interface Read<T> {
+  rows: T[];
+  complete: boolean;
+}
+
+export interface OpenAnomaly {
+  id: number;
+  rule: string;
+  subject: string;
+}
+
+/** Where rows that cannot be read as they should are described instead of thrown. */
+export type Problems = string[];
+
+type Row = Record<string, unknown>;
+
+export const DEFAULT_MAX_ROWS = 5_000;
+
+export class MonitorQueries {
+  private readonly statements: Record<StatementName, Database.Statement>;
+
+  constructor(
+    private readonly sqlite: Database.Database,
+    /** Most rows one read returns: a run stays bounded even when everything is late. */
+    readonly maxRows = DEFAULT_MAX_ROWS,
+  ) {
+    this.statements = Object.fromEntries(
+      Object.entries({ ...READS, ...WRITES }).map(([name, sql]) => [name, sqlite.prepare(sql)]),
+    ) as Record<StatementName, Database.Statement>;
+  }
+
+  /** Runs `work` in one transaction (a savepoint inside an outer one). */
+  transaction<T>(work: () => T): T {
+    return this.sqlite.transaction(work)();
+  }
+
+  /** Tasks in `state` of `category` that entered it before `before`, oldest first. */
+  stalled(
+    state: TaskState,
+    category: string,
+    before: number,
+    problems: Problems,
+  ): Read<StayingTask> {
+    return this.read("stalled", { state, category, before }, (row) => stayingTask(row), problems);
+  }
+
+  /** Escalated or retry-waiting tasks on their last attempt or past it, oldest first. */
+  retrying(problems: Problems): Read<RetryingTask> {
+    return this.read("retrying", {}, (row) => retryingTask(row), problems);
+  }
+
+  /** Done before `before` and never delivered. */
+  undelivered(before: number, problems: Problems): Read<DoneTask> {
+    return this.read("undelivered", { before }, (row) => doneTask(row), problems);
+  }
+
+  /** Done before `before` in `category` with no next step recorded. */
+  missingNext(category: string, before: number, problems: Problems): Read<DoneTask> {
+    return this.read("missingNext", { category, before }, (row) => doneTask(row), problems);
+  }
+
+  /** Open escalations posted before `before`. */
+  unanswered(before: number, problems: Problems): Read<OpenEscalation> {
+    return this.read("unanswered", { before }, (row) => openEscalation(row), problems);
+  }
+
+  /** Completed stays in `state` that ended after event `afterId`, newest first. */
+  stays(state: TaskState, afterId: number, limit: number, problems: Problems): StayBatch {
+    const rows = this.statements.stays.all({ state, after: afterId, limit }) as Row[];
+    const stays: Stay[] = [];
+    let lastEventId = afterId;
+    let unusable = 0;
+    for (const row of rows) {
+      const id = integer(row.id);
+      if (id !== undefined) lastEventId = Math.max(lastEventId, id);
+      const stay = toStay(row);
+      if (stay === undefined) unusable += 1;
+      else stays.push(stay);
+    }
+    if (unusable > 0) {
+      problems.push(
+        `task_events: ${unusable} ${state} stays without a usable start or end left out`,
+      );
+    }
+    return { stays, lastEventId, full: rows.length >= limit };
+  }
+
+  /** Every open anomaly; the columns are NOT NULL, read straight from the covering index. */
+  openAnomalies(): OpenAnomaly[] {
+    return this.statements.openAnomalies.all() as OpenAnomaly[];
+  }
+
+  insertAnomaly(finding: Finding, now: number): number {
+    const result = this.statements.insertAnomaly.run({
+      rule: finding.rule,
+      taskId: finding.taskId ?? null,
+      subject: finding.subject,
+      detail: finding.detail,
+      now,
+    });
+    return Number(result.lastInsertRowid);
+  }
+
+  resolveAnomaly(id: number, now: number): boolean {
+    return this.statements.resolveAnomaly.run({ id, now }).changes > 0;
+  }
+
+  /** Records the one reminder; false if the escalation was already reminded or answered. */
+  markReminded(escalationId: number, now: number): boolean {
+    return this.statements.markReminded.run({ id: escalationId, now }).changes > 0;
+  }
+
+  /** Each read's query plan, for tests and the benchmark: no table scan, only index reads. */
+  plans(): Record<ReadName, string[]> {
+    const sample = { state: "queued", category: "x", before: 0, after: 0, limit: 1 };
+    return Object.fromEntries(
+      Object.entries(READS).map(([name, sql]) => {
+        const params = Object.fromEntries(
+          Object.entries(sample).filter(([key]) => sql.includes(`@${key}`)),
+        );
+        const plan = this.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Row[];
+        return [name, plan.map((step) => String(step.detail))];
+      }),
+    ) as Record<ReadName, string[]>;
+  }
+
+  /** Runs a bounded read, coercing each row; a row that cannot be read is reported and skipped. */
+  private read<T>(
+    name: ReadName,
+    params: Record<string, unknown>,
+    coerce: (row: Row) => T | string,
+    problems: Problems,
+  ): Read<T> {
+    const rows = this.statements[name].all({ ...params, limit: this.maxRows + 1 }) as Row[];
+    const complete = rows.length <= this.maxRows;
+    const result: T[] = [];
+    for (const row of complete ? rows : rows.slice(0, this.maxRows)) {
+      const value = coerce(row);
+      if (typeof value === "string") problems.push(`${name}: ${value}`);
+      else result.push(value);
+    }
+    return { rows: result, complete };
+  }
+}
+
+/** SQLite keeps what it is given: a time column can hold text. Accept numbers only. */
+function integer(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  return undefined;
+}
+
+function nullableInteger(value: unknown): number | null | undefined {
+  return value === null ? null : integer(value);
+}
+
+function isActiveState(value: unknown): value is TaskState {
+  return typeof value === "string" && (ACTIVE_STATES as readonly string[]).includes(value);
+}
+
+function stayingTask(row: Row): StayingTask | string {
+  const id = integer(row.id);
+  const stateSince = integer(row.stateSince);
+  if (id === undefined) return `a task row without an id (${JSON.stringify(row)})`;
+  if (!isActiveState(row.state)) return `task ${id} has an unknown state ${String(row.state)}`;
+  if (stateSince === undefined) {
+    return `task ${id} has no usable state_since (${String(row.stateSince)})`;
+  }
+  return { id, category: String(row.category), state: row.state, stateSince };
+}
+
+function retryingTask(row: Row): RetryingTask | string {
+  const task = stayingTask(row);
+  if (typeof task === "string") return task;
+  const attempts = integer(row.attempts);
+  const maxAttempts = integer(row.maxAttempts);
+  if (attempts === undefined || maxAttempts === undefined) {
+    return `task ${task.id} has unusable attempts (${String(row.attempts)} of ${String(row.maxAttempts)})`;
+  }
+  return { ...task, attempts, maxAttempts };
+}
+
+function doneTask(row: Row): DoneTask | string {
+  const id = integer(row.id);
+  const doneAt = integer(row.doneAt);
+  const nextId = nullableInteger(row.nextId);
+  const deliveredAt = nullableInteger(row.deliveredAt);
+  if (id === undefined) return `a task row without an id (${JSON.stringify(row)})`;
+  if (doneAt === undefined) return `task ${id} has no usable state_since (${String(row.doneAt)})`;
+  if (nextId === undefined || deliveredAt === undefined) {
+    return `task ${id} has an unreadable next_id or delivered_at`;
+  }
+  return { id, category: String(row.category), doneAt, nextId, deliveredAt };
+}
+
+function openEscalation(row: Row): OpenEscalation | string {
+  const id = integer(row.id);
+  if (id === undefined) return `an escalation row without an id (${JSON.stringify(row)})`;
+  const postedAt = nullableInteger(row.postedAt);
+  const remindedAt = nullableInteger(row.remindedAt);
+  if (postedAt === undefined) return `escalation ${id} has no usable posted_at`;
+  // An unreadable reminder mark counts as sent: never remind twice.
+  return { id, postedAt, remindedAt: remindedAt === undefined ? postedAt : remindedAt };
+}
+
+function toStay(row: Row): Stay | undefined {
+  const enteredAt = integer(row.enteredAt);
+  const leftAt = integer(row.leftAt);
+  if (enteredAt === undefined || leftAt === undefined || leftAt < enteredAt) return undefined;
+  return { category: String(row.category), duration: leftAt - enteredAt };
+}
