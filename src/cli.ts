@@ -26,6 +26,17 @@ program
   });
 
 program
+  .command("review")
+  .description("the monthly review: volume, latency, failures, escalations and suggestions")
+  .option("--month <YYYY-MM>", "the month to review (default: the previous full month)")
+  .option("--json", "print the review as JSON")
+  .option("--chart <file.png>", "also write the daily volume chart to this PNG file")
+  .action(async (options: { month?: string; json?: boolean; chart?: string }) => {
+    const { reviewCommand } = await import("./review/command.js");
+    await reviewCommand(readSettings(), loadOrExit(), options).catch(reportAndExit);
+  });
+
+program
   .command("check-config")
   .description("validate a config file and print every problem with its path")
   .argument("[file]", "config file (default: $STEWARD_CONFIG or config/steward.yaml)")
@@ -39,6 +50,20 @@ program
     } catch (error) {
       reportAndExit(error);
     }
+  });
+
+program
+  .command("register-commands")
+  .description("register Steward's slash commands in the configured guild (bulk overwrite)")
+  .action(async () => {
+    const settings = readSettings();
+    if (settings.discordToken === undefined) reportAndExit(new Error("DISCORD_TOKEN is not set"));
+    const { registerCommands } = await import("./adapters/discord/register.js");
+    const names = await registerCommands(loadOrExit(), {
+      token: settings.discordToken,
+      apiBase: settings.discordApiBase,
+    }).catch(reportAndExit);
+    console.log(`OK registered /${names.join(", /")}`);
   });
 
 program

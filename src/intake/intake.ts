@@ -221,7 +221,11 @@ export class Intake {
       const moved = tasks.transition(taskId, next.state, {
         actor,
         reason: `details added; ${next.reason}`,
-        data: { rule: routing.rule },
+        // Editing an escalated brief is an operator's intervention; answering a question is not.
+        data:
+          task.state === "escalated"
+            ? { rule: routing.rule, action: "edit" }
+            : { rule: routing.rule },
         patch: {
           ...briefColumns(brief),
           missingFields: missing,

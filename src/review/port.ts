@@ -1,0 +1,151 @@
+/**
+ * What the monthly review needs from storage: aggregates for one period, computed where the
+ * data is. `src/db/review-queries.ts` implements it in SQL; tests and benches may fake it.
+ */
+
+/** One local calendar day: `[start, end)` in milliseconds. */
+export interface DayRange {
+  day: string;
+  start: number;
+  end: number;
+}
+
+/** A month in a time zone: `[start, end)` in milliseconds and its days. */
+export interface ReviewPeriod {
+  month: string;
+  timeZone: string;
+  start: number;
+  end: number;
+  days: DayRange[];
+}
+
+/** Tasks created on one day of the period in one category, by the state they are in now. */
+export interface CreatedRow {
+  day: string;
+  category: string;
+  state: string;
+  count: number;
+}
+
+/** Created → done, for the tasks created in the period that are done. */
+export interface DurationRow {
+  category: string;
+  count: number;
+  medianMs: number;
+  p90Ms: number;
+}
+
+/** Attempts that ended in the period, by the task's category. */
+export interface CategoryAttemptsRow {
+  category: string;
+  attempts: number;
+}
+
+/** Attempts that failed in the period, by the task's category and the failure class. */
+export interface FailedAttemptsRow {
+  category: string;
+  /** Null when the failure was recorded without a class. */
+  failureClass: string | null;
+  failed: number;
+  /** The task reached done later with no operator action in between. */
+  autoRecovered: number;
+}
+
+export interface EscalationCauseRow {
+  rootCause: string;
+  failureClass: string | null;
+  category: string | null;
+  worker: string | null;
+  /** The latest message's summary line. */
+  summary: string;
+  escalations: number;
+  tasks: number;
+  open: number;
+  /** `retried`, `rerouted:<category>`, `cancelled`, `edited` → how many. */
+  resolutions: Record<string, number>;
+  /** Created → resolved, over the resolved ones; null when none was resolved. */
+  medianResolutionMs: number | null;
+}
+
+export interface InterventionRow {
+  action: string;
+  actor: string;
+  count: number;
+}
+
+/** Anomalies detected in the period, per rule and per category of the task they were about. */
+export interface AnomalyRuleRow {
+  rule: string;
+  category: string | null;
+  fired: number;
+  resolved: number;
+  /** Resolved with no operator action on the task between detection and resolution. */
+  selfResolved: number;
+  /** Longest detected → resolved among the resolved ones. */
+  maxOpenMs: number | null;
+  taskIds: number[];
+  /** The detail of one of them, as the checker wrote it. */
+  detail: string;
+}
+
+export interface CatchAllTask {
+  taskId: number;
+  objective: string;
+  state: string;
+  /** Where it is now: the catch-all, or where an operator rerouted it. */
+  category: string;
+}
+
+export interface CatchAllVolume {
+  /** Tasks created in the period that landed in the catch-all (rerouted out of it since or not). */
+  count: number;
+  /** Up to the limit asked for, oldest first. */
+  tasks: CatchAllTask[];
+}
+
+export interface RerouteTask {
+  taskId: number;
+  objective: string;
+  /** The routing rule that had sent it to `from` (`content.keywords`, `similarity`…). */
+  rule: string | null;
+}
+
+export interface ReroutePair {
+  from: string;
+  to: string;
+  count: number;
+  /** Up to the limit asked for, oldest first. */
+  tasks: RerouteTask[];
+}
+
+/** Logic failures of one worker with the same normalised error. */
+export interface RepeatedFailureRow {
+  worker: string;
+  signature: string;
+  count: number;
+  tasks: number;
+  /** One of the errors as the worker wrote it. */
+  example: string;
+  taskIds: number[];
+}
+
+export interface DailyCountRow {
+  day: string;
+  count: number;
+}
+
+export interface ReviewQueries {
+  /** Runs `work` against one consistent snapshot, so every figure describes the same moment. */
+  snapshot<T>(work: () => T): T;
+  createdByDay(period: ReviewPeriod): CreatedRow[];
+  timeToDone(period: ReviewPeriod): DurationRow[];
+  attemptsByCategory(period: ReviewPeriod): CategoryAttemptsRow[];
+  failedAttempts(period: ReviewPeriod): FailedAttemptsRow[];
+  escalationsByRootCause(period: ReviewPeriod): EscalationCauseRow[];
+  interventions(period: ReviewPeriod): InterventionRow[];
+  anomaliesByRule(period: ReviewPeriod): AnomalyRuleRow[];
+  catchAll(period: ReviewPeriod, category: string, limit: number): CatchAllVolume;
+  reroutes(period: ReviewPeriod, tasksPerPair: number): ReroutePair[];
+  repeatedLogicFailures(period: ReviewPeriod, minCount: number): RepeatedFailureRow[];
+  dailyEscalations(period: ReviewPeriod): DailyCountRow[];
+}
