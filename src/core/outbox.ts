@@ -15,6 +15,8 @@ export type OutboxMessage =
   | { kind: "escalation"; escalationId: number }
   | { kind: "escalation_digest"; escalationIds: number[] }
   | { kind: "escalation_resolved"; escalationId: number }
+  /** More tasks joined a posted escalation: its message is brought up to date. */
+  | { kind: "escalation_updated"; escalationId: number }
   | { kind: "reminder"; escalationId: number }
   /** What one run of the status checker found that was not already open. */
   | { kind: "anomalies"; anomalyIds: number[] }

@@ -27,10 +27,18 @@ export class EscalationStore {
 
   /** Adds the task to the staged group of the same root cause, or opens a new group. */
   stage(taskId: number, request: StageRequest, now: number): EscalationRow {
+    // The same root cause joins the group still waiting, or the one already posted and not
+    // yet decided: one cause, one message, however long the failures keep coming.
     const staged = this.db
       .select()
       .from(escalations)
-      .where(and(eq(escalations.rootCause, request.rootCause), eq(escalations.state, "staged")))
+      .where(
+        and(
+          eq(escalations.rootCause, request.rootCause),
+          inArray(escalations.state, ["staged", "open"]),
+        ),
+      )
+      .orderBy(asc(escalations.id))
       .get();
     const group =
       staged ??

@@ -48,7 +48,16 @@ export class Escalations {
       },
       now,
     );
-    if (urgent) this.post([group], false);
+    if (group.state === "open") {
+      // Already posted: the message is updated to cover the newcomer instead of a second one.
+      const count = this.deps.store.tasksOf(group.id).length;
+      this.deps.outbox.add(
+        { kind: "escalation_updated", escalationId: group.id },
+        `escalation-updated:${group.id}:${count}`,
+      );
+    } else if (urgent) {
+      this.post([group], false);
+    }
     return group;
   }
 

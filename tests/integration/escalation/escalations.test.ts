@@ -214,3 +214,23 @@ describe("rerouting", () => {
     expect(engine.outbox.pending(20).map((m) => m.message.kind)).toContain("clarification");
   });
 });
+
+describe("one root cause, one message", () => {
+  it("a failure with the cause of a posted, undecided group joins it and updates its message", () => {
+    const { engine, clock, database } = steward();
+    escalateFailure(engine, database, "HTTP 503");
+    clock.advance(5 * 60_000);
+    engine.flushEscalations();
+
+    clock.advance(60 * 60_000);
+    escalateFailure(engine, database, "HTTP 503");
+    clock.advance(5 * 60_000);
+    engine.flushEscalations();
+
+    expect(escalationMessages(engine).map((m) => m.kind)).toEqual([
+      "escalation",
+      "escalation_updated",
+    ]);
+    expect(engine.escalationCard(1).taskIds).toHaveLength(2);
+  });
+});
