@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { runConsole } from "./adapters/console/console.js";
-import type { DiscordAdapter } from "./adapters/discord/adapter.js";
 import { outputDelivery } from "./adapters/delivery/pump.js";
+import type { DiscordAdapter } from "./adapters/discord/adapter.js";
 import { startHttpServer } from "./adapters/http/server.js";
 import { stderrLogger } from "./adapters/log.js";
 import type { Settings } from "./config/env.js";

@@ -1,0 +1,136 @@
+import type { APIEmbed } from "discord.js";
+import { formatDuration } from "../../config/duration.js";
+import type { Config } from "../../config/schema.js";
+import { describeDestination, destinationOf } from "../../core/destination.js";
+import { formatTaskId, type TaskState } from "../../core/states.js";
+import type { Task, TaskEvent } from "../../core/task.js";
+import { describeMissing } from "../../intake/intake.js";
+import { clip, LIMITS, literal, oneLine, relativeTime, shortLiteral, who } from "./safety.js";
+
+const COLORS: Record<TaskState, number> = {
+  intake: 0x99aab5,
+  needs_clarification: 0xfee75c,
+  queued: 0x5865f2,
+  running: 0x3498db,
+  reviewing: 0x9b59b6,
+  retry_wait: 0xe67e22,
+  escalated: 0xed4245,
+  done: 0x57f287,
+  cancelled: 0x747f8d,
+};
+
+const STATE_LABELS: Partial<Record<TaskState, string>> = {
+  needs_clarification: "needs details",
+  retry_wait: "waiting to retry",
+};
+
+export function stateLabel(state: TaskState): string {
+  return STATE_LABELS[state] ?? state;
+}
+
+/** The state with its attempt and wait: `running · attempt 2 of 3`. */
+export function stateLine(task: Task): string {
+  const attempt = `attempt ${task.attempts} of ${task.maxAttempts}`;
+  switch (task.state) {
+    case "queued":
+      return task.attempts > 0 ? `queued · ${task.attempts} attempt(s) so far` : "queued";
+    case "running":
+    case "reviewing":
+      return `${task.state} · ${attempt}`;
+    case "retry_wait":
+      return `waiting to retry · ${attempt} failed · next try ${relativeTime(task.nextRunAt)}`;
+    case "done":
+      return `done · ${task.attempts === 1 ? "first attempt" : `${task.attempts} attempts`}`;
+    default:
+      return stateLabel(task.state);
+  }
+}
+
+/** What happens next, in one or two sentences a requester can act on. */
+export function nextStep(task: Task, config: Config): string {
+  const category = config.categories.find((entry) => entry.name === task.category);
+  const worker = category?.worker === undefined ? "a worker" : `\`${category.worker}\``;
+  const escalations = config.discord.channels.escalations;
+  const where = escalations === "" ? "the escalations channel" : `<#${escalations}>`;
+  switch (task.state) {
+    case "needs_clarification":
+      return `It needs ${describeMissing(task.missingFields) || "more details"} before it can run: press **Add details** in the thread.`;
+    case "queued":
+      return `${worker} picks it up next.`;
+    case "running":
+      return `${worker} is working on it.`;
+    case "reviewing":
+      return "The output is being checked against the acceptance criteria.";
+    case "retry_wait": {
+      const why =
+        task.lastError === null ? "" : ` Last error: ${shortLiteral(task.lastError, 300)}`;
+      return `Steward retries it ${relativeTime(task.nextRunAt)}.${why}`;
+    }
+    case "escalated":
+      return category?.catch_all
+        ? `No category fits it: an operator decides in ${where}.`
+        : `It waits for an operator's decision in ${where}.`;
+    case "done": {
+      const took = formatDuration(Math.max(0, task.stateSince - task.createdAt));
+      const destination = destinationOf(task.outputFormat);
+      const where =
+        destination.kind === "reply"
+          ? "is posted below"
+          : `goes to ${describeDestination(destination)}`;
+      const next = task.nextId === null ? "" : ` Next step: ${formatTaskId(task.nextId)}.`;
+      return `Finished in ${took}; the output ${where}.${next}`;
+    }
+    case "cancelled":
+      return "Cancelled: nothing more will happen.";
+    default:
+      return stateLabel(task.state);
+  }
+}
+
+export function routingText(task: Task): string {
+  const { routing } = task;
+  const runnerUp = routing.runner_up
+    ? ` · runner-up \`${routing.runner_up.category}\` (${routing.runner_up.score.toFixed(2)})`
+    : "";
+  return clip(
+    `rule \`${routing.rule}\` (score ${routing.score.toFixed(2)}${runnerUp}): ${literal(oneLine(routing.explanation))}`,
+    LIMITS.fieldValue,
+  );
+}
+
+/** `queued → running #1 → reviewing → done`: the moves so far, newest last. */
+export function progressTrail(events: readonly TaskEvent[]): string {
+  let attempt = 0;
+  const steps = events.map((event) => {
+    if (event.to === "running") attempt++;
+    return event.to === "running" ? `running #${attempt}` : stateLabel(event.to);
+  });
+  const shown = steps.length > 12 ? ["…", ...steps.slice(-11)] : steps;
+  return clip(shown.join(" → "), LIMITS.fieldValue);
+}
+
+/** The task card: id, category and the rule that decided, state, and what happens next. */
+export function taskCard(task: Task, config: Config, events?: readonly TaskEvent[]): APIEmbed {
+  const id = formatTaskId(task.id);
+  const objective = task.objective.trim() === "" ? "(no objective yet)" : task.objective;
+  const fields = [
+    { name: "Category", value: `\`${task.category}\``, inline: true },
+    { name: "State", value: clip(stateLine(task), LIMITS.fieldValue), inline: true },
+    { name: "Requested by", value: clip(who(task.requester), LIMITS.fieldValue), inline: true },
+    { name: "Routing", value: routingText(task) },
+    ...(events && events.length > 1 ? [{ name: "Progress", value: progressTrail(events) }] : []),
+    { name: "Next", value: clip(nextStep(task, config), LIMITS.fieldValue) },
+  ];
+  return {
+    title: clip(`${id} · ${literal(oneLine(objective))}`, LIMITS.embedTitle),
+    color: COLORS[task.state],
+    fields,
+    footer: { text: `${id} · /status task:${id} shows the brief and the whole timeline` },
+    timestamp: new Date(task.createdAt).toISOString(),
+  };
+}
+
+/** Changes a reader would notice; an edit that would not change these is skipped. */
+export function cardKey(task: Task): string {
+  return `${task.state}:${task.attempts}:${task.category}:${task.nextRunAt}:${task.nextId}`;
+}

@@ -1,0 +1,113 @@
+import { DiscordAPIError, RESTJSONErrorCodes } from "discord.js";
+import type { OutboxKind, PendingMessage } from "../../core/outbox.js";
+import { OutboxPump } from "../outbox-pump.js";
+import { sendableChannel, Undeliverable } from "./channels.js";
+import type { DiscordContext } from "./context.js";
+import { postDigest, postEscalation, postReminder, refreshEscalation } from "./escalation-posts.js";
+import { reviewMessage } from "./review-message.js";
+import { clip, LIMITS, NO_PINGS, shortLiteral } from "./safety.js";
+import { postCancelled, postClarification, postDone, postEscalated } from "./task-notices.js";
+
+/**
+ * Which outbox kinds Discord delivers: a Record, so a new kind does not compile until someone
+ * decides here. `deliver_output` (files, webhooks) belongs to the output pump.
+ */
+const DELIVERED: Record<OutboxKind, boolean> = {
+  clarification: true,
+  task_done: true,
+  deliver_output: false,
+  task_cancelled: true,
+  task_escalated: true,
+  escalation: true,
+  escalation_digest: true,
+  escalation_resolved: true,
+  escalation_updated: true,
+  reminder: true,
+  anomalies: true,
+  review_report: true,
+};
+
+export const DISCORD_KINDS: readonly OutboxKind[] = (Object.keys(DELIVERED) as OutboxKind[]).filter(
+  (kind) => DELIVERED[kind],
+);
+
+/** Errors no retry will fix: a bad request, a missing channel or permission. */
+const PERMANENT_CODES = new Set<number>([
+  RESTJSONErrorCodes.UnknownChannel,
+  RESTJSONErrorCodes.MissingAccess,
+  RESTJSONErrorCodes.MissingPermissions,
+  RESTJSONErrorCodes.InvalidFormBodyOrContentType,
+]);
+
+export function isPermanent(error: Error): boolean {
+  if (error instanceof Undeliverable) return true;
+  return error instanceof DiscordAPIError && PERMANENT_CODES.has(Number(error.code));
+}
+
+async function postAnomalies(ctx: DiscordContext, ids: number[]): Promise<void> {
+  const channelId = ctx.engine.config.discord.channels.escalations;
+  if (channelId === "") throw new Undeliverable("discord.channels.escalations is not configured");
+  const open = ctx.status.snapshot().anomalies.filter((anomaly) => ids.includes(anomaly.id));
+  if (open.length === 0) return; // resolved by themselves before anyone needed to hear
+  const lines = open.map(
+    (anomaly) => `• \`${anomaly.rule}\` · ${shortLiteral(anomaly.subject, 200)}`,
+  );
+  const channel = await sendableChannel(ctx.client, channelId);
+  await channel.send({
+    content: clip(
+      `🔎 The status check found ${open.length} new anomal${open.length === 1 ? "y" : "ies"}:\n${lines.join("\n")}`,
+      LIMITS.content,
+    ),
+    allowedMentions: NO_PINGS,
+  });
+}
+
+async function deliver(ctx: DiscordContext, { message }: PendingMessage): Promise<void> {
+  switch (message.kind) {
+    case "clarification":
+      return postClarification(ctx, message);
+    case "task_done":
+      return postDone(ctx, message);
+    case "task_escalated":
+      return postEscalated(ctx, message);
+    case "task_cancelled":
+      return postCancelled(ctx, message);
+    case "escalation":
+      return postEscalation(ctx, message.escalationId);
+    case "escalation_digest":
+      return postDigest(ctx, message.escalationIds);
+    case "escalation_resolved":
+    case "escalation_updated":
+      // Decided, or more tasks joined it: the message is redrawn from the group as it is now.
+      return refreshEscalation(ctx, message.escalationId);
+    case "reminder":
+      return postReminder(ctx, message.escalationId);
+    case "anomalies":
+      return postAnomalies(ctx, message.anomalyIds);
+    case "review_report": {
+      const channelId = ctx.engine.config.discord.channels.reports;
+      if (channelId === "") throw new Undeliverable("discord.channels.reports is not configured");
+      const channel = await sendableChannel(ctx.client, channelId);
+      await channel.send(await reviewMessage(ctx.engine.config, ctx.database, message.month));
+      return;
+    }
+    default: {
+      // Written by a newer Steward (or an older one): logged, and not retried forever.
+      const kind = (message as { kind: string }).kind;
+      ctx.logger.warn(`discord: no delivery for outbox kind "${kind}"; marked delivered`);
+    }
+  }
+}
+
+/** Delivers everything a person should hear about to Discord, retried while it is away. */
+export function discordDelivery(ctx: DiscordContext, everyMs = 250): OutboxPump {
+  return new OutboxPump({
+    outbox: ctx.engine.outbox,
+    clock: ctx.engine.clock,
+    logger: ctx.logger,
+    kinds: DISCORD_KINDS,
+    everyMs,
+    isPermanent,
+    deliver: (pending) => deliver(ctx, pending),
+  });
+}

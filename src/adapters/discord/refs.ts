@@ -1,0 +1,99 @@
+import { and, eq } from "drizzle-orm";
+import type { Clock } from "../../core/clock.js";
+import type { Db } from "../../db/connection.js";
+import { chatRefs } from "../../db/schema.js";
+
+/** Where a card or an escalation message lives, and the thread its conversation goes on in. */
+export interface ChatRef {
+  channelId: string;
+  messageId: string;
+  threadId: string | null;
+}
+
+type Kind = "task" | "escalation";
+
+/** How long a notice waits for the card it belongs under before going elsewhere. */
+const CARD_WAIT_MS = 10_000;
+
+/**
+ * The Discord ids Steward must find again: stored in `chat_refs` so edits and thread posts
+ * still land in the right place after a restart.
+ */
+export class ChatRefs {
+  /** Cards being posted right now: a notice for the task waits for its card first. */
+  private readonly posting = new Map<number, Promise<unknown>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  task(taskId: number): ChatRef | undefined {
+    return this.get("task", taskId);
+  }
+
+  escalation(escalationId: number): ChatRef | undefined {
+    return this.get("escalation", escalationId);
+  }
+
+  saveTask(taskId: number, ref: ChatRef): void {
+    this.save("task", taskId, ref);
+  }
+
+  saveEscalation(escalationId: number, ref: ChatRef): void {
+    this.save("escalation", escalationId, ref);
+  }
+
+  setThread(kind: Kind, subjectId: number, threadId: string): void {
+    this.db
+      .update(chatRefs)
+      .set({ threadId, updatedAt: this.clock.now() })
+      .where(and(eq(chatRefs.kind, kind), eq(chatRefs.subjectId, subjectId)))
+      .run();
+  }
+
+  /**
+   * Announces a card on its way. Must be called in the same tick as the submit that created
+   * the task, so the outbox (which runs on a timer) cannot see the task's first notice first.
+   */
+  expectCard(taskId: number, posting: Promise<unknown>): void {
+    const settled = posting.catch(() => undefined);
+    this.posting.set(taskId, settled);
+    void settled.then(() => {
+      if (this.posting.get(taskId) === settled) this.posting.delete(taskId);
+    });
+  }
+
+  /** Resolves once the task's card (if one is being posted) is stored, or after a bound. */
+  async cardPosted(taskId: number): Promise<void> {
+    const posting = this.posting.get(taskId);
+    if (posting === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((resolve) => {
+      timer = setTimeout(resolve, CARD_WAIT_MS);
+    });
+    await Promise.race([posting, bound]);
+    clearTimeout(timer);
+  }
+
+  private get(kind: Kind, subjectId: number): ChatRef | undefined {
+    return this.db
+      .select({
+        channelId: chatRefs.channelId,
+        messageId: chatRefs.messageId,
+        threadId: chatRefs.threadId,
+      })
+      .from(chatRefs)
+      .where(and(eq(chatRefs.kind, kind), eq(chatRefs.subjectId, subjectId)))
+      .get();
+  }
+
+  private save(kind: Kind, subjectId: number, ref: ChatRef): void {
+    const row = { ...ref, updatedAt: this.clock.now() };
+    this.db
+      .insert(chatRefs)
+      .values({ kind, subjectId, ...row })
+      .onConflictDoUpdate({ target: [chatRefs.kind, chatRefs.subjectId], set: row })
+      .run();
+  }
+}
