@@ -77,6 +77,16 @@ export function formatTime(at: number): string {
   return `${new Date(at).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** Task text shown in markdown: its formatting characters are shown, not obeyed. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\*_~`|>[\]]/g, (character) => `\\${character}`).replace(/^#/, "\\#");
+}
+
+/** Task-derived text: one line, markdown neutralised. */
+function plain(text: string): string {
+  return escapeMarkdown(oneLine(text));
+}
+
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
@@ -104,13 +114,13 @@ function attemptLine(attempt: AttemptSummary): string {
       ? "still running"
       : formatDuration(attempt.endedAt - attempt.startedAt);
   const failure = attempt.failureClass ? ` ${attempt.failureClass}` : "";
-  const error = attempt.error ? `: ${fitWords(oneLine(attempt.error), 160)}` : "";
+  const error = attempt.error ? `: ${fitWords(plain(attempt.error), 160)}` : "";
   return `#${attempt.number} ${formatTime(attempt.startedAt)} (${took}) ${attempt.outcome}${failure}${error}`;
 }
 
 function tryingToDo(view: EscalationView): string {
   const first = view.members[0]!.task;
-  const scope = `**${fitWords(oneLine(first.objective), 300)}**\ncategory \`${first.category}\` · requested by ${first.requester} via ${first.source}`;
+  const scope = `**${fitWords(plain(first.objective), 300)}**\ncategory \`${first.category}\` · requested by ${plain(first.requester)} via ${plain(first.source)}`;
   if (view.members.length === 1) return `${formatTaskId(first.id)}: ${scope}`;
   const ids = view.members.map((member) => formatTaskId(member.task.id));
   return `${view.members.length} tasks (${fitWords(ids.join(", "), 300)}). First, ${formatTaskId(first.id)}: ${scope}`;
@@ -121,7 +131,7 @@ function wentWrong(view: EscalationView): string {
   const error = first.task.lastError ?? first.reason;
   const failure = view.failureClass ? `**${view.failureClass}** failure` : "**no category fits**";
   const worker = view.worker ? ` in worker \`${view.worker}\`` : "";
-  return `${failure}${worker}: ${fitWords(oneLine(error), 400)}\n${fitWords(oneLine(first.reason), 300)}`;
+  return `${failure}${worker}: ${fitWords(plain(error), 400)}\n${fitWords(plain(first.reason), 300)}`;
 }
 
 function alreadyTried(view: EscalationView): string {

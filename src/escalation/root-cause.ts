@@ -1,6 +1,7 @@
 import type { EscalationCause } from "../core/ports.js";
 import type { Task } from "../core/task.js";
 import { errorSignature } from "../policy/classify.js";
+import { escapeMarkdown } from "./format.js";
 
 /**
  * Escalations with the same root cause become one message: same failure class, category and
@@ -19,7 +20,7 @@ export function isUrgent(cause: EscalationCause): boolean {
 /** One line naming the scope: "14 tasks in `support` failed: connection refused". */
 export function groupSummary(count: number, category: string, cause: EscalationCause): string {
   const what = count === 1 ? "1 task" : `${count} tasks`;
-  const error = cause.error ?? cause.reason;
+  const error = escapeMarkdown(cause.error ?? cause.reason);
   if (cause.failureClass === "systemic")
     return `${cause.worker ?? "a worker"} is down (${what} waiting in \`${category}\`): ${error}`;
   if (cause.failureClass === undefined) return `${what} in \`${category}\`: ${cause.reason}`;

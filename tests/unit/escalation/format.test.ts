@@ -130,6 +130,17 @@ describe("the escalation card", () => {
     expect(wrong).toMatch(/upstream…|model…|contacting…|timeout…|while…|the…/);
   });
 
+  it("task text cannot break the card's formatting", () => {
+    const base = view("transient");
+    base.members[0]!.task = task(40, {
+      objective: "**urgent** fix `prod` > now",
+      lastError: "boom_boom",
+    });
+    const [trying, wrong] = formatEscalation(base).fields.map((field) => field.value);
+    expect(trying).toContain("\\*\\*urgent\\*\\* fix \\`prod\\` \\> now");
+    expect(wrong).toContain("boom\\_boom");
+  });
+
   it("fitWords never cuts inside a word", () => {
     expect(fitWords("alpha beta gamma delta", 14)).toBe("alpha beta…");
     expect(fitWords("short", 10)).toBe("short");
