@@ -1,4 +1,4 @@
-import { parseTaskId } from "../../core/states.js";
+import { parseEscalationId, parseTaskId } from "../../core/states.js";
 
 /** One console line, parsed. Anything that is not a command is a request to file. */
 export type Command =
@@ -12,10 +12,19 @@ export type Command =
   | { kind: "cancel"; taskId: number }
   | { kind: "edit"; taskId: number }
   | { kind: "answer"; taskId: number; text: string }
+  /** `retry E-3` and the like: one decision for every task an escalation group waits on. */
+  | { kind: "group"; escalationId: number; decision: GroupDecision }
   | { kind: "wait"; taskId?: number }
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "invalid"; message: string };
+
+/** What an operator decides for a group; `edit` asks for the fields before it is sent. */
+export type GroupDecision =
+  | { action: "retry" }
+  | { action: "cancel" }
+  | { action: "edit" }
+  | { action: "reroute"; category: string };
 
 export const USAGE = {
   task: "/task [objective: … acceptance: …]",
@@ -29,8 +38,21 @@ export const USAGE = {
   wait: "wait [T-4]",
 } as const;
 
+const GROUP_USAGE = {
+  retry: "retry E-3",
+  reroute: "reroute E-3 <category>",
+  cancel: "cancel E-3",
+  edit: "edit E-3",
+} as const;
+
+type GroupVerb = keyof typeof GROUP_USAGE;
+
+const isGroupVerb = (name: string): name is GroupVerb => Object.hasOwn(GROUP_USAGE, name);
+
 /** An id as people type it in a command: `T-4`, `t4` or `#4`; a bare number is weaker. */
 const TYPED_ID = /^(?:t-?|#)\d+$/i;
+/** An escalation group: `E-3`, `e3` or `E3`, always with its letter (a bare 3 is a task). */
+const GROUP_ID = /^e-?\d+$/i;
 const MONTH = /^\d{4}-(?:0[1-9]|1[0-2])$/;
 
 interface Words {
@@ -77,7 +99,7 @@ function parseSlash(text: string): Command {
     case "edit":
     case "answer":
     case "wait":
-      return withArguments(words, false) ?? invalid(USAGE[words.name]);
+      return withArguments(words, false) ?? invalid(usageOf(words.name, words.args[0]));
     default:
       return {
         kind: "invalid",
@@ -109,7 +131,10 @@ function parseWord(text: string): Command | undefined {
     case "wait": {
       const parsed = withArguments(words, true);
       if (parsed !== undefined) return parsed;
-      return TYPED_ID.test(words.args[0] ?? "") ? invalid(USAGE[words.name]) : undefined;
+      const first = words.args[0] ?? "";
+      return TYPED_ID.test(first) || GROUP_ID.test(first)
+        ? invalid(usageOf(words.name, first))
+        : undefined;
     }
     default:
       return undefined;
@@ -122,6 +147,9 @@ function parseWord(text: string): Command | undefined {
  */
 function withArguments(words: Words, strict: boolean): Command | undefined {
   const { args } = words;
+  if (isGroupVerb(words.name) && GROUP_ID.test(args[0] ?? "")) {
+    return groupCommand(words.name, args);
+  }
   const id = taskIdOf(args[0]);
   switch (words.name) {
     case "status":
@@ -152,6 +180,28 @@ function withArguments(words: Words, strict: boolean): Command | undefined {
     default:
       return undefined;
   }
+}
+
+/** `retry E-3`, `reroute E-3 research`, `cancel E-3`, `edit E-3`, if the arguments fit. */
+function groupCommand(name: GroupVerb, args: readonly string[]): Command | undefined {
+  const escalationId = parseEscalationId(args[0]!)!;
+  if (name === "reroute") {
+    return args.length === 2
+      ? {
+          kind: "group",
+          escalationId,
+          decision: { action: "reroute", category: args[1]!.toLowerCase() },
+        }
+      : undefined;
+  }
+  return args.length === 1
+    ? { kind: "group", escalationId, decision: { action: name } }
+    : undefined;
+}
+
+/** The usage line for what was typed: the group form once an `E-` id is there. */
+function usageOf(name: keyof typeof USAGE, first = ""): string {
+  return isGroupVerb(name) && GROUP_ID.test(first) ? GROUP_USAGE[name] : USAGE[name];
 }
 
 /** `T-4`, `t4`, `#4` or a bare `4`. */

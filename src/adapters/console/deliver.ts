@@ -1,6 +1,10 @@
+import type { Clock } from "../../core/clock.js";
 import type { OutboxKind, OutboxMessage, PendingMessage } from "../../core/outbox.js";
+import { formatEscalationId } from "../../core/states.js";
+import type { EscalationStore } from "../../db/escalation-store.js";
 import type { Engine } from "../../engine/engine.js";
 import { OutboxPump } from "../outbox-pump.js";
+import { type GroupSnapshot, groupIdsOf, isGroupMessage } from "./escalation-cards.js";
 import type { ConsoleView } from "./format.js";
 import { messageCard } from "./message-cards.js";
 
@@ -17,6 +21,7 @@ const SHOWN: Record<OutboxKind, boolean> = {
   task_escalated: true,
   escalation: true,
   escalation_digest: true,
+  escalation_updated: true,
   escalation_resolved: true,
   reminder: true,
   anomalies: true,
@@ -42,29 +47,62 @@ export function consoleDelivery(
   view: ConsoleView,
   write: (text: string) => void,
 ): OutboxPump {
+  // Remembered for the session, so a group of one task can point at the card already shown.
+  const shownTasks = new Set<number>();
   return new OutboxPump({
     outbox: engine.outbox,
     clock: engine.clock,
     logger: engine.logger,
     kinds: CONSOLE_KINDS,
     everyMs: EVERY_MS,
-    deliver: async (pending) => showMessage(engine, view, write, pending),
+    deliver: async (pending) => showMessage(engine, view, write, pending, shownTasks),
   });
 }
 
+/** What delivery reads from the engine. */
+export type DeliverySource = Pick<Engine, "detail" | "markDelivered" | "escalationCard"> & {
+  escalationStore: Pick<EscalationStore, "get">;
+  clock: Pick<Clock, "now">;
+};
+
 /** Throws when the card cannot be rendered now; the pump then retries it later. */
 export function showMessage(
-  engine: Pick<Engine, "detail" | "markDelivered">,
+  engine: DeliverySource,
   view: ConsoleView,
   write: (text: string) => void,
   { message }: PendingMessage,
+  shownTasks: Set<number> = new Set(),
 ): void {
   const detail =
     NEEDS_DETAIL.has(message.kind) && "taskId" in message
       ? engine.detail(message.taskId)
       : undefined;
-  write(messageCard(message, detail, view));
+  const groups = isGroupMessage(message)
+    ? { groups: loadGroups(engine, groupIdsOf(message)), now: engine.clock.now(), shownTasks }
+    : undefined;
+  write(messageCard(message, detail, view, groups));
+  // Only a full four-question card counts: one for a task that moved on is a single line.
+  if (message.kind === "task_escalated" && detail?.task.state === "escalated") {
+    shownTasks.add(message.taskId);
+  }
   if (reachedItsDestination(message)) engine.markDelivered(message.taskId);
+}
+
+function loadGroups(engine: DeliverySource, ids: readonly number[]): Map<number, GroupSnapshot> {
+  const groups = new Map<number, GroupSnapshot>();
+  for (const id of ids) {
+    const row = engine.escalationStore.get(id);
+    if (row === undefined) throw new Error(`${formatEscalationId(id)} does not exist`);
+    groups.set(id, {
+      card: engine.escalationCard(id),
+      category: row.category,
+      createdAt: row.createdAt,
+      ...(row.state === "resolved"
+        ? { resolved: { resolution: row.resolution ?? "resolved", by: row.resolvedBy ?? "system" } }
+        : {}),
+    });
+  }
+  return groups;
 }
 
 /** A done card printed here is the reply; files, webhooks and channels are delivered elsewhere. */

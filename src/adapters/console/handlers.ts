@@ -1,11 +1,12 @@
 import { BRIEF_FIELDS } from "../../core/brief.js";
 import { StewardError } from "../../core/errors.js";
-import { formatTaskId } from "../../core/states.js";
-import { briefOf } from "../../core/task.js";
+import { formatEscalationId, formatTaskId } from "../../core/states.js";
+import { briefOf, type Task } from "../../core/task.js";
 import type { StatusQueries } from "../../db/status-queries.js";
-import type { Engine } from "../../engine/engine.js";
+import type { Engine, EscalationRequest } from "../../engine/engine.js";
 import type { FieldValues } from "../../intake/intake.js";
-import type { Command } from "./commands.js";
+import type { Command, GroupDecision } from "./commands.js";
+import { outcomeText } from "./escalation-cards.js";
 import { type ConsoleView, duration, stateLabel } from "./format.js";
 import { type Ask, askFields } from "./guided.js";
 import { helpText, REVIEW_NOT_BUILT } from "./help.js";
@@ -74,6 +75,8 @@ export async function runCommand(command: Command, session: Session): Promise<Ou
       print(taskCard(result, session.view));
       return "continue";
     }
+    case "group":
+      return decideGroup(session, command.escalationId, command.decision);
     case "wait":
       return wait(session, command.taskId);
     case "help":
@@ -133,6 +136,69 @@ async function edit(session: Session, taskId: number): Promise<Outcome> {
   const result = progress.quietly(() => engine.answer(taskId, { fields: values }, user));
   session.print(taskCard(result, session.view));
   return "continue";
+}
+
+/** `retry E-3` and the like: one decision for the whole group, through the engine. */
+async function decideGroup(
+  session: Session,
+  escalationId: number,
+  decision: GroupDecision,
+): Promise<Outcome> {
+  const { engine, progress } = session;
+  let request: EscalationRequest;
+  if (decision.action === "edit") {
+    const fields = await askGroupFields(session, escalationId);
+    if (fields === undefined) return "continue";
+    request = { action: "edit", fields };
+  } else {
+    request = decision;
+  }
+  // The console user owns the machine: an operator by definition.
+  const person = { id: session.user, trusted: true };
+  const outcome = progress.quietly(() => engine.actOnEscalation(escalationId, request, person));
+  session.print(outcomeText(outcome, request));
+  return "continue";
+}
+
+/**
+ * The guided prompt of `edit E-3`: the fields the waiting tasks miss (else all of them), once
+ * for the whole group. `undefined` when nothing is to be sent.
+ */
+async function askGroupFields(
+  session: Session,
+  escalationId: number,
+): Promise<FieldValues | undefined> {
+  const ref = formatEscalationId(escalationId);
+  const waiting = waitingIn(session.engine, escalationId);
+  const missing = BRIEF_FIELDS.filter((name) =>
+    waiting.some((task) => task.missingFields.includes(name)),
+  );
+  const ids = waiting.map((task) => formatTaskId(task.id)).join(", ");
+  const scope = waiting.length === 1 ? ids : `${ids}; each answer applies to all of them`;
+  session.print(`Editing ${ref} (${scope}): an empty line keeps a field; list fields add items.`);
+  // Several briefs have no single current value to show; one brief does.
+  const current = waiting.length === 1 ? briefOf(waiting[0]!) : undefined;
+  const values = await askFields(missing.length > 0 ? missing : BRIEF_FIELDS, session.ask, current);
+  if (values === undefined || Object.keys(values).length === 0) {
+    session.print(`(nothing changed: ${ref} still waits for a decision)`);
+    return undefined;
+  }
+  return values;
+}
+
+/** The tasks a group still waits on; checked before asking, so nobody answers to be refused. */
+function waitingIn(engine: Engine, escalationId: number): Task[] {
+  const ref = formatEscalationId(escalationId);
+  const group = engine.escalationStore.get(escalationId);
+  if (group === undefined) throw new StewardError("escalation_not_found", `${ref} does not exist`);
+  const waiting = engine.escalationStore
+    .tasksOf(escalationId)
+    .filter((member) => member.resolvedAt === null)
+    .map((member) => member.task);
+  if (group.state === "resolved" || waiting.length === 0) {
+    throw new StewardError("stale_action", `${ref} is resolved; nothing is waiting to be edited`);
+  }
+  return waiting;
 }
 
 async function wait(session: Session, taskId: number | undefined): Promise<Outcome> {

@@ -3,6 +3,7 @@ import type { OutboxMessage } from "../../core/outbox.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { describeMissing } from "../../intake/intake.js";
+import { type GroupContext, groupMessageCard, isGroupMessage } from "./escalation-cards.js";
 import {
   attemptLine,
   type ConsoleView,
@@ -22,14 +23,19 @@ import { answerHint, escalationActions, routingLine } from "./task-card.js";
 export const MAX_OUTPUT_CHARS = 1200;
 
 /**
- * An outbox message as the console shows it. Task messages need the task's detail; a kind this
- * console does not know yet gets one generic line.
+ * An outbox message as the console shows it. Task messages need the task's detail, escalation
+ * group messages their groups; a kind this console does not know yet gets one generic line.
  */
 export function messageCard(
   message: OutboxMessage,
   detail: TaskDetail | undefined,
   view: ConsoleView,
+  groups?: GroupContext,
 ): string {
+  if (isGroupMessage(message)) {
+    if (groups === undefined) throw new Error(`no cards loaded for ${message.kind}`);
+    return groupMessageCard(message, groups, view);
+  }
   switch (message.kind) {
     case "task_done":
       return doneCard(requireDetail(message, detail), message.destination);
@@ -150,7 +156,7 @@ export function cancelledLine(message: Cancelled): string {
   return `✗ ${formatTaskId(message.taskId)} cancelled by ${message.actor}${why}`;
 }
 
-/** Kinds without a card yet (escalation groups, reminders, reviews): one line with the ids. */
+/** Kinds without a card yet (anomalies, reviews): one line with the ids. */
 export function genericLine(message: { kind: string }): string {
   const payload = message as Record<string, unknown>;
   const refs: string[] = [];

@@ -24,19 +24,63 @@ function fastConfig(dir: string): string {
   return file;
 }
 
+/**
+ * The default config made to escalate quickly: groups are posted 500 ms after their first
+ * failure (not 5 min), and `finance` runs a shell worker that fails its first attempt with
+ * EX_TEMPFAIL and succeeds on the next, with one attempt allowed before escalating.
+ */
+function escalatingConfig(dir: string): string {
+  const file = fastConfig(dir);
+  const flaky = [
+    "let s='';process.stdin.on('data',d=>{s+=d}).on('end',()=>{const p=JSON.parse(s);",
+    "if(p.attempt<2){console.error('payment API timed out');process.exit(75)}",
+    "console.log('Reconciled: '+p.brief.objective)})",
+  ].join("");
+  const edits: [RegExp, string][] = [
+    [/escalation: \{ batch_window: 5m,/, "escalation: { batch_window: 500ms,"],
+    [
+      /worker: demo-writer(\n {4}defaults:\n {6}output_format: a table with totals\n {4}limits: \{) max_attempts: 2, concurrency: 1,/,
+      "worker: flaky$1 max_attempts: 1, concurrency: 2,",
+    ],
+    [
+      /^workers:\n/m,
+      `workers:\n  flaky:\n    kind: shell\n    command: [${JSON.stringify(process.execPath)}, "-e", ${JSON.stringify(flaky)}]\n`,
+    ],
+  ];
+  let yaml = readFileSync(file, "utf8");
+  for (const [pattern, replacement] of edits) {
+    const edited = yaml.replace(pattern, replacement);
+    if (edited === yaml) throw new Error(`config/steward.yaml no longer matches ${pattern}`);
+    yaml = edited;
+  }
+  writeFileSync(file, yaml);
+  return file;
+}
+
 interface Transcript {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Pipes `lines` into a fresh console and returns what it printed once it exits by itself. */
-function pipeIntoConsole(lines: readonly string[]): Promise<Transcript> {
+/** A pause in the script: the next lines are typed once the transcript shows `until`. */
+interface WaitFor {
+  until: string;
+}
+
+/**
+ * Pipes `script` into a fresh console and returns what it printed once it exits by itself.
+ * A `WaitFor` holds the rest back, as a person reads a card before answering it.
+ */
+function pipeIntoConsole(
+  script: readonly (string | WaitFor)[],
+  configOf: (dir: string) => string = fastConfig,
+): Promise<Transcript> {
   const dir = tempDir();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     STEWARD_DB: join(dir, "steward.db"),
-    STEWARD_CONFIG: fastConfig(dir),
+    STEWARD_CONFIG: configOf(dir),
     // Concurrent consoles each start the HTTP server: a free port apiece.
     STEWARD_HTTP_PORT: "0",
     USER: "owner",
@@ -45,17 +89,34 @@ function pipeIntoConsole(lines: readonly string[]): Promise<Transcript> {
   const child = spawn(process.execPath, ["bin/steward.js", "console"], { cwd: ROOT, env });
   let stdout = "";
   let stderr = "";
+  const steps = [...script];
+  const feed = () => {
+    const lines: string[] = [];
+    for (let step = steps[0]; step !== undefined; step = steps[0]) {
+      if (typeof step !== "string" && !stdout.includes(step.until)) break;
+      steps.shift();
+      if (typeof step === "string") lines.push(step);
+    }
+    if (lines.length > 0) child.stdin.write(`${lines.join("\n")}\n`);
+    if (steps.length === 0 && !child.stdin.writableEnded) child.stdin.end();
+  };
   child.stdout.on("data", (chunk: Buffer) => {
     stdout += chunk.toString();
+    feed();
   });
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  child.stdin.end(`${lines.join("\n")}\n`);
+  feed();
   return new Promise((done, fail) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      fail(new Error(`the console did not exit in time.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      const waiting = steps[0] === undefined ? "" : ` (waiting for ${JSON.stringify(steps[0])})`;
+      fail(
+        new Error(
+          `the console did not exit in time${waiting}.\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
     }, RUN_TIMEOUT_MS);
     child.on("error", fail);
     child.on("close", (code) => {
@@ -199,6 +260,123 @@ describe("console over a pipe", () => {
       "  Acceptance criteria: mentions every change",
       "T-4 · content · queued",
       "✓ T-4 done · content",
+    ]);
+  });
+});
+
+/**
+ * Two failures of one cause become one group, retried as a whole; a group of one is rerouted;
+ * a request that fits no category has its group's brief edited.
+ */
+const GROUP_SCRIPT: readonly (string | WaitFor)[] = [
+  // T-1 and T-2: finance, whose worker fails the first attempt of each.
+  "/task objective: Reconcile Stripe payouts with the bank statement acceptance: totals match",
+  "/task objective: Prepare the quarterly VAT summary from the payment export acceptance: totals match",
+  { until: "retry E-1" },
+  "retry E-1",
+  "wait",
+  // T-3: alone in its group, whose message points at the task's card.
+  "/task objective: Reconcile the March payouts acceptance: totals match",
+  { until: "reroute E-2" },
+  "reroute e2 research",
+  "wait",
+  // T-4: fits no category; its group's brief is edited field by field, and it finds one.
+  "/task objective: asdf qwerty zxcv acceptance: zxcv",
+  { until: "cancel E-3" },
+  "edit E3",
+  "Compare the three cheapest transactional email providers",
+  "",
+  "",
+  "",
+  "",
+  "wait",
+  "retry E1",
+  "cancel E-9",
+];
+
+describe("console over a pipe: escalation groups", () => {
+  let run: Transcript;
+  beforeAll(async () => {
+    run = await pipeIntoConsole(GROUP_SCRIPT, escalatingConfig);
+  });
+
+  it("ends by itself with exit code 0", () => {
+    expect(run.code, run.stderr).toBe(0);
+  });
+
+  it("two failures of one cause are one group card, retried as a whole with retry E-1", () => {
+    expectInOrder(run.stdout, [
+      "⚠ T-1 escalated — needs your decision",
+      "⚠ T-2 escalated — needs your decision",
+      "⚠ E-1 · 2 tasks in finance failed (transient): shell worker",
+      "  What Steward was trying to do",
+      "    2 tasks (T-1, T-2). First, T-1: Reconcile Stripe payouts with the bank statement",
+      "  What went wrong",
+      "payment API timed out",
+      "  What was already tried",
+      "    T-1: 1 attempt",
+      "    T-2: 1 attempt",
+      "  What decision is needed",
+      "  Actions (on the whole group)",
+      "    retry E-1",
+      "    reroute E-1 <support|content|engineering|research|admin>",
+      "    cancel E-1",
+      "  One task only: the same with its id, e.g. reroute T-1 <category> or cancel T-2",
+      "E-1 retried: 2 tasks",
+      "  T-1 → queued, a worker will pick it up",
+      "  T-2 → queued, a worker will pick it up",
+      "  E-1 is resolved",
+      "✓ E-1 resolved: retried by owner",
+    ]);
+    const card = run.stdout.slice(run.stdout.indexOf("⚠ E-1"), run.stdout.indexOf("E-1 retried"));
+    expect(card).not.toMatch(/\*\*|`|button/);
+    expect(run.stdout).toMatch(/✓ T-1 done · finance · .*, 2 attempts\n {2}Reconciled: /);
+    expect(run.stdout).toMatch(/✓ T-2 done · finance · .*, 2 attempts/);
+  });
+
+  it("a group of one points at its task's card, and reroute e2 moves the task", () => {
+    expectInOrder(run.stdout, [
+      "⚠ T-3 escalated — needs your decision",
+      "  What Steward was trying to do",
+      "    retry T-3",
+      "⚠ E-2 · 1 task in finance failed (transient)",
+      "  Covers:    T-3 (its four questions are in the T-3 card above)",
+      "  Actions:   retry E-2  ·  reroute E-2 <support|content|engineering|research|admin>  ·  cancel E-2",
+      "E-2 rerouted to research: 1 task",
+      "  T-3 → research · queued, a worker will pick it up",
+      "  E-2 is resolved",
+      "✓ E-2 resolved: rerouted to research by owner",
+      "✓ T-3 done · research",
+    ]);
+    const pointer = run.stdout.slice(
+      run.stdout.indexOf("⚠ E-2"),
+      run.stdout.indexOf("E-2 rerouted"),
+    );
+    expect(pointer).not.toContain("What went wrong");
+  });
+
+  it("edit E-3 asks for the brief once, and the edited task finds its category", () => {
+    expectInOrder(run.stdout, [
+      "⚠ T-4 escalated — needs your decision",
+      "⚠ E-3 · 1 task in unsorted",
+      "  Covers:    T-4 (its four questions are in the T-4 card above)",
+      "  Actions:   reroute E-3 <support|content|engineering|research|finance|admin>  ·  cancel E-3",
+      "Editing E-3 (T-4): an empty line keeps a field; list fields add items.",
+      "  Objective: Compare the three cheapest transactional email providers",
+      "  Acceptance criteria: (skipped)",
+      "E-3 brief edited: 1 task",
+      "  T-4 → queued, a worker will pick it up",
+      "  E-3 is resolved",
+      "✓ E-3 resolved: brief edited by owner",
+      "✓ T-4 done · research",
+    ]);
+  });
+
+  it("a decision on a resolved or unknown group changes nothing and says why", () => {
+    expectInOrder(run.stdout, [
+      "✓ T-4 done · research",
+      "! E-1 was already resolved (retried by owner); nothing changed.",
+      "! E-9 does not exist",
     ]);
   });
 });

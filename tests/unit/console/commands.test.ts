@@ -33,6 +33,16 @@ const TABLE: readonly (readonly [line: string, command: Command])[] = [
     "answer T-4 done when:  it has   two spaces",
     { kind: "answer", taskId: 4, text: "done when:  it has   two spaces" },
   ],
+  ["retry E-3", { kind: "group", escalationId: 3, decision: { action: "retry" } }],
+  ["retry e3", { kind: "group", escalationId: 3, decision: { action: "retry" } }],
+  ["Retry E3", { kind: "group", escalationId: 3, decision: { action: "retry" } }],
+  ["/retry e-3", { kind: "group", escalationId: 3, decision: { action: "retry" } }],
+  [
+    "reroute E-3 Research",
+    { kind: "group", escalationId: 3, decision: { action: "reroute", category: "research" } },
+  ],
+  ["cancel E-12", { kind: "group", escalationId: 12, decision: { action: "cancel" } }],
+  ["edit e3", { kind: "group", escalationId: 3, decision: { action: "edit" } }],
   ["wait", { kind: "wait" }],
   ["wait T-4", { kind: "wait", taskId: 4 }],
   ["/wait 4", { kind: "wait", taskId: 4 }],
@@ -51,6 +61,8 @@ const REQUESTS = [
   "Help me write a newsletter",
   "Wait for the invoice before paying the supplier",
   "edit the landing page headline",
+  "Cancel eBay listings that did not sell",
+  "Retry E-mail delivery to the supplier",
   "asdf qwerty zxcv",
 ];
 
@@ -73,6 +85,26 @@ describe("parseCommand", () => {
       message: "usage: cancel T-4",
     });
     expect(parseCommand("answer T-4")).toEqual({
+      kind: "invalid",
+      message: "usage: answer T-4 <text>",
+    });
+  });
+
+  it("an escalation id after a command word: wrong arguments show the group usage", () => {
+    expect(parseCommand("reroute E-3")).toEqual({
+      kind: "invalid",
+      message: "usage: reroute E-3 <category>",
+    });
+    expect(parseCommand("cancel e3 now")).toEqual({
+      kind: "invalid",
+      message: "usage: cancel E-3",
+    });
+    expect(parseCommand("/edit E-3 objective")).toEqual({
+      kind: "invalid",
+      message: "usage: edit E-3",
+    });
+    // Groups take decisions, not answers or status queries: those still want a task.
+    expect(parseCommand("answer E-3 under 500 words")).toEqual({
       kind: "invalid",
       message: "usage: answer T-4 <text>",
     });

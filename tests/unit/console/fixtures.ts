@@ -1,7 +1,9 @@
+import type { GroupSnapshot } from "../../../src/adapters/console/escalation-cards.js";
 import type { ConsoleView } from "../../../src/adapters/console/format.js";
 import type { Task, TaskEvent } from "../../../src/core/task.js";
 import type { AttemptRow } from "../../../src/db/schema.js";
 import type { TaskDetail } from "../../../src/engine/engine.js";
+import { type EscalationView, formatEscalation } from "../../../src/escalation/format.js";
 
 /** 2026-01-05 09:00:00 UTC; the tests run with TZ=UTC so stamps read the same everywhere. */
 export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -95,4 +97,53 @@ export function detail(
   events: TaskEvent[] = [event()],
 ): TaskDetail {
   return { task: task(taskOverrides), attempts, events };
+}
+
+/**
+ * An escalation group as the console receives it: the engine's real card (Discord markdown and
+ * all) for tasks `ids` of `content`, failed with a transient error.
+ */
+export function group(
+  ids: readonly number[] = [4],
+  overrides: Partial<EscalationView> = {},
+): GroupSnapshot {
+  const view: EscalationView = {
+    id: 3,
+    summary: `${ids.length === 1 ? "1 task" : `${ids.length} tasks`} in \`content\` failed (transient): timed out after 1m`,
+    failureClass: "transient",
+    category: "content",
+    worker: "demo-writer",
+    urgent: false,
+    createdAt: T0,
+    members: ids.map((id) => ({
+      task: task({
+        id,
+        state: "escalated",
+        failureClass: "transient",
+        lastError: "timed out after 1m",
+      }),
+      reason: "retries exhausted after 3 attempts: timed out after 1m",
+      attempts: [
+        {
+          number: 1,
+          startedAt: T0 + 1000,
+          endedAt: T0 + 3500,
+          outcome: "failed",
+          failureClass: "transient",
+          error: "timed out after 1m",
+        },
+      ],
+      resolution: null,
+    })),
+    categories: ["support", "content", "research"],
+    ...overrides,
+  };
+  return {
+    card: formatEscalation(view),
+    category: view.category,
+    createdAt: view.createdAt,
+    ...(view.resolved
+      ? { resolved: { resolution: view.resolved.resolution, by: view.resolved.by } }
+      : {}),
+  };
 }

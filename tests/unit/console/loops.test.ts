@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CONSOLE_KINDS, showMessage } from "../../../src/adapters/console/deliver.js";
 import { askFields, fieldValue, type Question } from "../../../src/adapters/console/guided.js";
 import { isMoving, settle } from "../../../src/adapters/console/settle.js";
@@ -7,8 +7,15 @@ import { ManualClock } from "../../../src/core/clock.js";
 import { StewardError } from "../../../src/core/errors.js";
 import { silentLogger } from "../../../src/core/log.js";
 import type { OutboxKind, OutboxMessage, PendingMessage } from "../../../src/core/outbox.js";
+import type { EscalationRow } from "../../../src/db/schema.js";
 import type { TaskDetail } from "../../../src/engine/engine.js";
-import { detail, VIEW } from "./fixtures.js";
+import type { EscalationCard } from "../../../src/escalation/format.js";
+import { detail, group, T0, VIEW } from "./fixtures.js";
+
+beforeAll(() => {
+  // The reminder's stamp is local time; pin the zone so the expected text is the same everywhere.
+  process.env.TZ = "UTC";
+});
 
 /** An in-memory outbox that records what was done with each message. */
 function fakeOutbox(messages: OutboxMessage[]) {
@@ -37,16 +44,52 @@ function fakeOutbox(messages: OutboxMessage[]) {
   };
 }
 
-/** Just enough engine for the cards: T-1 is done, nothing else exists. */
+/** Just enough engine for the cards: T-1 is done, T-4 waits in group E-3, nothing else exists. */
 function fakeEngine(markedDelivered: number[]) {
+  const e3 = group([4]);
   return {
     detail: (taskId: number): TaskDetail => {
+      if (taskId === 4) return detail({ id: 4, state: "escalated", failureClass: "transient" });
       if (taskId !== 1) throw new StewardError("task_not_found", `T-${taskId} does not exist`);
       return detail({ id: 1, state: "done", attempts: 1, output: "the draft" });
     },
     markDelivered: (taskId: number) => void markedDelivered.push(taskId),
+    escalationCard: (id: number): EscalationCard => {
+      if (id !== 3) throw new StewardError("escalation_not_found", `E-${id} does not exist`);
+      return e3.card;
+    },
+    escalationStore: {
+      get: (id: number): EscalationRow | undefined =>
+        id === 3
+          ? {
+              id: 3,
+              state: "open",
+              rootCause: "transient|content|demo-writer|timed out",
+              failureClass: "transient",
+              category: "content",
+              worker: "demo-writer",
+              summary: "1 task in `content` failed (transient): timed out after 1m",
+              urgent: false,
+              createdAt: T0,
+              postAfter: T0,
+              postedAt: T0,
+              remindedAt: null,
+              resolvedAt: null,
+              resolution: null,
+              resolvedBy: null,
+            }
+          : undefined,
+    },
+    clock: { now: () => T0 + 4 * 3_600_000 },
   };
 }
+
+const pending = (message: OutboxMessage, id = 1): PendingMessage => ({
+  id,
+  key: `k${id}`,
+  message,
+  attempts: 0,
+});
 
 describe("outbox delivery", () => {
   it("the console leaves outputs bound for files and webhooks to the output pump", () => {
@@ -76,12 +119,50 @@ describe("outbox delivery", () => {
     expect(outbox.asked).toEqual([CONSOLE_KINDS]);
     expect(written).toEqual([
       "✓ T-1 done · content · 0ms, 1 attempt\n  the draft",
-      "• reminder E-3",
+      [
+        "⏰ E-3 is still waiting for a decision (opened 2026-01-05 09:00:00, 4h ago)",
+        "  What:      1 task in content failed (transient): timed out after 1m",
+        "  Tasks:     T-4",
+        "  Actions:   retry E-3  ·  reroute E-3 <support|research>  ·  cancel E-3",
+      ].join("\n"),
     ]);
     expect(outbox.delivered).toEqual([1, 3]);
     expect(outbox.failed).toEqual([{ id: 2, error: "T-2 does not exist" }]);
     // The printed done card is the reply reaching its requester.
     expect(markedDelivered).toEqual([1]);
+  });
+
+  it("the group of a task whose card was just printed is a pointer, not the card again", () => {
+    const engine = fakeEngine([]);
+    const written: string[] = [];
+    const shown = new Set<number>();
+    const write = (text: string) => written.push(text);
+    const escalation: OutboxMessage = { kind: "escalation", escalationId: 3 };
+    // Without the task's card in this session (say, printed before a restart): the whole card.
+    showMessage(engine, VIEW, write, pending(escalation), shown);
+    expect(written[0]).toContain("  What went wrong");
+    showMessage(
+      engine,
+      VIEW,
+      write,
+      pending({ kind: "task_escalated", taskId: 4, reason: "retries exhausted" }),
+      shown,
+    );
+    expect(written[1]).toContain("⚠ T-4 escalated — needs your decision");
+    showMessage(engine, VIEW, write, pending(escalation), shown);
+    expect(written[2]).toBe(
+      [
+        "⚠ E-3 · 1 task in content failed (transient): timed out after 1m",
+        "  Covers:    T-4 (its four questions are in the T-4 card above)",
+        "  Actions:   retry E-3  ·  reroute E-3 <support|research>  ·  cancel E-3",
+      ].join("\n"),
+    );
+  });
+
+  it("a group that cannot be loaded is not printed, so it is retried", () => {
+    expect(() =>
+      showMessage(fakeEngine([]), VIEW, () => {}, pending({ kind: "escalation", escalationId: 8 })),
+    ).toThrow("E-8 does not exist");
   });
 
   it("a done card for a file output does not count as delivering it", () => {

@@ -216,8 +216,8 @@ describe("outbox cards", () => {
   });
 
   it("kinds without a card get one generic line with their ids", () => {
-    expect(messageCard({ kind: "escalation", escalationId: 7 }, undefined, VIEW)).toBe(
-      "• escalation E-7",
+    expect(messageCard({ kind: "anomalies", anomalyIds: [2, 5] }, undefined, VIEW)).toBe(
+      "• anomalies anomalyIds=[2,5]",
     );
     expect(messageCard({ kind: "review_report", month: "2026-03" }, undefined, VIEW)).toBe(
       "• review report month=2026-03",
@@ -336,6 +336,9 @@ describe("text helpers", () => {
       expect(help).toContain(usage);
     }
     for (const usage of ["reroute T-4 <category>", "cancel T-4", "wait [T-4]", "quit, exit"]) {
+      expect(help).toContain(usage);
+    }
+    for (const usage of ["retry E-3", "reroute E-3 <category>", "edit E-3", "cancel E-3"]) {
       expect(help).toContain(usage);
     }
     expect(help).toContain("Categories: support, content, research");
