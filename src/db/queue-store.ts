@@ -126,7 +126,7 @@ export class QueueStore {
       return due.map(({ id, attempts: done }) => {
         const number = done + 1;
         const task = this.tasks.transition(id, "running", {
-          actor: owner,
+          actor: `worker:${worker}`,
           reason: `attempt ${number} started by ${worker}`,
           data: { attempt: number, worker },
           patch: { attempts: number, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
