@@ -37,6 +37,7 @@ import { MonitorQueries } from "../src/db/monitor-queries.js";
 import { OutboxStore } from "../src/db/outbox-store.js";
 import { type CheckSummary, runChecks } from "../src/monitor/checker.js";
 import { StayHistory } from "../src/monitor/history.js";
+import { mulberry32 } from "./support/random.js";
 
 const ACTIVE_TASKS = 100_000;
 const DONE_TASKS = 40_000;
@@ -72,17 +73,6 @@ const BASE_MEDIAN: Readonly<Record<TaskState, number>> = {
 };
 
 type Random = () => number;
-
-function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A log-normal draw around `median` (Box–Muller). */
 function logNormal(random: Random, median: number, sigma: number): number {

@@ -26,6 +26,7 @@ import { renderReviewChart } from "../src/review/chart.js";
 import { buildReview, renderReviewText } from "../src/review/report.js";
 import { ConnectionError } from "../src/workers/kinds/http.js";
 import type { WorkerRunner } from "../src/workers/runner.js";
+import { mulberry32 } from "./support/random.js";
 
 const { values } = parseArgs({
   options: { tasks: { type: "string", default: "10000" }, days: { type: "string", default: "30" } },
@@ -39,16 +40,6 @@ const START = Date.UTC(2026, 9, 1);
 const END = START + DAYS * DAY;
 const OUTAGE = { from: START + 11 * DAY + 10 * HOUR, to: START + 11 * DAY + 12 * HOUR };
 
-/** A seeded generator, so two runs of the bench simulate the same month. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const random = mulberry32(42);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 

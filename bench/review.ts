@@ -13,6 +13,7 @@ import { createReviewQueries } from "../src/db/review-queries.js";
 import { renderReviewChart } from "../src/review/chart.js";
 import { monthPeriod } from "../src/review/period.js";
 import { buildReview, type Review } from "../src/review/report.js";
+import { mulberry32 } from "./support/random.js";
 
 const EVENTS = 1_000_000;
 /** About how many tasks the mix below needs for EVENTS events, to spread them over the month. */
@@ -517,16 +518,6 @@ async function timeAsync<T>(work: () => Promise<T>): Promise<{ ms: number; resul
   const start = process.hrtime.bigint();
   const result = await work();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 await main();

@@ -5,6 +5,7 @@
 import { loadConfigFile } from "../src/config/load.js";
 import type { CategoryConfig } from "../src/config/schema.js";
 import { createRouter, type RouteRequest } from "../src/routing/classify.js";
+import { mulberry32 } from "./support/random.js";
 
 const REQUESTS = 10_000;
 const WARM_UP = 1_000;
@@ -162,17 +163,6 @@ function generate(count: number, random: () => number): RouteRequest[] {
       source: random() < 0.05 ? "webhook:helpdesk" : "cli",
     };
   });
-}
-
-/** A small seeded PRNG, so every run classifies the same requests. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 main();

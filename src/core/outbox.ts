@@ -24,6 +24,29 @@ export type OutboxMessage =
 
 export type OutboxKind = OutboxMessage["kind"];
 
+/**
+ * Which kinds a chat adapter (Discord, the console) delivers; `deliver_output` (files,
+ * webhooks) is Steward's own. A Record, so a new kind does not compile until it is decided.
+ */
+const FOR_CHAT: Record<OutboxKind, boolean> = {
+  clarification: true,
+  task_done: true,
+  deliver_output: false,
+  task_cancelled: true,
+  task_escalated: true,
+  escalation: true,
+  escalation_digest: true,
+  escalation_resolved: true,
+  escalation_updated: true,
+  reminder: true,
+  anomalies: true,
+  review_report: true,
+};
+
+export const CHAT_KINDS: readonly OutboxKind[] = (Object.keys(FOR_CHAT) as OutboxKind[]).filter(
+  (kind) => FOR_CHAT[kind],
+);
+
 export interface PendingMessage {
   id: number;
   key: string;

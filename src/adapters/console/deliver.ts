@@ -1,5 +1,10 @@
 import type { Clock } from "../../core/clock.js";
-import type { OutboxKind, OutboxMessage, PendingMessage } from "../../core/outbox.js";
+import {
+  CHAT_KINDS,
+  type OutboxKind,
+  type OutboxMessage,
+  type PendingMessage,
+} from "../../core/outbox.js";
 import { formatEscalationId } from "../../core/states.js";
 import type { EscalationStore } from "../../db/escalation-store.js";
 import type { Engine } from "../../engine/engine.js";
@@ -8,29 +13,8 @@ import { type GroupSnapshot, groupIdsOf, isGroupMessage } from "./escalation-car
 import type { ConsoleView } from "./format.js";
 import { messageCard } from "./message-cards.js";
 
-/**
- * Which outbox kinds the console shows. `deliver_output` belongs to the output pump (files,
- * webhooks). A Record, so a new kind does not compile until someone decides it here; kinds
- * without a card of their own get the generic line.
- */
-const SHOWN: Record<OutboxKind, boolean> = {
-  clarification: true,
-  task_done: true,
-  deliver_output: false,
-  task_cancelled: true,
-  task_escalated: true,
-  escalation: true,
-  escalation_digest: true,
-  escalation_updated: true,
-  escalation_resolved: true,
-  reminder: true,
-  anomalies: true,
-  review_report: true,
-};
-
-export const CONSOLE_KINDS: readonly OutboxKind[] = (Object.keys(SHOWN) as OutboxKind[]).filter(
-  (kind) => SHOWN[kind],
-);
+/** Everything meant for a person; files and webhooks belong to the output pump. */
+export const CONSOLE_KINDS: readonly OutboxKind[] = CHAT_KINDS;
 
 /** How often the outbox is checked between commands. */
 const EVERY_MS = 200;

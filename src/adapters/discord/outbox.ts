@@ -1,5 +1,5 @@
 import { DiscordAPIError, RESTJSONErrorCodes } from "discord.js";
-import type { OutboxKind, PendingMessage } from "../../core/outbox.js";
+import { CHAT_KINDS, type OutboxKind, type PendingMessage } from "../../core/outbox.js";
 import { OutboxPump } from "../outbox-pump.js";
 import { sendableChannel, Undeliverable } from "./channels.js";
 import type { DiscordContext } from "./context.js";
@@ -8,28 +8,8 @@ import { reviewMessage } from "./review-message.js";
 import { clip, LIMITS, NO_PINGS, shortLiteral } from "./safety.js";
 import { postCancelled, postClarification, postDone, postEscalated } from "./task-notices.js";
 
-/**
- * Which outbox kinds Discord delivers: a Record, so a new kind does not compile until someone
- * decides here. `deliver_output` (files, webhooks) belongs to the output pump.
- */
-const DELIVERED: Record<OutboxKind, boolean> = {
-  clarification: true,
-  task_done: true,
-  deliver_output: false,
-  task_cancelled: true,
-  task_escalated: true,
-  escalation: true,
-  escalation_digest: true,
-  escalation_resolved: true,
-  escalation_updated: true,
-  reminder: true,
-  anomalies: true,
-  review_report: true,
-};
-
-export const DISCORD_KINDS: readonly OutboxKind[] = (Object.keys(DELIVERED) as OutboxKind[]).filter(
-  (kind) => DELIVERED[kind],
-);
+/** Everything meant for a person; files and webhooks belong to the output pump. */
+export const DISCORD_KINDS: readonly OutboxKind[] = CHAT_KINDS;
 
 /** Errors no retry will fix: a bad request, a missing channel or permission. */
 const PERMANENT_CODES = new Set<number>([
