@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { and, asc, type Column, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import { and, asc, type Column, desc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import { StewardError } from "../core/errors.js";
 import type { NewTask, TaskRepository, TransitionRequest } from "../core/ports.js";
@@ -57,6 +57,12 @@ function prepareStatements(db: Db) {
       .from(tasks)
       .where(eq(tasks.id, sql.placeholder("id")))
       .prepare(),
+    /** What a transition needs to check the move: the state alone, not the whole row. */
+    stateOf: db
+      .select({ state: tasks.state })
+      .from(tasks)
+      .where(eq(tasks.id, sql.placeholder("id")))
+      .prepare(),
     byDedupeKey: db
       .select()
       .from(tasks)
@@ -83,7 +89,7 @@ function prepareStatements(db: Db) {
 }
 
 function prepareInsert(db: Db, keys: readonly string[]) {
-  return db.insert(tasks).values(slots<NewTaskRow>(keys)).returning().prepare();
+  return db.insert(tasks).values(slots<NewTaskRow>(keys)).prepare();
 }
 
 function prepareUpdate(db: Db, keys: readonly string[]) {
@@ -91,7 +97,6 @@ function prepareUpdate(db: Db, keys: readonly string[]) {
     .update(tasks)
     .set(slots<Partial<NewTaskRow>>(keys))
     .where(eq(tasks.id, sql.placeholder("$id")))
-    .returning()
     .prepare();
 }
 
@@ -102,6 +107,12 @@ type UpdateStatement = ReturnType<typeof prepareUpdate>;
 /** Tasks and their events; every state change and its event commit together or not at all. */
 export class TaskStore implements TaskRepository {
   private prepared: Statements | undefined;
+  /**
+   * One better-sqlite3 transaction function for every call: BEGIN…COMMIT, or a savepoint when
+   * already inside one, rolled back if `work` throws. (Wrapping each `work` anew costs more
+   * than the statements of a transition.)
+   */
+  private readonly inTransaction: Database.Transaction<(work: () => unknown) => unknown>;
   /** Inserts and updates, one prepared statement per set of columns written. */
   private readonly inserts = new Map<string, InsertStatement>();
   private readonly updates = new Map<string, UpdateStatement>();
@@ -110,11 +121,13 @@ export class TaskStore implements TaskRepository {
     private readonly db: Db,
     private readonly sqlite: Database.Database,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.inTransaction = this.sqlite.transaction((work: () => unknown) => work());
+  }
 
   /** Runs `work` in one transaction; nested calls become savepoints of the outer one. */
   transaction<T>(work: () => T): T {
-    return this.sqlite.transaction(work)();
+    return this.inTransaction(work) as T;
   }
 
   create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task {
@@ -136,12 +149,14 @@ export class TaskStore implements TaskRepository {
   /** Moves a task to `to` if the lifecycle allows it; refuses with IllegalTransitionError otherwise. */
   transition(id: number, to: Task["state"], request: TransitionRequest): Task {
     return this.transaction(() => {
-      const current = this.require(id);
+      const current = this.statements.stateOf.get({ id });
+      if (current === undefined)
+        throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
       assertTransition(id, current.state, to);
       const now = this.clock.now();
-      const updated = this.set(id, { ...request.patch, state: to, updatedAt: now, stateSince: now });
+      this.set(id, { ...request.patch, state: to, updatedAt: now, stateSince: now });
       this.appendEvent(id, current.state, to, now, request);
-      return updated;
+      return this.require(id);
     });
   }
 
@@ -170,6 +185,17 @@ export class TaskStore implements TaskRepository {
       .all();
   }
 
+  /** The newest task filed from a source (a schedule's previous run). */
+  latestFrom(source: string): Task | undefined {
+    return this.db
+      .select()
+      .from(tasks)
+      .where(eq(tasks.source, source))
+      .orderBy(desc(tasks.id))
+      .limit(1)
+      .get();
+  }
+
   findByDedupeKey(source: string, dedupeKey: string): Task | undefined {
     return this.statements.byDedupeKey.get({ source, dedupeKey });
   }
@@ -188,11 +214,12 @@ export class TaskStore implements TaskRepository {
       statement = prepareInsert(this.db, keys);
       this.inserts.set(shape, statement);
     }
-    return statement.get(encodedTaskValues(keys, values));
+    const { lastInsertRowid } = statement.run(encodedTaskValues(keys, values));
+    return this.require(Number(lastInsertRowid));
   }
 
-  /** UPDATE … RETURNING the row; unknown and undefined keys are ignored, as drizzle does. */
-  private set(id: number, values: Partial<NewTaskRow>): Task {
+  /** Unknown and undefined keys are ignored, as drizzle does. */
+  private set(id: number, values: Partial<NewTaskRow>): void {
     const keys = definedColumns(values);
     const shape = keys.join(",");
     let statement = this.updates.get(shape);
@@ -200,7 +227,7 @@ export class TaskStore implements TaskRepository {
       statement = prepareUpdate(this.db, keys);
       this.updates.set(shape, statement);
     }
-    return statement.get({ ...encodedTaskValues(keys, values), $id: id });
+    statement.run({ ...encodedTaskValues(keys, values), $id: id });
   }
 
   private appendEvent(
