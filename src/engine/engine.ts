@@ -186,7 +186,12 @@ export class Engine {
   checkNow(): CheckSummary {
     if (this.monitor !== undefined) return this.monitor.runNow();
     const summary = runChecks(
-      { config: this.config, queries: new MonitorQueries(this.database.sqlite), outbox: this.outbox, logger: this.logger },
+      {
+        config: this.config,
+        queries: new MonitorQueries(this.database.sqlite),
+        outbox: this.outbox,
+        logger: this.logger,
+      },
       this.clock.now(),
     );
     for (const listener of this.checkListeners) listener(summary);

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { MAX_FIELD_CHARS } from "../../../src/core/brief.js";
 import { isStewardError } from "../../../src/core/errors.js";
-import { Engine } from "../../../src/engine/engine.js";
 import { tasks } from "../../../src/db/schema.js";
+import { Engine } from "../../../src/engine/engine.js";
 import { testDatabase } from "../../helpers.js";
 
 function engine() {
@@ -12,12 +12,17 @@ function engine() {
   return { engine: new Engine({ config, configDir: "config", database }), database };
 }
 
-const complete = "Objective: Draft a blog post announcing the new pricing page\nDone when: under 600 words, links to /pricing";
+const complete =
+  "Objective: Draft a blog post announcing the new pricing page\nDone when: under 600 words, links to /pricing";
 
 describe("intake, against a real SQLite file", () => {
   it("a complete request is queued with its brief and the routing trace stored", () => {
     const { engine: steward } = engine();
-    const { task, missing, routing } = steward.submit({ source: "console", requester: "owner", text: complete });
+    const { task, missing, routing } = steward.submit({
+      source: "console",
+      requester: "owner",
+      text: complete,
+    });
 
     expect(missing).toEqual([]);
     expect(task.state).toBe("queued");
@@ -28,7 +33,12 @@ describe("intake, against a real SQLite file", () => {
     expect(task.routing).toEqual(routing);
     expect(routing.rule).toMatch(/^content\./);
     expect(steward.tasks.events(task.id)).toEqual([
-      expect.objectContaining({ from: "intake", to: "queued", actor: "owner", reason: expect.stringContaining("routed to content") }),
+      expect.objectContaining({
+        from: "intake",
+        to: "queued",
+        actor: "owner",
+        reason: expect.stringContaining("routed to content"),
+      }),
     ]);
   });
 
@@ -45,13 +55,22 @@ describe("intake, against a real SQLite file", () => {
     expect(task.missingFields).toEqual(["acceptance_criteria"]);
     expect(steward.tasks.events(task.id).map((e) => e.to)).toEqual(["needs_clarification"]);
     expect(steward.outbox.pending(10).map((m) => m.message)).toEqual([
-      { kind: "clarification", taskId: task.id, missing: ["acceptance_criteria"], note: "missing acceptance criteria" },
+      {
+        kind: "clarification",
+        taskId: task.id,
+        missing: ["acceptance_criteria"],
+        note: "missing acceptance criteria",
+      },
     ]);
   });
 
   it("answering the missing field resumes the task through intake and queues it", () => {
     const { engine: steward } = engine();
-    const { task } = steward.submit({ source: "console", requester: "owner", text: "Fix the failing CI build on the main branch" });
+    const { task } = steward.submit({
+      source: "console",
+      requester: "owner",
+      text: "Fix the failing CI build on the main branch",
+    });
 
     const resumed = steward.answer(task.id, { text: "the build is green on main" }, "owner");
 
@@ -69,10 +88,18 @@ describe("intake, against a real SQLite file", () => {
     const config = loadConfigFile("config/steward.yaml", {});
     config.intake.required = ["objective", "constraints", "acceptance_criteria"];
     const steward = new Engine({ config, configDir: "config", database });
-    const { task } = steward.submit({ source: "console", requester: "owner", text: "Fix the failing CI build" });
+    const { task } = steward.submit({
+      source: "console",
+      requester: "owner",
+      text: "Fix the failing CI build",
+    });
     expect(task.missingFields).toEqual(["constraints", "acceptance_criteria"]);
 
-    const resumed = steward.answer(task.id, { fields: { constraints: "do not touch the deploy scripts" } }, "owner");
+    const resumed = steward.answer(
+      task.id,
+      { fields: { constraints: "do not touch the deploy scripts" } },
+      "owner",
+    );
 
     expect(resumed.task.state).toBe("needs_clarification");
     expect(resumed.missing).toEqual(["acceptance_criteria"]);
@@ -88,7 +115,10 @@ describe("intake, against a real SQLite file", () => {
     expect(task.category).toBe("support");
     expect(task.state).toBe("queued");
     expect(task.outputFormat).toBe("a reply ready to paste into the ticket thread");
-    expect(task.acceptanceCriteria).toEqual(["answers the customer's question", "polite and under 200 words"]);
+    expect(task.acceptanceCriteria).toEqual([
+      "answers the customer's question",
+      "polite and under 200 words",
+    ]);
   });
 
   it("a request that fits no category is escalated, not guessed", () => {
@@ -106,32 +136,58 @@ describe("intake, against a real SQLite file", () => {
 
   it("a category named by the requester is recorded as the deciding rule", () => {
     const { engine: steward } = engine();
-    const { task } = steward.submit({ source: "console", requester: "owner", text: complete, category: "research" });
+    const { task } = steward.submit({
+      source: "console",
+      requester: "owner",
+      text: complete,
+      category: "research",
+    });
     expect(task.category).toBe("research");
     expect(task.routing.rule).toBe("explicit");
   });
 
   it.each([
     ["an empty request", { text: "   " }, "empty_request"],
-    ["a field over the limit", { text: `Objective: ${"x".repeat(MAX_FIELD_CHARS + 1)}\nDone when: ok` }, "field_too_long"],
-    ["a structured field over the limit", { fields: { objective: "ok", constraints: "y".repeat(MAX_FIELD_CHARS + 1) } }, "field_too_long"],
-  ] as const)("%s is refused with a clear message and nothing is stored", (_name, request, code) => {
-    const { engine: steward, database } = engine();
-    let caught: unknown;
-    try {
-      steward.submit({ source: "console", requester: "owner", ...request });
-    } catch (error) {
-      caught = error;
-    }
-    expect(isStewardError(caught, code)).toBe(true);
-    expect((caught as Error).message.length).toBeGreaterThan(20);
-    expect(database.db.select().from(tasks).all()).toEqual([]);
-  });
+    [
+      "a field over the limit",
+      { text: `Objective: ${"x".repeat(MAX_FIELD_CHARS + 1)}\nDone when: ok` },
+      "field_too_long",
+    ],
+    [
+      "a structured field over the limit",
+      { fields: { objective: "ok", constraints: "y".repeat(MAX_FIELD_CHARS + 1) } },
+      "field_too_long",
+    ],
+  ] as const)(
+    "%s is refused with a clear message and nothing is stored",
+    (_name, request, code) => {
+      const { engine: steward, database } = engine();
+      let caught: unknown;
+      try {
+        steward.submit({ source: "console", requester: "owner", ...request });
+      } catch (error) {
+        caught = error;
+      }
+      expect(isStewardError(caught, code)).toBe(true);
+      expect((caught as Error).message.length).toBeGreaterThan(20);
+      expect(database.db.select().from(tasks).all()).toEqual([]);
+    },
+  );
 
   it("a replayed delivery files nothing new and answers with the original task", () => {
     const { engine: steward, database } = engine();
-    const first = steward.submit({ source: "webhook:helpdesk", requester: "helpdesk", text: complete, dedupeKey: "d-1" });
-    const again = steward.submit({ source: "webhook:helpdesk", requester: "helpdesk", text: complete, dedupeKey: "d-1" });
+    const first = steward.submit({
+      source: "webhook:helpdesk",
+      requester: "helpdesk",
+      text: complete,
+      dedupeKey: "d-1",
+    });
+    const again = steward.submit({
+      source: "webhook:helpdesk",
+      requester: "helpdesk",
+      text: complete,
+      dedupeKey: "d-1",
+    });
     expect(again.duplicate).toBe(true);
     expect(again.task.id).toBe(first.task.id);
     expect(database.db.select().from(tasks).all()).toHaveLength(1);
