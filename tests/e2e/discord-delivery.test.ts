@@ -1,27 +1,18 @@
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startDiscord } from "../../src/adapters/discord/adapter.js";
 import { outbox } from "../../src/db/schema.js";
 import {
   controls,
-  expectNoErrors,
-  expectNoStrayPings,
   type Steward,
-  startSteward,
+  startStewardForEachTest,
   until,
   waitForState,
 } from "./steward-harness.js";
 
 let steward: Steward;
-
-beforeEach(async () => {
-  steward = await startSteward();
-});
-
-afterEach(async () => {
-  expectNoStrayPings(steward);
-  expectNoErrors(steward);
-  await steward.stop();
+startStewardForEachTest((started) => {
+  steward = started;
 });
 
 describe("Discord: delivery", () => {

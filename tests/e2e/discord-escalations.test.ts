@@ -1,28 +1,19 @@
 import type { APIMessage } from "discord-api-types/v10";
 import { InteractionResponseType } from "discord-api-types/v10";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   controls,
   embedOf,
-  expectNoErrors,
-  expectNoStrayPings,
   type Steward,
-  startSteward,
+  startStewardForEachTest,
   stateOf,
   until,
   waitForState,
 } from "./steward-harness.js";
 
 let steward: Steward;
-
-beforeEach(async () => {
-  steward = await startSteward();
-});
-
-afterEach(async () => {
-  expectNoStrayPings(steward);
-  expectNoErrors(steward);
-  await steward.stop();
+startStewardForEachTest((started) => {
+  steward = started;
 });
 
 /** Files billing tasks (the billing API is down) and returns the escalation message. */

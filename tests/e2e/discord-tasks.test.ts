@@ -1,28 +1,19 @@
 import { InteractionResponseType } from "discord-api-types/v10";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { registerCommands } from "../../src/adapters/discord/register.js";
 import {
   controls,
   embedOf,
-  expectNoErrors,
-  expectNoStrayPings,
   field,
   type Steward,
-  startSteward,
+  startStewardForEachTest,
   until,
   waitForState,
 } from "./steward-harness.js";
 
 let steward: Steward;
-
-beforeEach(async () => {
-  steward = await startSteward();
-});
-
-afterEach(async () => {
-  expectNoStrayPings(steward);
-  expectNoErrors(steward);
-  await steward.stop();
+startStewardForEachTest((started) => {
+  steward = started;
 });
 
 describe("Discord: tasks", () => {

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { APIEmbed, APIMessage } from "discord-api-types/v10";
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect } from "vitest";
 import { type DiscordAdapter, startDiscord } from "../../src/adapters/discord/adapter.js";
 import { parseConfig } from "../../src/config/load.js";
 import type { Logger } from "../../src/core/log.js";
@@ -197,4 +197,22 @@ export function expectNoStrayPings(steward: Steward): void {
 /** No unexpected error reached the log. */
 export function expectNoErrors(steward: Steward): void {
   expect(steward.logs.filter((entry) => entry.level === "error")).toEqual([]);
+}
+
+/**
+ * A fresh Steward for each test of the file, checked after each (nobody pinged, nothing
+ * logged as an error) and stopped.
+ */
+export function startStewardForEachTest(assign: (steward: Steward) => void): void {
+  let current: Steward | undefined;
+  beforeEach(async () => {
+    current = await startSteward();
+    assign(current);
+  });
+  afterEach(async () => {
+    if (current === undefined) return;
+    expectNoStrayPings(current);
+    expectNoErrors(current);
+    await current.stop();
+  });
 }
