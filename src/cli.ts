@@ -37,6 +37,20 @@ program
   });
 
 program
+  .command("status")
+  .description("counts by state and category, tasks in flight, paused workers; or one task")
+  .argument("[task]", "a task id (T-42) for its brief, routing trace and timeline")
+  .option("--json", "print it as JSON")
+  .action(async (task: string | undefined, options: { json?: boolean }) => {
+    const { statusCommand } = await import("./adapters/console/status-command.js");
+    try {
+      statusCommand(readSettings(), loadOrExit(), task, options.json === true);
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
+
+program
   .command("check-config")
   .description("validate a config file and print every problem with its path")
   .argument("[file]", "config file (default: $STEWARD_CONFIG or config/steward.yaml)")

@@ -4,6 +4,7 @@ import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import { briefOf, type Task } from "../../core/task.js";
 import type { StatusQueries } from "../../db/status-queries.js";
 import type { Engine, EscalationRequest } from "../../engine/engine.js";
+import { StatusReader } from "../../engine/status.js";
 import type { FieldValues } from "../../intake/intake.js";
 import type { Command, GroupDecision } from "./commands.js";
 import { outcomeText } from "./escalation-cards.js";
@@ -225,19 +226,5 @@ export function settleDeps(session: Pick<Session, "engine" | "queries">) {
 }
 
 function overview(session: Session): string {
-  const { engine, queries } = session;
-  const incidents = new Map(engine.queue.openIncidents().map((row) => [row.worker, row]));
-  const pausedWorkers = Object.keys(engine.config.workers)
-    .filter((worker) => engine.pool.isPaused(worker))
-    .map((worker) => {
-      const incident = incidents.get(worker);
-      return { worker, error: incident?.error, since: incident?.startedAt };
-    });
-  return statusOverview({
-    counts: queries.counts(),
-    inFlight: queries.inFlight(),
-    pausedWorkers,
-    outboxBacklog: engine.outbox.backlog(),
-    now: engine.clock.now(),
-  });
+  return statusOverview(new StatusReader(session.engine, session.engine.database).snapshot());
 }

@@ -3,6 +3,7 @@ import { type Client, Events } from "discord.js";
 import type { Logger } from "../../core/log.js";
 import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
+import { StatusReader } from "../../engine/status.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { createClient } from "./client.js";
 import type { DiscordContext } from "./context.js";
@@ -12,7 +13,6 @@ import { CardProgress } from "./progress.js";
 import { ChatRefs } from "./refs.js";
 import { registerCommands } from "./register.js";
 import { createRouter } from "./router.js";
-import { StatusReader } from "./status-data.js";
 
 export interface DiscordOptions {
   engine: Engine;

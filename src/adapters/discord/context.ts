@@ -2,9 +2,9 @@ import type { Client } from "discord.js";
 import type { Logger } from "../../core/log.js";
 import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
+import type { StatusReader } from "../../engine/status.js";
 import type { CardProgress } from "./progress.js";
 import type { ChatRefs } from "./refs.js";
-import type { StatusReader } from "./status-data.js";
 
 /** What every Discord handler may use: the engine, where things were posted, and the client. */
 export interface DiscordContext {

@@ -6,9 +6,9 @@ import { briefOf, type Task } from "../../core/task.js";
 import type { AttemptRow } from "../../db/schema.js";
 import type { StateCount } from "../../db/status-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
+import type { StatusSnapshot } from "../../engine/status.js";
 import { routingText, stateLabel, stateLine } from "./cards.js";
 import { absoluteTime, clip, LIMITS, literal, oneLine, shortLiteral, who } from "./safety.js";
-import type { StatusSnapshot } from "./status-data.js";
 
 /** Lines joined up to `max`; what does not clip is counted, not silently dropped. */
 function lines(items: string[], max: number, none = "none"): string {

@@ -1,9 +1,9 @@
-import type { Task } from "../../core/task.js";
-import type { OpenDatabase } from "../../db/connection.js";
-import { MonitorQueries, type OpenAnomaly } from "../../db/monitor-queries.js";
-import type { EscalationRow } from "../../db/schema.js";
-import { type StateCount, StatusQueries } from "../../db/status-queries.js";
-import type { Engine, TaskDetail } from "../../engine/engine.js";
+import type { Task } from "../core/task.js";
+import type { OpenDatabase } from "../db/connection.js";
+import { MonitorQueries, type OpenAnomaly } from "../db/monitor-queries.js";
+import type { EscalationRow } from "../db/schema.js";
+import { type StateCount, StatusQueries } from "../db/status-queries.js";
+import type { Engine, TaskDetail } from "./engine.js";
 
 export interface StatusSnapshot {
   counts: StateCount[];
@@ -15,7 +15,7 @@ export interface StatusSnapshot {
   now: number;
 }
 
-/** What /status reads: the console's read-only queries, the monitor's and the engine's. */
+/** What a status view reads (the console, /status, `steward status`): one snapshot of the queries. */
 export class StatusReader {
   private readonly queries: StatusQueries;
   private readonly monitor: MonitorQueries;
