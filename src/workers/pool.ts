@@ -420,14 +420,14 @@ export class WorkerPool {
       error: failureNow.message,
       worker,
     };
-    tasks.transaction(() => {
+    const moved = tasks.transaction((): Task => {
       queue.finishAttempt(attemptId, "failed", {
         failureClass: failureNow.failureClass,
         error: failureNow.message,
       });
       switch (decision.action) {
         case "retry":
-          tasks.transition(task.id, "retry_wait", {
+          return tasks.transition(task.id, "retry_wait", {
             actor: "system",
             reason: decision.reason,
             data,
@@ -439,7 +439,6 @@ export class WorkerPool {
                 : current.feedback,
             },
           });
-          break;
         case "clarify": {
           const moved = tasks.transition(task.id, "needs_clarification", {
             actor: "system",
@@ -448,7 +447,7 @@ export class WorkerPool {
             patch: base,
           });
           this.hooks.onClarify?.(moved, failureNow.message);
-          break;
+          return moved;
         }
         case "escalate": {
           const moved = tasks.transition(task.id, "escalated", {
@@ -463,7 +462,7 @@ export class WorkerPool {
             worker,
             error: failureNow.message,
           });
-          break;
+          return moved;
         }
         case "pause": {
           // The task did nothing wrong: it goes back to wait, and the attempt is not counted.
@@ -481,11 +480,12 @@ export class WorkerPool {
           );
           this.pausedWorkers.set(worker, incident);
           if (opened) this.hooks.onIncident?.(incident, moved);
-          break;
+          return moved;
         }
       }
     });
-    this.changed(task.id);
+    // The moved row as committed: no second read on the failure path.
+    this.hooks.onChange?.(moved);
   }
 
   /** N connection failures in a row, on different tasks, mean the dependency is down. */

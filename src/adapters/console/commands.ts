@@ -91,21 +91,31 @@ function parseSlash(text: string): Command {
     case "quit":
     case "exit":
       return { kind: "quit" };
-    case "status":
-    case "review":
-    case "retry":
-    case "reroute":
-    case "cancel":
-    case "edit":
-    case "answer":
-    case "wait":
-      return withArguments(words, false) ?? invalid(usageOf(words.name, words.args[0]));
     default:
+      if (takesArguments(words.name)) {
+        return withArguments(words, false) ?? invalid(usageOf(words.name, words.args[0]));
+      }
       return {
         kind: "invalid",
         message: `unknown command /${words.name}: type help for the list`,
       };
   }
+}
+
+/** Commands whose arguments are parsed by `withArguments`, typed as `/word` or bare `word`. */
+const ARGUMENT_COMMANDS = [
+  "status",
+  "review",
+  "retry",
+  "reroute",
+  "cancel",
+  "edit",
+  "answer",
+  "wait",
+] as const;
+
+function takesArguments(name: string): name is (typeof ARGUMENT_COMMANDS)[number] {
+  return (ARGUMENT_COMMANDS as readonly string[]).includes(name);
 }
 
 /**
@@ -121,14 +131,8 @@ function parseWord(text: string): Command | undefined {
     case "quit":
     case "exit":
       return words.args.length === 0 ? { kind: "quit" } : undefined;
-    case "status":
-    case "review":
-    case "retry":
-    case "reroute":
-    case "cancel":
-    case "edit":
-    case "answer":
-    case "wait": {
+    default: {
+      if (!takesArguments(words.name)) return undefined;
       const parsed = withArguments(words, true);
       if (parsed !== undefined) return parsed;
       const first = words.args[0] ?? "";
@@ -136,8 +140,6 @@ function parseWord(text: string): Command | undefined {
         ? invalid(usageOf(words.name, first))
         : undefined;
     }
-    default:
-      return undefined;
   }
 }
 
