@@ -282,7 +282,9 @@ function startOldestQueued(database: OpenDatabase, count: number, at: number): n
   const { sqlite } = database;
   const ids = sqlite
     .prepare(
-      "SELECT id FROM tasks INDEXED BY tasks_state_since WHERE state = 'queued' ORDER BY state_since LIMIT ?",
+      `SELECT id FROM tasks INDEXED BY tasks_stall
+       WHERE state NOT IN ('done', 'cancelled') AND state = 'queued'
+       ORDER BY state_since LIMIT ?`,
     )
     .pluck()
     .all(count) as number[];

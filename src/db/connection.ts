@@ -28,6 +28,8 @@ export function openDatabase(file: string, options: { migrate?: boolean } = {}):
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  // Savepoints (nested transactions) journal every page they touch: in memory, not a temp file.
+  sqlite.pragma("temp_store = MEMORY");
   const db = drizzle(sqlite, { schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return { sqlite, db, close: () => sqlite.close() };

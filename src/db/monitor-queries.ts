@@ -12,10 +12,9 @@ import type {
 /**
  * What the status checker reads and writes. Every read is bounded by an index so a run costs
  * what it finds, not the size of the tables; `INDEXED BY` pins each plan (and fails loudly if
- * the index is missing) because the planner, without ANALYZE statistics, would prefer
- * `tasks_claim` or `tasks_state_since` and read every task in the state — or every done
- * task ever. The partial-index queries (tasks_retries, tasks_undelivered, tasks_missing_next)
- * repeat the index's WHERE terms word for word, or SQLite would not use them.
+ * the index is missing) because the planner, without ANALYZE statistics, might read every
+ * task in the state — or every done task ever. The tasks indexes are partial: each query
+ * repeats its index's WHERE terms word for word, or SQLite would not use it.
  */
 const DONE_COLUMNS = `id, category, state_since AS doneAt, next_id AS nextId,
   delivered_at AS deliveredAt`;
@@ -24,7 +23,8 @@ const READS = {
   // Only columns of tasks_stall (id is the rowid): the index alone answers it.
   stalled: `
     SELECT id, category, state, state_since AS stateSince FROM tasks INDEXED BY tasks_stall
-    WHERE state = @state AND category = @category AND state_since < @before
+    WHERE state NOT IN ('done', 'cancelled')
+      AND state = @state AND category = @category AND state_since < @before
     ORDER BY state_since LIMIT @limit`,
   retrying: `
     SELECT id, category, state, state_since AS stateSince, attempts, max_attempts AS maxAttempts

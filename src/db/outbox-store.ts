@@ -3,8 +3,28 @@ import type { Clock } from "../core/clock.js";
 import type { Outbox, OutboxKind, OutboxMessage, PendingMessage } from "../core/outbox.js";
 import type { Db } from "./connection.js";
 import { outbox } from "./schema.js";
+import { encode, slot } from "./task-store.js";
+
+/** Adding a message is on every task's path (its done notice): prepared once per connection. */
+function prepareInsert(db: Db) {
+  return db
+    .insert(outbox)
+    .values({
+      kind: slot("kind"),
+      key: slot("key"),
+      taskId: slot("taskId"),
+      escalationId: slot("escalationId"),
+      payload: slot("payload"),
+      createdAt: slot("createdAt"),
+      deliverAfter: slot("deliverAfter"),
+    })
+    .onConflictDoNothing({ target: outbox.key })
+    .prepare();
+}
 
 export class OutboxStore implements Outbox {
+  private insert: ReturnType<typeof prepareInsert> | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -12,19 +32,17 @@ export class OutboxStore implements Outbox {
 
   add(message: OutboxMessage, key: string, deliverAfter?: number): boolean {
     const now = this.clock.now();
-    const result = this.db
-      .insert(outbox)
-      .values({
-        kind: message.kind,
-        key,
-        taskId: "taskId" in message ? message.taskId : null,
-        escalationId: "escalationId" in message ? message.escalationId : null,
-        payload: message,
-        createdAt: now,
-        deliverAfter: deliverAfter ?? now,
-      })
-      .onConflictDoNothing({ target: outbox.key })
-      .run();
+    // Prepared on first use, so a store can be made before the migrations run.
+    this.insert ??= prepareInsert(this.db);
+    const result = this.insert.run({
+      kind: message.kind,
+      key,
+      taskId: "taskId" in message ? message.taskId : null,
+      escalationId: "escalationId" in message ? message.escalationId : null,
+      payload: encode(outbox.payload, message),
+      createdAt: now,
+      deliverAfter: deliverAfter ?? now,
+    });
     return result.changes > 0;
   }
 

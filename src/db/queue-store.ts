@@ -5,6 +5,7 @@ import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { type AttemptRow, attempts, type IncidentRow, incidents, tasks } from "./schema.js";
+import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import { encode, slot, type TaskStore } from "./task-store.js";
 
 export interface Claimed {
@@ -12,18 +13,15 @@ export interface Claimed {
   attemptId: number;
 }
 
-const STRANDED_STATES: Task["state"][] = ["running", "reviewing"];
-
 /** The statements of the claim and completion path, prepared once per connection. */
 function prepareStatements(db: Db) {
-  const queuedIn = eq(tasks.state, "queued");
   const category = eq(tasks.category, sql.placeholder("category"));
   return {
-    /** The highest priority among the category's queued tasks: one step down tasks_claim. */
+    /** The highest priority among the category's queued tasks: one step down tasks_queue. */
     topPriority: db
       .select({ priority: tasks.priority })
       .from(tasks)
-      .where(and(queuedIn, category))
+      .where(and(QUEUED, category))
       .orderBy(desc(tasks.priority))
       .limit(1)
       .prepare(),
@@ -31,17 +29,17 @@ function prepareStatements(db: Db) {
     nextPriority: db
       .select({ priority: tasks.priority })
       .from(tasks)
-      .where(and(queuedIn, category, lt(tasks.priority, sql.placeholder("below"))))
+      .where(and(QUEUED, category, lt(tasks.priority, sql.placeholder("below"))))
       .orderBy(desc(tasks.priority))
       .limit(1)
       .prepare(),
-    /** Due tasks of one priority, oldest first: a range of tasks_claim, in its order. */
+    /** Due tasks of one priority, oldest first: a range of tasks_queue, in its order. */
     dueAt: db
       .select({ id: tasks.id, attempts: tasks.attempts })
       .from(tasks)
       .where(
         and(
-          queuedIn,
+          QUEUED,
           category,
           eq(tasks.priority, sql.placeholder("priority")),
           lte(tasks.nextRunAt, sql.placeholder("now")),
@@ -80,22 +78,17 @@ function prepareStatements(db: Db) {
     dueRetries: db
       .select({ id: tasks.id })
       .from(tasks)
-      .where(and(eq(tasks.state, "retry_wait"), lte(tasks.nextRunAt, sql.placeholder("now"))))
+      .where(and(RETRY_WAITING, lte(tasks.nextRunAt, sql.placeholder("now"))))
       .prepare(),
     expiredLeases: db
       .select({ id: tasks.id, maxAttempts: tasks.maxAttempts })
       .from(tasks)
-      .where(
-        and(
-          inArray(tasks.state, STRANDED_STATES),
-          lt(tasks.leaseExpiresAt, sql.placeholder("now")),
-        ),
-      )
+      .where(and(HOLDING_LEASE, lt(tasks.leaseExpiresAt, sql.placeholder("now"))))
       .prepare(),
     everyLease: db
       .select({ id: tasks.id, maxAttempts: tasks.maxAttempts })
       .from(tasks)
-      .where(inArray(tasks.state, STRANDED_STATES))
+      .where(HOLDING_LEASE)
       .prepare(),
   };
 }
@@ -145,7 +138,7 @@ export class QueueStore {
 
   /**
    * The order of `ORDER BY priority DESC, next_run_at, id LIMIT n` over the category's due
-   * tasks, read one priority at a time: each read is a range of the tasks_claim index in its
+   * tasks, read one priority at a time: each read is a range of the tasks_queue index in its
    * own order, so a claim costs the same with ten queued tasks or a hundred thousand. (Sorted
    * in one query, SQLite visits and sorts every queued task of the category on every claim.)
    */

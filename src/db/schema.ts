@@ -63,14 +63,26 @@ export const tasks = sqliteTable(
     stateSince: at("state_since").notNull(),
   },
   (table) => [
-    index("tasks_claim").on(table.state, table.category, table.priority, table.nextRunAt),
-    index("tasks_state_since").on(table.state, table.stateSince),
-    index("tasks_lease").on(table.state, table.leaseExpiresAt),
+    // Every transition rewrites the entries of the indexes that hold its task, so the indexes
+    // on the hot path are partial: each holds only the tasks in the states its readers ask
+    // about, and a task leaves them for good once done. (Queries must repeat the conditions.)
+    // The claim order over queued tasks only.
+    index("tasks_queue")
+      .on(table.category, table.priority, table.nextRunAt)
+      .where(sql`"state" = 'queued'`),
+    // Tasks waiting out a retry delay, by when they fall due: what the pool promotes.
+    index("tasks_retry_due").on(table.nextRunAt).where(sql`"state" = 'retry_wait'`),
+    // Leases a worker holds: what expired-lease recovery reads.
+    index("tasks_lease").on(table.leaseExpiresAt).where(sql`"state" IN ('running', 'reviewing')`),
     // Covers the monthly review's reads (volume, outcome, time to done) without touching rows.
     index("tasks_created").on(table.createdAt, table.category, table.state, table.stateSince),
-    uniqueIndex("tasks_dedupe").on(table.source, table.dedupeKey),
-    // The status checker reads only the tasks past a stall cutoff, per (state, category).
-    index("tasks_stall").on(table.state, table.category, table.stateSince),
+    uniqueIndex("tasks_dedupe")
+      .on(table.source, table.dedupeKey)
+      .where(sql`"dedupe_key" IS NOT NULL`),
+    // The status checker reads only the unfinished tasks past a stall cutoff, per (state, category).
+    index("tasks_stall")
+      .on(table.state, table.category, table.stateSince)
+      .where(sql`"state" NOT IN ('done', 'cancelled')`),
     // Done tasks still owed a delivery or a next step are a few among all done tasks ever:
     // partial indexes let the checker read those few (queries must repeat these conditions).
     index("tasks_undelivered")
@@ -235,7 +247,8 @@ export const outbox = sqliteTable(
   },
   (table) => [
     uniqueIndex("outbox_key").on(table.key),
-    index("outbox_pending").on(table.deliveredAt, table.deliverAfter),
+    // Undelivered messages only: a delivered one leaves the index.
+    index("outbox_pending").on(table.deliverAfter).where(sql`"delivered_at" IS NULL`),
   ],
 );
 

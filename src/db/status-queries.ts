@@ -1,17 +1,15 @@
-import { and, asc, count, eq, inArray, lte, or } from "drizzle-orm";
+import { and, asc, count, lte, type SQL } from "drizzle-orm";
 import type { TaskState } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { tasks } from "./schema.js";
+import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 
 export interface StateCount {
   state: TaskState;
   category: string;
   count: number;
 }
-
-/** States in which a task moves on by itself, without a person. */
-const MOVING_STATES: TaskState[] = ["queued", "running", "reviewing"];
 
 /** Read-only questions the status displays ask; no writes here. */
 export class StatusQueries {
@@ -32,7 +30,7 @@ export class StatusQueries {
     return this.db
       .select()
       .from(tasks)
-      .where(inArray(tasks.state, ["running", "reviewing"]))
+      .where(HOLDING_LEASE)
       .orderBy(asc(tasks.stateSince))
       .limit(limit)
       .all();
@@ -43,17 +41,18 @@ export class StatusQueries {
    * reviewing, or waiting for a retry that falls due by then.
    */
   moving(horizon: number): number[] {
-    return this.db
-      .select({ id: tasks.id })
-      .from(tasks)
-      .where(
-        or(
-          inArray(tasks.state, MOVING_STATES),
-          and(eq(tasks.state, "retry_wait"), lte(tasks.nextRunAt, horizon)),
-        ),
-      )
-      .orderBy(asc(tasks.id))
-      .all()
-      .map((row) => row.id);
+    // One read per state, each over its partial index: an OR of them would read every task.
+    const ids = (where: SQL) =>
+      this.db
+        .select({ id: tasks.id })
+        .from(tasks)
+        .where(where)
+        .all()
+        .map((row) => row.id);
+    return [
+      ...ids(HOLDING_LEASE),
+      ...ids(QUEUED),
+      ...ids(and(RETRY_WAITING, lte(tasks.nextRunAt, horizon))!),
+    ].sort((a, b) => a - b);
   }
 }

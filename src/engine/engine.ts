@@ -519,7 +519,8 @@ export class Engine {
     return () => this.listeners.delete(listener);
   }
 
-  private completed(task: Task): void {
+  /** Returns the task as it now stands when a next step was linked to it. */
+  private completed(task: Task): Task | undefined {
     const destination = destinationOf(task.outputFormat);
     this.outbox.add({ kind: "task_done", taskId: task.id, destination }, `done:${task.id}`);
     if (destination.kind === "file" || destination.kind === "webhook") {
@@ -532,9 +533,11 @@ export class Engine {
     const category = this.config.categories.find((candidate) => candidate.name === task.category);
     if (category?.then !== undefined) {
       const next = createNextStep(this.intake, task, category.then, this.config);
-      this.tasks.update(task.id, { nextId: next.id });
       this.emitLater(next);
+      this.tasks.update(task.id, { nextId: next.id });
+      return this.tasks.get(task.id);
     }
+    return undefined;
   }
 
   private escalated(task: Task, cause: EscalationCause): void {

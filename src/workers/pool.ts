@@ -19,8 +19,11 @@ export interface PoolHooks {
   onEscalated?(task: Task, cause: EscalationCause): void;
   /** Inside the transaction that opened a systemic incident. */
   onIncident?(incident: IncidentRow, task: Task): void;
-  /** Inside the transaction that completed a task: pipelines, delivery, notices. */
-  onDone?(task: Task): void;
+  /**
+   * Inside the transaction that completed a task: pipelines, delivery, notices. Returns the task
+   * as it now stands when the hook changed it (a next step's link).
+   */
+  onDone?(task: Task): Task | undefined;
   /** Inside the transaction that sent a task back to its requester. */
   onClarify?(task: Task, note: string): void;
   /** A paused worker answered again: its incident is over. */
@@ -47,11 +50,28 @@ export interface PoolOptions {
   hooks?: PoolHooks;
 }
 
+/** A claimed task, to start once its claim has committed. */
+interface Launch {
+  task: Task;
+  attemptId: number;
+  category: CategoryConfig;
+  worker: string;
+}
+
 interface InFlight {
   taskId: number;
   category: string;
   controller: AbortController;
   done: Promise<void>;
+}
+
+/** A write waiting for the pool's next pass, committed with it (see `tick`). */
+interface PendingWrite {
+  /** The task whose run this write ends: its slot is free for the same pass's claims. */
+  taskId: number;
+  work: () => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 class ShutdownAbort extends Error {
@@ -80,6 +100,7 @@ export class WorkerPool {
   /** Until start(), a pool only records: an engine built just to file tasks never runs them. */
   private stopping = true;
   private kickScheduled = false;
+  private pendingWrites: PendingWrite[] = [];
 
   constructor(private readonly options: PoolOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -103,9 +124,9 @@ export class WorkerPool {
     this.kick();
   }
 
-  /** Claims whatever can run now; coalesced so a burst of calls makes one pass. */
+  /** Makes a pass soon; coalesced so a burst of calls makes one pass. */
   kick(): void {
-    if (this.kickScheduled || this.stopping) return;
+    if (this.kickScheduled || (this.stopping && this.pendingWrites.length === 0)) return;
     this.kickScheduled = true;
     setImmediate(() => {
       this.kickScheduled = false;
@@ -113,23 +134,65 @@ export class WorkerPool {
     });
   }
 
-  /** One pass: promote due retries, expire dead leases, claim and start tasks. */
+  /**
+   * One pass, in one transaction: commit the completions written since the last pass, promote
+   * due retries, expire dead leases, and claim tasks for the free slots; once committed, start
+   * them. One commit for all of it: the task that just finished and the one that takes its slot
+   * share their pages, and a burst of completions costs one write to the log, not one each.
+   */
   tick(): number {
-    if (this.stopping) return 0;
+    const writes = this.pendingWrites.splice(0);
+    if (this.stopping && writes.length === 0) return 0;
+    for (const write of writes) this.inFlight.delete(write.taskId);
+    const failed = new Map<PendingWrite, unknown>();
+    let pass: { claimed: Launch[]; recovered: Task[] };
+    try {
+      pass = this.options.tasks.transaction(() => {
+        for (const write of writes) {
+          // Each write in its own savepoint: one that throws does not undo the others.
+          try {
+            this.options.tasks.transaction(write.work);
+          } catch (error) {
+            failed.set(write, error);
+          }
+        }
+        return this.stopping ? { claimed: [], recovered: [] } : this.claimDue();
+      });
+    } catch (error) {
+      for (const write of writes) write.reject(error);
+      throw error;
+    }
+    for (const write of writes) {
+      if (failed.has(write)) write.reject(failed.get(write));
+      else write.resolve();
+    }
+    for (const task of pass.recovered) this.hooks.onChange?.(task);
+    for (const launch of pass.claimed) this.launch(launch);
+    return pass.claimed.length;
+  }
+
+  /** Inside the pass's transaction: what can run now, claimed but not started yet. */
+  private claimDue(): { claimed: Launch[]; recovered: Task[] } {
     const { queue, config } = this.options;
     queue.promoteDueRetries();
-    for (const task of queue.recoverLeases({
+    const recovered = queue.recoverLeases({
       everyLease: false,
       reason: "lease expired: its worker stopped renewing it",
-    })) {
-      this.hooks.onChange?.(task);
-    }
-    let started = 0;
+    });
+    const claimed: Launch[] = [];
     for (const category of config.categories) {
       if (category.worker === undefined) continue;
-      started += this.claimFor(category, category.worker);
+      claimed.push(...this.claimFor(category, category.worker));
     }
-    return started;
+    return { claimed, recovered };
+  }
+
+  /** Ends a run: resolves once `work` has committed with the pool's next pass. */
+  private writeWithNextPass(taskId: number, work: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingWrites.push({ taskId, work, resolve, reject });
+      this.kick();
+    });
   }
 
   /** Stops claiming; waits for running tasks up to `graceMs`, then aborts and requeues them. */
@@ -180,13 +243,13 @@ export class WorkerPool {
     return this.pausedWorkers.has(worker);
   }
 
-  private claimFor(category: CategoryConfig, worker: string): number {
+  private claimFor(category: CategoryConfig, worker: string): Launch[] {
     const incident = this.incidentOf(category);
     let slots = category.limits.concurrency - this.runningIn(category.name);
     if (incident !== undefined) {
       // Paused: one task at a time serves as the probe, once the probe is due.
       if (this.options.clock.now() < incident.nextProbeAt || this.runningFor(incident.worker) > 0)
-        return 0;
+        return [];
       slots = Math.min(slots, 1);
     }
     const claimed = this.options.queue.claim(
@@ -206,11 +269,10 @@ export class WorkerPool {
         nextProbeAt: this.options.clock.now() + this.options.config.policies.systemic.probe_every,
       });
     }
-    for (const { task, attemptId } of claimed) this.launch(task, attemptId, category, worker);
-    return claimed.length;
+    return claimed.map(({ task, attemptId }) => ({ task, attemptId, category, worker }));
   }
 
-  private launch(task: Task, attemptId: number, category: CategoryConfig, worker: string): void {
+  private launch({ task, attemptId, category, worker }: Launch): void {
     this.hooks.onChange?.(task);
     const controller = new AbortController();
     const flight: InFlight = {
@@ -222,6 +284,8 @@ export class WorkerPool {
     flight.done = this.execute(task, attemptId, category, worker, controller)
       .catch((error: unknown) => this.hooks.onError?.(coerceError(error), `running T-${task.id}`))
       .finally(() => {
+        // A run ended by a pass has left already, its slot refilled by that pass.
+        if (this.inFlight.get(task.id) !== flight) return;
         this.inFlight.delete(task.id);
         this.kick();
       });
@@ -258,11 +322,8 @@ export class WorkerPool {
     }
     this.connectionFailures.delete(worker);
     this.resolveIncident(worker);
-    if (this.options.tasks.require(task.id).state !== "running") {
-      // Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted.
-      this.options.queue.finishAttempt(attemptId, "abandoned", {
-        error: "the task moved on while it ran",
-      });
+    if (this.options.tasks.stateOf(task.id) !== "running") {
+      this.abandonMovedOn(attemptId);
       return;
     }
     await this.review(task, attemptId, category, result, controller.signal);
@@ -304,17 +365,24 @@ export class WorkerPool {
           leaseExpiresAt: this.options.clock.now() + this.leaseMs,
         },
       });
-    if (reasons.length > 0 || reviewer === undefined) {
-      // Structural checks only: reviewing and its verdict are recorded in one transaction.
-      tasks.transaction(() => {
-        reviewing();
-        if (reasons.length === 0) this.complete(task.id, attemptId, result);
-      });
-      if (reasons.length > 0) this.fail(task, attemptId, category.worker!, logicFailure(reasons));
-      else this.changed(task.id);
+    if (reasons.length > 0) {
+      tasks.transaction(reviewing);
+      this.fail(task, attemptId, category.worker!, logicFailure(reasons));
       return;
     }
-    this.changed(reviewing().id);
+    if (reviewer === undefined) {
+      // Structural checks only: reviewing and done are recorded together, with the next pass.
+      let done: Task | undefined;
+      await this.writeWithNextPass(task.id, () => {
+        // Cancelled between the run and the pass: the output is no longer wanted.
+        if (tasks.stateOf(task.id) !== "running") return this.abandonMovedOn(attemptId);
+        reviewing();
+        done = this.complete(task.id, attemptId, result);
+      });
+      if (done !== undefined) this.hooks.onChange?.(done);
+      return;
+    }
+    this.hooks.onChange?.(reviewing());
     let verdictReasons: string[];
     try {
       // Cancel and shutdown stop the reviewer as they stop the worker.
@@ -353,18 +421,18 @@ export class WorkerPool {
       this.fail(task, attemptId, category.worker!, logicFailure(verdictReasons));
       return;
     }
-    if (tasks.require(task.id).state !== "reviewing") {
+    if (tasks.stateOf(task.id) !== "reviewing") {
       // Cancelled while the reviewer judged, its verdict too late to stop: nothing to complete.
       this.options.queue.finishAttempt(attemptId, "abandoned", {
         error: "the task moved on while it was reviewed",
       });
       return;
     }
-    tasks.transaction(() => this.complete(task.id, attemptId, result));
-    this.changed(task.id);
+    this.hooks.onChange?.(tasks.transaction(() => this.complete(task.id, attemptId, result)));
   }
 
-  private complete(taskId: number, attemptId: number, result: WorkerResult): void {
+  /** Returns the task as committed, with whatever its `onDone` hook wrote (a next step's link). */
+  private complete(taskId: number, attemptId: number, result: WorkerResult): Task {
     const { tasks, queue } = this.options;
     const done = tasks.transition(taskId, "done", {
       actor: "system",
@@ -372,7 +440,14 @@ export class WorkerPool {
       patch: { leaseOwner: null, leaseExpiresAt: null, failureClass: null, lastError: null },
     });
     queue.finishAttempt(attemptId, "succeeded", { meta: result.meta });
-    this.hooks.onDone?.(done);
+    return this.hooks.onDone?.(done) ?? done;
+  }
+
+  /** Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted. */
+  private abandonMovedOn(attemptId: number): void {
+    this.options.queue.finishAttempt(attemptId, "abandoned", {
+      error: "the task moved on while it ran",
+    });
   }
 
   /** Applies the failure policy: retry, clarify, escalate or pause the worker. */
@@ -593,12 +668,6 @@ export class WorkerPool {
     const ofWorker = worker === undefined ? undefined : this.pausedWorkers.get(worker);
     if (ofWorker !== undefined || review.reviewer === undefined) return ofWorker;
     return this.pausedWorkers.get(review.reviewer);
-  }
-
-  private changed(taskId: number): void {
-    if (this.hooks.onChange === undefined) return;
-    const task = this.options.tasks.get(taskId);
-    if (task) this.hooks.onChange(task);
   }
 
   private safely(context: string, work: () => unknown): void {
