@@ -145,7 +145,10 @@ export const attempts = sqliteTable(
   (table) => [
     index("attempts_task").on(table.taskId, table.number),
     // The review reads one month of finished attempts: outcome and class from the index alone.
-    index("attempts_ended").on(table.endedAt, table.outcome, table.failureClass, table.taskId),
+    // Finished attempts only, so starting one does not write here and its end is an append.
+    index("attempts_ended")
+      .on(table.endedAt, table.outcome, table.failureClass, table.taskId)
+      .where(sql`"ended_at" IS NOT NULL`),
   ],
 );
 

@@ -132,8 +132,17 @@ export class TaskStore implements TaskRepository {
     return this.inTransaction(work) as T;
   }
 
+  /**
+   * A write and its event together: its own transaction, or part of the caller's without a
+   * savepoint (which would copy every page it touches to a journal). A transition refuses
+   * before it writes, and a failure after that fails the caller's transaction as a whole.
+   */
+  private atomically<T>(work: () => T): T {
+    return this.sqlite.inTransaction ? work() : this.transaction(work);
+  }
+
   create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task {
-    return this.transaction(() => {
+    return this.atomically(() => {
       assertTransition(0, "intake", task.state);
       const now = this.clock.now();
       const created = this.insert({
@@ -150,7 +159,7 @@ export class TaskStore implements TaskRepository {
 
   /** Moves a task to `to` if the lifecycle allows it; refuses with IllegalTransitionError otherwise. */
   transition(id: number, to: Task["state"], request: TransitionRequest): Task {
-    return this.transaction(() => {
+    return this.atomically(() => {
       const current = this.statements.stateOf.get({ id });
       if (current === undefined)
         throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
