@@ -12,6 +12,7 @@ import { openDatabase } from "../src/db/connection.js";
 import { createReviewQueries } from "../src/db/review-queries.js";
 import { renderReviewChart } from "../src/review/chart.js";
 import { monthPeriod } from "../src/review/period.js";
+import type { ReviewQueries } from "../src/review/port.js";
 import { buildReview, type Review } from "../src/review/report.js";
 import { mulberry32 } from "./support/random.js";
 
@@ -437,6 +438,20 @@ function reference(): string {
   );
 }
 
+/** The same queries, each call's wall time kept under its name: where a review's time goes. */
+function timed(queries: ReviewQueries, times: Map<string, number[]>): ReviewQueries {
+  const wrapped: Record<string, unknown> = { ...queries };
+  for (const [name, query] of Object.entries(queries)) {
+    if (name === "snapshot") continue;
+    wrapped[name] = (...args: unknown[]) => {
+      const call = time(() => (query as (...args: unknown[]) => unknown)(...args));
+      times.set(name, [...(times.get(name) ?? []), call.ms]);
+      return call.result;
+    };
+  }
+  return wrapped as unknown as ReviewQueries;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -475,8 +490,10 @@ async function main(): Promise<void> {
 
     const queries = createReviewQueries(database.sqlite);
     const first = time(() => buildReview(queries, config, MONTH));
+    const perQuery = new Map<string, number[]>();
+    const timedQueries = timed(queries, perQuery);
     const runs = Array.from({ length: RUNS }, () =>
-      time(() => buildReview(queries, config, MONTH)),
+      time(() => buildReview(timedQueries, config, MONTH)),
     );
     const naive = Array.from({ length: 3 }, () =>
       time(() => naiveReview(database.sqlite, period.start, period.end)),
@@ -493,6 +510,13 @@ async function main(): Promise<void> {
       `buildReview (SQL):    first ${ms(first.ms)}, median of ${RUNS} ${ms(reviewMs)} ` +
         `(CPU ${ms(median(runs.map((run) => run.cpuMs)))}; ` +
         `target < ${TARGET_MS} ms: ${reviewMs < TARGET_MS ? "met" : "MISSED"})`,
+    );
+    console.log(
+      `  by query, median:  ${[...perQuery]
+        .map(([name, times]) => [name, median(times)] as const)
+        .sort(([, a], [, b]) => b - a)
+        .map(([name, value]) => `${name} ${ms(value)}`)
+        .join(", ")}`,
     );
     console.log(
       `naive (events in JS): median of 3 ${ms(median(naive.map((run) => run.ms)))} ` +

@@ -6,8 +6,10 @@ import type {
   CatchAllVolume,
   CategoryAttemptsRow,
   CreatedRow,
+  CreatedTasks,
   DailyCountRow,
   DurationRow,
+  EndedAttempts,
   EscalationCauseRow,
   FailedAttemptsRow,
   InterventionRow,
@@ -19,68 +21,77 @@ import type {
 } from "../review/port.js";
 
 /**
- * The review's aggregates in SQL, a statement or two per section, each reading one month through
- * an index: tasks by `created_at`, attempts by `ended_at`, escalations by `created_at`, and
- * operator actions through the partial index `task_events_actions` (a few rows among millions).
+ * The review's aggregates in SQL, one statement per section (two for escalations), each reading
+ * one month through an index: tasks by `created_at`, attempts by `ended_at`, escalations by
+ * `created_at`, and operator actions through the partial index `task_events_actions` (a few rows
+ * among millions).
  *
  * An operator action is an event whose `data.action` is set. The expression is always written
  * `json_extract(data, '$.action')`, exactly as in the index, so SQLite can use it.
+ *
+ * The month's tasks and attempts are grouped day by day, then summed. SQLite sorts all of a GROUP
+ * BY's rows at once, and that sort is much of these statements' time; a day's rows stay in the
+ * CPU caches while they sort, a month's hundreds of thousands do not. SQLite has no lateral join,
+ * so a correlated subquery returns each day's groups as one JSON array and `json_each` turns them
+ * back into rows.
  */
 
 /** The same normalisation as escalation root causes, callable from SQL. */
 const SIGNATURE_FUNCTION = "steward_error_signature";
 
-const SQL = {
-  // One pass over the month's tasks for both volume and daily figures: one sort, not two.
-  // Local days come in as JSON; SQLite seeks the created_at index once per day. MATERIALIZED:
-  // inlined, the day's JSON would be parsed again for every task.
-  createdByDay: `
-    WITH days AS MATERIALIZED (
+/** The period's local days. MATERIALIZED: inlined, the JSON would be parsed again for every row. */
+const DAYS = `days AS MATERIALIZED (
       SELECT json_extract(value, '$.day') AS day, json_extract(value, '$.start') AS s,
         json_extract(value, '$.end') AS e
-      FROM json_each(@days))
-    SELECT d.day AS day, t.category AS category, t.state AS state, count(*) AS count
-    FROM days d JOIN tasks t ON t.created_at >= d.s AND t.created_at < d.e
-    GROUP BY 1, 2, 3`,
+      FROM json_each(@days))`;
 
-  // A done task never moves again, so `state_since` is when it reached done. One covering read
-  // of the month's done tasks, the durations as one list per category: sorting them in JS is
-  // several times cheaper than SQLite's window functions. The percentiles are taken in
-  // `timeToDone` below. INDEXED BY: without statistics SQLite would rather read every done task
-  // ever by state.
-  timeToDone: `
-    SELECT category, group_concat(state_since - created_at) AS durations
-    FROM tasks INDEXED BY tasks_created
-    WHERE created_at >= @start AND created_at < @end AND state = 'done'
-    GROUP BY category
-    ORDER BY category`,
+const SQL = {
+  // One covering read of the month's tasks for volume, daily figures and time to done. A done task
+  // never moves again, so `state_since` is when it reached done; the durations come as one list
+  // per day and category, and the percentiles are taken in `createdTasks` below (sorting them in
+  // JS is several times cheaper than SQLite's window functions). INDEXED BY: without statistics
+  // SQLite would rather read every done task ever by state.
+  createdTasks: `
+    WITH ${DAYS}
+    SELECT d.day AS day, g.value ->> 0 AS category, g.value ->> 1 AS state,
+      g.value ->> 2 AS count, g.value ->> 3 AS durations
+    FROM days d, json_each((
+      SELECT json_group_array(json_array(category, state, count, durations)) FROM (
+        SELECT category, state, count(*) AS count,
+          group_concat(CASE WHEN state = 'done' THEN state_since - created_at END) AS durations
+        FROM tasks INDEXED BY tasks_created
+        WHERE created_at >= d.s AND created_at < d.e
+        GROUP BY 1, 2))) g
+    ORDER BY 1, 2, 3`,
 
-  // Counted per task first: one task lookup per task rather than per attempt, in id order.
-  attemptsByCategory: `
-    WITH per_task AS (
-      SELECT task_id, count(*) AS n
-      FROM attempts
-      WHERE ended_at >= @start AND ended_at < @end
-      GROUP BY task_id)
-    SELECT t.category AS category, sum(a.n) AS attempts
-    FROM per_task a JOIN tasks t ON t.id = a.task_id
-    GROUP BY 1`,
-
-  // Done is terminal: an operator action after the failure is necessarily before done.
+  // One read of the month's attempts (from the index alone) for both the attempts by category and
+  // the failures by class. Done is terminal: an operator action after the failure is necessarily
+  // before done. The last action is looked up for the failures of done tasks only: a scalar
+  // subquery runs only when its CASE is reached, where a join would probe for every attempt.
   // INDEXED BY: the planner would otherwise walk every event to avoid sorting by task.
-  failedAttempts: `
-    WITH last_action AS (
+  endedAttempts: `
+    WITH ${DAYS},
+    last_action AS MATERIALIZED (
       SELECT task_id, max(at) AS at
       FROM task_events INDEXED BY task_events_actions
       WHERE json_extract(data, '$.action') IS NOT NULL AND at >= @start
       GROUP BY task_id)
-    SELECT t.category AS category, a.failure_class AS failureClass, count(*) AS failed,
-      sum(t.state = 'done' AND (la.at IS NULL OR la.at < a.ended_at)) AS autoRecovered
-    FROM attempts a
-      JOIN tasks t ON t.id = a.task_id
-      LEFT JOIN last_action la ON la.task_id = a.task_id
-    WHERE a.ended_at >= @start AND a.ended_at < @end AND a.outcome = 'failed'
-    GROUP BY 1, 2`,
+    SELECT g.value ->> 0 AS category, g.value ->> 1 AS failed, g.value ->> 2 AS failureClass,
+      sum(g.value ->> 3) AS attempts, sum(g.value ->> 4) AS autoRecovered
+    FROM days d, json_each((
+      SELECT json_group_array(json_array(category, failed, failureClass, attempts, recovered))
+      FROM (
+        SELECT t.category AS category, a.outcome = 'failed' AS failed,
+          CASE WHEN a.outcome = 'failed' THEN a.failure_class END AS failureClass,
+          count(*) AS attempts,
+          sum(CASE WHEN a.outcome = 'failed' AND t.state = 'done'
+            THEN coalesce((SELECT la.at FROM last_action la WHERE la.task_id = a.task_id), -1)
+              < a.ended_at
+            ELSE 0 END) AS recovered
+        FROM attempts a JOIN tasks t ON t.id = a.task_id
+        WHERE a.ended_at >= d.s AND a.ended_at < d.e
+        GROUP BY 1, 2, 3))) g
+    GROUP BY 1, 2, 3`,
 
   // The root cause encodes class, category and worker, so they are constant within a group;
   // with exactly one max(), SQLite takes the bare columns from the latest row.
@@ -121,14 +132,20 @@ const SQL = {
     GROUP BY 1, 2
     ORDER BY count DESC, action, actor`,
 
+  // An anomaly resolved itself if no operator acted on its task while it was open. The actions
+  // come from the partial index alone (no event is read), and each probes the month's anomalies
+  // of its task: a correlated NOT EXISTS would read every event of every anomaly's task instead.
   anomaliesByRule: `
-    WITH month AS (
+    WITH acted AS (
+      SELECT DISTINCT a.id
+      FROM task_events e INDEXED BY task_events_actions
+        JOIN anomalies a ON a.task_id = e.task_id
+      WHERE json_extract(e.data, '$.action') IS NOT NULL AND e.at >= @start
+        AND a.detected_at >= @start AND a.detected_at < @end
+        AND e.at >= a.detected_at AND e.at <= a.resolved_at),
+    month AS (
       SELECT a.rule, t.category, a.task_id, a.detail, a.detected_at, a.resolved_at,
-        a.resolved_at IS NOT NULL AND (a.task_id IS NULL OR NOT EXISTS (
-          SELECT 1 FROM task_events e
-          WHERE json_extract(e.data, '$.action') IS NOT NULL
-            AND e.at >= a.detected_at AND e.at <= a.resolved_at AND e.task_id = a.task_id
-        )) AS self_resolved,
+        a.resolved_at IS NOT NULL AND (a.task_id IS NULL OR a.id NOT IN acted) AS self_resolved,
         row_number() OVER (PARTITION BY a.rule, t.category ORDER BY a.detected_at, a.id) AS rn
       FROM anomalies a LEFT JOIN tasks t ON t.id = a.task_id
       WHERE a.detected_at >= @start AND a.detected_at < @end)
@@ -157,62 +174,55 @@ const SQL = {
     ORDER BY id
     LIMIT @limit`,
 
-  reroutePairs: `
-    SELECT json_extract(data, '$.from') AS "from", json_extract(data, '$.to') AS "to",
-      count(*) AS count
-    FROM task_events INDEXED BY task_events_actions
-    WHERE json_extract(data, '$.action') = 'reroute' AND at >= @start AND at < @end
-    GROUP BY 1, 2
-    ORDER BY count DESC, 1, 2`,
-
-  // The rule that sent a task to `from`: the routing rule or reroute recorded just before.
-  rerouteTasks: `
+  // Each A→B pair with its count and its first tasks, from one read of the month's reroutes. The
+  // rule that sent a task to `from`: the routing rule or reroute recorded just before. At least
+  // one task per pair is kept, so a pair shows even when no task is asked for.
+  reroutes: `
     WITH moves AS (
       SELECT id, task_id, json_extract(data, '$.from') AS f, json_extract(data, '$.to') AS t,
-        row_number() OVER (
-          PARTITION BY json_extract(data, '$.from'), json_extract(data, '$.to') ORDER BY at, id
-        ) AS rn
+        row_number() OVER (pair ORDER BY at, id) AS rn, count(*) OVER pair AS n
       FROM task_events INDEXED BY task_events_actions
-      WHERE json_extract(data, '$.action') = 'reroute' AND at >= @start AND at < @end)
-    SELECT m.f AS "from", m.t AS "to", m.task_id AS taskId, t.objective AS objective,
+      WHERE json_extract(data, '$.action') = 'reroute' AND at >= @start AND at < @end
+      WINDOW pair AS (PARTITION BY json_extract(data, '$.from'), json_extract(data, '$.to')))
+    SELECT m.f AS "from", m.t AS "to", m.n AS count, m.task_id AS taskId,
+      t.objective AS objective,
       (SELECT coalesce(json_extract(p.data, '$.rule'), 'reroute') FROM task_events p
         WHERE p.task_id = m.task_id AND p.id < m.id
           AND (json_extract(p.data, '$.rule') IS NOT NULL
             OR json_extract(p.data, '$.action') = 'reroute')
         ORDER BY p.id DESC LIMIT 1) AS rule
     FROM moves m JOIN tasks t ON t.id = m.task_id
-    WHERE m.rn <= @limit
-    ORDER BY m.f, m.t, m.rn`,
+    WHERE m.rn <= max(@limit, 1)
+    ORDER BY m.n DESC, m.f, m.t, m.rn`,
 
-  // Per task first, so a task failing the same way twice is one example, not two. The signature
-  // is computed once per distinct error message, not once per attempt (a call into JS each).
+  // Grouped by worker and error day by day, then by worker and signature: the signature is
+  // computed once per distinct error message, not once per attempt (a call into JS each). The
+  // task ids come with repeats (a task failing twice, or on two days); `repeatedFailures` below
+  // counts them once.
   repeatedLogicFailures: `
-    WITH failed AS (
-      SELECT worker, error, task_id, count(*) AS n
-      FROM attempts
-      WHERE ended_at >= @start AND ended_at < @end
-        AND outcome = 'failed' AND failure_class = 'logic'
-      GROUP BY 1, 2, 3),
+    WITH ${DAYS},
+    failed AS MATERIALIZED (
+      SELECT g.value ->> 0 AS worker, g.value ->> 1 AS error, g.value ->> 2 AS count,
+        g.value ->> 3 AS taskIds
+      FROM days d, json_each((
+        SELECT json_group_array(json_array(worker, error, count, taskIds)) FROM (
+          SELECT worker, error, count(*) AS count, group_concat(task_id) AS taskIds
+          FROM attempts
+          WHERE ended_at >= d.s AND ended_at < d.e
+            AND outcome = 'failed' AND failure_class = 'logic'
+          GROUP BY 1, 2))) g),
     signatures AS MATERIALIZED (
       SELECT error, ${SIGNATURE_FUNCTION}(coalesce(error, '')) AS signature
-      FROM (SELECT DISTINCT error FROM failed)),
-    per_task AS (
-      SELECT f.worker AS worker, s.signature AS signature, f.task_id AS task_id, sum(f.n) AS n,
-        min(f.error) AS error
-      FROM failed f JOIN signatures s ON s.error IS f.error
-      GROUP BY 1, 2, 3)
-    SELECT worker, signature, sum(n) AS count, count(*) AS tasks, min(error) AS example,
-      group_concat(task_id) AS taskIds
-    FROM per_task
-    GROUP BY worker, signature
-    HAVING sum(n) >= @minCount
+      FROM (SELECT DISTINCT error FROM failed))
+    SELECT f.worker AS worker, s.signature AS signature, sum(f.count) AS count,
+      coalesce(min(f.error), '') AS example, group_concat(f.taskIds) AS taskIds
+    FROM failed f JOIN signatures s ON s.error IS f.error
+    GROUP BY 1, 2
+    HAVING sum(f.count) >= @minCount
     ORDER BY count DESC, worker, signature`,
 
   dailyEscalations: `
-    WITH days AS MATERIALIZED (
-      SELECT json_extract(value, '$.day') AS day, json_extract(value, '$.start') AS s,
-        json_extract(value, '$.end') AS e
-      FROM json_each(@days))
+    WITH ${DAYS}
     SELECT d.day AS day, count(*) AS count
     FROM days d JOIN escalations x ON x.created_at >= d.s AND x.created_at < d.e
     GROUP BY d.day
@@ -242,11 +252,8 @@ export function createReviewQueries(sqlite: Database.Database): ReviewQueries {
 
   return {
     snapshot: (work) => snapshot(sqlite, work),
-    createdByDay: (period) => statements.createdByDay.all(days(period)) as CreatedRow[],
-    timeToDone: (period) => timeToDone(statements, range(period)),
-    attemptsByCategory: (period) =>
-      statements.attemptsByCategory.all(range(period)) as CategoryAttemptsRow[],
-    failedAttempts: (period) => statements.failedAttempts.all(range(period)) as FailedAttemptsRow[],
+    createdTasks: (period) => createdTasks(statements, days(period)),
+    endedAttempts: (period) => endedAttempts(statements, { ...range(period), ...days(period) }),
     escalationsByRootCause: (period) => escalationCauses(statements, range(period)),
     interventions: (period) => statements.interventions.all(range(period)) as InterventionRow[],
     anomaliesByRule: (period) =>
@@ -259,12 +266,7 @@ export function createReviewQueries(sqlite: Database.Database): ReviewQueries {
     catchAll: (period, category, limit) => catchAll(statements, range(period), category, limit),
     reroutes: (period, tasksPerPair) => reroutes(statements, range(period), tasksPerPair),
     repeatedLogicFailures: (period, minCount) =>
-      (
-        statements.repeatedLogicFailures.all({
-          ...range(period),
-          minCount,
-        }) as WithIdList<RepeatedFailureRow>[]
-      ).map(withIds),
+      repeatedFailures(statements, { ...days(period), minCount }),
     dailyEscalations: (period) => statements.dailyEscalations.all(days(period)) as DailyCountRow[],
   };
 }
@@ -304,17 +306,58 @@ function escalationCauses(statements: Statements, range: Range): EscalationCause
   }));
 }
 
-/** Nearest-rank percentiles: the first duration with a share p of the durations at or below it. */
-function timeToDone(statements: Statements, range: Range): DurationRow[] {
-  const rows = statements.timeToDone.all(range) as { category: string; durations: string }[];
-  return rows.map(({ category, durations }) => {
-    const sorted = Float64Array.from(durations.split(","), Number).sort();
-    const rank = (p: number) => {
-      const index = sorted.findIndex((_, i) => (i + 1) / sorted.length >= p);
-      return sorted[index] as number;
-    };
-    return { category, count: sorted.length, medianMs: rank(0.5), p90Ms: rank(0.9) };
+function createdTasks(statements: Statements, days: { days: string }): CreatedTasks {
+  const rows = statements.createdTasks.all(days) as (CreatedRow & { durations: string | null })[];
+  const durations = new Map<string, string[]>();
+  const byDay = rows.map(({ durations: list, ...row }) => {
+    if (list !== null) {
+      const lists = durations.get(row.category) ?? [];
+      lists.push(list);
+      durations.set(row.category, lists);
+    }
+    return row;
   });
+  const toDone = [...durations]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([category, lists]) => percentiles(category, lists));
+  return { byDay, toDone };
+}
+
+/**
+ * Nearest-rank percentiles: the first duration with a share p of the durations at or below it.
+ * The lists are `group_concat` text of integers, so one JSON array: parsed natively, not number
+ * by number.
+ */
+function percentiles(category: string, lists: string[]): DurationRow {
+  const sorted = Float64Array.from(JSON.parse(`[${lists.join(",")}]`) as number[]).sort();
+  const rank = (p: number) => {
+    const index = sorted.findIndex((_, i) => (i + 1) / sorted.length >= p);
+    return sorted[index] as number;
+  };
+  return { category, count: sorted.length, medianMs: rank(0.5), p90Ms: rank(0.9) };
+}
+
+/** The rows come ordered by category, failed or not, class: as the two lists want them. */
+function endedAttempts(statements: Statements, params: Range & { days: string }): EndedAttempts {
+  const rows = statements.endedAttempts.all(params) as (Omit<FailedAttemptsRow, "failed"> & {
+    failed: 0 | 1;
+    attempts: number;
+  })[];
+  const byCategory: CategoryAttemptsRow[] = [];
+  for (const { category, attempts } of rows) {
+    const last = byCategory.at(-1);
+    if (last?.category === category) last.attempts += attempts;
+    else byCategory.push({ category, attempts });
+  }
+  const failed = rows
+    .filter((row) => row.failed === 1)
+    .map(({ category, failureClass, attempts, autoRecovered }) => ({
+      category,
+      failureClass,
+      failed: attempts,
+      autoRecovered,
+    }));
+  return { byCategory, failed };
 }
 
 function catchAll(
@@ -332,18 +375,42 @@ function catchAll(
   };
 }
 
+/** The rows come pair by pair, most frequent first, each pair's tasks oldest first. */
 function reroutes(statements: Statements, range: Range, tasksPerPair: number): ReroutePair[] {
-  const pairs = statements.reroutePairs.all(range) as Omit<ReroutePair, "tasks">[];
-  const tasks = statements.rerouteTasks.all({ ...range, limit: tasksPerPair }) as (RerouteTask & {
-    from: string;
-    to: string;
-  })[];
-  return pairs.map((pair) => ({
-    ...pair,
-    tasks: tasks
-      .filter((task) => task.from === pair.from && task.to === pair.to)
-      .map(({ taskId, objective, rule }) => ({ taskId, objective, rule })),
-  }));
+  const rows = statements.reroutes.all({ ...range, limit: tasksPerPair }) as (RerouteTask &
+    Omit<ReroutePair, "tasks">)[];
+  const pairs: ReroutePair[] = [];
+  for (const { from, to, count, taskId, objective, rule } of rows) {
+    let pair = pairs.at(-1);
+    if (pair === undefined || pair.from !== from || pair.to !== to) {
+      pair = { from, to, count, tasks: [] };
+      pairs.push(pair);
+    }
+    if (pair.tasks.length < tasksPerPair) pair.tasks.push({ taskId, objective, rule });
+  }
+  return pairs;
+}
+
+/** The example ids are the lowest, as `withIds` takes them. */
+function repeatedFailures(
+  statements: Statements,
+  params: { days: string; minCount: number },
+): RepeatedFailureRow[] {
+  const rows = statements.repeatedLogicFailures.all(params) as (Omit<
+    RepeatedFailureRow,
+    "tasks" | "taskIds"
+  > & { taskIds: string })[];
+  return rows.map(({ worker, signature, count, example, taskIds: list }) => {
+    const taskIds = [...new Set(list.split(",").map(Number))].sort((a, b) => a - b);
+    return {
+      worker,
+      signature,
+      count,
+      tasks: taskIds.length,
+      example,
+      taskIds: taskIds.slice(0, EXAMPLES),
+    };
+  });
 }
 
 /** A row as SQL returns it: the ids as `group_concat` text. */

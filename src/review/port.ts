@@ -129,6 +129,18 @@ export interface RepeatedFailureRow {
   taskIds: number[];
 }
 
+/** The period's tasks, read in one pass: counts by day and state, and created → done. */
+export interface CreatedTasks {
+  byDay: CreatedRow[];
+  toDone: DurationRow[];
+}
+
+/** The period's ended attempts, read in one pass: all of them by category, the failed by class. */
+export interface EndedAttempts {
+  byCategory: CategoryAttemptsRow[];
+  failed: FailedAttemptsRow[];
+}
+
 export interface DailyCountRow {
   day: string;
   count: number;
@@ -137,10 +149,8 @@ export interface DailyCountRow {
 export interface ReviewQueries {
   /** Runs `work` against one consistent snapshot, so every figure describes the same moment. */
   snapshot<T>(work: () => T): T;
-  createdByDay(period: ReviewPeriod): CreatedRow[];
-  timeToDone(period: ReviewPeriod): DurationRow[];
-  attemptsByCategory(period: ReviewPeriod): CategoryAttemptsRow[];
-  failedAttempts(period: ReviewPeriod): FailedAttemptsRow[];
+  createdTasks(period: ReviewPeriod): CreatedTasks;
+  endedAttempts(period: ReviewPeriod): EndedAttempts;
   escalationsByRootCause(period: ReviewPeriod): EscalationCauseRow[];
   interventions(period: ReviewPeriod): InterventionRow[];
   anomaliesByRule(period: ReviewPeriod): AnomalyRuleRow[];

@@ -3,9 +3,9 @@ import type { Config } from "../config/schema.js";
 import { formatTaskId } from "../core/states.js";
 import { monthPeriod } from "./period.js";
 import type {
-  CategoryAttemptsRow,
   CreatedRow,
-  DurationRow,
+  CreatedTasks,
+  EndedAttempts,
   EscalationCauseRow,
   FailedAttemptsRow,
   InterventionRow,
@@ -115,30 +115,31 @@ function assemble(
   options: ReviewOptions,
 ): Review {
   const catchAllName = config.categories.find((category) => category.catch_all)?.name ?? "";
-  const created = queries.createdByDay(period);
-  const attempts = queries.attemptsByCategory(period);
-  const failed = queries.failedAttempts(period);
+  const created = queries.createdTasks(period);
+  const attempts = queries.endedAttempts(period);
   const catchAll = queries.catchAll(period, catchAllName, CATCH_ALL_SAMPLE);
   const reroutes = queries.reroutes(period, REROUTE_SAMPLE);
+  // Beside the catch-all and the reroutes: the same operator actions, still in the page cache.
+  const interventions = queries.interventions(period);
   const anomalyRows = queries.anomaliesByRule(period);
   const repeatedFailures = queries.repeatedLogicFailures(period, 2);
   const escalations = queries.escalationsByRootCause(period);
-  const volume = volumeOf(created);
+  const volume = volumeOf(created.byDay);
   return {
     month: period.month,
     timeZone: period.timeZone,
     start: new Date(period.start).toISOString(),
     end: new Date(period.end).toISOString(),
     volume,
-    categories: categoryFigures(config, created, queries.timeToDone(period), attempts, failed),
-    failures: failureFigures(failed),
+    categories: categoryFigures(config, created, attempts),
+    failures: failureFigures(attempts.failed),
     escalations: {
       escalations: sum(escalations, (row) => row.escalations),
       tasks: sum(escalations, (row) => row.tasks),
       open: sum(escalations, (row) => row.open),
       byRootCause: escalations,
     },
-    interventions: interventionFigures(queries.interventions(period)),
+    interventions: interventionFigures(interventions),
     anomalies: {
       fired: sum(anomalyRows, (row) => row.fired),
       selfResolved: sum(anomalyRows, (row) => row.selfResolved),
@@ -163,7 +164,7 @@ function assemble(
       taskIds: tasks.slice(0, 5).map((task) => task.taskId),
     })),
     repeatedFailures,
-    daily: dailyFigures(period, created, queries),
+    daily: dailyFigures(period, created.byDay, queries),
     suggestions: suggest(
       { catchAll, reroutes, anomalies: anomalyRows, repeatedFailures },
       suggestionContext(config),
@@ -208,28 +209,26 @@ function rollUp<T, F extends keyof T & string>(
 /** Every configured category (even idle ones, so a dead category shows), then any unknown. */
 function categoryFigures(
   config: Config,
-  created: readonly CreatedRow[],
-  durations: readonly DurationRow[],
-  attempts: readonly CategoryAttemptsRow[],
-  failed: readonly FailedAttemptsRow[],
+  created: CreatedTasks,
+  attempts: EndedAttempts,
 ): CategoryFigures[] {
   const names = new Set([
     ...config.categories.map((category) => category.name),
-    ...created.map((row) => row.category),
-    ...attempts.map((row) => row.category),
+    ...created.byDay.map((row) => row.category),
+    ...attempts.byCategory.map((row) => row.category),
   ]);
   return [...names].map((category) => {
-    const duration = durations.find((row) => row.category === category);
+    const duration = created.toDone.find((row) => row.category === category);
     return {
       category,
-      ...volumeOf(created.filter((row) => row.category === category)),
+      ...volumeOf(created.byDay.filter((row) => row.category === category)),
       toDone:
         duration === undefined
           ? null
           : { count: duration.count, medianMs: duration.medianMs, p90Ms: duration.p90Ms },
-      attempts: attempts.find((row) => row.category === category)?.attempts ?? 0,
+      attempts: attempts.byCategory.find((row) => row.category === category)?.attempts ?? 0,
       failedAttempts: sum(
-        failed.filter((row) => row.category === category),
+        attempts.failed.filter((row) => row.category === category),
         (row) => row.failed,
       ),
     };

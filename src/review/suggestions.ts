@@ -462,16 +462,19 @@ export function suggestFromFailures(
       return {
         kind: "worker_instructions",
         title: `\`${row.worker}\` keeps failing review the same way`,
+        // An attempt can fail review without a message (a reviewer that gave no reasons).
         proposal:
-          `Revise ${instructions} so its output meets the check it fails: ` +
-          `"${quote(row.example, 120)}".`,
+          row.example === ""
+            ? `Revise ${instructions}; the reviewer gave no reason, so read the failed outputs.`
+            : `Revise ${instructions} so its output meets the check it fails: ` +
+              `"${quote(row.example, 120)}".`,
         evidence: {
           summary:
             `${row.count} logic failures of \`${row.worker}\` over ${row.tasks} tasks ` +
             "with the same error",
           figures: { failures: row.count, tasks: row.tasks },
           taskIds: row.taskIds,
-          quotes: [quote(row.example)],
+          quotes: row.example === "" ? [] : [quote(row.example)],
         },
       };
     });

@@ -360,6 +360,32 @@ describe("the monthly review over a real database", () => {
     expect(worker?.evidence.quotes).toEqual([REFUND(1)]);
   });
 
+  it("still reviews a month whose logic failures were recorded without a message", () => {
+    for (const day of [20, 21, 22]) {
+      const taskId = insertTask(database, { category: "support", createdAt: feb(day) }).id;
+      database.db
+        .insert(attempts)
+        .values({
+          taskId,
+          number: 1,
+          worker: "silent-worker",
+          startedAt: feb(day, 0),
+          endedAt: feb(day, MINUTE),
+          outcome: "failed",
+          failureClass: "logic",
+          error: null,
+        })
+        .run();
+    }
+    const month = buildReview(createReviewQueries(database.sqlite), config, "2026-02");
+    const silent = month.repeatedFailures.find((row) => row.worker === "silent-worker");
+    expect(silent).toMatchObject({ count: 3, tasks: 3, example: "" });
+    const advice = month.suggestions.filter((s) => s.kind === "worker_instructions");
+    const silentAdvice = advice.find((s) => s.title.includes("silent-worker"));
+    expect(silentAdvice?.proposal).toContain("the reviewer gave no reason");
+    expect(silentAdvice?.evidence.quotes).toEqual([]);
+  });
+
   it("has one entry per day with the tasks created and the escalations", () => {
     expect(review.daily).toHaveLength(28);
     expect(review.daily[0]).toEqual({
