@@ -71,6 +71,16 @@ export function checkRequestSize(request: Pick<RawRequest, "text" | "fields">): 
   }
 }
 
+/**
+ * What intake refuses in a request made of fields alone (empty, a field over the limit), checked
+ * without routing or storing it: for an adapter that must choose whether its answer is public
+ * before the request is filed. `submit` checks the same again.
+ */
+export function checkFieldsOnlyRequest(request: Pick<RawRequest, "fields">): void {
+  checkRequestSize(request);
+  checkFieldSizes(normaliseFields(request.fields ?? {}));
+}
+
 function checkFieldSizes(brief: Brief): void {
   for (const [field, value] of Object.entries(brief) as [BriefField, string | string[]][]) {
     const length = Array.isArray(value) ? value.join("\n").length : value.length;

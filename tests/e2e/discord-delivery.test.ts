@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { startDiscord } from "../../src/adapters/discord/adapter.js";
 import { outbox } from "../../src/db/schema.js";
 import {
+  cardOf,
   controls,
   type Steward,
   startStewardForEachTest,
@@ -20,22 +21,24 @@ describe("Discord: delivery", () => {
     const { fake, engine, database } = steward;
     const doneRow = () =>
       database.db.select().from(outbox).where(eq(outbox.kind, "task_done")).all();
+    // Channels fail from the start; interaction replies (the /task cards) still go through.
+    const outage = fake.failRest({
+      status: 503,
+      match: (_method, path) => path.startsWith("/channels/"),
+    });
     const complete = fake.slashCommand(
       "task",
       { objective: "Answer the refund ticket from Cy", acceptance: "ok" },
       fake.ids.member,
     );
+    // One after the other, so they are T-1 and T-2.
+    await cardOf(complete);
     const unclear = fake.slashCommand(
       "task",
       { objective: "Draft the newsletter" },
       fake.ids.member,
     );
-    await complete.response();
-    await unclear.response();
-    const outage = fake.failRest({
-      status: 503,
-      match: (_method, path) => path.startsWith("/channels/"),
-    });
+    await cardOf(unclear);
     await waitForState(steward, 1, "done");
     const failed = await until(
       () => doneRow().find((row) => row.lastError !== null),

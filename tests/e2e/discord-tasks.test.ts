@@ -1,7 +1,9 @@
-import { InteractionResponseType } from "discord-api-types/v10";
-import { describe, expect, it } from "vitest";
+import { InteractionResponseType, MessageFlags } from "discord-api-types/v10";
+import { describe, expect, it, vi } from "vitest";
 import { registerCommands } from "../../src/adapters/discord/register.js";
+import { StewardError } from "../../src/core/errors.js";
 import {
+  cardOf,
   controls,
   embedOf,
   field,
@@ -56,10 +58,16 @@ describe("Discord: tasks", () => {
       { objective: "Answer the refund request from Ann", acceptance: "polite, under 100 words" },
       fake.ids.member,
     );
-    const response = await handle.response();
-    expect(response.type).toBe(InteractionResponseType.ChannelMessageWithSource);
-    expect(response.latencyMs).toBeLessThan(3_000);
-    const card = embedOf(handle.original());
+    // Acknowledged first, in public ("thinking…"); the card then fills in that same reply.
+    expect(await handle.response()).toMatchObject({
+      type: InteractionResponseType.DeferredChannelMessageWithSource,
+      ephemeral: false,
+      accepted: true,
+    });
+    const cardMessage = await cardOf(handle);
+    expect(fake.messages(fake.ids.intakeChannel).map((m) => m.id)).toEqual([cardMessage.id]);
+    expect(handle.followUps()).toEqual([]);
+    const card = embedOf(cardMessage);
     expect(card.title).toBe("T-1 · Answer the refund request from Ann");
     expect(field(card, "Category")).toBe("`support`");
     expect(field(card, "Routing")).toContain("rule `support.keywords`");
@@ -85,12 +93,40 @@ describe("Discord: tasks", () => {
     await until(() => engine.tasks.require(1).deliveredAt !== null, "the delivery mark");
   });
 
+  it("a burst of /task: each is acknowledged, then each reply shows its own card", async () => {
+    const { fake, engine } = steward;
+    const handles = Array.from({ length: 12 }, (_, n) =>
+      fake.slashCommand(
+        "task",
+        { objective: `Answer the refund ticket #${n}`, acceptance: "polite" },
+        fake.ids.member,
+      ),
+    );
+    for (const handle of handles) {
+      expect(await handle.response()).toMatchObject({
+        type: InteractionResponseType.DeferredChannelMessageWithSource,
+        ephemeral: false,
+        accepted: true,
+      });
+    }
+    const titles = new Set<string>();
+    for (const [n, handle] of handles.entries()) {
+      const title = embedOf(await cardOf(handle)).title ?? "";
+      expect(title).toMatch(new RegExp(`^T-\\d+ · Answer the refund ticket #${n}$`));
+      titles.add(title);
+    }
+    expect(titles.size).toBe(12);
+    expect(engine.tasks.get(12)).toBeDefined();
+    expect(engine.tasks.get(13)).toBeUndefined();
+  });
+
   it("/task missing its acceptance criteria asks in a thread, and the Add details modal resumes it", async () => {
     const { fake, engine } = steward;
     const handle = fake.slashCommand("task", { objective: "Draft a blog post about the launch" });
     await handle.response();
-    const cardId = handle.original()!.id;
-    expect(field(embedOf(handle.original()), "State")).toBe("needs details");
+    const reply = await cardOf(handle);
+    const cardId = reply.id;
+    expect(field(embedOf(reply), "State")).toBe("needs details");
 
     const prompt = await until(
       () => fake.messages(cardId).find((m) => controls(m).some((c) => c.id === "task:details:1")),
@@ -143,10 +179,59 @@ describe("Discord: tasks", () => {
       { from: handle },
       { objective: "Write the changelog post", acceptance_criteria: "lists every fix" },
     );
-    await submit.response();
-    expect(embedOf(submit.original()).title).toBe("T-1 · Write the changelog post");
+    expect(await submit.response()).toMatchObject({
+      type: InteractionResponseType.DeferredChannelMessageWithSource,
+      ephemeral: false,
+    });
+    expect(embedOf(await cardOf(submit)).title).toBe("T-1 · Write the changelog post");
     const task = steward.engine.tasks.require(1);
     expect(task).toMatchObject({ category: "content", priority: 1, inputs: ["notes.md"] });
+  });
+
+  it("/task refused (an empty brief, a category that no longer exists) answers privately and files nothing", async () => {
+    const { fake, engine } = steward;
+    const form = fake.slashCommand("task", {}, fake.ids.member);
+    await form.response();
+    const empty = fake.submitModal({ from: form }, { objective: "   " }, fake.ids.member);
+    // A form opened before the category was removed from the config.
+    const gone = fake.submitModal(
+      { customId: "task:new:marketing:-" },
+      { objective: "Plan the launch campaign" },
+      fake.ids.member,
+    );
+    for (const [handle, says] of [
+      [empty, "The request is empty"],
+      [gone, 'no category named "marketing"'],
+    ] as const) {
+      expect(await handle.response()).toMatchObject({
+        type: InteractionResponseType.ChannelMessageWithSource,
+        ephemeral: true,
+      });
+      expect(handle.original()?.content).toContain(says);
+    }
+    expect(fake.messages(fake.ids.intakeChannel)).toEqual([]);
+    expect(engine.tasks.get(1)).toBeUndefined();
+  });
+
+  it("/task refused after it was acknowledged: the public reply is withdrawn, the refusal is private", async () => {
+    const { fake, engine } = steward;
+    vi.spyOn(engine, "submitAsync").mockRejectedValueOnce(
+      new StewardError("unknown_category", 'no category named "legal"'),
+    );
+    const handle = fake.slashCommand(
+      "task",
+      { objective: "Review the contract", acceptance: "redlines" },
+      fake.ids.member,
+    );
+    expect((await handle.response()).ephemeral).toBe(false);
+    const [refusal] = await until(() => {
+      const followUps = handle.followUps();
+      return followUps.length > 0 ? followUps : undefined;
+    }, "the refusal");
+    expect(refusal?.content).toBe('no category named "legal"');
+    expect((refusal?.flags ?? 0) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(handle.original()).toBeUndefined();
+    expect(fake.messages(fake.ids.intakeChannel)).toEqual([]);
   });
 
   it("a message in the intake channel becomes a task, its card in a thread from the message", async () => {

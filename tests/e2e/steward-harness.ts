@@ -160,6 +160,17 @@ export function waitForState(
   );
 }
 
+/**
+ * The card a `/task` (or its form) answered with. The interaction is acknowledged first; the
+ * card then fills in that reply, so it is waited for rather than read off the callback.
+ */
+export function cardOf(handle: { original(): APIMessage | undefined }): Promise<APIMessage> {
+  return until(() => {
+    const reply = handle.original();
+    return reply !== undefined && reply.embeds.length > 0 ? reply : undefined;
+  }, "the task card in the reply");
+}
+
 /** The first embed of a message, as a person sees it. */
 export function embedOf(message: APIMessage | undefined): APIEmbed {
   const embed = message?.embeds[0];

@@ -1,11 +1,12 @@
 import type { ModalSubmitInteraction, RepliableInteraction } from "discord.js";
+import { categoryNamed } from "../../config/lookup.js";
 import type { Config } from "../../config/schema.js";
 import { BRIEF_FIELDS } from "../../core/brief.js";
-import type { FieldValues, RawRequest } from "../../intake/intake.js";
+import { checkFieldsOnlyRequest, type FieldValues, type RawRequest } from "../../intake/intake.js";
+import { acknowledgeFirst } from "./acknowledge.js";
 import { briefModal, readBriefModal } from "./brief-modal.js";
 import type { DiscordContext } from "./context.js";
 import { encodeCustomId } from "./custom-ids.js";
-import { acknowledgedIn } from "./respond.js";
 import { replyWithCard } from "./task-posts.js";
 
 /** Where /task requests come from; a category's `match.sources` may name it. */
@@ -50,13 +51,32 @@ export function slashRequest(
   };
 }
 
-/** Files the request and answers with its card; the card is then kept up to date. */
+/**
+ * What intake would refuse in a request made of fields (empty, a field over the limit, a category
+ * that does not exist), refused the same way before anything is acknowledged: a deferred reply
+ * is public or private for good, and a refusal is for the requester's eyes only. Intake still
+ * checks everything; this only lets the common refusals stay private without waiting for it.
+ */
+export function checkFileable(request: RawRequest, config: Config): void {
+  checkFieldsOnlyRequest(request);
+  if (request.category !== undefined) categoryNamed(config, request.category);
+}
+
+/**
+ * Files the request and answers with its card; the card is then kept up to date.
+ *
+ * What can be refused is refused first, privately. A request that will become a task is then
+ * acknowledged ("Steward is thinking…", public like the card), so a burst of /task is answered
+ * without waiting for routing, storage and the card; the card then fills in that reply.
+ */
 export async function fileTask(
   interaction: RepliableInteraction,
   ctx: DiscordContext,
   request: RawRequest,
 ): Promise<void> {
-  const result = await acknowledgedIn(interaction, () => ctx.engine.submitAsync(request));
+  checkFileable(request, ctx.engine.config);
+  await acknowledgeFirst(interaction);
+  const result = await ctx.engine.submitAsync(request);
   await replyWithCard(interaction, ctx, result.task);
 }
 

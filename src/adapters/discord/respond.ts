@@ -9,12 +9,6 @@ import { isStewardError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import { clip, LIMITS, NO_PINGS } from "./safety.js";
 
-/**
- * Discord drops an interaction not acknowledged within 3 s. Work that has not answered by this
- * point is deferred first ("Steward is thinking…") and the answer edits that in.
- */
-export const ACK_DEADLINE_MS = 1_200;
-
 /** A refusal the adapter itself makes (a bad option value): shown like a StewardError. */
 export class Refusal extends Error {
   override name = "Refusal";
@@ -24,38 +18,6 @@ export type Reply = Omit<BaseMessageOptions, "allowedMentions"> & {
   allowedMentions?: BaseMessageOptions["allowedMentions"];
 };
 
-/**
- * Runs `work`, deferring the reply if it is still running at the deadline; either way the
- * interaction is acknowledged in time and the caller answers with `send`.
- */
-export async function acknowledgedIn<T>(
-  interaction: RepliableInteraction,
-  work: () => Promise<T> | T,
-  options: { ephemeral?: boolean } = {},
-): Promise<T> {
-  const timer = setTimeout(() => {
-    const flags = options.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {};
-    deferrals.set(
-      interaction,
-      interaction.deferReply(flags).catch(() => undefined),
-    );
-  }, ACK_DEADLINE_MS);
-  try {
-    // Returns as soon as the work is done (no await on the deferral here): callers register
-    // what they are about to post in the same tick; `send` waits for the deferral instead.
-    return await work();
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Deferrals in flight, awaited by whoever answers next. */
-const deferrals = new WeakMap<RepliableInteraction, Promise<unknown>>();
-
-async function settled(interaction: RepliableInteraction): Promise<void> {
-  await deferrals.get(interaction);
-}
-
 /** Answers the interaction (reply, or fills in the deferred reply) and returns the message. */
 export async function send(
   interaction: RepliableInteraction,
@@ -63,7 +25,6 @@ export async function send(
   options: { ephemeral?: boolean } = {},
 ): Promise<Message> {
   const body = { allowedMentions: NO_PINGS, ...reply };
-  await settled(interaction);
   if (interaction.deferred || interaction.replied) return interaction.editReply(body);
   const flags = options.ephemeral ? MessageFlags.Ephemeral : undefined;
   const response = await interaction.reply({ ...body, flags, withResponse: true });
@@ -72,13 +33,18 @@ export async function send(
 
 /**
  * A short answer only the person sees: the refusal, the error. A reply already deferred has
- * its visibility fixed, so that one is filled in instead (Discord turns the first follow-up
- * after a deferral into the deferred message anyway).
+ * its visibility fixed (Discord turns the first follow-up after a deferral into the deferred
+ * message): a private one is filled in, a public "thinking…" is withdrawn first so the answer
+ * can be a private follow-up instead of a public message.
  */
 export async function whisper(interaction: RepliableInteraction, content: string): Promise<void> {
   const text = { content: clip(content, LIMITS.content), allowedMentions: NO_PINGS };
-  await settled(interaction);
-  if (interaction.deferred && !interaction.replied) {
+  const pending = interaction.deferred && !interaction.replied;
+  // `ephemeral` is false only after a public deferReply (a deferUpdate leaves it null).
+  if (pending && interaction.ephemeral === false) {
+    await interaction.deleteReply();
+    await interaction.followUp({ ...text, flags: MessageFlags.Ephemeral });
+  } else if (pending) {
     await interaction.editReply(text);
   } else if (interaction.replied) {
     await interaction.followUp({ ...text, flags: MessageFlags.Ephemeral });
