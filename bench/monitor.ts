@@ -109,8 +109,8 @@ function build(file: string, config: Config, random: Random): Figures {
     VALUES (@state, @category, '{}', @attempts, ${MAX_ATTEMPTS}, @since, 'bench', 'bench',
       @created, @since, @since, @nextId, @deliveredAt)`);
   const insertEvent = sqlite.prepare(`
-    INSERT INTO task_events (task_id, "from", "to", at, actor, reason)
-    VALUES (?, ?, ?, ?, 'system', 'bench')`);
+    INSERT INTO task_events (task_id, "from", "to", at, entered_at, actor, reason)
+    VALUES (?, ?, ?, ?, ?, 'system', 'bench')`);
   const insertEscalation = sqlite.prepare(`
     INSERT INTO escalations (state, root_cause, summary, created_at, post_after, posted_at)
     VALUES (@state, 'transient:demo-writer', 'bench', @created, @postAfter, @postedAt)`);
@@ -119,9 +119,11 @@ function build(file: string, config: Config, random: Random): Figures {
   const usual = (category: string, state: TaskState) =>
     BASE_MEDIAN[state] * (scale.get(category) ?? 1);
   // Events are inserted in time order at the end, so ids follow time as they do in production.
-  const events: [taskId: number, from: TaskState, to: TaskState, at: number][] = [];
-  const event = (taskId: number, from: TaskState, to: TaskState, at: number) => {
-    events.push([taskId, from, to, at]);
+  // Each with when the task entered `from`, as Steward records it.
+  const events: [taskId: number, from: TaskState, to: TaskState, at: number, entered: number][] =
+    [];
+  const event = (taskId: number, from: TaskState, to: TaskState, at: number, entered = at) => {
+    events.push([taskId, from, to, at, entered]);
   };
 
   sqlite.transaction(() => {
@@ -148,7 +150,7 @@ function build(file: string, config: Config, random: Random): Figures {
         }).lastInsertRowid,
       );
       for (let step = 1; step < path.length; step += 1) {
-        event(id, path[step - 1]!, path[step]!, times[step - 1]!);
+        event(id, path[step - 1]!, path[step]!, times[step - 1]!, times[Math.max(0, step - 2)]);
       }
     }
 
@@ -178,7 +180,7 @@ function build(file: string, config: Config, random: Random): Figures {
         event(id, "intake", state, since);
       } else {
         event(id, "intake", "queued", created);
-        event(id, "queued", state, since);
+        event(id, "queued", state, since, created);
       }
     }
 

@@ -59,6 +59,8 @@ export interface TaskEvent {
   from: TaskState;
   to: TaskState;
   at: number;
+  /** When the task entered `from` (null on events recorded before this was kept). */
+  enteredAt: number | null;
   actor: Actor;
   reason: string;
   data: Record<string, unknown> | null;

@@ -44,12 +44,13 @@ const READS = {
     FROM escalations INDEXED BY escalations_state
     WHERE state = 'open' AND posted_at < @before
     ORDER BY post_after LIMIT @limit`,
-  // A stay in S ends with an event `from = S` and began with the task's previous event.
+  // A stay in S ends with an event `from = S`, which records when it began; on rows from before
+  // that was recorded, it began with the task's previous event (coalesce reads it only then).
   // Newest first within one state; CROSS JOIN keeps task_events the outer loop.
   stays: `
     SELECT e.id AS id, t.category AS category, e.at AS leftAt,
-      (SELECT p.at FROM task_events AS p INDEXED BY task_events_task
-        WHERE p.task_id = e.task_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1) AS enteredAt
+      coalesce(e.entered_at, (SELECT p.at FROM task_events AS p INDEXED BY task_events_task
+        WHERE p.task_id = e.task_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1)) AS enteredAt
     FROM task_events AS e INDEXED BY task_events_from CROSS JOIN tasks AS t ON t.id = e.task_id
     WHERE e."from" = @state AND e.id > @after
     ORDER BY e.id DESC LIMIT @limit`,

@@ -109,6 +109,11 @@ export const taskEvents = sqliteTable(
     from: text("from").$type<TaskState>().notNull(),
     to: text("to").$type<TaskState>().notNull(),
     at: at("at").notNull(),
+    /**
+     * When the task entered `from`: the stay this event ends, known without reading the event
+     * before it. Null on rows written before it was recorded.
+     */
+    enteredAt: at("entered_at"),
     actor: text("actor").notNull(),
     reason: text("reason").notNull(),
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),

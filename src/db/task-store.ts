@@ -57,9 +57,9 @@ function prepareStatements(db: Db) {
       .from(tasks)
       .where(eq(tasks.id, sql.placeholder("id")))
       .prepare(),
-    /** What a transition needs to check the move: the state alone, not the whole row. */
+    /** What a transition needs: the state to check the move and since when, not the whole row. */
     stateOf: db
-      .select({ state: tasks.state })
+      .select({ state: tasks.state, stateSince: tasks.stateSince })
       .from(tasks)
       .where(eq(tasks.id, sql.placeholder("id")))
       .prepare(),
@@ -80,6 +80,7 @@ function prepareStatements(db: Db) {
         from: slot("from"),
         to: slot("to"),
         at: slot("at"),
+        enteredAt: slot("enteredAt"),
         actor: slot("actor"),
         reason: slot("reason"),
         data: slot("data"),
@@ -152,7 +153,7 @@ export class TaskStore implements TaskRepository {
         stateSince: now,
         nextRunAt: task.nextRunAt ?? now,
       });
-      this.appendEvent(created.id, "intake", created.state, now, event);
+      this.appendEvent(created.id, { state: "intake", stateSince: now }, created.state, now, event);
       return created;
     });
   }
@@ -166,7 +167,7 @@ export class TaskStore implements TaskRepository {
       assertTransition(id, current.state, to);
       const now = this.clock.now();
       this.set(id, { ...request.patch, state: to, updatedAt: now, stateSince: now });
-      this.appendEvent(id, current.state, to, now, request);
+      this.appendEvent(id, current, to, now, request);
       return this.require(id);
     });
   }
@@ -246,18 +247,20 @@ export class TaskStore implements TaskRepository {
     statement.run({ ...encodedTaskValues(keys, values), $id: id });
   }
 
+  /** `from` is the state left and since when the task was in it: the stay this event ends. */
   private appendEvent(
     taskId: number,
-    from: Task["state"],
+    from: { state: Task["state"]; stateSince: number },
     to: Task["state"],
     at: number,
     request: Omit<TransitionRequest, "patch">,
   ): void {
     this.statements.appendEvent.run({
       taskId,
-      from,
+      from: from.state,
       to,
       at,
+      enteredAt: from.stateSince,
       actor: request.actor,
       reason: request.reason,
       data: encode(eventColumns.data, request.data ?? null),

@@ -7,6 +7,7 @@ import {
   TASK_STATES,
   TRANSITIONS,
 } from "../../../src/core/states.js";
+import { MonitorQueries } from "../../../src/db/monitor-queries.js";
 import { insertTask, testStore } from "../../helpers.js";
 
 const storedStates = TASK_STATES.filter((state) => state !== "intake");
@@ -98,6 +99,32 @@ describe("task lifecycle, against a real SQLite file", () => {
       store.transition(task.id, "running", { actor: "worker:demo", reason: "claimed" }),
     ).toThrow("event refused");
     expect(store.require(task.id).state).toBe("queued");
+  });
+
+  it("each event records when the task entered the state it left, and the stays read from it", () => {
+    const { store, clock, ...database } = testStore(new ManualClock(1_000));
+    const task = insertTask(database, { state: "queued", stateSince: 1_000 });
+    clock.advance(4_000);
+    store.transition(task.id, "running", { actor: "system", reason: "claimed" });
+    clock.advance(250);
+    store.transition(task.id, "reviewing", { actor: "system", reason: "output" });
+    expect(store.events(task.id).map(({ from, enteredAt, at }) => [from, enteredAt, at])).toEqual([
+      ["queued", 1_000, 5_000],
+      ["running", 5_000, 5_250],
+    ]);
+    // A row from before the start was recorded: the stay begins with the task's previous event.
+    database.sqlite
+      .prepare("UPDATE task_events SET entered_at = NULL WHERE \"from\" = 'running'")
+      .run();
+    const queries = new MonitorQueries(database.sqlite);
+    const problems: string[] = [];
+    expect(queries.stays("queued", 0, 10, problems).stays).toEqual([
+      { category: task.category, duration: 4_000 },
+    ]);
+    expect(queries.stays("running", 0, 10, problems).stays).toEqual([
+      { category: task.category, duration: 250 },
+    ]);
+    expect(problems).toEqual([]);
   });
 
   it("creating a task records its first event from intake", () => {

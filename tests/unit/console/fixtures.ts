@@ -84,6 +84,7 @@ export function event(overrides: Partial<TaskEvent> = {}): TaskEvent {
     from: "intake",
     to: "queued",
     at: T0,
+    enteredAt: T0,
     actor: "owner",
     reason: "routed to content",
     data: null,

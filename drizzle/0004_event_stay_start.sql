@@ -1,0 +1,1 @@
+ALTER TABLE `task_events` ADD `entered_at` integer;
