@@ -96,8 +96,9 @@ const SQL = {
   // The root cause encodes class, category and worker, so they are constant within a group;
   // with exactly one max(), SQLite takes the bare columns from the latest row.
   escalationCauses: `
-    WITH month AS (
-      SELECT * FROM escalations WHERE created_at >= @start AND created_at < @end),
+    WITH month AS MATERIALIZED (
+      SELECT * FROM escalations INDEXED BY escalations_created
+      WHERE created_at >= @start AND created_at < @end),
     ranked AS (
       SELECT root_cause, resolved_at - created_at AS ms,
         cume_dist() OVER (PARTITION BY root_cause ORDER BY resolved_at - created_at) AS share
@@ -107,7 +108,7 @@ const SQL = {
       FROM ranked GROUP BY root_cause),
     linked AS (
       SELECT m.root_cause, count(DISTINCT l.task_id) AS tasks
-      FROM month m JOIN escalation_tasks l ON l.escalation_id = m.id
+      FROM month m CROSS JOIN escalation_tasks l ON l.escalation_id = m.id
       GROUP BY m.root_cause)
     SELECT m.root_cause AS rootCause, m.failure_class AS failureClass, m.category AS category,
       m.worker AS worker, m.summary AS summary, max(m.created_at) AS latest,
