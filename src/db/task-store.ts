@@ -32,12 +32,24 @@ function slots<T>(keys: readonly string[]): T {
 }
 
 const taskColumns: Readonly<Record<string, Column>> = getTableColumns(tasks);
-const taskColumnKeys = Object.keys(taskColumns);
+/** Each column's place in the table, to put a patch's columns in one order. */
+const columnOrder = new Map(Object.keys(taskColumns).map((key, index) => [key, index]));
 const eventColumns = getTableColumns(taskEvents);
 
-/** The task columns a patch or new row sets: defined values only, as drizzle's builder does. */
+/**
+ * The task columns a patch or new row sets: defined values only, as drizzle's builder does, in
+ * the table's order (so one set of columns is one prepared statement). A patch names a few of the
+ * thirty-odd columns: its own keys are walked, not every column.
+ */
 function definedColumns(values: Readonly<Record<string, unknown>>): string[] {
-  return taskColumnKeys.filter((key) => values[key] !== undefined);
+  const keys: string[] = [];
+  for (const [key, value] of Object.entries(values))
+    if (value !== undefined && columnOrder.has(key)) keys.push(key);
+  return keys.sort(byColumnOrder);
+}
+
+function byColumnOrder(a: string, b: string): number {
+  return (columnOrder.get(a) ?? 0) - (columnOrder.get(b) ?? 0);
 }
 
 function encodedTaskValues(
