@@ -323,7 +323,8 @@ export class WorkerPool {
     this.connectionFailures.delete(worker);
     this.resolveIncident(worker);
     if (this.options.tasks.stateOf(task.id) !== "running") {
-      this.abandonMovedOn(attemptId);
+      // Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted.
+      this.abandon(attemptId, "the task moved on while it ran");
       return;
     }
     await this.review(task, attemptId, category, result, controller.signal);
@@ -336,9 +337,7 @@ export class WorkerPool {
       return true;
     }
     if (signal.reason instanceof CancelAbort) {
-      this.options.queue.finishAttempt(attemptId, "abandoned", {
-        error: "cancelled while running",
-      });
+      this.abandon(attemptId, "cancelled while running");
       return true;
     }
     return false;
@@ -375,7 +374,9 @@ export class WorkerPool {
       let done: Task | undefined;
       await this.writeWithNextPass(task.id, () => {
         // Cancelled between the run and the pass: the output is no longer wanted.
-        if (tasks.stateOf(task.id) !== "running") return this.abandonMovedOn(attemptId);
+        if (tasks.stateOf(task.id) !== "running") {
+          return this.abandon(attemptId, "the task moved on while it ran");
+        }
         reviewing();
         done = this.complete(task.id, attemptId, result);
       });
@@ -423,9 +424,7 @@ export class WorkerPool {
     }
     if (tasks.stateOf(task.id) !== "reviewing") {
       // Cancelled while the reviewer judged, its verdict too late to stop: nothing to complete.
-      this.options.queue.finishAttempt(attemptId, "abandoned", {
-        error: "the task moved on while it was reviewed",
-      });
+      this.abandon(attemptId, "the task moved on while it was reviewed");
       return;
     }
     this.hooks.onChange?.(tasks.transaction(() => this.complete(task.id, attemptId, result)));
@@ -443,11 +442,9 @@ export class WorkerPool {
     return this.hooks.onDone?.(done) ?? done;
   }
 
-  /** Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted. */
-  private abandonMovedOn(attemptId: number): void {
-    this.options.queue.finishAttempt(attemptId, "abandoned", {
-      error: "the task moved on while it ran",
-    });
+  /** The attempt ends without a verdict on the task: its result, if any, is not wanted. */
+  private abandon(attemptId: number, why: string): void {
+    this.options.queue.finishAttempt(attemptId, "abandoned", { error: why });
   }
 
   /** Applies the failure policy: retry, clarify, escalate or pause the worker. */
@@ -456,9 +453,7 @@ export class WorkerPool {
     const failureNow = this.escalateConnectionFailures(worker, task.id, failure);
     const current = tasks.require(task.id);
     if (current.state !== "running" && current.state !== "reviewing") {
-      queue.finishAttempt(attemptId, "abandoned", {
-        error: `the task moved to ${current.state} while it ran`,
-      });
+      this.abandon(attemptId, `the task moved to ${current.state} while it ran`);
       return;
     }
     const sameLogicFailures =
@@ -591,11 +586,9 @@ export class WorkerPool {
   }
 
   private requeueForShutdown(task: Task, attemptId: number): void {
-    const { tasks, queue } = this.options;
+    const { tasks } = this.options;
     tasks.transaction(() => {
-      queue.finishAttempt(attemptId, "abandoned", {
-        error: "Steward shut down before it finished",
-      });
+      this.abandon(attemptId, "Steward shut down before it finished");
       const current = tasks.require(task.id);
       if (current.state === "running" || current.state === "reviewing") {
         tasks.transition(task.id, "queued", {
