@@ -45,6 +45,16 @@ const DAYS = `days AS MATERIALIZED (
         json_extract(value, '$.end') AS e
       FROM json_each(@days))`;
 
+/**
+ * A `FROM` of the period's groups, one day at a time (see above): `grouped` is a GROUP BY over
+ * one day `d` (from `d.s` to `d.e`) selecting `columns`; row `g` holds one group, its columns
+ * read as `g.value ->> 0`, `->> 1`… in the order given.
+ */
+function dayByDay(columns: readonly string[], grouped: string): string {
+  return `days d, json_each((
+      SELECT json_group_array(json_array(${columns.join(", ")})) FROM (${grouped}))) g`;
+}
+
 const SQL = {
   // One covering read of the month's tasks for volume, daily figures and time to done. A done task
   // never moves again, so `state_since` is when it reached done; the durations come as one list
@@ -55,13 +65,14 @@ const SQL = {
     WITH ${DAYS}
     SELECT d.day AS day, g.value ->> 0 AS category, g.value ->> 1 AS state,
       g.value ->> 2 AS count, g.value ->> 3 AS durations
-    FROM days d, json_each((
-      SELECT json_group_array(json_array(category, state, count, durations)) FROM (
-        SELECT category, state, count(*) AS count,
+    FROM ${dayByDay(
+      ["category", "state", "count", "durations"],
+      `SELECT category, state, count(*) AS count,
           group_concat(CASE WHEN state = 'done' THEN state_since - created_at END) AS durations
         FROM tasks INDEXED BY tasks_created
         WHERE created_at >= d.s AND created_at < d.e
-        GROUP BY 1, 2))) g
+        GROUP BY 1, 2`,
+    )}
     ORDER BY 1, 2, 3`,
 
   // One read of the month's attempts (from the index alone) for both the attempts by category and
@@ -78,10 +89,9 @@ const SQL = {
       GROUP BY task_id)
     SELECT g.value ->> 0 AS category, g.value ->> 1 AS failed, g.value ->> 2 AS failureClass,
       sum(g.value ->> 3) AS attempts, sum(g.value ->> 4) AS autoRecovered
-    FROM days d, json_each((
-      SELECT json_group_array(json_array(category, failed, failureClass, attempts, recovered))
-      FROM (
-        SELECT t.category AS category, a.outcome = 'failed' AS failed,
+    FROM ${dayByDay(
+      ["category", "failed", "failureClass", "attempts", "recovered"],
+      `SELECT t.category AS category, a.outcome = 'failed' AS failed,
           CASE WHEN a.outcome = 'failed' THEN a.failure_class END AS failureClass,
           count(*) AS attempts,
           sum(CASE WHEN a.outcome = 'failed' AND t.state = 'done'
@@ -90,7 +100,8 @@ const SQL = {
             ELSE 0 END) AS recovered
         FROM attempts a JOIN tasks t ON t.id = a.task_id
         WHERE a.ended_at >= d.s AND a.ended_at < d.e
-        GROUP BY 1, 2, 3))) g
+        GROUP BY 1, 2, 3`,
+    )}
     GROUP BY 1, 2, 3`,
 
   // The root cause encodes class, category and worker, so they are constant within a group;
@@ -205,13 +216,14 @@ const SQL = {
     failed AS MATERIALIZED (
       SELECT g.value ->> 0 AS worker, g.value ->> 1 AS error, g.value ->> 2 AS count,
         g.value ->> 3 AS taskIds
-      FROM days d, json_each((
-        SELECT json_group_array(json_array(worker, error, count, taskIds)) FROM (
-          SELECT worker, error, count(*) AS count, group_concat(task_id) AS taskIds
+      FROM ${dayByDay(
+        ["worker", "error", "count", "taskIds"],
+        `SELECT worker, error, count(*) AS count, group_concat(task_id) AS taskIds
           FROM attempts
           WHERE ended_at >= d.s AND ended_at < d.e
             AND outcome = 'failed' AND failure_class = 'logic'
-          GROUP BY 1, 2))) g),
+          GROUP BY 1, 2`,
+      )}),
     signatures AS MATERIALIZED (
       SELECT error, ${SIGNATURE_FUNCTION}(coalesce(error, '')) AS signature
       FROM (SELECT DISTINCT error FROM failed))
@@ -402,7 +414,7 @@ function repeatedFailures(
     "tasks" | "taskIds"
   > & { taskIds: string })[];
   return rows.map(({ worker, signature, count, example, taskIds: list }) => {
-    const taskIds = [...new Set(list.split(",").map(Number))].sort((a, b) => a - b);
+    const taskIds = [...new Set(idList(list))].sort((a, b) => a - b);
     return {
       worker,
       signature,
@@ -418,8 +430,12 @@ function repeatedFailures(
 type WithIdList<T extends { taskIds: number[] }> = Omit<T, "taskIds"> & { taskIds: string | null };
 
 function withIds<T extends { taskIds: number[] }>(row: WithIdList<T>): T {
-  const text = row.taskIds;
   // group_concat's order is not guaranteed: the lowest ids are the examples, always the same.
-  const taskIds = text === null || text === "" ? [] : text.split(",").map(Number);
-  return { ...row, taskIds: taskIds.sort((a, b) => a - b).slice(0, EXAMPLES) } as T;
+  const taskIds = idList(row.taskIds).sort((a, b) => a - b);
+  return { ...row, taskIds: taskIds.slice(0, EXAMPLES) } as T;
+}
+
+/** Ids as `group_concat` writes them. */
+function idList(text: string | null): number[] {
+  return text === null || text === "" ? [] : text.split(",").map(Number);
 }
