@@ -30,7 +30,11 @@ export function testDatabase(): OpenDatabase & { file: string } {
 
 export function testStore(clock = new ManualClock()) {
   const database = testDatabase();
-  return { ...database, clock, store: new TaskStore(database.db, database.sqlite, clock) };
+  return {
+    ...database,
+    clock,
+    store: new TaskStore(database.db, database.sqlite, clock, database.commits),
+  };
 }
 
 /** Arranges a task directly in any state, bypassing the lifecycle (test set-up only). */

@@ -10,6 +10,8 @@ export interface OutboxPumpOptions {
   /** Only these kinds; another pump (or adapter) owns the rest. */
   kinds?: readonly OutboxKind[];
   deliver(message: PendingMessage): Promise<void>;
+  /** Resolves once the writes so far have committed: nothing is said before it is durable. */
+  committed(): Promise<void>;
   /** Failures that retrying cannot fix: parked with their error, visible, not retried. */
   isPermanent?(error: Error): boolean;
   everyMs?: number;
@@ -50,7 +52,8 @@ export class OutboxPump {
   }
 
   private async pass(): Promise<void> {
-    const { outbox, clock, logger, kinds, deliver } = this.options;
+    const { outbox, clock, logger, kinds, deliver, committed } = this.options;
+    await committed();
     for (const message of outbox.pending(this.options.batch ?? 50, kinds)) {
       try {
         await deliver(message);

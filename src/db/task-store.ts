@@ -6,6 +6,7 @@ import type { NewTask, TaskRepository, TransitionRequest } from "../core/ports.j
 import { assertTransition, formatTaskId } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { Db } from "./connection.js";
+import type { GroupCommit } from "./group-commit.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 
 // A compile-time check that the stored row is exactly the domain's Task.
@@ -132,26 +133,71 @@ export class TaskStore implements TaskRepository {
   private readonly inserts = new Map<string, InsertStatement>();
   private readonly updates = new Map<string, UpdateStatement>();
 
+  /** How deep the calls of `transaction`/`grouped` are: the outermost decides when to commit. */
+  private depth = 0;
+
   constructor(
     private readonly db: Db,
     private readonly sqlite: Database.Database,
     private readonly clock: Clock,
+    private readonly commits: GroupCommit,
   ) {
     this.inTransaction = this.sqlite.transaction((work: () => unknown) => work());
   }
 
-  /** Runs `work` in one transaction; nested calls become savepoints of the outer one. */
+  /**
+   * Runs `work` in one transaction, committed when this returns: it also commits the open
+   * group it joins. Nested calls become savepoints of the outer one.
+   */
   transaction<T>(work: () => T): T {
-    return this.inTransaction(work) as T;
+    if (this.depth > 0) return this.unit(work);
+    try {
+      return this.unit(work);
+    } finally {
+      this.commits.commit();
+    }
+  }
+
+  /**
+   * Runs `work` atomically as part of a group that commits a little later (see GroupCommit):
+   * for the busy paths, whose callers wait with `committed` before telling anyone.
+   */
+  grouped<T>(work: () => T): T {
+    if (this.depth > 0) return this.unit(work);
+    this.commits.join();
+    try {
+      return this.unit(work);
+    } finally {
+      this.commits.unitEnded();
+    }
+  }
+
+  /** Calls `done` once everything written so far has committed (at once if it has). */
+  afterCommit(done: (error?: Error) => void): void {
+    this.commits.whenCommitted(done);
+  }
+
+  /** Resolves once everything written so far has committed. */
+  committed(): Promise<void> {
+    return this.commits.committed();
+  }
+
+  private unit<T>(work: () => T): T {
+    this.depth++;
+    try {
+      return this.inTransaction(work) as T;
+    } finally {
+      this.depth--;
+    }
   }
 
   /**
    * A write and its event together: its own transaction, or part of the caller's without a
    * savepoint (which would copy every page it touches to a journal). A transition refuses
-   * before it writes, and a failure after that fails the caller's transaction as a whole.
+   * before it writes, and a failure after that fails the caller's unit as a whole.
    */
   private atomically<T>(work: () => T): T {
-    return this.sqlite.inTransaction ? work() : this.transaction(work);
+    return this.depth > 0 ? work() : this.transaction(work);
   }
 
   create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task {

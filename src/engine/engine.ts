@@ -90,7 +90,7 @@ export class Engine {
     this.database = database;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.tasks = new TaskStore(database.db, database.sqlite, this.clock);
+    this.tasks = new TaskStore(database.db, database.sqlite, this.clock, database.commits);
     this.queue = new QueueStore(database.db, this.tasks, this.clock);
     this.outbox = new OutboxStore(database.db, this.clock);
     this.escalationStore = new EscalationStore(database.db);
@@ -180,6 +180,7 @@ export class Engine {
     this.monitor?.stop();
     this.monitor = undefined;
     await this.pool.stop(graceMs);
+    this.database.commits.commit();
   }
 
   /** Runs the status checker now (on demand, or on a simulated clock). */
@@ -386,22 +387,35 @@ export class Engine {
 
   /**
    * Like `submit`, but asks the LLM classifier first when one is configured (its answer, or
-   * the rules' fallback, becomes the routing trace). Adapters use this one.
+   * the rules' fallback, becomes the routing trace), and shares its commit with the requests
+   * around it: it resolves once the task is committed, so an acknowledgement sent then is
+   * never taken back by a crash. Adapters use this one.
    */
   async submitAsync(request: RawRequest): Promise<IntakeResult> {
+    const routing = await this.llmRouting(request);
+    const result = this.tasks.grouped(() =>
+      this.intake.submit(routing === undefined ? request : { ...request, routing }),
+    );
+    if (!result.duplicate) this.changed(result.task);
+    await this.tasks.committed();
+    return result;
+  }
+
+  /** The LLM classifier's routing, when one is configured and the request needs routing. */
+  private async llmRouting(request: RawRequest): Promise<RawRequest["routing"]> {
     const classifier = this.config.intake.classifier;
-    if (classifier.kind !== "llm" || request.routing !== undefined) return this.submit(request);
+    if (classifier.kind !== "llm" || request.routing !== undefined) return undefined;
+    // A replayed delivery returns the earlier task: no question to ask.
     if (
       request.dedupeKey !== undefined &&
       this.tasks.findByDedupeKey(request.source, request.dedupeKey)
     ) {
-      return this.submit(request);
+      return undefined;
     }
     const worker = this.config.workers[classifier.worker];
-    if (worker?.kind !== "llm") return this.submit(request);
+    if (worker?.kind !== "llm") return undefined;
     const { routeRequest } = this.intake.preview(request);
-    const routing = await classifyWithLlm(this.router, worker, routeRequest);
-    return this.submit({ ...request, routing });
+    return classifyWithLlm(this.router, worker, routeRequest);
   }
 
   /** The requester's answer to a clarification, or an operator's edit of the brief. */
@@ -553,14 +567,19 @@ export class Engine {
     if (task.state === "queued") this.pool.kick();
   }
 
+  /** Listeners hear of a change once it has committed; of a change that failed to, never. */
   private emit(task: Task): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(task);
-      } catch (error) {
-        this.logger.error(`task listener failed: ${(error as Error).message}`);
+    if (this.listeners.size === 0) return;
+    this.tasks.afterCommit((failed) => {
+      if (failed !== undefined) return;
+      for (const listener of this.listeners) {
+        try {
+          listener(task);
+        } catch (error) {
+          this.logger.error(`task listener failed: ${(error as Error).message}`);
+        }
       }
-    }
+    });
   }
 
   /** For changes made inside a transaction: tell listeners once it has committed. */

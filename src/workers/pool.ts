@@ -135,10 +135,11 @@ export class WorkerPool {
   }
 
   /**
-   * One pass, in one transaction: commit the completions written since the last pass, promote
-   * due retries, expire dead leases, and claim tasks for the free slots; once committed, start
-   * them. One commit for all of it: the task that just finished and the one that takes its slot
-   * share their pages, and a burst of completions costs one write to the log, not one each.
+   * One pass, one unit of work: write the completions since the last pass, promote due
+   * retries, expire dead leases, claim tasks for the free slots, then start them. The pass is
+   * grouped with the passes around it into one commit (see GroupCommit): the task that just
+   * finished and the one that takes its slot share their pages. A claim is acted on before it
+   * commits; a crash then leaves the task queued, to run again, as a crash mid-run would.
    */
   tick(): number {
     const writes = this.pendingWrites.splice(0);
@@ -147,7 +148,7 @@ export class WorkerPool {
     const failed = new Map<PendingWrite, unknown>();
     let pass: { claimed: Launch[]; recovered: Task[] };
     try {
-      pass = this.options.tasks.transaction(() => {
+      pass = this.options.tasks.grouped(() => {
         for (const write of writes) {
           // Each write in its own savepoint: one that throws does not undo the others.
           try {

@@ -35,6 +35,7 @@ export function consoleDelivery(
   const shownTasks = new Set<number>();
   return new OutboxPump({
     outbox: engine.outbox,
+    committed: () => engine.tasks.committed(),
     clock: engine.clock,
     logger: engine.logger,
     kinds: CONSOLE_KINDS,

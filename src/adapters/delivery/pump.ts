@@ -6,6 +6,7 @@ import { deliverOutput, RefusedDestination } from "./outputs.js";
 export function outputDelivery(engine: Engine): OutboxPump {
   return new OutboxPump({
     outbox: engine.outbox,
+    committed: () => engine.tasks.committed(),
     clock: engine.clock,
     logger: engine.logger,
     kinds: ["deliver_output"],

@@ -78,6 +78,8 @@ export class CardProgress {
     const { engine, refs, client } = this.deps;
     // No card (yet): whoever posts it calls `posted`, which comes back here.
     const ref = refs.task(taskId);
+    // A card shows only what is durable: a grouped write commits within milliseconds.
+    await engine.tasks.committed();
     const task = engine.tasks.get(taskId);
     if (ref === undefined || task === undefined) return;
     const key = cardKey(task);

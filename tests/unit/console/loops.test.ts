@@ -112,6 +112,7 @@ describe("outbox delivery", () => {
       clock: new ManualClock(),
       logger: silentLogger,
       kinds: CONSOLE_KINDS,
+      committed: async () => {},
       deliver: async (pending) =>
         showMessage(fakeEngine(markedDelivered), VIEW, (text) => written.push(text), pending),
     });

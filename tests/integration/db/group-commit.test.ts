@@ -1,0 +1,169 @@
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { openDatabase } from "../../../src/db/connection.js";
+import { GroupCommit } from "../../../src/db/group-commit.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { tempDir, testDatabase, testStore } from "../../helpers.js";
+
+const REQUEST = {
+  source: "webhook:helpdesk",
+  requester: "customer",
+  text: "Objective: Answer the refund request from a customer whose order arrived damaged\nDone when: the reply offers a refund",
+};
+
+/** What another process reading the file sees: committed rows only. */
+function outsideReader(file: string) {
+  const reader = new Database(file, { readonly: true });
+  return {
+    count: (table: string) =>
+      (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
+    close: () => reader.close(),
+  };
+}
+
+function scratchTable(sqlite: Database.Database) {
+  sqlite.exec("CREATE TABLE scratch (n INTEGER NOT NULL)");
+  const insert = sqlite.prepare("INSERT INTO scratch (n) VALUES (?)");
+  return (n: number) => insert.run(n);
+}
+
+describe("group commit", () => {
+  it("commits grouped writes together once the window is over, and says so to waiters", async () => {
+    const { store, sqlite, file } = testStore();
+    const write = scratchTable(sqlite);
+    const reader = outsideReader(file);
+    try {
+      for (let n = 1; n <= 3; n++) store.grouped(() => write(n));
+      expect(sqlite.inTransaction).toBe(true);
+      expect(reader.count("scratch")).toBe(0);
+      let heard = false;
+      store.afterCommit(() => {
+        heard = true;
+      });
+      expect(heard).toBe(false);
+      await store.committed();
+      expect(heard).toBe(true);
+      expect(sqlite.inTransaction).toBe(false);
+      expect(reader.count("scratch")).toBe(3);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("commits at once when the group is full", () => {
+    const { sqlite, file } = testDatabase();
+    const commits = new GroupCommit(sqlite, { windowMs: 60_000, maxUnits: 2 });
+    const write = scratchTable(sqlite);
+    const reader = outsideReader(file);
+    try {
+      commits.join();
+      write(1);
+      commits.unitEnded();
+      expect(reader.count("scratch")).toBe(0);
+      commits.join();
+      write(2);
+      commits.unitEnded();
+      expect(sqlite.inTransaction).toBe(false);
+      expect(reader.count("scratch")).toBe(2);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("a durable transaction commits the open group with it", () => {
+    const { store, sqlite, file } = testStore();
+    const write = scratchTable(sqlite);
+    const reader = outsideReader(file);
+    try {
+      store.grouped(() => write(1));
+      store.transaction(() => write(2));
+      expect(sqlite.inTransaction).toBe(false);
+      expect(reader.count("scratch")).toBe(2);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("a unit that throws undoes only itself; the rest of its group commits", async () => {
+    const { store, sqlite, file } = testStore();
+    const write = scratchTable(sqlite);
+    const reader = outsideReader(file);
+    try {
+      store.grouped(() => write(1));
+      expect(() =>
+        store.grouped(() => {
+          write(2);
+          throw new Error("refused half-way");
+        }),
+      ).toThrow("refused half-way");
+      store.grouped(() => write(3));
+      await store.committed();
+      const rows = sqlite.prepare("SELECT n FROM scratch ORDER BY n").pluck().all();
+      expect(rows).toEqual([1, 3]);
+      expect(reader.count("scratch")).toBe(2);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("a group that fails to commit is rolled back and its waiters are told", async () => {
+    const { store, sqlite } = testStore();
+    // A deferred foreign key is checked at COMMIT: a real commit failure.
+    sqlite.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)`);
+    const write = scratchTable(sqlite);
+    store.grouped(() => write(1));
+    store.grouped(() => sqlite.prepare("INSERT INTO child (parent_id) VALUES (42)").run());
+    let told: Error | undefined;
+    store.afterCommit((error) => {
+      told = error;
+    });
+    await expect(store.committed()).rejects.toThrow(/FOREIGN KEY/);
+    expect(told?.message).toMatch(/FOREIGN KEY/);
+    expect(sqlite.inTransaction).toBe(false);
+    expect(sqlite.prepare("SELECT count(*) FROM scratch").pluck().get()).toBe(0);
+    // The next group starts clean.
+    store.grouped(() => write(2));
+    await store.committed();
+    expect(sqlite.prepare("SELECT n FROM scratch").pluck().all()).toEqual([2]);
+  });
+
+  it("closing the database commits the open group", () => {
+    const file = `${tempDir()}/steward.db`;
+    const database = openDatabase(file);
+    const write = scratchTable(database.sqlite);
+    database.commits.join();
+    write(7);
+    database.close();
+    const reopened = outsideReader(file);
+    try {
+      expect(reopened.count("scratch")).toBe(1);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it("a submitted task is committed when submitAsync resolves, and listeners hear of it after", async () => {
+    const database = testDatabase();
+    const engine = new Engine({
+      config: loadConfigFile("config/steward.yaml", {}),
+      configDir: "config",
+      database,
+    });
+    const reader = outsideReader(database.file);
+    try {
+      const heard: number[] = [];
+      engine.onTaskChange((task) => heard.push(reader.count("tasks") >= task.id ? task.id : -1));
+      const filing = engine.submitAsync(REQUEST);
+      expect(reader.count("tasks")).toBe(0);
+      expect(heard).toEqual([]);
+      const { task } = await filing;
+      expect(reader.count("tasks")).toBe(1);
+      expect(reader.count("task_events")).toBe(1);
+      expect(heard).toEqual([task.id]);
+    } finally {
+      reader.close();
+    }
+  });
+});
