@@ -8,9 +8,12 @@
  * - Every (N, concurrency, system) runs in a fresh child process (so peak RSS and the heap
  *   belong to that run alone) on a fresh SQLite file in a temp dir, WAL, synchronous=NORMAL.
  *   `--inline` runs them in this process instead (for `node --cpu-prof`).
- * - Phase 1, submit: N requests go in one by one, each in its own transaction, with nothing
- *   processing yet. Steward: `engine.submit` of a free-text request (intake → parse → route →
- *   task row + its intake→queued event). plainjob: `queue.add` of a job carrying the same text.
+ * - Phase 1, submit: N requests go in one by one, each its own call, with nothing processing
+ *   yet. Steward: `engine.submitAsync` of a free-text request (intake → parse → route → task
+ *   row + its intake→queued event), as the webhook and Discord doors call it; each resolves
+ *   once its task is committed, and the calls in flight together share commits (GroupCommit).
+ *   plainjob: `queue.add` of a job carrying the same text, which commits each job on its own.
+ *   The phase ends when every request is committed.
  * - Phase 2, process: the workers start at the given concurrency and run until all N are done.
  *   Steward: `engine.start()`; the pool claims from the support category (its
  *   `limits.concurrency` set to C), runs a no-op runner (replacing its worker's runner through
