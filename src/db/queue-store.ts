@@ -112,10 +112,11 @@ export class QueueStore {
   claim(category: string, worker: string, limit: number, owner: Actor, leaseMs: number): Claimed[] {
     if (limit <= 0) return [];
     // Nothing queued in the category at all: no transaction to open and commit.
-    if (this.statements.topPriority.get({ category }) === undefined) return [];
+    const top = this.statements.topPriority.get({ category });
+    if (top === undefined) return [];
     return this.tasks.transaction(() => {
       const now = this.clock.now();
-      const due = this.due(category, now, limit);
+      const due = this.due(category, top.priority, now, limit);
       return due.map(({ id, attempts: done }) => {
         const number = done + 1;
         const task = this.tasks.transition(id, "running", {
@@ -142,10 +143,15 @@ export class QueueStore {
    * own order, so a claim costs the same with ten queued tasks or a hundred thousand. (Sorted
    * in one query, SQLite visits and sorts every queued task of the category on every claim.)
    */
-  private due(category: string, now: number, limit: number): { id: number; attempts: number }[] {
-    const { topPriority, nextPriority, dueAt } = this.statements;
+  private due(
+    category: string,
+    topPriority: number,
+    now: number,
+    limit: number,
+  ): { id: number; attempts: number }[] {
+    const { nextPriority, dueAt } = this.statements;
     const due: { id: number; attempts: number }[] = [];
-    let level = topPriority.get({ category });
+    let level: { priority: number } | undefined = { priority: topPriority };
     while (level !== undefined) {
       due.push(
         ...dueAt.all({ category, priority: level.priority, now, limit: limit - due.length }),

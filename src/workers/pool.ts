@@ -101,6 +101,11 @@ export class WorkerPool {
   private stopping = true;
   private kickScheduled = false;
   private pendingWrites: PendingWrite[] = [];
+  /**
+   * Categories whose last claim found nothing more due: passes skip them until something may
+   * have been queued (a kick from outside, a promoted retry or expired lease, or the poll).
+   */
+  private readonly drained = new Set<string>();
 
   constructor(private readonly options: PoolOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -119,13 +124,20 @@ export class WorkerPool {
     });
     for (const task of recovered) this.hooks.onChange?.(task);
     this.stopping = false;
+    // The poll looks at every category: what was queued unannounced waits one poll at most.
     this.timer = setInterval(() => this.kick(), this.pollMs);
     this.heartbeat = setInterval(() => this.renewLeases(), Math.max(1000, this.leaseMs / 3));
     this.kick();
   }
 
-  /** Makes a pass soon; coalesced so a burst of calls makes one pass. */
+  /** Something may have been queued: every category is looked at on the next pass. */
   kick(): void {
+    this.drained.clear();
+    this.passSoon();
+  }
+
+  /** Makes a pass soon; coalesced so a burst of calls makes one pass. */
+  private passSoon(): void {
     if (this.kickScheduled || (this.stopping && this.pendingWrites.length === 0)) return;
     this.kickScheduled = true;
     setImmediate(() => {
@@ -175,11 +187,12 @@ export class WorkerPool {
   /** Inside the pass's transaction: what can run now, claimed but not started yet. */
   private claimDue(): { claimed: Launch[]; recovered: Task[] } {
     const { queue, config } = this.options;
-    queue.promoteDueRetries();
+    const promoted = queue.promoteDueRetries();
     const recovered = queue.recoverLeases({
       everyLease: false,
       reason: "lease expired: its worker stopped renewing it",
     });
+    if (promoted > 0 || recovered.length > 0) this.drained.clear();
     const claimed: Launch[] = [];
     for (const category of config.categories) {
       if (category.worker === undefined) continue;
@@ -192,7 +205,7 @@ export class WorkerPool {
   private writeWithNextPass(taskId: number, work: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pendingWrites.push({ taskId, work, resolve, reject });
-      this.kick();
+      this.passSoon();
     });
   }
 
@@ -247,6 +260,7 @@ export class WorkerPool {
   private claimFor(category: CategoryConfig, worker: string): Launch[] {
     const incident = this.incidentOf(category);
     let slots = category.limits.concurrency - this.runningIn(category.name);
+    if (slots <= 0 || this.drained.has(category.name)) return [];
     if (incident !== undefined) {
       // Paused: one task at a time serves as the probe, once the probe is due.
       if (this.options.clock.now() < incident.nextProbeAt || this.runningFor(incident.worker) > 0)
@@ -260,6 +274,7 @@ export class WorkerPool {
       this.options.owner,
       this.leaseMs,
     );
+    if (claimed.length < slots) this.drained.add(category.name);
     if (incident !== undefined && claimed.length > 0) {
       this.options.queue.scheduleProbe(
         incident.id,
@@ -288,7 +303,7 @@ export class WorkerPool {
         // A run ended by a pass has left already, its slot refilled by that pass.
         if (this.inFlight.get(task.id) !== flight) return;
         this.inFlight.delete(task.id);
-        this.kick();
+        this.passSoon();
       });
     this.inFlight.set(task.id, flight);
   }

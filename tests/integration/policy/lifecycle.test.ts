@@ -88,6 +88,26 @@ describe("pipelines", () => {
   });
 });
 
+describe("claiming", () => {
+  it("a task queued without a word to the pool is still claimed, by its next poll", async () => {
+    const { engine, database } = startEngine(
+      policyConfig(`
+        categories:
+          - { name: draft, description: Drafts, examples: [draft], worker: writer }
+        workers:
+          writer: ${shellWorker("echo.mjs")}
+      `),
+    );
+    // The first claim drains the category: passes skip it until something may be queued.
+    const first = submit(engine, "draft", "Draft the launch note");
+    await waitForState(engine, first.id, "done");
+    // Written straight to the file, as another process would: no kick, only the poll sees it.
+    const unannounced = insertTask(database, { category: "draft", objective: "Draft the FAQ" });
+    await waitForState(engine, unannounced.id, "done");
+    expect(states(engine, unannounced.id)).toEqual(["running", "reviewing", "done"]);
+  });
+});
+
 describe("stopping work", () => {
   it("cancel while running stops the child, abandons the attempt and keeps the task cancelled", async () => {
     const { engine, records } = startEngine(sleeperConfig());
