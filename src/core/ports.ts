@@ -15,6 +15,11 @@ export interface TransitionRequest {
   patch?: TaskPatch;
 }
 
+/** One step of a path through the lifecycle: the state entered and why. */
+export interface TransitionStep extends TransitionRequest {
+  to: TaskState;
+}
+
 export type NewTask = Omit<
   Task,
   | "id"
@@ -39,6 +44,7 @@ export interface TaskRepository {
   transaction<T>(work: () => T): T;
   create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task;
   transition(id: number, to: TaskState, request: TransitionRequest): Task;
+  advance(id: number, steps: readonly TransitionStep[]): Task;
   update(id: number, patch: TaskPatch): void;
   get(id: number): Task | undefined;
   require(id: number): Task;

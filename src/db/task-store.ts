@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { and, asc, type Column, desc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import { StewardError } from "../core/errors.js";
-import type { NewTask, TaskRepository, TransitionRequest } from "../core/ports.js";
+import type { NewTask, TaskRepository, TransitionRequest, TransitionStep } from "../core/ports.js";
 import { assertTransition, formatTaskId } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { Db } from "./connection.js";
@@ -218,14 +218,34 @@ export class TaskStore implements TaskRepository {
 
   /** Moves a task to `to` if the lifecycle allows it; refuses with IllegalTransitionError otherwise. */
   transition(id: number, to: Task["state"], request: TransitionRequest): Task {
+    return this.advance(id, [{ ...request, to }]);
+  }
+
+  /**
+   * Moves a task through consecutive states in one write (a fast step passes through a state
+   * within one unit of work): every step is checked and gets its event, the row is written
+   * once with the patches merged in order. Refuses before writing if any step is illegal.
+   */
+  advance(id: number, steps: readonly TransitionStep[]): Task {
+    if (steps.length === 0) throw new Error("advance needs at least one step");
     return this.atomically(() => {
       const current = this.statements.stateOf.get({ id });
       if (current === undefined)
         throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
-      assertTransition(id, current.state, to);
+      let from = current.state;
+      for (const step of steps) {
+        assertTransition(id, from, step.to);
+        from = step.to;
+      }
       const now = this.clock.now();
-      this.set(id, { ...request.patch, state: to, updatedAt: now, stateSince: now });
-      this.appendEvent(id, current, to, now, request);
+      const patch: Partial<NewTaskRow> = {};
+      for (const step of steps) Object.assign(patch, step.patch);
+      this.set(id, { ...patch, state: from, updatedAt: now, stateSince: now });
+      let left = current;
+      for (const step of steps) {
+        this.appendEvent(id, left, step.to, now, step);
+        left = { state: step.to, stateSince: now };
+      }
       return this.require(id);
     });
   }

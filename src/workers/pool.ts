@@ -3,7 +3,7 @@ import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { coerceError } from "../core/errors.js";
 import { TransientError } from "../core/failures.js";
-import type { EscalationCause } from "../core/ports.js";
+import type { EscalationCause, TransitionStep } from "../core/ports.js";
 import type { Task } from "../core/task.js";
 import { briefOf } from "../core/task.js";
 import type { QueueStore } from "../db/queue-store.js";
@@ -370,36 +370,35 @@ export class WorkerPool {
     const { tasks, env, configDir } = this.options;
     const reasons = checkOutput(result.output, category.review.checks);
     const reviewer = category.review.reviewer;
-    const reviewing = () =>
-      tasks.transition(task.id, "reviewing", {
-        actor: `worker:${category.worker}`,
-        reason: "output ready for review",
-        patch: {
-          output: result.output,
-          outputMeta: result.meta ?? null,
-          leaseExpiresAt: this.options.clock.now() + this.leaseMs,
-        },
-      });
+    const reviewing: TransitionStep = {
+      to: "reviewing",
+      actor: `worker:${category.worker}`,
+      reason: "output ready for review",
+      patch: {
+        output: result.output,
+        outputMeta: result.meta ?? null,
+        leaseExpiresAt: this.options.clock.now() + this.leaseMs,
+      },
+    };
     if (reasons.length > 0) {
-      tasks.transaction(reviewing);
+      tasks.advance(task.id, [reviewing]);
       this.fail(task, attemptId, category.worker!, logicFailure(reasons));
       return;
     }
     if (reviewer === undefined) {
-      // Structural checks only: reviewing and done are recorded together, with the next pass.
+      // Structural checks only: through reviewing to done in one write, with the next pass.
       let done: Task | undefined;
       await this.writeWithNextPass(task.id, () => {
         // Cancelled between the run and the pass: the output is no longer wanted.
         if (tasks.stateOf(task.id) !== "running") {
           return this.abandon(attemptId, "the task moved on while it ran");
         }
-        reviewing();
-        done = this.complete(task.id, attemptId, result);
+        done = this.complete(task.id, attemptId, result, reviewing);
       });
       if (done !== undefined) this.hooks.onChange?.(done);
       return;
     }
-    this.hooks.onChange?.(reviewing());
+    this.hooks.onChange?.(tasks.advance(task.id, [reviewing]));
     let verdictReasons: string[];
     try {
       // Cancel and shutdown stop the reviewer as they stop the worker.
@@ -446,16 +445,26 @@ export class WorkerPool {
     this.hooks.onChange?.(tasks.transaction(() => this.complete(task.id, attemptId, result)));
   }
 
-  /** Returns the task as committed, with whatever its `onDone` hook wrote (a next step's link). */
-  private complete(taskId: number, attemptId: number, result: WorkerResult): Task {
+  /**
+   * Returns the task as committed, with whatever its `onDone` hook wrote (a next step's link).
+   * `reviewing`: the step into review, when it is written with this one.
+   */
+  private complete(
+    taskId: number,
+    attemptId: number,
+    result: WorkerResult,
+    reviewing?: TransitionStep,
+  ): Task {
     const { tasks, queue } = this.options;
-    const done = tasks.transition(taskId, "done", {
+    const done: TransitionStep = {
+      to: "done",
       actor: "system",
       reason: "output passed review",
       patch: { leaseOwner: null, leaseExpiresAt: null, failureClass: null, lastError: null },
-    });
+    };
+    const completed = tasks.advance(taskId, reviewing === undefined ? [done] : [reviewing, done]);
     queue.finishAttempt(attemptId, "succeeded", { meta: result.meta });
-    return this.hooks.onDone?.(done) ?? done;
+    return this.hooks.onDone?.(completed) ?? completed;
   }
 
   /** The attempt ends without a verdict on the task: its result, if any, is not wanted. */

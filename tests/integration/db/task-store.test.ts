@@ -127,6 +127,39 @@ describe("task lifecycle, against a real SQLite file", () => {
     expect(problems).toEqual([]);
   });
 
+  it("a path of steps is one write of the row, with an event for every step", () => {
+    const { store, clock, ...database } = testStore(new ManualClock(1_000));
+    const task = insertTask(database, { state: "running", stateSince: 1_000, leaseOwner: "me" });
+    clock.advance(300);
+    const done = store.advance(task.id, [
+      { to: "reviewing", actor: "worker:w", reason: "output ready", patch: { output: "draft" } },
+      { to: "done", actor: "system", reason: "passed", patch: { leaseOwner: null } },
+    ]);
+    expect(done).toMatchObject({ state: "done", output: "draft", leaseOwner: null });
+    expect(done.stateSince).toBe(1_300);
+    expect(
+      store
+        .events(task.id)
+        .map(({ from, to, enteredAt, at, actor }) => [from, to, enteredAt, at, actor]),
+    ).toEqual([
+      ["running", "reviewing", 1_000, 1_300, "worker:w"],
+      ["reviewing", "done", 1_300, 1_300, "system"],
+    ]);
+  });
+
+  it("a path with an illegal step anywhere writes nothing", () => {
+    const { store, ...database } = testStore();
+    const task = insertTask(database, { state: "running" });
+    expect(() =>
+      store.advance(task.id, [
+        { to: "reviewing", actor: "system", reason: "output ready", patch: { output: "draft" } },
+        { to: "running", actor: "system", reason: "not a move from reviewing" },
+      ]),
+    ).toThrow(IllegalTransitionError);
+    expect(store.require(task.id)).toMatchObject({ state: "running", output: null });
+    expect(store.events(task.id)).toEqual([]);
+  });
+
   it("creating a task records its first event from intake", () => {
     const { store } = testStore(new ManualClock(42));
     const task = store.create(
