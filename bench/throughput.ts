@@ -10,8 +10,9 @@
  *   `--inline` runs them in this process instead (for `node --cpu-prof`).
  * - Phase 1, submit: N requests go in one by one, each its own call, with nothing processing
  *   yet. Steward: `engine.submitAsync` of a free-text request (intake → parse → route → task
- *   row + its intake→queued event), as the webhook and Discord doors call it; each resolves
- *   once its task is committed, and the calls in flight together share commits (GroupCommit).
+ *   row + its intake→queued event), as the webhook and Discord doors call it, 100 requests in
+ *   flight at a time (as from 100 clients); each resolves once its task is committed, and the
+ *   calls in flight together share commits (GroupCommit).
  *   plainjob: `queue.add` of a job carrying the same text, which commits each job on its own.
  *   The phase ends when every request is committed.
  * - Phase 2, process: the workers start at the given concurrency and run until all N are done.
@@ -49,6 +50,8 @@ const CATEGORY = "support";
 /** intake→queued, queued→running, running→reviewing, reviewing→done. */
 const TRANSITIONS_PER_TASK = 4;
 const SAMPLE_EVERY = 1_000;
+/** Steward's requests in flight at once during the submit phase. */
+const IN_FLIGHT = 100;
 
 type System = "steward" | "plainjob";
 
@@ -144,16 +147,17 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
   const t0 = performance.now();
   // Every request is its own call, acknowledged once committed, as a door's would be; the
   // ones in flight together share commits (GroupCommit).
-  const acknowledged: Promise<IntakeResult>[] = [];
-  for (let i = 0; i < n; i++) {
-    acknowledged.push(
-      engine.submitAsync({ source: "bench", requester: "bench", text: requestText(i) }),
-    );
-    if (i % SAMPLE_EVERY === 0) rss.sample();
-  }
+  // Requests come IN_FLIGHT at a time, as from that many clients: each wave is answered before
+  // the next arrives (all N at once would hold every answer until the last was filed).
   let queued = 0;
-  for (const { task } of await Promise.all(acknowledged))
-    if (task.state === "queued" && task.category === CATEGORY) queued++;
+  for (let first = 0; first < n; first += IN_FLIGHT) {
+    const wave: Promise<IntakeResult>[] = [];
+    for (let i = first; i < Math.min(n, first + IN_FLIGHT); i++)
+      wave.push(engine.submitAsync({ source: "bench", requester: "bench", text: requestText(i) }));
+    for (const { task } of await Promise.all(wave))
+      if (task.state === "queued" && task.category === CATEGORY) queued++;
+    rss.sample();
+  }
   const t1 = performance.now();
   const submitCpuMs = cpuSince(cpu0);
   if (queued !== n) throw new Error(`only ${queued} of ${n} requests were queued to ${CATEGORY}`);
