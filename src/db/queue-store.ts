@@ -17,35 +17,16 @@ export interface Claimed {
 function prepareStatements(db: Db) {
   const category = eq(tasks.category, sql.placeholder("category"));
   return {
-    /** The highest priority among the category's queued tasks: one step down tasks_queue. */
-    topPriority: db
-      .select({ priority: tasks.priority })
-      .from(tasks)
-      .where(and(QUEUED, category))
-      .orderBy(desc(tasks.priority))
-      .limit(1)
-      .prepare(),
-    /** The next priority below `below` among the category's queued tasks. */
-    nextPriority: db
-      .select({ priority: tasks.priority })
-      .from(tasks)
-      .where(and(QUEUED, category, lt(tasks.priority, sql.placeholder("below"))))
-      .orderBy(desc(tasks.priority))
-      .limit(1)
-      .prepare(),
-    /** Due tasks of one priority, oldest first: a range of tasks_queue, in its order. */
-    dueAt: db
+    /**
+     * Due tasks of a category, highest priority then oldest: one range of tasks_queue read in
+     * the index's own order (priority descending), so a claim costs the same with ten queued
+     * tasks or a hundred thousand, and nothing is sorted.
+     */
+    due: db
       .select({ id: tasks.id, attempts: tasks.attempts })
       .from(tasks)
-      .where(
-        and(
-          QUEUED,
-          category,
-          eq(tasks.priority, sql.placeholder("priority")),
-          lte(tasks.nextRunAt, sql.placeholder("now")),
-        ),
-      )
-      .orderBy(asc(tasks.nextRunAt), asc(tasks.id))
+      .where(and(QUEUED, category, lte(tasks.nextRunAt, sql.placeholder("now"))))
+      .orderBy(desc(tasks.priority), asc(tasks.nextRunAt), asc(tasks.id))
       .limit(sql.placeholder("limit"))
       .prepare(),
     startAttempt: db
@@ -111,13 +92,12 @@ export class QueueStore {
    */
   claim(category: string, worker: string, limit: number, owner: Actor, leaseMs: number): Claimed[] {
     if (limit <= 0) return [];
-    // Nothing queued in the category at all: no transaction to open and commit.
-    const top = this.statements.topPriority.get({ category });
-    if (top === undefined) return [];
-    return this.tasks.transaction(() => {
-      const now = this.clock.now();
-      const due = this.due(category, top.priority, now, limit);
-      return due.map(({ id, attempts: done }) => {
+    const now = this.clock.now();
+    const due = this.statements.due.all({ category, now, limit });
+    // Nothing due: no transaction to open and commit.
+    if (due.length === 0) return [];
+    return this.tasks.transaction(() =>
+      due.map(({ id, attempts: done }) => {
         const number = done + 1;
         const task = this.tasks.transition(id, "running", {
           actor: `worker:${worker}`,
@@ -133,33 +113,8 @@ export class QueueStore {
           outcome: "running",
         });
         return { task, attemptId: Number(attempt.lastInsertRowid) };
-      });
-    });
-  }
-
-  /**
-   * The order of `ORDER BY priority DESC, next_run_at, id LIMIT n` over the category's due
-   * tasks, read one priority at a time: each read is a range of the tasks_queue index in its
-   * own order, so a claim costs the same with ten queued tasks or a hundred thousand. (Sorted
-   * in one query, SQLite visits and sorts every queued task of the category on every claim.)
-   */
-  private due(
-    category: string,
-    topPriority: number,
-    now: number,
-    limit: number,
-  ): { id: number; attempts: number }[] {
-    const { nextPriority, dueAt } = this.statements;
-    const due: { id: number; attempts: number }[] = [];
-    let level: { priority: number } | undefined = { priority: topPriority };
-    while (level !== undefined) {
-      due.push(
-        ...dueAt.all({ category, priority: level.priority, now, limit: limit - due.length }),
-      );
-      if (due.length >= limit) break;
-      level = nextPriority.get({ category, below: level.priority });
-    }
-    return due;
+      }),
+    );
   }
 
   /** Retry waits that are over go back to the queue, each with its event. */

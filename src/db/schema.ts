@@ -67,8 +67,9 @@ export const tasks = sqliteTable(
     // on the hot path are partial: each holds only the tasks in the states its readers ask
     // about, and a task leaves them for good once done. (Queries must repeat the conditions.)
     // The claim order over queued tasks only.
+    // Priority descending, as claims read it: one range in index order, no sort.
     index("tasks_queue")
-      .on(table.category, table.priority, table.nextRunAt)
+      .on(table.category, sql`${table.priority} DESC`, table.nextRunAt)
       .where(sql`"state" = 'queued'`),
     // Tasks waiting out a retry delay, by when they fall due: what the pool promotes.
     index("tasks_retry_due").on(table.nextRunAt).where(sql`"state" = 'retry_wait'`),
