@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../../src/config/load.js";
 import { ManualClock } from "../../../src/core/clock.js";
 import { isStewardError } from "../../../src/core/errors.js";
 import {
@@ -8,7 +9,8 @@ import {
   TRANSITIONS,
 } from "../../../src/core/states.js";
 import { MonitorQueries } from "../../../src/db/monitor-queries.js";
-import { insertTask, testStore } from "../../helpers.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { insertTask, testDatabase, testStore } from "../../helpers.js";
 
 const storedStates = TASK_STATES.filter((state) => state !== "intake");
 const pairs = storedStates.flatMap((from) =>
@@ -194,5 +196,28 @@ describe("task lifecycle, against a real SQLite file", () => {
     expect(store.events(task.id)).toEqual([
       expect.objectContaining({ from: "intake", to: "needs_clarification", at: 42, actor: "U1" }),
     ]);
+    // Returned without a read: it must be the row exactly as stored.
+    expect(task).toStrictEqual(store.require(task.id));
+  });
+
+  it("a task filed through intake is returned exactly as stored", () => {
+    const database = testDatabase();
+    const engine = new Engine({
+      config: loadConfigFile("config/steward.yaml", {}),
+      configDir: "config",
+      database,
+    });
+    const filed = [
+      engine.submit({
+        source: "webhook:helpdesk",
+        requester: "customer@example.com",
+        text: "Objective: Refund order 1234\nInputs: https://shop.example/orders/1234\nDone when: refunded",
+        sourceRef: { deliveryId: "d-1" },
+        dedupeKey: "d-1",
+        priority: 3,
+      }).task,
+      engine.submit({ source: "console", requester: "owner", text: "something vague" }).task,
+    ];
+    for (const task of filed) expect(task).toStrictEqual(engine.tasks.require(task.id));
   });
 });
