@@ -42,6 +42,8 @@ export type NewTask = Omit<
 
 export interface TaskRepository {
   transaction<T>(work: () => T): T;
+  /** Like `transaction`, but inside a caller's unit it adds no savepoint: it fails with it. */
+  atomically<T>(work: () => T): T;
   create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task;
   transition(id: number, to: TaskState, request: TransitionRequest): Task;
   advance(id: number, steps: readonly TransitionStep[]): Task;

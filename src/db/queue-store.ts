@@ -96,7 +96,7 @@ export class QueueStore {
     const due = this.statements.due.all({ category, now, limit });
     // Nothing due: no transaction to open and commit.
     if (due.length === 0) return [];
-    return this.tasks.transaction(() =>
+    return this.tasks.atomically(() =>
       due.map(({ id, attempts: done }) => {
         const number = done + 1;
         const task = this.tasks.transition(id, "running", {

@@ -192,11 +192,10 @@ export class TaskStore implements TaskRepository {
   }
 
   /**
-   * A write and its event together: its own transaction, or part of the caller's without a
-   * savepoint (which would copy every page it touches to a journal). A transition refuses
-   * before it writes, and a failure after that fails the caller's unit as a whole.
+   * Writes that stand or fall together: their own transaction, or part of the caller's unit
+   * without a savepoint of their own (a failure then fails the caller's unit as a whole).
    */
-  private atomically<T>(work: () => T): T {
+  atomically<T>(work: () => T): T {
     return this.depth > 0 ? work() : this.transaction(work);
   }
 

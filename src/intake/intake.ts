@@ -174,7 +174,7 @@ export class Intake {
     );
     const missing = missingFields(brief, this.deps.config.intake.required);
     const next = decide(missing, category, routing);
-    return tasks.transaction(() => {
+    return tasks.atomically(() => {
       const task = tasks.create(
         {
           state: next.state,
@@ -227,7 +227,7 @@ export class Intake {
         `T-${taskId} still ${DOES_NOT_FIT}; reroute it instead`,
       );
     }
-    return tasks.transaction(() => {
+    return tasks.atomically(() => {
       const moved = tasks.transition(taskId, next.state, {
         actor,
         reason: `details added; ${next.reason}`,
