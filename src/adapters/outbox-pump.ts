@@ -54,6 +54,9 @@ export class OutboxPump {
   private async pass(): Promise<void> {
     const { outbox, clock, logger, kinds, deliver, committed } = this.options;
     await committed();
+    // The door that filed a task acts on it in the tick its commit lands (a card it will post,
+    // which the task's first notice must wait for): read only once that tick is over.
+    await new Promise((resolve) => setImmediate(resolve));
     for (const message of outbox.pending(this.options.batch ?? 50, kinds)) {
       try {
         await deliver(message);
