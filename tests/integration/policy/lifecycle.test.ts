@@ -25,6 +25,15 @@ const sleeperConfig = () =>
       sleeper: ${shellWorker("sleep.mjs")}
   `);
 
+/** One category whose worker echoes the objective back: runs finish at once. */
+const echoConfig = (category: string) =>
+  policyConfig(`
+    categories:
+      - { name: ${category}, description: Writing, examples: [write], worker: writer }
+    workers:
+      writer: ${shellWorker("echo.mjs")}
+  `);
+
 /** Waits until the task's child has started and recorded its pid. */
 async function runningChild(records: string, taskId: number): Promise<number> {
   await waitFor(() => runsOf(records, taskId).length > 0, 5000, `T-${taskId}'s child to start`);
@@ -90,14 +99,7 @@ describe("pipelines", () => {
 
 describe("claiming", () => {
   it("a task queued without a word to the pool is still claimed, by its next poll", async () => {
-    const { engine, database } = startEngine(
-      policyConfig(`
-        categories:
-          - { name: draft, description: Drafts, examples: [draft], worker: writer }
-        workers:
-          writer: ${shellWorker("echo.mjs")}
-      `),
-    );
+    const { engine, database } = startEngine(echoConfig("draft"));
     // The first claim drains the category: passes skip it until something may be queued.
     const first = submit(engine, "draft", "Draft the launch note");
     await waitForState(engine, first.id, "done");
@@ -164,14 +166,7 @@ describe("stopping work", () => {
   });
 
   it("start-up returns tasks a dead process left running to the queue, and they complete", async () => {
-    const { engine, database } = makeEngine(
-      policyConfig(`
-        categories:
-          - { name: content, description: Writing, examples: [write], worker: writer }
-        workers:
-          writer: ${shellWorker("echo.mjs")}
-      `),
-    );
+    const { engine, database } = makeEngine(echoConfig("content"));
     const now = Date.now();
     const stranded = [now - 60_000, now + 60_000].map((leaseExpiresAt) => {
       const task = insertTask(database, {
