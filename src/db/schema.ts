@@ -66,8 +66,8 @@ export const tasks = sqliteTable(
     // Every transition rewrites the entries of the indexes that hold its task, so the indexes
     // on the hot path are partial: each holds only the tasks in the states its readers ask
     // about, and a task leaves them for good once done. (Queries must repeat the conditions.)
-    // The claim order over queued tasks only.
-    // Priority descending, as claims read it: one range in index order, no sort.
+    // The claim order over queued tasks only, priority descending as claims read it: one
+    // range in the index's order, no sort.
     index("tasks_queue")
       .on(table.category, sql`${table.priority} DESC`, table.nextRunAt)
       .where(sql`"state" = 'queued'`),
