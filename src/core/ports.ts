@@ -46,7 +46,7 @@ export interface TaskRepository {
   atomically<T>(work: () => T): T;
   create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task;
   transition(id: number, to: TaskState, request: TransitionRequest): Task;
-  advance(id: number, steps: readonly TransitionStep[]): Task;
+  advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task;
   update(id: number, patch: TaskPatch): void;
   get(id: number): Task | undefined;
   require(id: number): Task;

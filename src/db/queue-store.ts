@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import type { FailureClass } from "../core/failures.js";
+import type { TransitionStep } from "../core/ports.js";
 import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
@@ -23,7 +24,7 @@ function prepareStatements(db: Db) {
      * tasks or a hundred thousand, and nothing is sorted.
      */
     due: db
-      .select({ id: tasks.id, attempts: tasks.attempts })
+      .select()
       .from(tasks)
       .where(and(QUEUED, category, lte(tasks.nextRunAt, sql.placeholder("now"))))
       .orderBy(desc(tasks.priority), asc(tasks.nextRunAt), asc(tasks.id))
@@ -97,14 +98,18 @@ export class QueueStore {
     // Nothing due: no transaction to open and commit.
     if (due.length === 0) return [];
     return this.tasks.atomically(() =>
-      due.map(({ id, attempts: done }) => {
-        const number = done + 1;
-        const task = this.tasks.transition(id, "running", {
+      due.map((queued) => {
+        const { id } = queued;
+        const number = queued.attempts + 1;
+        const step: TransitionStep = {
+          to: "running",
           actor: `worker:${worker}`,
           reason: `attempt ${number} started by ${worker}`,
           data: { attempt: number, worker },
           patch: { attempts: number, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
-        });
+        };
+        // Just read whole: moved from what it holds, not read again.
+        const task = this.tasks.advance(id, [step], queued);
         const attempt = this.statements.startAttempt.run({
           taskId: id,
           number,

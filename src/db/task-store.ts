@@ -74,6 +74,14 @@ function freshTask(task: NewTask, now: number): Task {
   };
 }
 
+/** A stored task after `written` was set on it: undefined values are not written (see set). */
+function withWritten(stored: Task, written: Readonly<Partial<NewTaskRow>>): Task {
+  const task = { ...stored };
+  for (const [key, value] of Object.entries(written))
+    if (value !== undefined && columnOrder.has(key)) (task as Record<string, unknown>)[key] = value;
+  return task;
+}
+
 const taskColumns: Readonly<Record<string, Column>> = getTableColumns(tasks);
 /** Each column's place in the table, to put a patch's columns in one order. */
 const columnOrder = new Map(Object.keys(taskColumns).map((key, index) => [key, index]));
@@ -262,11 +270,15 @@ export class TaskStore implements TaskRepository {
    * Moves a task through consecutive states in one write (a fast step passes through a state
    * within one unit of work): every step is checked and gets its event, the row is written
    * once with the patches merged in order. Refuses before writing if any step is illegal.
+   *
+   * `stored`: the task exactly as it is stored now, when the caller holds it (just read, or
+   * returned by the previous write). The move then starts from it and returns it moved,
+   * without reading the row before and after (together about 20 µs, half the move).
    */
-  advance(id: number, steps: readonly TransitionStep[]): Task {
+  advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task {
     if (steps.length === 0) throw new Error("advance needs at least one step");
     return this.atomically(() => {
-      const current = this.statements.stateOf.get({ id });
+      const current = stored ?? this.statements.stateOf.get({ id });
       if (current === undefined)
         throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
       let from = current.state;
@@ -275,15 +287,16 @@ export class TaskStore implements TaskRepository {
         from = step.to;
       }
       const now = this.clock.now();
-      const patch: Partial<NewTaskRow> = {};
-      for (const step of steps) Object.assign(patch, step.patch);
-      this.set(id, { ...patch, state: from, updatedAt: now, stateSince: now });
-      let left = current;
+      const written: Partial<NewTaskRow> = {};
+      for (const step of steps) Object.assign(written, step.patch);
+      Object.assign(written, { state: from, updatedAt: now, stateSince: now });
+      this.set(id, written);
+      let left: { state: Task["state"]; stateSince: number } = current;
       for (const step of steps) {
         this.appendEvent(id, left, step.to, now, step);
         left = { state: step.to, stateSince: now };
       }
-      return this.require(id);
+      return stored === undefined ? this.require(id) : withWritten(stored, written);
     });
   }
 

@@ -393,7 +393,7 @@ export class WorkerPool {
         if (tasks.stateOf(task.id) !== "running") {
           return this.abandon(attemptId, "the task moved on while it ran");
         }
-        done = this.complete(task.id, attemptId, result, reviewing);
+        done = this.complete(task.id, attemptId, result, { reviewing, claimed: task });
       });
       if (done !== undefined) this.hooks.onChange?.(done);
       return;
@@ -447,13 +447,15 @@ export class WorkerPool {
 
   /**
    * Returns the task as committed, with whatever its `onDone` hook wrote (a next step's link).
-   * `reviewing`: the step into review, when it is written with this one.
+   * `straight`: a run going straight from running to done, with the step into review and the
+   * task as claimed. Still running, it differs from its row only in the lease, which done
+   * clears, so the move starts from it instead of reading the row.
    */
   private complete(
     taskId: number,
     attemptId: number,
     result: WorkerResult,
-    reviewing?: TransitionStep,
+    straight?: { reviewing: TransitionStep; claimed: Task },
   ): Task {
     const { tasks, queue } = this.options;
     const done: TransitionStep = {
@@ -462,7 +464,10 @@ export class WorkerPool {
       reason: "output passed review",
       patch: { leaseOwner: null, leaseExpiresAt: null, failureClass: null, lastError: null },
     };
-    const completed = tasks.advance(taskId, reviewing === undefined ? [done] : [reviewing, done]);
+    const completed =
+      straight === undefined
+        ? tasks.advance(taskId, [done])
+        : tasks.advance(taskId, [straight.reviewing, done], straight.claimed);
     queue.finishAttempt(attemptId, "succeeded", { meta: result.meta });
     return this.hooks.onDone?.(completed) ?? completed;
   }

@@ -24,6 +24,8 @@ describe("claiming from the queue, against a real SQLite file", () => {
       leaseOwner: "me",
       leaseExpiresAt: 70_000,
     });
+    // Moved from the row the claim read, not read again: each must be its row as stored.
+    for (const { task } of claimed) expect(task).toStrictEqual(store.require(task.id));
 
     const rest = queue.claim("content", "writer", 5, "me", 60_000);
     expect(rest.map(({ task }) => task.id)).toEqual([lowOld]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
+import type { Task } from "../../../src/core/task.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { testDatabase } from "../../helpers.js";
 
@@ -13,6 +14,8 @@ describe("engine smoke", () => {
       database: testDatabase(),
       pollMs: 20,
     });
+    const heard: Task[] = [];
+    engine.onTaskChange((changed) => heard.push(changed));
     engine.start();
     const { task } = engine.submit({
       source: "console",
@@ -28,5 +31,9 @@ describe("engine smoke", () => {
     expect(detail.task.state).toBe("done");
     expect(detail.events.map((e) => e.to)).toEqual(["queued", "running", "reviewing", "done"]);
     expect(engine.outbox.pending(10).map((m) => m.message.kind)).toEqual(["task_done"]);
+    // The pool moves the task from what it holds instead of reading the row: what it reports
+    // at each step must be the row as stored then.
+    expect(heard.map((changed) => changed.state)).toEqual(["queued", "running", "done"]);
+    expect(heard.at(-1)).toStrictEqual(detail.task);
   });
 });
