@@ -24,7 +24,7 @@ function prepareStatements(db: Db) {
      * tasks or a hundred thousand, and nothing is sorted.
      */
     due: db
-      .select()
+      .select({ id: tasks.id, attempts: tasks.attempts })
       .from(tasks)
       .where(and(QUEUED, category, lte(tasks.nextRunAt, sql.placeholder("now"))))
       .orderBy(desc(tasks.priority), asc(tasks.nextRunAt), asc(tasks.id))
@@ -108,8 +108,7 @@ export class QueueStore {
           data: { attempt: number, worker },
           patch: { attempts: number, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
         };
-        // Just read whole: moved from what it holds, not read again.
-        const task = this.tasks.advance(id, [step], queued);
+        const task = this.tasks.advance(id, [step]);
         const attempt = this.statements.startAttempt.run({
           taskId: id,
           number,
