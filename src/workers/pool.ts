@@ -101,6 +101,8 @@ export class WorkerPool {
   private stopping = true;
   private kickScheduled = false;
   private pendingWrites: PendingWrite[] = [];
+  /** Due retries and expired leases are looked for when time may have made some: on a poll. */
+  private housekeepingDue = true;
   /**
    * Categories whose last claim found nothing more due: passes skip them until something may
    * have been queued (a kick from outside, a promoted retry or expired lease, or the poll).
@@ -133,6 +135,7 @@ export class WorkerPool {
   /** Something may have been queued: every category is looked at on the next pass. */
   kick(): void {
     this.drained.clear();
+    this.housekeepingDue = true;
     this.passSoon();
   }
 
@@ -187,12 +190,16 @@ export class WorkerPool {
   /** Inside the pass's transaction: what can run now, claimed but not started yet. */
   private claimDue(): { claimed: Launch[]; recovered: Task[] } {
     const { queue, config } = this.options;
-    const promoted = queue.promoteDueRetries();
-    const recovered = queue.recoverLeases({
-      everyLease: false,
-      reason: "lease expired: its worker stopped renewing it",
-    });
-    if (promoted > 0 || recovered.length > 0) this.drained.clear();
+    let recovered: Task[] = [];
+    if (this.housekeepingDue) {
+      this.housekeepingDue = false;
+      const promoted = queue.promoteDueRetries();
+      recovered = queue.recoverLeases({
+        everyLease: false,
+        reason: "lease expired: its worker stopped renewing it",
+      });
+      if (promoted > 0 || recovered.length > 0) this.drained.clear();
+    }
     const claimed: Launch[] = [];
     for (const category of config.categories) {
       if (category.worker === undefined) continue;
@@ -338,11 +345,6 @@ export class WorkerPool {
     }
     this.connectionFailures.delete(worker);
     this.resolveIncident(worker);
-    if (this.options.tasks.stateOf(task.id) !== "running") {
-      // Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted.
-      this.abandon(attemptId, "the task moved on while it ran");
-      return;
-    }
     await this.review(task, attemptId, category, result, controller.signal);
   }
 
@@ -370,6 +372,13 @@ export class WorkerPool {
     const { tasks, env, configDir } = this.options;
     const reasons = checkOutput(result.output, category.review.checks);
     const reviewer = category.review.reviewer;
+    const straightToDone = reasons.length === 0 && reviewer === undefined;
+    // Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted.
+    // (Straight to done, the pass's write checks it, as late as it can be.)
+    if (!straightToDone && tasks.stateOf(task.id) !== "running") {
+      this.abandon(attemptId, "the task moved on while it ran");
+      return;
+    }
     const reviewing: TransitionStep = {
       to: "reviewing",
       actor: `worker:${category.worker}`,
