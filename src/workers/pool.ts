@@ -134,9 +134,14 @@ export class WorkerPool {
 
   /** Something may have been queued: every category is looked at on the next pass. */
   kick(): void {
+    this.lookAtEverything();
+    this.passSoon();
+  }
+
+  /** The next pass looks at every category, due retries and expired leases. */
+  private lookAtEverything(): void {
     this.drained.clear();
     this.housekeepingDue = true;
-    this.passSoon();
   }
 
   /** Makes a pass soon; coalesced so a burst of calls makes one pass. */
@@ -145,8 +150,14 @@ export class WorkerPool {
     this.kickScheduled = true;
     setImmediate(() => {
       this.kickScheduled = false;
-      this.safely("claiming tasks", () => this.tick());
+      this.safely("claiming tasks", () => this.pass());
     });
+  }
+
+  /** A pass now that looks at everything, as a poll does (simulations drive the pool with it). */
+  tick(): number {
+    this.lookAtEverything();
+    return this.pass();
   }
 
   /**
@@ -156,7 +167,7 @@ export class WorkerPool {
    * finished and the one that takes its slot share their pages. A claim is acted on before it
    * commits; a crash then leaves the task queued, to run again, as a crash mid-run would.
    */
-  tick(): number {
+  private pass(): number {
     const writes = this.pendingWrites.splice(0);
     if (this.stopping && writes.length === 0) return 0;
     for (const write of writes) this.inFlight.delete(write.taskId);
