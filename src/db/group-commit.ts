@@ -20,6 +20,8 @@ export class GroupCommit {
   private units = 0;
   private timer: NodeJS.Timeout | undefined;
   private waiting: ((error?: Error) => void)[] = [];
+  /** The open group's commit as a promise, made once for all who wait on it. */
+  private committing: Promise<void> | undefined;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -45,6 +47,7 @@ export class GroupCommit {
     clearTimeout(this.timer);
     this.open = false;
     this.units = 0;
+    this.committing = undefined;
     const waiting = this.waiting;
     this.waiting = [];
     let failure: Error | undefined;
@@ -68,8 +71,10 @@ export class GroupCommit {
 
   /** Resolves once everything written so far is committed. */
   committed(): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.whenCommitted((error) => (error === undefined ? resolve() : reject(error))),
+    if (!this.open) return Promise.resolve();
+    this.committing ??= new Promise((resolve, reject) =>
+      this.waiting.push((error) => (error === undefined ? resolve() : reject(error))),
     );
+    return this.committing;
   }
 }

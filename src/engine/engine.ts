@@ -392,7 +392,8 @@ export class Engine {
    * never taken back by a crash. Adapters use this one.
    */
   async submitAsync(request: RawRequest): Promise<IntakeResult> {
-    const routing = await this.llmRouting(request);
+    const asking = this.askLlmClassifier(request);
+    const routing = asking === undefined ? undefined : await asking;
     const result = this.tasks.grouped(() =>
       this.intake.submit(routing === undefined ? request : { ...request, routing }),
     );
@@ -401,8 +402,11 @@ export class Engine {
     return result;
   }
 
-  /** The LLM classifier's routing, when one is configured and the request needs routing. */
-  private async llmRouting(request: RawRequest): Promise<RawRequest["routing"]> {
+  /**
+   * The LLM classifier's routing, when one is configured and the request needs routing;
+   * undefined otherwise (the rules route it, with no wait).
+   */
+  private askLlmClassifier(request: RawRequest): Promise<RawRequest["routing"]> | undefined {
     const classifier = this.config.intake.classifier;
     if (classifier.kind !== "llm" || request.routing !== undefined) return undefined;
     // A replayed delivery returns the earlier task: no question to ask.
