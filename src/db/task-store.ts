@@ -289,7 +289,9 @@ export class TaskStore implements TaskRepository {
       const now = this.clock.now();
       const written: Partial<NewTaskRow> = {};
       for (const step of steps) Object.assign(written, step.patch);
-      Object.assign(written, { state: from, updatedAt: now, stateSince: now });
+      written.state = from;
+      written.updatedAt = now;
+      written.stateSince = now;
       this.set(id, written);
       let left: { state: Task["state"]; stateSince: number } = current;
       for (const step of steps) {

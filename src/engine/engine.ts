@@ -395,9 +395,8 @@ export class Engine {
     const asking = this.askLlmClassifier(request);
     const routing = asking === undefined ? undefined : await asking;
     const result = this.tasks.grouped(() =>
-      this.intake.submit(routing === undefined ? request : { ...request, routing }),
+      this.submit(routing === undefined ? request : { ...request, routing }),
     );
-    if (!result.duplicate) this.changed(result.task);
     await this.tasks.committed();
     return result;
   }
