@@ -232,6 +232,11 @@ export class TaskStore implements TaskRepository {
     return this.commits.committed();
   }
 
+  /** Resolves once everything written so far has committed, committing it soon: for an answer. */
+  commitSoon(): Promise<void> {
+    return this.commits.commitSoon();
+  }
+
   private unit<T>(work: () => T): T {
     this.depth++;
     try {

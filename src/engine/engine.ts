@@ -397,7 +397,7 @@ export class Engine {
     const result = this.tasks.grouped(() =>
       this.submit(routing === undefined ? request : { ...request, routing }),
     );
-    await this.tasks.committed();
+    await this.tasks.commitSoon();
     return result;
   }
 

@@ -71,6 +71,41 @@ describe("group commit", () => {
     }
   });
 
+  it("commits at the end of the event loop's turn for a waiter who answers someone", async () => {
+    const { sqlite, file } = testDatabase();
+    const commits = new GroupCommit(sqlite, { windowMs: 60_000, maxUnits: 256 });
+    const write = scratchTable(sqlite);
+    const reader = outsideReader(file);
+    try {
+      commits.join();
+      write(1);
+      commits.unitEnded();
+      let answered = false;
+      const answer = commits.commitSoon().then(() => {
+        answered = true;
+      });
+      // Work that arrives in the same turn joins the group before it commits.
+      commits.join();
+      write(2);
+      commits.unitEnded();
+      expect(reader.count("scratch")).toBe(0);
+      await answer;
+      expect(answered).toBe(true);
+      expect(reader.count("scratch")).toBe(2);
+      // A passive waiter leaves the group open for its window.
+      commits.join();
+      write(3);
+      commits.unitEnded();
+      void commits.committed();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(reader.count("scratch")).toBe(2);
+      commits.commit();
+      expect(reader.count("scratch")).toBe(3);
+    } finally {
+      reader.close();
+    }
+  });
+
   it("a durable transaction commits the open group with it", () => {
     const { store, sqlite, file } = testStore();
     const write = scratchTable(sqlite);
