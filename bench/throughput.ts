@@ -122,7 +122,14 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
   if (category?.worker === undefined) throw new Error(`no category ${CATEGORY} with a worker`);
   category.limits.concurrency = concurrency;
   const noop: WorkerRunner = async () => ({ output: "ok" });
-  const database = openDatabase(join(dir, "steward.db"));
+  // As `steward start` opens it: the log is checkpointed on a thread of its own.
+  const database = openDatabase(join(dir, "steward.db"), {
+    backgroundCheckpoints: {
+      onError: (message) => {
+        throw new Error(`checkpoint failed: ${message}`);
+      },
+    },
+  });
   const engine = new Engine({
     config,
     configDir: join(ROOT, "config"),

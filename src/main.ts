@@ -16,8 +16,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** The composition root: config → database → engine → the adapter that talks to people. */
 export async function main(settings: Settings, mode: "auto" | "console"): Promise<void> {
   const config = loadConfigFile(settings.configPath);
-  const database = openDatabase(settings.dbPath);
   const logger = stderrLogger();
+  const database = openDatabase(settings.dbPath, {
+    backgroundCheckpoints: { onError: (message) => logger.warn(`checkpoint failed: ${message}`) },
+  });
   const engine = new Engine({ config, configDir: dirname(settings.configPath), database, logger });
   engine.start();
   const outputs = outputDelivery(engine);

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { WalCheckpointer } from "./checkpointer.js";
 import { GroupCommit } from "./group-commit.js";
 import * as schema from "./schema.js";
 
@@ -30,8 +31,25 @@ export interface OpenDatabase {
  */
 const GROUPING = { windowMs: 5, maxUnits: 256 };
 
+/**
+ * A background checkpoint every 100 ms keeps the log to what 100 ms of writes add; the
+ * connection checkpoints itself only past 8,192 pages (32 MiB at 4 KiB pages), against
+ * SQLite's default of 1,000.
+ */
+const BACKGROUND_CHECKPOINTS = { everyMs: 100, fallbackPages: 8192 };
+
+export interface DatabaseOptions {
+  /** Apply pending migrations (the default). */
+  migrate?: boolean;
+  /**
+   * Checkpoint the log on a thread of its own (see WalCheckpointer), its failures reported to
+   * `onError`: for the long-running process. Commands and tests checkpoint at commit.
+   */
+  backgroundCheckpoints?: { onError: (message: string) => void };
+}
+
 /** Opens (creating if needed) the SQLite file in WAL mode and applies pending migrations. */
-export function openDatabase(file: string, options: { migrate?: boolean } = {}): OpenDatabase {
+export function openDatabase(file: string, options: DatabaseOptions = {}): OpenDatabase {
   if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
@@ -47,12 +65,18 @@ export function openDatabase(file: string, options: { migrate?: boolean } = {}):
   const db = drizzle(sqlite, { schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   const commits = new GroupCommit(sqlite, GROUPING);
+  const background = options.backgroundCheckpoints;
+  const checkpointer =
+    background === undefined || file === ":memory:"
+      ? undefined
+      : new WalCheckpointer(resolve(file), sqlite, BACKGROUND_CHECKPOINTS, background.onError);
   return {
     sqlite,
     db,
     commits,
     close: () => {
       commits.commit();
+      checkpointer?.stop();
       sqlite.close();
     },
   };

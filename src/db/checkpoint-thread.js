@@ -1,0 +1,23 @@
+// The thread of WalCheckpointer (checkpointer.ts): copies the write-ahead log into the
+// database file every `everyMs`, on a connection of its own. Plain JavaScript because a worker
+// thread loads its file with Node's own loader, which reads no TypeScript.
+import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+
+const { file, everyMs } = workerData;
+const db = new Database(file, { fileMustExist: true });
+
+const timer = setInterval(() => {
+  try {
+    // PASSIVE copies what no reader still needs and never waits on the writer.
+    db.pragma("wal_checkpoint(PASSIVE)");
+  } catch (error) {
+    parentPort?.postMessage({ error: String(error) });
+  }
+}, everyMs);
+
+parentPort?.once("message", () => {
+  clearInterval(timer);
+  db.close();
+  parentPort?.close();
+});
