@@ -86,6 +86,8 @@ const taskColumns: Readonly<Record<string, Column>> = getTableColumns(tasks);
 /** Each column's place in the table, to put a patch's columns in one order. */
 const columnOrder = new Map(Object.keys(taskColumns).map((key, index) => [key, index]));
 const eventColumns = getTableColumns(taskEvents);
+/** What `create` writes: the id is the database's to give. */
+const INSERTED_COLUMNS = Object.keys(taskColumns).filter((key) => key !== "id");
 
 /**
  * The task columns a patch or new row sets: defined values only, as drizzle's builder does, in
@@ -179,8 +181,8 @@ export class TaskStore implements TaskRepository {
    * than the statements of a transition.)
    */
   private readonly inTransaction: Database.Transaction<(work: () => unknown) => unknown>;
-  /** Inserts and updates, one prepared statement per set of columns written. */
-  private readonly inserts = new Map<string, InsertStatement>();
+  private insertStatement: InsertStatement | undefined;
+  /** Updates, one prepared statement per set of columns written. */
   private readonly updates = new Map<string, UpdateStatement>();
 
   /** How deep the calls of `transaction`/`grouped` are: the outermost decides when to commit. */
@@ -358,16 +360,12 @@ export class TaskStore implements TaskRepository {
     return this.prepared;
   }
 
-  /** Returns the id the database gave the new row. */
-  private insert(values: NewTaskRow): number {
-    const keys = definedColumns(values).filter((key) => key !== "id");
-    const shape = keys.join(",");
-    let statement = this.inserts.get(shape);
-    if (statement === undefined) {
-      statement = prepareInsert(this.db, keys);
-      this.inserts.set(shape, statement);
-    }
-    return Number(statement.run(encodedTaskValues(keys, values)).lastInsertRowid);
+  /** Writes every column but the id (a fresh task sets them all); returns the id it was given. */
+  private insert(task: NewTaskRow): number {
+    this.insertStatement ??= prepareInsert(this.db, INSERTED_COLUMNS);
+    return Number(
+      this.insertStatement.run(encodedTaskValues(INSERTED_COLUMNS, task)).lastInsertRowid,
+    );
   }
 
   /** Unknown and undefined keys are ignored, as drizzle does. */
