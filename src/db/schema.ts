@@ -121,7 +121,6 @@ export const taskEvents = sqliteTable(
   },
   (table) => [
     index("task_events_task").on(table.taskId, table.id),
-    index("task_events_at").on(table.at),
     // The status checker's medians: the most recent stays that ended in one state.
     index("task_events_from").on(table.from, table.id),
     // Operator actions are a few rows among millions: the review reads them without a scan.
