@@ -75,4 +75,57 @@ describe("engine smoke", () => {
     // (Passes that never yielded would let it fire once, after the backlog.)
     expect(turns).toBeGreaterThan(Math.min(20, elapsedMs / 10));
   });
+
+  // A completion fails after it wrote (the database refuses its done notice): it must be
+  // undone alone, its task left running for lease recovery, and the pool must go on.
+  it.each([
+    { concurrency: 1, passes: "one completion per pass (no savepoint of its own)" },
+    { concurrency: 4, passes: "the completions of one pass (each in a savepoint)" },
+  ])("a completion that fails is undone alone: $passes", async ({ concurrency }) => {
+    const config = loadConfigFile("config/steward.yaml", {});
+    const support = config.categories.find((category) => category.name === "support")!;
+    support.limits.concurrency = concurrency;
+    const database = testDatabase();
+    const errors: string[] = [];
+    const engine = new Engine({
+      config,
+      configDir: "config",
+      database,
+      runners: new Map([[support.worker!, async () => ({ output: "ok" })]]),
+      logger: { info() {}, warn() {}, error: (message) => errors.push(message) },
+      pollMs: 20,
+    });
+    const ids = Array.from(
+      { length: 4 },
+      (_, i) =>
+        engine.submit({
+          source: "console",
+          requester: "owner",
+          category: "support",
+          text: `Objective: Answer customer ${i}\nDone when: the reply is sent`,
+        }).task.id,
+    );
+    const failing = ids[1]!;
+    database.sqlite.exec(`CREATE TRIGGER refuse_done BEFORE INSERT ON outbox
+      WHEN NEW.key = 'done:${failing}' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+    const finished = new Set<number>();
+    const othersDone = new Promise<void>((resolve) =>
+      engine.onTaskChange((changed) => {
+        if (changed.state === "done") finished.add(changed.id);
+        if (finished.size === ids.length - 1) resolve();
+      }),
+    );
+    engine.start();
+    await othersDone;
+    await engine.stop(0);
+
+    expect([...finished].sort()).toEqual(ids.filter((id) => id !== failing));
+    const failed = engine.detail(failing);
+    expect(failed.events.map((event) => event.to)).toEqual(["queued", "running"]);
+    expect(failed.attempts.map((attempt) => attempt.outcome)).toEqual(["running"]);
+    expect(errors).toEqual([`worker pool: running T-${failing}: disk says no`]);
+    expect(engine.outbox.pending(10).map((message) => message.message.taskId).sort()).toEqual(
+      ids.filter((id) => id !== failing),
+    );
+  });
 });
