@@ -124,7 +124,8 @@ describe("engine smoke", () => {
     expect(failed.events.map((event) => event.to)).toEqual(["queued", "running"]);
     expect(failed.attempts.map((attempt) => attempt.outcome)).toEqual(["running"]);
     expect(errors).toEqual([`worker pool: running T-${failing}: disk says no`]);
-    expect(engine.outbox.pending(10).map((message) => message.message.taskId).sort()).toEqual(
+    const notices = engine.outbox.pending(10).map(({ message }) => message);
+    expect(notices.map((notice) => ("taskId" in notice ? notice.taskId : 0)).sort()).toEqual(
       ids.filter((id) => id !== failing),
     );
   });
