@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach } from "vitest";
 import { ManualClock } from "../src/core/clock.js";
 import type { Task } from "../src/core/task.js";
@@ -26,6 +27,17 @@ export function testDatabase(): OpenDatabase & { file: string } {
   const database = openDatabase(file);
   cleanups.push(() => database.close());
   return { ...database, file };
+}
+
+/** What another process reading the file sees: committed rows only. */
+export function outsideReader(file: string) {
+  const reader = new Database(file, { readonly: true });
+  cleanups.push(() => reader.close());
+  return {
+    count: (table: string) =>
+      (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
+    close: () => reader.close(),
+  };
 }
 
 export function testStore(clock = new ManualClock()) {

@@ -22,8 +22,6 @@ export class GroupCommit {
   private waiting: ((error?: Error) => void)[] = [];
   /** The open group's commit as a promise, made once for all who wait on it. */
   private committing: Promise<void> | undefined;
-  /** A commit is scheduled for the end of this turn of the event loop. */
-  private soon = false;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -48,7 +46,6 @@ export class GroupCommit {
     if (!this.open) return;
     clearTimeout(this.timer);
     this.open = false;
-    this.soon = false;
     this.units = 0;
     this.committing = undefined;
     const waiting = this.waiting;
@@ -70,22 +67,6 @@ export class GroupCommit {
   whenCommitted(done: (error?: Error) => void): void {
     if (this.open) this.waiting.push(done);
     else done();
-  }
-
-  /**
-   * Like `committed`, for a caller who answers someone: the group commits once this turn of
-   * the event loop is over (the work that arrived with this caller's has joined it) instead of
-   * at the end of its window. Under load a turn holds many requests, so they still share a
-   * commit; a lone request does not wait out the window.
-   */
-  commitSoon(): Promise<void> {
-    if (this.open && !this.soon) {
-      this.soon = true;
-      setImmediate(() => {
-        if (this.soon) this.commit();
-      });
-    }
-    return this.committed();
   }
 
   /** Resolves once everything written so far is committed. */

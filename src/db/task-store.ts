@@ -234,9 +234,11 @@ export class TaskStore implements TaskRepository {
     return this.commits.committed();
   }
 
-  /** Resolves once everything written so far has committed, committing it soon: for an answer. */
-  commitSoon(): Promise<void> {
-    return this.commits.commitSoon();
+  /** Commits the open group now: resolves once committed, rejects if the commit failed. */
+  commit(): Promise<void> {
+    const committed = this.commits.committed();
+    this.commits.commit();
+    return committed;
   }
 
   private unit<T>(work: () => T): T {

@@ -25,6 +25,7 @@ import { createRouter, type Router } from "../routing/classify.js";
 import { classifyWithLlm } from "../routing/llm-classifier.js";
 import { WorkerPool } from "../workers/pool.js";
 import { createWorkerRunner, type WorkerRunner } from "../workers/runner.js";
+import { Filings } from "./filings.js";
 import { createNextStep } from "./pipeline.js";
 
 export interface EngineOptions {
@@ -83,6 +84,7 @@ export class Engine {
   readonly escalationStore: EscalationStore;
   readonly escalations: Escalations;
   private readonly listeners = new Set<TaskListener>();
+  private readonly filings: Filings;
 
   constructor(options: EngineOptions) {
     const { config, database } = options;
@@ -112,6 +114,7 @@ export class Engine {
       outbox: this.outbox,
       onEscalated: (task, reason) => this.escalated(task, { reason }),
     });
+    this.filings = new Filings(this.tasks, (filing) => this.intake.file(filing));
     const runners = new Map<string, WorkerRunner>(
       Object.entries(config.workers).map(([name, worker]) => [
         name,
@@ -394,10 +397,9 @@ export class Engine {
   async submitAsync(request: RawRequest): Promise<IntakeResult> {
     const asking = this.askLlmClassifier(request);
     const routing = asking === undefined ? undefined : await asking;
-    const result = this.tasks.grouped(() =>
-      this.submit(routing === undefined ? request : { ...request, routing }),
-    );
-    await this.tasks.commitSoon();
+    const filing = this.intake.prepare(routing === undefined ? request : { ...request, routing });
+    const result = await this.filings.add(filing);
+    if (!result.duplicate) this.changed(result.task);
     return result;
   }
 

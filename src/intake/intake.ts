@@ -52,6 +52,17 @@ export interface IntakeResult {
   duplicate: boolean;
 }
 
+/** A request intake has checked and routed (see `Intake.prepare`), or found delivered before. */
+export type Filing = { request: RawRequest } & (
+  | { earlier: Task }
+  | {
+      brief: Brief;
+      routing: RoutingTrace;
+      category: CategoryConfig;
+      missing: BriefField[];
+    }
+);
+
 export interface IntakeDeps {
   config: Config;
   router: Router;
@@ -158,12 +169,17 @@ export class Intake {
 
   /** Any request → a routed task in needs_clarification, queued or escalated. */
   submit(request: RawRequest): IntakeResult {
+    return this.file(this.prepare(request));
+  }
+
+  /**
+   * What intake makes of a request before storing it: checked (a request it refuses throws
+   * here), parsed and routed. Writes nothing: `file` stores it.
+   */
+  prepare(request: RawRequest): Filing {
     checkRequestSize(request);
-    const { tasks } = this.deps;
-    if (request.dedupeKey !== undefined) {
-      const earlier = tasks.findByDedupeKey(request.source, request.dedupeKey);
-      if (earlier) return this.resultOf(earlier, true);
-    }
+    const earlier = this.earlierDelivery(request);
+    if (earlier !== undefined) return { request, earlier };
     const { brief: parsed, namedCategory } = buildBrief(request);
     checkFieldSizes(parsed);
     const { brief, routing, category } = this.route(
@@ -173,6 +189,17 @@ export class Intake {
       request.routing,
     );
     const missing = missingFields(brief, this.deps.config.intake.required);
+    return { request, brief, routing, category, missing };
+  }
+
+  /** Stores a prepared request as a task, with what its first state asks for. */
+  file(filing: Filing): IntakeResult {
+    if ("earlier" in filing) return this.resultOf(filing.earlier, true);
+    // Filed since this one was prepared: the same delivery twice in one batch.
+    const earlier = this.earlierDelivery(filing.request);
+    if (earlier !== undefined) return this.resultOf(earlier, true);
+    const { request, brief, routing, category, missing } = filing;
+    const { tasks } = this.deps;
     const next = decide(missing, category, routing);
     return tasks.atomically(() => {
       const task = tasks.create(
@@ -332,6 +359,12 @@ export class Intake {
       this.deps.router.route({ text: briefText(brief), source, category: namedCategory });
     const category = categoryNamed(this.deps.config, routing.category);
     return { brief: applyDefaults(brief, category), routing, category };
+  }
+
+  /** The task an earlier delivery with the request's dedupe key filed, if any. */
+  private earlierDelivery(request: RawRequest): Task | undefined {
+    if (request.dedupeKey === undefined) return undefined;
+    return this.deps.tasks.findByDedupeKey(request.source, request.dedupeKey);
   }
 
   private afterEntering(task: Task, reason: string): void {

@@ -1,26 +1,16 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { openDatabase } from "../../../src/db/connection.js";
 import { GroupCommit } from "../../../src/db/group-commit.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { tempDir, testDatabase, testStore } from "../../helpers.js";
+import { outsideReader, tempDir, testDatabase, testStore } from "../../helpers.js";
 
 const REQUEST = {
   source: "webhook:helpdesk",
   requester: "customer",
   text: "Objective: Answer the refund request from a customer whose order arrived damaged\nDone when: the reply offers a refund",
 };
-
-/** What another process reading the file sees: committed rows only. */
-function outsideReader(file: string) {
-  const reader = new Database(file, { readonly: true });
-  return {
-    count: (table: string) =>
-      (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
-    close: () => reader.close(),
-  };
-}
 
 function scratchTable(sqlite: Database.Database) {
   sqlite.exec("CREATE TABLE scratch (n INTEGER NOT NULL)");
@@ -66,41 +56,6 @@ describe("group commit", () => {
       commits.unitEnded();
       expect(sqlite.inTransaction).toBe(false);
       expect(reader.count("scratch")).toBe(2);
-    } finally {
-      reader.close();
-    }
-  });
-
-  it("commits at the end of the event loop's turn for a waiter who answers someone", async () => {
-    const { sqlite, file } = testDatabase();
-    const commits = new GroupCommit(sqlite, { windowMs: 60_000, maxUnits: 256 });
-    const write = scratchTable(sqlite);
-    const reader = outsideReader(file);
-    try {
-      commits.join();
-      write(1);
-      commits.unitEnded();
-      let answered = false;
-      const answer = commits.commitSoon().then(() => {
-        answered = true;
-      });
-      // Work that arrives in the same turn joins the group before it commits.
-      commits.join();
-      write(2);
-      commits.unitEnded();
-      expect(reader.count("scratch")).toBe(0);
-      await answer;
-      expect(answered).toBe(true);
-      expect(reader.count("scratch")).toBe(2);
-      // A passive waiter leaves the group open for its window.
-      commits.join();
-      write(3);
-      commits.unitEnded();
-      void commits.committed();
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(reader.count("scratch")).toBe(2);
-      commits.commit();
-      expect(reader.count("scratch")).toBe(3);
     } finally {
       reader.close();
     }
