@@ -13,7 +13,8 @@ export const DEFAULT_DB_PATH = "data/steward.db";
 /** The migrations drizzle-kit generated, shipped beside the source. */
 export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 
-export type Db = BetterSQLite3Database<typeof schema>;
+/** The drizzle database, with the better-sqlite3 connection it runs on (`$client`). */
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 export interface OpenDatabase {
   sqlite: Database.Database;

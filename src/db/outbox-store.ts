@@ -2,24 +2,30 @@ import { and, asc, count, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import type { Outbox, OutboxKind, OutboxMessage, PendingMessage } from "../core/outbox.js";
 import type { Db } from "./connection.js";
+import { encode, prepareDirect, slots } from "./direct.js";
 import { outbox } from "./schema.js";
-import { encode, slot } from "./task-store.js";
 
 /** Adding a message is on every task's path (its done notice): prepared once per connection. */
 function prepareInsert(db: Db) {
-  return db
-    .insert(outbox)
-    .values({
-      kind: slot("kind"),
-      key: slot("key"),
-      taskId: slot("taskId"),
-      escalationId: slot("escalationId"),
-      payload: slot("payload"),
-      createdAt: slot("createdAt"),
-      deliverAfter: slot("deliverAfter"),
-    })
-    .onConflictDoNothing({ target: outbox.key })
-    .prepare();
+  const names = [
+    "kind",
+    "key",
+    "taskId",
+    "escalationId",
+    "payload",
+    "createdAt",
+    "deliverAfter",
+  ] as const;
+  const values = {
+    ...slots<typeof outbox.$inferInsert>(names),
+    // Given, not left to the column's default: drizzle would bind that as a value of its own.
+    attempts: sql`0`,
+  };
+  return prepareDirect(
+    db,
+    db.insert(outbox).values(values).onConflictDoNothing({ target: outbox.key }),
+    names,
+  );
 }
 
 export class OutboxStore implements Outbox {
@@ -34,15 +40,15 @@ export class OutboxStore implements Outbox {
     const now = this.clock.now();
     // Prepared on first use, so a store can be made before the migrations run.
     this.insert ??= prepareInsert(this.db);
-    const result = this.insert.run({
-      kind: message.kind,
+    const result = this.insert.run(
+      message.kind,
       key,
-      taskId: "taskId" in message ? message.taskId : null,
-      escalationId: "escalationId" in message ? message.escalationId : null,
-      payload: encode(outbox.payload, message),
-      createdAt: now,
-      deliverAfter: deliverAfter ?? now,
-    });
+      "taskId" in message ? message.taskId : null,
+      "escalationId" in message ? message.escalationId : null,
+      encode(outbox.payload, message),
+      now,
+      deliverAfter ?? now,
+    );
     return result.changes > 0;
   }
 

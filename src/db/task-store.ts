@@ -1,36 +1,20 @@
 import type Database from "better-sqlite3";
-import { and, asc, type Column, desc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import { and, asc, type Column, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import { StewardError } from "../core/errors.js";
 import type { NewTask, TaskRepository, TransitionRequest, TransitionStep } from "../core/ports.js";
 import { assertTransition, formatTaskId } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { Db } from "./connection.js";
+import { encode, prepareDirect, rowDecoder, slots } from "./direct.js";
 import type { GroupCommit } from "./group-commit.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
+
+type NewTaskEventRow = typeof taskEvents.$inferInsert;
 
 // A compile-time check that the stored row is exactly the domain's Task.
 const rowIsTask = (row: TaskRow): Task => row;
 void rowIsTask;
-
-/**
- * A placeholder bound as it is given: values are encoded by `encode` first. (A bare placeholder
- * on a column is encoded by drizzle even when null, which would store a JSON column's null as
- * the text 'null' where the unprepared query stores NULL.)
- */
-export function slot(name: string): SQL {
-  return sql`${sql.placeholder(name)}`;
-}
-
-/** A value as drizzle's unprepared queries bind it to the column: null stays NULL. */
-export function encode(column: Column, value: unknown): unknown {
-  return value === null ? null : column.mapToDriverValue(value);
-}
-
-/** The placeholders of a row shape, typed as the row the builder expects. */
-function slots<T>(keys: readonly string[]): T {
-  return Object.fromEntries(keys.map((key) => [key, slot(key)])) as T;
-}
 
 /**
  * A new task as it will be stored: what its creator gave, nothing happened to it yet, filed
@@ -74,60 +58,70 @@ function freshTask(task: NewTask, now: number): Task {
   };
 }
 
-/** A stored task after `written` was set on it: undefined values are not written (see set). */
-function withWritten(stored: Task, written: Readonly<Partial<NewTaskRow>>): Task {
-  const task = { ...stored };
-  for (const [key, value] of Object.entries(written))
-    if (value !== undefined && columnOrder.has(key)) (task as Record<string, unknown>)[key] = value;
-  return task;
+/** A stored task after `written` was set on it (its columns: see `writtenColumns`). */
+function withWritten(
+  stored: Task,
+  written: Readonly<Partial<NewTaskRow>>,
+  keys: readonly string[],
+) {
+  const task: Record<string, unknown> = { ...stored };
+  for (const key of keys) task[key] = written[key as keyof NewTaskRow];
+  return task as unknown as Task;
 }
 
 const taskColumns: Readonly<Record<string, Column>> = getTableColumns(tasks);
-/** Each column's place in the table, to put a patch's columns in one order. */
-const columnOrder = new Map(Object.keys(taskColumns).map((key, index) => [key, index]));
+const COLUMNS = new Set(Object.keys(taskColumns));
 const eventColumns = getTableColumns(taskEvents);
 /** What `create` writes: the id is the database's to give. */
 const INSERTED_COLUMNS = Object.keys(taskColumns).filter((key) => key !== "id");
+const decodeTask = rowDecoder<Task>(taskColumns);
 
 /**
  * The task columns a patch or new row sets: defined values only, as drizzle's builder does, in
- * the table's order (so one set of columns is one prepared statement). A patch names a few of the
- * thirty-odd columns: its own keys are walked, not every column.
+ * the patch's own order (each order is looked up as it comes, not sorted on every write: a call
+ * site writes its patch one way). A patch names a few of the thirty-odd columns: its own keys
+ * are walked.
  */
-function definedColumns(values: Readonly<Record<string, unknown>>): string[] {
+function writtenColumns(values: Readonly<Record<string, unknown>>): string[] {
   const keys: string[] = [];
-  for (const [key, value] of Object.entries(values))
-    if (value !== undefined && columnOrder.has(key)) keys.push(key);
-  return keys.sort(byColumnOrder);
+  for (const key in values) if (values[key] !== undefined && COLUMNS.has(key)) keys.push(key);
+  return keys;
 }
 
-function byColumnOrder(a: string, b: string): number {
-  return (columnOrder.get(a) ?? 0) - (columnOrder.get(b) ?? 0);
-}
-
+/** Positional parameters: each value as drizzle would bind it to its column, then `extra`. */
 function encodedTaskValues(
   keys: readonly string[],
   values: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const bound: Record<string, unknown> = {};
-  for (const key of keys) bound[key] = encode(taskColumns[key]!, values[key]);
+  ...extra: unknown[]
+): unknown[] {
+  const bound: unknown[] = [];
+  for (const key of keys) bound.push(encode(taskColumns[key]!, values[key]));
+  bound.push(...extra);
   return bound;
 }
 
+const EVENT_PARAMETERS = [
+  "taskId",
+  "from",
+  "to",
+  "at",
+  "enteredAt",
+  "actor",
+  "reason",
+  "data",
+] as const;
+
 /** The statements of the hot path, prepared once per connection. */
 function prepareStatements(db: Db) {
+  const byId = eq(tasks.id, sql.placeholder("id"));
   return {
-    get: db
-      .select()
-      .from(tasks)
-      .where(eq(tasks.id, sql.placeholder("id")))
-      .prepare(),
+    get: prepareDirect(db, db.select().from(tasks).where(byId), ["id"]).raw(),
     /** What a transition needs: the state to check the move and since when, not the whole row. */
-    stateOf: db
-      .select({ state: tasks.state, stateSince: tasks.stateSince })
-      .from(tasks)
-      .where(eq(tasks.id, sql.placeholder("id")))
-      .prepare(),
+    stateOf: prepareDirect(
+      db,
+      db.select({ state: tasks.state, stateSince: tasks.stateSince }).from(tasks).where(byId),
+      ["id"],
+    ).raw(),
     byDedupeKey: db
       .select()
       .from(tasks)
@@ -138,39 +132,36 @@ function prepareStatements(db: Db) {
         ),
       )
       .prepare(),
-    appendEvent: db
-      .insert(taskEvents)
-      .values({
-        taskId: slot("taskId"),
-        from: slot("from"),
-        to: slot("to"),
-        at: slot("at"),
-        enteredAt: slot("enteredAt"),
-        actor: slot("actor"),
-        reason: slot("reason"),
-        data: slot("data"),
-      })
-      .prepare(),
+    appendEvent: prepareDirect(
+      db,
+      db.insert(taskEvents).values(slots<NewTaskEventRow>(EVENT_PARAMETERS)),
+      EVENT_PARAMETERS,
+    ),
+    insert: prepareDirect(
+      db,
+      db.insert(tasks).values(slots<NewTaskRow>(INSERTED_COLUMNS)),
+      INSERTED_COLUMNS,
+    ),
   };
 }
 
 // No RETURNING: SQLite runs an UPDATE … RETURNING several times slower than the UPDATE and a
 // read of the row by id (measured in bench/), so the row is read back after a write.
-function prepareInsert(db: Db, keys: readonly string[]) {
-  return db.insert(tasks).values(slots<NewTaskRow>(keys)).prepare();
-}
-
-function prepareUpdate(db: Db, keys: readonly string[]) {
-  return db
-    .update(tasks)
-    .set(slots<Partial<NewTaskRow>>(keys))
-    .where(eq(tasks.id, sql.placeholder("$id")))
-    .prepare();
+function prepareUpdate(db: Db, written: readonly string[]) {
+  // The statement sets its columns in the table's order, whatever the patch's.
+  const keys = Object.keys(taskColumns).filter((key) => written.includes(key));
+  const statement = prepareDirect(
+    db,
+    db
+      .update(tasks)
+      .set(slots<Partial<NewTaskRow>>(keys))
+      .where(eq(tasks.id, sql.placeholder("$id"))),
+    [...keys, "$id"],
+  );
+  return { statement, keys };
 }
 
 type Statements = ReturnType<typeof prepareStatements>;
-type InsertStatement = ReturnType<typeof prepareInsert>;
-type UpdateStatement = ReturnType<typeof prepareUpdate>;
 
 /** Tasks and their events; every state change and its event commit together or not at all. */
 export class TaskStore implements TaskRepository {
@@ -181,9 +172,8 @@ export class TaskStore implements TaskRepository {
    * than the statements of a transition.)
    */
   private readonly inTransaction: Database.Transaction<(work: () => unknown) => unknown>;
-  private insertStatement: InsertStatement | undefined;
-  /** Updates, one prepared statement per set of columns written. */
-  private readonly updates = new Map<string, UpdateStatement>();
+  /** Updates, one prepared statement per list of columns a patch writes. */
+  private readonly updates = new Map<string, ReturnType<typeof prepareUpdate>>();
 
   /** How deep the calls of `transaction`/`grouped` are: the outermost decides when to commit. */
   private depth = 0;
@@ -287,7 +277,7 @@ export class TaskStore implements TaskRepository {
   advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task {
     if (steps.length === 0) throw new Error("advance needs at least one step");
     return this.atomically(() => {
-      const current = stored ?? this.statements.stateOf.get({ id });
+      const current = stored ?? this.stateAndSince(id);
       if (current === undefined)
         throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
       let from = current.state;
@@ -301,13 +291,13 @@ export class TaskStore implements TaskRepository {
       written.state = from;
       written.updatedAt = now;
       written.stateSince = now;
-      this.set(id, written);
+      const keys = this.set(id, written);
       let left: { state: Task["state"]; stateSince: number } = current;
       for (const step of steps) {
         this.appendEvent(id, left, step.to, now, step);
         left = { state: step.to, stateSince: now };
       }
-      return stored === undefined ? this.require(id) : withWritten(stored, written);
+      return stored === undefined ? this.require(id) : withWritten(stored, written, keys);
     });
   }
 
@@ -317,12 +307,13 @@ export class TaskStore implements TaskRepository {
   }
 
   get(id: number): Task | undefined {
-    return this.statements.get.get({ id });
+    const row = this.statements.get.get(id) as unknown[] | undefined;
+    return row === undefined ? undefined : decodeTask(row);
   }
 
   /** The task's state alone: what a check before a write needs, without reading the row. */
   stateOf(id: number): Task["state"] | undefined {
-    return this.statements.stateOf.get({ id })?.state;
+    return this.stateAndSince(id)?.state;
   }
 
   require(id: number): Task {
@@ -362,24 +353,27 @@ export class TaskStore implements TaskRepository {
     return this.prepared;
   }
 
-  /** Writes every column but the id (a fresh task sets them all); returns the id it was given. */
-  private insert(task: NewTaskRow): number {
-    this.insertStatement ??= prepareInsert(this.db, INSERTED_COLUMNS);
-    return Number(
-      this.insertStatement.run(encodedTaskValues(INSERTED_COLUMNS, task)).lastInsertRowid,
-    );
+  private stateAndSince(id: number): { state: Task["state"]; stateSince: number } | undefined {
+    const row = this.statements.stateOf.get(id) as [Task["state"], number] | undefined;
+    return row === undefined ? undefined : { state: row[0], stateSince: row[1] };
   }
 
-  /** Unknown and undefined keys are ignored, as drizzle does. */
-  private set(id: number, values: Partial<NewTaskRow>): void {
-    const keys = definedColumns(values);
-    const shape = keys.join(",");
-    let statement = this.updates.get(shape);
-    if (statement === undefined) {
-      statement = prepareUpdate(this.db, keys);
-      this.updates.set(shape, statement);
+  /** Writes every column but the id (a fresh task sets them all); returns the id it was given. */
+  private insert(task: NewTaskRow): number {
+    const { insert } = this.statements;
+    return Number(insert.run(encodedTaskValues(INSERTED_COLUMNS, task)).lastInsertRowid);
+  }
+
+  /** Unknown and undefined keys are ignored, as drizzle does. Returns the columns written. */
+  private set(id: number, values: Partial<NewTaskRow>): readonly string[] {
+    const shape = writtenColumns(values).join(",");
+    let update = this.updates.get(shape);
+    if (update === undefined) {
+      update = prepareUpdate(this.db, shape.split(","));
+      this.updates.set(shape, update);
     }
-    statement.run({ ...encodedTaskValues(keys, values), $id: id });
+    update.statement.run(encodedTaskValues(update.keys, values, id));
+    return update.keys;
   }
 
   /** `from` is the state left and since when the task was in it: the stay this event ends. */
@@ -390,15 +384,15 @@ export class TaskStore implements TaskRepository {
     at: number,
     request: Omit<TransitionRequest, "patch">,
   ): void {
-    this.statements.appendEvent.run({
+    this.statements.appendEvent.run(
       taskId,
-      from: from.state,
+      from.state,
       to,
       at,
-      enteredAt: from.stateSince,
-      actor: request.actor,
-      reason: request.reason,
-      data: encode(eventColumns.data, request.data ?? null),
-    });
+      from.stateSince,
+      request.actor,
+      request.reason,
+      encode(eventColumns.data, request.data ?? null),
+    );
   }
 }
