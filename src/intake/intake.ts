@@ -115,15 +115,21 @@ function buildBrief(request: RawRequest): { brief: Brief; namedCategory: string 
 
 /** `over` fills every field it has; `base` keeps the rest. Lists are joined, not replaced. */
 export function mergeBriefs(base: Brief, over: Brief): Brief {
-  const pick = (a: string, b: string) => (b.trim() !== "" ? b : a);
-  const join = (a: string[], b: string[]) => [...a, ...b.filter((item) => !a.includes(item))];
   return {
-    objective: pick(base.objective, over.objective),
-    inputs: join(base.inputs, over.inputs),
-    constraints: join(base.constraints, over.constraints),
-    output_format: pick(base.output_format, over.output_format),
-    acceptance_criteria: join(base.acceptance_criteria, over.acceptance_criteria),
+    objective: pickFilled(base.objective, over.objective),
+    inputs: joinLists(base.inputs, over.inputs),
+    constraints: joinLists(base.constraints, over.constraints),
+    output_format: pickFilled(base.output_format, over.output_format),
+    acceptance_criteria: joinLists(base.acceptance_criteria, over.acceptance_criteria),
   };
+}
+
+function pickFilled(base: string, over: string): string {
+  return over.trim() !== "" ? over : base;
+}
+
+function joinLists(base: string[], over: string[]): string[] {
+  return over.length === 0 ? [...base] : [...base, ...over.filter((item) => !base.includes(item))];
 }
 
 /** A category's defaults fill only what the requester left empty. */

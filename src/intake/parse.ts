@@ -171,9 +171,11 @@ const HEADING_LABEL = new RegExp(
     String.raw`(${LABEL_ALTERNATION})${BOLD}[ \t]*:?${BOLD}[ \t]*$`,
   "i",
 );
-const INLINE_LABEL_SOURCE =
+const INLINE_LABEL = new RegExp(
   String.raw`(?<=^|[\s.,;!?)])${BOLD}(${LABEL_ALTERNATION})` +
-  String.raw`${BOLD}:${BOLD}(?=\s|$)[ \t]*`;
+    String.raw`${BOLD}:${BOLD}(?=\s|$)[ \t]*`,
+  "gi",
+);
 
 /** A list marker at the start of a line: `-`, `*`, `•`, `+`, `1.`, `1)`, and `- [ ]` boxes. */
 const BULLET = new RegExp(String.raw`^[ \t]*${LIST_MARKER}[ \t]+(?:\[[ xX]\][ \t]+)?`);
@@ -331,10 +333,12 @@ function matchLineLabel(line: string): Marker | undefined {
 }
 
 function findInlineLabels(line: string, from: number): Marker[] {
+  // Every label ends in a colon: most lines of free text have none to look for.
+  if (!line.includes(":", from)) return [];
   const masked = maskQuoted(line);
   const markers: Marker[] = [];
-  // A fresh regex per call: a global regex carries lastIndex between uses.
-  const pattern = new RegExp(INLINE_LABEL_SOURCE, "gi");
+  // One global regex, its lastIndex set here: each call starts where it is told to.
+  const pattern = INLINE_LABEL;
   pattern.lastIndex = from;
   for (let match = pattern.exec(masked); match; match = pattern.exec(masked)) {
     const label = match[1] ?? "";
