@@ -56,11 +56,12 @@ function dayByDay(columns: readonly string[], grouped: string): string {
 }
 
 const SQL = {
-  // One covering read of the month's tasks for volume, daily figures and time to done. A done task
-  // never moves again, so `state_since` is when it reached done; the durations come as one list
-  // per day and category, and the percentiles are taken in `createdTasks` below (sorting them in
-  // JS is several times cheaper than SQLite's window functions). INDEXED BY: without statistics
-  // SQLite would rather read every done task ever by state.
+  // One read of the month's tasks (tasks_created, then each row) for volume, daily figures and
+  // time to done. A done task never moves again, so `state_since` is when it reached done; the
+  // durations come as one list per day and category, and the percentiles are taken in
+  // `createdTasks` below (sorting them in JS is several times cheaper than SQLite's window
+  // functions). INDEXED BY: without statistics SQLite would rather read every done task ever by
+  // state.
   createdTasks: `
     WITH ${DAYS}
     SELECT d.day AS day, g.value ->> 0 AS category, g.value ->> 1 AS state,
