@@ -5,6 +5,7 @@ import {
   LogicError,
   TransientError,
 } from "../core/failures.js";
+import { configuredPattern } from "../core/pattern.js";
 import { isConnectionFailure } from "../workers/kinds/http.js";
 
 /** A failure as the policy sees it: a class, a message, and what the worker added. */
@@ -41,7 +42,7 @@ export function classifyError(thrown: unknown, rules: readonly ErrorRule[] = [])
   }
   const code = (error as { code?: unknown }).code;
   const subject = [error.message, typeof code === "string" ? code : ""].join(" ");
-  const rule = rules.find((candidate) => new RegExp(candidate.match, "iu").test(subject));
+  const rule = rules.find((candidate) => configuredPattern(candidate.match).test(subject));
   return { failureClass: rule?.class ?? "transient", message: error.message, connection };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ReviewCheck } from "../config/schema.js";
+import { configuredPattern } from "../core/pattern.js";
 
 /**
  * The structural half of the review pass: each check a category declares, applied to the
@@ -21,7 +22,7 @@ function failedReason(output: string, check: ReviewCheck): string | undefined {
         ? undefined
         : `the output does not mention "${check.text}"`;
     case "regex":
-      return new RegExp(check.pattern, "iu").test(output)
+      return configuredPattern(check.pattern).test(output)
         ? undefined
         : `the output does not match /${check.pattern}/`;
     case "max_length":

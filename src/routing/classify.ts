@@ -1,5 +1,6 @@
 import type { CategoryConfig } from "../config/schema.js";
 import { StewardError } from "../core/errors.js";
+import { configuredPattern, type Pattern } from "../core/pattern.js";
 import type { RoutingTrace } from "../core/task.js";
 import { terms, tokenize } from "./tokenize.js";
 
@@ -109,7 +110,7 @@ function explicit(name: string, byName: ReadonlyMap<string, CategoryConfig>): Ro
 
 interface CompiledRules {
   sources: { pattern: string; matches: (source: string) => boolean }[];
-  regexes: { pattern: string; regex: RegExp; index: number }[];
+  regexes: { pattern: string; regex: Pattern; index: number }[];
   keywords: { text: string; tokens: string[] }[];
 }
 
@@ -127,7 +128,7 @@ function compileRules(category: CategoryConfig): CompiledRules {
     })),
     regexes: category.match.regexes.map((pattern, index) => ({
       pattern,
-      regex: new RegExp(pattern, "iu"),
+      regex: configuredPattern(pattern),
       index,
     })),
     // A keyword made only of stop words ("about") can never match, so it is dropped.
