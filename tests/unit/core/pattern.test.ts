@@ -4,14 +4,14 @@ import { configuredPattern } from "../../../src/core/pattern.js";
 const PATTERNS = [
   String.raw`\b(returns?|throws?|gets?|getting|got)\s+(an?\s+)?[45]\d\d\b`,
   String.raw`\b(PR|MR)\s*#?\d+`,
-  String.raw`^safe$`,
+  "^safe$",
   String.raw`\bkelvin\b`,
   String.raw`[a-z]+\d`,
   String.raw`\w+@\w+`,
-  String.raw`caf[eé]`,
+  "caf[eé]",
   String.raw`\p{Lu}{3}`,
   String.raw`\u{41}BC`,
-  String.raw`stra(ss|ß)e`,
+  "stra(ss|ß)e",
 ];
 
 const TEXTS = [
