@@ -63,7 +63,7 @@ function withWritten(
   stored: Task,
   written: Readonly<Partial<NewTaskRow>>,
   keys: readonly string[],
-) {
+): Task {
   const task: Record<string, unknown> = { ...stored };
   for (const key of keys) task[key] = written[key as keyof NewTaskRow];
   return task as unknown as Task;
