@@ -8,7 +8,7 @@ import type { Db } from "./connection.js";
 import { encode, prepareDirect, slot } from "./direct.js";
 import { type AttemptRow, attempts, type IncidentRow, incidents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
-import type { TaskStore } from "./task-store.js";
+import { decodeTask, type TaskStore } from "./task-store.js";
 
 export interface Claimed {
   task: Task;
@@ -72,7 +72,8 @@ type Statements = ReturnType<typeof prepareStatements>;
 /**
  * Due tasks of a category, highest priority then oldest: one range of tasks_queue read in the
  * index's own order (priority descending), so a claim costs the same with ten queued tasks or
- * a hundred thousand, and nothing is sorted.
+ * a hundred thousand, and nothing is sorted. Whole rows: the claim moves each task from the row
+ * it read, instead of reading its state before the move and the row after it.
  *
  * The LIMIT is written into the statement, one statement per limit: SQLite reads a bound
  * LIMIT's value when it plans the query and marks the statement to be planned again whenever
@@ -80,7 +81,7 @@ type Statements = ReturnType<typeof prepareStatements>;
  */
 function prepareDue(db: Db, limit: number) {
   const due = db
-    .select({ id: tasks.id, attempts: tasks.attempts })
+    .select()
     .from(tasks)
     .where(
       and(
@@ -113,12 +114,15 @@ export class QueueStore {
   claim(category: string, worker: string, limit: number, owner: Actor, leaseMs: number): Claimed[] {
     if (limit <= 0) return [];
     const now = this.clock.now();
-    const due = this.dueQuery(limit).all(category, now) as [id: number, attempts: number][];
+    const due = this.dueQuery(limit).all(category, now) as unknown[][];
     // Nothing due: no transaction to open and commit.
     if (due.length === 0) return [];
     return this.tasks.atomically(() =>
-      due.map(([id, attemptsSoFar]) => {
-        const number = attemptsSoFar + 1;
+      due.map((row) => {
+        // The row as stored: the move starts from it, with no read before or after.
+        const queued = decodeTask(row);
+        const { id } = queued;
+        const number = queued.attempts + 1;
         const step: TransitionStep = {
           to: "running",
           actor: `worker:${worker}`,
@@ -126,7 +130,7 @@ export class QueueStore {
           data: { attempt: number, worker },
           patch: { attempts: number, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
         };
-        const task = this.tasks.advance(id, [step]);
+        const task = this.tasks.advance(id, [step], queued);
         const attempt = this.statements.startAttempt.run(id, number, worker, now);
         return { task, attemptId: Number(attempt.lastInsertRowid) };
       }),

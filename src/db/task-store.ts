@@ -74,7 +74,8 @@ const COLUMNS = new Set(Object.keys(taskColumns));
 const eventColumns = getTableColumns(taskEvents);
 /** What `create` writes: the id is the database's to give. */
 const INSERTED_COLUMNS = Object.keys(taskColumns).filter((key) => key !== "id");
-const decodeTask = rowDecoder<Task>(taskColumns);
+/** A task's row, every column in the table's order (`select()`, read raw), as a Task. */
+export const decodeTask = rowDecoder<Task>(taskColumns);
 
 /**
  * The task columns a patch or new row sets: defined values only, as drizzle's builder does, in
