@@ -2,6 +2,7 @@
 export type StewardErrorCode =
   | "illegal_transition"
   | "task_not_found"
+  | "task_moved"
   | "empty_request"
   | "field_too_long"
   | "unknown_category"

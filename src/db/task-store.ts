@@ -148,16 +148,17 @@ function prepareStatements(db: Db) {
 
 // No RETURNING: SQLite runs an UPDATE … RETURNING several times slower than the UPDATE and a
 // read of the row by id (measured in bench/), so the row is read back after a write.
-function prepareUpdate(db: Db, written: readonly string[]) {
+function prepareUpdate(db: Db, written: readonly string[], ifState: boolean) {
   // The statement sets its columns in the table's order, whatever the patch's.
   const keys = Object.keys(taskColumns).filter((key) => written.includes(key));
+  const byId = eq(tasks.id, sql.placeholder("$id"));
   const statement = prepareDirect(
     db,
     db
       .update(tasks)
       .set(slots<Partial<NewTaskRow>>(keys))
-      .where(eq(tasks.id, sql.placeholder("$id"))),
-    [...keys, "$id"],
+      .where(ifState ? and(byId, eq(tasks.state, sql.placeholder("$state"))) : byId),
+    ifState ? [...keys, "$id", "$state"] : [...keys, "$id"],
   );
   return { statement, keys };
 }
@@ -271,9 +272,11 @@ export class TaskStore implements TaskRepository {
    * within one unit of work): every step is checked and gets its event, the row is written
    * once with the patches merged in order. Refuses before writing if any step is illegal.
    *
-   * `stored`: the task exactly as it is stored now, when the caller holds it (just read, or
-   * returned by the previous write). The move then starts from it and returns it moved,
-   * without reading the row before and after (together about 20 µs, half the move).
+   * `stored`: the task as it is stored now, when the caller holds it (just read, or returned
+   * by the previous write). The move then starts from it and returns it moved, without reading
+   * the row before and after (together about 20 µs, half the move). The write still checks
+   * that the row is in `stored`'s state: if it has moved on since (a cancel while it ran),
+   * nothing is written and the move refuses with `task_moved`.
    */
   advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task {
     if (steps.length === 0) throw new Error("advance needs at least one step");
@@ -292,7 +295,10 @@ export class TaskStore implements TaskRepository {
       written.state = from;
       written.updatedAt = now;
       written.stateSince = now;
-      const keys = this.set(id, written);
+      const keys = this.set(id, written, stored?.state);
+      if (keys === undefined) {
+        throw new StewardError("task_moved", `${formatTaskId(id)} is no longer ${current.state}`);
+      }
       let left: { state: Task["state"]; stateSince: number } = current;
       for (const step of steps) {
         this.appendEvent(id, left, step.to, now, step);
@@ -365,16 +371,26 @@ export class TaskStore implements TaskRepository {
     return Number(insert.run(encodedTaskValues(INSERTED_COLUMNS, task)).lastInsertRowid);
   }
 
-  /** Unknown and undefined keys are ignored, as drizzle does. Returns the columns written. */
-  private set(id: number, values: Partial<NewTaskRow>): readonly string[] {
-    const shape = writtenColumns(values).join(",");
+  /**
+   * Unknown and undefined keys are ignored, as drizzle does. Returns the columns written; with
+   * `ifState`, only a row in that state is written, and undefined says the row was not.
+   */
+  private set(
+    id: number,
+    values: Partial<NewTaskRow>,
+    ifState?: Task["state"],
+  ): readonly string[] | undefined {
+    const columns = writtenColumns(values).join(",");
+    const shape = ifState === undefined ? columns : `${columns} if state`;
     let update = this.updates.get(shape);
     if (update === undefined) {
-      update = prepareUpdate(this.db, shape.split(","));
+      update = prepareUpdate(this.db, columns.split(","), ifState !== undefined);
       this.updates.set(shape, update);
     }
-    update.statement.run(encodedTaskValues(update.keys, values, id));
-    return update.keys;
+    const parameters = encodedTaskValues(update.keys, values, id);
+    if (ifState !== undefined) parameters.push(ifState);
+    const { changes } = update.statement.run(parameters);
+    return ifState === undefined || changes > 0 ? update.keys : undefined;
   }
 
   /** `from` is the state left and since when the task was in it: the stay this event ends. */

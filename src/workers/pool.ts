@@ -1,7 +1,7 @@
 import { formatDuration } from "../config/duration.js";
 import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
-import { coerceError } from "../core/errors.js";
+import { coerceError, isStewardError } from "../core/errors.js";
 import { TransientError } from "../core/failures.js";
 import type { EscalationCause, TransitionStep } from "../core/ports.js";
 import type { Task } from "../core/task.js";
@@ -457,11 +457,14 @@ export class WorkerPool {
       // Structural checks only: through reviewing to done in one write, with the next pass.
       let done: Task | undefined;
       await this.writeWithNextPass(task.id, () => {
-        // Cancelled between the run and the pass: the output is no longer wanted.
-        if (tasks.stateOf(task.id) !== "running") {
-          return this.abandon(attemptId, "the task moved on while it ran");
+        try {
+          done = this.complete(task.id, attemptId, result, { reviewing, claimed: task });
+        } catch (error) {
+          // Cancelled between the run and the pass: the output is no longer wanted (the move
+          // refused before it wrote anything).
+          if (!isStewardError(error, "task_moved")) throw error;
+          this.abandon(attemptId, "the task moved on while it ran");
         }
-        done = this.complete(task.id, attemptId, result, { reviewing, claimed: task });
       });
       if (done !== undefined) this.hooks.onChange?.(done);
       return;

@@ -162,6 +162,25 @@ describe("task lifecycle, against a real SQLite file", () => {
     expect(store.events(task.id)).toEqual([]);
   });
 
+  it("a move from a held row that has moved on since writes nothing and says so", () => {
+    const { store, ...database } = testStore();
+    const held = insertTask(database, { state: "running", leaseOwner: "me" });
+    store.transition(held.id, "cancelled", { actor: "owner", reason: "not needed" });
+    const moved = () =>
+      store.advance(
+        held.id,
+        [
+          { to: "reviewing", actor: "worker:w", reason: "output ready", patch: { output: "late" } },
+          { to: "done", actor: "system", reason: "passed" },
+        ],
+        held,
+      );
+    expect(moved).toThrow(`T-${held.id} is no longer running`);
+    expect(isStewardError(catchError(moved), "task_moved")).toBe(true);
+    expect(store.require(held.id)).toMatchObject({ state: "cancelled", output: null });
+    expect(store.events(held.id).map((event) => event.to)).toEqual(["cancelled"]);
+  });
+
   it("creating a task records its first event from intake", () => {
     const { store } = testStore(new ManualClock(42));
     const task = store.create(
@@ -221,3 +240,12 @@ describe("task lifecycle, against a real SQLite file", () => {
     for (const task of filed) expect(task).toStrictEqual(engine.tasks.require(task.id));
   });
 });
+
+function catchError(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}

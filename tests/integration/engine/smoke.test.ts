@@ -129,4 +129,38 @@ describe("engine smoke", () => {
       ids.filter((id) => id !== failing),
     );
   });
+
+  it("a task cancelled after its run ended, before its completion was written, stays cancelled", async () => {
+    const config = loadConfigFile("config/steward.yaml", {});
+    const support = config.categories.find((category) => category.name === "support")!;
+    let engine: Engine | undefined;
+    // The runner finishes without looking at its signal, after the task was cancelled.
+    const runner = async ({ id }: { id: number }) => {
+      engine?.cancel(id, "owner", "no longer needed");
+      return { output: "a reply nobody wants" };
+    };
+    engine = new Engine({
+      config,
+      configDir: "config",
+      database: testDatabase(),
+      runners: new Map([[support.worker!, runner]]),
+      pollMs: 20,
+    });
+    const { task } = engine.submit({
+      source: "console",
+      requester: "owner",
+      category: "support",
+      text: "Objective: Answer customer 7\nDone when: the reply is sent",
+    });
+    engine.start();
+    for (let i = 0; i < 100 && engine.detail(task.id).attempts[0]?.outcome !== "abandoned"; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await engine.stop();
+    const detail = engine.detail(task.id);
+    expect(detail.task).toMatchObject({ state: "cancelled", output: null });
+    expect(detail.events.map((event) => event.to)).toEqual(["queued", "running", "cancelled"]);
+    expect(detail.attempts).toMatchObject([
+      { outcome: "abandoned", error: "the task moved on while it ran" },
+    ]);
+  });
 });
