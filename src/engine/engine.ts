@@ -179,6 +179,8 @@ export class Engine {
   }
 
   async stop(graceMs?: number): Promise<void> {
+    // Requests already taken in are filed (and queued for the next start), not dropped.
+    this.filings.fileWaiting();
     clearInterval(this.flushTimer);
     this.monitor?.stop();
     this.monitor = undefined;

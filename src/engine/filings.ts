@@ -30,8 +30,10 @@ export class Filings {
     });
   }
 
-  private fileWaiting(): void {
+  /** Files what is waiting now, without waiting for the end of the turn (stopping). */
+  fileWaiting(): void {
     const batch = this.waiting.splice(0);
+    if (batch.length === 0) return;
     const outcomes = this.fileTogether(batch) ?? batch.map((entry) => this.fileAlone(entry));
     this.tasks.commit().then(
       () => {

@@ -78,4 +78,14 @@ describe("requests from the doors, filed together", () => {
     );
     expect(reader.count("tasks")).toBe(1);
   });
+
+  it("stopping files the requests already taken in before it commits", async () => {
+    const { database, engine, reader } = steward();
+    const call = engine.submitAsync(request("ann"));
+    await engine.stop();
+    database.close();
+    const { task } = await call;
+    expect(task.state).toBe("queued");
+    expect(reader.count("tasks")).toBe(1);
+  });
 });
