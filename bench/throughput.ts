@@ -12,7 +12,7 @@
  *   yet. Steward: `engine.submitAsync` of a free-text request (intake → parse → route → task
  *   row + its intake→queued event), as the webhook and Discord doors call it, 100 requests in
  *   flight at a time (as from 100 clients); each resolves once its task is committed, and the
- *   calls in flight together share commits (GroupCommit).
+ *   calls made in one turn of the event loop are filed as one unit and one commit (Filings).
  *   plainjob: `queue.add` of a job carrying the same text, which commits each job on its own.
  *   The phase ends when every request is committed.
  * - Phase 2, process: the workers start at the given concurrency and run until all N are done.
@@ -153,7 +153,7 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   // Every request is its own call, acknowledged once committed, as a door's would be; the
-  // ones in flight together share commits (GroupCommit).
+  // ones made in one turn share a unit of work and a commit (Filings).
   // Requests come IN_FLIGHT at a time, as from that many clients: each wave is answered before
   // the next arrives (all N at once would hold every answer until the last was filed).
   let queued = 0;
