@@ -286,13 +286,12 @@ function readCategory(lines: readonly string[]): string | undefined {
 /** Splits the text into sections: the unlabelled lead (always first), then one per label. */
 function segment(text: string): Section[] {
   const sections: Section[] = [{ key: null, label: "", lines: [] }];
-  const current = (): Section => sections[sections.length - 1]!;
   let inFence = false;
   for (const line of text.split(/\r\n|\r|\n/)) {
     const fences = line.match(/```/g)?.length ?? 0;
     if (inFence || /^\s*```/.test(line)) {
       // Code is quoted material: nothing inside a fence is a label.
-      current().lines.push(line);
+      lastOf(sections).lines.push(line);
       if (fences % 2 === 1) inFence = !inFence;
       continue;
     }
@@ -304,14 +303,18 @@ function segment(text: string): Section[] {
     }
     for (const marker of findInlineLabels(line, cursor)) {
       // "Format: markdown; Done when: …" — the separator before an inline label is not content.
-      current().lines.push(trimEndWhile(line.slice(cursor, marker.start), /[\s,;]/));
+      lastOf(sections).lines.push(trimEndWhile(line.slice(cursor, marker.start), /[\s,;]/));
       sections.push({ key: marker.key, label: marker.label, lines: [] });
       cursor = marker.end;
     }
-    current().lines.push(line.slice(cursor));
+    lastOf(sections).lines.push(line.slice(cursor));
     if (fences % 2 === 1) inFence = true;
   }
   return sections;
+}
+
+function lastOf(sections: readonly Section[]): Section {
+  return sections[sections.length - 1]!;
 }
 
 /**

@@ -47,6 +47,7 @@ const stems = new Map<string, string>();
  */
 const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)*/gu;
 const APOSTROPHE = /['’]/g;
+const NUMBER = /^\p{N}+$/u;
 /** British -ise spellings become -ize so "summarise" and "summarize" share a stem. */
 const BRITISH_ISE = /^(.{4,})is(e|es|ed|ing|ation|ations)$/u;
 
@@ -73,6 +74,8 @@ function dropApostrophes(word: string): string {
 }
 
 function stem(word: string): string {
+  // Numbers (ticket and order ids) have no stem, and would only crowd the cache out.
+  if (NUMBER.test(word)) return word;
   let stemmed = stems.get(word);
   if (stemmed === undefined) {
     if (stems.size >= STEM_CACHE_LIMIT) stems.clear();
