@@ -41,9 +41,12 @@ export class GroupCommit {
     if (this.open && ++this.units >= this.options.maxUnits) this.commit();
   }
 
-  /** Commits the open group now (a write that must be durable when it returns, or closing). */
-  commit(): void {
-    if (!this.open) return;
+  /**
+   * Commits the open group now (a write that must be durable when it returns, or closing).
+   * Returns the error when the commit failed: the group's writes are gone.
+   */
+  commit(): Error | undefined {
+    if (!this.open) return undefined;
     clearTimeout(this.timer);
     this.open = false;
     this.units = 0;
@@ -58,6 +61,7 @@ export class GroupCommit {
       if (this.sqlite.inTransaction) this.sqlite.exec("ROLLBACK");
     }
     for (const done of waiting) done(failure);
+    return failure;
   }
 
   /**

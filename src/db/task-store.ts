@@ -195,11 +195,17 @@ export class TaskStore implements TaskRepository {
    */
   transaction<T>(work: () => T): T {
     if (this.depth > 0) return this.unit(work);
+    let result: T;
     try {
-      return this.unit(work);
-    } finally {
+      result = this.unit(work);
+    } catch (error) {
       this.commits.commit();
+      throw error;
     }
+    // Durable when this returns, or it throws: the open group it joined may fail to commit.
+    const failure = this.commits.commit();
+    if (failure !== undefined) throw failure;
+    return result;
   }
 
   /**

@@ -119,6 +119,26 @@ describe("group commit", () => {
     expect(sqlite.prepare("SELECT n FROM scratch").pluck().all()).toEqual([2]);
   });
 
+  it("a durable transaction that joined a group which fails to commit throws, its writes gone", () => {
+    const { store, sqlite } = testStore();
+    sqlite.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)`);
+    const write = scratchTable(sqlite);
+    store.grouped(() => sqlite.prepare("INSERT INTO child (parent_id) VALUES (42)").run());
+    expect(() => store.transaction(() => write(1))).toThrow(/FOREIGN KEY/);
+    expect(sqlite.inTransaction).toBe(false);
+    expect(sqlite.prepare("SELECT count(*) FROM scratch").pluck().get()).toBe(0);
+    // Its own failure is what a failing unit throws, with the group still committed.
+    store.grouped(() => write(2));
+    expect(() =>
+      store.transaction(() => {
+        write(3);
+        throw new Error("changed my mind");
+      }),
+    ).toThrow("changed my mind");
+    expect(sqlite.prepare("SELECT n FROM scratch").pluck().all()).toEqual([2]);
+  });
+
   it("closing the database commits the open group", () => {
     const file = `${tempDir()}/steward.db`;
     const database = openDatabase(file);
