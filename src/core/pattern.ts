@@ -15,8 +15,22 @@ export interface Pattern {
 
 /** Escapes whose meaning needs the `u` flag (`\p{…}`, `\u{…}`). */
 const UNICODE_ESCAPE = /\\[pP]|\\u\{/;
+/**
+ * Compiled once per source: review checks and error rules are applied on every completion or
+ * failure, and their patterns are the config's, a bounded set.
+ */
+const compiled = new Map<string, Pattern>();
 
 export function configuredPattern(source: string): Pattern {
+  let pattern = compiled.get(source);
+  if (pattern === undefined) {
+    pattern = compile(source);
+    compiled.set(source, pattern);
+  }
+  return pattern;
+}
+
+function compile(source: string): Pattern {
   const exact = new RegExp(source, "iu");
   if (!isAscii(source) || UNICODE_ESCAPE.test(source))
     return { source, test: (text) => exact.test(text) };

@@ -89,15 +89,13 @@ function writtenColumns(values: Readonly<Record<string, unknown>>): string[] {
   return keys;
 }
 
-/** Positional parameters: each value as drizzle would bind it to its column, then `extra`. */
+/** Positional parameters: each value as drizzle would bind it to its column. */
 function encodedTaskValues(
   keys: readonly string[],
   values: Readonly<Record<string, unknown>>,
-  ...extra: unknown[]
 ): unknown[] {
   const bound: unknown[] = [];
   for (const key of keys) bound.push(encode(taskColumns[key]!, values[key]));
-  bound.push(...extra);
   return bound;
 }
 
@@ -232,11 +230,9 @@ export class TaskStore implements TaskRepository {
     return this.commits.committed();
   }
 
-  /** Commits the open group now: resolves once committed, rejects if the commit failed. */
-  commit(): Promise<void> {
-    const committed = this.commits.committed();
-    this.commits.commit();
-    return committed;
+  /** Commits the open group now; returns the error if the commit failed (its writes are gone). */
+  commit(): Error | undefined {
+    return this.commits.commit();
   }
 
   private unit<T>(work: () => T): T {
@@ -386,14 +382,15 @@ export class TaskStore implements TaskRepository {
     values: Partial<NewTaskRow>,
     ifState?: Task["state"],
   ): readonly string[] | undefined {
-    const columns = writtenColumns(values).join(",");
-    const shape = ifState === undefined ? columns : `${columns} if state`;
+    const written = writtenColumns(values);
+    const shape = `${written.join(",")}${ifState === undefined ? "" : " if state"}`;
     let update = this.updates.get(shape);
     if (update === undefined) {
-      update = prepareUpdate(this.db, columns.split(","), ifState !== undefined);
+      update = prepareUpdate(this.db, written, ifState !== undefined);
       this.updates.set(shape, update);
     }
-    const parameters = encodedTaskValues(update.keys, values, id);
+    const parameters = encodedTaskValues(update.keys, values);
+    parameters.push(id);
     if (ifState !== undefined) parameters.push(ifState);
     const { changes } = update.statement.run(parameters);
     return ifState === undefined || changes > 0 ? update.keys : undefined;

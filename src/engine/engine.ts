@@ -385,9 +385,7 @@ export class Engine {
 
   /** A request from any door → a task (or the earlier one, for a replayed delivery). */
   submit(request: RawRequest): IntakeResult {
-    const result = this.intake.submit(request);
-    if (!result.duplicate) this.changed(result.task);
-    return result;
+    return this.filed(this.intake.submit(request));
   }
 
   /**
@@ -400,7 +398,11 @@ export class Engine {
     const asking = this.askLlmClassifier(request);
     const routing = asking === undefined ? undefined : await asking;
     const filing = this.intake.prepare(routing === undefined ? request : { ...request, routing });
-    const result = await this.filings.add(filing);
+    return this.filed(await this.filings.add(filing));
+  }
+
+  /** A filed request: its task is news, unless a replayed delivery returned the earlier one. */
+  private filed(result: IntakeResult): IntakeResult {
     if (!result.duplicate) this.changed(result.task);
     return result;
   }

@@ -10,9 +10,9 @@ interface Waiting {
 /**
  * Requests from the doors, stored together: those prepared in one turn of the event loop are
  * filed as one unit of work and committed at its end (a unit of its own, a savepoint, cost each
- * request about 15% of its filing). Each caller hears once its task is committed, and a commit that fails
- * fails every caller in it. Should the batch fail as it is stored, it is undone and each request
- * is filed on its own, so that one request's failure stays its own.
+ * request about 15% of its filing). Each caller hears once its task is committed, and a commit
+ * that fails fails every caller in it. Should the batch fail as it is stored, it is undone and
+ * each request is filed on its own, so that one request's failure stays its own.
  */
 export class Filings {
   private waiting: Waiting[] = [];
@@ -35,18 +35,13 @@ export class Filings {
     const batch = this.waiting.splice(0);
     if (batch.length === 0) return;
     const outcomes = this.fileTogether(batch) ?? batch.map((entry) => this.fileAlone(entry));
-    this.tasks.commit().then(
-      () => {
-        batch.forEach((entry, index) => {
-          const outcome = outcomes[index]!;
-          if ("result" in outcome) entry.resolve(outcome.result);
-          else entry.reject(outcome.error);
-        });
-      },
-      (error: unknown) => {
-        for (const entry of batch) entry.reject(error);
-      },
-    );
+    const failure = this.tasks.commit();
+    batch.forEach((entry, index) => {
+      const outcome = outcomes[index]!;
+      if (failure !== undefined) entry.reject(failure);
+      else if ("result" in outcome) entry.resolve(outcome.result);
+      else entry.reject(outcome.error);
+    });
   }
 
   /** The whole batch in one unit; undefined when it failed and was undone. */
