@@ -12,6 +12,7 @@ import type { TaskStore } from "../db/task-store.js";
 import { classifyError, errorSignature, type Failure } from "../policy/classify.js";
 import { decide } from "../policy/decide.js";
 import { checkOutput, parseVerdict } from "../policy/review.js";
+import { Deadlines } from "./deadlines.js";
 import type { WorkerResult, WorkerRunner, WorkerTask } from "./runner.js";
 
 export interface PoolHooks {
@@ -105,6 +106,8 @@ class LoneWriteFailed extends Error {
  */
 export class WorkerPool {
   private readonly inFlight = new Map<number, InFlight>();
+  /** The runs' time limits, on the engine's clock (a simulated month hangs a worker for hours). */
+  private readonly deadlines: Deadlines;
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly random: () => number;
@@ -133,6 +136,7 @@ export class WorkerPool {
     this.pollMs = options.pollMs ?? 500;
     this.random = options.random ?? Math.random;
     this.hooks = options.hooks ?? {};
+    this.deadlines = new Deadlines(options.clock);
     for (const incident of options.queue.openIncidents())
       this.pausedWorkers.set(incident.worker, incident);
   }
@@ -292,6 +296,7 @@ export class WorkerPool {
     }
     clearTimeout(graceTimer);
     clearInterval(this.heartbeat);
+    this.deadlines.stop();
   }
 
   /** An operator's "retry" on an incident: probe the paused worker on the next pass. */
@@ -382,10 +387,9 @@ export class WorkerPool {
     controller: AbortController,
   ): Promise<void> {
     const { config, env, configDir } = this.options;
-    const workerConfig = config.workers[worker]!;
-    // On the engine's clock, so a simulated month can hang a worker for hours in seconds.
-    const timeout = this.options.clock.setTimer(workerConfig.timeout, () =>
-      controller.abort(new Error(`timed out after ${formatDuration(workerConfig.timeout)}`)),
+    const { timeout } = config.workers[worker]!;
+    const deadline = this.deadlines.watch(timeout, () =>
+      controller.abort(new Error(`timed out after ${formatDuration(timeout)}`)),
     );
     let result: WorkerResult;
     try {
@@ -395,12 +399,11 @@ export class WorkerPool {
         configDir,
       });
     } catch (error) {
-      timeout.cancel();
       if (this.stoppedByUs(task, attemptId, controller.signal)) return;
       this.fail(task, attemptId, worker, classifyError(error, config.policies.classify));
       return;
     } finally {
-      timeout.cancel();
+      this.deadlines.release(deadline);
     }
     this.connectionFailures.delete(worker);
     this.resolveIncident(worker);
