@@ -29,7 +29,7 @@
  *   swings with other load; CPU time much less, so the ratios are also given per CPU-second.
  * - Peak RSS: `process.memoryUsage.rss()` sampled every 25 ms and every 1 000 items (plainjob's
  *   worker loop never yields to timers while jobs remain, and neither does the submit loop).
- *   Only the RSS: `process.memoryUsage()` also walks the heap's spaces, about 0.3 ms a call.
+ *   Only the RSS: `process.memoryUsage()` also reads the heap statistics.
  * - Verification: all N done; for Steward the `task_events` rows must equal N × 4 transitions.
  */
 import { fork } from "node:child_process";
