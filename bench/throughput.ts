@@ -131,6 +131,9 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
       },
     },
   });
+  // As `steward start` does, before it takes requests: its thread's start-up is not timed,
+  // as opening the database is not (for either system).
+  await database.ready;
   const engine = new Engine({
     config,
     configDir: join(ROOT, "config"),

@@ -20,6 +20,8 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   const database = openDatabase(settings.dbPath, {
     backgroundCheckpoints: { onError: (message) => logger.warn(`checkpoint failed: ${message}`) },
   });
+  // Before the queue left from the last run starts, and before the doors open.
+  await database.ready;
   const engine = new Engine({ config, configDir: dirname(settings.configPath), database, logger });
   engine.start();
   const outputs = outputDelivery(engine);

@@ -5,7 +5,16 @@ import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 
 const { file, everyMs } = workerData;
-const db = new Database(file, { fileMustExist: true });
+let db;
+try {
+  db = new Database(file, { fileMustExist: true });
+} catch (error) {
+  // Said here: an error thrown out of a thread reaches the parent without its message.
+  parentPort?.postMessage({ error: `cannot open ${file}: ${String(error)}` });
+  process.exit(1);
+}
+// Started: the process may take requests without this thread's start-up competing with them.
+parentPort?.postMessage({ ready: true });
 
 const timer = setInterval(() => {
   try {

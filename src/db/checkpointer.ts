@@ -21,6 +21,12 @@ export interface CheckpointerOptions {
  */
 export class WalCheckpointer {
   private readonly thread: Worker;
+  /**
+   * Resolves once the thread has its connection, or has failed to start (reported through
+   * `onError`: the connection's own fallback checkpoint then bounds the log). Starting a thread
+   * takes tens of milliseconds of CPU, which requests arriving meanwhile would share.
+   */
+  readonly ready: Promise<void>;
 
   constructor(
     file: string,
@@ -32,10 +38,25 @@ export class WalCheckpointer {
     this.thread = new Worker(new URL("./checkpoint-thread.js", import.meta.url), {
       workerData: { file, everyMs: options.everyMs },
     });
-    this.thread.on("message", (message: { error: string }) => onError(message.error));
-    this.thread.on("error", (error) => onError(error.message));
-    // A process may end with the thread still running: it holds nothing that must finish.
-    this.thread.unref();
+    let settle: () => void = () => {};
+    this.ready = new Promise((resolve) => {
+      settle = resolve;
+    });
+    // Once started, a process may end with the thread still running: it holds nothing that
+    // must finish. Until then it is waited for, so that a failure to start is heard.
+    const started = () => {
+      this.thread.unref();
+      settle();
+    };
+    this.thread.on("message", (message: { ready: true } | { error: string }) => {
+      if ("ready" in message) started();
+      else onError(message.error);
+    });
+    this.thread.on("error", (error) => {
+      onError(error.message);
+      started();
+    });
+    this.thread.on("exit", started);
   }
 
   /** Stops the thread; it closes its connection before it ends. */

@@ -23,6 +23,8 @@ export interface OpenDatabase {
   commits: GroupCommit;
   /** Commits the open group, then closes. */
   close(): void;
+  /** Resolves once background checkpoints, when asked for, have started (see WalCheckpointer). */
+  ready: Promise<void>;
 }
 
 /**
@@ -82,5 +84,6 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): OpenD
       checkpointer?.stop();
       sqlite.close();
     },
+    ready: checkpointer?.ready ?? Promise.resolve(),
   };
 }

@@ -75,15 +75,43 @@ describe("background checkpoints", () => {
     }
   });
 
+  it("say when the thread has started, and when it failed to", async () => {
+    const { file, sqlite } = walFile();
+    const started = new WalCheckpointer(
+      file,
+      sqlite,
+      { everyMs: 20, fallbackPages: 200 },
+      () => {},
+    );
+    await started.ready;
+    started.stop();
+    sqlite.close();
+
+    // The thread cannot open a file that is not there: start-up goes on, the error is told.
+    const errors: string[] = [];
+    const missing = join(tempDir(), "gone.db");
+    const failed = new WalCheckpointer(
+      missing,
+      new Database(":memory:"),
+      { everyMs: 20, fallbackPages: 200 },
+      (message) => errors.push(message),
+    );
+    await failed.ready;
+    expect(errors.join()).toMatch(/not exist|unable to open/i);
+    failed.stop();
+  });
+
   it("are opt-in for openDatabase, and end with the connection", async () => {
     const file = join(tempDir(), "steward.db");
     const database = openDatabase(file, { backgroundCheckpoints: { onError: () => {} } });
+    await database.ready;
     expect(database.sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(8192);
     database.sqlite.exec("CREATE TABLE scratch (n INTEGER)");
     database.close();
     // The thread's connection is the last one: closing it checkpoints and removes the log.
     await vi.waitFor(() => expect(existsSync(`${file}-wal`)).toBe(false), { timeout: 5_000 });
     const commandDatabase = openDatabase(file);
+    await commandDatabase.ready;
     expect(commandDatabase.sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
     commandDatabase.close();
   });
