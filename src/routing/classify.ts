@@ -159,55 +159,55 @@ function indexKeywords(rules: readonly CompiledRules[]): Map<string, KeywordEntr
   return index;
 }
 
-/** Every category's hits, grouped by rule kind (strongest kind first). */
+/** Per rule kind, the categories it caught (by candidate index) and what matched in each. */
+type Hits = Record<RuleKind, Map<number, string[]>>;
+
+/** Every category's hits, grouped by rule kind. Loops, not callbacks: it runs per request. */
 function collectHits(
   request: RouteRequest,
   tokens: readonly string[],
   rules: readonly CompiledRules[],
   keywordIndex: ReadonlyMap<string, KeywordEntry[]>,
-): Map<RuleKind, Map<number, string[]>> {
-  const hits = new Map<RuleKind, Map<number, string[]>>(
-    RULE_KINDS.map((kind) => [kind, new Map<number, string[]>()]),
-  );
-  rules.forEach((compiled, category) => {
-    const sources = compiled.sources.filter((rule) => rule.matches(request.source));
-    if (sources.length > 0) hits.get("sources")!.set(category, sources.map(patternOf));
-    const regexes = compiled.regexes.filter((rule) => rule.regex.test(request.text));
-    if (regexes.length > 0) hits.get("regexes")!.set(category, regexes.map(patternOf));
-  });
-  const keywords = hits.get("keywords")!;
-  for (const entry of matchKeywords(tokens, keywordIndex)) {
-    const found = keywords.get(entry.category) ?? [];
-    if (!found.includes(entry.text)) found.push(entry.text);
-    keywords.set(entry.category, found);
+): Hits {
+  const hits: Hits = { sources: new Map(), regexes: new Map(), keywords: new Map() };
+  for (let category = 0; category < rules.length; category++) {
+    const compiled = rules[category]!;
+    for (const rule of compiled.sources)
+      if (rule.matches(request.source)) addHit(hits.sources, category, rule.pattern);
+    for (const rule of compiled.regexes)
+      if (rule.regex.test(request.text)) addHit(hits.regexes, category, rule.pattern);
+  }
+  for (let at = 0; at < tokens.length; at++) {
+    const entries = keywordIndex.get(tokens[at]!);
+    if (entries === undefined) continue;
+    for (const entry of entries) {
+      if (!startsAt(tokens, at, entry.tokens)) continue;
+      const found = hits.keywords.get(entry.category);
+      if (found === undefined) hits.keywords.set(entry.category, [entry.text]);
+      else if (!found.includes(entry.text)) found.push(entry.text);
+    }
   }
   return hits;
 }
 
-function patternOf(rule: { pattern: string }): string {
-  return rule.pattern;
+function addHit(byCategory: Map<number, string[]>, category: number, matched: string): void {
+  const found = byCategory.get(category);
+  if (found === undefined) byCategory.set(category, [matched]);
+  else found.push(matched);
 }
 
-function matchKeywords(
-  tokens: readonly string[],
-  keywordIndex: ReadonlyMap<string, KeywordEntry[]>,
-): KeywordEntry[] {
-  const found: KeywordEntry[] = [];
-  tokens.forEach((token, at) => {
-    for (const entry of keywordIndex.get(token) ?? []) {
-      if (entry.tokens.every((expected, offset) => tokens[at + offset] === expected)) {
-        found.push(entry);
-      }
-    }
-  });
-  return found;
+/** Whether `tokens` has the keyword's tokens in sequence from `at`. */
+function startsAt(tokens: readonly string[], at: number, expected: readonly string[]): boolean {
+  for (let offset = 0; offset < expected.length; offset++)
+    if (tokens[at + offset] !== expected[offset]) return false;
+  return true;
 }
 
 // ── Similarity ───────────────────────────────────────────────────────────────
 
 interface Similarity {
   /** Per candidate category, in config order. */
-  score(tokens: readonly string[]): number[];
+  score(tokens: readonly string[]): Float64Array;
   /** The request's terms the category knows, most telling first, as words rather than stems. */
   shared(tokens: readonly string[], category: number): string[];
 }
@@ -243,8 +243,10 @@ function buildSimilarity(categories: readonly CategoryConfig[]): Similarity {
   });
   const surface = surfaceWords(documents);
 
-  function score(tokens: readonly string[]): number[] {
-    const totals = new Array<number>(count).fill(0);
+  function score(tokens: readonly string[]): Float64Array {
+    // Doubles from the start: a plain array begins as small integers and changes its kind
+    // as fractions arrive, which code optimised for the first kind does not expect.
+    const totals = new Float64Array(count);
     let ideal = 0;
     for (const stem of new Set(tokens)) {
       ideal += idfOf.get(stem) ?? unknownIdf;
@@ -252,7 +254,9 @@ function buildSimilarity(categories: readonly CategoryConfig[]): Similarity {
       if (row === undefined) continue;
       for (let category = 0; category < count; category++) totals[category]! += row[category]!;
     }
-    return totals.map((total) => (ideal === 0 ? 0 : Math.min(1, total / ideal)));
+    for (let category = 0; category < count; category++)
+      totals[category] = ideal === 0 ? 0 : Math.min(1, totals[category]! / ideal);
+    return totals;
   }
 
   function shared(tokens: readonly string[], category: number): string[] {
@@ -288,7 +292,7 @@ interface DecisionContext {
   candidates: readonly CategoryConfig[];
   catchAll: CategoryConfig;
   /** Similarity per candidate, in config order. */
-  scores: readonly number[];
+  scores: Float64Array;
   tokens: readonly string[];
   similarity: Similarity;
 }
@@ -300,10 +304,29 @@ interface Ranked {
 
 /** Candidates by similarity, best first; equal scores keep config order so routing is stable. */
 function rankBySimilarity(context: DecisionContext, among?: readonly number[]): Ranked[] {
-  const indexes = among ?? context.candidates.map((_, index) => index);
-  return indexes
-    .map((category) => ({ category, score: context.scores[category]! }))
-    .sort((a, b) => b.score - a.score || a.category - b.category);
+  const ranked: Ranked[] = [];
+  const { scores } = context;
+  if (among === undefined)
+    for (let category = 0; category < scores.length; category++)
+      ranked.push({ category, score: scores[category]! });
+  else for (const category of among) ranked.push({ category, score: scores[category]! });
+  return ranked.sort(bySimilarity);
+}
+
+function bySimilarity(a: Ranked, b: Ranked): number {
+  return b.score - a.score || a.category - b.category;
+}
+
+/** The first of rankBySimilarity's order that is not `except` and scored at all, in one pass. */
+function mostSimilarOther(context: DecisionContext, except: number): Ranked | undefined {
+  let best: Ranked | undefined;
+  const { scores } = context;
+  for (let category = 0; category < scores.length; category++) {
+    const score = scores[category]!;
+    if (category === except || !(score > 0)) continue;
+    if (best === undefined || score > best.score) best = { category, score };
+  }
+  return best;
 }
 
 function nameOf(context: DecisionContext, category: number): string {
@@ -311,20 +334,17 @@ function nameOf(context: DecisionContext, category: number): string {
 }
 
 /** Step 2: the strongest kind of rule that fired decides; more distinct hits win within it. */
-function decideByRules(
-  hits: ReadonlyMap<RuleKind, ReadonlyMap<number, string[]>>,
-  context: DecisionContext,
-): RoutingDecision | undefined {
+function decideByRules(hits: Hits, context: DecisionContext): RoutingDecision | undefined {
   for (const kind of RULE_KINDS) {
-    const byCategory = hits.get(kind)!;
+    const byCategory = hits[kind];
     if (byCategory.size === 0) continue;
-    const most = Math.max(...[...byCategory.values()].map((matched) => matched.length));
-    const leaders = [...byCategory].filter(([, matched]) => matched.length === most);
+    let most = 0;
+    for (const matched of byCategory.values()) most = Math.max(most, matched.length);
+    const leaders: number[] = [];
+    for (const [category, matched] of byCategory)
+      if (matched.length === most) leaders.push(category);
     // Equal hits: the more similar category wins, unless the similarity is a tie as well.
-    const ranked = rankBySimilarity(
-      context,
-      leaders.map(([category]) => category),
-    );
+    const ranked = rankBySimilarity(context, leaders);
     const [first, second] = ranked as [Ranked, Ranked | undefined];
     if (second !== undefined && first.score - second.score < TIE_EPSILON) {
       return unbreakableTie(kind, most, [first, second], context);
@@ -379,13 +399,12 @@ function ruleRunnerUp(
   context: DecisionContext,
 ): RoutingDecision["runner_up"] {
   const rivals = [...byCategory.keys()].filter((category) => category !== winner);
-  const pool =
+  const best =
     rivals.length > 0
       ? rankBySimilarity(context, rivals).sort(
           (a, b) => byCategory.get(b.category)!.length - byCategory.get(a.category)!.length,
-        )
-      : rankBySimilarity(context).filter((r) => r.category !== winner && r.score > 0);
-  const best = pool[0];
+        )[0]
+      : mostSimilarOther(context, winner);
   return best && { category: nameOf(context, best.category), score: round(best.score) };
 }
 

@@ -47,6 +47,7 @@ const stems = new Map<string, string>();
  */
 const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)*/gu;
 const APOSTROPHE = /['’]/g;
+const HAS_APOSTROPHE = /['’]/;
 const NUMBER = /^\p{N}+$/u;
 /** British -ise spellings become -ize so "summarise" and "summarize" share a stem. */
 const BRITISH_ISE = /^(.{4,})is(e|es|ed|ing|ation|ations)$/u;
@@ -56,7 +57,9 @@ const BRITISH_ISE = /^(.{4,})is(e|es|ed|ing|ation|ations)$/u;
  * match token sequences and similarity counts how often a category mentions a term.
  */
 export function tokenize(text: string): string[] {
-  return words(text).map(stem);
+  const found = words(text);
+  for (let index = 0; index < found.length; index++) found[index] = stem(found[index]!);
+  return found;
 }
 
 /** Like `tokenize`, keeping each word as written so explanations can show words, not stems. */
@@ -64,13 +67,22 @@ export function terms(text: string): Term[] {
   return words(text).map((word) => ({ word, stem: stem(word) }));
 }
 
+/**
+ * The text's words, lower-cased, without apostrophes or stop words. One loop and no callbacks:
+ * routing runs it on every request.
+ */
 function words(text: string): string[] {
-  const found = text.toLowerCase().match(WORD) ?? [];
-  return found.map(dropApostrophes).filter((word) => !STOP_WORDS.has(word));
-}
-
-function dropApostrophes(word: string): string {
-  return word.includes("'") || word.includes("’") ? word.replace(APOSTROPHE, "") : word;
+  const lower = text.toLowerCase();
+  const found = lower.match(WORD);
+  if (found === null) return [];
+  // Most requests have no apostrophe at all: one scan of the text, not two of every word.
+  const apostrophes = HAS_APOSTROPHE.test(lower);
+  const kept: string[] = [];
+  for (const match of found) {
+    const word = apostrophes ? match.replace(APOSTROPHE, "") : match;
+    if (!STOP_WORDS.has(word)) kept.push(word);
+  }
+  return kept;
 }
 
 function stem(word: string): string {
