@@ -58,6 +58,7 @@ export interface PoolOptions {
  * gets its turn, for timers (the group's commit) and I/O (requests coming in).
  */
 const BURST_MS = 2;
+const SETTLED = Promise.resolve();
 
 /** A claimed task, to start once its claim has committed. */
 interface Launch {
@@ -172,7 +173,9 @@ export class WorkerPool {
     if (this.kickScheduled || (this.stopping && this.pendingWrites.length === 0)) return;
     this.kickScheduled = true;
     // Still coalesced: the runs that end together all queue their writes before this runs.
-    if (performance.now() - this.burstStart < BURST_MS) queueMicrotask(this.scheduledPass);
+    // A promise's reaction, not queueMicrotask: Node wraps each of those in an AsyncResource.
+    // (The pass cannot reject: `safely` catches what it throws.)
+    if (performance.now() - this.burstStart < BURST_MS) void SETTLED.then(this.scheduledPass);
     else setImmediate(this.burstingPass);
   }
 
