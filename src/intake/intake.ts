@@ -108,8 +108,11 @@ function checkFieldSizes(brief: Brief): void {
 /** Text and fields together: fields win where both say something. */
 function buildBrief(request: RawRequest): { brief: Brief; namedCategory: string | undefined } {
   const parsed = parseFreeText(request.text ?? "", request.attachments ?? []);
-  const fromFields = normaliseFields(request.fields ?? {});
-  const brief = mergeBriefs(parsed.brief, fromFields);
+  // Free text alone (most requests): its brief is already fresh, with nothing to merge in.
+  const brief =
+    request.fields === undefined
+      ? parsed.brief
+      : mergeBriefs(parsed.brief, normaliseFields(request.fields));
   return { brief, namedCategory: request.category ?? parsed.category };
 }
 
