@@ -171,6 +171,8 @@ const HEADING_LABEL = new RegExp(
     String.raw`(${LABEL_ALTERNATION})${BOLD}[ \t]*:?${BOLD}[ \t]*$`,
   "i",
 );
+/** What every heading label starts with (after blanks): a cheap test before HEADING_LABEL. */
+const HEADING_START = /^[ \t]*[#*_]/;
 const INLINE_LABEL = new RegExp(
   String.raw`(?<=^|[\s.,;!?)])${BOLD}(${LABEL_ALTERNATION})` +
     String.raw`${BOLD}:${BOLD}(?=\s|$)[ \t]*`,
@@ -330,7 +332,11 @@ function trimEndWhile(text: string, char: RegExp): string {
 }
 
 function matchLineLabel(line: string): Marker | undefined {
-  const match = LINE_LABEL.exec(line) ?? HEADING_LABEL.exec(line);
+  // Both are long alternations, and most lines of prose can match neither: a line label ends
+  // in a colon, and a heading label starts with `#`, `**` or `__`.
+  const match =
+    (line.includes(":") ? LINE_LABEL.exec(line) : null) ??
+    (HEADING_START.test(line) ? HEADING_LABEL.exec(line) : null);
   const label = match?.[1];
   const key = label === undefined ? undefined : LABEL_KEYS.get(canonicalLabel(label));
   if (!match || label === undefined || key === undefined) return undefined;
