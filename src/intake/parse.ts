@@ -456,6 +456,8 @@ function harvestUrls(text: string): string[] {
 
 function urlSpans(text: string): Span[] {
   const spans: Span[] = [];
+  // Every URL candidate has a scheme separator: most text has none to look for.
+  if (!text.includes("://")) return spans;
   for (const match of text.matchAll(URL_CANDIDATE))
     spans.push({ start: match.index, end: match.index + trimUrl(match[0]).length });
   return spans;
