@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { formatDuration } from "../config/duration.js";
 import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
