@@ -38,25 +38,23 @@ export class WalCheckpointer {
     this.thread = new Worker(new URL("./checkpoint-thread.js", import.meta.url), {
       workerData: { file, everyMs: options.everyMs },
     });
-    let settle: () => void = () => {};
     this.ready = new Promise((resolve) => {
-      settle = resolve;
+      // Once started, a process may end with the thread still running: it holds nothing that
+      // must finish. Until then it is waited for, so that a failure to start is heard.
+      const started = () => {
+        this.thread.unref();
+        resolve();
+      };
+      this.thread.on("message", (message: { ready: true } | { error: string }) => {
+        if ("ready" in message) started();
+        else onError(message.error);
+      });
+      this.thread.on("error", (error) => {
+        onError(error.message);
+        started();
+      });
+      this.thread.on("exit", started);
     });
-    // Once started, a process may end with the thread still running: it holds nothing that
-    // must finish. Until then it is waited for, so that a failure to start is heard.
-    const started = () => {
-      this.thread.unref();
-      settle();
-    };
-    this.thread.on("message", (message: { ready: true } | { error: string }) => {
-      if ("ready" in message) started();
-      else onError(message.error);
-    });
-    this.thread.on("error", (error) => {
-      onError(error.message);
-      started();
-    });
-    this.thread.on("exit", started);
   }
 
   /** Stops the thread; it closes its connection before it ends. */

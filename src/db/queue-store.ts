@@ -5,7 +5,7 @@ import type { TransitionStep } from "../core/ports.js";
 import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
-import { encode, prepareDirect, slot } from "./direct.js";
+import { encode, prepareDirect, slots } from "./direct.js";
 import { type AttemptRow, attempts, type IncidentRow, incidents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import { decodeTask, type TaskStore } from "./task-store.js";
@@ -15,33 +15,28 @@ export interface Claimed {
   attemptId: number;
 }
 
+type NewAttemptRow = typeof attempts.$inferInsert;
+
+/** An attempt as it starts: its outcome is 'running' until it ends. */
+const STARTED = ["taskId", "number", "worker", "startedAt"] as const;
+/** What an attempt's end writes. */
+const FINISHED = ["endedAt", "outcome", "failureClass", "error", "meta"] as const;
+
 /** The statements of the claim and completion path, prepared once per connection. */
 function prepareStatements(db: Db) {
   return {
     startAttempt: prepareDirect(
       db,
-      db.insert(attempts).values({
-        taskId: slot("taskId"),
-        number: slot("number"),
-        worker: slot("worker"),
-        startedAt: slot("startedAt"),
-        outcome: sql`'running'`,
-      }),
-      ["taskId", "number", "worker", "startedAt"],
+      db.insert(attempts).values({ ...slots<NewAttemptRow>(STARTED), outcome: sql`'running'` }),
+      STARTED,
     ),
     finishAttempt: prepareDirect(
       db,
       db
         .update(attempts)
-        .set({
-          endedAt: slot("endedAt"),
-          outcome: slot("outcome"),
-          failureClass: slot("failureClass"),
-          error: slot("error"),
-          meta: slot("meta"),
-        })
+        .set(slots<Partial<NewAttemptRow>>(FINISHED))
         .where(eq(attempts.id, sql.placeholder("id"))),
-      ["endedAt", "outcome", "failureClass", "error", "meta", "id"],
+      [...FINISHED, "id"],
     ),
     attemptsOf: db
       .select()
