@@ -10,8 +10,9 @@ export interface GroupCommitOptions {
 /**
  * A commit costs more than the small writes it ends (two writes to the log per page, on a
  * typical VM about 10 µs a page), so busy paths let their writes share one: a group is one
- * transaction, each unit of work a savepoint in it, committed once the window is over or the
- * group is full. Nothing outside may hear of a grouped write before its group committed:
+ * transaction, each unit of work a savepoint in it (or, for the pool's passes, no savepoint: a
+ * unit that fails half-way then rolls the whole group back), committed once the window is over
+ * or the group is full. Nothing outside may hear of a grouped write before its group committed:
  * `whenCommitted` is how callers wait. A crash loses at most the open group, whose work was
  * never acknowledged (a claimed task is still queued; a finished one runs again).
  */
@@ -47,12 +48,7 @@ export class GroupCommit {
    */
   commit(): Error | undefined {
     if (!this.open) return undefined;
-    clearTimeout(this.timer);
-    this.open = false;
-    this.units = 0;
-    this.committing = undefined;
-    const waiting = this.waiting;
-    this.waiting = [];
+    const waiting = this.close();
     let failure: Error | undefined;
     try {
       this.sqlite.exec("COMMIT");
@@ -62,6 +58,29 @@ export class GroupCommit {
     }
     for (const done of waiting) done(failure);
     return failure;
+  }
+
+  /**
+   * Undoes the open group: a unit that joined it without a savepoint of its own failed half-way
+   * (see TaskStore.withoutSavepoint). Its waiters hear `error`, as they would a failed commit.
+   */
+  rollBack(error: Error): void {
+    if (!this.open) return;
+    const waiting = this.close();
+    // SQLite rolls a transaction back by itself after some errors (a full disk, an I/O error).
+    if (this.sqlite.inTransaction) this.sqlite.exec("ROLLBACK");
+    for (const done of waiting) done(error);
+  }
+
+  /** Ends the open group; returns who waits to hear how it ended. */
+  private close(): ((error?: Error) => void)[] {
+    clearTimeout(this.timer);
+    this.open = false;
+    this.units = 0;
+    this.committing = undefined;
+    const waiting = this.waiting;
+    this.waiting = [];
+    return waiting;
   }
 
   /**

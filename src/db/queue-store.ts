@@ -159,16 +159,38 @@ export class QueueStore {
    * not; otherwise only expired ones.
    */
   recoverLeases(options: { everyLease: boolean; reason: string }): Task[] {
-    const now = this.clock.now();
     const stranded = options.everyLease
       ? this.statements.everyLease.all()
-      : this.statements.expiredLeases.all({ now });
+      : this.statements.expiredLeases.all({ now: this.clock.now() });
+    return this.requeue(stranded, options.reason);
+  }
+
+  /**
+   * Of `ids`, the tasks `owner` still holds a lease on go back to the queue: no run of theirs is
+   * left (their completion was rolled back).
+   */
+  requeueHeld(ids: readonly number[], owner: Actor, reason: string): Task[] {
+    if (ids.length === 0) return [];
+    const held = this.db
+      .select({ id: tasks.id, maxAttempts: tasks.maxAttempts })
+      .from(tasks)
+      .where(and(HOLDING_LEASE, inArray(tasks.id, [...ids]), eq(tasks.leaseOwner, owner)))
+      .all();
+    return this.requeue(held, reason);
+  }
+
+  /** Tasks whose run is gone back to the queue, their open attempt abandoned. */
+  private requeue(
+    stranded: readonly { id: number; maxAttempts: number }[],
+    reason: string,
+  ): Task[] {
+    const now = this.clock.now();
     return this.tasks.transaction(() =>
       stranded.map(({ id, maxAttempts }) => {
-        this.closeOpenAttempts(id, "abandoned", options.reason);
+        this.closeOpenAttempts(id, "abandoned", reason);
         return this.tasks.transition(id, "queued", {
           actor: "system",
-          reason: options.reason,
+          reason,
           // The abandoned attempt was not the task's fault: it does not use up the budget.
           patch: {
             leaseOwner: null,

@@ -59,6 +59,10 @@ export interface PoolOptions {
  * gets its turn, for timers (the group's commit) and I/O (requests coming in).
  */
 const BURST_MS = 2;
+/** How long passes take savepoints after one failed without (see pass). */
+const CAREFUL_MS = 1_000;
+const ROLLED_BACK =
+  "its completion was rolled back with another write's failure; it will run again";
 const SETTLED = Promise.resolve();
 
 /** A claimed task, to start once its claim has committed. */
@@ -80,9 +84,20 @@ interface InFlight {
 interface PendingWrite {
   /** The task whose run this write ends: its slot is free for the same pass's claims. */
   taskId: number;
+  /** The run's signal: which run of the task this is. */
+  signal: AbortSignal;
   work: () => void;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * The pool's work in the open group of writes, undone with it should it fail: runs whose claim
+ * is there, and tasks whose completion is (see groupEnded).
+ */
+interface Unsaved {
+  launched: InFlight[];
+  completed: number[];
 }
 
 class ShutdownAbort extends Error {
@@ -93,13 +108,14 @@ class CancelAbort extends Error {
   override name = "CancelAbort";
 }
 
-/** A pass's only write threw: the pass is undone, the write's own error goes to its caller. */
-class LoneWriteFailed extends Error {
-  override name = "LoneWriteFailed";
+/** The run's claim was rolled back with its group: the task is queued again, the run void. */
+class ClaimLost extends Error {
+  override name = "ClaimLost";
+}
 
-  constructor(cause: unknown) {
-    super("the pass's only write failed", { cause });
-  }
+/** A completion undone with its group through no fault of its own: its task runs again. */
+class RolledBack extends Error {
+  override name = "RolledBack";
 }
 
 /**
@@ -125,6 +141,12 @@ export class WorkerPool {
   /** When the passes running back to back began (see BURST_MS). */
   private burstStart = Number.NEGATIVE_INFINITY;
   private pendingWrites: PendingWrite[] = [];
+  /** What the open group holds of the pool's work; undefined when it holds none. */
+  private unsaved: Unsaved | undefined;
+  /** Tasks still held under this pool's lease whose completion was rolled back: to requeue. */
+  private orphans: number[] = [];
+  /** Until when passes take savepoints (see pass). */
+  private carefulUntil = Number.NEGATIVE_INFINITY;
   /** Due retries and expired leases are looked for when time may have made some: on a poll. */
   private housekeepingDue = true;
   /**
@@ -206,72 +228,120 @@ export class WorkerPool {
    * grouped with the passes around it into one commit (see GroupCommit): the task that just
    * finished and the one that takes its slot share their pages. A claim is acted on before it
    * commits; a crash then leaves the task queued, to run again, as a crash mid-run would.
+   *
+   * A pass has no savepoint of its own (one cost about 9 µs a task, a sixth of processing): if
+   * it fails half-way, the whole group is rolled back. The failing write's error goes to its
+   * run; what else the group held is undone in memory too (see groupEnded). For CAREFUL_MS
+   * after that, passes take savepoints again, each write its own: a write that fails again is
+   * undone alone and its task left to lease recovery, instead of rolling back everything
+   * around it each time its task runs again.
    */
   private pass(): number {
     const writes = this.pendingWrites.splice(0);
     if (this.stopping && writes.length === 0) return 0;
-    for (const write of writes) this.inFlight.delete(write.taskId);
+    for (const write of writes) this.leave(write);
+    const { tasks } = this.options;
+    const careful = performance.now() < this.carefulUntil;
     const failed = new Map<PendingWrite, unknown>();
+    let failing: PendingWrite | undefined;
+    const work = () => {
+      for (const write of writes) {
+        failing = write;
+        if (!careful) write.work();
+        else {
+          try {
+            tasks.transaction(write.work);
+          } catch (error) {
+            failed.set(write, error);
+          }
+        }
+      }
+      failing = undefined;
+      return this.stopping ? { claimed: [], recovered: [] } : this.claimDue();
+    };
     let pass: { claimed: Launch[]; recovered: Task[] };
     try {
-      pass = this.options.tasks.grouped(() => {
-        this.applyWrites(writes, failed);
-        return this.stopping ? { claimed: [], recovered: [] } : this.claimDue();
-      });
+      pass = careful ? tasks.grouped(work) : tasks.withoutSavepoint(work);
     } catch (error) {
-      if (error instanceof LoneWriteFailed) {
-        writes[0]?.reject(error.cause);
-        this.passSoon();
-        return 0;
+      if (!careful) this.carefulUntil = performance.now() + CAREFUL_MS;
+      for (const write of writes) {
+        if (write === failing) continue;
+        if (failed.has(write)) write.reject(failed.get(write));
+        else {
+          this.orphans.push(write.taskId);
+          write.reject(new RolledBack(`T-${write.taskId}'s completion was rolled back`));
+        }
       }
-      for (const write of writes) write.reject(error);
-      throw error;
+      if (failing === undefined) throw error;
+      failing.reject(error);
+      this.passSoon();
+      return 0;
     }
+    const written = failed.size === 0 ? writes : writes.filter((write) => !failed.has(write));
     for (const write of writes) {
       if (failed.has(write)) write.reject(failed.get(write));
       else write.resolve();
     }
     for (const task of pass.recovered) this.hooks.onChange?.(task);
-    for (const launch of pass.claimed) this.launch(launch);
+    const launched = pass.claimed.map((launch) => this.launch(launch));
+    this.holdUntilCommitted(written, launched);
     return pass.claimed.length;
   }
 
+  /** A run's write is in: its slot is free, unless the task is another run's by now. */
+  private leave(write: PendingWrite): void {
+    if (this.inFlight.get(write.taskId)?.controller.signal === write.signal)
+      this.inFlight.delete(write.taskId);
+  }
+
+  /** Remembers what a pass wrote until its group has committed (see groupEnded). */
+  private holdUntilCommitted(writes: readonly PendingWrite[], launched: readonly InFlight[]): void {
+    if (writes.length === 0 && launched.length === 0) return;
+    let unsaved = this.unsaved;
+    if (unsaved === undefined) {
+      unsaved = { launched: [], completed: [] };
+      this.unsaved = unsaved;
+      const held = unsaved;
+      this.options.tasks.afterCommit((error) => this.groupEnded(held, error));
+    }
+    for (const write of writes) unsaved.completed.push(write.taskId);
+    for (const flight of launched) unsaved.launched.push(flight);
+  }
+
   /**
-   * Inside the pass's transaction. Several writes each get a savepoint: one that throws does not
-   * undo the others. A lone write needs none (at concurrency 1 every pass has one write, and its
-   * savepoint cost 3-4% of processing): if it throws, the pass is undone with it and claims
-   * nothing, and the next pass claims instead.
+   * The group holding `unsaved` committed, or failed and was rolled back. Then its claims are
+   * gone: their runs are void (stopped, and nothing they do is written). Its completions are
+   * gone: their tasks are back in running under this pool's lease with no run, so they go back
+   * to the queue on the next pass, to run again.
    */
-  private applyWrites(writes: readonly PendingWrite[], failed: Map<PendingWrite, unknown>): void {
-    if (writes.length === 1) {
-      try {
-        writes[0]!.work();
-      } catch (error) {
-        throw new LoneWriteFailed(error);
-      }
-      return;
+  private groupEnded(unsaved: Unsaved, error: Error | undefined): void {
+    if (this.unsaved === unsaved) this.unsaved = undefined;
+    if (error === undefined) return;
+    for (const flight of unsaved.launched) {
+      flight.controller.abort(new ClaimLost(`T-${flight.taskId}'s claim was rolled back`));
     }
-    for (const write of writes) {
-      try {
-        this.options.tasks.transaction(write.work);
-      } catch (error) {
-        failed.set(write, error);
-      }
-    }
+    this.orphans.push(...unsaved.completed);
+    this.passSoon();
   }
 
   /** Inside the pass's transaction: what can run now, claimed but not started yet. */
   private claimDue(): { claimed: Launch[]; recovered: Task[] } {
     const { queue, config } = this.options;
     let recovered: Task[] = [];
+    if (this.orphans.length > 0) {
+      const orphans = this.orphans.splice(0).filter((id) => !this.inFlight.has(id));
+      recovered = queue.requeueHeld(orphans, this.options.owner, ROLLED_BACK);
+      if (recovered.length > 0) this.drained.clear();
+    }
     if (this.housekeepingDue) {
       this.housekeepingDue = false;
       const promoted = queue.promoteDueRetries();
-      recovered = queue.recoverLeases({
+      const expired = queue.recoverLeases({
         everyLease: false,
         reason: "lease expired: its worker stopped renewing it",
       });
-      if (promoted > 0 || recovered.length > 0) this.drained.clear();
+      if (promoted > 0 || expired.length > 0) this.drained.clear();
+      recovered = [...recovered, ...expired];
     }
     const claimed: Launch[] = [];
     for (const category of config.categories) {
@@ -281,10 +351,10 @@ export class WorkerPool {
     return { claimed, recovered };
   }
 
-  /** Ends a run: resolves once `work` has committed with the pool's next pass. */
-  private writeWithNextPass(taskId: number, work: () => void): Promise<void> {
+  /** Ends a run: resolves once `work` is written with the pool's next pass. */
+  private writeWithNextPass(taskId: number, signal: AbortSignal, work: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pendingWrites.push({ taskId, work, resolve, reject });
+      this.pendingWrites.push({ taskId, signal, work, resolve, reject });
       this.passSoon();
     });
   }
@@ -369,7 +439,7 @@ export class WorkerPool {
     return claimed.map(({ task, attemptId }) => ({ task, attemptId, category, worker }));
   }
 
-  private launch({ task, attemptId, category, worker }: Launch): void {
+  private launch({ task, attemptId, category, worker }: Launch): InFlight {
     this.hooks.onChange?.(task);
     const controller = new AbortController();
     const flight: InFlight = {
@@ -387,6 +457,7 @@ export class WorkerPool {
         this.passSoon();
       });
     this.inFlight.set(task.id, flight);
+    return flight;
   }
 
   private async execute(
@@ -422,6 +493,8 @@ export class WorkerPool {
 
   /** A run stopped by shutdown or cancel is no failure of the task: requeue it or drop it. */
   private stoppedByUs(task: Task, attemptId: number, signal: AbortSignal): boolean {
+    // Nothing of the run is stored (its attempt's id may be another's by now): nothing to write.
+    if (signal.reason instanceof ClaimLost) return true;
     if (signal.reason instanceof ShutdownAbort) {
       this.requeueForShutdown(task, attemptId);
       return true;
@@ -442,6 +515,7 @@ export class WorkerPool {
     signal: AbortSignal,
   ): Promise<void> {
     const { tasks, env, configDir } = this.options;
+    if (signal.reason instanceof ClaimLost) return;
     const reasons = checkOutput(result.output, category.review.checks);
     const reviewer = category.review.reviewer;
     const straightToDone = reasons.length === 0 && reviewer === undefined;
@@ -469,7 +543,8 @@ export class WorkerPool {
     if (reviewer === undefined) {
       // Structural checks only: through reviewing to done in one write, with the next pass.
       let done: Task | undefined;
-      await this.writeWithNextPass(task.id, () => {
+      const written = this.writeWithNextPass(task.id, signal, () => {
+        if (signal.reason instanceof ClaimLost) return;
         try {
           done = this.complete(task.id, attemptId, result, { reviewing, claimed: task });
         } catch (error) {
@@ -479,6 +554,13 @@ export class WorkerPool {
           this.abandon(attemptId, "the task moved on while it ran");
         }
       });
+      try {
+        await written;
+      } catch (error) {
+        // Undone with another write's failure: the task goes back to the queue (see pass).
+        if (error instanceof RolledBack) return;
+        throw error;
+      }
       if (done !== undefined) this.hooks.onChange?.(done);
       return;
     }
@@ -517,6 +599,7 @@ export class WorkerPool {
       );
       return;
     }
+    if (signal.reason instanceof ClaimLost) return;
     if (verdictReasons.length > 0) {
       this.fail(task, attemptId, category.worker!, logicFailure(verdictReasons));
       return;

@@ -119,6 +119,27 @@ describe("group commit", () => {
     expect(sqlite.prepare("SELECT n FROM scratch").pluck().all()).toEqual([2]);
   });
 
+  it("a unit without a savepoint that throws rolls the whole group back; its waiters are told", async () => {
+    const { store, sqlite } = testStore();
+    const write = scratchTable(sqlite);
+    store.grouped(() => write(1));
+    const waiting = store.committed();
+    expect(() =>
+      store.withoutSavepoint(() => {
+        write(2);
+        throw new Error("half-way");
+      }),
+    ).toThrow("half-way");
+    await expect(waiting).rejects.toThrow("half-way");
+    expect(sqlite.inTransaction).toBe(false);
+    expect(sqlite.prepare("SELECT count(*) FROM scratch").pluck().get()).toBe(0);
+    // One that does not throw stays in the group, and the next group starts clean.
+    store.withoutSavepoint(() => write(3));
+    expect(sqlite.inTransaction).toBe(true);
+    await store.committed();
+    expect(sqlite.prepare("SELECT n FROM scratch").pluck().all()).toEqual([3]);
+  });
+
   it("a durable transaction that joined a group which fails to commit throws, its writes gone", () => {
     const { store, sqlite } = testStore();
     sqlite.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
