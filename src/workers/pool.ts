@@ -243,26 +243,15 @@ export class WorkerPool {
     const { tasks } = this.options;
     const careful = performance.now() < this.carefulUntil;
     const failed = new Map<PendingWrite, unknown>();
-    let failing: PendingWrite | undefined;
-    const work = () => {
-      for (const write of writes) {
-        failing = write;
-        if (!careful) write.work();
-        else {
-          try {
-            tasks.transaction(write.work);
-          } catch (error) {
-            failed.set(write, error);
-          }
-        }
-      }
-      failing = undefined;
-      return this.stopping ? { claimed: [], recovered: [] } : this.claimDue();
-    };
+    const progress: { failing?: PendingWrite } = {};
     let pass: { claimed: Launch[]; recovered: Task[] };
     try {
-      pass = careful ? tasks.grouped(work) : tasks.withoutSavepoint(work);
+      // (Arrows made inline: tsx names a closure kept in a variable, at 0.4 µs a pass.)
+      pass = careful
+        ? tasks.grouped(() => this.applyPass(writes, progress, failed))
+        : tasks.withoutSavepoint(() => this.applyPass(writes, progress));
     } catch (error) {
+      const { failing } = progress;
       if (!careful) this.carefulUntil = performance.now() + CAREFUL_MS;
       for (const write of writes) {
         if (write === failing) continue;
@@ -286,6 +275,30 @@ export class WorkerPool {
     const launched = pass.claimed.map((launch) => this.launch(launch));
     this.holdUntilCommitted(written, launched);
     return pass.claimed.length;
+  }
+
+  /**
+   * Inside the pass's unit: its writes, then its claims. With `failed`, each write has a
+   * savepoint of its own, and one that throws is undone alone and noted there.
+   */
+  private applyPass(
+    writes: readonly PendingWrite[],
+    progress: { failing?: PendingWrite },
+    failed?: Map<PendingWrite, unknown>,
+  ): { claimed: Launch[]; recovered: Task[] } {
+    for (const write of writes) {
+      progress.failing = write;
+      if (failed === undefined) write.work();
+      else {
+        try {
+          this.options.tasks.transaction(write.work);
+        } catch (error) {
+          failed.set(write, error);
+        }
+      }
+    }
+    progress.failing = undefined;
+    return this.stopping ? { claimed: [], recovered: [] } : this.claimDue();
   }
 
   /** A run's write is in: its slot is free, unless the task is another run's by now. */
