@@ -36,11 +36,22 @@ export class OutboxStore implements Outbox {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Prepares the insert now rather than on the first message (start-up). It is otherwise
+   * prepared on first use, so a store can be made before the migrations run.
+   */
+  prepare(): void {
+    void this.inserting;
+  }
+
+  private get inserting(): ReturnType<typeof prepareInsert> {
+    this.insert ??= prepareInsert(this.db);
+    return this.insert;
+  }
+
   add(message: OutboxMessage, key: string, deliverAfter?: number): boolean {
     const now = this.clock.now();
-    // Prepared on first use, so a store can be made before the migrations run.
-    this.insert ??= prepareInsert(this.db);
-    const result = this.insert.run(
+    const result = this.inserting.run(
       message.kind,
       key,
       "taskId" in message ? message.taskId : null,

@@ -239,7 +239,14 @@ export class QueueStore {
     return statement;
   }
 
-  /** Prepared on first use, so a store can be made before the migrations run. */
+  /**
+   * Prepares the claim path's statements now rather than on the first claim (start-up). They are
+   * otherwise prepared on first use, so a store can be made before the migrations run.
+   */
+  prepare(): void {
+    void this.statements;
+  }
+
   private get statements(): Statements {
     this.prepared ??= prepareStatements(this.db);
     return this.prepared;

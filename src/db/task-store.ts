@@ -377,7 +377,14 @@ export class TaskStore implements TaskRepository {
     return this.statements.byDedupeKey.get({ source, dedupeKey });
   }
 
-  /** Prepared on first use, so a store can be made before the migrations run. */
+  /**
+   * Prepares the hot path's statements now rather than on the first request (start-up). They
+   * are otherwise prepared on first use, so a store can be made before the migrations run.
+   */
+  prepare(): void {
+    void this.statements;
+  }
+
   private get statements(): Statements {
     this.prepared ??= prepareStatements(this.db);
     return this.prepared;
