@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import type { Task } from "../../../src/core/task.js";
+import type { OpenDatabase } from "../../../src/db/connection.js";
 import { Engine } from "../../../src/engine/engine.js";
+import type { WorkerRunner } from "../../../src/workers/runner.js";
 import { testDatabase } from "../../helpers.js";
 
 describe("engine smoke", () => {
@@ -84,41 +86,13 @@ describe("engine smoke", () => {
     { concurrency: 1, passes: "one completion per pass" },
     { concurrency: 4, passes: "several completions per pass" },
   ])("a completion that fails is undone and the pool goes on: $passes", async ({ concurrency }) => {
-    const config = loadConfigFile("config/steward.yaml", {});
-    const support = config.categories.find((category) => category.name === "support")!;
-    support.limits.concurrency = concurrency;
-    const database = testDatabase();
-    const errors: string[] = [];
-    const engine = new Engine({
-      config,
-      configDir: "config",
-      database,
-      runners: new Map([[support.worker!, async () => ({ output: "ok" })]]),
-      logger: { info() {}, warn() {}, error: (message) => errors.push(message) },
-      pollMs: 20,
+    const { engine, ids, failing, errors, othersDone } = refusingOneCompletion({
+      concurrency,
+      count: 4,
+      runner: () => async () => ({ output: "ok" }),
     });
-    const ids = Array.from(
-      { length: 4 },
-      (_, i) =>
-        engine.submit({
-          source: "console",
-          requester: "owner",
-          category: "support",
-          text: `Objective: Answer customer ${i}\nDone when: the reply is sent`,
-        }).task.id,
-    );
-    const failing = ids[1]!;
-    database.sqlite.exec(`CREATE TRIGGER refuse_done BEFORE INSERT ON outbox
-      WHEN NEW.key = 'done:${failing}' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
-    const heardDone: number[] = [];
-    const othersDone = new Promise<void>((resolve) =>
-      engine.onTaskChange((changed) => {
-        if (changed.state === "done") heardDone.push(changed.id);
-        if (heardDone.length === ids.length - 1) resolve();
-      }),
-    );
     engine.start();
-    await othersDone;
+    const heardDone = await othersDone;
     await engine.stop(0);
 
     const others = ids.filter((id) => id !== failing);
@@ -136,7 +110,7 @@ describe("engine smoke", () => {
     expect(new Set(errors)).toEqual(new Set([`worker pool: running T-${failing}: disk says no`]));
     const notices = engine.outbox.pending(10).map(({ message }) => message);
     expect(notices.map((notice) => ("taskId" in notice ? notice.taskId : 0)).sort()).toEqual(
-      ids.filter((id) => id !== failing),
+      others,
     );
   });
 
@@ -144,84 +118,45 @@ describe("engine smoke", () => {
   // runs again (its task was left running under the pool's lease), and a run whose claim was in
   // it is stopped, and nothing it does is written (its task is queued again).
   it("a failed group's completions run again and its claims' runs are void", async () => {
-    const config = loadConfigFile("config/steward.yaml", {});
-    const support = config.categories.find((category) => category.name === "support")!;
-    support.limits.concurrency = 2;
-    const database = testDatabase();
-    const errors: string[] = [];
-    let ids: number[] = [];
     let startThird: () => void = () => {};
     const thirdStarted = new Promise<void>((resolve) => {
       startThird = resolve;
     });
     const thirdSignals: AbortSignal[] = [];
-    const runner = async ({ id }: { id: number }, { signal }: { signal: AbortSignal }) => {
-      const [first, failing, third] = ids;
-      // The first two claims are made durable; the first completion then opens the next group.
-      if (id === first) database.commits.commit();
-      // The failing completion comes in the same group as the first one and the third's claim.
-      if (id === failing) await thirdStarted;
-      if (id === third) {
-        thirdSignals.push(signal);
-        startThird();
-        if (thirdSignals.length === 1)
-          await new Promise((resolve) => signal.addEventListener("abort", resolve));
-      }
-      return { output: "ok" };
-    };
-    const engine = new Engine({
-      config,
-      configDir: "config",
-      database,
-      runners: new Map([[support.worker!, runner]]),
-      logger: { info() {}, warn() {}, error: (message) => errors.push(message) },
-      pollMs: 20,
+    const { engine, ids, failing, errors, othersDone } = refusingOneCompletion({
+      concurrency: 2,
+      count: 3,
+      runner:
+        (database, ids) =>
+        async ({ id }, { signal }) => {
+          const [first, failing, third] = ids;
+          // The first two claims are made durable; the first completion opens the next group.
+          if (id === first) database.commits.commit();
+          // The failing completion comes in that group, after the third task's claim.
+          if (id === failing) await thirdStarted;
+          if (id === third) {
+            thirdSignals.push(signal);
+            startThird();
+            if (thirdSignals.length === 1)
+              await new Promise((resolve) => signal.addEventListener("abort", resolve));
+          }
+          return { output: "ok" };
+        },
     });
-    ids = Array.from(
-      { length: 3 },
-      (_, i) =>
-        engine.submit({
-          source: "console",
-          requester: "owner",
-          category: "support",
-          text: `Objective: Answer customer ${i}\nDone when: the reply is sent`,
-        }).task.id,
-    );
-    const [first, failing, third] = ids as [number, number, number];
-    database.sqlite.exec(`CREATE TRIGGER refuse_done BEFORE INSERT ON outbox
-      WHEN NEW.key = 'done:${failing}' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
-    const heardDone: number[] = [];
-    const othersDone = new Promise<void>((resolve) =>
-      engine.onTaskChange((changed) => {
-        if (changed.state === "done") heardDone.push(changed.id);
-        if (heardDone.length === 2) resolve();
-      }),
-    );
+    const [first, , third] = ids as [number, number, number];
     engine.start();
-    await othersDone;
+    const heardDone = await othersDone;
     await engine.stop(0);
 
     expect(heardDone.sort()).toEqual([first, third]);
     const redone = engine.detail(first);
-    expect(redone.events.map((event) => event.to)).toEqual([
-      "queued",
-      "running",
-      "queued",
-      "running",
-      "reviewing",
-      "done",
-    ]);
+    expect(statesOf(redone)).toBe("queued running queued running reviewing done");
     expect(redone.events[2]?.reason).toMatch(/rolled back/);
     expect(redone.attempts.map((attempt) => attempt.outcome)).toEqual(["abandoned", "succeeded"]);
     // The void run was stopped; nothing of it was stored.
     expect(thirdSignals.map((signal) => signal.aborted)).toEqual([true, false]);
     const voided = engine.detail(third);
-    expect(voided.events.map((event) => event.to)).toEqual([
-      "queued",
-      "running",
-      "reviewing",
-      "done",
-    ]);
+    expect(statesOf(voided)).toBe("queued running reviewing done");
     expect(voided.attempts.map((attempt) => attempt.outcome)).toEqual(["succeeded"]);
     const failed = engine.detail(failing);
     expect(failed.events.map((event) => event.to)).toEqual(["queued", "running"]);
@@ -263,3 +198,55 @@ describe("engine smoke", () => {
     ]);
   });
 });
+
+/**
+ * An engine on the support category, `count` tasks filed, whose database refuses the second
+ * task's done notice (a completion that fails after it wrote). `runner` is made with the
+ * database and the task ids (filled once filed). `othersDone` resolves with the tasks heard
+ * done once all the others have been.
+ */
+function refusingOneCompletion(options: {
+  concurrency: number;
+  count: number;
+  runner: (database: OpenDatabase, ids: readonly number[]) => WorkerRunner;
+}) {
+  const config = loadConfigFile("config/steward.yaml", {});
+  const support = config.categories.find((category) => category.name === "support")!;
+  support.limits.concurrency = options.concurrency;
+  const database = testDatabase();
+  const errors: string[] = [];
+  const ids: number[] = [];
+  const engine = new Engine({
+    config,
+    configDir: "config",
+    database,
+    runners: new Map([[support.worker!, options.runner(database, ids)]]),
+    logger: { info() {}, warn() {}, error: (message) => errors.push(message) },
+    pollMs: 20,
+  });
+  for (let i = 0; i < options.count; i++) {
+    const { task } = engine.submit({
+      source: "console",
+      requester: "owner",
+      category: "support",
+      text: `Objective: Answer customer ${i}\nDone when: the reply is sent`,
+    });
+    ids.push(task.id);
+  }
+  const failing = ids[1]!;
+  database.sqlite.exec(`CREATE TRIGGER refuse_done BEFORE INSERT ON outbox
+    WHEN NEW.key = 'done:${failing}' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+  const heardDone: number[] = [];
+  const othersDone = new Promise<number[]>((resolve) =>
+    engine.onTaskChange((changed) => {
+      if (changed.state === "done") heardDone.push(changed.id);
+      if (heardDone.length === ids.length - 1) resolve(heardDone);
+    }),
+  );
+  return { engine, ids, failing, errors, othersDone };
+}
+
+/** The states a task went through, in order, space-separated. */
+function statesOf(detail: { events: readonly { to: string }[] }): string {
+  return detail.events.map((event) => event.to).join(" ");
+}
