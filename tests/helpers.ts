@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach } from "vitest";
 import { ManualClock } from "../src/core/clock.js";
 import type { Task } from "../src/core/task.js";
-import { type OpenDatabase, openDatabase } from "../src/db/connection.js";
+import { type DatabaseOptions, type OpenDatabase, openDatabase } from "../src/db/connection.js";
 import { tasks } from "../src/db/schema.js";
 import { TaskStore } from "../src/db/task-store.js";
 
@@ -22,9 +22,9 @@ export function tempDir(): string {
 }
 
 /** A real SQLite file with the real migrations, closed and removed after the test. */
-export function testDatabase(): OpenDatabase & { file: string } {
+export function testDatabase(options: DatabaseOptions = {}): OpenDatabase & { file: string } {
   const file = join(tempDir(), "steward.db");
-  const database = openDatabase(file);
+  const database = openDatabase(file, options);
   cleanups.push(() => database.close());
   return { ...database, file };
 }

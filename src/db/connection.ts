@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { WalCheckpointer } from "./checkpointer.js";
-import { GroupCommit } from "./group-commit.js";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import * as schema from "./schema.js";
 
 export const DEFAULT_DB_PATH = "data/steward.db";
@@ -51,6 +51,8 @@ export interface DatabaseOptions {
    * `onError`: for the long-running process. Commands and tests checkpoint at commit.
    */
   backgroundCheckpoints?: { onError: (message: string) => void };
+  /** How long a group of writes may wait for its commit (see GROUPING; tests that time it). */
+  grouping?: GroupCommitOptions;
 }
 
 /** Opens (creating if needed) the SQLite file in WAL mode and applies pending migrations. */
@@ -69,7 +71,7 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): OpenD
   sqlite.pragma("cache_size = -65536");
   const db = drizzle(sqlite, { schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  const commits = new GroupCommit(sqlite, GROUPING);
+  const commits = new GroupCommit(sqlite, options.grouping ?? GROUPING);
   const background = options.backgroundCheckpoints;
   const checkpointer =
     background === undefined || file === ":memory:"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import type { Task } from "../../../src/core/task.js";
-import type { OpenDatabase } from "../../../src/db/connection.js";
+import type { DatabaseOptions, OpenDatabase } from "../../../src/db/connection.js";
 import { Engine } from "../../../src/engine/engine.js";
 import type { WorkerRunner } from "../../../src/workers/runner.js";
 import { testDatabase } from "../../helpers.js";
@@ -126,6 +126,9 @@ describe("engine smoke", () => {
     const { engine, ids, failing, errors, othersDone } = refusingOneCompletion({
       concurrency: 2,
       count: 3,
+      // No group commits on its own before the failure: a stalled test process must not
+      // commit the group the failure is meant to roll back.
+      grouping: { windowMs: 1000, maxUnits: 1024 },
       runner:
         (database, ids) =>
         async ({ id }, { signal }) => {
@@ -209,11 +212,12 @@ function refusingOneCompletion(options: {
   concurrency: number;
   count: number;
   runner: (database: OpenDatabase, ids: readonly number[]) => WorkerRunner;
+  grouping?: DatabaseOptions["grouping"];
 }) {
   const config = loadConfigFile("config/steward.yaml", {});
   const support = config.categories.find((category) => category.name === "support")!;
   support.limits.concurrency = options.concurrency;
-  const database = testDatabase();
+  const database = testDatabase({ grouping: options.grouping });
   const errors: string[] = [];
   const ids: number[] = [];
   const engine = new Engine({
