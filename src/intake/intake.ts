@@ -161,16 +161,16 @@ function decide(
   category: CategoryConfig,
   routing: RoutingTrace,
 ): { state: TaskState; reason: string } {
-  const clarify = {
-    state: "needs_clarification" as const,
-    reason: `missing ${describeMissing(missing)}`,
-  };
   // Without an objective there is nothing to route; with one that fits nowhere, a person
   // deciding where it goes helps more than asking the requester for criteria first.
-  if (missing.includes("objective")) return clarify;
+  if (missing.includes("objective")) return clarify(missing);
   if (category.catch_all) return { state: "escalated", reason: DOES_NOT_FIT };
-  if (missing.length > 0) return clarify;
+  if (missing.length > 0) return clarify(missing);
   return { state: "queued", reason: `routed to ${category.name}: ${routing.explanation}` };
+}
+
+function clarify(missing: readonly BriefField[]): { state: TaskState; reason: string } {
+  return { state: "needs_clarification", reason: `missing ${describeMissing(missing)}` };
 }
 
 export class Intake {
