@@ -559,12 +559,33 @@ export class Engine {
     // A category removed from config since must not block the completion itself.
     const category = this.config.categories.find((candidate) => candidate.name === task.category);
     if (category?.then !== undefined) {
-      const next = createNextStep(this.intake, task, category.then, this.config);
+      const next = this.fileNextStep(task, category.then);
+      if (next === undefined) return undefined;
       this.emitLater(next);
       this.tasks.update(task.id, { nextId: next.id });
       return this.tasks.get(task.id);
     }
     return undefined;
+  }
+
+  /**
+   * The next step, in a savepoint of its own: one intake refuses (its objective grown past the
+   * limit) must not undo the completion, nor the pool's group with it. The task is done without
+   * it, which the status checker's missing-next rule reports.
+   */
+  private fileNextStep(task: Task, nextCategory: string): Task | undefined {
+    try {
+      return this.tasks.transaction(() =>
+        createNextStep(this.intake, task, nextCategory, this.config),
+      );
+    } catch (error) {
+      // Intake's refusals only: anything else (the database failing) fails the completion.
+      if (!(error instanceof StewardError)) throw error;
+      this.logger.error(
+        `${formatTaskId(task.id)} is done, but its next step (${nextCategory}) could not be filed: ${error.message}`,
+      );
+      return undefined;
+    }
   }
 
   private escalated(task: Task, cause: EscalationCause): void {

@@ -69,6 +69,8 @@ export interface Harness {
   database: ReturnType<typeof testDatabase>;
   /** Where fixtures record what they received (`runs.jsonl`) and read switches from. */
   records: string;
+  /** What the engine logged as errors. */
+  errors: string[];
 }
 
 const engines: Engine[] = [];
@@ -80,9 +82,13 @@ afterEach(async () => {
 });
 
 /** A real engine over a real SQLite file, not yet started; stopped after the test. */
-export function makeEngine(config: Config, harness: Partial<Harness> = {}): Harness {
+export function makeEngine(
+  config: Config,
+  harness: Partial<Omit<Harness, "errors">> = {},
+): Harness {
   const records = harness.records ?? tempDir();
   const database = harness.database ?? testDatabase();
+  const errors: string[] = [];
   const engine = new Engine({
     config,
     configDir: fixturesDir,
@@ -90,9 +96,10 @@ export function makeEngine(config: Config, harness: Partial<Harness> = {}): Harn
     env: { PATH: process.env.PATH, POLICY_RECORD_DIR: records },
     pollMs: 10,
     random: () => 0.5,
+    logger: { info() {}, warn() {}, error: (message) => errors.push(message) },
   });
   engines.push(engine);
-  return { engine, database, records };
+  return { engine, database, records, errors };
 }
 
 export function startEngine(config: Config): Harness {

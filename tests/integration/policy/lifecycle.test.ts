@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_FIELD_CHARS } from "../../../src/core/brief.js";
 import { attempts } from "../../../src/db/schema.js";
 import { insertTask } from "../../helpers.js";
 import {
@@ -94,6 +95,36 @@ describe("pipelines", () => {
       { kind: "task_done", taskId: first.id },
       { kind: "task_done", taskId: next.id },
     ]);
+  });
+});
+
+describe("a next step intake refuses", () => {
+  it("leaves the first step done without one, says why, and the pool goes on", async () => {
+    const { engine, errors } = startEngine(
+      policyConfig(`
+        categories:
+          - { name: draft, description: Drafts, examples: [draft], worker: writer, then: polish }
+          - { name: polish, description: Polishing, examples: [polish], worker: writer }
+        workers:
+          writer: ${shellWorker("echo.mjs")}
+      `),
+    );
+    // At the limit itself: the next step's objective adds "polish step for T-1: " and is refused.
+    const long = submit(engine, "draft", `Draft ${"a".repeat(MAX_FIELD_CHARS - 6)}`);
+    const short = submit(engine, "draft", "Draft the launch note");
+    await waitForState(engine, long.id, "done");
+    await waitForState(engine, short.id, "done");
+
+    expect(engine.tasks.require(long.id).nextId).toBeNull();
+    expect(engine.tasks.require(short.id).nextId).not.toBeNull();
+    expect(errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^T-${long.id} is done, but its next step \\(polish\\) could not be filed: Objective is \\d+ characters`,
+        ),
+      ),
+    ]);
+    expect(states(engine, long.id)).toEqual(["queued", "running", "reviewing", "done"]);
   });
 });
 
