@@ -107,13 +107,14 @@ export class QueueStore {
    * moves each to running under a lease, with its attempt row.
    */
   claim(category: string, worker: string, limit: number, owner: Actor, leaseMs: number): Claimed[] {
-    if (limit <= 0) return [];
+    const claimed: Claimed[] = [];
+    if (limit <= 0) return claimed;
     const now = this.clock.now();
     const due = this.dueQuery(limit).all(category, now) as unknown[][];
     // Nothing due: no transaction to open and commit.
-    if (due.length === 0) return [];
-    return this.tasks.atomically(() =>
-      due.map((row) => {
+    if (due.length === 0) return claimed;
+    return this.tasks.atomically(() => {
+      for (const row of due) {
         // The row as stored: the move starts from it, with no read before or after.
         const queued = decodeTask(row);
         const { id } = queued;
@@ -127,9 +128,10 @@ export class QueueStore {
         };
         const task = this.tasks.advance(id, [step], queued);
         const attempt = this.statements.startAttempt.run(id, number, worker, now);
-        return { task, attemptId: Number(attempt.lastInsertRowid) };
-      }),
-    );
+        claimed.push({ task, attemptId: Number(attempt.lastInsertRowid) });
+      }
+      return claimed;
+    });
   }
 
   /** Retry waits that are over go back to the queue, each with its event. */

@@ -272,7 +272,8 @@ export class WorkerPool {
       else write.resolve();
     }
     for (const task of pass.recovered) this.hooks.onChange?.(task);
-    const launched = pass.claimed.map((launch) => this.launch(launch));
+    const launched: InFlight[] = [];
+    for (const launch of pass.claimed) launched.push(this.launch(launch));
     this.holdUntilCommitted(written, launched);
     return pass.claimed.length;
   }
