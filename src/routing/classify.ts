@@ -181,10 +181,10 @@ function collectHits(
     const entries = keywordIndex.get(tokens[at]!);
     if (entries === undefined) continue;
     for (const entry of entries) {
+      // A keyword met twice in the text is one hit.
       if (!startsAt(tokens, at, entry.tokens)) continue;
-      const found = hits.keywords.get(entry.category);
-      if (found === undefined) hits.keywords.set(entry.category, [entry.text]);
-      else if (!found.includes(entry.text)) found.push(entry.text);
+      if (!hits.keywords.get(entry.category)?.includes(entry.text))
+        addHit(hits.keywords, entry.category, entry.text);
     }
   }
   return hits;

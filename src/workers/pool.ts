@@ -241,21 +241,22 @@ export class WorkerPool {
     if (this.stopping && writes.length === 0) return 0;
     for (const write of writes) this.leave(write);
     const { tasks } = this.options;
-    const careful = performance.now() < this.carefulUntil;
-    const failed = new Map<PendingWrite, unknown>();
+    // Careful passes note the writes that failed alone (see applyPass).
+    const failed =
+      performance.now() < this.carefulUntil ? new Map<PendingWrite, unknown>() : undefined;
     const progress: { failing?: PendingWrite } = {};
     let pass: { claimed: Launch[]; recovered: Task[] };
     try {
       // (Arrows made inline: tsx names a closure kept in a variable, at 0.4 µs a pass.)
-      pass = careful
+      pass = failed
         ? tasks.grouped(() => this.applyPass(writes, progress, failed))
         : tasks.withoutSavepoint(() => this.applyPass(writes, progress));
     } catch (error) {
       const { failing } = progress;
-      if (!careful) this.carefulUntil = performance.now() + CAREFUL_MS;
+      if (failed === undefined) this.carefulUntil = performance.now() + CAREFUL_MS;
       for (const write of writes) {
         if (write === failing) continue;
-        if (failed.has(write)) write.reject(failed.get(write));
+        if (failed?.has(write)) write.reject(failed.get(write));
         else {
           this.orphans.push(write.taskId);
           write.reject(new RolledBack(`T-${write.taskId}'s completion was rolled back`));
@@ -266,9 +267,9 @@ export class WorkerPool {
       this.passSoon();
       return 0;
     }
-    const written = failed.size === 0 ? writes : writes.filter((write) => !failed.has(write));
+    const written = failed?.size ? writes.filter((write) => !failed.has(write)) : writes;
     for (const write of writes) {
-      if (failed.has(write)) write.reject(failed.get(write));
+      if (failed?.has(write)) write.reject(failed.get(write));
       else write.resolve();
     }
     for (const task of pass.recovered) this.hooks.onChange?.(task);
@@ -508,7 +509,7 @@ export class WorkerPool {
   /** A run stopped by shutdown or cancel is no failure of the task: requeue it or drop it. */
   private stoppedByUs(task: Task, attemptId: number, signal: AbortSignal): boolean {
     // Nothing of the run is stored (its attempt's id may be another's by now): nothing to write.
-    if (signal.reason instanceof ClaimLost) return true;
+    if (voided(signal)) return true;
     if (signal.reason instanceof ShutdownAbort) {
       this.requeueForShutdown(task, attemptId);
       return true;
@@ -529,7 +530,7 @@ export class WorkerPool {
     signal: AbortSignal,
   ): Promise<void> {
     const { tasks, env, configDir } = this.options;
-    if (signal.reason instanceof ClaimLost) return;
+    if (voided(signal)) return;
     const reasons = checkOutput(result.output, category.review.checks);
     const reviewer = category.review.reviewer;
     const straightToDone = reasons.length === 0 && reviewer === undefined;
@@ -558,7 +559,7 @@ export class WorkerPool {
       // Structural checks only: through reviewing to done in one write, with the next pass.
       let done: Task | undefined;
       const written = this.writeWithNextPass(task.id, signal, () => {
-        if (signal.reason instanceof ClaimLost) return;
+        if (voided(signal)) return;
         try {
           done = this.complete(task.id, attemptId, result, { reviewing, claimed: task });
         } catch (error) {
@@ -613,7 +614,7 @@ export class WorkerPool {
       );
       return;
     }
-    if (signal.reason instanceof ClaimLost) return;
+    if (voided(signal)) return;
     if (verdictReasons.length > 0) {
       this.fail(task, attemptId, category.worker!, logicFailure(verdictReasons));
       return;
@@ -881,6 +882,11 @@ export class WorkerPool {
       this.hooks.onError?.(coerceError(error), context);
     }
   }
+}
+
+/** The run's claim was rolled back (see groupEnded): nothing it does may be written. */
+function voided(signal: AbortSignal): boolean {
+  return signal.reason instanceof ClaimLost;
 }
 
 function logicFailure(reasons: string[]): Failure {

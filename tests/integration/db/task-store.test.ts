@@ -176,7 +176,7 @@ describe("task lifecycle, against a real SQLite file", () => {
         held,
       );
     expect(moved).toThrow(`T-${held.id} is no longer running`);
-    expect(isStewardError(catchError(moved), "task_moved")).toBe(true);
+    expect(moved).toThrow(expect.objectContaining({ name: "StewardError", code: "task_moved" }));
     expect(store.require(held.id)).toMatchObject({ state: "cancelled", output: null });
     expect(store.events(held.id).map((event) => event.to)).toEqual(["cancelled"]);
   });
@@ -240,12 +240,3 @@ describe("task lifecycle, against a real SQLite file", () => {
     for (const task of filed) expect(task).toStrictEqual(engine.tasks.require(task.id));
   });
 });
-
-function catchError(work: () => unknown): unknown {
-  try {
-    work();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
