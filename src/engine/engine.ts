@@ -616,8 +616,13 @@ export class Engine {
     });
   }
 
-  /** For changes made inside a transaction: tell listeners once it has committed. */
+  /**
+   * For a task filed inside another's write: told as it stands once that write has committed,
+   * from the commit itself (a later turn may find the database closed by a stop).
+   */
   private emitLater(task: Task): void {
-    setImmediate(() => this.changed(this.tasks.get(task.id) ?? task));
+    this.tasks.afterCommit((failed) => {
+      if (failed === undefined) this.changed(this.tasks.get(task.id) ?? task);
+    });
   }
 }

@@ -96,6 +96,33 @@ describe("pipelines", () => {
       { kind: "task_done", taskId: next.id },
     ]);
   });
+
+  it("a step finishing as Steward stops: its next step is told before stop returns", async () => {
+    const { engine, database } = startEngine(
+      policyConfig(`
+        categories:
+          - { name: draft, description: Drafts, examples: [draft], worker: writer, then: polish }
+          - name: polish
+            description: Polishing
+            examples: [polish]
+            worker: writer
+            defaults: { acceptance_criteria: [reads well] }
+        workers:
+          writer: ${shellWorker("echo.mjs")}
+      `),
+    );
+    const heard: string[] = [];
+    engine.onTaskChange((task) => heard.push(`${task.source} ${task.state}`));
+    const first = submit(engine, "draft", "Draft the launch note");
+    await waitForState(engine, first.id, "running");
+
+    // The run ends within the grace period; its completion files the next step.
+    await engine.stop(5000);
+    database.close();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(heard).toContain("pipeline:draft queued");
+  });
 });
 
 describe("a next step intake refuses", () => {
