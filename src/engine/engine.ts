@@ -85,6 +85,10 @@ export class Engine {
   readonly escalations: Escalations;
   private readonly listeners = new Set<TaskListener>();
   private readonly filings: Filings;
+  /** Aborted by `stop`: cuts short the LLM classifier's questions still open. */
+  private readonly stopping = new AbortController();
+  /** The LLM classifier's questions still open (stop waits for their fallbacks). */
+  private readonly classifying = new Set<Promise<unknown>>();
 
   constructor(options: EngineOptions) {
     const { config, database } = options;
@@ -183,7 +187,10 @@ export class Engine {
   }
 
   async stop(graceMs?: number): Promise<void> {
-    // Requests already taken in are filed (and queued for the next start), not dropped.
+    // Requests already taken in are filed (and queued for the next start), not dropped: those
+    // still waiting on the LLM classifier are routed by the rules now, the trace saying why.
+    this.stopping.abort(new Error("Steward is stopping"));
+    await Promise.allSettled(this.classifying);
     this.filings.fileWaiting();
     clearInterval(this.flushTimer);
     this.monitor?.stop();
@@ -428,7 +435,11 @@ export class Engine {
     const worker = this.config.workers[classifier.worker];
     if (worker?.kind !== "llm") return undefined;
     const { routeRequest } = this.intake.preview(request);
-    return classifyWithLlm(this.router, worker, routeRequest);
+    const asking = classifyWithLlm(this.router, worker, routeRequest, this.stopping.signal);
+    this.classifying.add(asking);
+    const settled = () => this.classifying.delete(asking);
+    asking.then(settled, settled);
+    return asking;
   }
 
   /** The requester's answer to a clarification, or an operator's edit of the brief. */

@@ -32,17 +32,20 @@ function systemPrompt(categories: readonly CategoryConfig[]): string {
 /**
  * Asks an OpenAI-compatible model which category a request belongs to. The answer must be one
  * of the category names; anything else — or an unreachable endpoint — falls back to the rules,
- * and the trace says so. An explicit category or a source rule never asks the model.
+ * and the trace says so. An explicit category or a source rule never asks the model. `stop`
+ * cuts the wait short the same way (Steward stopping).
  */
 export async function classifyWithLlm(
   router: Router,
   worker: LlmWorker,
   request: RouteRequest,
-  signal: AbortSignal = AbortSignal.timeout(Math.min(worker.timeout, 30_000)),
+  stop?: AbortSignal,
 ): Promise<RoutingTrace> {
   const rules = router.route(request);
   if (rules.rule === "explicit" || rules.rule.endsWith(".sources")) return rules;
   const names = router.categories.map((category) => category.name);
+  const timeout = AbortSignal.timeout(Math.min(worker.timeout, 30_000));
+  const signal = stop === undefined ? timeout : AbortSignal.any([timeout, stop]);
   try {
     const completion = await chatCompletion({
       baseUrl: worker.base_url,

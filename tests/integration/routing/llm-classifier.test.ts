@@ -25,14 +25,14 @@ async function model(content: string) {
   return { server, url: `${await server.start()}/v1` };
 }
 
-function stewardWithClassifier(baseUrl: string) {
+function stewardWithClassifier(baseUrl: string, timeout = 5000) {
   const config = loadConfigFile("config/steward.yaml", {});
   config.workers.classifier = {
     kind: "llm",
     base_url: baseUrl,
     model: "router-small",
     prompt: "",
-    timeout: 5000,
+    timeout,
   };
   config.intake.classifier = { kind: "llm", worker: "classifier", min_confidence: 0.2 };
   return new Engine({ config, configDir: "config", database: testDatabase() });
@@ -77,6 +77,27 @@ describe("the llm classifier", () => {
 
     expect(task.routing.classifier).toBe("rules");
     expect(task.routing.fallback).toMatch(/^llm classifier failed \(.*connect/i);
+  });
+
+  it("a request waiting on the model when Steward stops is routed by the rules and filed", async () => {
+    const server = new TestServer();
+    servers.push(server);
+    // Takes the question and never answers.
+    const asked = new Promise<void>((resolve) => {
+      server.handler = () => resolve();
+    });
+    const engine = stewardWithClassifier(`${await server.start()}/v1`, 60_000);
+    const submitted = engine.submitAsync(request);
+    await asked;
+
+    await engine.stop();
+    const { task } = await submitted;
+
+    expect(task.routing).toMatchObject({
+      classifier: "rules",
+      fallback: "llm classifier failed (Steward is stopping); used the rules",
+    });
+    expect(engine.tasks.require(task.id).state).toBe("queued");
   });
 
   it("a category named by the requester never asks the model", async () => {
