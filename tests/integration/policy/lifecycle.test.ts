@@ -35,6 +35,20 @@ const echoConfig = (category: string) =>
       writer: ${shellWorker("echo.mjs")}
   `);
 
+/** A two-step pipeline: each draft, once done, is filed again as a polish step. */
+const draftThenPolish = () =>
+  policyConfig(`
+    categories:
+      - { name: draft, description: Drafts, examples: [draft], worker: writer, then: polish }
+      - name: polish
+        description: Polishing
+        examples: [polish]
+        worker: writer
+        defaults: { acceptance_criteria: [reads well] }
+    workers:
+      writer: ${shellWorker("echo.mjs")}
+  `);
+
 /** Waits until the task's child has started and recorded its pid. */
 async function runningChild(records: string, taskId: number): Promise<number> {
   await waitFor(() => runsOf(records, taskId).length > 0, 5000, `T-${taskId}'s child to start`);
@@ -43,19 +57,7 @@ async function runningChild(records: string, taskId: number): Promise<number> {
 
 describe("pipelines", () => {
   it("files the next step with the first's output, linked both ways, in the transaction that completes the first", async () => {
-    const { engine } = startEngine(
-      policyConfig(`
-        categories:
-          - { name: draft, description: Drafts, examples: [draft], worker: writer, then: polish }
-          - name: polish
-            description: Polishing
-            examples: [polish]
-            worker: writer
-            defaults: { acceptance_criteria: [reads well] }
-        workers:
-          writer: ${shellWorker("echo.mjs")}
-      `),
-    );
+    const { engine } = startEngine(draftThenPolish());
 
     const first = submit(engine, "draft", "Draft the launch note");
     // Whenever the first reads done, the next step must already exist and be linked.
@@ -98,19 +100,7 @@ describe("pipelines", () => {
   });
 
   it("a step finishing as Steward stops: its next step is told before stop returns", async () => {
-    const { engine, database } = startEngine(
-      policyConfig(`
-        categories:
-          - { name: draft, description: Drafts, examples: [draft], worker: writer, then: polish }
-          - name: polish
-            description: Polishing
-            examples: [polish]
-            worker: writer
-            defaults: { acceptance_criteria: [reads well] }
-        workers:
-          writer: ${shellWorker("echo.mjs")}
-      `),
-    );
+    const { engine, database } = startEngine(draftThenPolish());
     const heard: string[] = [];
     engine.onTaskChange((task) => heard.push(`${task.source} ${task.state}`));
     const first = submit(engine, "draft", "Draft the launch note");
@@ -127,15 +117,7 @@ describe("pipelines", () => {
 
 describe("a next step intake refuses", () => {
   it("leaves the first step done without one, says why, and the pool goes on", async () => {
-    const { engine, errors } = startEngine(
-      policyConfig(`
-        categories:
-          - { name: draft, description: Drafts, examples: [draft], worker: writer, then: polish }
-          - { name: polish, description: Polishing, examples: [polish], worker: writer }
-        workers:
-          writer: ${shellWorker("echo.mjs")}
-      `),
-    );
+    const { engine, errors } = startEngine(draftThenPolish());
     // At the limit itself: the next step's objective adds "polish step for T-1: " and is refused.
     const long = submit(engine, "draft", `Draft ${"a".repeat(MAX_FIELD_CHARS - 6)}`);
     const short = submit(engine, "draft", "Draft the launch note");
