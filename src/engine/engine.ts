@@ -572,7 +572,8 @@ export class Engine {
     if (category?.then !== undefined) {
       const next = this.fileNextStep(task, category.then);
       if (next === undefined) return undefined;
-      this.emitLater(next);
+      // Told once the completion has committed, from its commit, as every change is (emit).
+      this.changed(next);
       this.tasks.update(task.id, { nextId: next.id });
       return this.tasks.get(task.id);
     }
@@ -624,16 +625,6 @@ export class Engine {
           this.logger.error(`task listener failed: ${(error as Error).message}`);
         }
       }
-    });
-  }
-
-  /**
-   * For a task filed inside another's write: told as it stands once that write has committed,
-   * from the commit itself (a later turn may find the database closed by a stop).
-   */
-  private emitLater(task: Task): void {
-    this.tasks.afterCommit((failed) => {
-      if (failed === undefined) this.changed(this.tasks.get(task.id) ?? task);
     });
   }
 }
