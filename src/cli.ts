@@ -1,8 +1,8 @@
 import { Command } from "commander";
+import type { RouteOptions } from "./adapters/console/route-command.js";
 import { readSettings } from "./config/env.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { openDatabase } from "./db/connection.js";
-import { createRouter } from "./routing/classify.js";
 
 const program = new Command()
   .name("steward")
@@ -91,33 +91,45 @@ program
 
 program
   .command("route")
-  .description("dry run: which category a request would go to, by which rule, and why")
-  .argument("<text...>", "the request, as someone would type it")
+  .description("dry run: where a request would go, by which rule and why, and what filing would do")
+  .argument("[text...]", "the request, as someone would type it")
   .option("--source <source>", "where the request comes from", "console")
   .option("--category <name>", "a category named by the requester")
-  .option("--json", "print the decision as JSON")
-  .action((words: string[], options: { source: string; category?: string; json?: boolean }) => {
-    const config = loadOrExit();
-    const router = createRouter(config.categories, {
-      minConfidence: config.intake.classifier.min_confidence,
-    });
-    const decision = router.route({
-      text: words.join(" "),
-      source: options.source,
-      category: options.category,
-    });
-    if (options.json) {
-      console.log(JSON.stringify(decision, null, 2));
-      return;
-    }
-    console.log(`category:  ${decision.category}`);
-    console.log(`rule:      ${decision.rule} (score ${decision.score.toFixed(2)})`);
-    if (decision.runner_up) {
-      console.log(
-        `runner-up: ${decision.runner_up.category} (${decision.runner_up.score.toFixed(2)})`,
-      );
-    }
-    console.log(`why:       ${decision.explanation}`);
+  .option("--rules-only", "skip the LLM classifier even when one is configured")
+  .option(
+    "--eval <file.jsonl>",
+    "score routing and intake on a labelled file ({text, category} lines)",
+  )
+  .option("--fit <file.jsonl>", "propose the confidence threshold a labelled file supports")
+  .option("--target <rate>", "for --fit: the silent-misroute rate to stay under", parseFloat, 0.03)
+  .option("--json", "print the result as JSON")
+  .action(async (words: string[], options: RouteOptions) => {
+    const { routeCommand } = await import("./adapters/console/route-command.js");
+    await routeCommand(readSettings(), loadOrExit(), words.join(" "), options).catch(reportAndExit);
+  });
+
+const routing = program
+  .command("routing")
+  .description("what the router learned from people's decisions (reroutes, named categories)");
+
+routing
+  .command("examples")
+  .description("list the learned examples, oldest first")
+  .option("--category <name>", "only this category's")
+  .option("--json", "print them as JSON")
+  .option("--export", "print them as the config's `examples`, to review and paste")
+  .action(async (options: { category?: string; json?: boolean; export?: boolean }) => {
+    const { examplesCommand } = await import("./adapters/console/routing-command.js");
+    await examplesCommand(readSettings(), loadOrExit(), options).catch(reportAndExit);
+  });
+
+routing
+  .command("forget")
+  .description("unlearn one example (a mistaken decision)")
+  .argument("<id>", "the example's id, from `routing examples`")
+  .action(async (id: string) => {
+    const { forgetCommand } = await import("./adapters/console/routing-command.js");
+    await forgetCommand(readSettings(), loadOrExit(), id).catch(reportAndExit);
   });
 
 function loadOrExit() {

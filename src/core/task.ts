@@ -12,6 +12,8 @@ export interface RoutingTrace {
   score: number;
   matched: string[];
   runner_up?: { category: string; score: number };
+  /** The learned example (a person's earlier decision) closest to the request, when one decided. */
+  example?: { id: number; taskId: number | null; similarity: number };
   explanation: string;
   fallback?: string;
 }

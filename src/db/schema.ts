@@ -285,6 +285,25 @@ export const chatRefs = sqliteTable(
   (table) => [primaryKey({ columns: [table.kind, table.subjectId] })],
 );
 
+/**
+ * People's routing decisions, kept as labelled examples the router learns from (reroutes,
+ * categories named at filing). Rows are only added or forgotten, never edited.
+ */
+export const routingExamples = sqliteTable(
+  "routing_examples",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    text: text("text").notNull(),
+    category: text("category").notNull(),
+    fromCategory: text("from_category"),
+    origin: text("origin").$type<"reroute" | "explicit" | "correction">().notNull(),
+    taskId: integer("task_id"),
+    actor: text("actor").notNull(),
+    at: at("at").notNull(),
+  },
+  (table) => [index("routing_examples_category").on(table.category)],
+);
+
 export type TaskRow = typeof tasks.$inferSelect;
 export type NewTaskRow = typeof tasks.$inferInsert;
 export type TaskEventRow = typeof taskEvents.$inferSelect;

@@ -13,12 +13,19 @@ import { EscalationStore } from "../db/escalation-store.js";
 import { MonitorQueries } from "../db/monitor-queries.js";
 import { OutboxStore } from "../db/outbox-store.js";
 import { QueueStore } from "../db/queue-store.js";
+import { RoutingExampleStore } from "../db/routing-example-store.js";
 import type { AttemptRow } from "../db/schema.js";
 import { TaskStore } from "../db/task-store.js";
 import { Escalations } from "../escalation/escalations.js";
 import { type EscalationCard, formatEscalation } from "../escalation/format.js";
 import { isOperator, type Person } from "../escalation/operators.js";
-import { type FieldValues, Intake, type IntakeResult, type RawRequest } from "../intake/intake.js";
+import {
+  type FieldValues,
+  Intake,
+  type IntakeResult,
+  planFiling,
+  type RawRequest,
+} from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
 import { type MonitorSchedule, startMonitor } from "../monitor/schedule.js";
 import { createRouter, type Router } from "../routing/classify.js";
@@ -27,6 +34,7 @@ import { WorkerPool } from "../workers/pool.js";
 import { createWorkerRunner, type WorkerRunner } from "../workers/runner.js";
 import { Filings } from "./filings.js";
 import { createNextStep } from "./pipeline.js";
+import { RoutingLearning } from "./routing-learning.js";
 
 export interface EngineOptions {
   config: Config;
@@ -83,6 +91,8 @@ export class Engine {
   readonly database: OpenDatabase;
   readonly escalationStore: EscalationStore;
   readonly escalations: Escalations;
+  /** People's routing decisions, learned by the router. */
+  readonly learning: RoutingLearning;
   private readonly listeners = new Set<TaskListener>();
   private readonly filings: Filings;
   /** Aborted by `stop`: cuts short the LLM classifier's questions still open. */
@@ -112,9 +122,12 @@ export class Engine {
       attemptsOf: (taskId) => this.queue.attemptsOf(taskId),
       transaction: (work) => this.tasks.transaction(work),
     });
+    const examples = new RoutingExampleStore(database.db);
     this.router = createRouter(config.categories, {
       minConfidence: config.intake.classifier.min_confidence,
+      learned: examples.list(),
     });
+    this.learning = new RoutingLearning(examples, this.router, this.clock);
     this.intake = new Intake({
       config,
       router: this.router,
@@ -412,9 +425,31 @@ export class Engine {
     return this.filed(await this.filings.add(filing));
   }
 
+  /**
+   * What filing `request` would do, storing nothing: the same routing as `submitAsync` (the LLM
+   * classifier when configured, unless `rulesOnly`), the brief with its defaults, what is missing
+   * and the state it would enter. The dry run and `route --eval` show this.
+   */
+  async plan(request: RawRequest, options: { rulesOnly?: boolean } = {}) {
+    const asking = options.rulesOnly ? undefined : this.askLlmClassifier(request);
+    const routing = asking === undefined ? undefined : await asking;
+    return planFiling(
+      this.config,
+      this.router,
+      routing === undefined ? request : { ...request, routing },
+    );
+  }
+
+  /** The LLM classifier's routing when one is configured, for a door that files synchronously. */
+  routeWithModel(request: RawRequest): Promise<RawRequest["routing"]> | undefined {
+    return this.askLlmClassifier(request);
+  }
+
   /** A filed request: its task is news, unless a replayed delivery returned the earlier one. */
   private filed(result: IntakeResult): IntakeResult {
-    if (!result.duplicate) this.changed(result.task);
+    if (result.duplicate) return result;
+    this.learning.filedExplicitly(result.task);
+    this.changed(result.task);
     return result;
   }
 
@@ -534,6 +569,7 @@ export class Engine {
         { action: "reroute", from: task.category, to: category.name },
       );
     });
+    if (task.category !== category.name) this.learning.rerouted(task, category.name, actor);
     this.changed(rerouted);
     return rerouted;
   }

@@ -155,8 +155,25 @@ export function describeMissing(missing: readonly BriefField[]): string {
   return missing.map((field) => BRIEF_FIELD_LABELS[field].toLowerCase()).join(", ");
 }
 
+/**
+ * What filing a request would make of it, storing nothing: its brief (with the category's
+ * defaults), its routing and the fields still missing. Intake files this; the dry run and
+ * `route --eval` show it.
+ */
+export function planFiling(config: Config, router: Router, request: RawRequest) {
+  const { brief: parsed, namedCategory } = buildBrief(request);
+  checkFieldSizes(parsed);
+  const routing =
+    request.routing ??
+    router.route({ text: briefText(parsed), source: request.source, category: namedCategory });
+  const category = categoryNamed(config, routing.category);
+  const brief = applyDefaults(parsed, category);
+  const missing = missingFields(brief, config.intake.required);
+  return { brief, routing, category, missing, next: decide(missing, category, routing) };
+}
+
 /** Where a routed, completed brief goes next, and why. */
-function decide(
+export function decide(
   missing: BriefField[],
   category: CategoryConfig,
   routing: RoutingTrace,
@@ -189,15 +206,11 @@ export class Intake {
     checkRequestSize(request);
     const earlier = this.earlierDelivery(request);
     if (earlier !== undefined) return { request, earlier };
-    const { brief: parsed, namedCategory } = buildBrief(request);
-    checkFieldSizes(parsed);
-    const { brief, routing, category } = this.route(
-      parsed,
-      request.source,
-      namedCategory,
-      request.routing,
+    const { brief, routing, category, missing } = planFiling(
+      this.deps.config,
+      this.deps.router,
+      request,
     );
-    const missing = missingFields(brief, this.deps.config.intake.required);
     return { request, brief, routing, category, missing };
   }
 

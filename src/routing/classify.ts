@@ -2,7 +2,10 @@ import type { CategoryConfig } from "../config/schema.js";
 import { StewardError } from "../core/errors.js";
 import { configuredPattern, type Pattern } from "../core/pattern.js";
 import type { RoutingTrace } from "../core/task.js";
-import { terms, tokenize } from "./tokenize.js";
+import { CategoryModel, type ModelPrediction } from "./category-model.js";
+import type { LearnedExample } from "./learned.js";
+import { describeLearned } from "./learned.js";
+import { tokenize } from "./tokenize.js";
 
 export interface RouteRequest {
   text: string;
@@ -18,17 +21,27 @@ export type RoutingDecision = RoutingTrace;
 export interface Router {
   route(request: RouteRequest): RoutingDecision;
   categories: readonly CategoryConfig[];
+  /** A person's decision to learn from: used from the next request on. */
+  learn(example: LearnedExample): void;
+  /** Unlearns an example (a mistaken decision); false if it was not known. */
+  forget(id: number): boolean;
+  /** The classifier's probability per candidate category, in config order (the catch-all aside). */
+  confidences(text: string): { category: string; confidence: number }[];
 }
 
 export interface RouterOptions {
-  /** Below this similarity a request fits nowhere and goes to the catch-all. */
+  /** Below this classifier confidence a request fits nowhere and goes to the catch-all. */
   minConfidence: number;
+  /** Decisions people made earlier, learned from at start-up. */
+  learned?: readonly LearnedExample[];
 }
 
-/** Similarities closer than this are a tie: the router escalates rather than flips a coin. */
+/** Confidences closer than this are a tie: the router escalates rather than flips a coin. */
 const TIE_EPSILON = 0.005;
-/** Shared terms listed for a similarity decision. */
+/** Words listed for a classifier decision. */
 const MAX_SHARED_TERMS = 5;
+/** A learned example this close to the request is named as what decided. */
+const NAMED_EXAMPLE_SIMILARITY = 0.3;
 
 /** Explicit rule kinds, strongest first: a source is set by the door, a regex is precise. */
 const RULE_KINDS = ["sources", "regexes", "keywords"] as const;
@@ -36,23 +49,6 @@ type RuleKind = (typeof RULE_KINDS)[number];
 
 /** Confidence of a decision by an explicit rule, by kind. */
 const RULE_SCORE: Record<RuleKind, number> = { sources: 1, regexes: 0.9, keywords: 0.8 };
-
-/*
- * Similarity: BM25 term weights normalised by the request's own ideal score, i.e. the share of the
- * request's IDF mass that a category's text (description + examples + keywords) covers. IDF over
- * the categories makes words every category uses count little; a word no category uses weighs
- * like the rarest known word, so off-topic words dilute the score instead of being ignored
- * ("write a haiku about autumn leaves" is not a confident content request).
- *
- * Why not TF-IDF cosine: on the routing tables both rank the right category first equally often,
- * but cosine divides by the category's length. A request is a handful of words and a category a
- * few dozen, so fitting requests scored 0.05–0.3 and the usable threshold was about 0.04, and
- * every example added to a category lowered all its scores. Coverage answers the question routing
- * asks, "how much of this request does the category explain?": fitting requests score 0.2–0.8,
- * off-topic ones near 0, and min_confidence (0.2) reads as "a fifth of what was asked".
- */
-const BM25_K1 = 0.5; // low: one mention already counts 2/3, repeats add a little
-const BM25_B = 0.75; // long category texts do not win by sheer mentions
 
 export function createRouter(
   categories: readonly CategoryConfig[],
@@ -62,19 +58,41 @@ export function createRouter(
   const candidates = categories.filter((category) => !category.catch_all);
   const rules = candidates.map(compileRules);
   const keywordIndex = indexKeywords(rules);
-  const similarity = buildSimilarity(candidates);
+  const model = new CategoryModel(candidates, options.learned ?? []);
   const byName = new Map(categories.map((category) => [category.name, category]));
 
   function route(request: RouteRequest): RoutingDecision {
     if (request.category !== undefined) return explicit(request.category, byName);
+    const named = namedInText(request.text, byName);
+    if (named !== undefined) return namedDecision(named);
     const tokens = tokenize(request.text);
-    const scores = similarity.score(tokens);
-    const context: DecisionContext = { candidates, catchAll, scores, tokens, similarity };
+    const prediction = model.predict(request.text);
+    const context: DecisionContext = {
+      candidates,
+      catchAll,
+      scores: prediction.probabilities,
+      prediction,
+      model,
+    };
     const hits = collectHits(request, tokens, rules, keywordIndex);
-    return decideByRules(hits, context) ?? decideBySimilarity(context, options.minConfidence);
+    return decideByRules(hits, context) ?? decideByClassifier(context, options.minConfidence);
   }
 
-  return { route, categories };
+  function confidences(text: string) {
+    const { probabilities } = model.predict(text);
+    return candidates.map((category, index) => ({
+      category: category.name,
+      confidence: round(probabilities[index]!),
+    }));
+  }
+
+  return {
+    route,
+    categories,
+    learn: (example) => model.learn(example),
+    forget: (id) => model.forget(id),
+    confidences,
+  };
 }
 
 function findCatchAll(categories: readonly CategoryConfig[]): CategoryConfig {
@@ -103,6 +121,37 @@ function explicit(name: string, byName: ReadonlyMap<string, CategoryConfig>): Ro
     score: 1,
     matched: [name],
     explanation: `category "${name}" was named explicitly by the requester`,
+  };
+}
+
+/**
+ * A category named in the text itself: a `Category: content` line, or a request that opens with
+ * `content:` / `for content:`. Only configured names count, so "Note: …" is just text.
+ */
+const NAMED_LINE = /^[ \t>*_-]*(?:category\s*[:=]\s*["'`*_]*([\w-]+)|(?:for\s+)?([\w-]+)\s*:)/gim;
+
+function namedInText(
+  text: string,
+  byName: ReadonlyMap<string, CategoryConfig>,
+): string | undefined {
+  for (const match of text.matchAll(NAMED_LINE)) {
+    const labelled = match[1]?.toLowerCase();
+    if (labelled !== undefined && byName.has(labelled)) return labelled;
+    const opening = match[2]?.toLowerCase();
+    // A bare `name:` counts only where the request starts, not on any line of a pasted email.
+    if (opening !== undefined && match.index === 0 && byName.has(opening)) return opening;
+  }
+  return undefined;
+}
+
+function namedDecision(name: string): RoutingDecision {
+  return {
+    category: name,
+    classifier: "rules",
+    rule: "explicit",
+    score: 1,
+    matched: [name],
+    explanation: `the request names category "${name}" in its text`,
   };
 }
 
@@ -203,98 +252,15 @@ function startsAt(tokens: readonly string[], at: number, expected: readonly stri
   return true;
 }
 
-// ── Similarity ───────────────────────────────────────────────────────────────
-
-interface Similarity {
-  /** Per candidate category, in config order. */
-  score(tokens: readonly string[]): Float64Array;
-  /** The request's terms the category knows, most telling first, as words rather than stems. */
-  shared(tokens: readonly string[], category: number): string[];
-}
-
-function buildSimilarity(categories: readonly CategoryConfig[]): Similarity {
-  const documents = categories.map((category) =>
-    terms([category.description, ...category.examples, ...category.match.keywords].join("\n")),
-  );
-  const count = documents.length;
-  const averageLength = documents.reduce((sum, doc) => sum + doc.length, 0) / Math.max(count, 1);
-  const frequencies = documents.map(countStems);
-  const documentFrequency = new Map<string, number>();
-  for (const frequency of frequencies) {
-    for (const stem of frequency.keys()) {
-      documentFrequency.set(stem, (documentFrequency.get(stem) ?? 0) + 1);
-    }
-  }
-  const idf = (df: number) => Math.log(1 + (count - df + 0.5) / (df + 0.5));
-  // A word no category uses weighs like the rarest word some category uses.
-  const unknownIdf = idf(1);
-  const idfOf = new Map([...documentFrequency].map(([stem, df]) => [stem, idf(df)]));
-
-  // weights.get(stem)[category]: idf × saturated term frequency, normalised to 0..1 per term.
-  const weights = new Map<string, number[]>();
-  frequencies.forEach((frequency, category) => {
-    const lengthRatio = documents[category]!.length / averageLength;
-    const norm = BM25_K1 * (1 - BM25_B + BM25_B * lengthRatio);
-    for (const [stem, tf] of frequency) {
-      const row = weights.get(stem) ?? new Array<number>(count).fill(0);
-      row[category] = (idfOf.get(stem)! * tf) / (tf + norm);
-      weights.set(stem, row);
-    }
-  });
-  const surface = surfaceWords(documents);
-
-  function score(tokens: readonly string[]): Float64Array {
-    // Doubles from the start: a plain array begins as small integers and changes its kind
-    // as fractions arrive, which code optimised for the first kind does not expect.
-    const totals = new Float64Array(count);
-    let ideal = 0;
-    for (const stem of new Set(tokens)) {
-      ideal += idfOf.get(stem) ?? unknownIdf;
-      const row = weights.get(stem);
-      if (row === undefined) continue;
-      for (let category = 0; category < count; category++) totals[category]! += row[category]!;
-    }
-    for (let category = 0; category < count; category++)
-      totals[category] = ideal === 0 ? 0 : Math.min(1, totals[category]! / ideal);
-    return totals;
-  }
-
-  function shared(tokens: readonly string[], category: number): string[] {
-    return [...new Set(tokens)]
-      .map((stem) => ({ stem, weight: weights.get(stem)?.[category] ?? 0 }))
-      .filter((term) => term.weight > 0)
-      .sort((a, b) => b.weight - a.weight)
-      .slice(0, MAX_SHARED_TERMS)
-      .map((term) => surface.get(term.stem) ?? term.stem);
-  }
-
-  return { score, shared };
-}
-
-function countStems(document: readonly { stem: string }[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const { stem } of document) counts.set(stem, (counts.get(stem) ?? 0) + 1);
-  return counts;
-}
-
-/** The first word each stem came from in the categories' text ("announc" → "announcing"). */
-function surfaceWords(documents: readonly { word: string; stem: string }[][]): Map<string, string> {
-  const surface = new Map<string, string>();
-  for (const document of documents) {
-    for (const { word, stem } of document) if (!surface.has(stem)) surface.set(stem, word);
-  }
-  return surface;
-}
-
 // ── Decisions ────────────────────────────────────────────────────────────────
 
 interface DecisionContext {
   candidates: readonly CategoryConfig[];
   catchAll: CategoryConfig;
-  /** Similarity per candidate, in config order. */
+  /** The classifier's confidence per candidate, in config order. */
   scores: Float64Array;
-  tokens: readonly string[];
-  similarity: Similarity;
+  prediction: ModelPrediction;
+  model: CategoryModel;
 }
 
 interface Ranked {
@@ -302,18 +268,18 @@ interface Ranked {
   score: number;
 }
 
-/** Candidates by similarity, best first; equal scores keep config order so routing is stable. */
-function rankBySimilarity(context: DecisionContext, among?: readonly number[]): Ranked[] {
+/** Candidates by confidence, best first; equal scores keep config order so routing is stable. */
+function rankByConfidence(context: DecisionContext, among?: readonly number[]): Ranked[] {
   const ranked: Ranked[] = [];
   const { scores } = context;
   if (among === undefined)
     for (let category = 0; category < scores.length; category++)
       ranked.push({ category, score: scores[category]! });
   else for (const category of among) ranked.push({ category, score: scores[category]! });
-  return ranked.sort(bySimilarity);
+  return ranked.sort(byConfidence);
 }
 
-function bySimilarity(a: Ranked, b: Ranked): number {
+function byConfidence(a: Ranked, b: Ranked): number {
   return b.score - a.score || a.category - b.category;
 }
 
@@ -343,8 +309,8 @@ function decideByRules(hits: Hits, context: DecisionContext): RoutingDecision | 
     const leaders: number[] = [];
     for (const [category, matched] of byCategory)
       if (matched.length === most) leaders.push(category);
-    // Equal hits: the more similar category wins, unless the similarity is a tie as well.
-    const ranked = rankBySimilarity(context, leaders);
+    // Equal hits: the classifier's favourite wins, unless it cannot tell them apart either.
+    const ranked = rankByConfidence(context, leaders);
     const [first, second] = ranked as [Ranked, Ranked | undefined];
     if (second !== undefined && first.score - second.score < TIE_EPSILON) {
       return unbreakableTie(kind, most, [first, second], context);
@@ -370,7 +336,7 @@ function ruleDecision(
     tiedWith === undefined
       ? describeRunnerUp(runnerUp)
       : `, tied on ${plural(matched.length, "hit")} with ${nameOf(context, tiedWith.category)}` +
-        ` (runner-up) and broken by similarity ${format(context.scores[winner]!)}` +
+        ` (runner-up) and broken by the classifier ${format(context.scores[winner]!)}` +
         ` vs ${format(tiedWith.score)}`;
   return {
     category: name,
@@ -391,7 +357,7 @@ function firstRegexIndex(context: DecisionContext, category: number, matched: st
 
 /**
  * The runner-up of a rule decision: another category caught by the same kind of rule if any (most
- * hits, then similarity), otherwise the most similar other category. Its score is its similarity.
+ * hits, then confidence), otherwise the classifier's next choice. Its score is its confidence.
  */
 function ruleRunnerUp(
   winner: number,
@@ -401,7 +367,7 @@ function ruleRunnerUp(
   const rivals = [...byCategory.keys()].filter((category) => category !== winner);
   const best =
     rivals.length > 0
-      ? rankBySimilarity(context, rivals).sort(
+      ? rankByConfidence(context, rivals).sort(
           (a, b) => byCategory.get(b.category)!.length - byCategory.get(a.category)!.length,
         )[0]
       : mostSimilarOther(context, winner);
@@ -414,7 +380,9 @@ function unbreakableTie(
   [first, second]: readonly [Ranked, Ranked],
   context: DecisionContext,
 ): RoutingDecision {
-  const names = `${nameOf(context, first.category)} and ${nameOf(context, second.category)}`;
+  // Named in config order: which of two equal scores came out a hair ahead says nothing.
+  const [one, other] = [first.category, second.category].sort((a, b) => a - b) as [number, number];
+  const names = `${nameOf(context, one)} and ${nameOf(context, other)}`;
   return {
     category: context.catchAll.name,
     classifier: "rules",
@@ -425,13 +393,13 @@ function unbreakableTie(
     runner_up: { category: nameOf(context, first.category), score: round(first.score) },
     explanation:
       `unbreakable tie between ${names}: both matched ${plural(hits, RULE_NOUN[kind])}` +
-      ` and are equally similar (${format(first.score)} vs ${format(second.score)})`,
+      ` and the classifier cannot tell them apart (${format(first.score)} vs ${format(second.score)})`,
   };
 }
 
-/** Step 3: the most similar category, if it is similar enough and clearly ahead. */
-function decideBySimilarity(context: DecisionContext, minConfidence: number): RoutingDecision {
-  const [best, second] = rankBySimilarity(context);
+/** Step 3: the classifier's choice, if it is confident enough and clearly ahead. */
+function decideByClassifier(context: DecisionContext, minConfidence: number): RoutingDecision {
+  const [best, second] = rankByConfidence(context);
   if (best === undefined || best.score < minConfidence) {
     return doesNotFit(context, asRunnerUp(context, best), minConfidence);
   }
@@ -446,18 +414,32 @@ function decideBySimilarity(context: DecisionContext, minConfidence: number): Ro
     };
   }
   const name = nameOf(context, best.category);
-  const shared = context.similarity.shared(context.tokens, best.category);
+  const words = context.model.telling(context.prediction, best.category, MAX_SHARED_TERMS);
   const runnerUp = asRunnerUp(context, second);
+  const learned = context.model.closestLearned(context.prediction, best.category);
+  const named = learned !== undefined && learned.similarity >= NAMED_EXAMPLE_SIMILARITY;
+  const because = named
+    ? `; closest to ${describeLearned(learned.example)}`
+    : words.length > 0
+      ? `; telling words: ${words.join(", ")}`
+      : "";
   return {
     category: name,
     classifier: "rules",
-    rule: "similarity",
+    rule: named ? "learned" : "classifier",
     score: round(best.score),
-    matched: shared,
+    matched: words,
     ...(runnerUp && { runner_up: runnerUp }),
+    ...(named && {
+      example: {
+        id: learned.example.id,
+        taskId: learned.example.taskId,
+        similarity: round(learned.similarity),
+      },
+    }),
     explanation:
-      `most similar to ${name} (${format(best.score)} ≥ ${minConfidence};` +
-      ` shared: ${shared.join(", ")})${describeRunnerUp(runnerUp)}`,
+      `the classifier chose ${name} (confidence ${format(best.score)} ≥ ${minConfidence}${because})` +
+      describeRunnerUp(runnerUp),
   };
 }
 
@@ -509,7 +491,7 @@ function describeHits(kind: RuleKind, matched: readonly string[]): string {
 function describeRunnerUp(runnerUp: RoutingDecision["runner_up"]): string {
   return runnerUp === undefined
     ? ""
-    : ` (runner-up: ${runnerUp.category}, similarity ${format(runnerUp.score)})`;
+    : ` (runner-up: ${runnerUp.category}, confidence ${format(runnerUp.score)})`;
 }
 
 function plural(count: number, noun: string): string {

@@ -88,10 +88,16 @@ export async function runCommand(command: Command, session: Session): Promise<Ou
   }
 }
 
-function file(session: Session, request: { text?: string; fields?: FieldValues }): Outcome {
+async function file(
+  session: Session,
+  request: { text?: string; fields?: FieldValues },
+): Promise<Outcome> {
   const { engine, user, progress } = session;
+  const raw = { source: "console", requester: user, ...request };
+  // The console routes as every other door does: through the LLM classifier when one is set.
+  const routing = await engine.routeWithModel(raw);
   const result = progress.quietly(() =>
-    engine.submit({ source: "console", requester: user, ...request }),
+    engine.submit(routing === undefined ? raw : { ...raw, routing }),
   );
   session.print(taskCard(result, session.view));
   return "continue";

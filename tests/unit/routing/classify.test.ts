@@ -3,6 +3,7 @@ import { loadConfigFile } from "../../../src/config/load.js";
 import type { CategoryConfig } from "../../../src/config/schema.js";
 import { isStewardError } from "../../../src/core/errors.js";
 import { createRouter, type RouteRequest } from "../../../src/routing/classify.js";
+import { type IntakeOutcome, scoreRouting } from "../../../src/routing/evaluate.js";
 import { tokenize } from "../../../src/routing/tokenize.js";
 
 const config = loadConfigFile("config/steward.yaml", {});
@@ -145,26 +146,50 @@ function twins(extra: Partial<CategoryConfig>[] = [{}, {}]): CategoryConfig[] {
 }
 
 describe("routing table (default config)", () => {
-  it.each(ROUTING_TABLE)("%s ← %s", (category, text) => {
+  // A classifier is judged on a set, not row by row: this table was written before it existed.
+  const catchAll = config.categories.find((category) => category.catch_all)!.name;
+  const scored = ROUTING_TABLE.map(([category, text]) => {
     const decision = route(text);
-    expect(decision.category, decision.explanation).toBe(category);
-    expect(decision.classifier).toBe("rules");
-    expect(decision.score).toBeGreaterThanOrEqual(0);
-    expect(decision.score).toBeLessThanOrEqual(1);
+    return {
+      request: { text, category },
+      routed: decision.category,
+      outcome: (decision.category === catchAll ? "escalated" : "queued") as IntakeOutcome,
+      confidence: decision.score,
+    };
+  });
+  const report = scoreRouting(scored, catchAll);
+  const mistakes = report.mistakes.map((m) => `${m.request.category} → ${m.routed}: ${m.request.text}`);
+
+  it("routes at least 85% of the table right, with at most 5% silent misroutes", () => {
+    expect(report.accuracy, mistakes.join("\n")).toBeGreaterThanOrEqual(0.85);
+    expect(report.silentMisroutes, mistakes.join("\n")).toBeLessThanOrEqual(0.05);
   });
 
-  it("covers every category, each at least once by similarity alone", () => {
+  it("escalates the nonsense rows", () => {
+    expect(report.nonsenseEscalated, mistakes.join("\n")).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it("decides every row as the rules router, with a score between 0 and 1", () => {
+    for (const [, text] of ROUTING_TABLE) {
+      const decision = route(text);
+      expect(decision.classifier).toBe("rules");
+      expect(decision.score).toBeGreaterThanOrEqual(0);
+      expect(decision.score).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("covers every category, each at least once by the classifier alone", () => {
     for (const category of config.categories.filter((c) => !c.catch_all)) {
       const rows = ROUTING_TABLE.filter(([name]) => name === category.name);
       expect(rows.length, category.name).toBeGreaterThanOrEqual(5);
-      const bySimilarity = rows.filter(([, text]) => route(text).rule === "similarity");
-      expect(bySimilarity.length, category.name).toBeGreaterThanOrEqual(1);
+      const byClassifier = rows.filter(([, text]) => route(text).rule === "classifier");
+      expect(byClassifier.length, category.name).toBeGreaterThanOrEqual(1);
     }
     expect(ROUTING_TABLE.filter(([name]) => name === "unsorted").length).toBeGreaterThanOrEqual(6);
   });
 
   it("keeps the default min_confidence", () => {
-    expect(minConfidence).toBe(0.2);
+    expect(minConfidence).toBe(0.5);
   });
 });
 
@@ -217,39 +242,41 @@ describe("explicit rules", () => {
     expect(route("Review PR #42 please").rule).toBe("engineering.regexes[0]");
     const decision = route("TypeError when a customer asks for a refund");
     expect(decision.rule).toBe("engineering.regexes[1]");
-    expect(decision.matched).toEqual(["\\b(TypeError|Exception|segfault|500 error)\\b"]);
+    expect(decision.matched).toEqual([
+      "\\b(TypeError|ReferenceError|Exception|segfault|500 error|NullPointerException)\\b",
+    ]);
   });
 
   it("matches keywords on stems, and multi-word keywords in order", () => {
-    expect(route("Two refunded orders today")).toMatchObject({
+    expect(route("Two refund requests came in today")).toMatchObject({
       category: "support",
       rule: "support.keywords",
-      matched: ["refund"],
+      matched: ["refund request"],
     });
-    expect(route("Password reset emails never arrive").matched).toEqual(["password reset"]);
-    expect(route("Reset my password").rule).not.toBe("support.keywords");
+    expect(route("Reconciled the payouts?").matched).toEqual(["reconcile", "payouts"]);
+    expect(route("requests for a refund").rule).not.toBe("support.keywords");
   });
 
   it("gives the category with more distinct keyword hits the win", () => {
-    const decision = route("Schedule a meeting about the budget");
-    expect(decision).toMatchObject({ category: "admin", matched: ["schedule", "meeting"] });
+    const decision = route("Sign the NDA and put the call in my calendar invite, then the expenses");
+    expect(decision).toMatchObject({ category: "admin", matched: ["nda", "calendar invite"] });
     expect(decision.runner_up?.category).toBe("finance");
   });
 
-  it("breaks a keyword tie by similarity", () => {
-    const decision = route("Draft a newsletter with our best tax tips for freelancers");
+  it("breaks a keyword tie by the classifier", () => {
+    const decision = route("Draft a blog post with our best tips on bookkeeping for freelancers");
     expect(decision).toMatchObject({ category: "content", rule: "content.keywords" });
     expect(decision.runner_up?.category).toBe("finance");
-    expect(decision.explanation).toMatch(/tied on 1 hit with finance .*broken by similarity/);
+    expect(decision.explanation).toMatch(/tied on 1 hit with finance .*broken by the classifier/);
   });
 
   it("sends an unbreakable tie to the catch-all, naming both sides", () => {
     const categories = twins([
-      { match: { keywords: ["rose"], regexes: [], sources: [] } },
-      { match: { keywords: ["tulip"], regexes: [], sources: [] } },
+      { match: { keywords: ["lily"], regexes: [], sources: [] } },
+      { match: { keywords: ["iris"], regexes: [], sources: [] } },
     ]);
     const decision = createRouter(categories, { minConfidence }).route({
-      text: "Plant a rose next to the tulip",
+      text: "Plant a lily next to the iris",
       source: "cli",
     });
     expect(decision).toMatchObject({ category: "unsorted", rule: "catch_all" });
@@ -270,12 +297,13 @@ describe("explicit rules", () => {
   });
 });
 
-describe("similarity and the catch-all", () => {
-  it("decides by similarity when no rule fires, listing the shared terms", () => {
+describe("the classifier and the catch-all", () => {
+  it("decides by the classifier when no rule fires, listing the telling words", () => {
     const decision = route("Add an index to the users table, queries are slow");
-    expect(decision).toMatchObject({ category: "engineering", rule: "similarity" });
+    expect(decision).toMatchObject({ category: "engineering", rule: "classifier" });
     expect(decision.score).toBeGreaterThanOrEqual(minConfidence);
     expect(decision.matched).toEqual(expect.arrayContaining(["queries", "slow"]));
+    expect(decision.explanation).toContain("telling words:");
   });
 
   it("explains a request that fits nowhere with the best candidate and the threshold", () => {
@@ -283,11 +311,11 @@ describe("similarity and the catch-all", () => {
     expect(decision).toMatchObject({ category: "unsorted", rule: "catch_all" });
     expect(decision.runner_up).toBeDefined();
     expect(decision.explanation).toMatch(
-      /^does not fit any category \(best: \w+ 0\.\d\d < 0\.2\)$/,
+      /^does not fit any category \(best: \w+ 0\.\d\d < 0\.5\)$/,
     );
   });
 
-  it("sends a similarity tie to the catch-all", () => {
+  it("sends a classifier tie to the catch-all", () => {
     const decision = createRouter(twins(), { minConfidence }).route({
       text: "water the garden",
       source: "cli",
@@ -297,9 +325,9 @@ describe("similarity and the catch-all", () => {
   });
 
   it("always fills the runner-up when another category scored", () => {
-    const decision = route("Customer says their refund never arrived, can you reply?");
+    const decision = route("Customer says their refund request was ignored, can you reply?");
     expect(decision.runner_up).toBeDefined();
-    expect(decision.explanation).toContain('keyword "refund"');
+    expect(decision.explanation).toContain('keyword "refund request"');
     expect(decision.explanation).toContain(`runner-up: ${decision.runner_up?.category}`);
   });
 });

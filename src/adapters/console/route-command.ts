@@ -1,0 +1,184 @@
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Settings } from "../../config/env.js";
+import type { Config } from "../../config/schema.js";
+import { openDatabase } from "../../db/connection.js";
+import { Engine } from "../../engine/engine.js";
+import { describeMissing } from "../../intake/intake.js";
+import { createRouter } from "../../routing/classify.js";
+import {
+  type EvalReport,
+  type IntakeOutcome,
+  type LabelledRequest,
+  parseLabelled,
+  proposeThreshold,
+  type Scored,
+  scoreRouting,
+  thresholdCurve,
+} from "../../routing/evaluate.js";
+
+export interface RouteOptions {
+  source: string;
+  category?: string;
+  json?: boolean;
+  rulesOnly?: boolean;
+  eval?: string;
+  fit?: string;
+  /** For --fit: the silent-misroute rate to stay under. */
+  target?: number;
+}
+
+/**
+ * `steward route`: the dry run of filing (routing, brief, outcome) for one request, or the same
+ * over a labelled file (`--eval`), or the confidence threshold a labelled file supports (`--fit`).
+ * Built on an engine that is never started: it reads the learned examples and writes nothing.
+ */
+export async function routeCommand(
+  settings: Settings,
+  config: Config,
+  text: string | undefined,
+  options: RouteOptions,
+): Promise<void> {
+  const database = openDatabase(settings.dbPath);
+  try {
+    const engine = new Engine({ config, configDir: dirname(settings.configPath), database });
+    if (options.eval !== undefined) return await evaluate(engine, options.eval, options);
+    if (options.fit !== undefined) return fit(engine, options.fit, options);
+    if (text === undefined || text.trim() === "") throw new Error("say what the request is");
+    await dryRun(engine, text, options);
+  } finally {
+    database.close();
+  }
+}
+
+async function dryRun(engine: Engine, text: string, options: RouteOptions): Promise<void> {
+  const plan = await engine.plan(
+    { source: options.source, requester: "cli", text, category: options.category },
+    { rulesOnly: options.rulesOnly },
+  );
+  const { routing, next, missing, brief } = plan;
+  if (options.json) {
+    console.log(
+      JSON.stringify({ ...routing, filing: { state: next.state, missing, brief } }, null, 2),
+    );
+    return;
+  }
+  console.log(`category:  ${routing.category}`);
+  console.log(`rule:      ${routing.rule} (score ${routing.score.toFixed(2)})`);
+  if (routing.runner_up) {
+    console.log(`runner-up: ${routing.runner_up.category} (${routing.runner_up.score.toFixed(2)})`);
+  }
+  console.log(`why:       ${routing.explanation}`);
+  if (routing.fallback) console.log(`fallback:  ${routing.fallback}`);
+  console.log(`filing:    ${describeOutcome(next.state, missing)}`);
+}
+
+function describeOutcome(state: string, missing: readonly string[]): string {
+  if (state === "queued") return "queued for a worker, nobody involved";
+  if (state === "escalated") return "escalated to an operator (fits no category)";
+  return `asks the requester for ${describeMissing(missing as never)}`;
+}
+
+async function evaluate(engine: Engine, file: string, options: RouteOptions): Promise<void> {
+  const requests = readLabelled(file);
+  const catchAll = catchAllOf(engine.config);
+  const scored: Scored[] = [];
+  for (const request of requests) {
+    const plan = await engine.plan(
+      { source: options.source, requester: "eval", text: request.text },
+      { rulesOnly: options.rulesOnly },
+    );
+    scored.push({
+      request,
+      routed: plan.routing.category,
+      outcome: plan.next.state as IntakeOutcome,
+      confidence: plan.routing.score,
+    });
+  }
+  const report = scoreRouting(scored, catchAll);
+  if (options.json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  console.log(renderReport(file, report, engine.config));
+}
+
+function fit(engine: Engine, file: string, options: RouteOptions): void {
+  const { config } = engine;
+  const requests = readLabelled(file);
+  const catchAll = catchAllOf(config);
+  // Decided with no threshold, so each request's own confidence can be compared to any.
+  const router = createRouter(config.categories, {
+    minConfidence: 0,
+    learned: engine.learning.examples(),
+  });
+  const decided = requests.map((request) => {
+    const routing = router.route({ text: request.text, source: options.source });
+    return {
+      expected: request.category,
+      category: routing.category,
+      confidence: routing.category === catchAll ? 0 : routing.score,
+    };
+  });
+  const thresholds = Array.from({ length: 17 }, (_, step) => 0.1 + step * 0.05);
+  const curve = thresholdCurve(decided, catchAll, thresholds);
+  const target = options.target ?? 0.03;
+  const proposal = proposeThreshold(curve, target);
+  if (options.json) {
+    console.log(JSON.stringify({ target, proposal, curve }, null, 2));
+    return;
+  }
+  console.log(`${requests.length} requests; what each threshold would do:`);
+  console.log("threshold  routed right  silent misroutes  to the catch-all");
+  for (const point of curve) {
+    const mark = point === proposal ? "  ← proposed" : "";
+    console.log(
+      `${point.threshold.toFixed(2).padStart(9)}  ${percent(point.routedRight).padStart(12)}` +
+        `  ${percent(point.silentMisroutes).padStart(16)}  ${percent(point.catchAll).padStart(16)}${mark}`,
+    );
+  }
+  const now = config.intake.classifier.min_confidence;
+  console.log(
+    proposal === undefined
+      ? `no threshold keeps silent misroutes under ${percent(target)}: add examples or rules`
+      : `proposed: intake.classifier.min_confidence: ${proposal.threshold.toFixed(2)} (now ${now}):` +
+          ` silent misroutes ${percent(proposal.silentMisroutes)} ≤ ${percent(target)},` +
+          ` ${percent(proposal.routedRight)} of routable requests routed right`,
+  );
+}
+
+function renderReport(file: string, report: EvalReport, config: Config): string {
+  const names = config.categories.map((category) => category.name);
+  const lines = [
+    `${file}: ${report.total} requests, ${report.routable} for a category`,
+    `  touch-free          ${percent(report.touchFree).padStart(6)}  of routable: right worker, nobody involved`,
+    `  accuracy            ${percent(report.accuracy).padStart(6)}  of all: routed to the labelled category`,
+    `  silent misroutes    ${percent(report.silentMisroutes).padStart(6)}  of all: queued in a wrong category`,
+    `  to the catch-all    ${percent(report.catchAll).padStart(6)}  of routable: a person decides`,
+    `  clarification       ${percent(report.clarification).padStart(6)}  of routable: the requester is asked`,
+    `  nonsense escalated  ${percent(report.nonsenseEscalated).padStart(6)}  of the catch-all's`,
+    "",
+    "confusion (rows: labelled, columns: routed)",
+    `${"".padEnd(12)}${names.map((name) => name.slice(0, 8).padStart(9)).join("")}`,
+  ];
+  for (const labelled of names) {
+    const row = report.confusion[labelled];
+    if (row === undefined) continue;
+    lines.push(
+      `${labelled.padEnd(12)}${names.map((name) => String(row[name] ?? 0).padStart(9)).join("")}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function readLabelled(file: string): LabelledRequest[] {
+  return parseLabelled(readFileSync(file, "utf8"), file);
+}
+
+function catchAllOf(config: Config): string {
+  return config.categories.find((category) => category.catch_all)!.name;
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)} %`;
+}

@@ -1,0 +1,58 @@
+import { dirname } from "node:path";
+import { stringify } from "yaml";
+import type { Settings } from "../../config/env.js";
+import type { Config } from "../../config/schema.js";
+import { openDatabase } from "../../db/connection.js";
+import { Engine } from "../../engine/engine.js";
+import { describeLearned, type LearnedExample } from "../../routing/learned.js";
+
+/** `steward routing examples`: what people's decisions taught the router. */
+export async function examplesCommand(
+  settings: Settings,
+  config: Config,
+  options: { category?: string; json?: boolean; export?: boolean },
+): Promise<void> {
+  const examples = withEngine(settings, config, (engine) =>
+    engine.learning.examples(options.category),
+  );
+  if (options.json) console.log(JSON.stringify(examples, null, 2));
+  else if (options.export) console.log(asConfigExamples(examples));
+  else if (examples.length === 0)
+    console.log("nothing learned yet: reroutes and named categories teach the router");
+  else for (const example of examples) console.log(describeExample(example));
+}
+
+/** `steward routing forget <id>`. */
+export async function forgetCommand(settings: Settings, config: Config, id: string): Promise<void> {
+  const number = Number(id.replace(/^#/, ""));
+  if (!Number.isInteger(number) || number <= 0) throw new Error(`"${id}" is not an example id`);
+  const forgotten = withEngine(settings, config, (engine) => engine.learning.forget(number));
+  if (!forgotten) throw new Error(`no learned example #${number}`);
+  console.log(`OK forgot example #${number}; the router no longer learns from it`);
+}
+
+function describeExample(example: LearnedExample): string {
+  const text = example.text.replace(/\s+/g, " ").slice(0, 100);
+  const from = example.from === null ? "" : ` (was ${example.from})`;
+  return `#${example.id}  ${describeLearned(example)}${from}\n     ${JSON.stringify(text)}`;
+}
+
+/** The examples as YAML under each category's name, ready to merge into the config. */
+function asConfigExamples(examples: readonly LearnedExample[]): string {
+  const byCategory: Record<string, { examples: string[] }> = {};
+  for (const example of examples) {
+    const entry = (byCategory[example.category] ??= { examples: [] });
+    const line = example.text.replace(/\s+/g, " ").trim();
+    if (!entry.examples.includes(line)) entry.examples.push(line);
+  }
+  return `# Learned examples by category: merge the ones worth keeping into config's categories.\n${stringify(byCategory)}`;
+}
+
+function withEngine<T>(settings: Settings, config: Config, work: (engine: Engine) => T): T {
+  const database = openDatabase(settings.dbPath);
+  try {
+    return work(new Engine({ config, configDir: dirname(settings.configPath), database }));
+  } finally {
+    database.close();
+  }
+}

@@ -1,0 +1,57 @@
+import { asc, eq } from "drizzle-orm";
+import type { LearnedExample } from "../routing/learned.js";
+import type { Db } from "./connection.js";
+import { routingExamples } from "./schema.js";
+
+/** People's routing decisions, kept for the router to learn from. */
+export class RoutingExampleStore {
+  constructor(private readonly db: Db) {}
+
+  add(example: Omit<LearnedExample, "id">): LearnedExample {
+    const row = this.db
+      .insert(routingExamples)
+      .values({
+        text: example.text,
+        category: example.category,
+        fromCategory: example.from,
+        origin: example.origin,
+        taskId: example.taskId,
+        actor: example.actor,
+        at: example.at,
+      })
+      .returning()
+      .get();
+    return toExample(row);
+  }
+
+  /** Oldest first; one category's when `category` is given. */
+  list(category?: string): LearnedExample[] {
+    const query = this.db.select().from(routingExamples);
+    const rows =
+      category === undefined
+        ? query.orderBy(asc(routingExamples.id)).all()
+        : query
+            .where(eq(routingExamples.category, category))
+            .orderBy(asc(routingExamples.id))
+            .all();
+    return rows.map(toExample);
+  }
+
+  /** Forgets one example; false when there was none with that id. */
+  remove(id: number): boolean {
+    return this.db.delete(routingExamples).where(eq(routingExamples.id, id)).run().changes > 0;
+  }
+}
+
+function toExample(row: typeof routingExamples.$inferSelect): LearnedExample {
+  return {
+    id: row.id,
+    text: row.text,
+    category: row.category,
+    from: row.fromCategory,
+    origin: row.origin,
+    taskId: row.taskId,
+    actor: row.actor,
+    at: row.at,
+  };
+}

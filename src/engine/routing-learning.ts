@@ -1,0 +1,59 @@
+import { briefText } from "../core/brief.js";
+import type { Clock } from "../core/clock.js";
+import { briefOf, type Task } from "../core/task.js";
+import type { RoutingExampleStore } from "../db/routing-example-store.js";
+import type { Router } from "../routing/classify.js";
+import type { LearnedExample, LearnedOrigin } from "../routing/learned.js";
+
+/**
+ * Turns people's routing decisions into examples the router learns from at once, and keeps them
+ * so a restart learns them again. Only a person's choice teaches: a webhook's or a schedule's
+ * fixed category, or a pipeline's next step, says nothing about how requests are worded.
+ */
+export class RoutingLearning {
+  constructor(
+    private readonly store: RoutingExampleStore,
+    private readonly router: Router,
+    private readonly clock: Clock,
+  ) {}
+
+  /** An operator moved `task` (as it was before the move) to `category`. */
+  rerouted(task: Task, category: string, actor: string): void {
+    this.record(task, category, "reroute", actor);
+  }
+
+  /** A request filed with a category its requester named. */
+  filedExplicitly(task: Task): void {
+    if (task.routing.rule !== "explicit" || !fromAPerson(task)) return;
+    this.record({ ...task, category: "" }, task.category, "explicit", task.requester);
+  }
+
+  examples(category?: string): LearnedExample[] {
+    return this.store.list(category);
+  }
+
+  forget(id: number): boolean {
+    const removed = this.store.remove(id);
+    if (removed) this.router.forget(id);
+    return removed;
+  }
+
+  private record(task: Task, category: string, origin: LearnedOrigin, actor: string): void {
+    const text = briefText(briefOf(task));
+    if (text.trim() === "") return;
+    const example = this.store.add({
+      text,
+      category,
+      from: task.category === "" ? null : task.category,
+      origin,
+      taskId: task.id,
+      actor,
+      at: this.clock.now(),
+    });
+    this.router.learn(example);
+  }
+}
+
+function fromAPerson(task: Task): boolean {
+  return !/^(webhook|schedule|pipeline):/.test(task.source) && task.parentId === null;
+}

@@ -1,0 +1,116 @@
+import type { CategoryConfig } from "../config/schema.js";
+import type { LearnedExample } from "./learned.js";
+import { type SparseVector, TextClassifier, type TrainingDoc } from "./text-classifier.js";
+import { terms } from "./tokenize.js";
+
+/**
+ * The text classifier of the candidate categories: what it is trained on, and retraining when a
+ * person's decision arrives (lazily, at the next request, so a burst of decisions trains once).
+ */
+
+export interface ModelPrediction {
+  /** Per candidate category, in config order. */
+  probabilities: Float64Array;
+  vector: SparseVector;
+}
+
+/**
+ * How much each kind of text counts. A person's decision about a real request says the most;
+ * an example written in the config says more than one phrase of a description.
+ */
+const WEIGHT = { description: 1, keyword: 1, example: 1.5, learned: 3 } as const;
+
+/** A description is a list of topics: each phrase teaches on its own, like a short request. */
+const PHRASE_BREAK = /[,;:\n]|\s+(?:and|or)\s+/;
+
+type Source = { kind: "config" } | { kind: "learned"; example: LearnedExample };
+
+export class CategoryModel {
+  private readonly indexOf: ReadonlyMap<string, number>;
+  private readonly learned = new Map<number, LearnedExample>();
+  private classifier: TextClassifier | undefined;
+  private sources: Source[] = [];
+  /** The word each stem was first written as in training text, for explanations. */
+  private surface = new Map<string, string>();
+
+  constructor(
+    private readonly candidates: readonly CategoryConfig[],
+    learned: readonly LearnedExample[],
+  ) {
+    this.indexOf = new Map(candidates.map((category, index) => [category.name, index]));
+    for (const example of learned) this.learned.set(example.id, example);
+  }
+
+  learn(example: LearnedExample): void {
+    // A decision for a category that is no longer configured (or the catch-all) teaches nothing.
+    if (!this.indexOf.has(example.category)) return;
+    this.learned.set(example.id, example);
+    this.classifier = undefined;
+  }
+
+  forget(id: number): boolean {
+    const known = this.learned.delete(id);
+    if (known) this.classifier = undefined;
+    return known;
+  }
+
+  predict(text: string): ModelPrediction {
+    return this.trained().predict(text);
+  }
+
+  /** The request's words that pushed it hardest towards `category`, as written in training text. */
+  telling(prediction: ModelPrediction, category: number, limit: number): string[] {
+    return this.trained()
+      .strongest(prediction.vector, category, "w", limit)
+      .map((stem) => this.surface.get(stem) ?? stem);
+  }
+
+  /** The learned example of `category` most like the request, if it is the closest of all. */
+  closestLearned(
+    prediction: ModelPrediction,
+    category: number,
+  ): { example: LearnedExample; similarity: number } | undefined {
+    const nearest = this.trained().nearest(prediction.vector, category);
+    const source = nearest && this.sources[nearest.doc];
+    if (source?.kind !== "learned") return undefined;
+    return { example: source.example, similarity: nearest!.similarity };
+  }
+
+  private trained(): TextClassifier {
+    if (this.classifier === undefined) this.classifier = this.train();
+    return this.classifier;
+  }
+
+  private train(): TextClassifier {
+    const docs: TrainingDoc[] = [];
+    const sources: Source[] = [];
+    const add = (text: string, label: number, weight: number, source: Source) => {
+      docs.push({ text, label, weight });
+      sources.push(source);
+    };
+    const config: Source = { kind: "config" };
+    this.candidates.forEach((category, label) => {
+      add(category.description, label, WEIGHT.description, config);
+      for (const phrase of category.description.split(PHRASE_BREAK)) {
+        if (phrase.trim().length > 2) add(phrase, label, WEIGHT.description, config);
+      }
+      for (const example of category.examples) add(example, label, WEIGHT.example, config);
+      for (const keyword of category.match.keywords) add(keyword, label, WEIGHT.keyword, config);
+    });
+    for (const example of this.learned.values()) {
+      const label = this.indexOf.get(example.category);
+      if (label !== undefined)
+        add(example.text, label, WEIGHT.learned, { kind: "learned", example });
+    }
+    this.sources = sources;
+    this.surface = surfaceWords(docs);
+    return TextClassifier.train(docs, this.candidates.length);
+  }
+}
+
+function surfaceWords(docs: readonly TrainingDoc[]): Map<string, string> {
+  const surface = new Map<string, string>();
+  for (const doc of docs)
+    for (const { word, stem } of terms(doc.text)) if (!surface.has(stem)) surface.set(stem, word);
+  return surface;
+}

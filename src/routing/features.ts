@@ -1,0 +1,44 @@
+import { tokenize } from "./tokenize.js";
+
+/**
+ * What the text classifier sees of a request: stemmed words, pairs of neighbouring stems, and
+ * character n-grams of each word. The n-grams are what carry a misspelt word ("invocie",
+ * "calender") or an unseen form of a known one ("redeploying") to what the classifier learned.
+ */
+export type FeatureCounts = Map<string, number>;
+
+/** Long pastes (logs, email threads) add little past their opening, and cost per character. */
+const MAX_CHARS = 2_000;
+const CHAR_GRAM_SIZES = [3, 4] as const;
+/** Shorter words are mostly noise as n-grams ("ok", "pr") and already count as words. */
+const MIN_WORD_FOR_GRAMS = 4;
+const WORD_OF_LETTERS = /\p{L}[\p{L}'’]*/gu;
+
+export function featureCounts(text: string): FeatureCounts {
+  const clipped = text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text;
+  const counts: FeatureCounts = new Map();
+  const stems = tokenize(clipped);
+  let previous: string | undefined;
+  for (const stem of stems) {
+    add(counts, `w:${stem}`);
+    if (previous !== undefined) add(counts, `b:${previous}_${stem}`);
+    previous = stem;
+  }
+  for (const word of clipped.toLowerCase().match(WORD_OF_LETTERS) ?? []) {
+    if (word.length < MIN_WORD_FOR_GRAMS) continue;
+    const padded = `<${word}>`;
+    for (const size of CHAR_GRAM_SIZES)
+      for (let at = 0; at + size <= padded.length; at++)
+        add(counts, `c:${padded.slice(at, at + size)}`);
+  }
+  return counts;
+}
+
+function add(counts: FeatureCounts, feature: string): void {
+  counts.set(feature, (counts.get(feature) ?? 0) + 1);
+}
+
+/** Which family a feature belongs to; each family is weighted as a whole (see `FAMILY_WEIGHT`). */
+export function familyOf(feature: string): "w" | "b" | "c" {
+  return feature[0] as "w" | "b" | "c";
+}

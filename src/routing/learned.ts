@@ -1,0 +1,33 @@
+/**
+ * A person's decision about where a request belongs, kept as a labelled example the classifier
+ * learns from: an operator's reroute, a category named at filing, a requester's correction.
+ */
+export type LearnedOrigin = "reroute" | "explicit" | "correction";
+
+export interface LearnedExample {
+  id: number;
+  /** The request as it was routed (its brief's text). */
+  text: string;
+  category: string;
+  /** Where the request had been routed before the decision, if anywhere. */
+  from: string | null;
+  origin: LearnedOrigin;
+  taskId: number | null;
+  /** Who decided: a Discord user id, `console`, `cli`… */
+  actor: string;
+  /** When, in ms since the epoch. */
+  at: number;
+}
+
+const ORIGIN_VERB: Record<LearnedOrigin, string> = {
+  reroute: "rerouted to",
+  explicit: "filed under",
+  correction: "corrected to",
+};
+
+/** "T-42, rerouted to support by alice on 2026-11-03". */
+export function describeLearned(example: LearnedExample): string {
+  const task = example.taskId === null ? `example #${example.id}` : `T-${example.taskId}`;
+  const day = new Date(example.at).toISOString().slice(0, 10);
+  return `${task}, ${ORIGIN_VERB[example.origin]} ${example.category} by ${example.actor} on ${day}`;
+}

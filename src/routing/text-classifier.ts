@@ -1,0 +1,258 @@
+import { type FeatureCounts, familyOf, featureCounts } from "./features.js";
+
+/**
+ * A multinomial logistic regression over word, word-pair and character n-gram features, trained
+ * in a few milliseconds on what the config and people's decisions say about each category.
+ * Logistic regression rather than naive Bayes: its probabilities are usable as a confidence
+ * (naive Bayes pushes short texts to 0 or 1), which is what abstaining needs.
+ */
+
+export interface TrainingDoc {
+  text: string;
+  /** Index of the class (a category, in the router's order). */
+  label: number;
+  /** How much the document counts: a person's decision counts more than a description phrase. */
+  weight: number;
+}
+
+export interface Prediction {
+  /** Per class, summing to 1. */
+  probabilities: Float64Array;
+  /** The request as the classifier saw it, for `nearest` and `evidence`. */
+  vector: SparseVector;
+}
+
+export interface SparseVector {
+  indices: Int32Array;
+  values: Float64Array;
+}
+
+export interface TrainingOptions {
+  iterations: number;
+  learningRate: number;
+  momentum: number;
+  /** L2 penalty: keeps one rare word from deciding a class alone. */
+  l2: number;
+}
+
+export const DEFAULT_TRAINING: TrainingOptions = {
+  iterations: 200,
+  learningRate: 4,
+  momentum: 0.9,
+  l2: 1e-4,
+};
+
+/** Word features matter most; n-grams rescue misspellings without outvoting the words. */
+export const FAMILY_WEIGHT = { w: 1, b: 0.6, c: 0.45 } as const;
+
+export class TextClassifier {
+  private constructor(
+    private readonly vocabulary: ReadonlyMap<string, number>,
+    private readonly names: readonly string[],
+    private readonly idf: Float64Array,
+    /** weights[feature * classes + class] */
+    private readonly weights: Float64Array,
+    private readonly bias: Float64Array,
+    private readonly classes: number,
+    private readonly docs: readonly SparseVector[],
+    private readonly labels: Int32Array,
+  ) {}
+
+  static train(
+    docs: readonly TrainingDoc[],
+    classes: number,
+    options: TrainingOptions = DEFAULT_TRAINING,
+  ): TextClassifier {
+    const counted = docs.map((doc) => featureCounts(doc.text));
+    const vocabulary = new Map<string, number>();
+    const documentFrequency: number[] = [];
+    for (const counts of counted) {
+      for (const feature of counts.keys()) {
+        let index = vocabulary.get(feature);
+        if (index === undefined) {
+          index = vocabulary.size;
+          vocabulary.set(feature, index);
+          documentFrequency.push(0);
+        }
+        documentFrequency[index]! += 1;
+      }
+    }
+    const idf = Float64Array.from(
+      documentFrequency,
+      (df) => Math.log((counted.length + 1) / (df + 1)) + 1,
+    );
+    const vectors = counted.map((counts) => vectorize(counts, vocabulary, idf));
+    const labels = Int32Array.from(docs, (doc) => doc.label);
+    const sampleWeights = balancedWeights(docs, classes);
+    const { weights, bias } = fit(
+      vectors,
+      labels,
+      sampleWeights,
+      vocabulary.size,
+      classes,
+      options,
+    );
+    const names = [...vocabulary.keys()];
+    return new TextClassifier(vocabulary, names, idf, weights, bias, classes, vectors, labels);
+  }
+
+  predict(text: string): Prediction {
+    const vector = vectorize(featureCounts(text), this.vocabulary, this.idf);
+    return { probabilities: this.probabilities(vector), vector };
+  }
+
+  /** The training document of `label` most like the request (cosine), if any shares a feature. */
+  nearest(vector: SparseVector, label: number): { doc: number; similarity: number } | undefined {
+    let best: { doc: number; similarity: number } | undefined;
+    for (let doc = 0; doc < this.docs.length; doc++) {
+      if (this.labels[doc] !== label) continue;
+      const similarity = dot(vector, this.docs[doc]!);
+      if (similarity > 0 && (best === undefined || similarity > best.similarity))
+        best = { doc, similarity };
+    }
+    return best;
+  }
+
+  /** The request's features that pushed hardest towards `label`, strongest first. */
+  strongest(vector: SparseVector, label: number, family: "w" | "b" | "c", limit: number): string[] {
+    const scored: { feature: string; push: number }[] = [];
+    for (let at = 0; at < vector.indices.length; at++) {
+      const index = vector.indices[at]!;
+      const feature = this.names[index]!;
+      if (familyOf(feature) !== family) continue;
+      const push = this.weights[index * this.classes + label]! * vector.values[at]!;
+      if (push > 0) scored.push({ feature, push });
+    }
+    return scored
+      .sort((a, b) => b.push - a.push)
+      .slice(0, limit)
+      .map((entry) => entry.feature.slice(2));
+  }
+
+  private probabilities(vector: SparseVector): Float64Array {
+    const scores = Float64Array.from(this.bias);
+    for (let at = 0; at < vector.indices.length; at++) {
+      const row = vector.indices[at]! * this.classes;
+      const value = vector.values[at]!;
+      for (let label = 0; label < this.classes; label++)
+        scores[label]! += this.weights[row + label]! * value;
+    }
+    return softmax(scores);
+  }
+}
+
+/** Sublinear counts × idf × family weight, scaled to unit length. Unknown features are dropped. */
+function vectorize(
+  counts: FeatureCounts,
+  vocabulary: ReadonlyMap<string, number>,
+  idf: Float64Array,
+): SparseVector {
+  const entries: [number, number][] = [];
+  let norm = 0;
+  for (const [feature, count] of counts) {
+    const index = vocabulary.get(feature);
+    if (index === undefined) continue;
+    const value = (1 + Math.log(count)) * idf[index]! * FAMILY_WEIGHT[familyOf(feature)];
+    entries.push([index, value]);
+    norm += value * value;
+  }
+  // Sorted by feature, so two vectors meet in one merge (see `dot`).
+  entries.sort((a, b) => a[0] - b[0]);
+  const scale = norm === 0 ? 0 : 1 / Math.sqrt(norm);
+  return {
+    indices: Int32Array.from(entries, (entry) => entry[0]),
+    values: Float64Array.from(entries, (entry) => entry[1] * scale),
+  };
+}
+
+/** Each class weighs the same in total, so a category with many examples is not favoured. */
+function balancedWeights(docs: readonly TrainingDoc[], classes: number): Float64Array {
+  const totals = new Float64Array(classes);
+  for (const doc of docs) totals[doc.label]! += doc.weight;
+  const present = totals.filter((total) => total > 0).length;
+  const share = docs.reduce((sum, doc) => sum + doc.weight, 0) / Math.max(present, 1);
+  return Float64Array.from(docs, (doc) => (doc.weight * share) / totals[doc.label]!);
+}
+
+/**
+ * Full-batch gradient descent with momentum on the weighted cross-entropy. Full batches, not
+ * stochastic steps: the result does not depend on the order of the documents, so two categories
+ * described alike come out exactly alike and tie, instead of one winning by the shuffle.
+ */
+function fit(
+  vectors: readonly SparseVector[],
+  labels: Int32Array,
+  sampleWeights: Float64Array,
+  features: number,
+  classes: number,
+  options: TrainingOptions,
+): { weights: Float64Array; bias: Float64Array } {
+  const weights = new Float64Array(features * classes);
+  const bias = new Float64Array(classes);
+  const weightStep = new Float64Array(weights.length);
+  const biasStep = new Float64Array(classes);
+  const weightGradient = new Float64Array(weights.length);
+  const biasGradient = new Float64Array(classes);
+  const scores = new Float64Array(classes);
+  const total = sampleWeights.reduce((sum, weight) => sum + weight, 0);
+  for (let iteration = 0; iteration < options.iterations; iteration++) {
+    weightGradient.fill(0);
+    biasGradient.fill(0);
+    for (let doc = 0; doc < vectors.length; doc++) {
+      const vector = vectors[doc]!;
+      scores.set(bias);
+      for (let at = 0; at < vector.indices.length; at++) {
+        const row = vector.indices[at]! * classes;
+        for (let label = 0; label < classes; label++)
+          scores[label]! += weights[row + label]! * vector.values[at]!;
+      }
+      const probabilities = softmax(scores);
+      const weight = sampleWeights[doc]! / total;
+      for (let label = 0; label < classes; label++) {
+        const gradient = (probabilities[label]! - (labels[doc] === label ? 1 : 0)) * weight;
+        biasGradient[label]! += gradient;
+        for (let at = 0; at < vector.indices.length; at++)
+          weightGradient[vector.indices[at]! * classes + label]! += gradient * vector.values[at]!;
+      }
+    }
+    for (let index = 0; index < weights.length; index++) {
+      const gradient = weightGradient[index]! + options.l2 * weights[index]!;
+      weightStep[index] = options.momentum * weightStep[index]! - options.learningRate * gradient;
+      weights[index]! += weightStep[index]!;
+    }
+    for (let label = 0; label < classes; label++) {
+      biasStep[label] =
+        options.momentum * biasStep[label]! - options.learningRate * biasGradient[label]!;
+      bias[label]! += biasStep[label]!;
+    }
+  }
+  return { weights, bias };
+}
+
+function softmax(scores: Float64Array): Float64Array {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const score of scores) max = Math.max(max, score);
+  const result = new Float64Array(scores.length);
+  let sum = 0;
+  for (let label = 0; label < scores.length; label++) {
+    result[label] = Math.exp(scores[label]! - max);
+    sum += result[label]!;
+  }
+  for (let label = 0; label < scores.length; label++) result[label]! /= sum;
+  return result;
+}
+
+/** Cosine of two unit vectors sorted by feature. */
+function dot(a: SparseVector, b: SparseVector): number {
+  let sum = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.indices.length && j < b.indices.length) {
+    const left = a.indices[i]!;
+    const right = b.indices[j]!;
+    if (left === right) sum += a.values[i++]! * b.values[j++]!;
+    else if (left < right) i++;
+    else j++;
+  }
+  return sum;
+}
