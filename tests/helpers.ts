@@ -77,3 +77,25 @@ export function insertTask(database: OpenDatabase, overrides: Partial<Task> = {}
     .returning()
     .get();
 }
+
+/**
+ * The default config's YAML with the named categories' default acceptance criteria taken out,
+ * for tests of the path where intake must ask the requester (the defaults would fill it).
+ */
+export function withoutDefaultCriteria(yaml: string, ...categories: string[]): string {
+  let edited = yaml;
+  for (const name of categories) {
+    const section = new RegExp(
+      String.raw`(- name: ${name}
+[\s\S]*?output_format: [^
+]*
+)\s+acceptance_criteria:
+?\s*\[[^\]]*\]
+`,
+    );
+    const next = edited.replace(section, "$1");
+    if (next === edited) throw new Error(`no default acceptance criteria for ${name} to take out`);
+    edited = next;
+  }
+  return edited;
+}

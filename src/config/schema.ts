@@ -182,12 +182,12 @@ const categorySchema = z.strictObject({
 const classifierSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("rules"),
-    min_confidence: z.number().min(0).max(1).default(0.2),
+    min_confidence: z.number().min(0).max(1).default(0.5),
   }),
   z.strictObject({
     kind: z.literal("llm"),
     worker: z.string(),
-    min_confidence: z.number().min(0).max(1).default(0.2),
+    min_confidence: z.number().min(0).max(1).default(0.5),
   }),
 ]);
 
@@ -280,11 +280,11 @@ export const configSchema = z
     intake: z
       .strictObject({
         required: z.array(briefFieldSchema).default(["objective", "acceptance_criteria"]),
-        classifier: classifierSchema.default({ kind: "rules", min_confidence: 0.2 }),
+        classifier: classifierSchema.default({ kind: "rules", min_confidence: 0.5 }),
       })
       .default({
         required: ["objective", "acceptance_criteria"],
-        classifier: { kind: "rules", min_confidence: 0.2 },
+        classifier: { kind: "rules", min_confidence: 0.5 },
       }),
     categories: z.array(categorySchema).min(1, "expected at least one category"),
     workers: z.record(name, workerSchema),

@@ -50,6 +50,7 @@ export class TextClassifier {
     private readonly vocabulary: ReadonlyMap<string, number>,
     private readonly names: readonly string[],
     private readonly idf: Float64Array,
+    private readonly unknownIdf: number,
     /** weights[feature * classes + class] */
     private readonly weights: Float64Array,
     private readonly bias: Float64Array,
@@ -81,7 +82,8 @@ export class TextClassifier {
       documentFrequency,
       (df) => Math.log((counted.length + 1) / (df + 1)) + 1,
     );
-    const vectors = counted.map((counts) => vectorize(counts, vocabulary, idf));
+    const unknownIdf = Math.log(counted.length + 1) + 1;
+    const vectors = counted.map((counts) => vectorize(counts, vocabulary, idf, unknownIdf));
     const labels = Int32Array.from(docs, (doc) => doc.label);
     const sampleWeights = balancedWeights(docs, classes);
     const { weights, bias } = fit(
@@ -93,11 +95,21 @@ export class TextClassifier {
       options,
     );
     const names = [...vocabulary.keys()];
-    return new TextClassifier(vocabulary, names, idf, weights, bias, classes, vectors, labels);
+    return new TextClassifier(
+      vocabulary,
+      names,
+      idf,
+      unknownIdf,
+      weights,
+      bias,
+      classes,
+      vectors,
+      labels,
+    );
   }
 
   predict(text: string): Prediction {
-    const vector = vectorize(featureCounts(text), this.vocabulary, this.idf);
+    const vector = vectorize(featureCounts(text), this.vocabulary, this.idf, this.unknownIdf);
     return { probabilities: this.probabilities(vector), vector };
   }
 
@@ -141,20 +153,29 @@ export class TextClassifier {
   }
 }
 
-/** Sublinear counts × idf × family weight, scaled to unit length. Unknown features are dropped. */
+/**
+ * Sublinear counts × idf × family weight, scaled to unit length over all the text's features.
+ * Unknown features then take no part in scoring but shorten the rest.
+ */
 function vectorize(
   counts: FeatureCounts,
   vocabulary: ReadonlyMap<string, number>,
   idf: Float64Array,
+  unknownIdf: number,
 ): SparseVector {
   const entries: [number, number][] = [];
   let norm = 0;
   for (const [feature, count] of counts) {
     const index = vocabulary.get(feature);
-    if (index === undefined) continue;
-    const value = (1 + Math.log(count)) * idf[index]! * FAMILY_WEIGHT[familyOf(feature)];
-    entries.push([index, value]);
+    // An unknown feature weighs like the rarest known one in the norm, so a request made mostly
+    // of words no category knows ("banana purple elephant") keeps a short vector and a low
+    // confidence, instead of one shared letter-triple deciding it.
+    const value =
+      (1 + Math.log(count)) *
+      (index === undefined ? unknownIdf : idf[index]!) *
+      FAMILY_WEIGHT[familyOf(feature)];
     norm += value * value;
+    if (index !== undefined) entries.push([index, value]);
   }
   // Sorted by feature, so two vectors meet in one merge (see `dot`).
   entries.sort((a, b) => a[0] - b[0]);

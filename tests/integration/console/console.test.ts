@@ -8,15 +8,21 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../../helpers.js";
+import { tempDir, withoutDefaultCriteria } from "../../helpers.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 /** Below the hook timeout (30 s), so a stuck console fails with its transcript. */
 const RUN_TIMEOUT_MS = 28_000;
 
-/** The default config, with the demo worker's 2 s delay cut to 100 ms. */
+/**
+ * The default config, with the demo worker's 2 s delay cut to 100 ms, and content asking for its
+ * acceptance criteria (rather than filling in its defaults) so the script can answer a question.
+ */
 function fastConfig(dir: string): string {
-  const yaml = readFileSync(join(ROOT, "config/steward.yaml"), "utf8");
+  const yaml = withoutDefaultCriteria(
+    readFileSync(join(ROOT, "config/steward.yaml"), "utf8"),
+    "content",
+  );
   const fast = yaml.replace(/delay: 2s/, "delay: 100ms");
   if (fast === yaml) throw new Error("config/steward.yaml no longer has `delay: 2s` to shorten");
   const file = join(dir, "steward.yaml");
@@ -39,7 +45,7 @@ function escalatingConfig(dir: string): string {
   const edits: [RegExp, string][] = [
     [/escalation: \{ batch_window: 5m,/, "escalation: { batch_window: 500ms,"],
     [
-      /worker: demo-writer(\n {4}defaults:\n {6}output_format: a table with totals\n {4}limits: \{) max_attempts: 2, concurrency: 1,/,
+      /worker: demo-writer(\n {4}defaults:\n {6}output_format: a table with totals\n(?: {6}acceptance_criteria:[^\n]*\n)? {4}limits: \{) max_attempts: 2, concurrency: 1,/,
       "worker: flaky$1 max_attempts: 1, concurrency: 2,",
     ],
     [

@@ -2,7 +2,7 @@ import { onTestFinished } from "vitest";
 import { type HealthParts, startHttpServer } from "../../../src/adapters/http/server.js";
 import { signWebhook } from "../../../src/adapters/http/signature.js";
 import { loadConfigFile } from "../../../src/config/load.js";
-import type { WebhookConfig } from "../../../src/config/schema.js";
+import type { Config, WebhookConfig } from "../../../src/config/schema.js";
 import type { Clock } from "../../../src/core/clock.js";
 import type { Logger } from "../../../src/core/log.js";
 import { Engine } from "../../../src/engine/engine.js";
@@ -41,9 +41,15 @@ function webhook(overrides: Partial<WebhookConfig>): WebhookConfig {
  * started, so tasks stay where intake put them.
  */
 export async function startTestServer(
-  options: { health?: () => HealthParts | Promise<HealthParts>; clock?: Clock } = {},
+  options: {
+    health?: () => HealthParts | Promise<HealthParts>;
+    clock?: Clock;
+    /** Brief fields intake requires, when not the default config's. */
+    required?: Config["intake"]["required"];
+  } = {},
 ) {
   const config = loadConfigFile("config/steward.yaml", {});
+  if (options.required) config.intake.required = options.required;
   config.webhooks = {
     helpdesk: webhook({ category: "support" }),
     tickets: webhook({

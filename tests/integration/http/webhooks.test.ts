@@ -260,11 +260,12 @@ describe("POST /webhooks/:name", () => {
   });
 
   it("files a brief with missing fields as needs_clarification and names them", async () => {
-    const { server } = await startTestServer();
-    const body = JSON.stringify({ ticket: { subject: "Look into the odd charge", id: "t-1" } });
+    // Constraints: a field no category's defaults fill in.
+    const { server } = await startTestServer({ required: ["objective", "constraints"] });
+    const body = JSON.stringify({ ticket: { subject: "Reconcile the Stripe payouts", id: "t-1" } });
     const { status, json } = await deliver(server.url, "tickets", body);
     expect(status).toBe(202);
-    expect(json).toMatchObject({ state: "needs_clarification", missing: ["acceptance_criteria"] });
+    expect(json).toMatchObject({ state: "needs_clarification", missing: ["constraints"] });
   });
 
   it("answers other routes with a JSON 404", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
+import type { Config } from "../../../src/config/schema.js";
 import { MAX_FIELD_CHARS } from "../../../src/core/brief.js";
 import { isStewardError } from "../../../src/core/errors.js";
 import { tasks } from "../../../src/db/schema.js";
@@ -9,6 +10,17 @@ import { testDatabase } from "../../helpers.js";
 function engine() {
   const database = testDatabase();
   const config = loadConfigFile("config/steward.yaml", {});
+  return { engine: new Engine({ config, configDir: "config", database }), database };
+}
+
+/** The default config, with engineering asking for its criteria instead of filling them in. */
+function askingEngine(required?: Config["intake"]["required"]) {
+  const database = testDatabase();
+  const config = loadConfigFile("config/steward.yaml", {});
+  config.categories.find(
+    (category) => category.name === "engineering",
+  )!.defaults.acceptance_criteria = undefined;
+  if (required) config.intake.required = required;
   return { engine: new Engine({ config, configDir: "config", database }), database };
 }
 
@@ -29,7 +41,7 @@ describe("intake, against a real SQLite file", () => {
     expect(task.category).toBe("content");
     expect(task.objective).toBe("Draft a blog post announcing the new pricing page");
     expect(task.acceptanceCriteria).toEqual(["under 600 words, links to /pricing"]);
-    expect(task.outputFormat).toBe("markdown draft");
+    expect(task.outputFormat).toBe("a markdown draft");
     expect(task.routing).toEqual(routing);
     expect(routing.rule).toMatch(/^content\./);
     expect(steward.tasks.events(task.id)).toEqual([
@@ -43,7 +55,7 @@ describe("intake, against a real SQLite file", () => {
   });
 
   it("a request missing acceptance criteria goes back to the requester and never reaches the queue", () => {
-    const { engine: steward } = engine();
+    const { engine: steward } = askingEngine();
     const { task, missing } = steward.submit({
       source: "console",
       requester: "owner",
@@ -65,7 +77,7 @@ describe("intake, against a real SQLite file", () => {
   });
 
   it("answering the missing field resumes the task through intake and queues it", () => {
-    const { engine: steward } = engine();
+    const { engine: steward } = askingEngine();
     const { task } = steward.submit({
       source: "console",
       requester: "owner",
@@ -84,10 +96,7 @@ describe("intake, against a real SQLite file", () => {
   });
 
   it("an answer that still leaves a required field empty keeps asking for it", () => {
-    const database = testDatabase();
-    const config = loadConfigFile("config/steward.yaml", {});
-    config.intake.required = ["objective", "constraints", "acceptance_criteria"];
-    const steward = new Engine({ config, configDir: "config", database });
+    const { engine: steward } = askingEngine(["objective", "constraints", "acceptance_criteria"]);
     const { task } = steward.submit({
       source: "console",
       requester: "owner",
@@ -114,10 +123,11 @@ describe("intake, against a real SQLite file", () => {
     });
     expect(task.category).toBe("support");
     expect(task.state).toBe("queued");
-    expect(task.outputFormat).toBe("a reply ready to paste into the ticket thread");
+    expect(task.outputFormat).toBe("a reply ready to send to the customer");
     expect(task.acceptanceCriteria).toEqual([
-      "answers the customer's question",
+      "answers what the customer asked",
       "polite and under 200 words",
+      "promises nothing we cannot do",
     ]);
   });
 
