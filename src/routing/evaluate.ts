@@ -46,7 +46,8 @@ export function scoreRouting(scored: readonly Scored[], catchAll: string): EvalR
   const nonsense = scored.filter((item) => item.request.category === catchAll);
   const confusion: EvalReport["confusion"] = {};
   for (const item of scored) {
-    const row = (confusion[item.request.category] ??= {});
+    confusion[item.request.category] ??= {};
+    const row = confusion[item.request.category]!;
     row[item.routed] = (row[item.routed] ?? 0) + 1;
   }
   const right = (item: Scored) => item.routed === item.request.category;

@@ -86,7 +86,7 @@ export class TextClassifier {
     const vectors = counted.map((counts) => vectorize(counts, vocabulary, idf, unknownIdf));
     const labels = Int32Array.from(docs, (doc) => doc.label);
     const sampleWeights = balancedWeights(docs, classes);
-    const { weights, bias } = fit(
+    const { weights, bias } = gradientDescent(
       vectors,
       labels,
       sampleWeights,
@@ -200,7 +200,7 @@ function balancedWeights(docs: readonly TrainingDoc[], classes: number): Float64
  * stochastic steps: the result does not depend on the order of the documents, so two categories
  * described alike come out exactly alike and tie, instead of one winning by the shuffle.
  */
-function fit(
+function gradientDescent(
   vectors: readonly SparseVector[],
   labels: Int32Array,
   sampleWeights: Float64Array,

@@ -43,7 +43,7 @@ export async function routeCommand(
   try {
     const engine = new Engine({ config, configDir: dirname(settings.configPath), database });
     if (options.eval !== undefined) return await evaluate(engine, options.eval, options);
-    if (options.fit !== undefined) return fit(engine, options.fit, options);
+    if (options.fit !== undefined) return fitThreshold(engine, options.fit, options);
     if (text === undefined || text.trim() === "") throw new Error("say what the request is");
     await dryRun(engine, text, options);
   } finally {
@@ -103,7 +103,7 @@ async function evaluate(engine: Engine, file: string, options: RouteOptions): Pr
   console.log(renderReport(file, report, engine.config));
 }
 
-function fit(engine: Engine, file: string, options: RouteOptions): void {
+function fitThreshold(engine: Engine, file: string, options: RouteOptions): void {
   const { config } = engine;
   const requests = readLabelled(file);
   const catchAll = catchAllOf(config);

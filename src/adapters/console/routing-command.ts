@@ -41,7 +41,8 @@ function describeExample(example: LearnedExample): string {
 function asConfigExamples(examples: readonly LearnedExample[]): string {
   const byCategory: Record<string, { examples: string[] }> = {};
   for (const example of examples) {
-    const entry = (byCategory[example.category] ??= { examples: [] });
+    byCategory[example.category] ??= { examples: [] };
+    const entry = byCategory[example.category]!;
     const line = example.text.replace(/\s+/g, " ").trim();
     if (!entry.examples.includes(line)) entry.examples.push(line);
   }
