@@ -162,6 +162,27 @@ describe("hostile bodies", () => {
   });
 });
 
+describe("oversized texts from outside", () => {
+  it("a 60,000-character requester is refused (422 field_too_long) and nothing is stored", async () => {
+    const { server, stored } = await startTestServer();
+    const body = JSON.stringify({
+      ticket: {
+        id: 7,
+        subject: "Reply to the customer about the refund",
+        done_when: "the customer has an answer",
+        customer: { email: `${"a".repeat(60_000)}@example.test` },
+      },
+    });
+    const { status, json } = await deliver(server.url, "tickets", body);
+    expect(status).toBe(422);
+    expect(json).toMatchObject({
+      error: "field_too_long",
+      message: expect.stringMatching(/Requester/),
+    });
+    expect(stored().tasks).toBe(0);
+  });
+});
+
 describe("a webhook with no secret", () => {
   it("is logged once at start as disabled; its refusals are counted in /metrics, not logged", async () => {
     const { server, logger } = await startTestServer();
