@@ -80,7 +80,12 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
     process.once("SIGINT", () => void shutdown().then(() => process.exit(0)));
     return;
   }
-  await runConsole(engine, { input: process.stdin, output: process.stdout, db: database.db });
+  await runConsole(engine, {
+    input: process.stdin,
+    output: process.stdout,
+    db: database.db,
+    outputs,
+  });
   await shutdown();
 }
 
