@@ -146,4 +146,5 @@ function reportAndExit(error: unknown): never {
   process.exit(1);
 }
 
-await program.parseAsync();
+// A setting read inside an action (STEWARD_HTTP_PORT…) fails here too: one line, exit 1.
+await program.parseAsync().catch(reportAndExit);

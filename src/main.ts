@@ -6,7 +6,7 @@ import { startHttpServer } from "./adapters/http/server.js";
 import { stderrLogger } from "./adapters/log.js";
 import type { Settings } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
-import { openDatabase } from "./db/connection.js";
+import { type DatabaseOptions, openDatabase } from "./db/connection.js";
 import { Engine } from "./engine/engine.js";
 import { Scheduler } from "./engine/scheduler.js";
 
@@ -17,7 +17,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export async function main(settings: Settings, mode: "auto" | "console"): Promise<void> {
   const config = loadConfigFile(settings.configPath);
   const logger = stderrLogger();
-  const database = openDatabase(settings.dbPath, {
+  const database = openNamed(settings.dbPath, {
     backgroundCheckpoints: { onError: (message) => logger.warn(`checkpoint failed: ${message}`) },
   });
   // Before the queue left from the last run starts, and before the doors open.
@@ -38,6 +38,12 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
     database,
     // The chat adapter starts below; until then (and with the console) this says so.
     health: () => ({ chat: chat(), scheduler: { ok: true, status: "ok" } }),
+  }).catch(async (error: unknown) => {
+    scheduler.stop();
+    await engine.stop(SHUTDOWN_GRACE_MS);
+    await outputs.stop();
+    database.close();
+    throw portInUse(error, config.http.host, settings.httpPort) ?? error;
   });
   engine.onCheck((summary) => http.metrics.observeCheck(summary.durationMs));
 
@@ -74,6 +80,28 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
     process.once("SIGINT", () => void shutdown().then(() => process.exit(0)));
     return;
   }
-  await runConsole(engine, { input: process.stdin, output: process.stdout, db: database.db });
+  await runConsole(engine, {
+    input: process.stdin,
+    output: process.stdout,
+    db: database.db,
+    outputs,
+  });
   await shutdown();
+}
+
+/** Another process (often a second Steward) holds the port: say which setting moves it. */
+function portInUse(error: unknown, host: string, port: number): Error | undefined {
+  if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") return undefined;
+  return new Error(
+    `${host}:${port} is already in use (is another Steward running?); set STEWARD_HTTP_PORT to a free port, or to 0 to pick one`,
+  );
+}
+
+/** The database file, or an error that names the setting to change. */
+function openNamed(path: string, options: DatabaseOptions) {
+  try {
+    return openDatabase(path, options);
+  } catch (error) {
+    throw new Error(`STEWARD_DB: cannot open ${path} (${(error as Error).message})`);
+  }
 }

@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import { coerceError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import type { Outbox, OutboxKind, PendingMessage } from "../core/outbox.js";
+import { type Outbox, type OutboxKind, PARKED, type PendingMessage } from "../core/outbox.js";
 
 export interface OutboxPumpOptions {
   outbox: Outbox;
@@ -64,7 +64,7 @@ export class OutboxPump {
       } catch (thrown) {
         const error = coerceError(thrown);
         const retryAt = this.options.isPermanent?.(error)
-          ? Number.MAX_SAFE_INTEGER
+          ? PARKED
           : clock.now() + redeliveryDelay(message.attempts);
         outbox.markFailed(message.id, error.message, retryAt);
         logger.warn(`delivery of ${message.message.kind} #${message.id} failed: ${error.message}`);

@@ -16,7 +16,7 @@ export function readSettings(env: Env = process.env): Settings {
     configPath: env.STEWARD_CONFIG || DEFAULT_CONFIG_PATH,
     dbPath: env.STEWARD_DB || DEFAULT_DB_PATH,
     discordToken: env.DISCORD_TOKEN || undefined,
-    discordApiBase: env.DISCORD_API_BASE || undefined,
+    discordApiBase: env.DISCORD_API_BASE ? parseUrl(env.DISCORD_API_BASE) : undefined,
     httpPort: port === undefined || port === "" ? 8787 : parsePort(port),
   };
 }
@@ -27,4 +27,13 @@ function parsePort(text: string): number {
     throw new Error(`STEWARD_HTTP_PORT: expected a port number from 0 to 65535, got "${text}"`);
   }
   return port;
+}
+
+function parseUrl(text: string): string {
+  if (!URL.canParse(text)) {
+    throw new Error(
+      `DISCORD_API_BASE: expected a URL like http://127.0.0.1:PORT/api, got ${JSON.stringify(text)}`,
+    );
+  }
+  return text;
 }

@@ -52,7 +52,7 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
     );
   }
   const problems: ConfigProblem[] = [];
-  const raw = substituteEnv(document.toJS(), [], env, problems);
+  const raw = substituteEnv(expand(document, file), [], env, problems);
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError(file, [
       { path: "", message: "expected a mapping at the top of the file" },
@@ -63,6 +63,23 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
   return result.data;
 }
+
+/** The document as plain data; aliases that expand beyond reason (an alias bomb) are refused. */
+function expand(document: ReturnType<typeof parseDocument>, file: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    throw new ConfigError(file, [
+      {
+        path: "",
+        message: `YAML aliases expand too far (${(error as Error).message}); refused`,
+      },
+    ]);
+  }
+}
+
+/** Far above what a hand-written config needs, far below what exhausts memory. */
+const MAX_ALIAS_COUNT = 1000;
 
 function describeYamlError(code: string, message: string): string {
   const firstLine = message.split("\n")[0] ?? message;

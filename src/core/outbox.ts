@@ -10,6 +10,8 @@ export type OutboxMessage =
   | { kind: "task_done"; taskId: number; destination: Destination }
   /** Output bound for a file or a webhook: delivered by Steward itself, not a chat adapter. */
   | { kind: "deliver_output"; taskId: number; destination: Destination }
+  /** What became of a `deliver_output`: where it went, or why it never can (told to the requester). */
+  | { kind: "output_delivery"; taskId: number; delivered: boolean; detail: string }
   | { kind: "task_cancelled"; taskId: number; actor: string; reason: string }
   | { kind: "task_escalated"; taskId: number; reason: string }
   | { kind: "escalation"; escalationId: number }
@@ -32,6 +34,7 @@ const FOR_CHAT: Record<OutboxKind, boolean> = {
   clarification: true,
   task_done: true,
   deliver_output: false,
+  output_delivery: true,
   task_cancelled: true,
   task_escalated: true,
   escalation: true,
@@ -46,6 +49,9 @@ const FOR_CHAT: Record<OutboxKind, boolean> = {
 export const CHAT_KINDS: readonly OutboxKind[] = (Object.keys(FOR_CHAT) as OutboxKind[]).filter(
   (kind) => FOR_CHAT[kind],
 );
+
+/** `deliverAfter` of a message no retry can deliver: kept, visible, never due. */
+export const PARKED = Number.MAX_SAFE_INTEGER;
 
 export interface PendingMessage {
   id: number;

@@ -1,6 +1,12 @@
-import { and, asc, count, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
-import type { Outbox, OutboxKind, OutboxMessage, PendingMessage } from "../core/outbox.js";
+import {
+  type Outbox,
+  type OutboxKind,
+  type OutboxMessage,
+  PARKED,
+  type PendingMessage,
+} from "../core/outbox.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, slots } from "./direct.js";
 import { outbox } from "./schema.js";
@@ -103,6 +109,25 @@ export class OutboxStore implements Outbox {
       .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error, deliverAfter: retryAt })
       .where(eq(outbox.id, id))
       .run();
+  }
+
+  /** Messages of `kinds` still to deliver (due or waiting for a retry, not parked), oldest first. */
+  undelivered(
+    kinds: readonly OutboxKind[],
+  ): { message: OutboxMessage; lastError: string | null }[] {
+    return this.db
+      .select({ payload: outbox.payload, lastError: outbox.lastError })
+      .from(outbox)
+      .where(
+        and(
+          isNull(outbox.deliveredAt),
+          lt(outbox.deliverAfter, PARKED),
+          inArray(outbox.kind, [...kinds]),
+        ),
+      )
+      .orderBy(asc(outbox.id))
+      .all()
+      .map((row) => ({ message: row.payload as OutboxMessage, lastError: row.lastError }));
   }
 
   backlog(): number {

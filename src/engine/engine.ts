@@ -587,6 +587,30 @@ export class Engine {
     this.tasks.update(taskId, { deliveredAt: this.clock.now() });
   }
 
+  /** The output pump put a task's output where its brief said (`where`, in words). */
+  outputDelivered(taskId: number, where: string): void {
+    this.tasks.transaction(() => {
+      this.markDelivered(taskId);
+      this.outbox.add(
+        { kind: "output_delivery", taskId, delivered: true, detail: where },
+        `output:${taskId}`,
+      );
+    });
+  }
+
+  /**
+   * The brief named a destination Steward refuses (outside delivery.dir, a URL not allowed, a
+   * redirect): no retry can fix that, so the requester hears why; the output stays on the task.
+   */
+  outputRefused(taskId: number, reason: string): void {
+    this.tasks.transaction(() => {
+      this.outbox.add(
+        { kind: "output_delivery", taskId, delivered: false, detail: reason },
+        `output:${taskId}`,
+      );
+    });
+  }
+
   /** Progress displays (task cards) subscribe here; called after each committed change. */
   onTaskChange(listener: TaskListener): () => void {
     this.listeners.add(listener);

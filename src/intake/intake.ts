@@ -82,6 +82,46 @@ export function checkRequestSize(request: Pick<RawRequest, "text" | "fields">): 
   }
 }
 
+/** Longest requester, source, delivery key or source reference stored: names and ids, not prose. */
+export const MAX_LABEL_CHARS = 200;
+/** At most this many attachments, each a URL of at most this many characters. */
+const MAX_ATTACHMENTS = 20;
+const MAX_ATTACHMENT_CHARS = 2000;
+
+/**
+ * Everything stored beside the brief that came from outside is bounded too: a sender controls
+ * the requester of a webhook, a message's attachments, a delivery key.
+ */
+function checkLabelSizes(request: RawRequest): void {
+  const labels: [string, string | undefined][] = [
+    ["Requester", request.requester],
+    ["Source", request.source],
+    ["Delivery key", request.dedupeKey],
+    ...Object.entries(request.sourceRef ?? {}).map(([key, value]): [string, string] => [
+      `Source reference ${key}`,
+      value,
+    ]),
+  ];
+  for (const [label, value] of labels) {
+    if (value !== undefined && value.length > MAX_LABEL_CHARS) {
+      throw new StewardError(
+        "field_too_long",
+        `${label} is ${value.length} characters; the limit is ${MAX_LABEL_CHARS}.`,
+      );
+    }
+  }
+  const attachments = request.attachments ?? [];
+  if (
+    attachments.length > MAX_ATTACHMENTS ||
+    attachments.some((url) => url.length > MAX_ATTACHMENT_CHARS)
+  ) {
+    throw new StewardError(
+      "field_too_long",
+      `At most ${MAX_ATTACHMENTS} attachments of ${MAX_ATTACHMENT_CHARS} characters each are kept.`,
+    );
+  }
+}
+
 /**
  * What intake refuses in a request made of fields alone (empty, a field over the limit), checked
  * without routing or storing it: for an adapter that must choose whether its answer is public
@@ -204,6 +244,7 @@ export class Intake {
    */
   prepare(request: RawRequest): Filing {
     checkRequestSize(request);
+    checkLabelSizes(request);
     const earlier = this.earlierDelivery(request);
     if (earlier !== undefined) return { request, earlier };
     const { brief, routing, category, missing } = planFiling(

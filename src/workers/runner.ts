@@ -43,7 +43,31 @@ export type LlmWorkerConfig = WorkerConfigOf<"llm">;
 export type ModuleWorkerConfig = WorkerConfigOf<"module">;
 export type DemoWorkerConfig = WorkerConfigOf<"demo">;
 
+/** Longest output stored for a task (about 1 MB of text); beyond it, the rest is cut and said so. */
+export const MAX_OUTPUT_CHARS = 1_000_000;
+/** Longest failure message stored; a worker's error may quote whatever it was given. */
+export const MAX_ERROR_CHARS = 4000;
+
+/** Every kind, bounded: what a worker returns or throws is stored and shown. */
 export function createWorkerRunner(name: string, config: WorkerConfig): WorkerRunner {
+  const run = createUnbounded(name, config);
+  return async (task, ctx) => {
+    try {
+      const result = await run(task, ctx);
+      return { ...result, output: cut(result.output, MAX_OUTPUT_CHARS) };
+    } catch (error) {
+      if (error instanceof Error) error.message = cut(error.message, MAX_ERROR_CHARS);
+      throw error;
+    }
+  };
+}
+
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}\n… (${text.length - max} more characters cut)`;
+}
+
+function createUnbounded(name: string, config: WorkerConfig): WorkerRunner {
   switch (config.kind) {
     case "shell":
       return createShellRunner(name, config);

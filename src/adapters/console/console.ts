@@ -3,8 +3,10 @@ import { formatTaskId } from "../../core/states.js";
 import type { Db } from "../../db/connection.js";
 import { StatusQueries } from "../../db/status-queries.js";
 import type { Engine } from "../../engine/engine.js";
+import type { OutboxPump } from "../outbox-pump.js";
 import { parseCommand } from "./commands.js";
 import { consoleDelivery } from "./deliver.js";
+import { finishDeliveries } from "./deliveries.js";
 import { consoleView, duration, oneLine } from "./format.js";
 import { terminalAsk } from "./guided.js";
 import { type Outcome, runCommand, type Session, settleDeps } from "./handlers.js";
@@ -19,6 +21,8 @@ export interface ConsoleIo {
   user?: string;
   /** The engine's database, for the read-only counts of `/status` and `wait`. */
   db: Db;
+  /** The pump that writes outputs to files and webhooks: the session waits for it as it ends. */
+  outputs?: Pick<OutboxPump, "drain">;
 }
 
 /**
@@ -60,7 +64,10 @@ export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
     await repl(terminal, session, flush);
   } finally {
     unsubscribe();
+    const undelivered =
+      io.outputs === undefined ? [] : await finishDeliveries(io.outputs, engine.outbox);
     await flush();
+    for (const line of undelivered) terminal.print(line);
     await pump.stop();
     terminal.close();
   }

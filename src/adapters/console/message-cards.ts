@@ -45,6 +45,8 @@ export function messageCard(
       return escalatedCard(message, requireDetail(message, detail), view);
     case "task_cancelled":
       return cancelledLine(message);
+    case "output_delivery":
+      return outputDeliveryLine(message);
     default:
       return genericLine(message);
   }
@@ -70,7 +72,8 @@ export function doneCard(detail: TaskDetail, destination?: Destination): string 
     if (omitted > 0) lines.push(`  … (${omitted} more characters, /status ${id})`);
   }
   if (destination !== undefined && destination.kind !== "reply") {
-    lines.push(`  → delivered to ${describeDestination(destination)}`);
+    // Files and webhooks are written by the output pump, after this card: a line follows.
+    lines.push(`  → to be delivered to ${describeDestination(destination)}`);
   }
   if (task.nextId !== null) lines.push(`  then: ${formatTaskId(task.nextId)} takes the next step`);
   return lines.join("\n");
@@ -107,7 +110,7 @@ export function escalatedCard(message: Escalated, detail: TaskDetail, view: Cons
     `⚠ ${id} escalated — needs your decision`,
     "  What Steward was trying to do",
     `    ${oneLine(task.objective || "(no objective)", 120)}`,
-    `    category ${task.category} · from ${task.requester} via ${task.source} · filed ${stamp(task.createdAt)}`,
+    `    category ${task.category} · from ${oneLine(task.requester, 80)} via ${task.source} · filed ${stamp(task.createdAt)}`,
     "  What went wrong",
     `    ${oneLine(message.reason, 200)}`,
     ...lastErrorLines(message.reason, task),
@@ -154,6 +157,15 @@ type Cancelled = Extract<OutboxMessage, { kind: "task_cancelled" }>;
 export function cancelledLine(message: Cancelled): string {
   const why = message.reason === "cancelled" ? "" : `: ${oneLine(message.reason, 120)}`;
   return `✗ ${formatTaskId(message.taskId)} cancelled by ${message.actor}${why}`;
+}
+
+type OutputDelivery = Extract<OutboxMessage, { kind: "output_delivery" }>;
+
+export function outputDeliveryLine(message: OutputDelivery): string {
+  const id = formatTaskId(message.taskId);
+  return message.delivered
+    ? `✓ ${id}'s output was delivered: ${message.detail}`
+    : `! ${id}'s output was not delivered: ${oneLine(message.detail, 300)}. It is kept: /status ${id}`;
 }
 
 /** Kinds without a card yet (anomalies, reviews): one line with the ids. */

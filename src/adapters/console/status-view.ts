@@ -71,7 +71,7 @@ export function statusDetail(detail: TaskDetail): string {
   const { task } = detail;
   return [
     `${formatTaskId(task.id)} · ${task.category} · ${stateLabel(task.state)} since ${stamp(task.stateSince)}`,
-    `  from ${task.requester} via ${task.source}, filed ${stamp(task.createdAt)}`,
+    `  from ${oneLine(task.requester, 80)} via ${task.source}, filed ${stamp(task.createdAt)}`,
     ...briefLines(task),
     ...routingLines(task),
     `Attempts (${task.attempts} of ${task.maxAttempts})`,
@@ -81,7 +81,7 @@ export function statusDetail(detail: TaskDetail): string {
     "Timeline",
     ...detail.events.map(
       (event) =>
-        `  ${stamp(event.at)}  ${event.from} → ${event.to}  by ${event.actor} — ${oneLine(event.reason, 160)}`,
+        `  ${stamp(event.at)}  ${event.from} → ${event.to}  by ${oneLine(event.actor, 80)} — ${oneLine(event.reason, 160)}`,
     ),
     ...outputLines(task),
   ].join("\n");

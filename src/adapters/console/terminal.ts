@@ -1,4 +1,5 @@
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
+import { printable } from "../../core/printable.js";
 
 export const PROMPT = "steward> ";
 
@@ -63,9 +64,13 @@ export class Terminal {
     return this.commandAbort.signal;
   }
 
-  /** Output of the command being run. */
+  /**
+   * Output of the command being run. Every card holds text from outside (task text, requesters,
+   * workers' output): this is the one door to the terminal, so nothing passes it that a
+   * terminal would act on (escape sequences, BEL, CR). Fields are one line each (`oneLine`).
+   */
   print(text: string): void {
-    if (!this.broken) this.output.write(`${text}\n`);
+    if (!this.broken) this.output.write(`${printable(text)}\n`);
   }
 
   /** Output that arrives on its own (progress, outbox): redraws the prompt if one is shown. */
@@ -76,7 +81,7 @@ export class Terminal {
     }
     clearLine(this.output, 0);
     cursorTo(this.output, 0);
-    this.output.write(`${text}\n`);
+    this.output.write(`${printable(text)}\n`);
     this.rl.prompt(true);
   }
 

@@ -1,36 +1,32 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "../../config/schema.js";
-import type { Destination } from "../../core/destination.js";
+import { type Destination, describeDestination } from "../../core/destination.js";
 import { formatTaskId } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
+import { urlRefusal } from "../../core/url-fence.js";
+import { writeNewFile } from "./file-output.js";
+import { RefusedDestination } from "./refused.js";
 
-/** A delivery that can never succeed as written: retrying would not help. */
-export class RefusedDestination extends Error {
-  override name = "RefusedDestination";
-}
+export { RefusedDestination } from "./refused.js";
 
 /**
  * Writes an output where its brief said: a file below `delivery.dir`, or a POST to an allowed
  * URL. Task text chose the destination, so both are fenced: no path outside the folder, no
- * URL that the config does not allow.
+ * URL that the config does not allow, no redirect followed. Returns where it went, in words.
  */
 export async function deliverOutput(
   task: Task,
   destination: Destination,
   config: Config["delivery"],
-): Promise<void> {
+): Promise<string> {
   const output = task.output ?? "";
   if (destination.kind === "file") {
-    const path = fencedPath(config.dir, destination.path);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, output.endsWith("\n") ? output : `${output}\n`);
-    return;
+    const text = output.endsWith("\n") ? output : `${output}\n`;
+    const written = await writeNewFile(config.dir, destination.path, text, formatTaskId(task.id));
+    return describeDestination({ kind: "file", path: written });
   }
   if (destination.kind === "webhook") {
-    if (!config.allowed_urls.some((prefix) => destination.url.startsWith(prefix))) {
-      throw new RefusedDestination(`${destination.url} is not in delivery.allowed_urls`);
-    }
+    const refusal = urlRefusal(destination.url, config.allowed_urls);
+    if (refusal !== undefined) throw new RefusedDestination(refusal);
     const response = await fetch(destination.url, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -40,20 +36,20 @@ export async function deliverOutput(
         objective: task.objective,
         output,
       }),
+      // A redirect would send the output to a place the fence never checked.
+      redirect: "manual",
       signal: AbortSignal.timeout(15_000),
     });
-    if (!response.ok) throw new Error(`${destination.url} answered ${response.status}`);
-    return;
+    // Only the status matters; the body is released so the connection can be reused.
+    await response.body?.cancel();
+    const where = describeDestination(destination);
+    if (response.status >= 300 && response.status < 400) {
+      throw new RefusedDestination(
+        `${where} answered ${response.status} (a redirect); Steward does not follow redirects`,
+      );
+    }
+    if (!response.ok) throw new Error(`${where} answered ${response.status}`);
+    return where;
   }
   throw new RefusedDestination(`${destination.kind} outputs are delivered by the chat adapter`);
-}
-
-export function fencedPath(dir: string, path: string): string {
-  const base = resolve(dir);
-  const target = resolve(base, path.replace(/^~\//, ""));
-  const inside = relative(base, target);
-  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) {
-    throw new RefusedDestination(`${path} is outside ${dir}`);
-  }
-  return target;
 }

@@ -13,12 +13,15 @@ export function outputDelivery(engine: Engine): OutboxPump {
     isPermanent: (error) => error instanceof RefusedDestination,
     deliver: async ({ message }) => {
       if (message.kind !== "deliver_output") return;
-      await deliverOutput(
-        engine.tasks.require(message.taskId),
-        message.destination,
-        engine.config.delivery,
-      );
-      engine.markDelivered(message.taskId);
+      const task = engine.tasks.require(message.taskId);
+      try {
+        const where = await deliverOutput(task, message.destination, engine.config.delivery);
+        engine.outputDelivered(task.id, where);
+      } catch (error) {
+        // Parked by the pump (isPermanent); the requester hears it once (the outbox key).
+        if (error instanceof RefusedDestination) engine.outputRefused(task.id, error.message);
+        throw error;
+      }
     },
   });
 }

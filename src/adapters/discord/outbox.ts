@@ -6,7 +6,13 @@ import type { DiscordContext } from "./context.js";
 import { postDigest, postEscalation, postReminder, refreshEscalation } from "./escalation-posts.js";
 import { reviewMessage } from "./review-message.js";
 import { clip, LIMITS, NO_PINGS, shortLiteral } from "./safety.js";
-import { postCancelled, postClarification, postDone, postEscalated } from "./task-notices.js";
+import {
+  postCancelled,
+  postClarification,
+  postDone,
+  postEscalated,
+  postOutputDelivery,
+} from "./task-notices.js";
 
 /** Everything meant for a person; files and webhooks belong to the output pump. */
 export const DISCORD_KINDS: readonly OutboxKind[] = CHAT_KINDS;
@@ -52,6 +58,8 @@ async function deliver(ctx: DiscordContext, { message }: PendingMessage): Promis
       return postEscalated(ctx, message);
     case "task_cancelled":
       return postCancelled(ctx, message);
+    case "output_delivery":
+      return postOutputDelivery(ctx, message);
     case "escalation":
       return postEscalation(ctx, message.escalationId);
     case "escalation_digest":

@@ -150,3 +150,30 @@ export async function postCancelled(
     allowedMentions: NO_PINGS,
   });
 }
+
+/** In the task's thread: where a file or webhook output went, or why it never can. */
+export async function postOutputDelivery(
+  ctx: DiscordContext,
+  message: Of<"output_delivery">,
+): Promise<void> {
+  const task = ctx.engine.tasks.require(message.taskId);
+  const thread = await taskThread(ctx, task);
+  const id = `**${formatTaskId(task.id)}**`;
+  await thread.send(
+    message.delivered
+      ? {
+          content: clip(
+            `${id}'s output was delivered: ${shortLiteral(message.detail, 300)}.`,
+            LIMITS.content,
+          ),
+          allowedMentions: NO_PINGS,
+        }
+      : {
+          content: clip(
+            `${who(task.requester)} ${id}'s output was not delivered: ${shortLiteral(message.detail, 600)}. It is kept on the task (\`/status task:${formatTaskId(task.id)}\`).`,
+            LIMITS.content,
+          ),
+          allowedMentions: pingOnly(task.requester),
+        },
+  );
+}

@@ -17,6 +17,8 @@ export interface StewardMetrics {
   readonly registry: Registry;
   /** The status checker's last run took `ms`; the monitor wiring calls this after each run. */
   observeCheck(ms: number): void;
+  /** A configured webhook refused a request (`code` as in its JSON answer). */
+  countRefusal(webhook: string, code: string): void;
   /** Reads the gauges from the database, then renders every metric as Prometheus text. */
   scrape(): Promise<string>;
   /** Stops listening to the engine. */
@@ -83,6 +85,12 @@ export function createMetrics(engine: Engine, database: Pick<OpenDatabase, "db">
     labelNames: ["class"] as const,
     registers,
   });
+  const refusals = new Counter({
+    name: "steward_webhook_refusals_total",
+    help: "Requests a configured webhook refused, by webhook and error code",
+    labelNames: ["webhook", "code"] as const,
+    registers,
+  });
   const escalationsTotal = new Counter({
     name: "steward_escalations_total",
     help: "Tasks that were escalated",
@@ -128,6 +136,7 @@ export function createMetrics(engine: Engine, database: Pick<OpenDatabase, "db">
   return {
     registry,
     observeCheck: (ms) => checkDuration.set(ms / 1000),
+    countRefusal: (webhook, code) => refusals.inc({ webhook, code }),
     scrape: async () => {
       refresh();
       return registry.metrics();

@@ -8,18 +8,55 @@ const MAX_DELIVERY_KEY = 200;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** The raw bytes as a JSON object, or a 400 that says what is wrong with them. */
+/** Deeper than any real payload; a recursive walk of far deeper JSON overflows the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/** The raw bytes as a JSON object, or a 400 that says what is wrong with them (never quoting them). */
 export function parseBody(body: Buffer): Record<string, Json> {
+  const text = body.toString("utf8");
+  if (nestingDepth(text) > MAX_JSON_DEPTH) {
+    throw new HttpError(
+      400,
+      "too_deeply_nested",
+      `The JSON nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays.`,
+    );
+  }
   let parsed: Json;
   try {
-    parsed = JSON.parse(body.toString("utf8")) as Json;
+    parsed = JSON.parse(text) as Json;
   } catch (error) {
-    throw new HttpError(400, "invalid_json", `The body is not JSON: ${(error as Error).message}`);
+    // V8's message quotes the body; only the position is repeated.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    const where = at === undefined ? "" : ` (at character ${at})`;
+    throw new HttpError(400, "invalid_json", `The body is not valid JSON${where}.`);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new HttpError(400, "invalid_json", "The body must be a JSON object.");
   }
   return parsed;
+}
+
+/** The deepest nesting of `{` and `[` outside strings, in one pass without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return deepest;
 }
 
 /** `ticket.subject` reads body.ticket.subject; own properties only, so `__proto__` finds nothing. */
@@ -45,20 +82,25 @@ function asField(value: Json | undefined): string | string[] | undefined {
   return Array.isArray(value) ? value.filter((item) => item !== null).map(asText) : asText(value);
 }
 
-/** The delivery's idempotency key: the header wins, then the configured body field. */
+/**
+ * The delivery's idempotency key. A signed id decides (Standard Webhooks' `webhook-id`, or the
+ * body field `idempotency_field` names); only when neither is configured does the unsigned
+ * `X-Steward-Delivery` header count, since a replay can carry any header it likes.
+ */
 function deliveryKey(
-  header: string | string[] | undefined,
+  delivery: DeliveryIds,
   body: Json,
   webhook: WebhookConfig,
 ): string | undefined {
-  const fromBody =
-    webhook.idempotency_field === undefined ? undefined : readPath(body, webhook.idempotency_field);
-  const key =
-    typeof header === "string" && header !== ""
-      ? header
-      : typeof fromBody === "string" || typeof fromBody === "number"
-        ? String(fromBody)
-        : undefined;
+  let key: string | undefined;
+  if (delivery.signedId !== undefined) {
+    key = delivery.signedId;
+  } else if (webhook.idempotency_field !== undefined) {
+    const value = readPath(body, webhook.idempotency_field);
+    key = typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+  } else if (typeof delivery.header === "string" && delivery.header !== "") {
+    key = delivery.header;
+  }
   if (key !== undefined && (key.length > MAX_DELIVERY_KEY || /[\p{Cc}]/u.test(key))) {
     throw new HttpError(
       400,
@@ -69,6 +111,13 @@ function deliveryKey(
   return key;
 }
 
+/** What identifies a delivery: the signature, the id it signed, the unsigned header. */
+export interface DeliveryIds {
+  header: string | string[] | undefined;
+  signature: string;
+  signedId?: string;
+}
+
 /**
  * A verified delivery → the request intake understands: the configured `fields` mapping when
  * there is one, otherwise the `text_field` as free text.
@@ -77,7 +126,7 @@ export function toRawRequest(
   name: string,
   webhook: WebhookConfig,
   body: Record<string, Json>,
-  delivery: { header: string | string[] | undefined; signature: string },
+  delivery: DeliveryIds,
 ): RawRequest {
   const source = `webhook:${name}`;
   const mapping = Object.entries(webhook.fields) as [BriefField, string][];
@@ -100,7 +149,7 @@ export function toRawRequest(
       : typeof requesterValue === "number"
         ? String(requesterValue)
         : source;
-  const key = deliveryKey(delivery.header, body, webhook);
+  const key = deliveryKey(delivery, body, webhook);
   return {
     source,
     requester,

@@ -53,7 +53,7 @@ export async function startHttpServer(
       new HttpError(404, "not_found", "No such route: try POST /webhooks/<name>, GET /healthz."),
     ),
   );
-  await app.register(webhookRoutes, { engine, logger });
+  await app.register(webhookRoutes, { engine, logger, metrics });
   await app.register(healthRoutes, {
     engine,
     database: options.database,

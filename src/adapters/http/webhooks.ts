@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { WebhookConfig } from "../../config/schema.js";
 import { isStewardError } from "../../core/errors.js";
-import type { Logger } from "../../core/log.js";
+import { type Logger, silentLogger } from "../../core/log.js";
 import { formatTaskId } from "../../core/states.js";
 import type { Engine } from "../../engine/engine.js";
-import { HttpError, refuse } from "./errors.js";
+import { HttpError, refuse, toHttpError } from "./errors.js";
+import type { StewardMetrics } from "./metrics.js";
 import { DELIVERY_HEADER, parseBody, toRawRequest } from "./payload.js";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "./signature.js";
+import { verifyDelivery } from "./signature.js";
 
 /** A name from the URL, safe to put in a log line (no newlines, bounded). */
 function shown(name: string): string {
@@ -20,9 +21,9 @@ function shown(name: string): string {
  */
 export async function webhookRoutes(
   scope: FastifyInstance,
-  options: { engine: Engine; logger: Logger },
+  options: { engine: Engine; logger: Logger; metrics: Pick<StewardMetrics, "countRefusal"> },
 ): Promise<void> {
-  const { engine, logger } = options;
+  const { engine, logger, metrics } = options;
   // The signature covers the exact bytes, so the body stays a Buffer until it is verified.
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => {
@@ -31,9 +32,20 @@ export async function webhookRoutes(
 
   for (const [name, webhook] of Object.entries(engine.config.webhooks)) {
     const what = `webhook ${name}`;
+    const disabled = webhook.secret === "";
+    // Said once here; each refused request is then only counted, so probes cannot flood the log.
+    if (disabled) {
+      logger.warn(
+        `${what} is disabled: its secret is not set, so it refuses every request (503, counted in steward_webhook_refusals_total)`,
+      );
+    }
     scope.post(`/webhooks/${name}`, {
       bodyLimit: webhook.max_body_bytes,
-      errorHandler: (error, _request, reply) => refuse(reply, logger, what, error),
+      errorHandler: (error, _request, reply) => {
+        const refusal = toHttpError(error);
+        metrics.countRefusal(name, refusal.code);
+        return refuse(reply, disabled ? silentLogger : logger, what, error);
+      },
       handler: async (request, reply) => accept(engine, logger, name, webhook, request, reply),
     });
   }
@@ -74,18 +86,16 @@ async function accept(
     );
   }
   const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  const signature = request.headers[SIGNATURE_HEADER];
-  verifySignature({
+  const verified = verifyDelivery({
     secret: webhook.secret,
-    signature,
-    timestamp: request.headers[TIMESTAMP_HEADER],
+    headers: request.headers,
     body,
     nowMs: engine.clock.now(),
   });
   const payload = parseBody(body);
   const raw = toRawRequest(name, webhook, payload, {
+    ...verified,
     header: request.headers[DELIVERY_HEADER],
-    signature: String(signature).toLowerCase(),
   });
   let result: Awaited<ReturnType<Engine["submitAsync"]>>;
   try {

@@ -55,6 +55,11 @@ async function doneTask(
   return { engine, task: engine.tasks.require(task.id), dir };
 }
 
+/** What the requester is told about the delivery, through the outbox. */
+function told(engine: Engine) {
+  return engine.outbox.pending(10, ["output_delivery"]).map((pending) => pending.message);
+}
+
 describe("delivering outputs where the brief says", () => {
   it("a file destination is written below the delivery folder and the task marked delivered", async () => {
     const { engine, task, dir } = await doneTask("file:launch/post.md");
@@ -62,6 +67,14 @@ describe("delivering outputs where the brief says", () => {
     const written = join(dir, "outputs", "launch", "post.md");
     expect(readFileSync(written, "utf8")).toContain("blog post about the launch");
     expect(engine.tasks.require(task.id).deliveredAt).not.toBeNull();
+    expect(told(engine)).toEqual([
+      {
+        kind: "output_delivery",
+        taskId: task.id,
+        delivered: true,
+        detail: "the file launch/post.md",
+      },
+    ]);
   });
 
   it("a path that climbs out of the folder is refused, parked with its reason and left undelivered", async () => {
@@ -97,5 +110,15 @@ describe("delivering outputs where the brief says", () => {
     await outputDelivery(engine).drain();
     expect(hook.bodies).toEqual([]);
     expect(engine.tasks.require(task.id).deliveredAt).toBeNull();
+    // A destination no retry can fix is an input problem: the requester hears why, once.
+    await outputDelivery(engine).drain();
+    expect(told(engine)).toEqual([
+      {
+        kind: "output_delivery",
+        taskId: task.id,
+        delivered: false,
+        detail: expect.stringMatching(/is not in delivery\.allowed_urls$/),
+      },
+    ]);
   });
 });

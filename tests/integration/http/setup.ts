@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { onTestFinished } from "vitest";
 import { type HealthParts, startHttpServer } from "../../../src/adapters/http/server.js";
 import { signWebhook } from "../../../src/adapters/http/signature.js";
@@ -9,6 +10,8 @@ import { Engine } from "../../../src/engine/engine.js";
 import { testDatabase } from "../../helpers.js";
 
 export const SECRET = "test-secret-do-not-log";
+/** A Standard Webhooks secret: `whsec_` and the key in base64. */
+export const STANDARD_SECRET = `whsec_${Buffer.from("standard-key-do-not-log").toString("base64")}`;
 
 export interface LogLine {
   level: "info" | "warn" | "error";
@@ -63,6 +66,7 @@ export async function startTestServer(
     }),
     small: webhook({ category: "support", max_body_bytes: 256 }),
     unset: webhook({ secret: "" }),
+    standard: webhook({ secret: STANDARD_SECRET, category: "support" }),
   };
   const database = testDatabase();
   const logger = recordingLogger();
@@ -131,6 +135,34 @@ export async function deliver(
       : delivery.signature;
   if (signature !== null) headers["x-steward-signature"] = signature;
   if (delivery.delivery !== undefined) headers["x-steward-delivery"] = delivery.delivery;
+  const response = await fetch(`${url}/webhooks/${name}`, { method: "POST", headers, body });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+export interface StandardDelivery {
+  id: string;
+  /** Unix seconds; now by default. */
+  timestamp?: string;
+  /** Overrides the computed `webhook-signature` header. */
+  signature?: string;
+}
+
+/** POSTs a body signed by the Standard Webhooks scheme, as its libraries sign. */
+export async function deliverStandard(
+  url: string,
+  name: string,
+  body: string,
+  delivery: StandardDelivery,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const timestamp = delivery.timestamp ?? nowSeconds();
+  const key = Buffer.from(STANDARD_SECRET.slice("whsec_".length), "base64");
+  const mac = createHmac("sha256", key).update(`${delivery.id}.${timestamp}.${body}`);
+  const headers = {
+    "content-type": "application/json",
+    "webhook-id": delivery.id,
+    "webhook-timestamp": timestamp,
+    "webhook-signature": delivery.signature ?? `v1,${mac.digest("base64")}`,
+  };
   const response = await fetch(`${url}/webhooks/${name}`, { method: "POST", headers, body });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }

@@ -93,13 +93,35 @@ describe("outbox cards", () => {
     expect(card).toBe("✓ T-4 done · content · 2s, 1 attempt\n  # Launch\n\n  We launched.");
   });
 
-  it("a done card bound for a file says where the output went", () => {
+  it("a done card bound for a file says where the output goes, not that it went", () => {
     const card = messageCard(
       { kind: "task_done", taskId: 4, destination: { kind: "file", path: "reports/launch.md" } },
       detail({ state: "done", attempts: 1, output: "the draft" }),
       VIEW,
     );
-    expect(card).toContain("  → delivered to the file reports/launch.md");
+    expect(card).toContain("  → to be delivered to the file reports/launch.md");
+  });
+
+  it("what became of an output is said: delivered where, or refused and why", () => {
+    const delivered = messageCard(
+      { kind: "output_delivery", taskId: 4, delivered: true, detail: "the file reports/x.T-4.md" },
+      undefined,
+      VIEW,
+    );
+    const refused = messageCard(
+      {
+        kind: "output_delivery",
+        taskId: 4,
+        delivered: false,
+        detail: "http://evil.test/ is not in delivery.allowed_urls",
+      },
+      undefined,
+      VIEW,
+    );
+    expect(delivered).toBe("✓ T-4's output was delivered: the file reports/x.T-4.md");
+    expect(refused).toBe(
+      "! T-4's output was not delivered: http://evil.test/ is not in delivery.allowed_urls. It is kept: /status T-4",
+    );
   });
 
   it("a long output is cut, saying how much more there is and where to read it", () => {
