@@ -18,7 +18,13 @@ import { TaskStore } from "../db/task-store.js";
 import { Escalations } from "../escalation/escalations.js";
 import { type EscalationCard, formatEscalation } from "../escalation/format.js";
 import { isOperator, type Person } from "../escalation/operators.js";
-import { type FieldValues, Intake, type IntakeResult, type RawRequest } from "../intake/intake.js";
+import {
+  type FieldValues,
+  Intake,
+  type IntakeResult,
+  type RawRequest,
+  REROUTE_RULE,
+} from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
 import { type MonitorSchedule, startMonitor } from "../monitor/schedule.js";
 import { createRouter, type Router } from "../routing/classify.js";
@@ -449,9 +455,9 @@ export class Engine {
     actor: Actor,
   ): IntakeResult {
     const result = this.tasks.transaction(() => {
-      const resumed = this.intake.resume(taskId, answer, actor);
+      // Settled first: an answer that escalates again opens an escalation nobody has decided.
       this.settleEscalation(taskId, "edited", actor);
-      return resumed;
+      return this.intake.resume(taskId, answer, actor);
     });
     this.changed(result.task);
     return result;
@@ -525,7 +531,7 @@ export class Engine {
         {
           category: category.name,
           classifier: task.routing.classifier,
-          rule: "reroute",
+          rule: REROUTE_RULE,
           score: 1,
           matched: [],
           explanation: `rerouted by ${actor} (was ${task.category}, rule ${task.routing.rule})`,
