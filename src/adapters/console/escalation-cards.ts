@@ -12,6 +12,7 @@ import {
   stamp,
   stateLabel,
 } from "./format.js";
+import { whatNext } from "./task-card.js";
 
 /** What the console needs of one escalation group: the engine's card and the group's row. */
 export interface GroupSnapshot {
@@ -290,16 +291,6 @@ export function outcomeText(outcome: EscalationOutcome, request: EscalationReque
 function movedTaskLine(task: Task, request: EscalationRequest): string {
   const id = formatTaskId(task.id);
   const where = request.action === "reroute" ? `${task.category} · ` : "";
-  return `${id} → ${where}${stateLabel(task.state)}${nextStep(task)}`;
-}
-
-function nextStep(task: Task): string {
-  switch (task.state) {
-    case "queued":
-      return ", a worker will pick it up";
-    case "needs_clarification":
-      return `, still missing details (answer ${formatTaskId(task.id)} <…>)`;
-    default:
-      return "";
-  }
+  const next = whatNext(task);
+  return `${id} → ${where}${stateLabel(task.state)}${next === undefined ? "" : `, ${next}`}`;
 }

@@ -7,7 +7,7 @@ import {
   messageCard,
 } from "../../../src/adapters/console/message-cards.js";
 import { statusDetail, statusOverview } from "../../../src/adapters/console/status-view.js";
-import { progressLine, taskCard } from "../../../src/adapters/console/task-card.js";
+import { movedLine, progressLine, taskCard } from "../../../src/adapters/console/task-card.js";
 import type { OutboxMessage } from "../../../src/core/outbox.js";
 import { attempt, detail, event, T0, task, VIEW } from "./fixtures.js";
 
@@ -61,6 +61,19 @@ describe("task card", () => {
     expect(card).toContain("T-4 · unsorted · escalated");
     expect(card).toContain("reroute T-4 <support|content|research>  ·  edit T-4  ·  cancel T-4");
     expect(card).not.toContain("retry");
+  });
+});
+
+describe("moved line", () => {
+  it("a reroute that still needs details says what it waits for, not that a worker will run it", () => {
+    const moved = task({ state: "needs_clarification", missingFields: ["acceptance_criteria"] });
+    expect(movedLine(moved, "rerouted")).toBe(
+      "T-4 rerouted to content · needs clarification — still missing details (answer T-4 <…>)",
+    );
+  });
+
+  it("a queued task is picked up by a worker", () => {
+    expect(movedLine(task({}), "retried")).toBe("T-4 retried · queued — a worker will pick it up");
   });
 });
 
