@@ -31,6 +31,7 @@ export function messageCard(
   detail: TaskDetail | undefined,
   view: ConsoleView,
   groups?: GroupContext,
+  escalation?: TaskEscalation,
 ): string {
   if (isGroupMessage(message)) {
     if (groups === undefined) throw new Error(`no cards loaded for ${message.kind}`);
@@ -42,7 +43,7 @@ export function messageCard(
     case "clarification":
       return clarificationCard(message, requireDetail(message, detail));
     case "task_escalated":
-      return escalatedCard(message, requireDetail(message, detail), view);
+      return escalatedCard(message, requireDetail(message, detail), view, escalation);
     case "task_cancelled":
       return cancelledLine(message);
     default:
@@ -96,12 +97,32 @@ export function clarificationCard(message: Clarification, detail: TaskDetail): s
 
 type Escalated = Extract<OutboxMessage, { kind: "task_escalated" }>;
 
+/** The escalation group a task waits in, and whether its four questions were shown already. */
+export interface TaskEscalation {
+  escalationId: number;
+  /** Another task of the group had its four questions printed: this one joins them. */
+  joins: boolean;
+}
+
 /** The four questions: what was Steward doing, what went wrong, what was tried, what now. */
-export function escalatedCard(message: Escalated, detail: TaskDetail, view: ConsoleView): string {
+export function escalatedCard(
+  message: Escalated,
+  detail: TaskDetail,
+  view: ConsoleView,
+  escalation?: TaskEscalation,
+): string {
   const { task } = detail;
   const id = formatTaskId(task.id);
   if (task.state !== "escalated") {
     return `⚠ ${id} was escalated (${oneLine(message.reason, 80)}); it has moved on since (${stateLabel(task.state)})`;
+  }
+  const ref = escalation === undefined ? undefined : formatEscalationId(escalation.escalationId);
+  if (ref !== undefined && escalation?.joins) {
+    // One root cause, one card: the group's questions are on screen already.
+    return [
+      `⚠ ${id} escalated too: it joins ${ref} (same cause) — ${oneLine(message.reason, 120)}`,
+      field("Actions", escalationActions(task, view).join("  ·  ")),
+    ].join("\n");
   }
   return [
     `⚠ ${id} escalated — needs your decision`,
@@ -120,6 +141,7 @@ export function escalatedCard(message: Escalated, detail: TaskDetail, view: Cons
     `    ${decisionNeeded(detail, view)}`,
     "  Actions",
     ...escalationActions(task, view).map((action) => `    ${action}`),
+    ...(ref === undefined ? [] : [`  Escalation: ${ref} (tasks that fail the same way join it)`]),
   ].join("\n");
 }
 
