@@ -156,7 +156,7 @@ const DECISIONS: Record<FailureClass | "none", string> = {
   input:
     "The brief is missing something only a person can supply. **Edit brief** to add it (the task then runs again), or **Cancel**.",
   logic:
-    "The output keeps failing review for the same reason: the worker's instructions likely need work. Fix them and **Retry**, **Reroute** to another category, or **Cancel**.",
+    "The output keeps failing the same way (rejected by the review, or by the worker itself): the worker's instructions likely need work. Fix them and **Retry**, **Reroute** to another category, or **Cancel**.",
   systemic:
     "The worker is paused and its tasks wait; Steward probes it and resumes by itself when it answers. **Retry** probes now, **Reroute** moves the waiting tasks elsewhere, **Cancel** drops them.",
   none: "No category fits this request. **Reroute** it to the right category (and consider adding keywords so the rules learn), or **Cancel**.",

@@ -165,7 +165,7 @@ function decisionNeeded(detail: TaskDetail, view: ConsoleView): string {
       return `${worker} looks down. Retry once it is back, reroute it elsewhere, or cancel it.`;
     }
     case "logic":
-      return "The output kept failing review. Retry with fresh attempts, reroute it, or cancel it.";
+      return "The output kept failing the same way. Retry with fresh attempts, reroute it, or cancel it.";
     default:
       return "The attempts ran out. Retry with fresh attempts, reroute it, or cancel it.";
   }
