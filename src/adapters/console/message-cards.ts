@@ -1,4 +1,5 @@
 import { type Destination, describeDestination } from "../../core/destination.js";
+import { attemptCounts, timeTaken, waitedOnPeople } from "../../core/figures.js";
 import type { OutboxMessage } from "../../core/outbox.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import type { TaskDetail } from "../../engine/engine.js";
@@ -61,8 +62,7 @@ function requireDetail(message: { taskId: number }, detail: TaskDetail | undefin
 export function doneCard(detail: TaskDetail, destination?: Destination): string {
   const { task } = detail;
   const id = formatTaskId(task.id);
-  const took = duration(task.stateSince - task.createdAt);
-  const lines = [`✓ ${id} done · ${task.category} · ${took}, ${plural(task.attempts, "attempt")}`];
+  const lines = [`✓ ${id} done · ${task.category} · ${doneFigures(detail)}`];
   if (task.output === null || task.output.trim() === "") {
     lines.push("  (no output recorded)");
   } else {
@@ -75,6 +75,22 @@ export function doneCard(detail: TaskDetail, destination?: Destination): string 
   }
   if (task.nextId !== null) lines.push(`  then: ${formatTaskId(task.nextId)} takes the next step`);
   return lines.join("\n");
+}
+
+/** `2s, 1 attempt (plus 1 probe …; 32s waiting for a person)`: Steward's time, not people's. */
+function doneFigures(detail: TaskDetail): string {
+  const { task } = detail;
+  const waited = waitedOnPeople(detail.events);
+  const counts = attemptCounts(task, detail.attempts);
+  const asides = [
+    ...(counts.probes > 0
+      ? [`plus ${plural(counts.probes, "probe")} while its worker was down`]
+      : []),
+    ...(waited > 0 ? [`${duration(waited)} waiting for a person`] : []),
+  ];
+  const took = duration(timeTaken(task, detail.events));
+  const aside = asides.length === 0 ? "" : ` (${asides.join("; ")})`;
+  return `${took}, ${plural(counts.attempts, "attempt")}${aside}`;
 }
 
 type Clarification = Extract<OutboxMessage, { kind: "clarification" }>;

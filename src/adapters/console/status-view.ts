@@ -1,4 +1,5 @@
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
+import { attemptsHeading } from "../../core/figures.js";
 import { formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task } from "../../core/task.js";
 import type { StateCount } from "../../db/status-queries.js";
@@ -74,7 +75,7 @@ export function statusDetail(detail: TaskDetail): string {
     `  from ${task.requester} via ${task.source}, filed ${stamp(task.createdAt)}`,
     ...briefLines(task),
     ...routingLines(task),
-    `Attempts (${task.attempts} of ${task.maxAttempts})`,
+    attemptsHeading(task, detail.attempts),
     ...(detail.attempts.length === 0
       ? ["  none"]
       : detail.attempts.map((attempt) => `  ${attemptLine(attempt)}`)),

@@ -85,7 +85,8 @@ export function progressLine(task: Task, now: number): string {
       return `${id} running (attempt ${task.attempts})`;
     case "retry_wait": {
       const why = task.lastError === null ? "" : `: ${oneLine(task.lastError, 80)}`;
-      return `${id} will retry in ${duration(task.nextRunAt - now)}${why}`;
+      const wait = task.nextRunAt - now;
+      return `${id} ${wait > 0 ? `will retry in ${duration(wait)}` : "retries now"}${why}`;
     }
     default:
       return `${id} ${stateLabel(task.state)}`;

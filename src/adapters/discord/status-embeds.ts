@@ -1,6 +1,7 @@
 import type { APIEmbed } from "discord.js";
 import { formatDuration } from "../../config/duration.js";
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
+import { attemptsHeading } from "../../core/figures.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task } from "../../core/task.js";
 import type { AttemptRow } from "../../db/schema.js";
@@ -128,7 +129,7 @@ export function taskDetailEmbeds(detail: TaskDetail): APIEmbed[] {
   const extra = [
     { name: "Routing", value: clip(routingText(task), 500) },
     {
-      name: `Attempts (${task.attempts} of ${task.maxAttempts})`,
+      name: attemptsHeading(task, detail.attempts),
       value: lines(detail.attempts.map(attemptLine), 500),
     },
     ...(task.lastError === null

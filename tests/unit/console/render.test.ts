@@ -86,6 +86,8 @@ describe("progress line", () => {
       { state: "retry_wait", nextRunAt: T0 + 30_000, lastError: "503 from the API" },
       "T-4 will retry in 30s: 503 from the API",
     ],
+    // A retry with no backoff (a rejected output) is not "in 0ms".
+    [{ state: "retry_wait", nextRunAt: T0, lastError: "too long" }, "T-4 retries now: too long"],
   ] as const)("%j → %s", (overrides, line) => {
     expect(progressLine(task(overrides), T0)).toBe(line);
   });
@@ -104,6 +106,27 @@ describe("outbox cards", () => {
       VIEW,
     );
     expect(card).toBe("✓ T-4 done · content · 2s, 1 attempt\n  # Launch\n\n  We launched.");
+  });
+
+  it("a done card's time leaves out the wait for a person; probes are not attempts", () => {
+    const card = messageCard(
+      { kind: "task_done", taskId: 4, destination: { kind: "reply" } },
+      detail(
+        { state: "done", attempts: 2, maxAttempts: 4, output: "ok", stateSince: T0 + 34_000 },
+        [
+          attempt({ number: 1, failureClass: "systemic", error: "connection refused" }),
+          attempt({ number: 2, outcome: "succeeded", failureClass: null, error: null }),
+        ],
+        [
+          event({ to: "needs_clarification", enteredAt: null }),
+          event({ from: "needs_clarification", to: "queued", at: T0 + 32_000, enteredAt: T0 }),
+        ],
+      ),
+      VIEW,
+    );
+    expect(card.split("\n")[0]).toBe(
+      "✓ T-4 done · content · 2s, 1 attempt (plus 1 probe while its worker was down; 32s waiting for a person)",
+    );
   });
 
   it("a done card bound for a file says where the output went", () => {
@@ -252,6 +275,16 @@ describe("outbox cards", () => {
 });
 
 describe("status", () => {
+  it("a task's attempts leave out the probes of its worker while it was down", () => {
+    const text = statusDetail(
+      detail({ state: "running", attempts: 3, maxAttempts: 5 }, [
+        attempt({ number: 1, failureClass: "systemic" }),
+        attempt({ number: 2, failureClass: "systemic" }),
+      ]),
+    );
+    expect(text).toContain("Attempts (1 of 3; 2 probes while its worker was down)");
+  });
+
   it("the overview counts by state and by category and lists what is in flight", () => {
     const text = statusOverview({
       counts: [
