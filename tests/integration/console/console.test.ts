@@ -332,7 +332,10 @@ describe("console over a pipe: escalation groups", () => {
     ]);
     const card = run.stdout.slice(run.stdout.indexOf("⚠ E-1"), run.stdout.indexOf("E-1 retried"));
     expect(card).not.toMatch(/\*\*|`|button/);
-    expect(run.stdout).toMatch(/✓ T-1 done · finance · .*, 2 attempts\n {2}Reconciled: /);
+    // The wait for the decision is said apart from the time the work took (issue 16 item 11).
+    expect(run.stdout).toMatch(
+      /✓ T-1 done · finance · .*, 2 attempts \(\d+m?s waiting for a person\)\n {2}Reconciled: /,
+    );
     expect(run.stdout).toMatch(/✓ T-2 done · finance · .*, 2 attempts/);
   });
 
