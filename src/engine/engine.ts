@@ -16,7 +16,7 @@ import { QueueStore } from "../db/queue-store.js";
 import type { AttemptRow } from "../db/schema.js";
 import { TaskStore } from "../db/task-store.js";
 import { Escalations } from "../escalation/escalations.js";
-import { type EscalationCard, formatEscalation } from "../escalation/format.js";
+import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
 import { isOperator, type Person } from "../escalation/operators.js";
 import {
   type FieldValues,
@@ -237,8 +237,9 @@ export class Engine {
     }
   }
 
-  escalationCard(escalationId: number): EscalationCard {
-    return formatEscalation(this.escalations.view(escalationId));
+  /** `person` names the requester as the interface shows people (a mention, a name). */
+  escalationCard(escalationId: number, person?: PersonName): EscalationCard {
+    return formatEscalation(this.escalations.view(escalationId), person);
   }
 
   /**
