@@ -295,6 +295,9 @@ describe("status", () => {
       inFlight: [
         task({ id: 9, state: "running", category: "research", attempts: 1, stateSince: T0 }),
       ],
+      waitingForDetails: [],
+      escalations: [],
+      anomalies: [],
       pausedWorkers: [{ worker: "llm-writer", error: "connection refused", since: T0 }],
       outboxBacklog: 2,
       now: T0 + 5000,
@@ -306,6 +309,10 @@ describe("status", () => {
         "  By category:  content 3 · research 1 · unsorted 1",
         "  In flight:",
         "    T-9 running · research · attempt 1 · 5s · Draft a blog post about our launch",
+        // Issue 16 items 7 and 8: what waits on a person, and the anomalies, in words.
+        "  Waiting for details: none",
+        "  Escalations: none",
+        "  Anomalies:    none open",
         "  Paused:",
         "    llm-writer since 2026-01-05 09:00:00: connection refused",
         "  Outbox:       2 messages not yet delivered",
