@@ -55,8 +55,10 @@ const READS = {
     WHERE e."from" = @state AND e.id > @after
     ORDER BY e.id DESC LIMIT @limit`,
   openAnomalies: `
-    SELECT id, rule, subject FROM anomalies INDEXED BY anomalies_open
-    WHERE resolved_at IS NULL`,
+    SELECT id, rule, subject, detail, detected_at AS detectedAt
+    FROM anomalies INDEXED BY anomalies_open
+    WHERE resolved_at IS NULL
+    ORDER BY detected_at, id`,
 } as const;
 
 const WRITES = {
@@ -83,6 +85,9 @@ export interface OpenAnomaly {
   id: number;
   rule: string;
   subject: string;
+  /** What was found, in words: `T-15 finished 10m ago and its output has not been delivered`. */
+  detail: string;
+  detectedAt: number;
 }
 
 /** Where rows that cannot be read as they should are described instead of thrown. */

@@ -1,4 +1,4 @@
-import { and, asc, count, lte, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, lte, type SQL } from "drizzle-orm";
 import type { TaskState } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
@@ -22,6 +22,17 @@ export class StatusQueries {
       .from(tasks)
       .groupBy(tasks.state, tasks.category)
       .orderBy(asc(tasks.state), asc(tasks.category))
+      .all();
+  }
+
+  /** Tasks waiting for their requester's details, the longest waiting first. */
+  waitingForDetails(limit = 20): Task[] {
+    return this.db
+      .select()
+      .from(tasks)
+      .where(eq(tasks.state, "needs_clarification"))
+      .orderBy(asc(tasks.stateSince))
+      .limit(limit)
       .all();
   }
 

@@ -17,7 +17,7 @@ import { RoutingExampleStore } from "../db/routing-example-store.js";
 import type { AttemptRow } from "../db/schema.js";
 import { TaskStore } from "../db/task-store.js";
 import { Escalations } from "../escalation/escalations.js";
-import { type EscalationCard, formatEscalation } from "../escalation/format.js";
+import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
 import { isOperator, type Person } from "../escalation/operators.js";
 import {
   type FieldValues,
@@ -25,6 +25,7 @@ import {
   type IntakeResult,
   planFiling,
   type RawRequest,
+  REROUTE_RULE,
 } from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
 import { type MonitorSchedule, startMonitor } from "../monitor/schedule.js";
@@ -244,8 +245,9 @@ export class Engine {
     }
   }
 
-  escalationCard(escalationId: number): EscalationCard {
-    return formatEscalation(this.escalations.view(escalationId));
+  /** `person` names the requester as the interface shows people (a mention, a name). */
+  escalationCard(escalationId: number, person?: PersonName): EscalationCard {
+    return formatEscalation(this.escalations.view(escalationId), person);
   }
 
   /**
@@ -484,9 +486,9 @@ export class Engine {
     actor: Actor,
   ): IntakeResult {
     const result = this.tasks.transaction(() => {
-      const resumed = this.intake.resume(taskId, answer, actor);
+      // Settled first: an answer that escalates again opens an escalation nobody has decided.
       this.settleEscalation(taskId, "edited", actor);
-      return resumed;
+      return this.intake.resume(taskId, answer, actor);
     });
     this.changed(result.task);
     return result;
@@ -560,7 +562,7 @@ export class Engine {
         {
           category: category.name,
           classifier: task.routing.classifier,
-          rule: "reroute",
+          rule: REROUTE_RULE,
           score: 1,
           matched: [],
           explanation: `rerouted by ${actor} (was ${task.category}, rule ${task.routing.rule})`,

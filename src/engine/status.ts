@@ -5,11 +5,17 @@ import type { EscalationRow } from "../db/schema.js";
 import { type StateCount, StatusQueries } from "../db/status-queries.js";
 import type { Engine, TaskDetail } from "./engine.js";
 
+/** An escalation not yet decided, with the tasks still waiting in it. */
+export type WaitingEscalation = EscalationRow & { taskIds: number[] };
+
 export interface StatusSnapshot {
   counts: StateCount[];
   inFlight: Task[];
   anomalies: OpenAnomaly[];
-  escalations: EscalationRow[];
+  /** Tasks waiting for their requester's details, the longest waiting first. */
+  waitingForDetails: Task[];
+  /** Escalations not yet decided (staged or posted), the longest waiting first. */
+  escalations: WaitingEscalation[];
   pausedWorkers: { worker: string; error?: string; since?: number }[];
   outboxBacklog: number;
   now: number;
@@ -35,7 +41,17 @@ export class StatusReader {
       counts: this.queries.counts(),
       inFlight: this.queries.inFlight(),
       anomalies: this.monitor.openAnomalies(),
-      escalations: engine.escalationStore.open(),
+      waitingForDetails: this.queries.waitingForDetails(),
+      escalations: engine.escalationStore
+        .open()
+        .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)
+        .map((group) => ({
+          ...group,
+          taskIds: engine.escalationStore
+            .tasksOf(group.id)
+            .filter((member) => member.resolvedAt === null)
+            .map((member) => member.task.id),
+        })),
       pausedWorkers: Object.keys(engine.config.workers)
         .filter((worker) => engine.pool.isPaused(worker))
         .map((worker) => ({
@@ -51,4 +67,15 @@ export class StatusReader {
   task(taskId: number): TaskDetail {
     return this.engine.detail(taskId);
   }
+}
+
+/** How many things wait on a person: tasks needing details (all of them) and open escalations. */
+export function waitingCount(snapshot: Pick<StatusSnapshot, "counts" | "escalations">): {
+  details: number;
+  escalations: number;
+} {
+  const details = snapshot.counts
+    .filter((row) => row.state === "needs_clarification")
+    .reduce((sum, row) => sum + row.count, 0);
+  return { details, escalations: snapshot.escalations.length };
 }

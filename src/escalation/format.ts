@@ -118,9 +118,12 @@ function attemptLine(attempt: AttemptSummary): string {
   return `#${attempt.number} ${formatTime(attempt.startedAt)} (${took}) ${attempt.outcome}${failure}${error}`;
 }
 
-function tryingToDo(view: EscalationView): string {
+/** How an interface names a person from their id (Discord: a mention that does not ping). */
+export type PersonName = (id: string) => string;
+
+function tryingToDo(view: EscalationView, person: PersonName): string {
   const first = view.members[0]!.task;
-  const scope = `**${fitWords(plain(first.objective), 300)}**\ncategory \`${first.category}\` · requested by ${plain(first.requester)} via ${plain(first.source)}`;
+  const scope = `**${fitWords(plain(first.objective), 300)}**\ncategory \`${first.category}\` · requested by ${person(first.requester)} via ${plain(first.source)}`;
   if (view.members.length === 1) return `${formatTaskId(first.id)}: ${scope}`;
   const ids = view.members.map((member) => formatTaskId(member.task.id));
   return `${view.members.length} tasks (${fitWords(ids.join(", "), 300)}). First, ${formatTaskId(first.id)}: ${scope}`;
@@ -156,7 +159,7 @@ const DECISIONS: Record<FailureClass | "none", string> = {
   input:
     "The brief is missing something only a person can supply. **Edit brief** to add it (the task then runs again), or **Cancel**.",
   logic:
-    "The output keeps failing review for the same reason: the worker's instructions likely need work. Fix them and **Retry**, **Reroute** to another category, or **Cancel**.",
+    "The output keeps failing the same way (rejected by the review, or by the worker itself): the worker's instructions likely need work. Fix them and **Retry**, **Reroute** to another category, or **Cancel**.",
   systemic:
     "The worker is paused and its tasks wait; Steward probes it and resumes by itself when it answers. **Retry** probes now, **Reroute** moves the waiting tasks elsewhere, **Cancel** drops them.",
   none: "No category fits this request. **Reroute** it to the right category (and consider adding keywords so the rules learn), or **Cancel**.",
@@ -184,12 +187,12 @@ function actionsFor(view: EscalationView): EscalationActionKind[] {
 }
 
 /** One message answering the four questions, within Discord's limits. */
-export function formatEscalation(view: EscalationView): EscalationCard {
+export function formatEscalation(view: EscalationView, person: PersonName = plain): EscalationCard {
   const ref = formatEscalationId(view.id);
   const urgent = view.urgent ? "🚨 " : "";
   const title = fitWords(`${urgent}${ref} · ${oneLine(view.summary)}`, CARD_LIMITS.title);
   const fields = [
-    { name: QUESTIONS.trying, value: fitWords(tryingToDo(view), CARD_LIMITS.fieldValue) },
+    { name: QUESTIONS.trying, value: fitWords(tryingToDo(view, person), CARD_LIMITS.fieldValue) },
     { name: QUESTIONS.wrong, value: fitWords(wentWrong(view), CARD_LIMITS.fieldValue) },
     { name: QUESTIONS.tried, value: alreadyTried(view) },
     { name: QUESTIONS.decision, value: fitWords(decisionNeeded(view), CARD_LIMITS.fieldValue) },

@@ -74,6 +74,9 @@ export interface IntakeDeps {
 
 export const DOES_NOT_FIT = "does not fit any category";
 
+/** The routing rule recorded when a person moved a task to another category. */
+export const REROUTE_RULE = "reroute";
+
 /** Refuses what cannot become a brief before anything is stored. */
 export function checkRequestSize(request: Pick<RawRequest, "text" | "fields">): void {
   const values = [request.text ?? "", ...Object.values(request.fields ?? {}).flat()];
@@ -307,8 +310,13 @@ export class Intake {
     checkRequestSize(answer);
     const answered = this.answerBrief(briefOf(task), task.missingFields, answer);
     checkFieldSizes(answered);
-    const named = task.routing.rule === "explicit" ? task.category : undefined;
-    const { brief, routing, category } = this.route(answered, task.source, named);
+    const { brief, routing, category } = this.route(
+      answered,
+      task.source,
+      task.routing.rule === "explicit" ? task.category : undefined,
+      // A person's reroute is a decision, not a guess to revisit with more text.
+      task.routing.rule === REROUTE_RULE ? task.routing : undefined,
+    );
     const missing = missingFields(brief, this.deps.config.intake.required);
     const next = decide(missing, category, routing);
     if (task.state === "escalated" && next.state === "escalated") {

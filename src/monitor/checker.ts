@@ -101,7 +101,7 @@ export function runChecks(deps: CheckerDeps, now: number): CheckSummary {
  * their data this run, so "not found" does not mean "cleared").
  */
 export function reconcile(
-  open: readonly OpenAnomaly[],
+  open: readonly Pick<OpenAnomaly, "id" | "rule" | "subject">[],
   findings: readonly Finding[],
   keepOpen: ReadonlySet<string>,
 ): Reconciliation {

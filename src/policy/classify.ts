@@ -15,6 +15,8 @@ export interface Failure {
   retryAfterMs?: number;
   /** Review reasons, for logic failures. */
   reasons?: string[];
+  /** The review pass rejected the output (a logic failure the worker itself raised is not). */
+  byReview?: boolean;
   /** The dependency could not be reached at all (refused, reset, unknown host). */
   connection: boolean;
 }

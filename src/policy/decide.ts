@@ -38,10 +38,11 @@ export function decide(
     case "logic": {
       const limit = policies.logic.escalate_after_same_failure;
       if (context.sameLogicFailures >= limit) {
-        return {
-          action: "escalate",
-          reason: `the review rejected the output ${context.sameLogicFailures} times for the same reason: ${failure.message}`,
-        };
+        // Only a rejection by the review pass is the review's; a worker can fail this way alone.
+        const repeated = failure.byReview
+          ? `the review rejected the output ${context.sameLogicFailures} times for the same reason`
+          : `the worker failed ${context.sameLogicFailures} times the same way`;
+        return { action: "escalate", reason: `${repeated}: ${failure.message}` };
       }
       if (attempt >= maxAttempts) {
         return {
@@ -52,7 +53,9 @@ export function decide(
       return {
         action: "retry",
         delayMs: 0,
-        reason: `review rejected the output, retrying with its reasons: ${failure.message}`,
+        reason: failure.byReview
+          ? `review rejected the output, retrying with its reasons: ${failure.message}`
+          : `the worker could not produce acceptable output, retrying: ${failure.message}`,
       };
     }
     case "transient": {

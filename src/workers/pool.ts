@@ -890,7 +890,13 @@ function voided(signal: AbortSignal): boolean {
 }
 
 function logicFailure(reasons: string[]): Failure {
-  return { failureClass: "logic", message: reasons.join("; "), reasons, connection: false };
+  return {
+    failureClass: "logic",
+    message: reasons.join("; "),
+    reasons,
+    byReview: true,
+    connection: false,
+  };
 }
 
 /** What a reviewer worker is asked: judge this output against the task's criteria. */

@@ -3,6 +3,7 @@ import { formatTaskId } from "../../core/states.js";
 import type { Db } from "../../db/connection.js";
 import { StatusQueries } from "../../db/status-queries.js";
 import type { Engine } from "../../engine/engine.js";
+import { StatusReader, waitingCount } from "../../engine/status.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { parseCommand } from "./commands.js";
 import { consoleDelivery } from "./deliver.js";
@@ -12,6 +13,7 @@ import { terminalAsk } from "./guided.js";
 import { type Outcome, runCommand, type Session, settleDeps } from "./handlers.js";
 import { Progress } from "./progress.js";
 import { SETTLE_TIMEOUT_MS, settle } from "./settle.js";
+import { waitingNotice } from "./status-view.js";
 import { INTERRUPTED, Terminal } from "./terminal.js";
 
 export interface ConsoleIo {
@@ -59,6 +61,8 @@ export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
   };
   const unsubscribe = engine.onTaskChange(progress.listener);
   if (terminal.interactive) terminal.print("Steward console: type help for the commands.");
+  const waiting = waitingNotice(waitingCount(new StatusReader(engine, engine.database).snapshot()));
+  if (waiting !== undefined) terminal.print(waiting);
   pump.start();
   try {
     await repl(terminal, session, flush);

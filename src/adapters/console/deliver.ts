@@ -11,7 +11,7 @@ import type { Engine } from "../../engine/engine.js";
 import { OutboxPump } from "../outbox-pump.js";
 import { type GroupSnapshot, groupIdsOf, isGroupMessage } from "./escalation-cards.js";
 import type { ConsoleView } from "./format.js";
-import { messageCard } from "./message-cards.js";
+import { messageCard, type TaskEscalation } from "./message-cards.js";
 
 /** Everything meant for a person; files and webhooks belong to the output pump. */
 export const CONSOLE_KINDS: readonly OutboxKind[] = CHAT_KINDS;
@@ -46,7 +46,7 @@ export function consoleDelivery(
 
 /** What delivery reads from the engine. */
 export type DeliverySource = Pick<Engine, "detail" | "markDelivered" | "escalationCard"> & {
-  escalationStore: Pick<EscalationStore, "get">;
+  escalationStore: Pick<EscalationStore, "get" | "openGroupOf">;
   clock: Pick<Clock, "now">;
 };
 
@@ -65,12 +65,33 @@ export function showMessage(
   const groups = isGroupMessage(message)
     ? { groups: loadGroups(engine, groupIdsOf(message)), now: engine.clock.now(), shownTasks }
     : undefined;
-  write(messageCard(message, detail, view, groups));
+  const escalation =
+    message.kind === "task_escalated" && detail?.task.state === "escalated"
+      ? escalationOf(engine, message.taskId, shownTasks)
+      : undefined;
+  write(messageCard(message, detail, view, groups, escalation));
   // Only a full four-question card counts: one for a task that moved on is a single line.
   if (message.kind === "task_escalated" && detail?.task.state === "escalated") {
-    shownTasks.add(message.taskId);
+    if (!escalation?.joins) shownTasks.add(message.taskId);
+  }
+  if (message.kind === "escalation" || message.kind === "escalation_digest") {
+    for (const group of groups?.groups.values() ?? []) {
+      for (const taskId of group.card.taskIds) shownTasks.add(taskId);
+    }
   }
   if (reachedItsDestination(message)) engine.markDelivered(message.taskId);
+}
+
+/** The open group a task waits in, and whether another of its tasks was shown in full. */
+function escalationOf(
+  engine: DeliverySource,
+  taskId: number,
+  shownTasks: ReadonlySet<number>,
+): TaskEscalation | undefined {
+  const group = engine.escalationStore.openGroupOf(taskId);
+  if (group === undefined) return undefined;
+  const others = engine.escalationCard(group.id).taskIds.filter((id) => id !== taskId);
+  return { escalationId: group.id, joins: others.some((id) => shownTasks.has(id)) };
 }
 
 function loadGroups(engine: DeliverySource, ids: readonly number[]): Map<number, GroupSnapshot> {

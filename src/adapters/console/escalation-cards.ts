@@ -12,6 +12,7 @@ import {
   stamp,
   stateLabel,
 } from "./format.js";
+import { whatNext } from "./task-card.js";
 
 /** What the console needs of one escalation group: the engine's card and the group's row. */
 export interface GroupSnapshot {
@@ -26,7 +27,7 @@ export interface GroupSnapshot {
 export interface GroupContext {
   groups: ReadonlyMap<number, GroupSnapshot>;
   now: number;
-  /** Tasks whose own `task_escalated` card this session already printed in full. */
+  /** Tasks whose four questions this session already printed (their own card or their group's). */
   shownTasks: ReadonlySet<number>;
 }
 
@@ -108,13 +109,19 @@ export function groupCard(
   if (group.resolved !== undefined) {
     return `✓ ${plainText(card.title)} — already resolved: ${resolutionText(group.resolved)}`;
   }
-  const only = card.taskIds.length === 1 ? card.taskIds[0]! : undefined;
-  if (only !== undefined && shownTasks.has(only)) {
-    const id = formatTaskId(only);
+  const shown = card.taskIds.find((id) => shownTasks.has(id));
+  if (shown !== undefined) {
+    // One root cause, one card: the four answers were printed with a task's card already.
+    const id = formatTaskId(shown);
+    const covers =
+      card.taskIds.length === 1
+        ? `${id} (its four questions are in the ${id} card above)`
+        : `${idList(card.taskIds)} (the four questions are in the ${id} card above)`;
     return [
       headline(card),
-      field("Covers", `${id} (its four questions are in the ${id} card above)`),
+      field("Covers", covers),
       field("Actions", groupActions(group, view).join("  ·  ")),
+      ...oneTaskHint(card.taskIds),
     ].join("\n");
   }
   const lines = [headline(card)];
@@ -125,14 +132,16 @@ export function groupCard(
   lines.push(...wrap(plainText(card.footer), "  "));
   lines.push(card.taskIds.length > 1 ? "  Actions (on the whole group)" : "  Actions");
   for (const action of groupActions(group, view)) lines.push(`    ${action}`);
-  if (card.taskIds.length > 1) {
-    // Reroute and cancel are offered for every failure; retry and edit are not.
-    const [a, b] = card.taskIds.map(formatTaskId);
-    lines.push(
-      `  One task only: the same with its id, e.g. reroute ${a} <category> or cancel ${b}`,
-    );
-  }
+  lines.push(...oneTaskHint(card.taskIds));
   return lines.join("\n");
+}
+
+/** How to decide for one task of a group of several. */
+function oneTaskHint(taskIds: readonly number[]): string[] {
+  if (taskIds.length < 2) return [];
+  // Reroute and cancel are offered for every failure; retry and edit are not.
+  const [a, b] = taskIds.map(formatTaskId);
+  return [`  One task only: the same with its id, e.g. reroute ${a} <category> or cancel ${b}`];
 }
 
 function headline(card: EscalationCard): string {
@@ -290,16 +299,6 @@ export function outcomeText(outcome: EscalationOutcome, request: EscalationReque
 function movedTaskLine(task: Task, request: EscalationRequest): string {
   const id = formatTaskId(task.id);
   const where = request.action === "reroute" ? `${task.category} · ` : "";
-  return `${id} → ${where}${stateLabel(task.state)}${nextStep(task)}`;
-}
-
-function nextStep(task: Task): string {
-  switch (task.state) {
-    case "queued":
-      return ", a worker will pick it up";
-    case "needs_clarification":
-      return `, still missing details (answer ${formatTaskId(task.id)} <…>)`;
-    default:
-      return "";
-  }
+  const next = whatNext(task);
+  return `${id} → ${where}${stateLabel(task.state)}${next === undefined ? "" : `, ${next}`}`;
 }

@@ -1,4 +1,5 @@
 import { type Destination, describeDestination } from "../../core/destination.js";
+import { attemptCounts, timeTaken, waitedOnPeople } from "../../core/figures.js";
 import type { OutboxMessage } from "../../core/outbox.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import type { TaskDetail } from "../../engine/engine.js";
@@ -31,6 +32,7 @@ export function messageCard(
   detail: TaskDetail | undefined,
   view: ConsoleView,
   groups?: GroupContext,
+  escalation?: TaskEscalation,
 ): string {
   if (isGroupMessage(message)) {
     if (groups === undefined) throw new Error(`no cards loaded for ${message.kind}`);
@@ -42,7 +44,7 @@ export function messageCard(
     case "clarification":
       return clarificationCard(message, requireDetail(message, detail));
     case "task_escalated":
-      return escalatedCard(message, requireDetail(message, detail), view);
+      return escalatedCard(message, requireDetail(message, detail), view, escalation);
     case "task_cancelled":
       return cancelledLine(message);
     case "output_delivery":
@@ -62,8 +64,7 @@ function requireDetail(message: { taskId: number }, detail: TaskDetail | undefin
 export function doneCard(detail: TaskDetail, destination?: Destination): string {
   const { task } = detail;
   const id = formatTaskId(task.id);
-  const took = duration(task.stateSince - task.createdAt);
-  const lines = [`✓ ${id} done · ${task.category} · ${took}, ${plural(task.attempts, "attempt")}`];
+  const lines = [`✓ ${id} done · ${task.category} · ${doneFigures(detail)}`];
   if (task.output === null || task.output.trim() === "") {
     lines.push("  (no output recorded)");
   } else {
@@ -77,6 +78,22 @@ export function doneCard(detail: TaskDetail, destination?: Destination): string 
   }
   if (task.nextId !== null) lines.push(`  then: ${formatTaskId(task.nextId)} takes the next step`);
   return lines.join("\n");
+}
+
+/** `2s, 1 attempt (plus 1 probe …; 32s waiting for a person)`: Steward's time, not people's. */
+function doneFigures(detail: TaskDetail): string {
+  const { task } = detail;
+  const waited = waitedOnPeople(detail.events);
+  const counts = attemptCounts(task, detail.attempts);
+  const asides = [
+    ...(counts.probes > 0
+      ? [`plus ${plural(counts.probes, "probe")} while its worker was down`]
+      : []),
+    ...(waited > 0 ? [`${duration(waited)} waiting for a person`] : []),
+  ];
+  const took = duration(timeTaken(task, detail.events));
+  const aside = asides.length === 0 ? "" : ` (${asides.join("; ")})`;
+  return `${took}, ${plural(counts.attempts, "attempt")}${aside}`;
 }
 
 type Clarification = Extract<OutboxMessage, { kind: "clarification" }>;
@@ -99,12 +116,32 @@ export function clarificationCard(message: Clarification, detail: TaskDetail): s
 
 type Escalated = Extract<OutboxMessage, { kind: "task_escalated" }>;
 
+/** The escalation group a task waits in, and whether its four questions were shown already. */
+export interface TaskEscalation {
+  escalationId: number;
+  /** Another task of the group had its four questions printed: this one joins them. */
+  joins: boolean;
+}
+
 /** The four questions: what was Steward doing, what went wrong, what was tried, what now. */
-export function escalatedCard(message: Escalated, detail: TaskDetail, view: ConsoleView): string {
+export function escalatedCard(
+  message: Escalated,
+  detail: TaskDetail,
+  view: ConsoleView,
+  escalation?: TaskEscalation,
+): string {
   const { task } = detail;
   const id = formatTaskId(task.id);
   if (task.state !== "escalated") {
     return `⚠ ${id} was escalated (${oneLine(message.reason, 80)}); it has moved on since (${stateLabel(task.state)})`;
+  }
+  const ref = escalation === undefined ? undefined : formatEscalationId(escalation.escalationId);
+  if (ref !== undefined && escalation?.joins) {
+    // One root cause, one card: the group's questions are on screen already.
+    return [
+      `⚠ ${id} escalated too: it joins ${ref} (same cause) — ${oneLine(message.reason, 120)}`,
+      field("Actions", escalationActions(task, view).join("  ·  ")),
+    ].join("\n");
   }
   return [
     `⚠ ${id} escalated — needs your decision`,
@@ -123,6 +160,7 @@ export function escalatedCard(message: Escalated, detail: TaskDetail, view: Cons
     `    ${decisionNeeded(detail, view)}`,
     "  Actions",
     ...escalationActions(task, view).map((action) => `    ${action}`),
+    ...(ref === undefined ? [] : [`  Escalation: ${ref} (tasks that fail the same way join it)`]),
   ].join("\n");
 }
 
@@ -146,7 +184,7 @@ function decisionNeeded(detail: TaskDetail, view: ConsoleView): string {
       return `${worker} looks down. Retry once it is back, reroute it elsewhere, or cancel it.`;
     }
     case "logic":
-      return "The output kept failing review. Retry with fresh attempts, reroute it, or cancel it.";
+      return "The output kept failing the same way. Retry with fresh attempts, reroute it, or cancel it.";
     default:
       return "The attempts ran out. Retry with fresh attempts, reroute it, or cancel it.";
   }

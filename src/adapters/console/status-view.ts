@@ -1,8 +1,12 @@
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
-import { formatTaskId, TASK_STATES } from "../../core/states.js";
+import { attemptsHeading } from "../../core/figures.js";
+import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task } from "../../core/task.js";
 import type { StateCount } from "../../db/status-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
+import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
+import { describeMissing } from "../../intake/intake.js";
+import { idList, plainText } from "./escalation-cards.js";
 import {
   attemptLine,
   duration,
@@ -14,13 +18,17 @@ import {
   stateLabel,
 } from "./format.js";
 
-export interface Overview {
-  counts: StateCount[];
-  inFlight: Task[];
-  pausedWorkers: { worker: string; error?: string; since?: number }[];
-  outboxBacklog: number;
-  now: number;
-}
+export type Overview = Pick<
+  StatusSnapshot,
+  | "counts"
+  | "inFlight"
+  | "waitingForDetails"
+  | "escalations"
+  | "anomalies"
+  | "pausedWorkers"
+  | "outboxBacklog"
+  | "now"
+>;
 
 /** `/status`: where every task is, what is running, what is stuck. */
 export function statusOverview(overview: Overview): string {
@@ -30,6 +38,9 @@ export function statusOverview(overview: Overview): string {
   lines.push(field("By category", tally(overview.counts, "category"), 14));
   lines.push(field("In flight", overview.inFlight.length === 0 ? "none" : "", 14).trimEnd());
   for (const task of overview.inFlight) lines.push(`    ${inFlightLine(task, overview.now)}`);
+  lines.push(...waitingLines(overview));
+  lines.push(field("Anomalies", overview.anomalies.length === 0 ? "none open" : "", 14).trimEnd());
+  for (const anomaly of overview.anomalies) lines.push(`    ${oneLine(anomaly.detail, 160)}`);
   lines.push(
     field("Paused", overview.pausedWorkers.length === 0 ? "no workers" : "", 14).trimEnd(),
   );
@@ -59,6 +70,30 @@ function tally(
     .join(" · ");
 }
 
+/** What waits on a person: details to give, decisions to make, the longest waiting first. */
+function waitingLines(overview: Overview): string[] {
+  const { waitingForDetails: details, escalations, now } = overview;
+  const waited = (since: number) => `waiting ${duration(Math.max(0, now - since))}`;
+  const details_ = details.map(
+    (task) =>
+      `    ${formatTaskId(task.id)} · ${waited(task.stateSince)} · needs ${describeMissing(task.missingFields) || "details"} · ${oneLine(task.objective || "(no objective yet)", 60)}`,
+  );
+  const decisions = escalations.map(
+    (group) =>
+      `    ${formatEscalationId(group.id)} · ${waited(group.createdAt)} · ${oneLine(plainText(group.summary), 100)} · ${idList(group.taskIds)}`,
+  );
+  const heading = (label: string, count: number) =>
+    count === 0 ? `  ${label}: none` : `  ${label} (${count}, oldest first)`;
+  const total = waitingCount(overview).details;
+  return [
+    heading("Waiting for details", total),
+    ...details_,
+    ...(total > details.length ? [`    … and ${total - details.length} more`] : []),
+    heading("Escalations", escalations.length),
+    ...decisions,
+  ];
+}
+
 function inFlightLine(task: Task, now: number): string {
   return (
     `${formatTaskId(task.id)} ${task.state} · ${task.category} · attempt ${task.attempts}` +
@@ -74,7 +109,7 @@ export function statusDetail(detail: TaskDetail): string {
     `  from ${oneLine(task.requester, 80)} via ${task.source}, filed ${stamp(task.createdAt)}`,
     ...briefLines(task),
     ...routingLines(task),
-    `Attempts (${task.attempts} of ${task.maxAttempts})`,
+    attemptsHeading(task, detail.attempts),
     ...(detail.attempts.length === 0
       ? ["  none"]
       : detail.attempts.map((attempt) => `  ${attemptLine(attempt)}`)),
@@ -134,4 +169,23 @@ function outputLines(task: Task): string[] {
     lines.push("Output", indent(task.output.trim()));
   }
   return lines;
+}
+
+/** Said at start-up when anything waits on a person: how many, and where to see them. */
+export function waitingNotice(waiting: {
+  details: number;
+  escalations: number;
+}): string | undefined {
+  const parts = [
+    ...(waiting.details > 0
+      ? [`${plural(waiting.details, "task")} ${waiting.details === 1 ? "needs" : "need"} details`]
+      : []),
+    ...(waiting.escalations > 0
+      ? [
+          `${plural(waiting.escalations, "escalation")} ${waiting.escalations === 1 ? "waits" : "wait"} for a decision`,
+        ]
+      : []),
+  ];
+  if (parts.length === 0) return undefined;
+  return `Waiting on you: ${parts.join(", ")} (status lists them, oldest first).`;
 }

@@ -85,7 +85,8 @@ export function progressLine(task: Task, now: number): string {
       return `${id} running (attempt ${task.attempts})`;
     case "retry_wait": {
       const why = task.lastError === null ? "" : `: ${oneLine(task.lastError, 80)}`;
-      return `${id} will retry in ${duration(task.nextRunAt - now)}${why}`;
+      const wait = task.nextRunAt - now;
+      return `${id} ${wait > 0 ? `will retry in ${duration(wait)}` : "retries now"}${why}`;
     }
     default:
       return `${id} ${stateLabel(task.state)}`;
@@ -95,5 +96,18 @@ export function progressLine(task: Task, now: number): string {
 /** After an operator's retry or reroute: where the task is now. */
 export function movedLine(task: Task, verb: "retried" | "rerouted"): string {
   const where = verb === "rerouted" ? ` to ${task.category}` : "";
-  return `${formatTaskId(task.id)} ${verb}${where} · ${stateLabel(task.state)} — a worker will pick it up`;
+  const next = whatNext(task);
+  return `${formatTaskId(task.id)} ${verb}${where} · ${stateLabel(task.state)}${next === undefined ? "" : ` — ${next}`}`;
+}
+
+/** What a task that was just moved waits for, when that is not plain from its state. */
+export function whatNext(task: Task): string | undefined {
+  switch (task.state) {
+    case "queued":
+      return "a worker will pick it up";
+    case "needs_clarification":
+      return `still missing details (answer ${formatTaskId(task.id)} <…>)`;
+    default:
+      return undefined;
+  }
 }

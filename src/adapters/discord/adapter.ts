@@ -3,7 +3,7 @@ import { type Client, Events } from "discord.js";
 import type { Logger } from "../../core/log.js";
 import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
-import { StatusReader } from "../../engine/status.js";
+import { StatusReader, waitingCount } from "../../engine/status.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { createClient } from "./client.js";
 import type { DiscordContext } from "./context.js";
@@ -80,6 +80,12 @@ export async function startDiscord(options: DiscordOptions): Promise<DiscordAdap
       applicationId: client.application?.id,
     });
     logger.info(`discord: connected as ${client.user?.tag}; registered /${names.join(", /")}`);
+    const waiting = waitingCount(context.status.snapshot());
+    if (waiting.details + waiting.escalations > 0) {
+      logger.info(
+        `discord: waiting on a person: ${waiting.details} task(s) for details, ${waiting.escalations} escalation(s) for a decision; /status lists them`,
+      );
+    }
   } catch (error) {
     await client.destroy();
     throw error;

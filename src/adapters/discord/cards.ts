@@ -2,6 +2,7 @@ import type { APIEmbed } from "discord.js";
 import { formatDuration } from "../../config/duration.js";
 import type { Config } from "../../config/schema.js";
 import { describeDestination, destinationOf } from "../../core/destination.js";
+import { timeTaken } from "../../core/figures.js";
 import { formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
 import { describeMissing } from "../../intake/intake.js";
@@ -47,7 +48,7 @@ export function stateLine(task: Task): string {
 }
 
 /** What happens next, in one or two sentences a requester can act on. */
-export function nextStep(task: Task, config: Config): string {
+export function nextStep(task: Task, config: Config, events?: readonly TaskEvent[]): string {
   const category = config.categories.find((entry) => entry.name === task.category);
   const worker = category?.worker === undefined ? "a worker" : `\`${category.worker}\``;
   const escalations = config.discord.channels.escalations;
@@ -71,7 +72,8 @@ export function nextStep(task: Task, config: Config): string {
         ? `No category fits it: an operator decides in ${where}.`
         : `It waits for an operator's decision in ${where}.`;
     case "done": {
-      const took = formatDuration(Math.max(0, task.stateSince - task.createdAt));
+      // Without the timeline (a card first posted when done), the whole span is all there is.
+      const took = formatDuration(timeTaken(task, events ?? []));
       const destination = destinationOf(task.outputFormat);
       const where =
         destination.kind === "reply"
@@ -119,7 +121,7 @@ export function taskCard(task: Task, config: Config, events?: readonly TaskEvent
     { name: "Requested by", value: clip(who(task.requester), LIMITS.fieldValue), inline: true },
     { name: "Routing", value: routingText(task) },
     ...(events && events.length > 1 ? [{ name: "Progress", value: progressTrail(events) }] : []),
-    { name: "Next", value: clip(nextStep(task, config), LIMITS.fieldValue) },
+    { name: "Next", value: clip(nextStep(task, config, events), LIMITS.fieldValue) },
   ];
   return {
     title: clip(`${id} · ${literal(oneLine(objective))}`, LIMITS.embedTitle),

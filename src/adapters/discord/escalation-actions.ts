@@ -103,7 +103,7 @@ async function showTaskControls(
     );
   }
   const group = engine.escalationStore.get(id.escalationId)!;
-  const card = engine.escalationCard(id.escalationId);
+  const card = engine.escalationCard(id.escalationId, who);
   await interaction.reply({
     content: `Decide for ${formatTaskId(taskId)} only:`,
     components: escalationRows(engine.config, card, group, [member], taskId),

@@ -173,7 +173,7 @@ export function escalationPayload(
   escalationId: number,
   current?: readonly (TopLevelComponent | Row)[],
 ): EscalationPayload {
-  const card = engine.escalationCard(escalationId);
+  const card = engine.escalationCard(escalationId, who);
   const group = engine.escalationStore.get(escalationId)!;
   const members = engine.escalationStore.tasksOf(escalationId);
   const waiting = members.filter((member) => member.resolvedAt === null);

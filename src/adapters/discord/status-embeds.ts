@@ -1,12 +1,14 @@
 import type { APIEmbed } from "discord.js";
 import { formatDuration } from "../../config/duration.js";
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
+import { attemptsHeading } from "../../core/figures.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task } from "../../core/task.js";
 import type { AttemptRow } from "../../db/schema.js";
 import type { StateCount } from "../../db/status-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
-import type { StatusSnapshot } from "../../engine/status.js";
+import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
+import { describeMissing } from "../../intake/intake.js";
 import { routingText, stateLabel, stateLine } from "./cards.js";
 import { absoluteTime, clip, LIMITS, literal, oneLine, shortLiteral, who } from "./safety.js";
 
@@ -46,13 +48,20 @@ export function overviewEmbed(snapshot: StatusSnapshot): APIEmbed {
     (task) =>
       `${formatTaskId(task.id)} ${task.state} · \`${task.category}\` · attempt ${task.attempts} · ${formatDuration(Math.max(0, snapshot.now - task.stateSince))} · ${shortLiteral(task.objective, 60)}`,
   );
+  // What waits on a person, the longest waiting first, with how long.
+  const waited = (since: number) => `waiting ${formatDuration(Math.max(0, snapshot.now - since))}`;
+  const details = snapshot.waitingForDetails.map(
+    (task) =>
+      `${formatTaskId(task.id)} · ${waited(task.stateSince)} · needs ${describeMissing(task.missingFields) || "details"} · ${shortLiteral(task.objective || "(no objective yet)", 80)}`,
+  );
   const escalations = snapshot.escalations.map(
     (group) =>
-      `${formatEscalationId(group.id)} ${group.state} · ${shortLiteral(group.summary, 120)}`,
+      `${formatEscalationId(group.id)} · ${waited(group.createdAt)} · ${oneLine(group.summary)} · ${group.taskIds.map(formatTaskId).join(", ")}`,
   );
   const anomalies = snapshot.anomalies.map(
-    (anomaly) => `\`${anomaly.rule}\` · ${shortLiteral(anomaly.subject, 120)}`,
+    (anomaly) => `${shortLiteral(anomaly.detail, 160)} · \`${anomaly.rule}\``,
   );
+  const detailsCount = waitingCount(snapshot).details;
   const paused = snapshot.pausedWorkers.map(
     (entry) =>
       `\`${entry.worker}\`${entry.since === undefined ? "" : ` since ${absoluteTime(entry.since)}`}${entry.error ? `: ${shortLiteral(entry.error, 120)}` : ""}`,
@@ -69,6 +78,7 @@ export function overviewEmbed(snapshot: StatusSnapshot): APIEmbed {
       field("By state", tally(snapshot.counts, "state"), "no tasks yet", true),
       field("By category", tally(snapshot.counts, "category"), "no tasks yet", true),
       field(`In flight (${snapshot.inFlight.length})`, inFlight),
+      field(`Waiting for details (${detailsCount})`, details),
       field(`Open escalations (${snapshot.escalations.length})`, escalations),
       field(`Open anomalies (${snapshot.anomalies.length})`, anomalies),
       field("Paused workers", paused, "none: every worker is taking tasks"),
@@ -128,7 +138,7 @@ export function taskDetailEmbeds(detail: TaskDetail): APIEmbed[] {
   const extra = [
     { name: "Routing", value: clip(routingText(task), 500) },
     {
-      name: `Attempts (${task.attempts} of ${task.maxAttempts})`,
+      name: attemptsHeading(task, detail.attempts),
       value: lines(detail.attempts.map(attemptLine), 500),
     },
     ...(task.lastError === null

@@ -8,6 +8,7 @@ import {
 import { formatDuration } from "../../config/duration.js";
 import type { Destination } from "../../core/destination.js";
 import { describeDestination } from "../../core/destination.js";
+import { timeTaken } from "../../core/figures.js";
 import type { OutboxMessage } from "../../core/outbox.js";
 import { formatTaskId } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
@@ -86,7 +87,7 @@ export async function postDone(ctx: DiscordContext, message: Of<"task_done">): P
   const { engine } = ctx;
   const task = engine.tasks.require(message.taskId);
   const destination: Destination = message.destination ?? { kind: "reply" };
-  const took = formatDuration(Math.max(0, task.stateSince - task.createdAt));
+  const took = formatDuration(timeTaken(task, engine.tasks.events(task.id)));
   const header = `${who(task.requester)} **${formatTaskId(task.id)}** is done (\`${task.category}\`, ${took}).`;
   const target = await taskReplyTarget(ctx, task);
   const reply = target.replyTo

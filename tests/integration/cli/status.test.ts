@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
+import { ManualClock } from "../../../src/core/clock.js";
 import { openDatabase } from "../../../src/db/connection.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { tempDir } from "../../helpers.js";
@@ -39,5 +40,31 @@ describe("steward status", () => {
       ["queued", 1],
     ]);
     expect(steward(["status", "T-1"], db)).toContain("Rule:       content.keywords");
+  });
+
+  it("lists what waits on a person, oldest first, with how long each has waited", () => {
+    const db = join(tempDir(), "steward.db");
+    const database = openDatabase(db);
+    const clock = new ManualClock(Date.now() - 3_600_000);
+    const engine = new Engine({
+      config: loadConfigFile("config/steward.yaml", {}),
+      configDir: "config",
+      database,
+      clock,
+    });
+    engine.submit({ source: "console", requester: "owner", text: "Fix the failing CI build" });
+    clock.advance(60_000);
+    engine.submit({ source: "console", requester: "owner", text: "banana purple elephant" });
+    clock.advance(60_000);
+    engine.submit({ source: "console", requester: "owner", text: "Draft a blog post" });
+    database.close();
+
+    const text = steward(["status"], db);
+    expect(text).toMatch(
+      /Waiting for details \(2, oldest first\)\n {4}T-1 · waiting [^·]+ · needs acceptance criteria · Fix the failing CI build\n {4}T-3 · /,
+    );
+    expect(text).toMatch(
+      /Escalations \(1, oldest first\)\n {4}E-1 · waiting [^·]+ · 1 task in unsorted: does not fit any category · T-2/,
+    );
   });
 });

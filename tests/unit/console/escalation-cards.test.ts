@@ -71,8 +71,11 @@ describe("escalation group card", () => {
     );
   });
 
-  it("a group of several is shown in full even when its tasks' cards were shown", () => {
-    expect(groupCard(group([4, 5]), VIEW, new Set([4, 5]))).toContain("What went wrong");
+  // Issue 16 item 9: printing the four questions per task and again per group was the noise.
+  it("a group of several whose four questions were shown with a task's card points at it", () => {
+    const card = groupCard(group([4, 5]), VIEW, new Set([4]));
+    expect(card).not.toContain("What went wrong");
+    expect(card).toContain("Covers:    T-4, T-5 (the four questions are in the T-4 card above)");
   });
 
   it("an input failure offers edit; a request that fits no category offers no retry", () => {

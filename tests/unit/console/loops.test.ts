@@ -44,12 +44,16 @@ function fakeOutbox(messages: OutboxMessage[]) {
   };
 }
 
-/** Just enough engine for the cards: T-1 is done, T-4 waits in group E-3, nothing else exists. */
-function fakeEngine(markedDelivered: number[]) {
-  const e3 = group([4]);
+/**
+ * Just enough engine for the cards: T-1 is done, T-4 (and the other `waiting` tasks) wait in
+ * group E-3, nothing else exists.
+ */
+function fakeEngine(markedDelivered: number[], waiting: readonly number[] = [4]) {
+  const e3 = group(waiting);
   return {
     detail: (taskId: number): TaskDetail => {
-      if (taskId === 4) return detail({ id: 4, state: "escalated", failureClass: "transient" });
+      if (waiting.includes(taskId))
+        return detail({ id: taskId, state: "escalated", failureClass: "transient" });
       if (taskId !== 1) throw new StewardError("task_not_found", `T-${taskId} does not exist`);
       return detail({ id: 1, state: "done", attempts: 1, output: "the draft" });
     },
@@ -59,30 +63,30 @@ function fakeEngine(markedDelivered: number[]) {
       return e3.card;
     },
     escalationStore: {
-      get: (id: number): EscalationRow | undefined =>
-        id === 3
-          ? {
-              id: 3,
-              state: "open",
-              rootCause: "transient|content|demo-writer|timed out",
-              failureClass: "transient",
-              category: "content",
-              worker: "demo-writer",
-              summary: "1 task in `content` failed (transient): timed out after 1m",
-              urgent: false,
-              createdAt: T0,
-              postAfter: T0,
-              postedAt: T0,
-              remindedAt: null,
-              resolvedAt: null,
-              resolution: null,
-              resolvedBy: null,
-            }
-          : undefined,
+      openGroupOf: (taskId: number) => (waiting.includes(taskId) ? e3Row : undefined),
+      get: (id: number): EscalationRow | undefined => (id === 3 ? e3Row : undefined),
     },
     clock: { now: () => T0 + 4 * 3_600_000 },
   };
 }
+
+const e3Row: EscalationRow = {
+  id: 3,
+  state: "open",
+  rootCause: "transient|content|demo-writer|timed out",
+  failureClass: "transient",
+  category: "content",
+  worker: "demo-writer",
+  summary: "1 task in `content` failed (transient): timed out after 1m",
+  urgent: false,
+  createdAt: T0,
+  postAfter: T0,
+  postedAt: T0,
+  remindedAt: null,
+  resolvedAt: null,
+  resolution: null,
+  resolvedBy: null,
+};
 
 const pending = (message: OutboxMessage, id = 1): PendingMessage => ({
   id,
@@ -156,6 +160,39 @@ describe("outbox delivery", () => {
         "⚠ E-3 · 1 task in content failed (transient): timed out after 1m",
         "  Covers:    T-4 (its four questions are in the T-4 card above)",
         "  Actions:   retry E-3  ·  reroute E-3 <support|research>  ·  cancel E-3",
+      ].join("\n"),
+    );
+  });
+
+  it("one root cause is one card: the first task's four questions, one line for the next, a short group card", () => {
+    const engine = fakeEngine([], [4, 5]);
+    const written: string[] = [];
+    const shown = new Set<number>();
+    const write = (text: string) => written.push(text);
+    for (const taskId of [4, 5]) {
+      const message: OutboxMessage = {
+        kind: "task_escalated",
+        taskId,
+        reason: "retries exhausted",
+      };
+      showMessage(engine, VIEW, write, pending(message), shown);
+    }
+    showMessage(engine, VIEW, write, pending({ kind: "escalation", escalationId: 3 }), shown);
+    expect(written[0]).toContain("⚠ T-4 escalated — needs your decision");
+    // The task's card names the escalation it waits in.
+    expect(written[0]).toContain("  Escalation: E-3 (tasks that fail the same way join it)");
+    expect(written[1]).toBe(
+      [
+        "⚠ T-5 escalated too: it joins E-3 (same cause) — retries exhausted",
+        "  Actions:   retry T-5  ·  reroute T-5 <support|research>  ·  cancel T-5",
+      ].join("\n"),
+    );
+    expect(written[2]).toBe(
+      [
+        "⚠ E-3 · 2 tasks in content failed (transient): timed out after 1m",
+        "  Covers:    T-4, T-5 (the four questions are in the T-4 card above)",
+        "  Actions:   retry E-3  ·  reroute E-3 <support|research>  ·  cancel E-3",
+        "  One task only: the same with its id, e.g. reroute T-4 <category> or cancel T-5",
       ].join("\n"),
     );
   });

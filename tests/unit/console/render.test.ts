@@ -7,7 +7,7 @@ import {
   messageCard,
 } from "../../../src/adapters/console/message-cards.js";
 import { statusDetail, statusOverview } from "../../../src/adapters/console/status-view.js";
-import { progressLine, taskCard } from "../../../src/adapters/console/task-card.js";
+import { movedLine, progressLine, taskCard } from "../../../src/adapters/console/task-card.js";
 import type { OutboxMessage } from "../../../src/core/outbox.js";
 import { attempt, detail, event, T0, task, VIEW } from "./fixtures.js";
 
@@ -64,6 +64,19 @@ describe("task card", () => {
   });
 });
 
+describe("moved line", () => {
+  it("a reroute that still needs details says what it waits for, not that a worker will run it", () => {
+    const moved = task({ state: "needs_clarification", missingFields: ["acceptance_criteria"] });
+    expect(movedLine(moved, "rerouted")).toBe(
+      "T-4 rerouted to content · needs clarification — still missing details (answer T-4 <…>)",
+    );
+  });
+
+  it("a queued task is picked up by a worker", () => {
+    expect(movedLine(task({}), "retried")).toBe("T-4 retried · queued — a worker will pick it up");
+  });
+});
+
 describe("progress line", () => {
   it.each([
     [{ state: "running", attempts: 1 }, "T-4 running (attempt 1)"],
@@ -73,6 +86,8 @@ describe("progress line", () => {
       { state: "retry_wait", nextRunAt: T0 + 30_000, lastError: "503 from the API" },
       "T-4 will retry in 30s: 503 from the API",
     ],
+    // A retry with no backoff (a rejected output) is not "in 0ms".
+    [{ state: "retry_wait", nextRunAt: T0, lastError: "too long" }, "T-4 retries now: too long"],
   ] as const)("%j → %s", (overrides, line) => {
     expect(progressLine(task(overrides), T0)).toBe(line);
   });
@@ -91,6 +106,27 @@ describe("outbox cards", () => {
       VIEW,
     );
     expect(card).toBe("✓ T-4 done · content · 2s, 1 attempt\n  # Launch\n\n  We launched.");
+  });
+
+  it("a done card's time leaves out the wait for a person; probes are not attempts", () => {
+    const card = messageCard(
+      { kind: "task_done", taskId: 4, destination: { kind: "reply" } },
+      detail(
+        { state: "done", attempts: 2, maxAttempts: 4, output: "ok", stateSince: T0 + 34_000 },
+        [
+          attempt({ number: 1, failureClass: "systemic", error: "connection refused" }),
+          attempt({ number: 2, outcome: "succeeded", failureClass: null, error: null }),
+        ],
+        [
+          event({ to: "needs_clarification", enteredAt: null }),
+          event({ from: "needs_clarification", to: "queued", at: T0 + 32_000, enteredAt: T0 }),
+        ],
+      ),
+      VIEW,
+    );
+    expect(card.split("\n")[0]).toBe(
+      "✓ T-4 done · content · 2s, 1 attempt (plus 1 probe while its worker was down; 32s waiting for a person)",
+    );
   });
 
   it("a done card bound for a file says where the output goes, not that it went", () => {
@@ -261,6 +297,16 @@ describe("outbox cards", () => {
 });
 
 describe("status", () => {
+  it("a task's attempts leave out the probes of its worker while it was down", () => {
+    const text = statusDetail(
+      detail({ state: "running", attempts: 3, maxAttempts: 5 }, [
+        attempt({ number: 1, failureClass: "systemic" }),
+        attempt({ number: 2, failureClass: "systemic" }),
+      ]),
+    );
+    expect(text).toContain("Attempts (1 of 3; 2 probes while its worker was down)");
+  });
+
   it("the overview counts by state and by category and lists what is in flight", () => {
     const text = statusOverview({
       counts: [
@@ -271,6 +317,9 @@ describe("status", () => {
       inFlight: [
         task({ id: 9, state: "running", category: "research", attempts: 1, stateSince: T0 }),
       ],
+      waitingForDetails: [],
+      escalations: [],
+      anomalies: [],
       pausedWorkers: [{ worker: "llm-writer", error: "connection refused", since: T0 }],
       outboxBacklog: 2,
       now: T0 + 5000,
@@ -282,6 +331,10 @@ describe("status", () => {
         "  By category:  content 3 · research 1 · unsorted 1",
         "  In flight:",
         "    T-9 running · research · attempt 1 · 5s · Draft a blog post about our launch",
+        // Issue 16 items 7 and 8: what waits on a person, and the anomalies, in words.
+        "  Waiting for details: none",
+        "  Escalations: none",
+        "  Anomalies:    none open",
         "  Paused:",
         "    llm-writer since 2026-01-05 09:00:00: connection refused",
         "  Outbox:       2 messages not yet delivered",

@@ -104,6 +104,11 @@ describe("the escalation card", () => {
     expect(card.ref).toBe("E-7");
   });
 
+  it("names the requester as the interface shows a person, not as a raw user id", () => {
+    const card = formatEscalation(view("transient"), (id) => `<@${id}>`);
+    expect(card.fields[0]?.value).toContain("requested by <@U42> via discord:message");
+  });
+
   it("offers Edit brief only for input failures, and no Retry when nothing fits", () => {
     expect(formatEscalation(view("input")).actions).toEqual(["retry", "reroute", "cancel", "edit"]);
     expect(formatEscalation(view("transient")).actions).toEqual(["retry", "reroute", "cancel"]);

@@ -1,0 +1,32 @@
+/** What the console says as it starts, with work left waiting on a person from an earlier run. */
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { runConsole } from "../../../src/adapters/console/console.js";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { testDatabase } from "../../helpers.js";
+
+describe("console start-up", () => {
+  it("says how many things wait on a person and where to see them", async () => {
+    const database = testDatabase();
+    const engine = new Engine({
+      config: loadConfigFile("config/steward.yaml", {}),
+      configDir: "config",
+      database,
+    });
+    engine.submit({ source: "console", requester: "owner", text: "Fix the failing CI build" });
+    engine.submit({ source: "console", requester: "owner", text: "Draft a blog post" });
+    engine.submit({ source: "console", requester: "owner", text: "banana purple elephant" });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = "";
+    output.on("data", (chunk: Buffer) => {
+      printed += chunk.toString();
+    });
+    input.end();
+    await runConsole(engine, { input, output, db: database.db, user: "owner" });
+    expect(printed.split("\n")[0]).toBe(
+      "Waiting on you: 2 tasks need details, 1 escalation waits for a decision (status lists them, oldest first).",
+    );
+  });
+});
