@@ -195,13 +195,15 @@ const SQL = {
   // one task per pair is kept, so a pair shows even when no task is asked for.
   reroutes: `
     WITH moves AS (
-      SELECT id, task_id, json_extract(data, '$.from') AS f, json_extract(data, '$.to') AS t,
-        row_number() OVER (pair ORDER BY at, id) AS rn, count(*) OVER pair AS n
-      FROM task_events INDEXED BY task_events_actions
-      WHERE json_extract(data, '$.action') = 'reroute' AND at >= @start AND at < @end
-      WINDOW pair AS (PARTITION BY json_extract(data, '$.from'), json_extract(data, '$.to')))
-    SELECT m.f AS "from", m.t AS "to", m.n AS count, m.task_id AS taskId,
-      t.objective AS objective,
+      SELECT e.id, e.task_id, json_extract(e.data, '$.from') AS f,
+        json_extract(e.data, '$.to') AS t,
+        row_number() OVER (pair ORDER BY e.at, e.id) AS rn, count(*) OVER pair AS n,
+        sum(k.state <> 'cancelled') OVER pair AS kept
+      FROM task_events e INDEXED BY task_events_actions JOIN tasks k ON k.id = e.task_id
+      WHERE json_extract(e.data, '$.action') = 'reroute' AND e.at >= @start AND e.at < @end
+      WINDOW pair AS (PARTITION BY json_extract(e.data, '$.from'), json_extract(e.data, '$.to')))
+    SELECT m.f AS "from", m.t AS "to", m.n AS count, m.kept AS kept, m.task_id AS taskId,
+      t.objective AS objective, t.state AS state,
       (SELECT coalesce(json_extract(p.data, '$.rule'), 'reroute') FROM task_events p
         WHERE p.task_id = m.task_id AND p.id < m.id
           AND (json_extract(p.data, '$.rule') IS NOT NULL
@@ -435,13 +437,13 @@ function reroutes(statements: Statements, range: Range, tasksPerPair: number): R
   const rows = statements.reroutes.all({ ...range, limit: tasksPerPair }) as (RerouteTask &
     Omit<ReroutePair, "tasks">)[];
   const pairs: ReroutePair[] = [];
-  for (const { from, to, count, taskId, objective, rule } of rows) {
+  for (const { from, to, count, kept, taskId, objective, rule, state } of rows) {
     let pair = pairs.at(-1);
     if (pair === undefined || pair.from !== from || pair.to !== to) {
-      pair = { from, to, count, tasks: [] };
+      pair = { from, to, count, kept, tasks: [] };
       pairs.push(pair);
     }
-    if (pair.tasks.length < tasksPerPair) pair.tasks.push({ taskId, objective, rule });
+    if (pair.tasks.length < tasksPerPair) pair.tasks.push({ taskId, objective, rule, state });
   }
   return pairs;
 }

@@ -144,12 +144,16 @@ export interface RerouteTask {
   objective: string;
   /** The routing rule that had sent it to `from` (`content.keywords`, `similarity`…). */
   rule: string | null;
+  /** Where it is now: a request cancelled after all teaches nothing about routing. */
+  state: string;
 }
 
 export interface ReroutePair {
   from: string;
   to: string;
   count: number;
+  /** Of `count`, the reroutes of tasks not cancelled since. */
+  kept: number;
   /** Up to the limit asked for, oldest first. */
   tasks: RerouteTask[];
 }
