@@ -22,7 +22,7 @@ import { InputError, TransientError } from "../src/core/failures.js";
 import { openDatabase } from "../src/db/connection.js";
 import { createReviewQueries } from "../src/db/review-queries.js";
 import { Engine } from "../src/engine/engine.js";
-import { renderReviewChart } from "../src/review/chart.js";
+import { writeReviewChart } from "../src/review/chart.js";
 import { buildReview, renderReviewText } from "../src/review/report.js";
 import { ConnectionError } from "../src/workers/kinds/http.js";
 import type { WorkerRunner } from "../src/workers/runner.js";
@@ -336,7 +336,7 @@ const month = new Date(START).toISOString().slice(0, 7);
 const review = buildReview(createReviewQueries(database.sqlite), config, month);
 mkdirSync("bench/out", { recursive: true });
 writeFileSync(`bench/out/review-${month}.txt`, renderReviewText(review));
-writeFileSync(`bench/out/review-${month}.png`, await renderReviewChart(review));
+await writeReviewChart(review, `bench/out/review-${month}.png`);
 console.log(
   `review written: bench/out/review-${month}.txt and .png (${review.suggestions?.length ?? 0} suggestions)`,
 );

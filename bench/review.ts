@@ -499,8 +499,10 @@ async function main(): Promise<void> {
       time(() => naiveReview(database.sqlite, period.start, period.end)),
     );
     const chart = await timeAsync(() => renderReviewChart(first.result));
+    if (chart.result === undefined) throw new Error("the bench's month has nothing to chart");
+    const png = chart.result;
     const chartFile = join(tmpdir(), "steward-bench-review.png");
-    writeFileSync(chartFile, chart.result);
+    writeFileSync(chartFile, png);
     database.close();
 
     const review = first.result;
@@ -524,9 +526,7 @@ async function main(): Promise<void> {
         "events, volume/latency/actions only; " +
         `figures agree: ${agree(review, naive[0]!.result) ? "yes" : "NO"}`,
     );
-    console.log(
-      `chart (vega → PNG):   ${ms(chart.ms)}, ${n(chart.result.length)} bytes, ${chartFile}`,
-    );
+    console.log(`chart (vega → PNG):   ${ms(chart.ms)}, ${n(png.length)} bytes, ${chartFile}`);
     console.log(
       `review: ${n(review.volume.created)} tasks, ${n(review.failures.failed)} failed attempts ` +
         `(${n(review.failures.autoRecovered)} auto-recovered), ` +

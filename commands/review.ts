@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from "discord.js";
 import type { Command } from "../src/adapters/discord/command.js";
 import { send } from "../src/adapters/discord/respond.js";
-import { reviewMessage, reviewMonth } from "../src/adapters/discord/review-message.js";
+import { reviewAnswerMessage, reviewMonth } from "../src/adapters/discord/review-message.js";
 
 /** `/review [month]`: the monthly report with its chart, for everyone in the channel. */
 export default {
@@ -14,10 +14,9 @@ export default {
       )
       .toJSON(),
   async execute(interaction, ctx) {
-    const { config, clock } = ctx.engine;
-    const month = reviewMonth(config, clock.now(), interaction.options.getString("month"));
+    const month = reviewMonth(interaction.options.getString("month"));
     // Rendering the chart takes longer than an interaction may wait unanswered.
     await interaction.deferReply();
-    await send(interaction, await reviewMessage(config, ctx.database, month));
+    await send(interaction, await reviewAnswerMessage(ctx, ctx.engine.reviewAsked(month)));
   },
 } satisfies Command;

@@ -8,6 +8,7 @@ import type { Settings } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
 import { type DatabaseOptions, openDatabase } from "./db/connection.js";
 import { Engine } from "./engine/engine.js";
+import { ReviewSchedule } from "./engine/review-schedule.js";
 import { Scheduler } from "./engine/scheduler.js";
 
 /** How long running tasks may finish after SIGTERM before they are put back in the queue. */
@@ -28,6 +29,8 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   outputs.start();
   const scheduler = new Scheduler(engine, database);
   scheduler.start();
+  const reviews = new ReviewSchedule(engine, database);
+  reviews.start();
   const discordMode = mode === "auto" && settings.discordToken !== undefined;
   let chat = () => ({ ok: true, status: discordMode ? "discord starting" : "console" });
   let discord: DiscordAdapter | undefined;
@@ -51,6 +54,7 @@ export async function main(settings: Settings, mode: "auto" | "console"): Promis
   const shutdown = () => {
     stopping ??= (async () => {
       scheduler.stop();
+      reviews.stop();
       // No new webhooks while the workers wind down.
       await http.close();
       // No new interactions either; the outbox left undelivered goes out on the next start.

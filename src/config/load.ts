@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { type ReferenceIssue, referenceIssues } from "./references.js";
 import { type Config, configSchema } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATH = "config/steward.yaml";
@@ -60,7 +61,10 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   }
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) problems.push(...result.error.issues.map(toProblem));
-  if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
+  // The schema checks references only once the shapes are right; read them from the file
+  // as written too, so one run names every problem.
+  if (!result.success) problems.push(...referenceIssues(raw).map(toReferenceProblem));
+  if (problems.length > 0 || !result.success) throw new ConfigError(file, unique(problems));
   return result.data;
 }
 
@@ -80,6 +84,21 @@ function expand(document: ReturnType<typeof parseDocument>, file: string): unkno
 
 /** Far above what a hand-written config needs, far below what exhausts memory. */
 const MAX_ALIAS_COUNT = 1000;
+
+/** A reference problem the schema found as well is named once. */
+function unique(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = formatProblem(problem);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function toReferenceProblem(issue: ReferenceIssue): ConfigProblem {
+  return { path: formatPath(issue.path), message: issue.message };
+}
 
 function describeYamlError(code: string, message: string): string {
   const firstLine = message.split("\n")[0] ?? message;

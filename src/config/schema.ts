@@ -3,6 +3,7 @@ import { z } from "zod";
 import { BRIEF_FIELDS } from "../core/brief.js";
 import { FAILURE_CLASSES } from "../core/failures.js";
 import { parseDuration } from "./duration.js";
+import { referenceIssues } from "./references.js";
 
 /** A duration as written (`30m`) becomes milliseconds. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -319,99 +320,8 @@ export const configSchema = z
       .default({ dir: "data/outputs", allowed_urls: [] }),
   })
   .superRefine((config, ctx) => {
-    const categoryNames = new Set<string>();
-    config.categories.forEach((category, index) => {
-      const at = (...rest: (string | number)[]) => ["categories", index, ...rest];
-      if (categoryNames.has(category.name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: at("name"),
-          message: `duplicate category name "${category.name}"`,
-        });
-      }
-      categoryNames.add(category.name);
-      if (category.worker === undefined && !category.catch_all) {
-        ctx.addIssue({
-          code: "custom",
-          path: at("worker"),
-          message: "expected the name of a worker",
-        });
-      }
-      if (category.worker !== undefined && !(category.worker in config.workers)) {
-        ctx.addIssue({
-          code: "custom",
-          path: at("worker"),
-          message: missing("worker", category.worker, Object.keys(config.workers)),
-        });
-      }
-      if (category.review.reviewer !== undefined && !(category.review.reviewer in config.workers)) {
-        ctx.addIssue({
-          code: "custom",
-          path: at("review", "reviewer"),
-          message: missing("worker", category.review.reviewer, Object.keys(config.workers)),
-        });
-      }
-    });
-    const names = config.categories.map((category) => category.name);
-    config.categories.forEach((category, index) => {
-      if (category.then !== undefined && !names.includes(category.then)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["categories", index, "then"],
-          message: missing("category", category.then, names),
-        });
-      }
-    });
-    const catchAlls = config.categories.filter((category) => category.catch_all);
-    if (catchAlls.length !== 1) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["categories"],
-        message: `expected exactly one category with catch_all: true, found ${catchAlls.length}`,
-      });
-    }
-    if (
-      config.intake.classifier.kind === "llm" &&
-      !(config.intake.classifier.worker in config.workers)
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["intake", "classifier", "worker"],
-        message: missing("worker", config.intake.classifier.worker, Object.keys(config.workers)),
-      });
-    }
-    const scheduleNames = new Set<string>();
-    config.schedules.forEach((schedule, index) => {
-      if (scheduleNames.has(schedule.name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["schedules", index, "name"],
-          message: `duplicate schedule name "${schedule.name}"`,
-        });
-      }
-      scheduleNames.add(schedule.name);
-      if (schedule.category !== undefined && !names.includes(schedule.category)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["schedules", index, "category"],
-          message: missing("category", schedule.category, names),
-        });
-      }
-    });
-    for (const [webhookName, webhook] of Object.entries(config.webhooks)) {
-      if (webhook.category !== undefined && !names.includes(webhook.category)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["webhooks", webhookName, "category"],
-          message: missing("category", webhook.category, names),
-        });
-      }
-    }
+    for (const issue of referenceIssues(config)) ctx.addIssue({ code: "custom", ...issue });
   });
-
-function missing(kind: string, value: string, known: string[]): string {
-  return `no ${kind} named "${value}" (known: ${known.join(", ") || "none"})`;
-}
 
 /** What a human wrote. */
 export type ConfigInput = z.input<typeof configSchema>;

@@ -11,8 +11,11 @@ import type {
   DurationRow,
   EndedAttempts,
   EscalationCauseRow,
+  EscalationItem,
   FailedAttemptsRow,
+  InterventionItem,
   InterventionRow,
+  OtherInterventions,
   RepeatedFailureRow,
   ReroutePair,
   RerouteTask,
@@ -192,13 +195,15 @@ const SQL = {
   // one task per pair is kept, so a pair shows even when no task is asked for.
   reroutes: `
     WITH moves AS (
-      SELECT id, task_id, json_extract(data, '$.from') AS f, json_extract(data, '$.to') AS t,
-        row_number() OVER (pair ORDER BY at, id) AS rn, count(*) OVER pair AS n
-      FROM task_events INDEXED BY task_events_actions
-      WHERE json_extract(data, '$.action') = 'reroute' AND at >= @start AND at < @end
-      WINDOW pair AS (PARTITION BY json_extract(data, '$.from'), json_extract(data, '$.to')))
-    SELECT m.f AS "from", m.t AS "to", m.n AS count, m.task_id AS taskId,
-      t.objective AS objective,
+      SELECT e.id, e.task_id, json_extract(e.data, '$.from') AS f,
+        json_extract(e.data, '$.to') AS t,
+        row_number() OVER (pair ORDER BY e.at, e.id) AS rn, count(*) OVER pair AS n,
+        sum(k.state <> 'cancelled') OVER pair AS kept
+      FROM task_events e INDEXED BY task_events_actions JOIN tasks k ON k.id = e.task_id
+      WHERE json_extract(e.data, '$.action') = 'reroute' AND e.at >= @start AND e.at < @end
+      WINDOW pair AS (PARTITION BY json_extract(e.data, '$.from'), json_extract(e.data, '$.to')))
+    SELECT m.f AS "from", m.t AS "to", m.n AS count, m.kept AS kept, m.task_id AS taskId,
+      t.objective AS objective, t.state AS state,
       (SELECT coalesce(json_extract(p.data, '$.rule'), 'reroute') FROM task_events p
         WHERE p.task_id = m.task_id AND p.id < m.id
           AND (json_extract(p.data, '$.rule') IS NOT NULL
@@ -234,6 +239,40 @@ const SQL = {
     GROUP BY 1, 2
     HAVING sum(f.count) >= @minCount
     ORDER BY count DESC, worker, signature`,
+
+  // The month's escalations, the first few of each root cause, with their tasks as they are now.
+  escalationItems: `
+    WITH month AS (
+      SELECT id, root_cause, summary, created_at, resolved_at, resolution, resolved_by,
+        row_number() OVER (PARTITION BY root_cause ORDER BY created_at, id) AS rn
+      FROM escalations INDEXED BY escalations_created
+      WHERE created_at >= @start AND created_at < @end)
+    SELECT m.id AS escalationId, m.root_cause AS rootCause, m.summary AS summary,
+      m.created_at AS createdAt, m.resolved_at AS resolvedAt, m.resolution AS resolution,
+      m.resolved_by AS resolvedBy,
+      (SELECT json_group_array(json_array(l.task_id, t.state)) FROM escalation_tasks l
+        JOIN tasks t ON t.id = l.task_id WHERE l.escalation_id = m.id) AS tasks
+    FROM month m
+    WHERE m.rn <= @perCause
+    ORDER BY m.root_cause, m.created_at, m.id`,
+
+  // An action that settled an escalation resolved its task's row at the same instant; the rest
+  // were taken on tasks nobody had been asked about (a console cancel, a reroute of a queued task).
+  otherInterventions: `
+    SELECT count(*) OVER () AS total, e.task_id AS taskId,
+      json_extract(e.data, '$.action') AS action, e.actor AS actor, e.at AS at,
+      json_extract(e.data, '$.from') AS "from", json_extract(e.data, '$.to') AS "to",
+      t.state AS state
+    FROM task_events e INDEXED BY task_events_actions JOIN tasks t ON t.id = e.task_id
+    WHERE json_extract(e.data, '$.action') IS NOT NULL AND e.at >= @start AND e.at < @end
+      AND NOT EXISTS (SELECT 1 FROM escalation_tasks l
+        WHERE l.task_id = e.task_id AND l.resolved_at = e.at)
+    ORDER BY e.at, e.id
+    LIMIT @limit`,
+
+  reroutedTasks: `
+    SELECT count(DISTINCT task_id) AS n FROM task_events INDEXED BY task_events_actions
+    WHERE json_extract(data, '$.action') = 'reroute' AND at >= @start AND at < @end`,
 
   dailyEscalations: `
     WITH ${DAYS}
@@ -282,6 +321,10 @@ export function createReviewQueries(sqlite: Database.Database): ReviewQueries {
     repeatedLogicFailures: (period, minCount) =>
       repeatedFailures(statements, { ...days(period), minCount }),
     dailyEscalations: (period) => statements.dailyEscalations.all(days(period)) as DailyCountRow[],
+    escalationItems: (period, perCause) => escalationItems(statements, range(period), perCause),
+    otherInterventions: (period, limit) => otherInterventions(statements, range(period), limit),
+    reroutedTasks: (period) =>
+      (statements.reroutedTasks.get(range(period)) as { n: number } | undefined)?.n ?? 0,
   };
 }
 
@@ -394,15 +437,41 @@ function reroutes(statements: Statements, range: Range, tasksPerPair: number): R
   const rows = statements.reroutes.all({ ...range, limit: tasksPerPair }) as (RerouteTask &
     Omit<ReroutePair, "tasks">)[];
   const pairs: ReroutePair[] = [];
-  for (const { from, to, count, taskId, objective, rule } of rows) {
+  for (const { from, to, count, kept, taskId, objective, rule, state } of rows) {
     let pair = pairs.at(-1);
     if (pair === undefined || pair.from !== from || pair.to !== to) {
-      pair = { from, to, count, tasks: [] };
+      pair = { from, to, count, kept, tasks: [] };
       pairs.push(pair);
     }
-    if (pair.tasks.length < tasksPerPair) pair.tasks.push({ taskId, objective, rule });
+    if (pair.tasks.length < tasksPerPair) pair.tasks.push({ taskId, objective, rule, state });
   }
   return pairs;
+}
+
+function escalationItems(statements: Statements, range: Range, perCause: number): EscalationItem[] {
+  const rows = statements.escalationItems.all({ ...range, perCause }) as (Omit<
+    EscalationItem,
+    "taskIds" | "taskStates"
+  > & { tasks: string })[];
+  return rows.map(({ tasks, ...row }) => {
+    const members = (JSON.parse(tasks) as [number, string][]).sort((a, b) => a[0] - b[0]);
+    return {
+      ...row,
+      taskIds: members.map(([id]) => id),
+      taskStates: members.map(([, state]) => state),
+    };
+  });
+}
+
+function otherInterventions(
+  statements: Statements,
+  range: Range,
+  limit: number,
+): OtherInterventions {
+  const rows = statements.otherInterventions.all({ ...range, limit }) as (InterventionItem & {
+    total: number;
+  })[];
+  return { count: rows[0]?.total ?? 0, items: rows.map(({ total: _total, ...item }) => item) };
 }
 
 /** The example ids are the lowest, as `withIds` takes them. */

@@ -269,6 +269,15 @@ export const scheduleRuns = sqliteTable("schedule_runs", {
 });
 
 /**
+ * The months whose review `review.schedule` has queued (through the outbox): a month is posted
+ * once, however often Steward restarts or however many ticks it missed while down.
+ */
+export const reviewPosts = sqliteTable("review_posts", {
+  month: text("month").primaryKey(),
+  queuedAt: at("queued_at").notNull(),
+});
+
+/**
  * Where a chat adapter put the message it keeps editing for a task (its card) or an escalation,
  * and the thread it talks in, so later notices land in the same place after a restart.
  */

@@ -13,6 +13,7 @@ import { EscalationStore } from "../db/escalation-store.js";
 import { MonitorQueries } from "../db/monitor-queries.js";
 import { OutboxStore } from "../db/outbox-store.js";
 import { QueueStore } from "../db/queue-store.js";
+import { createReviewQueries } from "../db/review-queries.js";
 import { RoutingExampleStore } from "../db/routing-example-store.js";
 import type { AttemptRow } from "../db/schema.js";
 import { TaskStore } from "../db/task-store.js";
@@ -29,6 +30,9 @@ import {
 } from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
 import { type MonitorSchedule, startMonitor } from "../monitor/schedule.js";
+import { chooseReview, type ReviewAnswer } from "../review/choose.js";
+import type { ReviewQueries } from "../review/port.js";
+import { buildReview, type Review } from "../review/report.js";
 import { createRouter, type Router } from "../routing/classify.js";
 import { classifyWithLlm } from "../routing/llm-classifier.js";
 import { WorkerPool } from "../workers/pool.js";
@@ -582,6 +586,20 @@ export class Engine {
       events: this.tasks.events(taskId),
       attempts: this.queue.attemptsOf(taskId),
     };
+  }
+
+  private reviewQueries: ReviewQueries | undefined;
+
+  /** The month's review (`2024-05`), every figure read on one snapshot. */
+  review(month: string): Review {
+    this.reviewQueries ??= createReviewQueries(this.database.sqlite);
+    return buildReview(this.reviewQueries, this.config, month);
+  }
+
+  /** What `review [month]` shows: without a month, the last full one unless it is empty. */
+  reviewAsked(month?: string): ReviewAnswer {
+    const timeZone = this.config.review.timezone ?? "UTC";
+    return chooseReview(month, this.clock.now(), timeZone, (asked) => this.review(asked));
   }
 
   /** The output reached its destination: what the status checker's delivery rule looks for. */

@@ -125,13 +125,19 @@ export function stalledMedian(snapshot: MonitorSnapshot, now: number): Finding[]
     const limit = medianLimit(stats, settings);
     const stayed = now - task.stateSince;
     if (stats === undefined || limit === undefined || !(stayed > limit)) return [];
+    const usual = formatDuration(stats.median);
+    const sample = `median of ${stats.samples} stays`;
+    // Past the floor only: "3× over the usual 0ms" would name a multiple of nothing.
+    const over =
+      settings.stallFactor * stats.median < settings.medianFloorMs
+        ? `over the ${formatDuration(limit)} floor in ${task.category} (the usual ${usual}, ` +
+          `${sample}, is too short for ${settings.stallFactor}× to mean anything)`
+        : `${settings.stallFactor}× over the usual ${usual} in ${task.category} (${sample})`;
     return [
       stallFinding(
         "stalled.median",
         task,
-        `${formatTaskId(task.id)} has been ${task.state} for ${formatDuration(stayed)}, ` +
-          `${settings.stallFactor}× over the usual ${formatDuration(stats.median)} ` +
-          `in ${task.category} (median of ${stats.samples} stays)`,
+        `${formatTaskId(task.id)} has been ${task.state} for ${formatDuration(stayed)}, ${over}`,
       ),
     ];
   });

@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
@@ -17,13 +18,37 @@ const WIDTH = 900;
 /** Rendered at twice the layout size so text stays crisp when Discord scales it. */
 const ZOOM = 2;
 
-export async function renderReviewChart(review: Review): Promise<Buffer> {
+/** The PNG, or undefined when the month has nothing to draw (an empty chart reads as figures). */
+export async function renderReviewChart(review: Review): Promise<Buffer | undefined> {
+  if (!hasChartData(review)) return undefined;
   const spec = chartSpec(review);
   const view = new View(parse(compile(spec).spec), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();
   return svgToPng(svg);
 }
+
+/** Writes the chart to `file` (its folder made if need be); returns the line that says where. */
+export async function writeReviewChart(review: Review, file: string): Promise<string> {
+  const png = await renderReviewChart(review);
+  if (png === undefined) return noChartNote(review);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, png);
+  return `chart: ${file}`;
+}
+
+/** No task created and no escalation: every bar would be zero. */
+export function hasChartData(review: Review): boolean {
+  return review.daily.some((day) => day.total > 0 || day.escalations > 0);
+}
+
+/** Said where the chart would be. */
+export function noChartNote(review: Review): string {
+  return `chart: nothing to chart in ${review.month} (no task created, no escalation)`;
+}
+
+/** Counts are whole: ticks never show fractions, and an all-zero panel still spans 0–1. */
+const COUNT_AXIS = { tickMinStep: 1, format: "d" } as const;
 
 /** The vega-lite spec, exposed so its shape can be checked without rendering. */
 export function chartSpec(review: Review): TopLevelSpec {
@@ -37,6 +62,7 @@ export function chartSpec(review: Review): TopLevelSpec {
       rank: categories.indexOf(category),
     })),
   );
+  const hasEscalations = review.daily.some((day) => day.escalations > 0);
   const escalations = review.daily.map((day) => ({
     day: day.day.slice(8),
     count: day.escalations,
@@ -74,7 +100,13 @@ export function chartSpec(review: Review): TopLevelSpec {
         mark: { type: "bar" },
         encoding: {
           x,
-          y: { field: "count", type: "quantitative", aggregate: "sum", title: "tasks" },
+          y: {
+            field: "count",
+            type: "quantitative",
+            aggregate: "sum",
+            title: "tasks",
+            axis: COUNT_AXIS,
+          },
           color: {
             field: "category",
             type: "nominal",
@@ -98,7 +130,8 @@ export function chartSpec(review: Review): TopLevelSpec {
             field: "count",
             type: "quantitative",
             title: "escalations",
-            axis: { tickMinStep: 1 },
+            axis: COUNT_AXIS,
+            scale: { domainMin: 0, ...(hasEscalations ? {} : { domainMax: 1 }) },
           },
         },
       },

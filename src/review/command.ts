@@ -1,12 +1,12 @@
-import { writeFileSync } from "node:fs";
 import type { Settings } from "../config/env.js";
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import { openDatabase } from "../db/connection.js";
 import { createReviewQueries } from "../db/review-queries.js";
-import { renderReviewChart } from "./chart.js";
-import { parseMonth, previousMonth } from "./period.js";
+import { writeReviewChart } from "./chart.js";
+import { chooseReview, emptyMonthNotice } from "./choose.js";
+import { previousMonth } from "./period.js";
 import { buildReview, renderReviewText, reviewToJson } from "./report.js";
 
 export interface ReviewCommandOptions {
@@ -15,21 +15,34 @@ export interface ReviewCommandOptions {
   chart?: string;
 }
 
-/** `steward review`: the month (default: the last full one) as text or JSON, and its chart. */
+/**
+ * `steward review`: the month (default: the last full one) as text or JSON, and its chart.
+ * Without `--month`, an empty last month is said to be empty and this month is offered; a
+ * script (`--json`) always gets the review it asked for.
+ */
 export async function reviewCommand(
   settings: Settings,
   config: Config,
   options: ReviewCommandOptions,
   clock: Clock = systemClock,
 ): Promise<void> {
-  const month = options.month ?? previousMonth(clock.now(), config.review.timezone ?? "UTC");
-  parseMonth(month);
+  const timeZone = config.review.timezone ?? "UTC";
   const database = openDatabase(settings.dbPath);
   try {
-    const review = buildReview(createReviewQueries(database.sqlite), config, month);
-    if (options.chart !== undefined) writeFileSync(options.chart, await renderReviewChart(review));
+    const queries = createReviewQueries(database.sqlite);
+    const build = (month: string) => buildReview(queries, config, month);
+    const month =
+      options.month ?? (options.json ? previousMonth(clock.now(), timeZone) : undefined);
+    const answer = chooseReview(month, clock.now(), timeZone, build);
+    if (answer.kind === "empty") {
+      process.stdout.write(emptyMonthNotice(answer, `steward review --month ${answer.current}`));
+      return;
+    }
+    const { review } = answer;
+    const chartLine =
+      options.chart === undefined ? undefined : await writeReviewChart(review, options.chart);
     process.stdout.write(options.json ? `${reviewToJson(review)}\n` : renderReviewText(review));
-    if (options.chart !== undefined && !options.json) console.log(`chart: ${options.chart}`);
+    if (chartLine !== undefined && !options.json) console.log(chartLine);
   } finally {
     database.close();
   }

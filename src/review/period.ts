@@ -17,6 +17,12 @@ export function previousMonth(now: number, timeZone = "UTC"): string {
   return formatMonth(year, month);
 }
 
+/** The month `now` falls in, as the calendar in `timeZone` sees it. */
+export function currentMonth(now: number, timeZone = "UTC"): string {
+  const local = localDate(now, timeZone);
+  return formatMonth(local.year, local.month);
+}
+
 /**
  * One month as `[start, end)` in milliseconds, and each of its days: local midnights in the time
  * zone, so a day with a DST change is 23 or 25 hours long and still one bar in the chart.

@@ -67,6 +67,42 @@ export interface EscalationCauseRow {
   medianResolutionMs: number | null;
 }
 
+/** One escalation of the period, for the list that answers "was each one handled correctly?". */
+export interface EscalationItem {
+  escalationId: number;
+  rootCause: string;
+  /** The group's summary line, as the escalation message showed it (markdown). */
+  summary: string;
+  createdAt: number;
+  resolvedAt: number | null;
+  /** `retried`, `rerouted:<category>`, `cancelled`, `edited`, `recovered`; null while open. */
+  resolution: string | null;
+  /** Who decided: an operator's id, or `system` (a probe that succeeded). */
+  resolvedBy: string | null;
+  taskIds: number[];
+  /** Where each of its tasks is now, in the order of `taskIds`. */
+  taskStates: string[];
+}
+
+/** An operator's action on a task that was not waiting in an escalation. */
+export interface InterventionItem {
+  taskId: number;
+  action: string;
+  actor: string;
+  at: number;
+  /** For a reroute: where the task was and where it went. */
+  from: string | null;
+  to: string | null;
+  /** Where the task is now. */
+  state: string;
+}
+
+export interface OtherInterventions {
+  count: number;
+  /** Up to the limit asked for, oldest first. */
+  items: InterventionItem[];
+}
+
 export interface InterventionRow {
   action: string;
   actor: string;
@@ -108,12 +144,16 @@ export interface RerouteTask {
   objective: string;
   /** The routing rule that had sent it to `from` (`content.keywords`, `similarity`…). */
   rule: string | null;
+  /** Where it is now: a request cancelled after all teaches nothing about routing. */
+  state: string;
 }
 
 export interface ReroutePair {
   from: string;
   to: string;
   count: number;
+  /** Of `count`, the reroutes of tasks not cancelled since. */
+  kept: number;
   /** Up to the limit asked for, oldest first. */
   tasks: RerouteTask[];
 }
@@ -158,4 +198,10 @@ export interface ReviewQueries {
   reroutes(period: ReviewPeriod, tasksPerPair: number): ReroutePair[];
   repeatedLogicFailures(period: ReviewPeriod, minCount: number): RepeatedFailureRow[];
   dailyEscalations(period: ReviewPeriod): DailyCountRow[];
+  /** The period's escalations, up to `perCause` for each root cause, oldest first. */
+  escalationItems(period: ReviewPeriod, perCause: number): EscalationItem[];
+  /** Operator actions on tasks that were not waiting in an escalation. */
+  otherInterventions(period: ReviewPeriod, limit: number): OtherInterventions;
+  /** How many distinct tasks people rerouted in the period. */
+  reroutedTasks(period: ReviewPeriod): number;
 }

@@ -1,14 +1,17 @@
 import { formatDuration } from "../config/duration.js";
 import type { Config } from "../config/schema.js";
-import { formatTaskId } from "../core/states.js";
+import { formatEscalationId, formatTaskId } from "../core/states.js";
 import { monthPeriod } from "./period.js";
+import { causeLabel, plainText, resolutionText } from "./plain.js";
 import type {
   CreatedRow,
   CreatedTasks,
   EndedAttempts,
   EscalationCauseRow,
+  EscalationItem,
   FailedAttemptsRow,
   InterventionRow,
+  OtherInterventions,
   RepeatedFailureRow,
   ReviewPeriod,
   ReviewQueries,
@@ -25,6 +28,10 @@ import {
 const CATCH_ALL_SAMPLE = 2000;
 /** Rerouted tasks read per A→B pair, for the terms they share. */
 const REROUTE_SAMPLE = 50;
+/** Escalations listed per root cause; the rest are counted. */
+const ITEMS_PER_CAUSE = 5;
+/** Interventions outside escalations listed; the rest are counted. */
+const OTHER_INTERVENTIONS = 20;
 
 export interface Volume {
   created: number;
@@ -69,11 +76,15 @@ export interface Review {
     tasks: number;
     open: number;
     byRootCause: EscalationCauseRow[];
+    /** The first of each root cause, oldest first: what happened, who decided, how it ended. */
+    items: EscalationItem[];
   };
   interventions: {
     total: number;
     byAction: { action: string; count: number }[];
     byActor: { actor: string; count: number; actions: Record<string, number> }[];
+    /** Actions on tasks that no escalation was waiting on. */
+    outsideEscalations: OtherInterventions;
   };
   anomalies: {
     fired: number;
@@ -88,6 +99,8 @@ export interface Review {
     examples: { taskId: number; objective: string; category: string }[];
   };
   reroutes: { from: string; to: string; count: number; taskIds: number[] }[];
+  /** Distinct tasks people moved to another category (the routing corrections). */
+  reroutedTasks: number;
   repeatedFailures: RepeatedFailureRow[];
   daily: ReviewDay[];
   suggestions: Suggestion[];
@@ -137,9 +150,16 @@ function assemble(
       escalations: sum(escalations, (row) => row.escalations),
       tasks: sum(escalations, (row) => row.tasks),
       open: sum(escalations, (row) => row.open),
-      byRootCause: escalations,
+      // Largest first: the cause that touched the most tasks, then the most escalations.
+      byRootCause: [...escalations].sort(
+        (a, b) => b.tasks - a.tasks || b.escalations - a.escalations,
+      ),
+      items: queries.escalationItems(period, ITEMS_PER_CAUSE),
     },
-    interventions: interventionFigures(interventions),
+    interventions: {
+      ...interventionFigures(interventions),
+      outsideEscalations: queries.otherInterventions(period, OTHER_INTERVENTIONS),
+    },
     anomalies: {
       fired: sum(anomalyRows, (row) => row.fired),
       selfResolved: sum(anomalyRows, (row) => row.selfResolved),
@@ -163,6 +183,7 @@ function assemble(
       count,
       taskIds: tasks.slice(0, 5).map((task) => task.taskId),
     })),
+    reroutedTasks: queries.reroutedTasks(period),
     repeatedFailures,
     daily: dailyFigures(period, created.byDay, queries),
     suggestions: suggest(
@@ -250,7 +271,9 @@ function failureFigures(failed: readonly FailedAttemptsRow[]): Review["failures"
   };
 }
 
-function interventionFigures(rows: readonly InterventionRow[]): Review["interventions"] {
+function interventionFigures(
+  rows: readonly InterventionRow[],
+): Omit<Review["interventions"], "outsideEscalations"> {
   const byAction = rollUp(rows, (row) => row.action, ["count"]).map(([action, { count }]) => ({
     action,
     count,
@@ -342,10 +365,18 @@ function ids(taskIds: readonly number[]): string {
 }
 
 /** The first items of a list, and a line saying how many more the JSON has. */
-function capped<T>(items: readonly T[], render: (item: T) => string[]): string[] {
+function capped<T>(items: readonly T[], render: (item: T) => string[], noun = ""): string[] {
   const shown = items.slice(0, TEXT_LIST_LIMIT).flatMap(render);
   const more = items.length - TEXT_LIST_LIMIT;
-  return more > 0 ? [...shown, `${INDENT}… and ${more} more (see --json)`] : shown;
+  const what = noun === "" ? "" : ` ${noun}`;
+  return more > 0 ? [...shown, `${INDENT}… and ${more} more${what} (see --json)`] : shown;
+}
+
+/** `2026-11-03 10:00` on the review's calendar. */
+function localTime(instant: number, timeZone: string): string {
+  return new Intl.DateTimeFormat("sv-SE", { timeZone, dateStyle: "short", timeStyle: "short" })
+    .format(instant)
+    .replace(",", "");
 }
 
 /** Left-aligned first column, right-aligned others. */
@@ -423,6 +454,10 @@ function failureSection(review: Review): string[] {
   ];
 }
 
+/**
+ * Each root cause, largest first: its figures, then its escalations one per line (what
+ * happened, who decided, how long it waited, how it ended), so each can be checked.
+ */
 function escalationSection(review: Review): string[] {
   const { escalations } = review;
   if (escalations.escalations === 0) return ["ESCALATIONS", `${INDENT}None.`];
@@ -430,24 +465,44 @@ function escalationSection(review: Review): string[] {
     "ESCALATIONS",
     `${INDENT}${count(escalations.escalations, "escalation")} covering ` +
       `${count(escalations.tasks, "task")}; ${num(escalations.open)} still open`,
-    ...capped(escalations.byRootCause, (cause) => {
-      const resolved = Object.entries(cause.resolutions)
-        .map(([resolution, n]) => `${resolution} ${num(n)}`)
-        .join(", ");
-      const median =
-        cause.medianResolutionMs === null
-          ? ""
-          : `; median ${formatDuration(cause.medianResolutionMs)} to resolve`;
-      const open = cause.open > 0 ? `; ${num(cause.open)} open` : "";
-      return [
-        "",
-        `${INDENT}${num(cause.escalations)}× ${cause.rootCause}`,
-        `${INDENT}${INDENT}${oneLine(cause.summary)}`,
-        `${INDENT}${INDENT}${count(cause.tasks, "task")}; ` +
-          `${resolved || "none resolved"}${open}${median}`,
-      ];
-    }),
+    ...capped(
+      escalations.byRootCause,
+      (cause) => {
+        const resolved = Object.entries(cause.resolutions)
+          .map(([resolution, n]) => `${resolutionText(resolution)} ${num(n)}`)
+          .join(", ");
+        const median =
+          cause.medianResolutionMs === null
+            ? ""
+            : `; median ${formatDuration(cause.medianResolutionMs)} to resolve`;
+        const open = cause.open > 0 ? `; ${num(cause.open)} open` : "";
+        const items = escalations.items.filter((item) => item.rootCause === cause.rootCause);
+        const unlisted = cause.escalations - items.length;
+        return [
+          "",
+          `${INDENT}${num(cause.escalations)}× ${oneLine(plainText(cause.summary))}`,
+          `${INDENT}${INDENT}${causeLabel(cause)}; ${count(cause.tasks, "task")}; ` +
+            `${resolved || "none resolved"}${open}${median}`,
+          ...items.map((item) => `${INDENT}${INDENT}${escalationLine(item, review.timeZone)}`),
+          ...(unlisted > 0 ? [`${INDENT}${INDENT}… and ${num(unlisted)} more`] : []),
+        ];
+      },
+      "root causes",
+    ),
   ];
+}
+
+/** `E-3  T-5 T-6  retried by owner after 2h → done, done` */
+function escalationLine(item: EscalationItem, timeZone: string): string {
+  const tasks = ids(item.taskIds);
+  const now = item.taskStates.join(", ");
+  if (item.resolvedAt === null) {
+    return `${formatEscalationId(item.escalationId)}  ${tasks}  open since ${localTime(item.createdAt, timeZone)} → ${now}`;
+  }
+  const decided =
+    `${resolutionText(item.resolution ?? "resolved")} by ${item.resolvedBy ?? "system"} ` +
+    `after ${formatDuration(item.resolvedAt - item.createdAt)}`;
+  return `${formatEscalationId(item.escalationId)}  ${tasks}  ${decided} → ${now}`;
 }
 
 function interventionSection(review: Review): string[] {
@@ -468,6 +523,26 @@ function interventionSection(review: Review): string[] {
         .slice(0, TEXT_LIST_LIMIT)
         .map((row) => [row.actor, num(row.count), actions(row.actions)]),
     ),
+    ...outsideEscalations(interventions.outsideEscalations, review.timeZone),
+  ];
+}
+
+/** The actions no escalation asked for; those it did are listed under their escalation. */
+function outsideEscalations(other: OtherInterventions, timeZone: string): string[] {
+  if (other.count === 0) return [];
+  const shown = other.items.slice(0, TEXT_LIST_LIMIT);
+  const more = other.count - shown.length;
+  return [
+    "",
+    `${INDENT}Without an escalation (${num(other.count)}):`,
+    ...shown.map((item) => {
+      const move = item.action === "reroute" ? ` ${item.from ?? "?"} → ${item.to ?? "?"}` : "";
+      return (
+        `${INDENT}${INDENT}${formatTaskId(item.taskId)}  ${item.action}${move} by ${item.actor}, ` +
+        `${localTime(item.at, timeZone)} → ${item.state}`
+      );
+    }),
+    ...(more > 0 ? [`${INDENT}${INDENT}… and ${num(more)} more`] : []),
   ];
 }
 
@@ -509,10 +584,13 @@ function catchAllSection(review: Review): string[] {
   ];
 }
 
+/** Where people moved work the router had sent elsewhere, from the recorded reroutes. */
 function rerouteSection(review: Review): string[] {
-  if (review.reroutes.length === 0) return ["REROUTES", `${INDENT}None.`];
+  const title = "ROUTING CORRECTIONS";
+  if (review.reroutes.length === 0) return [title, `${INDENT}No task was rerouted.`];
   return [
-    "REROUTES",
+    title,
+    `${INDENT}${count(review.reroutedTasks, "task")} rerouted by people:`,
     ...table(
       ["from → to", "count", "for example"],
       review.reroutes

@@ -191,11 +191,16 @@ export function suggestFromCatchAll(
   minTasks: number,
 ): Suggestion[] {
   const vocabulary = new Vocabulary();
-  const docs = catchAll.tasks.map((task) => ({
-    taskId: task.taskId,
-    text: task.objective,
-    stems: vocabulary.read(task.objective),
-  }));
+  const home = categories.find((category) => category.catch_all)?.name;
+  // What people did decides: a request they cancelled teaches nothing, one they rerouted
+  // teaches its new category (the reroute rule's business); only those still waiting count.
+  const docs = catchAll.tasks
+    .filter((task) => task.state !== "cancelled" && (home === undefined || task.category === home))
+    .map((task) => ({
+      taskId: task.taskId,
+      text: task.objective,
+      stems: vocabulary.read(task.objective),
+    }));
   const candidates = categories.filter((category) => !category.catch_all);
   return clusters(docs, minTasks).map((cluster) =>
     catchAllSuggestion(cluster, catchAll.count, candidates, vocabulary),
@@ -276,8 +281,14 @@ export function suggestFromReroutes(
   minReroutes: number,
 ): Suggestion[] {
   const byName = new Map(categories.map((category) => [category.name, category]));
+  // A request rerouted and then cancelled after all says nothing about where it belonged.
   return reroutes
-    .filter((pair) => pair.count >= minReroutes)
+    .filter((pair) => pair.kept >= minReroutes)
+    .map((pair) => ({
+      ...pair,
+      count: pair.kept,
+      tasks: pair.tasks.filter((task) => task.state !== "cancelled"),
+    }))
     .map((pair) => rerouteSuggestion(pair, byName.get(pair.from), byName.get(pair.to)));
 }
 

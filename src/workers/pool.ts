@@ -130,8 +130,8 @@ export class WorkerPool {
   private readonly pollMs: number;
   private readonly random: () => number;
   private readonly hooks: PoolHooks;
-  /** Consecutive connection failures per worker, by distinct task. */
-  private readonly connectionFailures = new Map<string, Set<number>>();
+  /** Connection failures in a row per worker (no success between), and the tasks they hit. */
+  private readonly connectionFailures = new Map<string, { count: number; tasks: Set<number> }>();
   private pausedWorkers = new Map<string, IncidentRow>();
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -770,21 +770,27 @@ export class WorkerPool {
     this.hooks.onChange?.(moved);
   }
 
-  /** N connection failures in a row, on different tasks, mean the dependency is down. */
+  /**
+   * N connection failures in a row, with no success between, mean the dependency is down:
+   * counted over attempts, not distinct tasks, so a quiet hour (one task retrying alone) is
+   * recognised as an outage as fast as a busy one, before the retries run out as "transient".
+   */
   private escalateConnectionFailures(worker: string, taskId: number, failure: Failure): Failure {
     if (!failure.connection) {
       this.connectionFailures.delete(worker);
       return failure;
     }
-    const seen = this.connectionFailures.get(worker) ?? new Set<number>();
-    seen.add(taskId);
+    const seen = this.connectionFailures.get(worker) ?? { count: 0, tasks: new Set<number>() };
+    seen.count += 1;
+    seen.tasks.add(taskId);
     this.connectionFailures.set(worker, seen);
     const threshold = this.options.config.policies.systemic.after_consecutive;
-    if (seen.size < threshold && !this.pausedWorkers.has(worker)) return failure;
+    if (seen.count < threshold && !this.pausedWorkers.has(worker)) return failure;
+    const across = seen.tasks.size > 1 ? " across tasks" : "";
     return {
       ...failure,
       failureClass: "systemic",
-      message: `${failure.message} (${seen.size} consecutive connection failures across tasks)`,
+      message: `${failure.message} (${seen.count} consecutive connection failures${across})`,
     };
   }
 

@@ -160,11 +160,14 @@ function withArguments(words: Words, strict: boolean): Command | undefined {
     case "wait":
       if (args.length === 0) return { kind: "wait" };
       return args.length === 1 && id !== undefined ? { kind: "wait", taskId: id } : undefined;
-    case "review":
+    case "review": {
+      // `review 2026-03` or, as on the command line, `review --month 2026-03`.
+      const month = args[0] === "--month" ? args.slice(1) : args;
       if (args.length === 0) return { kind: "review" };
-      return args.length === 1 && MONTH.test(args[0]!)
-        ? { kind: "review", month: args[0] }
+      return month.length === 1 && MONTH.test(month[0]!)
+        ? { kind: "review", month: month[0] }
         : undefined;
+    }
     case "retry":
     case "cancel":
     case "edit":

@@ -12,6 +12,7 @@ import { OutboxPump } from "../outbox-pump.js";
 import { type GroupSnapshot, groupIdsOf, isGroupMessage } from "./escalation-cards.js";
 import type { ConsoleView } from "./format.js";
 import { messageCard, type TaskEscalation } from "./message-cards.js";
+import { reviewText } from "./review.js";
 
 /** Everything meant for a person; files and webhooks belong to the output pump. */
 export const CONSOLE_KINDS: readonly OutboxKind[] = CHAT_KINDS;
@@ -40,7 +41,14 @@ export function consoleDelivery(
     logger: engine.logger,
     kinds: CONSOLE_KINDS,
     everyMs: EVERY_MS,
-    deliver: async (pending) => showMessage(engine, view, write, pending, shownTasks),
+    deliver: async (pending) => {
+      // The scheduled review: its text and chart, as `review --month` prints them.
+      if (pending.message.kind === "review_report") {
+        write(await reviewText(engine, engine.review(pending.message.month)));
+        return;
+      }
+      showMessage(engine, view, write, pending, shownTasks);
+    },
   });
 }
 

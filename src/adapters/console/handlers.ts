@@ -10,8 +10,9 @@ import type { Command, GroupDecision } from "./commands.js";
 import { outcomeText } from "./escalation-cards.js";
 import { type ConsoleView, duration, stateLabel } from "./format.js";
 import { type Ask, askFields } from "./guided.js";
-import { helpText, REVIEW_NOT_BUILT } from "./help.js";
+import { helpText } from "./help.js";
 import type { Progress } from "./progress.js";
+import { reviewAnswerText } from "./review.js";
 import { SETTLE_TIMEOUT_MS, settle } from "./settle.js";
 import { statusDetail, statusOverview } from "./status-view.js";
 import { movedLine, taskCard } from "./task-card.js";
@@ -53,7 +54,7 @@ export async function runCommand(command: Command, session: Session): Promise<Ou
       );
       return "continue";
     case "review":
-      print(`/review${command.month ? ` ${command.month}` : ""}: ${REVIEW_NOT_BUILT}`);
+      print(await reviewAnswerText(engine, engine.reviewAsked(command.month)));
       return "continue";
     case "retry": {
       const task = progress.quietly(() => engine.retry(command.taskId, user));

@@ -1,9 +1,5 @@
 import { type ConsoleView, rerouteTargets } from "./format.js";
 
-/** Placeholder until the monthly review is built (it comes with the monitoring work). */
-export const REVIEW_NOT_BUILT =
-  "(not built yet) the monthly review arrives with the monitoring work";
-
 export function helpText(view: ConsoleView): string {
   const rows: [string, string][] = [
     ["<any text>", "file a task, as a message in the intake channel would"],
@@ -11,7 +7,7 @@ export function helpText(view: ConsoleView): string {
     ["/task", "file a task field by field (guided)"],
     ["/status", "counts by state and category, tasks in flight, paused workers, outbox"],
     ["/status T-4", "one task: brief, routing, attempts, timeline, output"],
-    ["/review [YYYY-MM]", "the monthly review (not built yet)"],
+    ["/review [YYYY-MM]", "the monthly review and its chart (default: the last full month)"],
     ["answer T-4 <text>", "answer a clarification in one line"],
     ["edit T-4", "fill in or change a waiting task's brief, field by field"],
     ["retry T-4", "run an escalated task again with fresh attempts"],

@@ -76,7 +76,7 @@ async function deliver(ctx: DiscordContext, { message }: PendingMessage): Promis
       const channelId = ctx.engine.config.discord.channels.reports;
       if (channelId === "") throw new Undeliverable("discord.channels.reports is not configured");
       const channel = await sendableChannel(ctx.client, channelId);
-      await channel.send(await reviewMessage(ctx.engine.config, ctx.database, message.month));
+      await channel.send(await reviewMessage(ctx, ctx.engine.review(message.month)));
       return;
     }
     default: {

@@ -1,13 +1,15 @@
 import { AttachmentBuilder, type BaseMessageOptions } from "discord.js";
-import type { Config } from "../../config/schema.js";
-import type { OpenDatabase } from "../../db/connection.js";
-import { parseMonth, previousMonth } from "../../review/period.js";
+import { formatEscalationId } from "../../core/states.js";
+import { emptyMonthNotice, type ReviewAnswer } from "../../review/choose.js";
+import { parseMonth } from "../../review/period.js";
+import type { Review } from "../../review/report.js";
+import type { DiscordContext } from "./context.js";
 import { Refusal } from "./respond.js";
 import { defuse, LIMITS, NO_PINGS } from "./safety.js";
 
-/** `2024-05`, or the last full month when none is given; a malformed month is refused. */
-export function reviewMonth(config: Config, now: number, month: string | null): string {
-  if (month === null) return previousMonth(now, config.review.timezone ?? "UTC");
+/** The month typed in `/review`, checked; none typed is none (the engine picks the default). */
+export function reviewMonth(month: string | null): string | undefined {
+  if (month === null) return undefined;
   try {
     parseMonth(month);
   } catch (error) {
@@ -28,37 +30,70 @@ function leadingLines(text: string, max: number): { shown: string; complete: boo
   return { shown: shown.trimEnd(), complete: false };
 }
 
+type Context = Pick<DiscordContext, "engine" | "refs">;
+
+/** What `/review` answers: the review, or that the month is empty and which to ask for. */
+export async function reviewAnswerMessage(
+  ctx: Context,
+  answer: ReviewAnswer,
+): Promise<BaseMessageOptions> {
+  if (answer.kind === "review") return reviewMessage(ctx, answer.review);
+  return {
+    content: emptyMonthNotice(answer, `\`/review month:${answer.current}\``),
+    allowedMentions: NO_PINGS,
+  };
+}
+
 /**
  * The monthly review as one message: the report as a code block (the whole of it as a file
- * when it does not fit) and the chart as a PNG.
+ * when it does not fit), links to the listed escalations' threads, and the chart as a PNG.
  */
-export async function reviewMessage(
-  config: Config,
-  database: Pick<OpenDatabase, "sqlite">,
-  month: string,
-): Promise<BaseMessageOptions> {
+export async function reviewMessage(ctx: Context, review: Review): Promise<BaseMessageOptions> {
   // Loaded on first use: the chart's libraries take seconds to import and few runs need them.
-  const [{ createReviewQueries }, { renderReviewChart }, { buildReview, renderReviewText }] =
-    await Promise.all([
-      import("../../db/review-queries.js"),
-      import("../../review/chart.js"),
-      import("../../review/report.js"),
-    ]);
-  const review = buildReview(createReviewQueries(database.sqlite), config, month);
+  const [{ renderReviewChart, noChartNote }, { renderReviewText }] = await Promise.all([
+    import("../../review/chart.js"),
+    import("../../review/report.js"),
+  ]);
+  const { month } = review;
   const text = renderReviewText(review);
   const chart = await renderReviewChart(review);
+  const links = threadLinks(ctx, review);
   const note = "\n*(the whole report is attached)*";
+  const tail = `${chart === undefined ? `\n${noChartNote(review)}` : ""}${links}`;
   const fence = (body: string) => `\`\`\`\n${body.replace(/```/g, "`\u200b``")}\n\`\`\``;
-  const { shown, complete } = leadingLines(text, LIMITS.content - 60 - note.length);
-  const files = [new AttachmentBuilder(chart, { name: `steward-review-${month}.png` })];
+  const room = LIMITS.content - 60 - note.length - tail.length;
+  const { shown, complete } = leadingLines(text, room);
+  const files: AttachmentBuilder[] = [];
+  if (chart !== undefined) {
+    files.push(new AttachmentBuilder(chart, { name: `steward-review-${month}.png` }));
+  }
   if (!complete) {
     files.push(
       new AttachmentBuilder(Buffer.from(text, "utf8"), { name: `steward-review-${month}.txt` }),
     );
   }
   return {
-    content: defuse(`${fence(shown)}${complete ? "" : note}`),
+    content: defuse(`${fence(shown)}${complete ? "" : note}${tail}`),
     files,
     allowedMentions: NO_PINGS,
   };
+}
+
+/** Most links put under the report; a code block cannot hold a link that works. */
+const MAX_LINKS = 15;
+
+/** `Threads: [E-3](<…>) · [E-7](<…>)` for the listed escalations Steward posted here. */
+function threadLinks(ctx: Context, review: Review): string {
+  const guild = ctx.engine.config.discord.guild;
+  if (guild === "") return "";
+  const links: string[] = [];
+  for (const item of review.escalations.items) {
+    if (links.length === MAX_LINKS) break;
+    const ref = ctx.refs.escalation(item.escalationId);
+    if (ref === undefined) continue;
+    const where = ref.threadId ?? `${ref.channelId}/${ref.messageId}`;
+    const url = `https://discord.com/channels/${guild}/${where}`;
+    links.push(`[${formatEscalationId(item.escalationId)}](<${url}>)`);
+  }
+  return links.length === 0 ? "" : `\nThreads: ${links.join(" · ")}`;
 }

@@ -121,6 +121,43 @@ describe("systemic failures", () => {
     ).toEqual(ids);
   });
 
+  it("a lone task's retries refused again and again mean the dependency is down, not bad luck", async () => {
+    // Little traffic: one task, no other to fail beside it. Its third refused connection in a
+    // row pauses the worker instead of burning its last attempt as a transient failure.
+    const port = await reservePort();
+    const { engine } = makeEngine(
+      policyConfig(`
+        categories:
+          - name: billing
+            description: Charges
+            examples: [charge]
+            worker: api
+            limits: { max_attempts: 3, concurrency: 1 }
+        workers:
+          api: { kind: http, url: "http://127.0.0.1:${port}/charge", timeout: 2s }
+        policies:
+          systemic: { pause: true, probe_every: 10s, after_consecutive: 3 }
+      `),
+    );
+    const task = submit(engine, "billing", "Charge customer 1");
+    engine.start();
+
+    await waitFor(() => engine.pool.isPaused("api"), 5000, "the api worker to be paused");
+    const refused = `http worker "api": connection to http://127.0.0.1:${port}/charge failed (ECONNREFUSED)`;
+    expect(engine.detail(task.id).attempts).toMatchObject([
+      { outcome: "failed", failureClass: "transient", error: refused },
+      { outcome: "failed", failureClass: "transient", error: refused },
+      {
+        outcome: "failed",
+        failureClass: "systemic",
+        error: `${refused} (3 consecutive connection failures)`,
+      },
+    ]);
+    expect(engine.tasks.require(task.id).state).toBe("queued");
+    expect(budgetLeft(engine, task.id)).toBe(1);
+    expect(engine.queue.openIncidents()).toHaveLength(1);
+  });
+
   it("pauses at once on an explicit SystemicError from a module worker, and resumes after a probe", async () => {
     const { engine, records, database } = makeEngine(
       policyConfig(`

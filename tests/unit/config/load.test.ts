@@ -187,6 +187,31 @@ describe("loading the configuration", () => {
     expect(problems).toHaveLength(3);
   });
 
+  it("reports schema errors and reference errors in one run, as the README shows", () => {
+    const problems = problemsOf(
+      variant((c) => {
+        c.categories[2].limits.stall.running = "soon";
+        c.categories[3].worker = "researcher";
+        c.categories[0].colour = "blue";
+        // biome-ignore lint/suspicious/noThenProperty: the config key is called then
+        c.categories[1].then = "nowhere";
+        for (const category of c.categories) delete category.catch_all;
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'categories[2].limits.stall.running: expected a duration like 30m, got "soon"',
+        expect.stringMatching(/^categories\[3\]\.worker: no worker named "researcher" \(known: /),
+        'categories[0]: unknown key "colour"',
+        expect.stringMatching(/^categories\[1\]\.then: no category named "nowhere"/),
+        "categories: expected exactly one category with catch_all: true, found 0",
+        // The former catch-all has no worker of its own.
+        "categories[6].worker: expected the name of a worker",
+      ]),
+    );
+    expect(problems).toHaveLength(6);
+  });
+
   it("a file that cannot be read is a ConfigError naming the file", () => {
     expect(() => loadConfigFile("config/does-not-exist.yaml", {})).toThrow(
       /config\/does-not-exist.yaml: invalid configuration\n {2}cannot read the file/,

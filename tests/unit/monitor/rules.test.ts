@@ -164,6 +164,17 @@ describe("stalled.median", () => {
       "T-42 has been running for 1h, 3× over the usual 10m in research (median of 120 stays)",
     );
   });
+
+  it("names the floor, not a multiple of nothing, when the usual stay is too short to scale", () => {
+    const findings = stalledMedian(
+      snapshot({ stalled: [researcher(14 * MINUTE)], medians: history(0, 56) }),
+      NOW,
+    );
+    expect(findings[0]?.detail).toBe(
+      "T-42 has been running for 14m, over the 1m floor in research " +
+        "(the usual 0ms, median of 56 stays, is too short for 3× to mean anything)",
+    );
+  });
 });
 
 describe("retries.exhausted", () => {

@@ -42,10 +42,12 @@ function reroutes(from: string, to: string, objectives: readonly string[]): Rero
     from,
     to,
     count: objectives.length,
+    kept: objectives.length,
     tasks: objectives.map((objective, index) => ({
       taskId: 200 + index,
       objective,
       rule: `${from}.keywords`,
+      state: "queued",
     })),
   };
 }
@@ -120,6 +122,21 @@ describe("catch-all tasks sharing terms", () => {
   it("two tasks sharing terms are not enough", () => {
     expect(suggestFromCatchAll(catchAll(SHOPIFY.slice(0, 2)), context.categories, 3)).toEqual([]);
   });
+
+  it("what people did decides: a cancelled request teaches nothing, a rerouted one its new category", () => {
+    const nonsense = catchAll([
+      "banana purple elephant",
+      "banana purple elephant",
+      "banana purple elephant",
+      "banana purple elephant",
+    ]);
+    const [first, second, third, fourth] = nonsense.tasks;
+    Object.assign(first!, { state: "cancelled" });
+    Object.assign(second!, { state: "cancelled" });
+    Object.assign(third!, { state: "done", category: "admin" });
+    expect(fourth).toMatchObject({ state: "escalated", category: "unsorted" });
+    expect(suggestFromCatchAll(nonsense, context.categories, 3)).toEqual([]);
+  });
 });
 
 describe("repeated reroutes from one category to another", () => {
@@ -156,6 +173,13 @@ describe("repeated reroutes from one category to another", () => {
     expect(suggestion?.proposal).toBe(
       'Add "shopify", "translate" to categories[content].match.keywords.',
     );
+  });
+
+  it("reroutes of requests then cancelled are no pattern", () => {
+    const pair = reroutes("content", "support", UNSUBSCRIBE);
+    pair.kept = 1;
+    for (const task of pair.tasks.slice(1)) task.state = "cancelled";
+    expect(suggestFromReroutes([pair], context.categories, 3)).toEqual([]);
   });
 
   it("two reroutes are not a pattern", () => {

@@ -1,0 +1,4 @@
+CREATE TABLE `review_posts` (
+	`month` text PRIMARY KEY NOT NULL,
+	`queued_at` integer NOT NULL
+);

@@ -1,0 +1,25 @@
+import { dirname, join, resolve } from "node:path";
+import type { Engine } from "../../engine/engine.js";
+import { emptyMonthNotice, type ReviewAnswer } from "../../review/choose.js";
+import type { Review } from "../../review/report.js";
+
+/** `review [--month YYYY-MM]`: the review's text and where its chart was written. */
+export async function reviewAnswerText(engine: Engine, answer: ReviewAnswer): Promise<string> {
+  if (answer.kind === "empty") return emptyMonthNotice(answer, `review --month ${answer.current}`);
+  return reviewText(engine, answer.review);
+}
+
+/** The report as the console prints it: the text, then the chart's file (beside the database). */
+export async function reviewText(engine: Engine, review: Review): Promise<string> {
+  const { renderReviewText } = await import("../../review/report.js");
+  // Loaded on first use: the chart's libraries take seconds to import.
+  const { writeReviewChart } = await import("../../review/chart.js");
+  const file = join(chartDir(engine), `steward-review-${review.month}.png`);
+  return `${renderReviewText(review)}${await writeReviewChart(review, file)}`;
+}
+
+/** `data/reviews/` beside `data/steward.db`. */
+function chartDir(engine: Engine): string {
+  const name = engine.database.sqlite.name;
+  return join(name === ":memory:" ? "data" : dirname(resolve(name)), "reviews");
+}

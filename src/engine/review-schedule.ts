@@ -1,0 +1,81 @@
+import { Cron } from "croner";
+import type { OpenDatabase } from "../db/connection.js";
+import { ReviewPostStore } from "../db/review-post-store.js";
+import { ScheduleStore } from "../db/schedule-store.js";
+import { previousMonth } from "../review/period.js";
+import type { Engine } from "./engine.js";
+import { dueTicks } from "./scheduler.js";
+
+/** Its row in `schedule_runs`: a dot, which no configured schedule's name may hold. */
+const CURSOR = "review.schedule";
+
+/**
+ * Posts the previous month's review on `review.schedule`, through the outbox (the reports
+ * channel, or the console). Each month is posted once: the months queued are recorded in the
+ * same transaction as their outbox message, and ticks missed while Steward was down are caught
+ * up on start, each for its own month. A first start counts from now: no history is posted.
+ */
+export class ReviewSchedule {
+  private readonly cron: Cron;
+  private readonly timezone: string;
+  private readonly cursor: ScheduleStore;
+  private readonly posts: ReviewPostStore;
+  private trigger: Cron | undefined;
+
+  constructor(
+    private readonly engine: Pick<Engine, "config" | "clock" | "outbox" | "tasks" | "logger">,
+    database: Pick<OpenDatabase, "db">,
+  ) {
+    this.timezone = engine.config.review.timezone ?? "UTC";
+    this.cron = new Cron(engine.config.review.schedule, { timezone: this.timezone, paused: true });
+    this.cursor = new ScheduleStore(database.db);
+    this.posts = new ReviewPostStore(database.db);
+  }
+
+  /** Catches up once, then wakes at each tick. Returns the months queued by the catch-up. */
+  start(): string[] {
+    const queued = this.tick();
+    this.trigger = new Cron(
+      this.engine.config.review.schedule,
+      { timezone: this.timezone, protect: true },
+      () => void this.tickSafely(),
+    );
+    return queued;
+  }
+
+  stop(): void {
+    this.trigger?.stop();
+    this.trigger = undefined;
+  }
+
+  /** Queues the review of each month whose tick is due and not yet posted; returns them. */
+  tick(): string[] {
+    const now = this.engine.clock.now();
+    const last = this.cursor.lastFiredAt(CURSOR);
+    if (last === undefined) {
+      this.cursor.record(CURSOR, now);
+      return [];
+    }
+    const due = dueTicks(this.cron, last, now);
+    if (due.length === 0) return [];
+    const months = [...new Set(due.map((tick) => previousMonth(tick, this.timezone)))];
+    return this.engine.tasks.transaction(() => {
+      this.cursor.record(CURSOR, due.at(-1)!);
+      return months.filter((month) => {
+        if (!this.posts.claim(month, now)) return false;
+        this.engine.outbox.add({ kind: "review_report", month }, `review:${month}`);
+        return true;
+      });
+    });
+  }
+
+  private tickSafely(): void {
+    try {
+      const months = this.tick();
+      if (months.length > 0) this.engine.logger.info(`review of ${months.join(", ")} queued`);
+    } catch (error) {
+      // A failed tick (the database busy or closed) must not stop the schedule.
+      this.engine.logger.error(`review schedule: ${(error as Error).message}`);
+    }
+  }
+}
