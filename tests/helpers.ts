@@ -99,3 +99,13 @@ export function withoutDefaultCriteria(yaml: string, ...categories: string[]): s
   }
   return edited;
 }
+
+/** `config` with the named categories asking for acceptance criteria instead of filling them. */
+export function withoutCriteriaDefaults<
+  T extends { categories: { name: string; defaults: { acceptance_criteria?: unknown } }[] },
+>(config: T, ...names: string[]): T {
+  for (const category of config.categories) {
+    if (names.includes(category.name)) category.defaults.acceptance_criteria = undefined;
+  }
+  return config;
+}

@@ -22,6 +22,7 @@ import {
 } from "../core/task.js";
 import type { RouteRequest, Router } from "../routing/classify.js";
 import { normaliseFields, parseFreeText } from "./parse.js";
+import { criteriaInProse } from "./prose.js";
 
 export type FieldValues = Partial<Record<BriefField, string | string[]>>;
 
@@ -48,6 +49,8 @@ export interface IntakeResult {
   brief: Brief;
   missing: BriefField[];
   routing: RoutingTrace;
+  /** The fields intake filled in for the requester, and from where. */
+  filled: FilledFields;
   /** True when the dedupe key matched an earlier delivery and nothing new was filed. */
   duplicate: boolean;
 }
@@ -60,6 +63,7 @@ export type Filing = { request: RawRequest } & (
       routing: RoutingTrace;
       category: CategoryConfig;
       missing: BriefField[];
+      filled: FilledFields;
     }
 );
 
@@ -210,9 +214,45 @@ export function planFiling(config: Config, router: Router, request: RawRequest) 
     request.routing ??
     router.route({ text: briefText(parsed), source: request.source, category: namedCategory });
   const category = categoryNamed(config, routing.category);
-  const brief = applyDefaults(parsed, category);
+  const { brief, filled } = fillIn(parsed, request.text ?? "", category);
   const missing = missingFields(brief, config.intake.required);
-  return { brief, routing, category, missing, next: decide(missing, category, routing) };
+  return { brief, routing, category, missing, filled, next: decide(missing, category, routing) };
+}
+
+/** Where each field intake filled in for the requester came from, to show and be corrected. */
+export type FilledFields = Partial<Record<BriefField, string>>;
+
+/**
+ * What can be known without asking: criteria the text states in passing, then the category's
+ * defaults for whatever is still empty. Criteria from both are kept (the requester's first):
+ * the defaults are the category's idea of "done", the prose says what this request adds.
+ */
+function fillIn(
+  parsed: Brief,
+  text: string,
+  category: CategoryConfig,
+): { brief: Brief; filled: FilledFields } {
+  const stated = isFieldEmpty(parsed, "acceptance_criteria") ? criteriaInProse(text) : [];
+  const defaults = `${category.name}'s defaults`;
+  const brief = applyDefaults(parsed, category);
+  const filled: FilledFields = {};
+  for (const field of Object.keys(brief) as BriefField[]) {
+    if (isFieldEmpty(parsed, field) && !isFieldEmpty(brief, field)) filled[field] = defaults;
+  }
+  if (stated.length > 0) {
+    const fromDefaults = isFieldEmpty(parsed, "acceptance_criteria")
+      ? brief.acceptance_criteria
+      : [];
+    brief.acceptance_criteria = [
+      ...stated,
+      ...fromDefaults.filter((item) => !stated.includes(item)),
+    ];
+    filled.acceptance_criteria =
+      fromDefaults.length > 0
+        ? `the request's own words and ${defaults}`
+        : "the request's own words";
+  }
+  return { brief, filled };
 }
 
 /** Where a routed, completed brief goes next, and why. */
@@ -250,12 +290,12 @@ export class Intake {
     checkLabelSizes(request);
     const earlier = this.earlierDelivery(request);
     if (earlier !== undefined) return { request, earlier };
-    const { brief, routing, category, missing } = planFiling(
+    const { brief, routing, category, missing, filled } = planFiling(
       this.deps.config,
       this.deps.router,
       request,
     );
-    return { request, brief, routing, category, missing };
+    return { request, brief, routing, category, missing, filled };
   }
 
   /** Stores a prepared request as a task, with what its first state asks for. */
@@ -264,7 +304,7 @@ export class Intake {
     // Filed since this one was prepared: the same delivery twice in one batch.
     const earlier = this.earlierDelivery(filing.request);
     if (earlier !== undefined) return this.resultOf(earlier, true);
-    const { request, brief, routing, category, missing } = filing;
+    const { request, brief, routing, category, missing, filled } = filing;
     const { tasks } = this.deps;
     const next = decide(missing, category, routing);
     return tasks.atomically(() => {
@@ -283,10 +323,14 @@ export class Intake {
           sourceRef: request.sourceRef ?? {},
           dedupeKey: request.dedupeKey ?? null,
         },
-        { actor: request.requester, reason: next.reason, data: { rule: routing.rule } },
+        {
+          actor: request.requester,
+          reason: next.reason,
+          data: { rule: routing.rule, ...(Object.keys(filled).length > 0 && { filled }) },
+        },
       );
       this.afterEntering(task, next.reason);
-      return { task, brief, missing, routing, duplicate: false };
+      return { task, brief, missing, routing, filled, duplicate: false };
     });
   }
 
@@ -345,7 +389,7 @@ export class Intake {
         },
       });
       this.afterEntering(moved, next.reason);
-      return { task: moved, brief, missing, routing, duplicate: false };
+      return { task: moved, brief, missing, routing, filled: {}, duplicate: false };
     });
   }
 
@@ -455,6 +499,7 @@ export class Intake {
       brief: briefOf(task),
       missing: task.missingFields,
       routing: task.routing,
+      filled: {},
       duplicate,
     };
   }

@@ -36,8 +36,8 @@ export interface TrainingOptions {
 }
 
 export const DEFAULT_TRAINING: TrainingOptions = {
-  iterations: 200,
-  learningRate: 4,
+  iterations: 80,
+  learningRate: 5,
   momentum: 0.9,
   l2: 1e-4,
 };

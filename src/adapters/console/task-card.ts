@@ -1,7 +1,7 @@
 import { BRIEF_FIELD_LABELS, type BriefField } from "../../core/brief.js";
 import { formatTaskId } from "../../core/states.js";
 import type { RoutingTrace, Task } from "../../core/task.js";
-import { describeMissing } from "../../intake/intake.js";
+import { describeMissing, type FilledFields } from "../../intake/intake.js";
 import {
   type ConsoleView,
   duration,
@@ -17,6 +17,8 @@ export interface CardInput {
   task: Task;
   missing: readonly BriefField[];
   routing: RoutingTrace;
+  /** Fields intake filled in for the requester, and from where (a freshly filed task's). */
+  filled?: FilledFields;
 }
 
 export function routingLine(routing: RoutingTrace): string {
@@ -31,6 +33,7 @@ export function taskCard(input: CardInput, view: ConsoleView): string {
     `${id} · ${task.category} · ${stateLabel(task.state)}`,
     field("Objective", oneLine(task.objective || "(none yet)", 90)),
     field("Rule", oneLine(routingLine(input.routing), 200)),
+    ...filledLines(input),
     ...nextLines(input, view),
   ].join("\n");
 }
@@ -55,6 +58,17 @@ function nextLines(input: CardInput, view: ConsoleView): string[] {
     default:
       return [field("Next", stateLabel(task.state))];
   }
+}
+
+/** "Filled in: acceptance criteria, output format (from content's defaults)". */
+function filledLines({ filled }: CardInput): string[] {
+  if (filled === undefined || Object.keys(filled).length === 0) return [];
+  const bySource = new Map<string, string[]>();
+  for (const [name, source] of Object.entries(filled) as [BriefField, string][]) {
+    bySource.set(source, [...(bySource.get(source) ?? []), BRIEF_FIELD_LABELS[name].toLowerCase()]);
+  }
+  const parts = [...bySource].map(([source, fields]) => `${fields.join(", ")} (from ${source})`);
+  return [field("Filled in", parts.join("; "))];
 }
 
 /** What an unlabelled one-line answer fills: the first missing field. */

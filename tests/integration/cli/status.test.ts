@@ -5,7 +5,7 @@ import { loadConfigFile } from "../../../src/config/load.js";
 import { ManualClock } from "../../../src/core/clock.js";
 import { openDatabase } from "../../../src/db/connection.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { tempDir } from "../../helpers.js";
+import { tempDir, withoutCriteriaDefaults } from "../../helpers.js";
 
 function steward(args: string[], db: string): string {
   return execFileSync(process.execPath, ["bin/steward.js", ...args], {
@@ -47,7 +47,12 @@ describe("steward status", () => {
     const database = openDatabase(db);
     const clock = new ManualClock(Date.now() - 3_600_000);
     const engine = new Engine({
-      config: loadConfigFile("config/steward.yaml", {}),
+      // Engineering and content ask for their criteria, so their tasks wait on a person.
+      config: withoutCriteriaDefaults(
+        loadConfigFile("config/steward.yaml", {}),
+        "engineering",
+        "content",
+      ),
       configDir: "config",
       database,
       clock,

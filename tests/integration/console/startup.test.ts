@@ -4,13 +4,18 @@ import { describe, expect, it } from "vitest";
 import { runConsole } from "../../../src/adapters/console/console.js";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { testDatabase } from "../../helpers.js";
+import { testDatabase, withoutCriteriaDefaults } from "../../helpers.js";
 
 describe("console start-up", () => {
   it("says how many things wait on a person and where to see them", async () => {
     const database = testDatabase();
     const engine = new Engine({
-      config: loadConfigFile("config/steward.yaml", {}),
+      // Engineering and content ask for their criteria, so their tasks wait on a person.
+      config: withoutCriteriaDefaults(
+        loadConfigFile("config/steward.yaml", {}),
+        "engineering",
+        "content",
+      ),
       configDir: "config",
       database,
     });

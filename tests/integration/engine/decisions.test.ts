@@ -5,10 +5,15 @@
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { testDatabase } from "../../helpers.js";
+import { testDatabase, withoutCriteriaDefaults } from "../../helpers.js";
 
+/** Content and research ask for their criteria here: these stories are about the answer. */
 function engine(): Engine {
-  const config = loadConfigFile("config/steward.yaml", {});
+  const config = withoutCriteriaDefaults(
+    loadConfigFile("config/steward.yaml", {}),
+    "content",
+    "research",
+  );
   return new Engine({ config, configDir: "config", database: testDatabase() });
 }
 

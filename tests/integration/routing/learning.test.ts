@@ -1,0 +1,96 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { parseLabelled } from "../../../src/routing/evaluate.js";
+import { testDatabase } from "../../helpers.js";
+
+const config = () => loadConfigFile("config/steward.yaml", {});
+
+function steward(database = testDatabase()) {
+  return { engine: new Engine({ config: config(), configDir: "config", database }), database };
+}
+
+const file = (engine: Engine, text: string, source = "console") =>
+  engine.submit({ source, requester: "owner", text }).task;
+
+describe("learning from people's routing decisions", () => {
+  it("a reroute teaches the router at once: a like request follows it, and the trace names it", () => {
+    const { engine } = steward();
+    const first = file(engine, "Kiln Club wants the Pipsqueak thing sorted again");
+    expect(first.category).toBe("unsorted");
+
+    engine.reroute(first.id, "admin", "alice");
+
+    const [example] = engine.learning.examples();
+    expect(example).toMatchObject({ category: "admin", from: "unsorted", origin: "reroute" });
+    expect(example).toMatchObject({ taskId: first.id, actor: "alice" });
+    const next = file(engine, "the Kiln Club Pipsqueak thing needs sorting");
+    expect(next.category).toBe("admin");
+    expect(next.routing.rule).toBe("learned");
+    expect(next.routing.example).toMatchObject({ id: example!.id, taskId: first.id });
+    expect(next.routing.explanation).toMatch(
+      new RegExp(`closest to T-${first.id}, rerouted to admin by alice on \\d{4}-\\d\\d-\\d\\d`),
+    );
+  });
+
+  it("what was learned survives a restart, and forgetting it unlearns it", () => {
+    const { engine, database } = steward();
+    const first = file(engine, "Kiln Club wants the Pipsqueak thing sorted again");
+    engine.reroute(first.id, "admin", "alice");
+
+    const restarted = steward(database).engine;
+    expect(file(restarted, "the Kiln Club Pipsqueak thing needs sorting").category).toBe("admin");
+
+    const [example] = restarted.learning.examples();
+    expect(restarted.learning.forget(example!.id)).toBe(true);
+    expect(restarted.learning.examples()).toEqual([]);
+    expect(file(restarted, "the Kiln Club Pipsqueak thing needs sorting").category).toBe(
+      "unsorted",
+    );
+  });
+
+  it("a category a person names at filing is learned; a webhook's fixed category is not", () => {
+    const { engine } = steward();
+    engine.submit({
+      source: "console",
+      requester: "owner",
+      text: "Category: content\nObjective: the Pipsqueak digest for Kiln Club",
+    });
+    engine.submit({
+      source: "webhook:helpdesk",
+      requester: "helpdesk",
+      text: "anything at all",
+      category: "support",
+    });
+    expect(engine.learning.examples().map((e) => [e.category, e.origin])).toEqual([
+      ["content", "explicit"],
+    ]);
+  });
+
+  it("after an operator reroutes half a labelled set, those requests route right and the rest no worse", () => {
+    const { engine } = steward();
+    const path = "tests/fixtures/routing/dev.jsonl";
+    const requests = parseLabelled(readFileSync(path, "utf8"), path).slice(0, 120);
+    const taught = requests.filter((_, index) => index % 2 === 0);
+    const checked = requests.filter((_, index) => index % 2 === 1);
+    const accuracy = (set: typeof requests) =>
+      set.filter(
+        (request) =>
+          engine.router.route({ text: request.text, source: "console" }).category ===
+          request.category,
+      ).length / set.length;
+
+    const before = accuracy(checked);
+    for (const request of taught) {
+      const task = file(engine, request.text);
+      if (task.category !== request.category && request.category !== "unsorted") {
+        engine.reroute(task.id, request.category, "operator");
+      }
+    }
+    expect(engine.learning.examples().length).toBeGreaterThan(5);
+    const learned = taught.filter((request) => request.category !== "unsorted");
+    expect(accuracy(learned)).toBeGreaterThanOrEqual(0.95);
+    expect(accuracy(checked)).toBeGreaterThanOrEqual(before);
+  }, 120_000);
+});
