@@ -9,6 +9,8 @@ export type FeatureCounts = Map<string, number>;
 
 /** Long pastes (logs, email threads) add little past their opening, and cost per character. */
 const MAX_CHARS = 2_000;
+/** Misspellings matter in what was typed, the opening lines; n-grams of a pasted log do not. */
+const MAX_GRAM_CHARS = 600;
 const CHAR_GRAM_SIZES = [3, 4] as const;
 /** Shorter words are mostly noise as n-grams ("ok", "pr") and already count as words. */
 const MIN_WORD_FOR_GRAMS = 4;
@@ -24,14 +26,30 @@ export function featureCounts(text: string): FeatureCounts {
     if (previous !== undefined) add(counts, `b:${previous}_${stem}`);
     previous = stem;
   }
-  for (const word of clipped.toLowerCase().match(WORD_OF_LETTERS) ?? []) {
+  const grammed = clipped.length > MAX_GRAM_CHARS ? clipped.slice(0, MAX_GRAM_CHARS) : clipped;
+  for (const word of grammed.toLowerCase().match(WORD_OF_LETTERS) ?? []) {
     if (word.length < MIN_WORD_FOR_GRAMS) continue;
-    const padded = `<${word}>`;
-    for (const size of CHAR_GRAM_SIZES)
-      for (let at = 0; at + size <= padded.length; at++)
-        add(counts, `c:${padded.slice(at, at + size)}`);
+    for (const gram of gramsOf(word)) add(counts, gram);
   }
   return counts;
+}
+
+/** Words repeat from request to request: their n-grams are made once (bounded: any text). */
+const GRAM_CACHE_LIMIT = 20_000;
+const grams = new Map<string, string[]>();
+
+function gramsOf(word: string): string[] {
+  let found = grams.get(word);
+  if (found === undefined) {
+    if (grams.size >= GRAM_CACHE_LIMIT) grams.clear();
+    const padded = `<${word}>`;
+    found = [];
+    for (const size of CHAR_GRAM_SIZES)
+      for (let at = 0; at + size <= padded.length; at++)
+        found.push(`c:${padded.slice(at, at + size)}`);
+    grams.set(word, found);
+  }
+  return found;
 }
 
 function add(counts: FeatureCounts, feature: string): void {
