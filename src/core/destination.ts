@@ -1,3 +1,6 @@
+import { posix } from "node:path";
+import { urlRefusal } from "./url-fence.js";
+
 /** Where a task's output goes, read from its output format. */
 export type Destination =
   | { kind: "reply" }
@@ -34,4 +37,25 @@ export function describeDestination(destination: Destination): string {
     case "webhook":
       return `a POST to ${new URL(destination.url).origin}`;
   }
+}
+
+/**
+ * Why the destination an output format names will be refused, if it will: a URL outside
+ * `allowed_urls`, a path that climbs out of the delivery folder. Known from the text alone, so
+ * the requester can be asked for another before any work is done; the delivery itself checks
+ * again (symbolic links, redirects, a config changed since).
+ */
+export function destinationRefusal(
+  outputFormat: string,
+  delivery: { allowed_urls: readonly string[] },
+): string | undefined {
+  const destination = destinationOf(outputFormat);
+  if (destination.kind === "webhook") return urlRefusal(destination.url, delivery.allowed_urls);
+  if (destination.kind === "file") {
+    const path = posix.normalize(destination.path.replace(/^~\//, ""));
+    if (posix.isAbsolute(path) || path === ".." || path.startsWith("../")) {
+      return `${destination.path} is outside the delivery folder`;
+    }
+  }
+  return undefined;
 }

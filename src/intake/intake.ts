@@ -9,6 +9,7 @@ import {
   MAX_FIELD_CHARS,
   missingFields,
 } from "../core/brief.js";
+import { destinationRefusal } from "../core/destination.js";
 import { StewardError } from "../core/errors.js";
 import type { Outbox } from "../core/outbox.js";
 import type { TaskRepository } from "../core/ports.js";
@@ -64,6 +65,8 @@ export type Filing = { request: RawRequest } & (
       category: CategoryConfig;
       missing: BriefField[];
       filled: FilledFields;
+      /** Why the destination the output format names would be refused, if it would. */
+      refusal?: string;
     }
 );
 
@@ -215,8 +218,9 @@ export function planFiling(config: Config, router: Router, request: RawRequest) 
     router.route({ text: briefText(parsed), source: request.source, category: namedCategory });
   const category = categoryNamed(config, routing.category);
   const { brief, filled } = fillIn(parsed, request.text ?? "", category);
-  const missing = missingFields(brief, config.intake.required);
-  return { brief, routing, category, missing, filled, next: decide(missing, category, routing) };
+  const { missing, refusal } = unmet(brief, config);
+  const next = decide({ missing, refusal }, category, routing);
+  return { brief, routing, category, missing, refusal, filled, next };
 }
 
 /** Where each field intake filled in for the requester came from, to show and be corrected. */
@@ -255,22 +259,43 @@ function fillIn(
   return { brief, filled };
 }
 
+/**
+ * What the brief still lacks before it may be queued: the required fields left empty, and the
+ * output format when the destination it names would be refused (`refusal` says why).
+ */
+export interface Unmet {
+  missing: BriefField[];
+  refusal?: string;
+}
+
+function unmet(brief: Brief, config: Config): Unmet {
+  const missing = missingFields(brief, config.intake.required);
+  const refusal = destinationRefusal(brief.output_format, config.delivery);
+  if (refusal === undefined || missing.includes("output_format")) return { missing };
+  return { missing: [...missing, "output_format"], refusal };
+}
+
 /** Where a routed, completed brief goes next, and why. */
 export function decide(
-  missing: BriefField[],
+  { missing, refusal }: Unmet,
   category: CategoryConfig,
   routing: RoutingTrace,
 ): { state: TaskState; reason: string } {
   // Without an objective there is nothing to route; with one that fits nowhere, a person
   // deciding where it goes helps more than asking the requester for criteria first.
-  if (missing.includes("objective")) return clarify(missing);
+  if (missing.includes("objective")) return clarify({ missing, refusal });
   if (category.catch_all) return { state: "escalated", reason: DOES_NOT_FIT };
-  if (missing.length > 0) return clarify(missing);
+  if (missing.length > 0) return clarify({ missing, refusal });
   return { state: "queued", reason: `routed to ${category.name}: ${routing.explanation}` };
 }
 
-function clarify(missing: readonly BriefField[]): { state: TaskState; reason: string } {
-  return { state: "needs_clarification", reason: `missing ${describeMissing(missing)}` };
+function clarify({ missing, refusal }: Unmet): { state: TaskState; reason: string } {
+  const empty = missing.filter((field) => refusal === undefined || field !== "output_format");
+  const reasons = [
+    ...(empty.length > 0 ? [`missing ${describeMissing(empty)}`] : []),
+    ...(refusal === undefined ? [] : [`output format: ${refusal}`]),
+  ];
+  return { state: "needs_clarification", reason: reasons.join("; ") };
 }
 
 export class Intake {
@@ -290,12 +315,12 @@ export class Intake {
     checkLabelSizes(request);
     const earlier = this.earlierDelivery(request);
     if (earlier !== undefined) return { request, earlier };
-    const { brief, routing, category, missing, filled } = planFiling(
+    const { brief, routing, category, missing, refusal, filled } = planFiling(
       this.deps.config,
       this.deps.router,
       request,
     );
-    return { request, brief, routing, category, missing, filled };
+    return { request, brief, routing, category, missing, refusal, filled };
   }
 
   /** Stores a prepared request as a task, with what its first state asks for. */
@@ -304,9 +329,9 @@ export class Intake {
     // Filed since this one was prepared: the same delivery twice in one batch.
     const earlier = this.earlierDelivery(filing.request);
     if (earlier !== undefined) return this.resultOf(earlier, true);
-    const { request, brief, routing, category, missing, filled } = filing;
+    const { request, brief, routing, category, missing, refusal, filled } = filing;
     const { tasks } = this.deps;
-    const next = decide(missing, category, routing);
+    const next = decide({ missing, refusal }, category, routing);
     return tasks.atomically(() => {
       const task = tasks.create(
         {
@@ -361,8 +386,9 @@ export class Intake {
       // A person's reroute is a decision, not a guess to revisit with more text.
       task.routing.rule === REROUTE_RULE ? task.routing : undefined,
     );
-    const missing = missingFields(brief, this.deps.config.intake.required);
-    const next = decide(missing, category, routing);
+    const needs = unmet(brief, this.deps.config);
+    const { missing } = needs;
+    const next = decide(needs, category, routing);
     if (task.state === "escalated" && next.state === "escalated") {
       throw new StewardError(
         "illegal_transition",
@@ -408,11 +434,13 @@ export class Intake {
     const { tasks, config } = this.deps;
     const task = tasks.require(taskId);
     const brief = applyDefaults(briefOf(task), category);
-    const missing = missingFields(brief, config.intake.required);
+    const needs = unmet(brief, config);
+    const { missing } = needs;
     const next = missing.length > 0 ? "needs_clarification" : "queued";
+    const why = missing.length > 0 ? clarify(needs).reason : "";
     const moved = tasks.transition(taskId, next, {
       actor,
-      reason: `rerouted from ${task.category} to ${category.name} by ${actor}${missing.length > 0 ? `; missing ${describeMissing(missing)}` : ""}`,
+      reason: `rerouted from ${task.category} to ${category.name} by ${actor}${why === "" ? "" : `; ${why}`}`,
       data,
       patch: {
         ...briefColumns(brief),
@@ -423,10 +451,7 @@ export class Intake {
         nextRunAt: 0,
       },
     });
-    this.afterEntering(
-      moved,
-      moved.state === "needs_clarification" ? `missing ${describeMissing(missing)}` : "",
-    );
+    this.afterEntering(moved, moved.state === "needs_clarification" ? why : "");
     return moved;
   }
 

@@ -3,7 +3,7 @@
  * output) reaches it through the console; it must not drive the terminal or forge lines, and
  * what the console says about deliveries must be what happened.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
@@ -91,17 +91,31 @@ const request = (output: string) =>
   `/task objective: Draft a blog post about our launch output: ${output} acceptance: under 500 words`;
 
 describe("what the console says about deliveries", () => {
-  it("a refused destination is reported as not delivered, never as delivered", async () => {
+  it("a refused destination is an input problem: asked of the requester first, or reported as not delivered", async () => {
     const dir = tempDir();
+    const config = deliveryConfig(dir, []);
+    // A link inside the folder that leads out: only the delivery itself can see it.
+    mkdirSync(join(dir, "outputs"));
+    mkdirSync(join(dir, "elsewhere"));
+    symlinkSync(join(dir, "elsewhere"), join(dir, "outputs", "link"));
     const run = await runSteward(["console"], {
-      env: { STEWARD_CONFIG: deliveryConfig(dir, []) },
-      stdin: `${request("POST to http://127.0.0.1:9/hook")}\nwait T-1\n`,
+      env: { STEWARD_CONFIG: config },
+      stdin: [
+        request("POST to http://127.0.0.1:9/hook"),
+        request("file:link/post.md"),
+        "wait",
+        "",
+      ].join("\n"),
     });
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/→ delivered/);
     expect(run.stdout).toMatch(
-      /! T-1's output was not delivered: http:\/\/127\.0\.0\.1:9\/hook is not in delivery\.allowed_urls/,
+      /\? T-1 needs output format\n.*\n {2}Why: +output format: http:\/\/127\.0\.0\.1:9\/hook is not in delivery\.allowed_urls/,
     );
+    expect(run.stdout).toMatch(
+      /! T-2's output was not delivered: link\/post\.md leads outside .* \(through a symbolic link\)\. It is kept: \/status T-2/,
+    );
+    expect(existsSync(join(dir, "elsewhere", "post.md"))).toBe(false);
   });
 
   it("quit with stdin closed waits for deliveries in flight, then says what is still pending", async () => {

@@ -6,8 +6,10 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverOutput, RefusedDestination } from "../../src/adapters/delivery/outputs.js";
+import { loadConfigFile } from "../../src/config/load.js";
 import type { Destination } from "../../src/core/destination.js";
 import { urlRefusal } from "../../src/core/url-fence.js";
+import { Engine } from "../../src/engine/engine.js";
 import { insertTask, tempDir, testDatabase } from "../helpers.js";
 import { reply, TestServer } from "../integration/workers/helpers.js";
 
@@ -161,5 +163,36 @@ describe("delivering to a file", () => {
     expect(readFileSync(join(dir, "weekly.md"), "utf8")).toContain("confidential");
     expect(where).toBe(`the file weekly.T-${second.id}.md`);
     expect(readFileSync(join(dir, `weekly.T-${second.id}.md`), "utf8")).toBe("the second output\n");
+  });
+});
+
+describe("a destination Steward would refuse, named in the brief", () => {
+  function engineWith(allowed: string[]) {
+    const config = loadConfigFile("config/steward.yaml", {});
+    config.delivery = { dir: join(tempDir(), "outputs"), allowed_urls: allowed };
+    return new Engine({ config, configDir: "config", database: testDatabase() });
+  }
+
+  it.each([
+    [
+      "a URL not allowed",
+      "POST to https://hooks.example.com.evil.net/x",
+      /is not in delivery\.allowed_urls/,
+    ],
+    ["a path outside the folder", "file:../../etc/cron.d/x.md", /outside the delivery folder/],
+  ])("%s goes back to the requester before any work is done", (_name, output, why) => {
+    const engine = engineWith(["https://hooks.example.com/"]);
+    const { task, missing } = engine.submit({
+      source: "console",
+      requester: "owner",
+      text: `Objective: Draft a blog post about the launch\nOutput: ${output}\nDone when: under 500 words`,
+    });
+    expect(task.state).toBe("needs_clarification");
+    expect(missing).toEqual(["output_format"]);
+    const [asked] = engine.outbox.pending(10, ["clarification"]).map((pending) => pending.message);
+    expect(asked).toMatchObject({ kind: "clarification", note: expect.stringMatching(why) });
+    // The requester names another destination: the task goes on.
+    const answered = engine.answer(task.id, { text: "file:launch/post.md" }, "owner");
+    expect(answered.task.state).toBe("queued");
   });
 });

@@ -53,7 +53,8 @@ export class Terminal {
     return new Promise((resolve) => {
       this.waiter = resolve;
       if (this.interactive) {
-        this.rl.setPrompt(prompt);
+        // A guided prompt may quote a field's current value: one inert line too.
+        this.rl.setPrompt(printable(prompt, "escape"));
         this.rl.prompt();
       }
     });

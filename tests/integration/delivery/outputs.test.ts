@@ -104,9 +104,11 @@ describe("delivering outputs where the brief says", () => {
     expect(engine.tasks.require(task.id).deliveredAt).not.toBeNull();
   });
 
-  it("a webhook URL the config does not allow is refused", async () => {
+  it("a webhook URL the config no longer allows when the output is ready is refused", async () => {
     const hook = await receiver();
-    const { engine, task } = await doneTask(`POST to ${hook.url}`, []);
+    // Allowed when the brief was filed (intake asks again otherwise), not when delivered.
+    const { engine, task } = await doneTask(`POST to ${hook.url}`, [hook.url]);
+    engine.config.delivery.allowed_urls = [];
     await outputDelivery(engine).drain();
     expect(hook.bodies).toEqual([]);
     expect(engine.tasks.require(task.id).deliveredAt).toBeNull();
