@@ -54,8 +54,8 @@ export class CategoryModel {
     return known;
   }
 
-  predict(text: string): ModelPrediction {
-    return this.trained().predict(text);
+  predict(text: string, stems?: readonly string[]): ModelPrediction {
+    return this.trained().predict(text, stems);
   }
 
   /** The request's words that pushed it hardest towards `category`, as written in training text. */

@@ -3,6 +3,7 @@ import { StewardError } from "../core/errors.js";
 import { configuredPattern, type Pattern } from "../core/pattern.js";
 import type { RoutingTrace } from "../core/task.js";
 import { CategoryModel, type ModelPrediction } from "./category-model.js";
+import { routedPart } from "./features.js";
 import type { LearnedExample } from "./learned.js";
 import { describeLearned } from "./learned.js";
 import { tokenize } from "./tokenize.js";
@@ -65,8 +66,11 @@ export function createRouter(
     if (request.category !== undefined) return explicit(request.category, byName);
     const named = namedInText(request.text, byName);
     if (named !== undefined) return namedDecision(named);
-    const tokens = tokenize(request.text);
-    const prediction = model.predict(request.text);
+    // Keywords and the classifier read the opening of a long paste, not all of it: a keyword deep
+    // in a forwarded thread is as likely to misfire as to help, and it keeps routing cheap.
+    const routed = routedPart(request.text);
+    const tokens = tokenize(routed);
+    const prediction = model.predict(routed, tokens);
     const context: DecisionContext = {
       candidates,
       catchAll,

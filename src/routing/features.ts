@@ -16,10 +16,16 @@ const CHAR_GRAM_SIZES = [3, 4] as const;
 const MIN_WORD_FOR_GRAMS = 4;
 const WORD_OF_LETTERS = /\p{L}[\p{L}'’]*/gu;
 
-export function featureCounts(text: string): FeatureCounts {
-  const clipped = text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text;
+/** The part of a request routing reads: what was typed, and the opening of anything pasted. */
+export function routedPart(text: string): string {
+  return text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text;
+}
+
+/** `stems`: the routed part's tokens when the caller has them already. */
+export function featureCounts(text: string, stems?: readonly string[]): FeatureCounts {
+  const clipped = routedPart(text);
   const counts: FeatureCounts = new Map();
-  const stems = tokenize(clipped);
+  stems ??= tokenize(clipped);
   let previous: string | undefined;
   for (const stem of stems) {
     add(counts, `w:${stem}`);

@@ -108,8 +108,14 @@ export class TextClassifier {
     );
   }
 
-  predict(text: string): Prediction {
-    const vector = vectorize(featureCounts(text), this.vocabulary, this.idf, this.unknownIdf);
+  /** `stems`: the text's tokens, when the caller has them already. */
+  predict(text: string, stems?: readonly string[]): Prediction {
+    const vector = vectorize(
+      featureCounts(text, stems),
+      this.vocabulary,
+      this.idf,
+      this.unknownIdf,
+    );
     return { probabilities: this.probabilities(vector), vector };
   }
 
