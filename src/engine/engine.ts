@@ -10,7 +10,7 @@ import { type Actor, formatTaskId, isTerminal } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { OpenDatabase } from "../db/connection.js";
 import { EscalationStore } from "../db/escalation-store.js";
-import { MonitorQueries } from "../db/monitor-queries.js";
+import { MonitorQueries, type OpenAnomaly } from "../db/monitor-queries.js";
 import { OutboxStore } from "../db/outbox-store.js";
 import { QueueStore } from "../db/queue-store.js";
 import type { AttemptRow } from "../db/schema.js";
@@ -220,6 +220,15 @@ export class Engine {
     for (const listener of this.checkListeners) listener(summary);
     return summary;
   }
+
+  /** The open anomalies among `ids`, in words: what a status-check message is about. */
+  openAnomalies(ids: readonly number[]): OpenAnomaly[] {
+    const wanted = new Set(ids);
+    this.monitorQueries ??= new MonitorQueries(this.database.sqlite);
+    return this.monitorQueries.openAnomalies().filter((anomaly) => wanted.has(anomaly.id));
+  }
+
+  private monitorQueries: MonitorQueries | undefined;
 
   /** Told after each status-checker run (metrics). */
   onCheck(listener: (summary: CheckSummary) => void): () => void {
