@@ -3,6 +3,7 @@
  * discord.js client against the loopback Discord server, the engine on a real SQLite file.
  */
 import { describe, expect, it } from "vitest";
+import { startDiscord } from "../../src/adapters/discord/adapter.js";
 import {
   cardOf,
   controls,
@@ -20,7 +21,7 @@ startStewardForEachTest((started) => {
 });
 
 describe("a founder's day through Discord", () => {
-  it("requests, a reroute then an answer, one card per cause, status, anomalies", async () => {
+  it("requests, a reroute then an answer, one card per cause, status, anomalies, a restart", async () => {
     const { fake, engine } = steward;
     const { member } = fake.ids;
     const escalationMessages = () =>
@@ -117,6 +118,22 @@ describe("a founder's day through Discord", () => {
       "• T-3 was escalated after 1 of 1 attempts · `retries.exhausted`",
     );
     expect(found.content).not.toContain("task:3");
+
+    // A restart says how many things wait on a person (item 8).
+    await steward.discord.stop();
+    const said: string[] = [];
+    steward.discord = await startDiscord({
+      engine,
+      database: steward.database,
+      token: fake.token,
+      apiBase: fake.apiBase,
+      logger: { info: (line) => void said.push(line), warn() {}, error() {} },
+      outboxEveryMs: 40,
+      progressDebounceMs: 40,
+    });
+    expect(said).toContain(
+      "discord: waiting on a person: 1 task(s) for details, 1 escalation(s) for a decision; /status lists them",
+    );
 
     // The operator retries the cause once the API is back: both tasks finish.
     steward.billingDown(false);
