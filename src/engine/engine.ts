@@ -172,6 +172,8 @@ export class Engine {
 
   private flushTimer: NodeJS.Timeout | undefined;
   private monitor: MonitorSchedule | undefined;
+  /** Read only when a status-check message is shown: made on first use. */
+  private monitorQueries: MonitorQueries | undefined;
   private readonly checkListeners = new Set<(summary: CheckSummary) => void>();
 
   start(): void {
@@ -227,8 +229,6 @@ export class Engine {
     this.monitorQueries ??= new MonitorQueries(this.database.sqlite);
     return this.monitorQueries.openAnomalies().filter((anomaly) => wanted.has(anomaly.id));
   }
-
-  private monitorQueries: MonitorQueries | undefined;
 
   /** Told after each status-checker run (metrics). */
   onCheck(listener: (summary: CheckSummary) => void): () => void {
