@@ -10,7 +10,7 @@ import { type Actor, formatTaskId, isTerminal } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { OpenDatabase } from "../db/connection.js";
 import { EscalationStore } from "../db/escalation-store.js";
-import { MonitorQueries } from "../db/monitor-queries.js";
+import { MonitorQueries, type OpenAnomaly } from "../db/monitor-queries.js";
 import { OutboxStore } from "../db/outbox-store.js";
 import { QueueStore } from "../db/queue-store.js";
 import { createReviewQueries } from "../db/review-queries.js";
@@ -184,6 +184,8 @@ export class Engine {
 
   private flushTimer: NodeJS.Timeout | undefined;
   private monitor: MonitorSchedule | undefined;
+  /** Read only when a status-check message is shown: made on first use. */
+  private monitorQueries: MonitorQueries | undefined;
   private readonly checkListeners = new Set<(summary: CheckSummary) => void>();
 
   start(): void {
@@ -231,6 +233,13 @@ export class Engine {
     );
     for (const listener of this.checkListeners) listener(summary);
     return summary;
+  }
+
+  /** The open anomalies among `ids`, in words: what a status-check message is about. */
+  openAnomalies(ids: readonly number[]): OpenAnomaly[] {
+    const wanted = new Set(ids);
+    this.monitorQueries ??= new MonitorQueries(this.database.sqlite);
+    return this.monitorQueries.openAnomalies().filter((anomaly) => wanted.has(anomaly.id));
   }
 
   /** Told after each status-checker run (metrics). */

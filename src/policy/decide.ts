@@ -47,7 +47,7 @@ export function decide(
       if (attempt >= maxAttempts) {
         return {
           action: "escalate",
-          reason: `no accepted output after ${attempt} attempts: ${failure.message}`,
+          reason: `no accepted output after ${attempts(attempt)}: ${failure.message}`,
         };
       }
       return {
@@ -62,7 +62,7 @@ export function decide(
       if (attempt >= maxAttempts) {
         return {
           action: "escalate",
-          reason: `retries exhausted after ${attempt} attempts: ${failure.message}`,
+          reason: `retries exhausted after ${attempts(attempt)}: ${failure.message}`,
         };
       }
       const delay = Math.max(
@@ -76,4 +76,8 @@ export function decide(
       };
     }
   }
+}
+
+function attempts(count: number): string {
+  return count === 1 ? "1 attempt" : `${count} attempts`;
 }

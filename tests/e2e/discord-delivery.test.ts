@@ -5,6 +5,7 @@ import { outbox } from "../../src/db/schema.js";
 import {
   cardOf,
   controls,
+  embedOf,
   type Steward,
   startStewardForEachTest,
   until,
@@ -73,6 +74,44 @@ describe("Discord: delivery", () => {
       "the card to show done",
       20_000,
     );
+  });
+
+  it("messages in the intake channel during an outage get their card where it would have gone", async () => {
+    const { fake } = steward;
+    const outage = fake.failRest({
+      status: 503,
+      match: (_method, path) => path.startsWith("/channels/"),
+    });
+    // One needs nothing more (its card comes with its output), one needs details.
+    const complete = fake.postMessage(
+      fake.ids.intakeChannel,
+      fake.ids.member,
+      "Answer the refund ticket from Dee\nDone when: Dee has a reply",
+    );
+    await waitForState(steward, 1, "done");
+    const unclear = fake.postMessage(
+      fake.ids.intakeChannel,
+      fake.ids.member,
+      "Draft the newsletter about the spring sale",
+    );
+    await waitForState(steward, 2, "needs_clarification");
+    outage.stop();
+    for (const [posted, id, notice] of [
+      [complete, "T-1", "T-1** is done"],
+      [unclear, "T-2", "needs acceptance criteria"],
+    ] as const) {
+      // The thread started from the person's message, as when Discord answers at once.
+      await until(
+        () => fake.messages(posted.id).some((m) => m.content.includes(notice)),
+        `${id}'s notice in the thread of its message`,
+        20_000,
+      );
+      const cards = fake.messages(posted.id).filter((m) => m.embeds.length > 0);
+      expect(cards.map((m) => embedOf(m).title?.slice(0, id.length))).toEqual([id]);
+    }
+    // Nothing was posted on its own in the channel.
+    const stray = fake.messages(fake.ids.intakeChannel).filter((m) => m.author.bot);
+    expect(stray.map((m) => m.content || m.embeds[0]?.title)).toEqual([]);
   });
 
   it("a long output is summarised in the message and attached whole as a file", async () => {

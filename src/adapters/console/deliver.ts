@@ -53,7 +53,10 @@ export function consoleDelivery(
 }
 
 /** What delivery reads from the engine. */
-export type DeliverySource = Pick<Engine, "detail" | "markDelivered" | "escalationCard"> & {
+export type DeliverySource = Pick<
+  Engine,
+  "detail" | "markDelivered" | "escalationCard" | "openAnomalies"
+> & {
   escalationStore: Pick<EscalationStore, "get" | "openGroupOf">;
   clock: Pick<Clock, "now">;
 };
@@ -77,7 +80,9 @@ export function showMessage(
     message.kind === "task_escalated" && detail?.task.state === "escalated"
       ? escalationOf(engine, message.taskId, shownTasks)
       : undefined;
-  write(messageCard(message, detail, view, groups, escalation));
+  const anomalies =
+    message.kind === "anomalies" ? engine.openAnomalies(message.anomalyIds) : undefined;
+  write(messageCard(message, detail, view, { groups, escalation, anomalies }));
   // Only a full four-question card counts: one for a task that moved on is a single line.
   if (message.kind === "task_escalated" && detail?.task.state === "escalated") {
     if (!escalation?.joins) shownTasks.add(message.taskId);

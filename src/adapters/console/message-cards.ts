@@ -2,6 +2,7 @@ import { type Destination, describeDestination } from "../../core/destination.js
 import { attemptCounts, timeTaken, waitedOnPeople } from "../../core/figures.js";
 import type { OutboxMessage } from "../../core/outbox.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
+import type { OpenAnomaly } from "../../db/monitor-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { describeMissing } from "../../intake/intake.js";
 import { type GroupContext, groupMessageCard, isGroupMessage } from "./escalation-cards.js";
@@ -31,9 +32,9 @@ export function messageCard(
   message: OutboxMessage,
   detail: TaskDetail | undefined,
   view: ConsoleView,
-  groups?: GroupContext,
-  escalation?: TaskEscalation,
+  loaded: Loaded = {},
 ): string {
+  const { groups, escalation } = loaded;
   if (isGroupMessage(message)) {
     if (groups === undefined) throw new Error(`no cards loaded for ${message.kind}`);
     return groupMessageCard(message, groups, view);
@@ -49,6 +50,8 @@ export function messageCard(
       return cancelledLine(message);
     case "output_delivery":
       return outputDeliveryLine(message);
+    case "anomalies":
+      return anomaliesCard(message.anomalyIds.length, loaded.anomalies ?? []);
     default:
       return genericLine(message);
   }
@@ -115,6 +118,26 @@ export function clarificationCard(message: Clarification, detail: TaskDetail): s
 }
 
 type Escalated = Extract<OutboxMessage, { kind: "task_escalated" }>;
+
+/** What a message's card needs besides its task's detail, loaded by the delivery. */
+export interface Loaded {
+  groups?: GroupContext;
+  escalation?: TaskEscalation;
+  /** The message's anomalies still open, in words. */
+  anomalies?: readonly OpenAnomaly[];
+}
+
+/** What the status check found, each in words; those cleared since are only counted. */
+export function anomaliesCard(found: number, open: readonly OpenAnomaly[]): string {
+  const heading = `🔎 The status check found ${plural(found, "anomaly").replace(/anomalys$/, "anomalies")}`;
+  if (open.length === 0)
+    return `${heading}; ${found === 1 ? "it has" : "they have"} cleared since.`;
+  const cleared = found - open.length;
+  return [
+    `${heading}${cleared > 0 ? ` (${cleared} cleared since)` : ""}:`,
+    ...open.map((anomaly) => `  • ${oneLine(anomaly.detail, 200)}`),
+  ].join("\n");
+}
 
 /** The escalation group a task waits in, and whether its four questions were shown already. */
 export interface TaskEscalation {

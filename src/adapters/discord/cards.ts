@@ -2,9 +2,10 @@ import type { APIEmbed } from "discord.js";
 import { formatDuration } from "../../config/duration.js";
 import type { Config } from "../../config/schema.js";
 import { describeDestination, destinationOf } from "../../core/destination.js";
-import { timeTaken } from "../../core/figures.js";
+import { attemptCounts, timeTaken } from "../../core/figures.js";
 import { formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
+import type { AttemptRow } from "../../db/schema.js";
 import { describeMissing } from "../../intake/intake.js";
 import { clip, LIMITS, literal, oneLine, relativeTime, shortLiteral, who } from "./safety.js";
 
@@ -29,19 +30,26 @@ export function stateLabel(state: TaskState): string {
   return STATE_LABELS[state] ?? state;
 }
 
-/** The state with its attempt and wait: `running · attempt 2 of 3`. */
-export function stateLine(task: Task): string {
-  const attempt = `attempt ${task.attempts} of ${task.maxAttempts}`;
+/**
+ * The state with its attempt and wait: `running · attempt 2 of 3`. Given the task's attempts,
+ * the runs that met its worker down (probes) are left out of the count.
+ */
+export function stateLine(
+  task: Task,
+  attempts: readonly { failureClass: string | null }[] = [],
+): string {
+  const counts = attemptCounts(task, attempts);
+  const attempt = `attempt ${counts.attempts} of ${counts.maxAttempts}`;
   switch (task.state) {
     case "queued":
-      return task.attempts > 0 ? `queued · ${task.attempts} attempt(s) so far` : "queued";
+      return counts.attempts > 0 ? `queued · ${counts.attempts} attempt(s) so far` : "queued";
     case "running":
     case "reviewing":
       return `${task.state} · ${attempt}`;
     case "retry_wait":
       return `waiting to retry · ${attempt} failed · next try ${relativeTime(task.nextRunAt)}`;
     case "done":
-      return `done · ${task.attempts === 1 ? "first attempt" : `${task.attempts} attempts`}`;
+      return `done · ${counts.attempts === 1 ? "first attempt" : `${counts.attempts} attempts`}`;
     default:
       return stateLabel(task.state);
   }
@@ -112,12 +120,21 @@ export function progressTrail(events: readonly TaskEvent[]): string {
 }
 
 /** The task card: id, category and the rule that decided, state, and what happens next. */
-export function taskCard(task: Task, config: Config, events?: readonly TaskEvent[]): APIEmbed {
+export function taskCard(
+  task: Task,
+  config: Config,
+  history?: { events: readonly TaskEvent[]; attempts: readonly AttemptRow[] },
+): APIEmbed {
+  const events = history?.events;
   const id = formatTaskId(task.id);
   const objective = task.objective.trim() === "" ? "(no objective yet)" : task.objective;
   const fields = [
     { name: "Category", value: `\`${task.category}\``, inline: true },
-    { name: "State", value: clip(stateLine(task), LIMITS.fieldValue), inline: true },
+    {
+      name: "State",
+      value: clip(stateLine(task, history?.attempts), LIMITS.fieldValue),
+      inline: true,
+    },
     { name: "Requested by", value: clip(who(task.requester), LIMITS.fieldValue), inline: true },
     { name: "Routing", value: routingText(task) },
     ...(events && events.length > 1 ? [{ name: "Progress", value: progressTrail(events) }] : []),

@@ -1,5 +1,6 @@
 import type { Message } from "discord.js";
 import { isStewardError } from "../../core/errors.js";
+import { formatTaskId } from "../../core/states.js";
 import type { DiscordContext } from "./context.js";
 import { NO_PINGS } from "./safety.js";
 import { cardUnderMessage } from "./task-posts.js";
@@ -31,7 +32,14 @@ export function createIntakeListener(ctx: DiscordContext): (message: Message) =>
         dedupeKey: message.id,
       });
       if (result.duplicate) return;
-      await cardUnderMessage(ctx, message, result.task);
+      const { task } = result;
+      await cardUnderMessage(ctx, message, task).catch((error: unknown) =>
+        // Filed all the same: the card goes under the message with the task's first notice.
+        ctx.logger.warn(`discord: ${formatTaskId(task.id)}'s card waits for Discord to answer`, {
+          message: message.id,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
     } catch (error) {
       if (isStewardError(error)) {
         await message

@@ -33,10 +33,11 @@ export function isPermanent(error: Error): boolean {
 async function postAnomalies(ctx: DiscordContext, ids: number[]): Promise<void> {
   const channelId = ctx.engine.config.discord.channels.escalations;
   if (channelId === "") throw new Undeliverable("discord.channels.escalations is not configured");
-  const open = ctx.status.snapshot().anomalies.filter((anomaly) => ids.includes(anomaly.id));
+  const open = ctx.engine.openAnomalies(ids);
   if (open.length === 0) return; // resolved by themselves before anyone needed to hear
+  // What each one is, in words; the rule after it for whoever tunes the checker.
   const lines = open.map(
-    (anomaly) => `• \`${anomaly.rule}\` · ${shortLiteral(anomaly.subject, 200)}`,
+    (anomaly) => `• ${shortLiteral(anomaly.detail, 200)} · \`${anomaly.rule}\``,
   );
   const channel = await sendableChannel(ctx.client, channelId);
   await channel.send({

@@ -86,7 +86,12 @@ export class CardProgress {
     if (this.shown.get(taskId) === key) return;
     const channel = await sendableChannel(client, ref.channelId);
     await channel.messages.edit(ref.messageId, {
-      embeds: [taskCard(task, engine.config, engine.tasks.events(taskId))],
+      embeds: [
+        taskCard(task, engine.config, {
+          events: engine.tasks.events(taskId),
+          attempts: engine.queue.attemptsOf(taskId),
+        }),
+      ],
       allowedMentions: NO_PINGS,
     });
     this.failures.delete(taskId);

@@ -155,7 +155,7 @@ export function taskDetailEmbeds(detail: TaskDetail): APIEmbed[] {
         LIMITS.embedTitle,
       ),
       description: clip(
-        `**${stateLine(task)}** since ${absoluteTime(task.stateSince)}\n\`${task.category}\` · from ${who(task.requester)} via \`${task.source}\` · filed ${absoluteTime(task.createdAt)}`,
+        `**${stateLine(task, detail.attempts)}** since ${absoluteTime(task.stateSince)}\n\`${task.category}\` · from ${who(task.requester)} via \`${task.source}\` · filed ${absoluteTime(task.createdAt)}`,
         400,
       ),
       fields: [...briefFields, ...extra],

@@ -10,7 +10,7 @@ import type { Destination } from "../../core/destination.js";
 import { describeDestination } from "../../core/destination.js";
 import { timeTaken } from "../../core/figures.js";
 import type { OutboxMessage } from "../../core/outbox.js";
-import { formatTaskId } from "../../core/states.js";
+import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
 import { describeMissing } from "../../intake/intake.js";
 import { stateLabel } from "./cards.js";
@@ -128,9 +128,12 @@ export async function postEscalated(
   const where = escalations === "" ? "the escalations channel" : `<#${escalations}>`;
   const now =
     task.state === "escalated" ? "" : ` It has moved on since: ${stateLabel(task.state)}.`;
+  // The escalation it waits in, so the requester can find the one card for its cause.
+  const group = ctx.engine.escalationStore.openGroupOf(task.id);
+  const ref = group === undefined ? "" : `, under **${formatEscalationId(group.id)}**`;
   await thread.send({
     content: clip(
-      `**${formatTaskId(task.id)}** needs an operator: ${shortLiteral(message.reason, 600)}. The decision is made in ${where}.${now}`,
+      `**${formatTaskId(task.id)}** needs an operator: ${shortLiteral(message.reason, 600)}. The decision is made in ${where}${ref}.${now}`,
       LIMITS.content,
     ),
     allowedMentions: NO_PINGS,

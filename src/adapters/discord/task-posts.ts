@@ -1,4 +1,9 @@
-import type { Message, RepliableInteraction, SendableChannels } from "discord.js";
+import {
+  DiscordAPIError,
+  type Message,
+  type RepliableInteraction,
+  type SendableChannels,
+} from "discord.js";
 import { formatTaskId } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
 import { taskCard } from "./cards.js";
@@ -39,14 +44,41 @@ export function replyWithCard(
 
 /** A message in an intake channel: the card goes in a thread started from that message. */
 export function cardUnderMessage(ctx: DiscordContext, message: Message, task: Task): Promise<void> {
-  return posting(ctx, task, async () => {
-    const thread = await threadUnder(ctx.client, message.channelId, message.id, threadTitle(task));
-    const card = await thread.send({
-      embeds: [taskCard(task, ctx.engine.config)],
-      allowedMentions: NO_PINGS,
+  return posting(ctx, task, () => postUnderMessage(ctx, task, message.channelId, message.id));
+}
+
+/** The person's message a task came from (an intake channel's), when it came from one. */
+function originOf(task: Task): { channelId: string; messageId: string } | undefined {
+  const { channel, message } = task.sourceRef;
+  return channel && message ? { channelId: channel, messageId: message } : undefined;
+}
+
+/**
+ * The card in a thread started from the person's message (or the one an earlier try started).
+ * Where no thread can be started (a permission, a thread channel), the card replies to the
+ * message; a Discord that is down (5xx, no answer) throws, to be tried again later.
+ */
+async function postUnderMessage(
+  ctx: DiscordContext,
+  task: Task,
+  channelId: string,
+  messageId: string,
+): Promise<ChatRef> {
+  const card = { embeds: [taskCard(task, ctx.engine.config)], allowedMentions: NO_PINGS };
+  let thread: SendableChannels;
+  try {
+    thread = await threadUnder(ctx.client, channelId, messageId, threadTitle(task));
+  } catch (error) {
+    if (!(error instanceof DiscordAPIError || error instanceof Undeliverable)) throw error;
+    const channel = await sendableChannel(ctx.client, channelId);
+    const reply = await channel.send({
+      ...card,
+      reply: { messageReference: messageId, failIfNotExists: false },
     });
-    return { channelId: thread.id, messageId: card.id, threadId: thread.id };
-  });
+    return { channelId: reply.channelId, messageId: reply.id, threadId: null };
+  }
+  const sent = await thread.send(card);
+  return { channelId: thread.id, messageId: sent.id, threadId: thread.id };
 }
 
 /** Where tasks from other doors (webhooks, schedules, the console) get a card when needed. */
@@ -65,6 +97,19 @@ async function cardRef(ctx: DiscordContext, task: Task): Promise<ChatRef> {
   await ctx.refs.cardPosted(task.id);
   const known = ctx.refs.task(task.id);
   if (known !== undefined) return known;
+  const ref = await postCard(ctx, task);
+  ctx.refs.saveTask(task.id, ref);
+  ctx.progress.posted(task);
+  return ref;
+}
+
+/**
+ * A card posted late (its first notice is due): under the person's message it came from (its
+ * card could not be posted then: Discord was down), else as `cardRef` says.
+ */
+async function postCard(ctx: DiscordContext, task: Task): Promise<ChatRef> {
+  const origin = originOf(task);
+  if (origin !== undefined) return postUnderMessage(ctx, task, origin.channelId, origin.messageId);
   const parent = task.parentId === null ? undefined : ctx.engine.tasks.get(task.parentId);
   const channel =
     parent === undefined
@@ -74,11 +119,11 @@ async function cardRef(ctx: DiscordContext, task: Task): Promise<ChatRef> {
     embeds: [taskCard(task, ctx.engine.config)],
     allowedMentions: NO_PINGS,
   });
-  const threadId = channel.isThread() ? channel.id : null;
-  const ref = { channelId: card.channelId, messageId: card.id, threadId };
-  ctx.refs.saveTask(task.id, ref);
-  ctx.progress.posted(task);
-  return ref;
+  return {
+    channelId: card.channelId,
+    messageId: card.id,
+    threadId: channel.isThread() ? channel.id : null,
+  };
 }
 
 /** The task's conversation: its thread, started under its card the first time it is needed. */

@@ -124,7 +124,7 @@ describe("escalation group messages", () => {
 
   it("a posted group is its card", () => {
     expect(
-      messageCard({ kind: "escalation", escalationId: 5 }, undefined, VIEW, context),
+      messageCard({ kind: "escalation", escalationId: 5 }, undefined, VIEW, { groups: context }),
     ).toContain("⚠ E-5 · 2 tasks in content");
   });
 

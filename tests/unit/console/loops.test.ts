@@ -58,6 +58,7 @@ function fakeEngine(markedDelivered: number[], waiting: readonly number[] = [4])
       return detail({ id: 1, state: "done", attempts: 1, output: "the draft" });
     },
     markDelivered: (taskId: number) => void markedDelivered.push(taskId),
+    openAnomalies: () => [],
     escalationCard: (id: number): EscalationCard => {
       if (id !== 3) throw new StewardError("escalation_not_found", `E-${id} does not exist`);
       return e3.card;

@@ -273,10 +273,30 @@ describe("outbox cards", () => {
     expect(card).toBe("✗ T-4 cancelled by owner: cancelled at the console");
   });
 
-  it("kinds without a card get one generic line with their ids", () => {
-    expect(messageCard({ kind: "anomalies", anomalyIds: [2, 5] }, undefined, VIEW)).toBe(
-      "• anomalies anomalyIds=[2,5]",
+  // Issue 16 item 7: `• anomalies anomalyIds=[2,5]` said nothing of what was found.
+  it("anomalies are shown by what each one is; those cleared since are counted", () => {
+    const open = [
+      {
+        id: 2,
+        rule: "delivery.missing",
+        subject: "task:15",
+        detail: "T-15 finished 10m ago and its output has not been delivered",
+        detectedAt: T0,
+      },
+    ];
+    const message: OutboxMessage = { kind: "anomalies", anomalyIds: [2, 5] };
+    expect(messageCard(message, undefined, VIEW, { anomalies: open })).toBe(
+      [
+        "🔎 The status check found 2 anomalies (1 cleared since):",
+        "  • T-15 finished 10m ago and its output has not been delivered",
+      ].join("\n"),
     );
+    expect(messageCard(message, undefined, VIEW)).toBe(
+      "🔎 The status check found 2 anomalies; they have cleared since.",
+    );
+  });
+
+  it("kinds without a card get one generic line with their ids", () => {
     expect(messageCard({ kind: "review_report", month: "2026-03" }, undefined, VIEW)).toBe(
       "• review report month=2026-03",
     );

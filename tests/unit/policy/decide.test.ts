@@ -41,3 +41,14 @@ describe("a logic failure's reason", () => {
     expect(decision.reason).not.toContain("review");
   });
 });
+
+describe("a transient failure's reason", () => {
+  it("counts one attempt in the singular", () => {
+    const failure: Failure = { failureClass: "transient", message: "timed out", connection: false };
+    const decision = decide(
+      { failure, attempt: 1, maxAttempts: 1, sameLogicFailures: 0 },
+      policies,
+    );
+    expect(decision.reason).toBe("retries exhausted after 1 attempt: timed out");
+  });
+});
