@@ -8,7 +8,7 @@ import { tokenize } from "./tokenize.js";
 export type FeatureCounts = Map<string, number>;
 
 /** Long pastes (logs, email threads) add little past their opening, and cost per character. */
-const MAX_CHARS = 2_000;
+const MAX_CHARS = 1_500;
 /** Misspellings matter in what was typed, the opening lines; n-grams of a pasted log do not. */
 const MAX_GRAM_CHARS = 600;
 const CHAR_GRAM_SIZES = [3, 4] as const;
