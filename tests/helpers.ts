@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach } from "vitest";
+import { loadConfigFile } from "../src/config/load.js";
+import type { Config } from "../src/config/schema.js";
 import { ManualClock } from "../src/core/clock.js";
 import type { Task } from "../src/core/task.js";
 import { type DatabaseOptions, type OpenDatabase, openDatabase } from "../src/db/connection.js";
@@ -100,10 +102,12 @@ export function withoutDefaultCriteria(yaml: string, ...categories: string[]): s
   return edited;
 }
 
-/** `config` with the named categories asking for acceptance criteria instead of filling them. */
-export function withoutCriteriaDefaults<
-  T extends { categories: { name: string; defaults: { acceptance_criteria?: unknown } }[] },
->(config: T, ...names: string[]): T {
+/**
+ * The default config with the named categories asking for acceptance criteria instead of
+ * filling in their defaults: for tests of the path where intake must ask the requester.
+ */
+export function askingConfig(...names: string[]): Config {
+  const config = loadConfigFile("config/steward.yaml", {});
   for (const category of config.categories) {
     if (names.includes(category.name)) category.defaults.acceptance_criteria = undefined;
   }

@@ -6,7 +6,7 @@
  */
 
 const NUMBER = String.raw`(?:\d+(?:[.,]\d+)?k?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|a hundred)`;
-const UNIT = String.raw`(?:words?|characters?|chars|lines?|sentences?|paragraphs?|bullets?|bullet points?|points?|pages?|slides?|tweets?|posts?|minutes?|mins?|seconds?|items?|options?|examples?|variations?|versions?|ideas?|names?|sources?|rows?)`;
+const UNIT = `(?:words?|characters?|chars|lines?|sentences?|paragraphs?|bullets?|bullet points?|points?|pages?|slides?|tweets?|posts?|minutes?|mins?|seconds?|items?|options?|examples?|variations?|versions?|ideas?|names?|sources?|rows?)`;
 const WEEKDAY = "(?:mon|tues|wednes|thurs|fri|satur|sun)day";
 const DEADLINE_WORDS = String.raw`(?:${WEEKDAY}|tomorrow|tonight|today|eod|eow|end of (?:the )?(?:day|week|month|quarter|year)|next week|this week|monday morning|noon|the \d{1,2}(?:st|nd|rd|th)|\d{1,2}(?:st|nd|rd|th)?(?: of)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2}(?:st|nd|rd|th)?)`;
 

@@ -65,7 +65,8 @@ export function createRouter(
   function route(request: RouteRequest): RoutingDecision {
     if (request.category !== undefined) return explicit(request.category, byName);
     const named = namedInText(request.text, byName);
-    if (named !== undefined) return namedDecision(named);
+    if (named !== undefined)
+      return explicitDecision(named, `the request names category "${named}" in its text`);
     // Keywords and the classifier read the opening of a long paste, not all of it: a keyword deep
     // in a forwarded thread is as likely to misfire as to help, and it keeps routing cheap.
     const routed = routedPart(request.text);
@@ -118,14 +119,7 @@ function explicit(name: string, byName: ReadonlyMap<string, CategoryConfig>): Ro
       `no category named "${name}" (known: ${[...byName.keys()].join(", ")})`,
     );
   }
-  return {
-    category: name,
-    classifier: "rules",
-    rule: "explicit",
-    score: 1,
-    matched: [name],
-    explanation: `category "${name}" was named explicitly by the requester`,
-  };
+  return explicitDecision(name, `category "${name}" was named explicitly by the requester`);
 }
 
 /**
@@ -148,14 +142,14 @@ function namedInText(
   return undefined;
 }
 
-function namedDecision(name: string): RoutingDecision {
+function explicitDecision(name: string, explanation: string): RoutingDecision {
   return {
     category: name,
     classifier: "rules",
     rule: "explicit",
     score: 1,
     matched: [name],
-    explanation: `the request names category "${name}" in its text`,
+    explanation,
   };
 }
 

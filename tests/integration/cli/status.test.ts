@@ -1,11 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfigFile } from "../../../src/config/load.js";
 import { ManualClock } from "../../../src/core/clock.js";
 import { openDatabase } from "../../../src/db/connection.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { tempDir, withoutCriteriaDefaults } from "../../helpers.js";
+import { askingConfig, tempDir } from "../../helpers.js";
 
 function steward(args: string[], db: string): string {
   return execFileSync(process.execPath, ["bin/steward.js", ...args], {
@@ -18,11 +17,12 @@ describe("steward status", () => {
   it("prints counts as text and as JSON, and one task's timeline", () => {
     const db = join(tempDir(), "steward.db");
     const database = openDatabase(db);
-    const config = loadConfigFile("config/steward.yaml", {});
     // Engineering asks for its criteria, so one of the two tasks waits for clarification.
-    config.categories.find((c) => c.name === "engineering")!.defaults.acceptance_criteria =
-      undefined;
-    const engine = new Engine({ config, configDir: "config", database });
+    const engine = new Engine({
+      config: askingConfig("engineering"),
+      configDir: "config",
+      database,
+    });
     engine.submit({
       source: "console",
       requester: "owner",
@@ -48,11 +48,7 @@ describe("steward status", () => {
     const clock = new ManualClock(Date.now() - 3_600_000);
     const engine = new Engine({
       // Engineering and content ask for their criteria, so their tasks wait on a person.
-      config: withoutCriteriaDefaults(
-        loadConfigFile("config/steward.yaml", {}),
-        "engineering",
-        "content",
-      ),
+      config: askingConfig("engineering", "content"),
       configDir: "config",
       database,
       clock,

@@ -2,20 +2,15 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runConsole } from "../../../src/adapters/console/console.js";
-import { loadConfigFile } from "../../../src/config/load.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { testDatabase, withoutCriteriaDefaults } from "../../helpers.js";
+import { askingConfig, testDatabase } from "../../helpers.js";
 
 describe("console start-up", () => {
   it("says how many things wait on a person and where to see them", async () => {
     const database = testDatabase();
     const engine = new Engine({
       // Engineering and content ask for their criteria, so their tasks wait on a person.
-      config: withoutCriteriaDefaults(
-        loadConfigFile("config/steward.yaml", {}),
-        "engineering",
-        "content",
-      ),
+      config: askingConfig("engineering", "content"),
       configDir: "config",
       database,
     });

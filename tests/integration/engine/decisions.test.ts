@@ -3,17 +3,12 @@
  * an answer leads to stays open for someone to decide: real SQLite, the default config.
  */
 import { describe, expect, it } from "vitest";
-import { loadConfigFile } from "../../../src/config/load.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { testDatabase, withoutCriteriaDefaults } from "../../helpers.js";
+import { askingConfig, testDatabase } from "../../helpers.js";
 
 /** Content and research ask for their criteria here: these stories are about the answer. */
 function engine(): Engine {
-  const config = withoutCriteriaDefaults(
-    loadConfigFile("config/steward.yaml", {}),
-    "content",
-    "research",
-  );
+  const config = askingConfig("content", "research");
   return new Engine({ config, configDir: "config", database: testDatabase() });
 }
 

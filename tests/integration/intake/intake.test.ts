@@ -5,7 +5,7 @@ import { MAX_FIELD_CHARS } from "../../../src/core/brief.js";
 import { isStewardError } from "../../../src/core/errors.js";
 import { tasks } from "../../../src/db/schema.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { testDatabase } from "../../helpers.js";
+import { askingConfig, testDatabase } from "../../helpers.js";
 
 function engine() {
   const database = testDatabase();
@@ -16,10 +16,7 @@ function engine() {
 /** The default config, with engineering asking for its criteria instead of filling them in. */
 function askingEngine(required?: Config["intake"]["required"]) {
   const database = testDatabase();
-  const config = loadConfigFile("config/steward.yaml", {});
-  config.categories.find(
-    (category) => category.name === "engineering",
-  )!.defaults.acceptance_criteria = undefined;
+  const config = askingConfig("engineering");
   if (required) config.intake.required = required;
   return { engine: new Engine({ config, configDir: "config", database }), database };
 }
