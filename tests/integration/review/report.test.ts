@@ -17,7 +17,8 @@ import {
 } from "../../../src/db/schema.js";
 import { renderReviewChart } from "../../../src/review/chart.js";
 import { chooseReview } from "../../../src/review/choose.js";
-import { buildReview, type Review, renderReviewText } from "../../../src/review/report.js";
+import { buildReview, type Review } from "../../../src/review/report.js";
+import { renderReviewText } from "../../../src/review/text.js";
 import { insertTask, tempDir, testDatabase } from "../../helpers.js";
 
 const run = promisify(execFile);
