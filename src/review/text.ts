@@ -181,17 +181,28 @@ function escalationSection(review: Review): string[] {
   ];
 }
 
-/** `E-3  T-5 T-6  retried by owner after 2h → done, done` */
+/** Task ids shown on one escalation's line; a big group says how many more. */
+const IDS_PER_LINE = 5;
+
+/** `E-3  T-5 T-6  retried by owner after 2h → 2 done` */
 function escalationLine(item: EscalationItem, timeZone: string): string {
-  const tasks = ids(item.taskIds);
-  const now = item.taskStates.join(", ");
-  if (item.resolvedAt === null) {
-    return `${formatEscalationId(item.escalationId)}  ${tasks}  open since ${localTime(item.createdAt, timeZone)} → ${now}`;
-  }
-  const decided =
-    `${resolutionText(item.resolution ?? "resolved")} by ${item.resolvedBy ?? "system"} ` +
-    `after ${formatDuration(item.resolvedAt - item.createdAt)}`;
-  return `${formatEscalationId(item.escalationId)}  ${tasks}  ${decided} → ${now}`;
+  const more = item.taskIds.length - IDS_PER_LINE;
+  const tasks = `${ids(item.taskIds.slice(0, IDS_PER_LINE))}${more > 0 ? ` +${more}` : ""}`;
+  const now = statesNow(item.taskStates);
+  const what =
+    item.resolvedAt === null
+      ? `open since ${localTime(item.createdAt, timeZone)}`
+      : `${resolutionText(item.resolution ?? "resolved")} by ${item.resolvedBy ?? "system"} ` +
+        `after ${formatDuration(item.resolvedAt - item.createdAt)}`;
+  return `${formatEscalationId(item.escalationId)}  ${tasks}  ${what} → ${now}`;
+}
+
+/** Where a group's tasks are now: `done` for one, `2 done, 1 cancelled` for several. */
+function statesNow(states: readonly string[]): string {
+  if (states.length === 1) return states[0] ?? "";
+  const counts = new Map<string, number>();
+  for (const state of states) counts.set(state, (counts.get(state) ?? 0) + 1);
+  return [...counts].map(([state, n]) => `${num(n)} ${state}`).join(", ");
 }
 
 function interventionSection(review: Review): string[] {

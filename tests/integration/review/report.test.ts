@@ -439,7 +439,7 @@ describe("the monthly review over a real database", () => {
     expect(section).toContain("not run, in unsorted; 3 tasks; none resolved; 1 open");
     expect(section).toMatch(/E-1 +T-3 +retried by U1 after 1h → done/);
     expect(section).toMatch(
-      /E-3 +T-7 T-8 T-9 +open since 2026-02-07 10:00 → done, escalated, cancelled/,
+      /E-3 +T-7 T-8 T-9 +open since 2026-02-07 10:00 → 1 done, 1 escalated, 1 cancelled/,
     );
     // Largest root cause first.
     expect(section.indexOf("E-3")).toBeLessThan(section.indexOf("E-1"));
