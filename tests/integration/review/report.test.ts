@@ -363,6 +363,28 @@ describe("the monthly review over a real database", () => {
     expect(worker?.evidence.quotes).toEqual([REFUND(1)]);
   });
 
+  it("a stall that ended in a failed attempt (a hung run timed out) was no false alarm", () => {
+    const month = new Month(database);
+    for (const day of [20, 21, 22]) {
+      const hung = month.task({ category: "research" }, [
+        ["intake", "queued", feb(day), "requester"],
+        ["queued", "running", feb(day, MINUTE), "worker:demo-writer"],
+        ["running", "retry_wait", feb(day, 45 * MINUTE)],
+      ]);
+      month.attempt(hung, feb(day, 45 * MINUTE), ["transient", "timed out after 45m"]);
+      month.anomaly("stalled.threshold", hung, feb(day, 31 * MINUTE), feb(day, 46 * MINUTE));
+    }
+    const later = buildReview(createReviewQueries(database.sqlite), config, "2026-02");
+    expect(later.anomalies.byRule.find((row) => row.rule === "stalled.threshold")).toMatchObject({
+      fired: 3,
+      resolved: 3,
+      selfResolved: 0,
+    });
+    expect(
+      later.suggestions.filter((suggestion) => suggestion.title.includes("stalled.threshold")),
+    ).toEqual([]);
+  });
+
   it("still reviews a month whose logic failures were recorded without a message", () => {
     for (const day of [20, 21, 22]) {
       const taskId = insertTask(database, { category: "support", createdAt: feb(day) }).id;
