@@ -11,8 +11,9 @@
  * Prints: tasks done, lost (must be 0), auto-recovered failures by class, escalation messages
  * per root cause, stall detection latency, human actions per 1 000 tasks; writes the month's
  * review (text + PNG) to bench/out/. Ends with what the month must show (no task lost, the
- * outage seen as one incident as long as it, no delivery left flagged, no suggestion from
- * cancelled nonsense…), each ok or FAIL; any FAIL makes the exit code 1.
+ * outage seen as one incident from its first refused connection to its end, no delivery left flagged, no suggestion from
+ * cancelled nonsense, no stall threshold loosened for hung runs…), each ok or FAIL; any FAIL
+ * makes the exit code 1.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -421,6 +422,10 @@ const expectations: [string, boolean][] = [
     !review.suggestions.some((suggestion) => suggestion.kind === "new_category"),
   ],
   [`no stall flagged "over the usual 0ms" (${stallsOverNothing})`, stallsOverNothing === 0],
+  [
+    "no stall rule called a false alarm: its alarms were hung runs ended by their timeout",
+    !review.suggestions.some((suggestion) => suggestion.kind === "loosen_stall"),
+  ],
 ];
 console.log("expectations:");
 for (const [what, met] of expectations) console.log(`  ${met ? "ok  " : "FAIL"} ${what}`);
