@@ -10,7 +10,10 @@
  *
  * Prints: tasks done, lost (must be 0), auto-recovered failures by class, escalation messages
  * per root cause, stall detection latency, human actions per 1 000 tasks; writes the month's
- * review (text + PNG) to bench/out/.
+ * review (text + PNG) to bench/out/. Ends with what the month must show (no task lost, the
+ * outage seen as one incident from its first refused connection to its end, no delivery left flagged, no suggestion from
+ * cancelled nonsense, no stall threshold loosened for hung runs…), each ok or FAIL; any FAIL
+ * makes the exit code 1.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +26,8 @@ import { openDatabase } from "../src/db/connection.js";
 import { createReviewQueries } from "../src/db/review-queries.js";
 import { Engine } from "../src/engine/engine.js";
 import { writeReviewChart } from "../src/review/chart.js";
-import { buildReview, renderReviewText } from "../src/review/report.js";
+import { buildReview } from "../src/review/report.js";
+import { renderReviewText } from "../src/review/text.js";
 import { ConnectionError } from "../src/workers/kinds/http.js";
 import type { WorkerRunner } from "../src/workers/runner.js";
 import { mulberry32 } from "./support/random.js";
@@ -81,7 +85,12 @@ const NONSENSE = ["banana purple elephant", "zxqv wobble frimp", "the moon is ma
 
 const clock = new ManualClock(START);
 const hangs = new Map<number, number>();
-const stats = { clarificationsAnswered: 0, operatorActions: 0, operatorTaskActions: 0 };
+const stats = {
+  clarificationsAnswered: 0,
+  operatorActions: 0,
+  operatorTaskActions: 0,
+  messagesDelivered: 0,
+};
 
 /** One worker per category, each failing in its own way. */
 function simWorker(category: string): WorkerRunner {
@@ -205,9 +214,11 @@ function operate(): void {
     .all(clock.now() - 20 * MINUTE) as { id: number; failureClass: string | null }[];
   for (const group of open) {
     const operator = { id: "U-owner", trusted: true };
+    // The catch-all only ever holds nonsense here: a person cancels it (rerouting it to admin
+    // taught the review to propose categories named after it).
     const decision =
       group.failureClass === null
-        ? ({ action: "reroute", category: "admin" } as const)
+        ? ({ action: "cancel" } as const)
         : group.failureClass === "logic"
           ? ({ action: "cancel" } as const)
           : group.failureClass === "input"
@@ -219,6 +230,26 @@ function operate(): void {
       stats.operatorTaskActions += outcome.acted.length;
     } catch {
       // A group settled by another path (e.g. a probe) since it was read: nothing to do.
+    }
+  }
+}
+
+/**
+ * The chat adapter and the output pump, simulated: every message for a person is delivered at
+ * once and a reply counts as the output delivered, as Discord or the console would mark it.
+ * Without this every finished task stayed "not delivered" and the month ended with thousands
+ * of delivery.missing anomalies open.
+ */
+function deliverOutbox(): void {
+  for (;;) {
+    const pending = engine.outbox.pending(500);
+    if (pending.length === 0) return;
+    for (const { id, message } of pending) {
+      if (message.kind === "task_done" || message.kind === "deliver_output") {
+        engine.markDelivered(message.taskId);
+      }
+      engine.outbox.markDelivered(id);
+      stats.messagesDelivered++;
     }
   }
 }
@@ -237,6 +268,7 @@ for (let now = START; now < END + 3 * DAY; now += MINUTE, minute++) {
   engine.pool.tick();
   await settle();
   engine.flushEscalations();
+  deliverOutbox();
   if (minute % 15 === 0) engine.checkNow();
   if (minute % 10 === 0) {
     answerClarifications();
@@ -252,15 +284,17 @@ const one = <T>(sql: string, ...params: unknown[]) =>
   database.sqlite.prepare(sql).get(...params) as T;
 const all = <T>(sql: string, ...params: unknown[]) =>
   database.sqlite.prepare(sql).all(...params) as T[];
+/** A `SELECT count(…) AS n`. */
+const countOf = (sql: string) => one<{ n: number }>(sql).n;
 
 const byState = all<{ state: string; n: number }>(
   "SELECT state, count(*) AS n FROM tasks GROUP BY state",
 );
 const total = byState.reduce((sum, row) => sum + row.n, 0);
 const count = (state: string) => byState.find((row) => row.state === state)?.n ?? 0;
-const doneOnce = one<{ n: number }>(
+const doneOnce = countOf(
   "SELECT count(*) AS n FROM (SELECT task_id FROM task_events WHERE \"to\" = 'done' GROUP BY task_id HAVING count(*) = 1)",
-).n;
+);
 const lost =
   total - count("done") - count("cancelled") - count("needs_clarification") - count("escalated");
 const recovered = all<{ failureClass: string; failed: number; recovered: number }>(`
@@ -274,12 +308,10 @@ const causes = all<{ rootCause: string; groups: number; tasks: number }>(`
   SELECT e.root_cause AS rootCause, count(DISTINCT e.id) AS groups, count(et.task_id) AS tasks
   FROM escalations e JOIN escalation_tasks et ON et.escalation_id = e.id
   GROUP BY e.root_cause ORDER BY tasks DESC`);
-const messages = one<{ n: number }>(
+const messages = countOf(
   "SELECT count(*) AS n FROM outbox WHERE kind IN ('escalation', 'escalation_digest')",
-).n;
-const escalatedTasks = one<{ n: number }>(
-  "SELECT count(DISTINCT task_id) AS n FROM escalation_tasks",
-).n;
+);
+const escalatedTasks = countOf("SELECT count(DISTINCT task_id) AS n FROM escalation_tasks");
 const latencies = [...hangs.entries()]
   .map(([taskId, since]) => {
     const found = one<{ at: number } | undefined>(
@@ -340,6 +372,64 @@ await writeReviewChart(review, `bench/out/review-${month}.png`);
 console.log(
   `review written: bench/out/review-${month}.txt and .png (${review.suggestions?.length ?? 0} suggestions)`,
 );
+
+// --- what the month must show ------------------------------------------------------------
+
+const { probe_every: probeEvery, after_consecutive: afterConsecutive } = config.policies.systemic;
+const outage = incidents.filter((incident) => incident.worker === "sim-content");
+const incident = outage[0];
+const firstRefused = one<{ at: number | null }>(
+  "SELECT min(ended_at) AS at FROM attempts WHERE error LIKE '%ECONNREFUSED%'",
+).at;
+const incidentFor =
+  incident === undefined ? 0 : (incident.resolvedAt ?? clock.now()) - incident.startedAt;
+const seenAfter =
+  incident === undefined || firstRefused === null ? Infinity : incident.startedAt - firstRefused;
+const refusedAsTransient = countOf(
+  "SELECT count(*) AS n FROM attempts WHERE failure_class = 'transient' AND error LIKE '%ECONNREFUSED%'",
+);
+const openAnomalies = countOf(
+  "SELECT count(*) AS n FROM anomalies WHERE rule = 'delivery.missing' AND resolved_at IS NULL",
+);
+const stallsOverNothing = countOf(
+  "SELECT count(*) AS n FROM anomalies WHERE detail LIKE '%over the usual 0ms%'",
+);
+const expectations: [string, boolean][] = [
+  ["no task lost", lost === 0],
+  ["each done task done exactly once", doneOnce === count("done")],
+  ["the content outage is one systemic incident", outage.length === 1],
+  [
+    `it opens within 10 min of the first refused connection (${minutes(seenAfter)})`,
+    seenAfter <= 10 * MINUTE,
+  ],
+  [
+    `it closes within ${minutes(probeEvery)} of the end of the outage (${minutes((incident?.resolvedAt ?? Infinity) - OUTAGE.to)})`,
+    incident?.resolvedAt != null &&
+      incident.resolvedAt >= OUTAGE.to &&
+      incident.resolvedAt <= OUTAGE.to + probeEvery + MINUTE,
+  ],
+  [
+    `it is probed every ${minutes(probeEvery)} while down (${incident?.probes ?? 0} probes in ${minutes(incidentFor)})`,
+    (incident?.probes ?? 0) >= Math.floor(incidentFor / probeEvery) - 1,
+  ],
+  [
+    `refused connections are transient only until the outage is recognised (${refusedAsTransient})`,
+    refusedAsTransient < afterConsecutive,
+  ],
+  [`no delivery.missing anomaly left open (${openAnomalies})`, openAnomalies === 0],
+  [
+    "no category proposed for nonsense people cancelled",
+    !review.suggestions.some((suggestion) => suggestion.kind === "new_category"),
+  ],
+  [`no stall flagged "over the usual 0ms" (${stallsOverNothing})`, stallsOverNothing === 0],
+  [
+    "no stall rule called a false alarm: its alarms were hung runs ended by their timeout",
+    !review.suggestions.some((suggestion) => suggestion.kind === "loosen_stall"),
+  ],
+];
+console.log("expectations:");
+for (const [what, met] of expectations) console.log(`  ${met ? "ok  " : "FAIL"} ${what}`);
+if (expectations.some(([, met]) => !met)) process.exitCode = 1;
 
 await engine.stop(0);
 database.close();

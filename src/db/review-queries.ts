@@ -148,9 +148,11 @@ const SQL = {
     GROUP BY 1, 2
     ORDER BY count DESC, action, actor`,
 
-  // An anomaly resolved itself if no operator acted on its task while it was open. The actions
-  // come from the partial index alone (no event is read), and each probes the month's anomalies
-  // of its task: a correlated NOT EXISTS would read every event of every anomaly's task instead.
+  // An anomaly resolved itself if no operator acted on its task while it was open, and no
+  // attempt of it failed meanwhile (a hung run ended by its timeout was a real stall, not a
+  // false alarm). The actions come from the partial index alone (no event is read), and each
+  // probes the month's anomalies of its task: a correlated NOT EXISTS would read every event of
+  // every anomaly's task instead. The failures are read through attempts_task.
   anomaliesByRule: `
     WITH acted AS (
       SELECT DISTINCT a.id
@@ -158,7 +160,12 @@ const SQL = {
         JOIN anomalies a ON a.task_id = e.task_id
       WHERE json_extract(e.data, '$.action') IS NOT NULL AND e.at >= @start
         AND a.detected_at >= @start AND a.detected_at < @end
-        AND e.at >= a.detected_at AND e.at <= a.resolved_at),
+        AND e.at >= a.detected_at AND e.at <= a.resolved_at
+      UNION
+      SELECT a.id
+      FROM anomalies a JOIN attempts f ON f.task_id = a.task_id
+      WHERE a.detected_at >= @start AND a.detected_at < @end AND f.outcome = 'failed'
+        AND f.ended_at >= a.detected_at AND f.ended_at <= a.resolved_at),
     month AS (
       SELECT a.rule, t.category, a.task_id, a.detail, a.detected_at, a.resolved_at,
         a.resolved_at IS NOT NULL AND (a.task_id IS NULL OR a.id NOT IN acted) AS self_resolved,

@@ -7,7 +7,8 @@ import { createReviewQueries } from "../db/review-queries.js";
 import { writeReviewChart } from "./chart.js";
 import { chooseReview, emptyMonthNotice } from "./choose.js";
 import { previousMonth } from "./period.js";
-import { buildReview, renderReviewText, reviewToJson } from "./report.js";
+import { buildReview, reviewToJson } from "./report.js";
+import { renderReviewText } from "./text.js";
 
 export interface ReviewCommandOptions {
   month?: string;

@@ -115,7 +115,10 @@ export interface AnomalyRuleRow {
   category: string | null;
   fired: number;
   resolved: number;
-  /** Resolved with no operator action on the task between detection and resolution. */
+  /**
+   * Resolved with no operator action on the task and no failed attempt of it between detection
+   * and resolution (a hung run ended by its timeout was a real stall).
+   */
   selfResolved: number;
   /** Longest detected → resolved among the resolved ones. */
   maxOpenMs: number | null;

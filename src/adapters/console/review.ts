@@ -11,7 +11,7 @@ export async function reviewAnswerText(engine: Engine, answer: ReviewAnswer): Pr
 
 /** The report as the console prints it: the text, then the chart's file (beside the database). */
 export async function reviewText(engine: Engine, review: Review): Promise<string> {
-  const { renderReviewText } = await import("../../review/report.js");
+  const { renderReviewText } = await import("../../review/text.js");
   // Loaded on first use: the chart's libraries take seconds to import.
   const { writeReviewChart } = await import("../../review/chart.js");
   const file = join(chartDir(engine), `steward-review-${review.month}.png`);

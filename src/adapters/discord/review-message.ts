@@ -52,7 +52,7 @@ export async function reviewMessage(ctx: Context, review: Review): Promise<BaseM
   // Loaded on first use: the chart's libraries take seconds to import and few runs need them.
   const [{ renderReviewChart, noChartNote }, { renderReviewText }] = await Promise.all([
     import("../../review/chart.js"),
-    import("../../review/report.js"),
+    import("../../review/text.js"),
   ]);
   const { month } = review;
   const text = renderReviewText(review);

@@ -17,7 +17,8 @@ import {
 } from "../../../src/db/schema.js";
 import { renderReviewChart } from "../../../src/review/chart.js";
 import { chooseReview } from "../../../src/review/choose.js";
-import { buildReview, type Review, renderReviewText } from "../../../src/review/report.js";
+import { buildReview, type Review } from "../../../src/review/report.js";
+import { renderReviewText } from "../../../src/review/text.js";
 import { insertTask, tempDir, testDatabase } from "../../helpers.js";
 
 const run = promisify(execFile);
@@ -366,6 +367,28 @@ describe("the monthly review over a real database", () => {
     expect(worker?.evidence.quotes).toEqual([REFUND(1)]);
   });
 
+  it("a stall that ended in a failed attempt (a hung run timed out) was no false alarm", () => {
+    const month = new Month(database);
+    for (const day of [20, 21, 22]) {
+      const hung = month.task({ category: "research" }, [
+        ["intake", "queued", feb(day), "requester"],
+        ["queued", "running", feb(day, MINUTE), "worker:demo-writer"],
+        ["running", "retry_wait", feb(day, 45 * MINUTE)],
+      ]);
+      month.attempt(hung, feb(day, 45 * MINUTE), ["transient", "timed out after 45m"]);
+      month.anomaly("stalled.threshold", hung, feb(day, 31 * MINUTE), feb(day, 46 * MINUTE));
+    }
+    const later = buildReview(createReviewQueries(database.sqlite), config, "2026-02");
+    expect(later.anomalies.byRule.find((row) => row.rule === "stalled.threshold")).toMatchObject({
+      fired: 3,
+      resolved: 3,
+      selfResolved: 0,
+    });
+    expect(
+      later.suggestions.filter((suggestion) => suggestion.title.includes("stalled.threshold")),
+    ).toEqual([]);
+  });
+
   it("still reviews a month whose logic failures were recorded without a message", () => {
     for (const day of [20, 21, 22]) {
       const taskId = insertTask(database, { category: "support", createdAt: feb(day) }).id;
@@ -442,7 +465,7 @@ describe("the monthly review over a real database", () => {
     expect(section).toContain("not run, in unsorted; 3 tasks; none resolved; 1 open");
     expect(section).toMatch(/E-1 +T-3 +retried by U1 after 1h → done/);
     expect(section).toMatch(
-      /E-3 +T-7 T-8 T-9 +open since 2026-02-07 10:00 → done, escalated, cancelled/,
+      /E-3 +T-7 T-8 T-9 +open since 2026-02-07 10:00 → 1 done, 1 escalated, 1 cancelled/,
     );
     // Largest root cause first.
     expect(section.indexOf("E-3")).toBeLessThan(section.indexOf("E-1"));
