@@ -2,19 +2,31 @@ import { Command } from "commander";
 import { readSettings } from "./config/env.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { openDatabase } from "./db/connection.js";
+import { VERSION } from "./package-info.js";
 import { createRouter } from "./routing/classify.js";
 
 const program = new Command()
   .name("steward")
   .description("The operations layer of a one-person AI business.")
+  .version(VERSION, "-v, --version", "print the version")
   .showHelpAfterError();
 
 program
   .command("start")
-  .description("run Steward: Discord when DISCORD_TOKEN is set, else the local console")
+  .description(
+    "run Steward: Discord when DISCORD_TOKEN is set, else the console on a terminal, else headless",
+  )
   .action(async () => {
     const { main } = await import("./main.js");
     await main(readSettings(), "auto").catch(reportAndExit);
+  });
+
+program
+  .command("serve")
+  .description("run headless: Discord when configured, webhooks, schedules, workers; no console")
+  .action(async () => {
+    const { main } = await import("./main.js");
+    await main(readSettings(), "serve").catch(reportAndExit);
   });
 
 program
@@ -87,6 +99,18 @@ program
     const { dbPath } = readSettings();
     openDatabase(dbPath).close();
     console.log(`OK ${dbPath} is up to date`);
+  });
+
+program
+  .command("backup")
+  .description("copy the database to FILE (SQLite online backup: safe while Steward runs)")
+  .argument("<file>", "where to write the copy (must not exist)")
+  .action(async (file: string) => {
+    const { dbPath } = readSettings();
+    const { backupDatabase } = await import("./db/backup.js");
+    const copy = await backupDatabase(dbPath, file).catch(reportAndExit);
+    const mib = (copy.bytes / 1024 / 1024).toFixed(1);
+    console.log(`OK ${dbPath} backed up to ${copy.file} (${copy.pages} pages, ${mib} MiB)`);
   });
 
 program

@@ -19,6 +19,8 @@ export interface ConsoleIo {
   user?: string;
   /** The engine's database, for the read-only counts of `/status` and `wait`. */
   db: Db;
+  /** Where the log goes while the console owns the terminal; said once at the start. */
+  logFile?: string;
 }
 
 /**
@@ -54,7 +56,10 @@ export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
     }
   };
   const unsubscribe = engine.onTaskChange(progress.listener);
-  if (terminal.interactive) terminal.print("Steward console: type help for the commands.");
+  if (terminal.interactive) {
+    terminal.print("Steward console: type help for the commands.");
+    if (io.logFile !== undefined) terminal.print(`Logs go to ${io.logFile}`);
+  }
   pump.start();
   try {
     await repl(terminal, session, flush);

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { type Client, Events } from "discord.js";
+import { type Client, Events, RESTEvents } from "discord.js";
 import type { Logger } from "../../core/log.js";
 import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
@@ -65,8 +65,7 @@ export async function startDiscord(options: DiscordOptions): Promise<DiscordAdap
   const intake = createIntakeListener(context);
   client.on(Events.InteractionCreate, (interaction) => void route(interaction));
   client.on(Events.MessageCreate, (message) => void intake(message));
-  client.on(Events.Error, (error) => logger.error(`discord: client error: ${error.message}`));
-  client.on(Events.ShardDisconnect, () => logger.warn("discord: gateway disconnected"));
+  logConnection(client, logger);
 
   const ready = once(client, Events.ClientReady, {
     signal: AbortSignal.timeout(options.readyTimeoutMs ?? 30_000),
@@ -102,4 +101,24 @@ export async function startDiscord(options: DiscordOptions): Promise<DiscordAdap
       await client.destroy();
     },
   };
+}
+
+/** Connection changes and rate limits, one line each: what an operator looks for first. */
+function logConnection(client: Client, logger: Logger): void {
+  client.on(Events.Error, (error) => logger.error(`discord: client error: ${error.message}`));
+  client.on(Events.ShardDisconnect, (event) =>
+    logger.warn("discord: gateway disconnected", { code: event.code }),
+  );
+  client.on(Events.ShardReconnecting, () => logger.warn("discord: gateway reconnecting"));
+  client.on(Events.ShardResume, (_shard, replayed) =>
+    logger.info("discord: gateway resumed", { replayed }),
+  );
+  client.on(Events.ShardError, (error) => logger.warn(`discord: gateway error: ${error.message}`));
+  client.rest.on(RESTEvents.RateLimited, (limit) =>
+    logger.warn(`discord: rate limited on ${limit.method} ${limit.route}`, {
+      retry_after_ms: limit.retryAfter,
+      global: limit.global,
+      scope: limit.scope,
+    }),
+  );
 }
