@@ -6,14 +6,18 @@ import type { Engine } from "../engine/engine.js";
 /** States a failure leaves a task in; entering one with a failure class is that failure. */
 const FAILURE_STATES: readonly TaskState[] = ["retry_wait", "needs_clarification", "escalated"];
 
+/** The worker of a task's category (`none` for the catch-all, which has none). */
+export function workerOf(task: Task, engine: Pick<Engine, "config">): string {
+  return engine.config.categories.find((c) => c.name === task.category)?.worker ?? "none";
+}
+
 /** The failure a change records, if it records one: its class and the worker that failed. */
 export function failureOf(
   task: Task,
   engine: Pick<Engine, "config">,
 ): { failureClass: FailureClass; worker: string } | undefined {
   if (!FAILURE_STATES.includes(task.state) || task.failureClass === null) return undefined;
-  const category = engine.config.categories.find((c) => c.name === task.category);
-  return { failureClass: task.failureClass, worker: category?.worker ?? "unknown" };
+  return { failureClass: task.failureClass, worker: workerOf(task, engine) };
 }
 
 /** One `warn` line per worker failure, with the task id, so the log alone can tell the story. */
