@@ -79,6 +79,14 @@ program
   });
 
 program
+  .command("config-schema")
+  .description("print the config file's JSON Schema (for editors; config/steward.schema.json)")
+  .action(async () => {
+    const { configJsonSchema } = await import("./config/json-schema.js");
+    console.log(JSON.stringify(configJsonSchema(), null, 2));
+  });
+
+program
   .command("register-commands")
   .description("register Steward's slash commands in the configured guild (bulk overwrite)")
   .action(async () => {
