@@ -42,8 +42,12 @@ function chooseInterface(mode: RunMode, settings: Settings): Interface {
  */
 function logFileFor(chosen: Interface, settings: Settings): string | undefined {
   if (chosen !== "console" || !isTty(process.stdin) || !isTty(process.stdout)) return undefined;
-  const dir = settings.dbPath === ":memory:" ? "data" : dirname(resolve(settings.dbPath));
-  return join(dir, "steward.log");
+  return join(dataDir(settings), "steward.log");
+}
+
+/** Beside the database: the log and the console's history live with the data they concern. */
+function dataDir(settings: Settings): string {
+  return settings.dbPath === ":memory:" ? "data" : dirname(resolve(settings.dbPath));
 }
 
 export function mainLogger(settings: Settings, file?: string): Logger {
@@ -159,6 +163,7 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     output: process.stdout,
     db: database.db,
     logFile,
+    historyFile: join(dataDir(settings), ".steward_history"),
   });
   await shutdown();
   logger.info("stopped: the console ended");

@@ -4,8 +4,9 @@ import type { Db } from "../../db/connection.js";
 import { StatusQueries } from "../../db/status-queries.js";
 import type { Engine } from "../../engine/engine.js";
 import { parseCommand } from "./commands.js";
+import { completer } from "./complete.js";
 import { consoleDelivery } from "./deliver.js";
-import { consoleView, duration, oneLine } from "./format.js";
+import { consoleView, duration, oneLine, rerouteTargets } from "./format.js";
 import { terminalAsk } from "./guided.js";
 import { type Outcome, runCommand, type Session, settleDeps } from "./handlers.js";
 import { Progress } from "./progress.js";
@@ -21,6 +22,8 @@ export interface ConsoleIo {
   db: Db;
   /** Where the log goes while the console owns the terminal; said once at the start. */
   logFile?: string;
+  /** Where a terminal session's lines are kept across runs. */
+  historyFile?: string;
 }
 
 /**
@@ -28,15 +31,22 @@ export interface ConsoleIo {
  * when the session ends: `quit`, Ctrl-D, or the end of piped input once the work has settled.
  */
 export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
-  const terminal = new Terminal(io.input, io.output);
   const view = consoleView(engine.config);
+  const queries = new StatusQueries(io.db);
+  const terminal = new Terminal(io.input, io.output, {
+    historyFile: io.historyFile,
+    completer: completer({
+      taskIds: () => queries.openTaskIds(),
+      categories: rerouteTargets(view),
+    }),
+  });
   const progress = new Progress(
     (line) => terminal.notify(line),
     () => engine.clock.now(),
   );
   const session: Session = {
     engine,
-    queries: new StatusQueries(io.db),
+    queries,
     user: io.user ?? process.env.USER ?? "owner",
     view,
     progress,
