@@ -9,20 +9,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../helpers.js";
+import { fastConfig } from "../../steward-process.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 /** Below the hook timeout (30 s), so a stuck console fails with its transcript. */
 const RUN_TIMEOUT_MS = 28_000;
-
-/** The default config, with the demo worker's 2 s delay cut to 100 ms. */
-function fastConfig(dir: string): string {
-  const yaml = readFileSync(join(ROOT, "config/steward.yaml"), "utf8");
-  const fast = yaml.replace(/delay: 2s/, "delay: 100ms");
-  if (fast === yaml) throw new Error("config/steward.yaml no longer has `delay: 2s` to shorten");
-  const file = join(dir, "steward.yaml");
-  writeFileSync(file, fast);
-  return file;
-}
 
 /**
  * The default config made to escalate quickly: groups are posted 500 ms after their first
