@@ -1,11 +1,12 @@
 import { once } from "node:events";
-import { type Client, Events, RESTEvents } from "discord.js";
+import { type Client, Events } from "discord.js";
 import type { Logger } from "../../core/log.js";
 import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
 import { StatusReader } from "../../engine/status.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { createClient } from "./client.js";
+import { logConnection } from "./connection-log.js";
 import type { DiscordContext } from "./context.js";
 import { createIntakeListener } from "./intake-channel.js";
 import { discordDelivery } from "./outbox.js";
@@ -101,24 +102,4 @@ export async function startDiscord(options: DiscordOptions): Promise<DiscordAdap
       await client.destroy();
     },
   };
-}
-
-/** Connection changes and rate limits, one line each: what an operator looks for first. */
-function logConnection(client: Client, logger: Logger): void {
-  client.on(Events.Error, (error) => logger.error(`discord: client error: ${error.message}`));
-  client.on(Events.ShardDisconnect, (event) =>
-    logger.warn("discord: gateway disconnected", { code: event.code }),
-  );
-  client.on(Events.ShardReconnecting, () => logger.warn("discord: gateway reconnecting"));
-  client.on(Events.ShardResume, (_shard, replayed) =>
-    logger.info("discord: gateway resumed", { replayed }),
-  );
-  client.on(Events.ShardError, (error) => logger.warn(`discord: gateway error: ${error.message}`));
-  client.rest.on(RESTEvents.RateLimited, (limit) =>
-    logger.warn(`discord: rate limited on ${limit.method} ${limit.route}`, {
-      retry_after_ms: limit.retryAfter,
-      global: limit.global,
-      scope: limit.scope,
-    }),
-  );
 }
