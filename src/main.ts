@@ -50,7 +50,7 @@ function dataDir(settings: Settings): string {
   return settings.dbPath === ":memory:" ? "data" : dirname(resolve(settings.dbPath));
 }
 
-export function mainLogger(settings: Settings, file?: string): Logger {
+function mainLogger(settings: Settings, file?: string): Logger {
   const onTerminal = file === undefined ? isTty(process.stderr) : isTty(process.stdout);
   return createLogger({
     level: settings.logLevel,
