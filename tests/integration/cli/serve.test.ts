@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { VERSION } from "../../../src/package-info.js";
 import { outsideReader, tempDir } from "../../helpers.js";
 import { eventually, fastConfig, launch } from "../../steward-process.js";
 import { deliver } from "../http/setup.js";
@@ -28,7 +29,7 @@ describe("steward start without a terminal", () => {
     const { env } = environment();
     const steward = launch(["start"], env, { stdin: "ignore" });
     const started = await steward.logged("steward started");
-    expect(started).toMatchObject({ level: "info", interface: "headless", version: "0.1.0" });
+    expect(started).toMatchObject({ level: "info", interface: "headless", version: VERSION });
     // Today's `start` read the closed stdin as the end of a console session and exited.
     await new Promise((wait) => setTimeout(wait, 1500));
     expect(steward.child.exitCode).toBeNull();
