@@ -18,7 +18,7 @@ program
   )
   .action(async () => {
     const { main } = await import("./main.js");
-    await main(readSettings(), "auto").catch(reportAndExit);
+    await main(settingsOrExit(), "auto").catch(reportAndExit);
   });
 
 program
@@ -26,7 +26,7 @@ program
   .description("run headless: Discord when configured, webhooks, schedules, workers; no console")
   .action(async () => {
     const { main } = await import("./main.js");
-    await main(readSettings(), "serve").catch(reportAndExit);
+    await main(settingsOrExit(), "serve").catch(reportAndExit);
   });
 
 program
@@ -34,7 +34,7 @@ program
   .description("run Steward with the local console, whatever the environment says")
   .action(async () => {
     const { main } = await import("./main.js");
-    await main(readSettings(), "console").catch(reportAndExit);
+    await main(settingsOrExit(), "console").catch(reportAndExit);
   });
 
 program
@@ -45,7 +45,7 @@ program
   .option("--chart <file.png>", "also write the daily volume chart to this PNG file")
   .action(async (options: { month?: string; json?: boolean; chart?: string }) => {
     const { reviewCommand } = await import("./review/command.js");
-    await reviewCommand(readSettings(), loadOrExit(), options).catch(reportAndExit);
+    await reviewCommand(settingsOrExit(), loadOrExit(), options).catch(reportAndExit);
   });
 
 program
@@ -56,7 +56,7 @@ program
   .action(async (task: string | undefined, options: { json?: boolean }) => {
     const { statusCommand } = await import("./adapters/console/status-command.js");
     try {
-      statusCommand(readSettings(), loadOrExit(), task, options.json === true);
+      statusCommand(settingsOrExit(), loadOrExit(), task, options.json === true);
     } catch (error) {
       reportAndExit(error);
     }
@@ -67,7 +67,7 @@ program
   .description("validate a config file and print every problem with its path")
   .argument("[file]", "config file (default: $STEWARD_CONFIG or config/steward.yaml)")
   .action((file: string | undefined) => {
-    const path = file ?? readSettings().configPath;
+    const path = file ?? settingsOrExit().configPath;
     try {
       const config = loadConfigFile(path);
       console.log(
@@ -90,7 +90,7 @@ program
   .command("register-commands")
   .description("register Steward's slash commands in the configured guild (bulk overwrite)")
   .action(async () => {
-    const settings = readSettings();
+    const settings = settingsOrExit();
     if (settings.discordToken === undefined) reportAndExit(new Error("DISCORD_TOKEN is not set"));
     const { registerCommands } = await import("./adapters/discord/register.js");
     const names = await registerCommands(loadOrExit(), {
@@ -104,7 +104,7 @@ program
   .command("migrate")
   .description("create the database or apply pending migrations")
   .action(() => {
-    const { dbPath } = readSettings();
+    const { dbPath } = settingsOrExit();
     openDatabase(dbPath).close();
     console.log(`OK ${dbPath} is up to date`);
   });
@@ -114,7 +114,7 @@ program
   .description("copy the database to FILE (SQLite online backup: safe while Steward runs)")
   .argument("<file>", "where to write the copy (must not exist)")
   .action(async (file: string) => {
-    const { dbPath } = readSettings();
+    const { dbPath } = settingsOrExit();
     const { backupDatabase } = await import("./db/backup.js");
     const copy = await backupDatabase(dbPath, file).catch(reportAndExit);
     const mib = (copy.bytes / 1024 / 1024).toFixed(1);
@@ -152,9 +152,18 @@ program
     console.log(`why:       ${decision.explanation}`);
   });
 
+/** The environment, read once per command; a bad LOG_LEVEL or port is a one-line error. */
+function settingsOrExit() {
+  try {
+    return readSettings();
+  } catch (error) {
+    return reportAndExit(error);
+  }
+}
+
 function loadOrExit() {
   try {
-    return loadConfigFile(readSettings().configPath);
+    return loadConfigFile(settingsOrExit().configPath);
   } catch (error) {
     return reportAndExit(error);
   }
