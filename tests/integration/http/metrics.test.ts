@@ -89,7 +89,8 @@ describe("GET /metrics", () => {
     let text = "";
     for (let tries = 0; tries < 200; tries++) {
       text = (await scrape(server.url)).text;
-      if (sample(text, 'steward_tasks{state="done"}') === 2) break;
+      // Counters follow the commits (the gauges read the open group): wait for those.
+      if (sample(text, 'steward_task_transitions_total{to="done"}') === 2) break;
       await new Promise((wait) => setTimeout(wait, 50));
     }
     expect(sample(text, 'steward_tasks{state="done"}')).toBe(2);
