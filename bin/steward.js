@@ -1,6 +1,18 @@
 #!/usr/bin/env node
-// Steward ships as TypeScript; tsx compiles it on the fly so there is no build step to forget.
-import { register } from "tsx/esm/api";
+// Runs the compiled code in dist/ (`npm run build`; `npm ci` builds it through `prepare`).
+// STEWARD_FROM_SOURCE=1 runs the TypeScript sources through tsx instead: the tests set it, so
+// they never test a stale build.
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/cli.ts");
+if (process.env.STEWARD_FROM_SOURCE === "1") {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli.ts");
+} else {
+  const cli = new URL("../dist/src/cli.js", import.meta.url);
+  if (!existsSync(cli)) {
+    console.error("steward: dist/ is missing: run `npm run build` (npm ci does it) first");
+    process.exit(1);
+  }
+  await import(cli.href);
+}

@@ -1,4 +1,4 @@
-import { SlashCommandBuilder } from "discord.js";
+import { SlashCommandBuilder } from "@discordjs/builders";
 import type { Command } from "../src/adapters/discord/command.js";
 import { send } from "../src/adapters/discord/respond.js";
 import { reviewAnswerMessage, reviewMonth } from "../src/adapters/discord/review-message.js";

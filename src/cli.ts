@@ -3,18 +3,30 @@ import type { RouteOptions } from "./adapters/console/route-command.js";
 import { readSettings } from "./config/env.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { openDatabase } from "./db/connection.js";
+import { VERSION } from "./package-info.js";
 
 const program = new Command()
   .name("steward")
   .description("The operations layer of a one-person AI business.")
+  .version(VERSION, "-v, --version", "print the version")
   .showHelpAfterError();
 
 program
   .command("start")
-  .description("run Steward: Discord when DISCORD_TOKEN is set, else the local console")
+  .description(
+    "run Steward: Discord when DISCORD_TOKEN is set, else the console on a terminal, else headless",
+  )
   .action(async () => {
     const { main } = await import("./main.js");
-    await main(readSettings(), "auto").catch(reportAndExit);
+    await main(settingsOrExit(), "auto").catch(reportAndExit);
+  });
+
+program
+  .command("serve")
+  .description("run headless: Discord when configured, webhooks, schedules, workers; no console")
+  .action(async () => {
+    const { main } = await import("./main.js");
+    await main(settingsOrExit(), "serve").catch(reportAndExit);
   });
 
 program
@@ -22,7 +34,7 @@ program
   .description("run Steward with the local console, whatever the environment says")
   .action(async () => {
     const { main } = await import("./main.js");
-    await main(readSettings(), "console").catch(reportAndExit);
+    await main(settingsOrExit(), "console").catch(reportAndExit);
   });
 
 program
@@ -33,7 +45,7 @@ program
   .option("--chart <file.png>", "also write the daily volume chart to this PNG file")
   .action(async (options: { month?: string; json?: boolean; chart?: string }) => {
     const { reviewCommand } = await import("./review/command.js");
-    await reviewCommand(readSettings(), loadOrExit(), options).catch(reportAndExit);
+    await reviewCommand(settingsOrExit(), loadOrExit(), options).catch(reportAndExit);
   });
 
 program
@@ -44,7 +56,7 @@ program
   .action(async (task: string | undefined, options: { json?: boolean }) => {
     const { statusCommand } = await import("./adapters/console/status-command.js");
     try {
-      statusCommand(readSettings(), loadOrExit(), task, options.json === true);
+      statusCommand(settingsOrExit(), loadOrExit(), task, options.json === true);
     } catch (error) {
       reportAndExit(error);
     }
@@ -55,7 +67,7 @@ program
   .description("validate a config file and print every problem with its path")
   .argument("[file]", "config file (default: $STEWARD_CONFIG or config/steward.yaml)")
   .action((file: string | undefined) => {
-    const path = file ?? readSettings().configPath;
+    const path = file ?? settingsOrExit().configPath;
     try {
       const config = loadConfigFile(path);
       console.log(
@@ -67,10 +79,18 @@ program
   });
 
 program
+  .command("config-schema")
+  .description("print the config file's JSON Schema (for editors; config/steward.schema.json)")
+  .action(async () => {
+    const { configJsonSchema } = await import("./config/json-schema.js");
+    console.log(JSON.stringify(configJsonSchema(), null, 2));
+  });
+
+program
   .command("register-commands")
   .description("register Steward's slash commands in the configured guild (bulk overwrite)")
   .action(async () => {
-    const settings = readSettings();
+    const settings = settingsOrExit();
     if (settings.discordToken === undefined) reportAndExit(new Error("DISCORD_TOKEN is not set"));
     const { registerCommands } = await import("./adapters/discord/register.js");
     const names = await registerCommands(loadOrExit(), {
@@ -84,9 +104,21 @@ program
   .command("migrate")
   .description("create the database or apply pending migrations")
   .action(() => {
-    const { dbPath } = readSettings();
+    const { dbPath } = settingsOrExit();
     openDatabase(dbPath).close();
     console.log(`OK ${dbPath} is up to date`);
+  });
+
+program
+  .command("backup")
+  .description("copy the database to FILE (SQLite online backup: safe while Steward runs)")
+  .argument("<file>", "where to write the copy (must not exist)")
+  .action(async (file: string) => {
+    const { dbPath } = settingsOrExit();
+    const { backupDatabase } = await import("./db/backup.js");
+    const copy = await backupDatabase(dbPath, file).catch(reportAndExit);
+    const mib = (copy.bytes / 1024 / 1024).toFixed(1);
+    console.log(`OK ${dbPath} backed up to ${copy.file} (${copy.pages} pages, ${mib} MiB)`);
   });
 
 program
@@ -132,9 +164,18 @@ routing
     await forgetCommand(readSettings(), loadOrExit(), id).catch(reportAndExit);
   });
 
+/** The environment, read once per command; a bad LOG_LEVEL or port is a one-line error. */
+function settingsOrExit() {
+  try {
+    return readSettings();
+  } catch (error) {
+    return reportAndExit(error);
+  }
+}
+
 function loadOrExit() {
   try {
-    return loadConfigFile(readSettings().configPath);
+    return loadConfigFile(settingsOrExit().configPath);
   } catch (error) {
     return reportAndExit(error);
   }

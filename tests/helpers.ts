@@ -38,6 +38,12 @@ export function outsideReader(file: string) {
   return {
     count: (table: string) =>
       (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
+    state: (taskId: number) =>
+      (
+        reader.prepare("SELECT state FROM tasks WHERE id = ?").get(taskId) as
+          | { state: string }
+          | undefined
+      )?.state,
     close: () => reader.close(),
   };
 }

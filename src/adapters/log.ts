@@ -1,21 +1,78 @@
+import { type DestinationStream, pino } from "pino";
+import type { LogFormat, LogLevel } from "../config/env.js";
 import type { Logger } from "../core/log.js";
-import { printable } from "../core/printable.js";
+import { prettyLine } from "./log-pretty.js";
+
+export interface LogOptions {
+  level: LogLevel;
+  format: LogFormat;
+  /** Append to this file instead of stderr (the console as the interface: see main). */
+  file?: string;
+  /** Write here instead (tests). */
+  stream?: { write(line: string): unknown };
+  /** Values never to print (tokens, webhook secrets, API keys), wherever they appear. */
+  secrets?: readonly string[];
+}
+
+/** Keys whose values are replaced wherever they appear in a log entry's context. */
+const SECRET_KEYS = ["token", "secret", "password", "authorization", "api_key", "apiKey"];
+const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+export const REDACTED = "[redacted]";
+
+/** Environment variables that hold secrets by their name: `DISCORD_TOKEN`, `…_SECRET`, `…_KEY`. */
+export function secretsIn(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => /TOKEN|SECRET|PASSWORD|KEY/i.test(name) && (value?.length ?? 0) >= 8)
+    .map(([, value]) => value as string);
+}
 
 /**
- * One line per entry on stderr, so it never mixes with a console session on stdout. Messages
- * may quote outside text (a task's objective, a worker's error): newlines and control
- * characters are escaped, so an entry can neither forge another nor drive the terminal.
+ * pino, one JSON object (or one pretty line) per event, written synchronously so the line
+ * before an exit is never lost. Secrets are scrubbed from messages and context by value, and
+ * from context by key.
  */
-export function stderrLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
-  const write = (level: string, message: string, context?: Record<string, unknown>) => {
-    const extra = context === undefined ? "" : ` ${JSON.stringify(context)}`;
-    stream.write(
-      `${new Date().toISOString()} ${level} ${printable(`${message}${extra}`, "escape")}\n`,
+export function createLogger(options: LogOptions): Logger {
+  const sink: DestinationStream =
+    options.stream ??
+    pino.destination(
+      options.file === undefined
+        ? { fd: 2, sync: true }
+        : { dest: options.file, sync: true, mkdir: true, append: true },
     );
-  };
-  return {
-    info: (message, context) => write("info", message, context),
-    warn: (message, context) => write("warn", message, context),
-    error: (message, context) => write("error", message, context),
-  };
+  const out: DestinationStream =
+    options.format === "pretty" ? { write: (line) => sink.write(prettyLine(line)) } : sink;
+  const base = pino(
+    {
+      level: options.level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+    },
+    out,
+  );
+  const secrets = (options.secrets ?? []).filter((secret) => secret.length > 0);
+  const scrub = <T>(value: T): T => (secrets.length === 0 ? value : scrubValue(value, secrets));
+  const emit =
+    (level: "info" | "warn" | "error") => (message: string, context?: Record<string, unknown>) => {
+      if (context === undefined) base[level](scrub(message));
+      else base[level](scrub(context), scrub(message));
+    };
+  return { info: emit("info"), warn: emit("warn"), error: emit("error") };
+}
+
+function scrubValue<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === "string") {
+    let text: string = value;
+    for (const secret of secrets) text = text.split(secret).join(REDACTED);
+    return text as T;
+  }
+  if (value instanceof Error) return scrubValue(value.stack ?? value.message, secrets) as T;
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, secrets)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, scrubValue(item, secrets)]),
+    ) as T;
+  }
+  return value;
 }

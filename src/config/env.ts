@@ -8,7 +8,15 @@ export interface Settings {
   discordToken: string | undefined;
   discordApiBase: string | undefined;
   httpPort: number;
+  logLevel: LogLevel;
+  /** Unset: `pretty` on a terminal, `json` otherwise. */
+  logFormat: LogFormat | undefined;
 }
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export function readSettings(env: Env = process.env): Settings {
   const port = env.STEWARD_HTTP_PORT;
@@ -18,7 +26,14 @@ export function readSettings(env: Env = process.env): Settings {
     discordToken: env.DISCORD_TOKEN || undefined,
     discordApiBase: env.DISCORD_API_BASE ? parseUrl(env.DISCORD_API_BASE) : undefined,
     httpPort: port === undefined || port === "" ? 8787 : parsePort(port),
+    logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL?.toLowerCase() || "info", LOG_LEVELS),
+    logFormat: env.LOG_FORMAT ? oneOf("LOG_FORMAT", env.LOG_FORMAT, LOG_FORMATS) : undefined,
   };
+}
+
+function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(text)) return text as T;
+  throw new Error(`${name}: expected one of ${allowed.join(", ")}, got "${text}"`);
 }
 
 function parsePort(text: string): number {

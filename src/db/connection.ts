@@ -1,17 +1,17 @@
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { PACKAGE_ROOT } from "../package-info.js";
 import { WalCheckpointer } from "./checkpointer.js";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import * as schema from "./schema.js";
 
 export const DEFAULT_DB_PATH = "data/steward.db";
 
-/** The migrations drizzle-kit generated, shipped beside the source. */
-export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), "../../drizzle");
+/** The migrations drizzle-kit generated, shipped beside the source (and beside `dist/`). */
+export const MIGRATIONS_FOLDER = join(PACKAGE_ROOT, "drizzle");
 
 /** The drizzle database, with the better-sqlite3 connection it runs on (`$client`). */
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };

@@ -1,5 +1,5 @@
-import { and, asc, count, eq, lte, type SQL } from "drizzle-orm";
-import type { TaskState } from "../core/states.js";
+import { and, asc, count, desc, eq, lte, notInArray, type SQL } from "drizzle-orm";
+import { type TaskState, TERMINAL_STATES } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { tasks } from "./schema.js";
@@ -14,6 +14,18 @@ export interface StateCount {
 /** Read-only questions the status displays ask; no writes here. */
 export class StatusQueries {
   constructor(private readonly db: Db) {}
+
+  /** Ids of the tasks not finished, newest first: what the console completes after `T-`. */
+  openTaskIds(limit = 200): number[] {
+    return this.db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(notInArray(tasks.state, [...TERMINAL_STATES]))
+      .orderBy(desc(tasks.id))
+      .limit(limit)
+      .all()
+      .map((row) => row.id);
+  }
 
   /** How many tasks are in each (state, category) pair. */
   counts(): StateCount[] {

@@ -17,6 +17,15 @@ export interface ScheduleRun {
   detail?: string;
 }
 
+/** What /readyz shows of the scheduler: measured from its last tick, not assumed. */
+export interface SchedulerHealth {
+  ok: boolean;
+  status: string;
+}
+
+/** The scheduler also ticks on this beat, so a tick missed (a sleeping host) is caught up. */
+const HEARTBEAT_MS = 30_000;
+
 interface Entry {
   config: ScheduleConfig;
   cron: Cron;
@@ -32,11 +41,18 @@ export class Scheduler {
   private readonly entries: Entry[];
   private readonly store: ScheduleStore;
   private readonly triggers: Cron[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** Wall-clock time (ms) the last tick finished, for health; undefined until started. */
+  private lastTickAt: number | undefined;
+  private lastError: string | undefined;
+  private readonly heartbeatMs: number;
 
   constructor(
     private readonly engine: Engine,
     database: OpenDatabase,
+    options: { heartbeatMs?: number } = {},
   ) {
+    this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.store = new ScheduleStore(database.db);
     this.entries = engine.config.schedules.map((config) => {
       const timezone = config.timezone ?? "UTC";
@@ -49,18 +65,42 @@ export class Scheduler {
     const runs = this.tick();
     for (const entry of this.entries) {
       this.triggers.push(
-        new Cron(
-          entry.config.cron,
-          { timezone: entry.timezone, protect: true },
-          () => void this.tick(),
-        ),
+        new Cron(entry.config.cron, { timezone: entry.timezone, protect: true }, () => this.beat()),
       );
     }
+    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeat.unref();
     return runs;
   }
 
   stop(): void {
     for (const trigger of this.triggers.splice(0)) trigger.stop();
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.lastTickAt = undefined;
+  }
+
+  /** Alive while started and ticking on its beat; a tick that threw is a failing scheduler. */
+  health(now = Date.now()): SchedulerHealth {
+    if (this.heartbeat === undefined || this.lastTickAt === undefined) {
+      return { ok: false, status: "stopped" };
+    }
+    const ago = Math.round((now - this.lastTickAt) / 1000);
+    if (this.lastError !== undefined) return { ok: false, status: `error: ${this.lastError}` };
+    if (now - this.lastTickAt > 3 * this.heartbeatMs) {
+      return { ok: false, status: `stalled: last tick ${ago}s ago` };
+    }
+    return { ok: true, status: `ok (last tick ${ago}s ago)` };
+  }
+
+  /** A timer's tick never throws out of the timer: the error is kept for health and logged. */
+  private beat(): void {
+    try {
+      this.tick();
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.engine.logger.error(`scheduler: tick failed: ${this.lastError}`);
+    }
   }
 
   /** Files what is due now; a schedule seen for the first time starts counting from now. */
@@ -77,6 +117,8 @@ export class Scheduler {
       if (due.length === 0) continue;
       runs.push(this.fire(entry, due.at(-1)!, due.length - 1));
     }
+    this.lastTickAt = Date.now();
+    this.lastError = undefined;
     return runs;
   }
 

@@ -6,9 +6,10 @@ import type { Engine } from "../../engine/engine.js";
 import { StatusReader, waitingCount } from "../../engine/status.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { parseCommand } from "./commands.js";
+import { completer } from "./complete.js";
 import { consoleDelivery } from "./deliver.js";
 import { finishDeliveries } from "./deliveries.js";
-import { consoleView, duration, oneLine } from "./format.js";
+import { consoleView, duration, oneLine, rerouteTargets } from "./format.js";
 import { terminalAsk } from "./guided.js";
 import { type Outcome, runCommand, type Session, settleDeps } from "./handlers.js";
 import { Progress } from "./progress.js";
@@ -25,6 +26,10 @@ export interface ConsoleIo {
   db: Db;
   /** The pump that writes outputs to files and webhooks: the session waits for it as it ends. */
   outputs?: Pick<OutboxPump, "drain">;
+  /** Where the log goes while the console owns the terminal; said once at the start. */
+  logFile?: string;
+  /** Where a terminal session's lines are kept across runs. */
+  historyFile?: string;
 }
 
 /**
@@ -32,15 +37,22 @@ export interface ConsoleIo {
  * when the session ends: `quit`, Ctrl-D, or the end of piped input once the work has settled.
  */
 export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
-  const terminal = new Terminal(io.input, io.output);
   const view = consoleView(engine.config);
+  const queries = new StatusQueries(io.db);
+  const terminal = new Terminal(io.input, io.output, {
+    historyFile: io.historyFile,
+    completer: completer({
+      taskIds: () => queries.openTaskIds(),
+      categories: rerouteTargets(view),
+    }),
+  });
   const progress = new Progress(
     (line) => terminal.notify(line),
     () => engine.clock.now(),
   );
   const session: Session = {
     engine,
-    queries: new StatusQueries(io.db),
+    queries,
     user: io.user ?? process.env.USER ?? "owner",
     view,
     progress,
@@ -60,7 +72,10 @@ export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
     }
   };
   const unsubscribe = engine.onTaskChange(progress.listener);
-  if (terminal.interactive) terminal.print("Steward console: type help for the commands.");
+  if (terminal.interactive) {
+    terminal.print("Steward console: type help for the commands.");
+    if (io.logFile !== undefined) terminal.print(`Logs go to ${io.logFile}`);
+  }
   const waiting = waitingNotice(waitingCount(new StatusReader(engine, engine.database).snapshot()));
   if (waiting !== undefined) terminal.print(waiting);
   pump.start();

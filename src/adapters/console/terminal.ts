@@ -1,10 +1,23 @@
-import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
+import {
+  type Completer,
+  clearLine,
+  createInterface,
+  cursorTo,
+  type Interface,
+} from "node:readline";
 import { printable } from "../../core/printable.js";
+import { HISTORY_SIZE, loadHistory, saveHistory } from "./history.js";
 
 export const PROMPT = "steward> ";
 
 /** Ctrl-C on an empty line: a guided prompt stops, the REPL asks before leaving. */
 export const INTERRUPTED = Symbol("interrupted");
+
+/** What only a person at a terminal gets: history kept in a file, Tab completion. */
+export interface TerminalOptions {
+  historyFile?: string;
+  completer?: Completer;
+}
 
 /** A line, an interrupt, or `undefined` once the input has ended. */
 export type LineResult = string | typeof INTERRUPTED | undefined;
@@ -16,7 +29,8 @@ function isTty(stream: NodeJS.ReadableStream | NodeJS.WritableStream): boolean {
 /**
  * The console's I/O: lines come out one at a time (queued, so an async command never sees
  * its input interleaved with the next), and text goes out without garbling the prompt. On a
- * pipe there is no prompt and nothing is echoed; on a terminal there is `steward> ` and history.
+ * pipe there is no prompt and nothing is echoed; on a terminal there is `steward> `, history
+ * (kept in a file across runs) and Tab completion.
  */
 export class Terminal {
   readonly interactive: boolean;
@@ -30,11 +44,25 @@ export class Terminal {
   constructor(
     input: NodeJS.ReadableStream,
     private readonly output: NodeJS.WritableStream,
+    options: TerminalOptions = {},
   ) {
     this.interactive = isTty(input) && isTty(output);
+    const { historyFile, completer } = options;
     this.rl = this.interactive
-      ? createInterface({ input, output, prompt: PROMPT, historySize: 1000, terminal: true })
+      ? createInterface({
+          input,
+          output,
+          prompt: PROMPT,
+          historySize: HISTORY_SIZE,
+          history: historyFile === undefined ? [] : loadHistory(historyFile),
+          removeHistoryDuplicates: true,
+          completer,
+          terminal: true,
+        })
       : createInterface({ input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+    if (this.interactive && historyFile !== undefined) {
+      this.rl.on("history", (history: string[]) => saveHistory(historyFile, history));
+    }
     this.rl.on("line", (line) => this.deliver(line));
     this.rl.on("close", () => this.end());
     if (this.interactive) this.rl.on("SIGINT", () => this.interrupt());

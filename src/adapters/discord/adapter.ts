@@ -6,6 +6,7 @@ import type { Engine } from "../../engine/engine.js";
 import { StatusReader, waitingCount } from "../../engine/status.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { createClient } from "./client.js";
+import { logConnection } from "./connection-log.js";
 import type { DiscordContext } from "./context.js";
 import { createIntakeListener } from "./intake-channel.js";
 import { discordDelivery } from "./outbox.js";
@@ -65,8 +66,7 @@ export async function startDiscord(options: DiscordOptions): Promise<DiscordAdap
   const intake = createIntakeListener(context);
   client.on(Events.InteractionCreate, (interaction) => void route(interaction));
   client.on(Events.MessageCreate, (message) => void intake(message));
-  client.on(Events.Error, (error) => logger.error(`discord: client error: ${error.message}`));
-  client.on(Events.ShardDisconnect, () => logger.warn("discord: gateway disconnected"));
+  logConnection(client, logger);
 
   const ready = once(client, Events.ClientReady, {
     signal: AbortSignal.timeout(options.readyTimeoutMs ?? 30_000),

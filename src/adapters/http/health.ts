@@ -1,9 +1,9 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Logger } from "../../core/log.js";
 import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
 
-/** One part of the process as the composition root sees it: `status` is what /healthz shows. */
+/** One part of the process as the composition root sees it: `status` is what the probes show. */
 export interface HealthPart {
   ok: boolean;
   status: string;
@@ -11,7 +11,11 @@ export interface HealthPart {
 
 /** The parts only the composition root knows: which chat adapter runs, whether the scheduler does. */
 export interface HealthParts {
-  /** e.g. `{ ok: true, status: "discord connected" }` or `{ ok: true, status: "console" }`. */
+  /**
+   * e.g. `{ ok: true, status: "discord connected" }` or `{ ok: true, status: "console" }`.
+   * Reported, never fatal: restarting Steward does not bring Discord back, and webhooks,
+   * schedules and workers go on without it (the outbox keeps what it could not post).
+   */
   chat: HealthPart;
   scheduler: HealthPart;
 }
@@ -22,11 +26,25 @@ export interface HealthReport {
   chat: string;
   scheduler: string;
   paused_workers: string[];
+  /** Parts that make the process not ready: `db`, `scheduler`. */
   failing: string[];
+  /** Parts that are down without making the process unready: `chat`. */
+  degraded: string[];
 }
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Writable, measured: outside a transaction, take the write lock and let it go. A group of
+ * writes being open means the connection is writing already.
+ */
+function checkWritable(sqlite: OpenDatabase["sqlite"]): void {
+  if (sqlite.readonly) throw new Error("the database is open read-only");
+  if (sqlite.inTransaction) return;
+  sqlite.exec("BEGIN IMMEDIATE");
+  sqlite.exec("ROLLBACK");
 }
 
 /** Runs every check; a check that throws is a failing part, never a failed request. */
@@ -37,7 +55,7 @@ export async function checkHealth(
 ): Promise<HealthReport> {
   let db = "ok";
   try {
-    database.sqlite.prepare("SELECT 1").get();
+    checkWritable(database.sqlite);
   } catch (error) {
     db = `error: ${message(error)}`;
   }
@@ -48,11 +66,7 @@ export async function checkHealth(
     const failed = { ok: false, status: `error: ${message(error)}` };
     parts = { chat: failed, scheduler: failed };
   }
-  const failing = [
-    ...(db === "ok" ? [] : ["db"]),
-    ...(parts.chat.ok ? [] : ["chat"]),
-    ...(parts.scheduler.ok ? [] : ["scheduler"]),
-  ];
+  const failing = [...(db === "ok" ? [] : ["db"]), ...(parts.scheduler.ok ? [] : ["scheduler"])];
   return {
     status: failing.length === 0 ? "ok" : "failing",
     db,
@@ -61,10 +75,15 @@ export async function checkHealth(
     // A paused worker is an incident being handled (escalated, probed), not an unhealthy process.
     paused_workers: Object.keys(engine.config.workers).filter((name) => engine.pool.isPaused(name)),
     failing,
+    degraded: parts.chat.ok ? [] : ["chat"],
   };
 }
 
-/** `GET /healthz`: 200 when every part is ok, 503 naming the failing parts otherwise. */
+/**
+ * `GET /livez`: the process answers (a supervisor restarts it when this stops).
+ * `GET /readyz` and `GET /healthz`: 200 when the database is writable and the scheduler ticks,
+ * else 503 naming the failing parts; Discord's state is reported, not fatal.
+ */
 export async function healthRoutes(
   scope: FastifyInstance,
   options: {
@@ -74,9 +93,10 @@ export async function healthRoutes(
     logger: Logger;
   },
 ): Promise<void> {
+  scope.get("/livez", async () => ({ status: "ok" }));
   // Probes poll often: log when the answer changes, not on every failing probe.
   let last = "ok";
-  scope.get("/healthz", async (_request, reply) => {
+  const ready = async (_request: unknown, reply: FastifyReply) => {
     const report = await checkHealth(options.engine, options.database, options.health);
     const now = report.failing.join(", ") || "ok";
     if (now !== last) {
@@ -85,5 +105,7 @@ export async function healthRoutes(
       last = now;
     }
     return reply.code(report.status === "ok" ? 200 : 503).send(report);
-  });
+  };
+  scope.get("/readyz", ready);
+  scope.get("/healthz", ready);
 }

@@ -1,17 +1,21 @@
 import { count, inArray, isNull } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { TASK_STATES, type TaskState } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
 import type { OpenDatabase } from "../../db/connection.js";
 import { anomalies, escalations } from "../../db/schema.js";
 import { StatusQueries } from "../../db/status-queries.js";
 import type { Engine } from "../../engine/engine.js";
+import { VERSION } from "../../package-info.js";
+import { failureOf, workerOf } from "../task-log.js";
 
 /** States a task is stored in (`intake` is only ever the `from` of a first event). */
 const STORED_STATES = TASK_STATES.filter((state) => state !== "intake");
-/** States a failure leaves a task in; entering one with a failure class counts that failure. */
-const FAILURE_STATES: readonly TaskState[] = ["retry_wait", "needs_clarification", "escalated"];
+/** Seconds: from a webhook answered at once to a task left queued behind a paused worker. */
+const QUEUED_BUCKETS = [0.05, 0.25, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600];
+/** Seconds: from a script's blink to an LLM's long answer, up to a worker's timeout. */
+const RUNNING_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 export interface StewardMetrics {
   readonly registry: Registry;
@@ -96,6 +100,40 @@ export function createMetrics(engine: Engine, database: Pick<OpenDatabase, "db">
     help: "Tasks that were escalated",
     registers,
   });
+  const queuedSeconds = new Histogram({
+    name: "steward_task_queued_seconds",
+    help: "Time a task waited in the queue before a worker took it, per category",
+    labelNames: ["category"] as const,
+    buckets: QUEUED_BUCKETS,
+    registers,
+  });
+  const runningSeconds = new Histogram({
+    name: "steward_task_running_seconds",
+    help: "Time a task's run took (its review included when passed at once), per category",
+    labelNames: ["category"] as const,
+    buckets: RUNNING_BUCKETS,
+    registers,
+  });
+  const attempts = new Counter({
+    name: "steward_worker_attempts_total",
+    help: "Runs a worker started",
+    labelNames: ["worker"] as const,
+    registers,
+  });
+  const workerFailures = new Counter({
+    name: "steward_worker_failures_total",
+    help: "Runs that failed, per worker and failure class",
+    labelNames: ["worker", "class"] as const,
+    registers,
+  });
+  new Gauge({
+    name: "steward_build_info",
+    help: "1, labelled with the running version of Steward and of Node.js",
+    labelNames: ["version", "node_version"] as const,
+    registers,
+  }).set({ version: VERSION, node_version: process.version }, 1);
+  // Since when each task seen entering queued or running has been there (engine clock, ms).
+  const since = new Map<number, { state: TaskState; at: number }>();
 
   const refresh = () => {
     tasks.reset();
@@ -125,12 +163,32 @@ export function createMetrics(engine: Engine, database: Pick<OpenDatabase, "db">
     }
   };
 
+  const timeStays = (task: Task) => {
+    const before = since.get(task.id);
+    const seconds = before === undefined ? 0 : (task.stateSince - before.at) / 1000;
+    if (before?.state === "queued" && task.state === "running") {
+      queuedSeconds.observe({ category: task.category }, seconds);
+    }
+    if (before?.state === "running" && task.state !== "running") {
+      runningSeconds.observe({ category: task.category }, seconds);
+    }
+    if (task.state === "queued" || task.state === "running") {
+      since.set(task.id, { state: task.state, at: task.stateSince });
+    } else {
+      since.delete(task.id);
+    }
+  };
+
   const unsubscribe = engine.onTaskChange((task: Task) => {
     transitions.inc({ to: task.state });
-    if (FAILURE_STATES.includes(task.state) && task.failureClass !== null) {
-      failures.inc({ class: task.failureClass });
+    if (task.state === "running") attempts.inc({ worker: workerOf(task, engine) });
+    const failure = failureOf(task, engine);
+    if (failure !== undefined) {
+      failures.inc({ class: failure.failureClass });
+      workerFailures.inc({ worker: failure.worker, class: failure.failureClass });
     }
     if (task.state === "escalated") escalationsTotal.inc();
+    timeStays(task);
   });
 
   return {

@@ -16,7 +16,7 @@ export interface HttpServerOptions {
   /** `0` picks a free port; the log line and `port` say which. */
   port: number;
   logger: Logger;
-  /** The database the engine writes to: /healthz runs `SELECT 1` on it, /metrics counts in it. */
+  /** The database the engine writes to: /readyz checks it is writable, /metrics counts in it. */
   database: Pick<OpenDatabase, "db" | "sqlite">;
   health: () => HealthParts | Promise<HealthParts>;
 }
@@ -32,7 +32,7 @@ export interface HttpServer {
 /** A slow client may not hold a connection open forever (webhook bodies are small). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Signed webhooks, /healthz and /metrics on one Fastify server. */
+/** Signed webhooks, /livez, /readyz, /healthz and /metrics on one Fastify server. */
 export async function startHttpServer(
   engine: Engine,
   options: HttpServerOptions,
@@ -50,7 +50,7 @@ export async function startHttpServer(
       reply,
       logger,
       `${request.method} ${JSON.stringify(request.url.slice(0, 100))}`,
-      new HttpError(404, "not_found", "No such route: try POST /webhooks/<name>, GET /healthz."),
+      new HttpError(404, "not_found", "No such route: try POST /webhooks/<name>, GET /readyz."),
     ),
   );
   await app.register(webhookRoutes, { engine, logger, metrics });

@@ -69,6 +69,7 @@ async function loadHandler(
   }
   let loaded: Record<string, unknown>;
   try {
+    if (/\.[cm]?ts$/.test(file)) await readTypeScript();
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
     throw new SystemicError(`${label}: could not load ${file}: ${coerceError(error).message}`);
@@ -92,4 +93,18 @@ function toResult(label: string, value: unknown): WorkerResult {
   }
   const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
   throw new LogicError(`${label} returned ${got}; expected a string or { output, meta }`);
+}
+
+let typescript: Promise<void> | undefined;
+
+/**
+ * Compiled, Steward runs on Node's own loader, which reads no TypeScript: a `.ts` module worker
+ * brings tsx in, once, for itself. From the sources (tsx already loaded) there is nothing to do.
+ */
+function readTypeScript(): Promise<void> {
+  if (!import.meta.url.endsWith(".js")) return Promise.resolve();
+  typescript ??= import("tsx/esm/api").then(({ register }) => {
+    register();
+  });
+  return typescript;
 }

@@ -8,23 +8,19 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { tempDir, withoutDefaultCriteria } from "../../helpers.js";
+import { fastConfig } from "../../steward-process.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 /** Below the hook timeout (30 s), so a stuck console fails with its transcript. */
 const RUN_TIMEOUT_MS = 28_000;
 
-/** The default config, with the demo worker's 2 s delay cut to 100 ms. */
-export function fastConfig(dir: string): string {
-  // Content asks for its acceptance criteria (rather than filling in its defaults), so a script
-  // can answer a question.
-  const yaml = withoutDefaultCriteria(
-    readFileSync(join(ROOT, "config/steward.yaml"), "utf8"),
-    "content",
-  );
-  const fast = yaml.replace(/delay: 2s/, "delay: 100ms");
-  if (fast === yaml) throw new Error("config/steward.yaml no longer has `delay: 2s` to shorten");
-  const file = join(dir, "steward.yaml");
-  writeFileSync(file, fast);
+/**
+ * The fast default config, with content asking for its acceptance criteria (rather than filling
+ * in its defaults), so a script can answer a question.
+ */
+export function consoleConfig(dir: string): string {
+  const file = fastConfig(dir);
+  writeFileSync(file, withoutDefaultCriteria(readFileSync(file, "utf8"), "content"));
   return file;
 }
 
@@ -34,7 +30,7 @@ export function fastConfig(dir: string): string {
  * EX_TEMPFAIL and succeeds on the next, with one attempt allowed before escalating.
  */
 export function escalatingConfig(dir: string): string {
-  const file = fastConfig(dir);
+  const file = consoleConfig(dir);
   const flaky = [
     "let s='';process.stdin.on('data',d=>{s+=d}).on('end',()=>{const p=JSON.parse(s);",
     "if(p.attempt<2){console.error('payment API timed out');process.exit(75)}",
@@ -78,7 +74,7 @@ export interface WaitFor {
  */
 export function pipeIntoConsole(
   script: readonly (string | WaitFor)[],
-  configOf: (dir: string) => string = fastConfig,
+  configOf: (dir: string) => string = consoleConfig,
 ): Promise<Transcript> {
   const dir = tempDir();
   const env: NodeJS.ProcessEnv = {

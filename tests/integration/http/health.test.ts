@@ -18,6 +18,7 @@ describe("GET /healthz", () => {
         scheduler: "ok",
         paused_workers: [],
         failing: [],
+        degraded: [],
       },
     });
   });
@@ -35,12 +36,35 @@ describe("GET /healthz", () => {
     });
   });
 
-  it("is 503 naming the part the composition root reports down", async () => {
+  it("stays 200 while Discord is down, reporting it as degraded (a restart would not help)", async () => {
     let connected = false;
-    const { server, logger } = await startTestServer({
+    const { server } = await startTestServer({
       health: () => ({
         chat: { ok: connected, status: connected ? "discord connected" : "discord disconnected" },
         scheduler: { ok: true, status: "ok" },
+      }),
+    });
+    const down = await healthz(server.url);
+    expect(down.status).toBe(200);
+    expect(down.json).toMatchObject({
+      status: "ok",
+      chat: "discord disconnected",
+      failing: [],
+      degraded: ["chat"],
+    });
+    connected = true;
+    expect((await healthz(server.url)).json).toMatchObject({
+      chat: "discord connected",
+      degraded: [],
+    });
+  });
+
+  it("is 503 naming the part the composition root reports down", async () => {
+    let ticking = false;
+    const { server, logger } = await startTestServer({
+      health: () => ({
+        chat: { ok: true, status: "console" },
+        scheduler: { ok: ticking, status: ticking ? "ok" : "stalled: last tick 95s ago" },
       }),
     });
     const down = await healthz(server.url);
@@ -48,17 +72,21 @@ describe("GET /healthz", () => {
     expect(down.json).toMatchObject({
       status: "failing",
       db: "ok",
-      chat: "discord disconnected",
-      failing: ["chat"],
+      scheduler: "stalled: last tick 95s ago",
+      failing: ["scheduler"],
     });
     // A second failing probe says nothing new: one line per change, not per probe.
     await healthz(server.url);
-    connected = true;
+    ticking = true;
     const up = await healthz(server.url);
     expect(up.status).toBe(200);
-    expect(up.json).toMatchObject({ status: "ok", chat: "discord connected", failing: [] });
+    expect(up.json).toMatchObject({ status: "ok", scheduler: "ok", failing: [] });
     expect(logger.lines.filter((line) => line.message.startsWith("healthz"))).toEqual([
-      { level: "warn", message: "healthz: 503 failing: chat", context: { failing: ["chat"] } },
+      {
+        level: "warn",
+        message: "healthz: 503 failing: scheduler",
+        context: { failing: ["scheduler"] },
+      },
       { level: "info", message: "healthz: 200 ok again", context: undefined },
     ]);
   });
@@ -75,7 +103,8 @@ describe("GET /healthz", () => {
       db: "ok",
       chat: "error: scheduler handle is gone",
       scheduler: "error: scheduler handle is gone",
-      failing: ["chat", "scheduler"],
+      failing: ["scheduler"],
+      degraded: ["chat"],
     });
   });
 });

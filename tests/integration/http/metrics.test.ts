@@ -73,4 +73,53 @@ describe("GET /metrics", () => {
     expect(sample(one.text, 'steward_task_transitions_total{to="queued"}')).toBe(1);
     expect(sample(two.text, 'steward_task_transitions_total{to="queued"}')).toBeUndefined();
   });
+
+  it("times the queue and the run per category, counts attempts and failures per worker", async () => {
+    const { server, engine, config } = await startTestServer();
+    const demo = config.workers["demo-writer"];
+    if (demo?.kind !== "demo") throw new Error("the default config's demo-writer is gone");
+    demo.delay = 50;
+    for (const order of [1, 2]) {
+      const body = JSON.stringify({
+        text: `Objective: Answer the refund request for order ${order}\nDone when: replied`,
+      });
+      expect((await deliver(server.url, "helpdesk", body)).status).toBe(202);
+    }
+    engine.start();
+    let text = "";
+    for (let tries = 0; tries < 200; tries++) {
+      text = (await scrape(server.url)).text;
+      // Counters follow the commits (the gauges read the open group): wait for those.
+      if (sample(text, 'steward_task_transitions_total{to="done"}') === 2) break;
+      await new Promise((wait) => setTimeout(wait, 50));
+    }
+    expect(sample(text, 'steward_tasks{state="done"}')).toBe(2);
+    expect(sample(text, 'steward_task_queued_seconds_count{category="support"}')).toBe(2);
+    expect(sample(text, 'steward_task_running_seconds_count{category="support"}')).toBe(2);
+    // Each run took the demo worker's 50 ms at least.
+    expect(sample(text, 'steward_task_running_seconds_sum{category="support"}')).toBeGreaterThan(
+      0.1,
+    );
+    expect(sample(text, 'steward_worker_attempts_total{worker="demo-writer"}')).toBe(2);
+    expect(text).toMatch(
+      /^steward_build_info\{version="\d+\.\d+\.\d+",node_version="v[\d.]+"\} 1$/m,
+    );
+
+    // Escalated before the pool takes it (the submit and this are one turn of the loop).
+    const third = engine.submit({
+      source: "console",
+      requester: "owner",
+      text: "Objective: Answer the refund request for order 3\nDone when: replied",
+      category: "support",
+    });
+    engine.escalate(third.task.id, {
+      reason: "the reply failed review twice",
+      failureClass: "logic",
+    });
+    const after = (await scrape(server.url)).text;
+    expect(sample(after, 'steward_worker_failures_total{worker="demo-writer",class="logic"}')).toBe(
+      1,
+    );
+    await engine.stop(1000);
+  });
 });
