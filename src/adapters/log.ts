@@ -39,8 +39,9 @@ export function createLogger(options: LogOptions): Logger {
         ? { fd: 2, sync: true }
         : { dest: options.file, sync: true, mkdir: true, append: true },
     );
-  const out: DestinationStream =
-    options.format === "pretty" ? { write: (line) => sink.write(prettyLine(line)) } : sink;
+  const out: DestinationStream = {
+    write: (line) => sink.write(options.format === "pretty" ? prettyLine(line) : inertJson(line)),
+  };
   const base = pino(
     {
       level: options.level,
@@ -59,6 +60,18 @@ export function createLogger(options: LogOptions): Logger {
       else base[level](scrub(context), scrub(message));
     };
   return { info: emit("info"), warn: emit("warn"), error: emit("error") };
+}
+
+/**
+ * JSON escapes C0 controls but not C1 (U+0080–U+009F, such as the one-byte CSI a terminal acts
+ * on): those are escaped too, still valid JSON, so a JSON log read in a terminal stays inert.
+ */
+function inertJson(line: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return line.replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function scrubValue<T>(value: T, secrets: readonly string[]): T {
