@@ -1,11 +1,11 @@
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
 import { attemptsHeading } from "../../core/figures.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
-import { briefOf, type Task } from "../../core/task.js";
+import { briefOf, type Task, type TaskEvent } from "../../core/task.js";
 import type { StateCount } from "../../db/status-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
-import { describeMissing } from "../../intake/intake.js";
+import { describeMissing, type ModelTokens } from "../../intake/intake.js";
 import { idList, plainText } from "./escalation-cards.js";
 import {
   attemptLine,
@@ -109,6 +109,7 @@ export function statusDetail(detail: TaskDetail): string {
     `  from ${oneLine(task.requester, 80)} via ${task.source}, filed ${stamp(task.createdAt)}`,
     ...briefLines(task),
     ...routingLines(task),
+    ...tokenLines(detail.events),
     attemptsHeading(task, detail.attempts),
     ...(detail.attempts.length === 0
       ? ["  none"]
@@ -157,6 +158,24 @@ function routingLines(task: Task): string[] {
     field("Why", oneLine(routing.explanation, 200), 12),
     ...(routing.fallback ? [field("Fallback", oneLine(routing.fallback, 200), 12)] : []),
   ];
+}
+
+/** The tokens the models used reading and routing the request, kept on its intake event. */
+function tokenLines(events: readonly TaskEvent[]): string[] {
+  const tokens = events.find((event) => event.data?.tokens !== undefined)?.data?.tokens as
+    | ModelTokens
+    | undefined;
+  if (tokens === undefined) return [];
+  const asked = [
+    ["intake agent", tokens.agent],
+    ["llm classifier", tokens.classifier],
+  ] as const;
+  const parts = asked.flatMap(([who, usage]) =>
+    usage === undefined
+      ? []
+      : [`${who} ${usage.prompt.toLocaleString("en")} prompt + ${usage.completion} completion`],
+  );
+  return parts.length === 0 ? [] : [field("Tokens", parts.join(" · "), 12)];
 }
 
 function outputLines(task: Task): string[] {
