@@ -480,6 +480,9 @@ export class Engine {
       asked = { ...asked, agent: reading };
       if (!reading.answered) {
         this.logger.warn(`intake agent failed (${reading.failure}); used the rules`);
+        // The same endpoint just failed: asking it again would only double the wait.
+        const { classifier, agent } = this.config.intake;
+        if (classifier.kind === "llm" && classifier.worker === agent?.worker) return asked;
       } else if (reading.category !== undefined) {
         return asked;
       }

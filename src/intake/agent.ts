@@ -14,6 +14,7 @@ import { jsonObjectIn } from "../core/json.js";
 import { type JsonModel, questionSignal, type TokenUsage } from "../core/model.js";
 import type { RoutingTrace } from "../core/task.js";
 import type { FilledFields } from "./intake.js";
+import { normaliseFields } from "./parse.js";
 
 /** What the agent made of a request, or why it made nothing. */
 export type AgentReading =
@@ -51,7 +52,8 @@ const answerSchema = z
     acceptance_criteria: items,
     inferred: z.array(fieldName).default([]),
     unknown: z.array(fieldName).default([]),
-    category: z.string().min(1).nullish(),
+    // Empty or null: the model was unsure, as the prompt allows.
+    category: z.string().nullish(),
     reason: z.string().max(500).nullish(),
   })
   .refine((answer) => !answer.category || (answer.reason ?? "").trim() !== "", {
@@ -143,11 +145,8 @@ function readAnswer(content: string, categories: readonly CategoryConfig[]): Age
   }
   return {
     answered: true,
-    brief: {
-      ...brief,
-      objective: brief.objective.trim(),
-      output_format: brief.output_format.trim(),
-    },
+    // Trimmed, empty items dropped: read as structured fields are.
+    brief: normaliseFields(brief),
     inferred,
     unknown,
     ...(category ? { category: { name: category, reason: (reason ?? "").trim() } } : {}),
