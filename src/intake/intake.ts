@@ -22,6 +22,7 @@ import {
   type RoutingTrace,
   type SourceRef,
   type Task,
+  type TaskEvent,
 } from "../core/task.js";
 import type { RouteRequest, Router } from "../routing/classify.js";
 import { type AgentReading, fillFromAgent, routedByAgent } from "./agent.js";
@@ -233,6 +234,23 @@ export function planFiling(config: Config, router: Router, request: RawRequest) 
 
 /** Where each field intake filled in for the requester came from, to show and be corrected. */
 export type FilledFields = Partial<Record<BriefField, string>>;
+
+/** "inputs (from the intake agent); acceptance criteria (from content's defaults)". */
+export function describeFilled(filled: FilledFields): string {
+  const bySource = new Map<string, string[]>();
+  for (const [name, source] of Object.entries(filled) as [BriefField, string][]) {
+    bySource.set(source, [...(bySource.get(source) ?? []), BRIEF_FIELD_LABELS[name].toLowerCase()]);
+  }
+  return [...bySource]
+    .map(([source, fields]) => `${fields.join(", ")} (from ${source})`)
+    .join("; ");
+}
+
+/** What intake filled in when it filed the task, as its first event recorded it. */
+export function filledOf(events: readonly TaskEvent[]): FilledFields {
+  const filled = events[0]?.data?.filled;
+  return filled !== null && typeof filled === "object" ? (filled as FilledFields) : {};
+}
 
 /**
  * What can be known without asking: the intake agent's reading when it gave one, then the rules

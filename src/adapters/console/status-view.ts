@@ -5,7 +5,13 @@ import { briefOf, type Task, type TaskEvent } from "../../core/task.js";
 import type { StateCount } from "../../db/status-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
-import { describeMissing, type ModelTokens } from "../../intake/intake.js";
+import {
+  describeFilled,
+  describeMissing,
+  type FilledFields,
+  filledOf,
+  type ModelTokens,
+} from "../../intake/intake.js";
 import { idList, plainText } from "./escalation-cards.js";
 import {
   attemptLine,
@@ -107,7 +113,7 @@ export function statusDetail(detail: TaskDetail): string {
   return [
     `${formatTaskId(task.id)} · ${task.category} · ${stateLabel(task.state)} since ${stamp(task.stateSince)}`,
     `  from ${oneLine(task.requester, 80)} via ${task.source}, filed ${stamp(task.createdAt)}`,
-    ...briefLines(task),
+    ...briefLines(task, filledOf(detail.events)),
     ...routingLines(task),
     ...tokenLines(detail.events),
     attemptsHeading(task, detail.attempts),
@@ -123,7 +129,7 @@ export function statusDetail(detail: TaskDetail): string {
   ].join("\n");
 }
 
-function briefLines(task: Task): string[] {
+function briefLines(task: Task, filled: FilledFields): string[] {
   const brief = briefOf(task);
   const lines = ["Brief"];
   for (const name of BRIEF_FIELDS) {
@@ -138,6 +144,9 @@ function briefLines(task: Task): string[] {
       lines.push(field(label, `- ${oneLine(value[0]!, 180)}`, 21));
       for (const item of value.slice(1)) lines.push(`${" ".repeat(23)}- ${oneLine(item, 180)}`);
     }
+  }
+  if (Object.keys(filled).length > 0) {
+    lines.push(field("Filled in", oneLine(describeFilled(filled), 200), 21));
   }
   if (task.feedback.length > 0) {
     lines.push(field("Reviewer feedback", oneLine(task.feedback.join("; "), 200), 21));

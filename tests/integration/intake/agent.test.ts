@@ -251,9 +251,9 @@ describe("the llm intake agent", () => {
       agent: "answered",
       tokens: { agent: { prompt: 1234, completion: 56 } },
     });
-    expect(statusDetail(engine.detail(task.id))).toContain(
-      "Tokens:     intake agent 1,234 prompt + 56 completion",
-    );
+    const status = statusDetail(engine.detail(task.id));
+    expect(status).toContain("Tokens:     intake agent 1,234 prompt + 56 completion");
+    expect(status).toMatch(/Filled in: +constraints \(from the intake agent\); output format/);
   });
 
   it("naming no category, it leaves routing to the llm classifier; both questions' tokens are kept", async () => {
