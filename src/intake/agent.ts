@@ -38,8 +38,10 @@ const EXAMPLE_CHARS = 300;
 /** The request's text sent: the brief's own field limit. */
 const REQUEST_CHARS = 8000;
 
+// Well inside the brief's field limit (8,000 characters), so an answer to a later question
+// about the brief is never refused for what the agent wrote.
 const text = z.string().max(2000);
-const items = z.array(z.string().max(1000)).max(20);
+const items = z.array(z.string().max(300)).max(20);
 const fieldName = z.enum(BRIEF_FIELDS);
 
 /** The only answer accepted: every field, what was inferred or is unknown, maybe a category. */
