@@ -67,6 +67,21 @@ export function referenceIssues(input: unknown): ReferenceIssue[] {
       });
     }
   }
+  const agentWorker = text(mapping(mapping(config.intake).agent).worker);
+  if (agentWorker !== undefined) {
+    const kind = mapping(mapping(config.workers)[agentWorker]).kind;
+    if (!workers.includes(agentWorker)) {
+      issues.push({
+        path: ["intake", "agent", "worker"],
+        message: missing("worker", agentWorker, workers),
+      });
+    } else if (kind !== "llm") {
+      issues.push({
+        path: ["intake", "agent", "worker"],
+        message: `worker "${agentWorker}" is kind ${String(kind)}; the intake agent needs an llm worker`,
+      });
+    }
+  }
   const schedules = new Set<string>();
   list(config.schedules)
     .map(mapping)

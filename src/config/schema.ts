@@ -282,6 +282,8 @@ export const configSchema = z
       .strictObject({
         required: z.array(briefFieldSchema).default(["objective", "acceptance_criteria"]),
         classifier: classifierSchema.default({ kind: "rules", min_confidence: 0.5 }),
+        /** An llm worker that reads free-text requests into briefs (see src/intake/agent.ts). */
+        agent: z.strictObject({ worker: z.string() }).optional(),
       })
       .default({
         required: ["objective", "acceptance_criteria"],

@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, desc, eq } from "drizzle-orm";
 import type { LearnedExample } from "../routing/learned.js";
 import type { Db } from "./connection.js";
 import { routingExamples } from "./schema.js";
@@ -35,6 +35,17 @@ export class RoutingExampleStore {
             .orderBy(asc(routingExamples.id))
             .all();
     return rows.map(toExample);
+  }
+
+  /** The latest `limit` decisions, most recent first. */
+  recent(limit: number): LearnedExample[] {
+    return this.db
+      .select()
+      .from(routingExamples)
+      .orderBy(desc(routingExamples.at), desc(routingExamples.id))
+      .limit(limit)
+      .all()
+      .map(toExample);
   }
 
   /** Forgets one example; false when there was none with that id. */

@@ -20,6 +20,7 @@ import { TaskStore } from "../db/task-store.js";
 import { Escalations } from "../escalation/escalations.js";
 import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
 import { isOperator, type Person } from "../escalation/operators.js";
+import { type AgentReading, askIntakeAgent, MAX_AGENT_EXAMPLES } from "../intake/agent.js";
 import {
   type FieldValues,
   Intake,
@@ -35,6 +36,7 @@ import type { ReviewQueries } from "../review/port.js";
 import { buildReview, type Review } from "../review/report.js";
 import { createRouter, type Router } from "../routing/classify.js";
 import { classifyWithLlm } from "../routing/llm-classifier.js";
+import { jsonModel } from "../workers/kinds/llm.js";
 import { WorkerPool } from "../workers/pool.js";
 import { createWorkerRunner, type WorkerRunner } from "../workers/runner.js";
 import { Filings } from "./filings.js";
@@ -100,10 +102,10 @@ export class Engine {
   readonly learning: RoutingLearning;
   private readonly listeners = new Set<TaskListener>();
   private readonly filings: Filings;
-  /** Aborted by `stop`: cuts short the LLM classifier's questions still open. */
+  /** Aborted by `stop`: cuts short the questions to models still open. */
   private readonly stopping = new AbortController();
-  /** The LLM classifier's questions still open (stop waits for their fallbacks). */
-  private readonly classifying = new Set<Promise<unknown>>();
+  /** Questions to the models still open, and requests not yet handed to filing (stop waits). */
+  private readonly asking = new Set<Promise<unknown>>();
 
   constructor(options: EngineOptions) {
     const { config, database } = options;
@@ -208,9 +210,9 @@ export class Engine {
 
   async stop(graceMs?: number): Promise<void> {
     // Requests already taken in are filed (and queued for the next start), not dropped: those
-    // still waiting on the LLM classifier are routed by the rules now, the trace saying why.
+    // still waiting on a model are read and routed by the rules now, the trace saying why.
     this.stopping.abort(new Error("Steward is stopping"));
-    await Promise.allSettled(this.classifying);
+    await Promise.allSettled(this.asking);
     this.filings.fileWaiting();
     clearInterval(this.flushTimer);
     this.monitor?.stop();
@@ -428,36 +430,67 @@ export class Engine {
   }
 
   /**
-   * Like `submit`, but asks the LLM classifier first when one is configured (its answer, or
-   * the rules' fallback, becomes the routing trace), and shares its commit with the requests
-   * around it: it resolves once the task is committed, so an acknowledgement sent then is
-   * never taken back by a crash. Adapters use this one.
+   * Like `submit`, but asks the configured models first (`withModels`), and shares its commit
+   * with the requests around it: it resolves once the task is committed, so an acknowledgement
+   * sent then is never taken back by a crash. Adapters use this one.
    */
   async submitAsync(request: RawRequest): Promise<IntakeResult> {
-    const asking = this.askLlmClassifier(request);
-    const routing = asking === undefined ? undefined : await asking;
-    const filing = this.intake.prepare(routing === undefined ? request : { ...request, routing });
-    return this.filed(await this.filings.add(filing));
+    // Tracked until the filing is handed over (wrapped, so not until it commits): `stop` then
+    // files it with the others before it closes.
+    const handed = this.track(
+      this.withModels(request).then((asked) => ({
+        filed: this.filings.add(this.intake.prepare(asked)),
+      })),
+    );
+    const { filed } = await handed;
+    return this.filed(await filed);
   }
 
   /**
-   * What filing `request` would do, storing nothing: the same routing as `submitAsync` (the LLM
-   * classifier when configured, unless `rulesOnly`), the brief with its defaults, what is missing
-   * and the state it would enter. The dry run and `route --eval` show this.
+   * What filing `request` would do, storing nothing: the same models as `submitAsync` (unless
+   * `rulesOnly`), the brief with what was filled in, what is missing and the state it would
+   * enter. The dry run and `route --eval` show this.
    */
   async plan(request: RawRequest, options: { rulesOnly?: boolean } = {}) {
-    const asking = options.rulesOnly ? undefined : this.askLlmClassifier(request);
-    const routing = asking === undefined ? undefined : await asking;
-    return planFiling(
-      this.config,
-      this.router,
-      routing === undefined ? request : { ...request, routing },
-    );
+    const asked = options.rulesOnly ? request : await this.withModels(request);
+    return planFiling(this.config, this.router, asked);
   }
 
-  /** The LLM classifier's routing when one is configured, for a door that files synchronously. */
-  routeWithModel(request: RawRequest): Promise<RawRequest["routing"]> | undefined {
-    return this.askLlmClassifier(request);
+  /**
+   * The request with what the configured models made of it: the intake agent's reading, then
+   * the LLM classifier's routing unless the agent named the category. Unchanged when no model is
+   * configured or none needs asking (a replayed delivery, Steward stopping). A door that files
+   * synchronously (the console) awaits this, then calls `submit`.
+   */
+  withModels(request: RawRequest): Promise<RawRequest> {
+    return this.track(this.askModels(request));
+  }
+
+  private async askModels(request: RawRequest): Promise<RawRequest> {
+    // A replayed delivery returns the earlier task: no question to ask.
+    if (
+      request.dedupeKey !== undefined &&
+      this.tasks.findByDedupeKey(request.source, request.dedupeKey)
+    ) {
+      return request;
+    }
+    let asked = request;
+    const reading = await this.askIntakeAgent(request);
+    if (reading !== undefined) {
+      asked = { ...asked, agent: reading };
+      if (!reading.answered) {
+        this.logger.warn(`intake agent failed (${reading.failure}); used the rules`);
+        // The same endpoint just failed: asking it again would only double the wait.
+        const { classifier, agent } = this.config.intake;
+        if (classifier.kind === "llm" && classifier.worker === agent?.worker) return asked;
+      } else if (reading.category !== undefined) {
+        return asked;
+      }
+    }
+    const classified = await this.askLlmClassifier(asked);
+    if (classified === undefined) return asked;
+    const { routing, usage } = classified;
+    return { ...asked, routing, ...(usage && { classifierUsage: usage }) };
   }
 
   /** A filed request: its task is news, unless a replayed delivery returned the earlier one. */
@@ -469,27 +502,52 @@ export class Engine {
   }
 
   /**
+   * The intake agent's reading of a free-text request, when one is configured. Not asked for a
+   * request of fields alone (already a brief) nor a pipeline step (the output of the one before).
+   */
+  private askIntakeAgent(request: RawRequest): Promise<AgentReading> | undefined {
+    const agent = this.config.intake.agent;
+    const text = request.text ?? "";
+    if (agent === undefined || request.agent !== undefined || this.stopping.signal.aborted) {
+      return undefined;
+    }
+    if (text.trim() === "" || request.parentId !== undefined) return undefined;
+    const worker = this.config.workers[agent.worker];
+    if (worker?.kind !== "llm") return undefined;
+    const question = {
+      text,
+      categories: this.config.categories,
+      examples: this.learning.recent(MAX_AGENT_EXAMPLES),
+    };
+    return askIntakeAgent(jsonModel(worker, "intake agent"), question, {
+      timeoutMs: worker.timeout,
+      stop: this.stopping.signal,
+    });
+  }
+
+  /**
    * The LLM classifier's routing, when one is configured and the request needs routing;
    * undefined otherwise (the rules route it, with no wait).
    */
-  private askLlmClassifier(request: RawRequest): Promise<RawRequest["routing"]> | undefined {
+  private askLlmClassifier(request: RawRequest): ReturnType<typeof classifyWithLlm> | undefined {
     const classifier = this.config.intake.classifier;
     if (classifier.kind !== "llm" || request.routing !== undefined) return undefined;
-    // A replayed delivery returns the earlier task: no question to ask.
-    if (
-      request.dedupeKey !== undefined &&
-      this.tasks.findByDedupeKey(request.source, request.dedupeKey)
-    ) {
-      return undefined;
-    }
+    if (this.stopping.signal.aborted) return undefined;
     const worker = this.config.workers[classifier.worker];
     if (worker?.kind !== "llm") return undefined;
     const { routeRequest } = this.intake.preview(request);
-    const asking = classifyWithLlm(this.router, worker, routeRequest, this.stopping.signal);
-    this.classifying.add(asking);
-    const settled = () => this.classifying.delete(asking);
-    asking.then(settled, settled);
-    return asking;
+    return classifyWithLlm(this.router, jsonModel(worker, "llm classifier"), routeRequest, {
+      timeoutMs: worker.timeout,
+      stop: this.stopping.signal,
+    });
+  }
+
+  /** Kept in `asking` until it settles, so `stop` can wait for it. */
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.asking.add(promise);
+    const settled = () => this.asking.delete(promise);
+    promise.then(settled, settled);
+    return promise;
   }
 
   /** The requester's answer to a clarification, or an operator's edit of the brief. */

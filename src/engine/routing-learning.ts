@@ -32,6 +32,11 @@ export class RoutingLearning {
     return this.store.list(category);
   }
 
+  /** The latest decisions, most recent first: the intake agent's few-shot context. */
+  recent(limit: number): LearnedExample[] {
+    return this.store.recent(limit);
+  }
+
   forget(id: number): boolean {
     const removed = this.store.remove(id);
     if (removed) this.router.forget(id);

@@ -5,12 +5,14 @@ import {
   type Brief,
   type BriefField,
   briefText,
+  emptyBrief,
   isFieldEmpty,
   MAX_FIELD_CHARS,
   missingFields,
 } from "../core/brief.js";
 import { destinationRefusal } from "../core/destination.js";
 import { StewardError } from "../core/errors.js";
+import type { TokenUsage } from "../core/model.js";
 import type { Outbox } from "../core/outbox.js";
 import type { TaskRepository } from "../core/ports.js";
 import type { Actor, TaskState } from "../core/states.js";
@@ -20,8 +22,10 @@ import {
   type RoutingTrace,
   type SourceRef,
   type Task,
+  type TaskEvent,
 } from "../core/task.js";
 import type { RouteRequest, Router } from "../routing/classify.js";
+import { type AgentReading, fillFromAgent, routedByAgent } from "./agent.js";
 import { normaliseFields, parseFreeText } from "./parse.js";
 import { criteriaInProse } from "./prose.js";
 
@@ -43,6 +47,10 @@ export interface RawRequest {
   parentId?: number;
   /** A decision made before intake (the LLM classifier); the rules router is not asked again. */
   routing?: RoutingTrace;
+  /** What the LLM intake agent read into the request, when it was asked (see agent.ts). */
+  agent?: AgentReading;
+  /** Tokens the LLM classifier's question used, recorded with the task. */
+  classifierUsage?: TokenUsage;
 }
 
 export interface IntakeResult {
@@ -213,11 +221,12 @@ export function describeMissing(missing: readonly BriefField[]): string {
 export function planFiling(config: Config, router: Router, request: RawRequest) {
   const { brief: parsed, namedCategory } = buildBrief(request);
   checkFieldSizes(parsed);
-  const routing =
+  const rules =
     request.routing ??
     router.route({ text: briefText(parsed), source: request.source, category: namedCategory });
+  const routing = routedByAgent(rules, request.agent);
   const category = categoryNamed(config, routing.category);
-  const { brief, filled } = fillIn(parsed, request.text ?? "", category);
+  const { brief, filled } = fillIn(parsed, request.text ?? "", category, request.agent);
   const { missing, refusal } = unmet(brief, config);
   const next = decide({ missing, refusal }, category, routing);
   return { brief, routing, category, missing, refusal, filled, next };
@@ -226,12 +235,50 @@ export function planFiling(config: Config, router: Router, request: RawRequest) 
 /** Where each field intake filled in for the requester came from, to show and be corrected. */
 export type FilledFields = Partial<Record<BriefField, string>>;
 
+/** "inputs (from the intake agent); acceptance criteria (from content's defaults)". */
+export function describeFilled(filled: FilledFields): string {
+  const bySource = new Map<string, string[]>();
+  for (const [name, source] of Object.entries(filled) as [BriefField, string][]) {
+    bySource.set(source, [...(bySource.get(source) ?? []), BRIEF_FIELD_LABELS[name].toLowerCase()]);
+  }
+  return [...bySource]
+    .map(([source, fields]) => `${fields.join(", ")} (from ${source})`)
+    .join("; ");
+}
+
+/** What intake filled in when it filed the task, as its first event recorded it. */
+export function filledOf(events: readonly TaskEvent[]): FilledFields {
+  const filled = events[0]?.data?.filled;
+  return filled !== null && typeof filled === "object" ? (filled as FilledFields) : {};
+}
+
 /**
- * What can be known without asking: criteria the text states in passing, then the category's
- * defaults for whatever is still empty. Criteria from both are kept (the requester's first):
- * the defaults are the category's idea of "done", the prose says what this request adds.
+ * What can be known without asking: the intake agent's reading when it gave one, then the rules
+ * for what is still empty. The fields the agent calls unknown stay empty, to be asked for.
  */
 function fillIn(
+  parsed: Brief,
+  text: string,
+  category: CategoryConfig,
+  agent: AgentReading | undefined,
+): { brief: Brief; filled: FilledFields } {
+  const read = fillFromAgent(parsed, agent);
+  const ruled = fillByRules(read.brief, text, category);
+  const brief = ruled.brief;
+  const filled = { ...ruled.filled, ...read.filled };
+  for (const field of read.unknown) {
+    Object.assign(brief, { [field]: emptyBrief()[field] });
+    delete filled[field];
+  }
+  return { brief, filled };
+}
+
+/**
+ * Criteria the text states in passing, then the category's defaults for whatever is still
+ * empty. Criteria from both are kept (the requester's first): the defaults are the category's
+ * idea of "done", the prose says what this request adds.
+ */
+function fillByRules(
   parsed: Brief,
   text: string,
   category: CategoryConfig,
@@ -257,6 +304,26 @@ function fillIn(
         : "the request's own words";
   }
   return { brief, filled };
+}
+
+/** Tokens the models used on a request, by question, kept on its intake event. */
+export interface ModelTokens {
+  agent?: TokenUsage;
+  classifier?: TokenUsage;
+}
+
+/** What the intake event records of the models asked: how the agent fared, the tokens used. */
+function modelData(request: RawRequest): { agent?: string; tokens?: ModelTokens } {
+  const tokens: ModelTokens = {
+    ...(request.agent?.usage && { agent: request.agent.usage }),
+    ...(request.classifierUsage && { classifier: request.classifierUsage }),
+  };
+  return {
+    ...(request.agent && {
+      agent: request.agent.answered ? "answered" : `failed: ${request.agent.failure}`,
+    }),
+    ...(Object.keys(tokens).length > 0 && { tokens }),
+  };
 }
 
 /**
@@ -351,7 +418,11 @@ export class Intake {
         {
           actor: request.requester,
           reason: next.reason,
-          data: { rule: routing.rule, ...(Object.keys(filled).length > 0 && { filled }) },
+          data: {
+            rule: routing.rule,
+            ...(Object.keys(filled).length > 0 && { filled }),
+            ...modelData(request),
+          },
         },
       );
       this.afterEntering(task, next.reason);

@@ -1,11 +1,10 @@
 import { z } from "zod";
-import type { CategoryConfig, WorkerConfig } from "../config/schema.js";
+import type { CategoryConfig } from "../config/schema.js";
 import { coerceError } from "../core/errors.js";
+import { jsonObjectIn } from "../core/json.js";
+import { type JsonModel, questionSignal, type TokenUsage } from "../core/model.js";
 import type { RoutingTrace } from "../core/task.js";
-import { chatCompletion } from "../workers/kinds/llm.js";
 import type { RouteRequest, Router } from "./classify.js";
-
-type LlmWorker = Extract<WorkerConfig, { kind: "llm" }>;
 
 /** The only answer accepted from the model: one of the category names, with a reason. */
 function answerSchema(names: readonly string[]) {
@@ -37,38 +36,28 @@ function systemPrompt(categories: readonly CategoryConfig[]): string {
  */
 export async function classifyWithLlm(
   router: Router,
-  worker: LlmWorker,
+  model: JsonModel,
   request: RouteRequest,
-  stop?: AbortSignal,
-): Promise<RoutingTrace> {
+  options: { timeoutMs: number; stop?: AbortSignal },
+): Promise<{ routing: RoutingTrace; usage?: TokenUsage }> {
   const rules = router.route(request);
-  if (rules.rule === "explicit" || rules.rule.endsWith(".sources")) return rules;
+  if (rules.rule === "explicit" || rules.rule.endsWith(".sources")) return { routing: rules };
   const names = router.categories.map((category) => category.name);
-  const timeout = AbortSignal.timeout(Math.min(worker.timeout, 30_000));
-  const signal = stop === undefined ? timeout : AbortSignal.any([timeout, stop]);
+  const { signal } = questionSignal(options.timeoutMs, options.stop);
   try {
-    const completion = await chatCompletion({
-      baseUrl: worker.base_url,
-      apiKey: worker.api_key,
-      model: worker.model,
-      temperature: 0,
-      responseFormatJson: true,
-      label: "llm classifier",
+    const completion = await model.ask({
+      system: systemPrompt(router.categories),
+      user: request.text,
       signal,
-      messages: [
-        { role: "system", content: systemPrompt(router.categories) },
-        { role: "user", content: request.text },
-      ],
     });
-    const parsed = answerSchema(names).safeParse(parseJson(completion.content));
+    const usage = completion.usage === undefined ? {} : { usage: completion.usage };
+    const parsed = answerSchema(names).safeParse(jsonObjectIn(completion.content));
     if (!parsed.success) {
-      return {
-        ...rules,
-        fallback: `llm answer was not a category name (${completion.content.slice(0, 120)}); used the rules`,
-      };
+      const fallback = `llm answer was not a category name (${completion.content.slice(0, 120)}); used the rules`;
+      return { routing: { ...rules, fallback }, ...usage };
     }
     const { category, reason } = parsed.data;
-    return {
+    const routing: RoutingTrace = {
       category,
       classifier: "llm",
       rule: category === rules.category ? `llm (agrees with ${rules.rule})` : "llm",
@@ -80,21 +69,13 @@ export async function classifyWithLlm(
           : { category: rules.category, score: rules.score },
       explanation: `the llm classifier chose ${category}: ${reason}`,
     };
+    return { routing, ...usage };
   } catch (error) {
     return {
-      ...rules,
-      fallback: `llm classifier failed (${coerceError(error).message}); used the rules`,
+      routing: {
+        ...rules,
+        fallback: `llm classifier failed (${coerceError(error).message}); used the rules`,
+      },
     };
-  }
-}
-
-function parseJson(text: string): unknown {
-  const start = text.indexOf("{");
-  const end = text.lastIndexOf("}");
-  if (start === -1 || end <= start) return undefined;
-  try {
-    return JSON.parse(text.slice(start, end + 1));
-  } catch {
-    return undefined;
   }
 }

@@ -95,11 +95,9 @@ async function file(
 ): Promise<Outcome> {
   const { engine, user, progress } = session;
   const raw = { source: "console", requester: user, ...request };
-  // The console routes as every other door does: through the LLM classifier when one is set.
-  const routing = await engine.routeWithModel(raw);
-  const result = progress.quietly(() =>
-    engine.submit(routing === undefined ? raw : { ...raw, routing }),
-  );
+  // The console reads and routes as every other door does: through the models configured.
+  const asked = await engine.withModels(raw);
+  const result = progress.quietly(() => engine.submit(asked));
   session.print(taskCard(result, session.view));
   return "continue";
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Settings } from "../../config/env.js";
 import type { Config } from "../../config/schema.js";
+import { BRIEF_FIELD_LABELS, type BriefField } from "../../core/brief.js";
 import { openDatabase } from "../../db/connection.js";
 import { Engine } from "../../engine/engine.js";
 import { describeMissing } from "../../intake/intake.js";
@@ -56,10 +57,14 @@ async function dryRun(engine: Engine, text: string, options: RouteOptions): Prom
     { source: options.source, requester: "cli", text, category: options.category },
     { rulesOnly: options.rulesOnly },
   );
-  const { routing, next, missing, brief } = plan;
+  const { routing, next, missing, brief, filled } = plan;
   if (options.json) {
     console.log(
-      JSON.stringify({ ...routing, filing: { state: next.state, missing, brief } }, null, 2),
+      JSON.stringify(
+        { ...routing, filing: { state: next.state, missing, brief, filled } },
+        null,
+        2,
+      ),
     );
     return;
   }
@@ -70,6 +75,11 @@ async function dryRun(engine: Engine, text: string, options: RouteOptions): Prom
   }
   console.log(`why:       ${routing.explanation}`);
   if (routing.fallback) console.log(`fallback:  ${routing.fallback}`);
+  for (const [field, source] of Object.entries(filled)) {
+    console.log(
+      `filled:    ${BRIEF_FIELD_LABELS[field as BriefField].toLowerCase()} from ${source}`,
+    );
+  }
   console.log(`filing:    ${describeOutcome(next.state, missing)}`);
 }
 

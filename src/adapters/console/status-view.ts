@@ -1,11 +1,17 @@
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
 import { attemptsHeading } from "../../core/figures.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
-import { briefOf, type Task } from "../../core/task.js";
+import { briefOf, type Task, type TaskEvent } from "../../core/task.js";
 import type { StateCount } from "../../db/status-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
-import { describeMissing } from "../../intake/intake.js";
+import {
+  describeFilled,
+  describeMissing,
+  type FilledFields,
+  filledOf,
+  type ModelTokens,
+} from "../../intake/intake.js";
 import { idList, plainText } from "./escalation-cards.js";
 import {
   attemptLine,
@@ -107,8 +113,9 @@ export function statusDetail(detail: TaskDetail): string {
   return [
     `${formatTaskId(task.id)} · ${task.category} · ${stateLabel(task.state)} since ${stamp(task.stateSince)}`,
     `  from ${oneLine(task.requester, 80)} via ${task.source}, filed ${stamp(task.createdAt)}`,
-    ...briefLines(task),
+    ...briefLines(task, filledOf(detail.events)),
     ...routingLines(task),
+    ...tokenLines(detail.events),
     attemptsHeading(task, detail.attempts),
     ...(detail.attempts.length === 0
       ? ["  none"]
@@ -122,7 +129,7 @@ export function statusDetail(detail: TaskDetail): string {
   ].join("\n");
 }
 
-function briefLines(task: Task): string[] {
+function briefLines(task: Task, filled: FilledFields): string[] {
   const brief = briefOf(task);
   const lines = ["Brief"];
   for (const name of BRIEF_FIELDS) {
@@ -137,6 +144,9 @@ function briefLines(task: Task): string[] {
       lines.push(field(label, `- ${oneLine(value[0]!, 180)}`, 21));
       for (const item of value.slice(1)) lines.push(`${" ".repeat(23)}- ${oneLine(item, 180)}`);
     }
+  }
+  if (Object.keys(filled).length > 0) {
+    lines.push(field("Filled in", oneLine(describeFilled(filled), 200), 21));
   }
   if (task.feedback.length > 0) {
     lines.push(field("Reviewer feedback", oneLine(task.feedback.join("; "), 200), 21));
@@ -157,6 +167,24 @@ function routingLines(task: Task): string[] {
     field("Why", oneLine(routing.explanation, 200), 12),
     ...(routing.fallback ? [field("Fallback", oneLine(routing.fallback, 200), 12)] : []),
   ];
+}
+
+/** The tokens the models used reading and routing the request, kept on its intake event. */
+function tokenLines(events: readonly TaskEvent[]): string[] {
+  const tokens = events.find((event) => event.data?.tokens !== undefined)?.data?.tokens as
+    | ModelTokens
+    | undefined;
+  if (tokens === undefined) return [];
+  const asked = [
+    ["intake agent", tokens.agent],
+    ["llm classifier", tokens.classifier],
+  ] as const;
+  const parts = asked.flatMap(([who, usage]) =>
+    usage === undefined
+      ? []
+      : [`${who} ${usage.prompt.toLocaleString("en")} prompt + ${usage.completion} completion`],
+  );
+  return parts.length === 0 ? [] : [field("Tokens", parts.join(" · "), 12)];
 }
 
 function outputLines(task: Task): string[] {

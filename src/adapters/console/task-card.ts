@@ -1,7 +1,7 @@
 import { BRIEF_FIELD_LABELS, type BriefField } from "../../core/brief.js";
 import { formatTaskId } from "../../core/states.js";
 import type { RoutingTrace, Task } from "../../core/task.js";
-import { describeMissing, type FilledFields } from "../../intake/intake.js";
+import { describeFilled, describeMissing, type FilledFields } from "../../intake/intake.js";
 import {
   type ConsoleView,
   duration,
@@ -63,12 +63,7 @@ function nextLines(input: CardInput, view: ConsoleView): string[] {
 /** "Filled in: acceptance criteria, output format (from content's defaults)". */
 function filledLines({ filled }: CardInput): string[] {
   if (filled === undefined || Object.keys(filled).length === 0) return [];
-  const bySource = new Map<string, string[]>();
-  for (const [name, source] of Object.entries(filled) as [BriefField, string][]) {
-    bySource.set(source, [...(bySource.get(source) ?? []), BRIEF_FIELD_LABELS[name].toLowerCase()]);
-  }
-  const parts = [...bySource].map(([source, fields]) => `${fields.join(", ")} (from ${source})`);
-  return [field("Filled in", parts.join("; "))];
+  return [field("Filled in", describeFilled(filled))];
 }
 
 /** What an unlabelled one-line answer fills: the first missing field. */

@@ -6,7 +6,7 @@ import { attemptCounts, timeTaken } from "../../core/figures.js";
 import { formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
 import type { AttemptRow } from "../../db/schema.js";
-import { describeMissing } from "../../intake/intake.js";
+import { describeFilled, describeMissing, filledOf } from "../../intake/intake.js";
 import { clip, LIMITS, literal, oneLine, relativeTime, shortLiteral, who } from "./safety.js";
 
 const COLORS: Record<TaskState, number> = {
@@ -137,6 +137,7 @@ export function taskCard(
     },
     { name: "Requested by", value: clip(who(task.requester), LIMITS.fieldValue), inline: true },
     { name: "Routing", value: routingText(task) },
+    ...filledField(events),
     ...(events && events.length > 1 ? [{ name: "Progress", value: progressTrail(events) }] : []),
     { name: "Next", value: clip(nextStep(task, config, events), LIMITS.fieldValue) },
   ];
@@ -147,6 +148,13 @@ export function taskCard(
     footer: { text: `${id} · /status task:${id} shows the brief and the whole timeline` },
     timestamp: new Date(task.createdAt).toISOString(),
   };
+}
+
+/** The fields intake filled in for the requester, and from where, so they can be corrected. */
+function filledField(events: readonly TaskEvent[] | undefined): NonNullable<APIEmbed["fields"]> {
+  const filled = events === undefined ? {} : filledOf(events);
+  if (Object.keys(filled).length === 0) return [];
+  return [{ name: "Filled in", value: clip(literal(describeFilled(filled)), LIMITS.fieldValue) }];
 }
 
 /** Changes a reader would notice; an edit that would not change these is skipped. */

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { BRIEF_FIELD_LABELS, type Brief } from "../../core/brief.js";
 import { TransientError } from "../../core/failures.js";
+import type { JsonModel, TokenUsage } from "../../core/model.js";
 import type { LlmWorkerConfig, WorkerRunner } from "../runner.js";
 import { postJson } from "./http.js";
 
@@ -33,13 +34,21 @@ export interface ChatCompletionOptions {
 export interface ChatCompletion {
   content: string;
   tokens?: number;
+  /** Prompt and completion tokens, when the endpoint reports both. */
+  usage?: TokenUsage;
 }
 
 const completionSchema = z.object({
   choices: z
     .array(z.object({ message: z.object({ content: z.string() }) }))
     .min(1, "expected at least one choice"),
-  usage: z.object({ total_tokens: z.number().nonnegative().optional() }).nullish(),
+  usage: z
+    .object({
+      total_tokens: z.number().nonnegative().optional(),
+      prompt_tokens: z.number().nonnegative().optional(),
+      completion_tokens: z.number().nonnegative().optional(),
+    })
+    .nullish(),
 });
 
 export async function chatCompletion(options: ChatCompletionOptions): Promise<ChatCompletion> {
@@ -79,8 +88,41 @@ function parseCompletion(label: string, text: string): ChatCompletion {
     );
   }
   const content = result.data.choices[0]?.message.content ?? "";
-  const tokens = result.data.usage?.total_tokens;
-  return tokens === undefined ? { content } : { content, tokens };
+  const usage = result.data.usage;
+  const tokens = usage?.total_tokens;
+  const split =
+    usage?.prompt_tokens === undefined || usage.completion_tokens === undefined
+      ? undefined
+      : { prompt: usage.prompt_tokens, completion: usage.completion_tokens };
+  return {
+    content,
+    ...(tokens === undefined ? {} : { tokens }),
+    ...(split === undefined ? {} : { usage: split }),
+  };
+}
+
+/** An llm worker as the domain's model port: JSON answers at temperature 0. */
+export function jsonModel(config: LlmWorkerConfig, label: string): JsonModel {
+  return {
+    async ask({ system, user, signal }) {
+      const completion = await chatCompletion({
+        label,
+        baseUrl: config.base_url,
+        apiKey: config.api_key,
+        model: config.model,
+        temperature: 0,
+        responseFormatJson: true,
+        signal,
+        messages: [
+          { role: "system", content: system },
+          { role: "user", content: user },
+        ],
+      });
+      return completion.usage === undefined
+        ? { content: completion.content }
+        : { content: completion.content, usage: completion.usage };
+    },
+  };
 }
 
 /** The worker's own prompt, then the brief, so the model sees every field it is judged on. */

@@ -1,29 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { testDatabase } from "../../helpers.js";
-import { reply, TestServer } from "../workers/helpers.js";
-
-const servers: TestServer[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.stop();
-});
-
-/** An OpenAI-compatible endpoint on 127.0.0.1 that answers with `content`. */
-async function model(content: string) {
-  const server = new TestServer();
-  servers.push(server);
-  server.handler = (_request, response) =>
-    reply(
-      response,
-      200,
-      JSON.stringify({ choices: [{ message: { content } }], usage: { total_tokens: 42 } }),
-      {
-        "content-type": "application/json",
-      },
-    );
-  return { server, url: `${await server.start()}/v1` };
-}
+import { scriptedModel, silentModel, unreachableModel } from "../model-server.js";
 
 function stewardWithClassifier(baseUrl: string, timeout = 5000) {
   const config = loadConfigFile("config/steward.yaml", {});
@@ -46,7 +25,7 @@ const request = {
 
 describe("the llm classifier", () => {
   it("its answer, a category name with a reason, becomes the routing trace", async () => {
-    const { server, url } = await model(
+    const { server, url } = await scriptedModel(
       '{"category": "research", "reason": "comparing tools is research"}',
     );
     const { task } = await stewardWithClassifier(url).submitAsync(request);
@@ -62,7 +41,9 @@ describe("the llm classifier", () => {
   });
 
   it("an answer that is not a category name falls back to the rules, and the trace says so", async () => {
-    const { url } = await model('{"category": "marketing", "reason": "sounds like marketing"}');
+    const { url } = await scriptedModel(
+      '{"category": "marketing", "reason": "sounds like marketing"}',
+    );
     const { task } = await stewardWithClassifier(url).submitAsync(request);
 
     expect(task.routing.classifier).toBe("rules");
@@ -70,23 +51,15 @@ describe("the llm classifier", () => {
   });
 
   it("an unreachable endpoint falls back to the rules", async () => {
-    const { server, url } = await model("{}");
-    await server.stop();
-    servers.splice(0);
-    const { task } = await stewardWithClassifier(url).submitAsync(request);
+    const { task } = await stewardWithClassifier(await unreachableModel()).submitAsync(request);
 
     expect(task.routing.classifier).toBe("rules");
     expect(task.routing.fallback).toMatch(/^llm classifier failed \(.*connect/i);
   });
 
   it("a request waiting on the model when Steward stops is routed by the rules and filed", async () => {
-    const server = new TestServer();
-    servers.push(server);
-    // Takes the question and never answers.
-    const asked = new Promise<void>((resolve) => {
-      server.handler = () => resolve();
-    });
-    const engine = stewardWithClassifier(`${await server.start()}/v1`, 60_000);
+    const { asked, url } = await silentModel();
+    const engine = stewardWithClassifier(url, 60_000);
     const submitted = engine.submitAsync(request);
     await asked;
 
@@ -101,7 +74,7 @@ describe("the llm classifier", () => {
   });
 
   it("a category named by the requester never asks the model", async () => {
-    const { server, url } = await model('{"category": "finance", "reason": "x"}');
+    const { server, url } = await scriptedModel('{"category": "finance", "reason": "x"}');
     const { task } = await stewardWithClassifier(url).submitAsync({
       ...request,
       category: "admin",

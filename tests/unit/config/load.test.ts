@@ -103,6 +103,20 @@ describe("loading the configuration", () => {
       'categories[3].worker: no worker named "researcher" (known: demo-writer)',
     ],
     [
+      "an intake agent naming a missing worker",
+      variant((c) => {
+        c.intake.agent = { worker: "reader" };
+      }),
+      'intake.agent.worker: no worker named "reader" (known: demo-writer)',
+    ],
+    [
+      "an intake agent naming a worker that is not an llm",
+      variant((c) => {
+        c.intake.agent = { worker: "demo-writer" };
+      }),
+      'intake.agent.worker: worker "demo-writer" is kind demo; the intake agent needs an llm worker',
+    ],
+    [
       "a duplicate worker name",
       `${defaultText.replace("workers:\n", "workers:\n  demo-writer: { kind: demo }\n")}`,
       "duplicate name: Map keys must be unique",
