@@ -67,7 +67,6 @@ export function createLogger(options: LogOptions): Logger {
  * on): those are escaped too, still valid JSON, so a JSON log read in a terminal stays inert.
  */
 function inertJson(line: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   return line.replace(
     /[\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,

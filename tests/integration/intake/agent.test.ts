@@ -12,7 +12,8 @@ import { taskCard } from "../../../src/adapters/console/task-card.js";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { testDatabase } from "../../helpers.js";
-import { fastConfig, pipeIntoConsole } from "../console/helpers.js";
+import { fastConfig } from "../../steward-process.js";
+import { pipeIntoConsole } from "../console/helpers.js";
 import { questionsTo, scriptedModel, silentModel, unreachableModel } from "../model-server.js";
 
 function stewardWithAgent(
