@@ -23,8 +23,9 @@ const PATTERNS: readonly RegExp[] = [
   ),
   // "by Friday", "before the 15th", "due tomorrow"
   new RegExp(String.raw`\b(?:by|before|due|no later than|until)\s+${DEADLINE_WORDS}\b`, "gi"),
-  // "so that the tests pass", "so it stops timing out"
-  /\bso(?: that)? (?:the |it |they |we |our |people |customers |users )?[^.!?\n,;]{3,80}/gi,
+  // "so that the tests pass", "so it stops timing out" — not a chatty "ok so the thing from…"
+  /\bso that [^.!?\n,;]{3,80}/gi,
+  /\bso (?:it|they|the tests?|the build|ci|people|customers|users) (?:\w+ )?(?:pass(?:es)?|works?|stops?|loads?|builds?|runs?|can|will|won't|doesn't|don't|no longer|never|always)\b[^.!?\n,;]{0,80}/gi,
   // "make sure it links to /pricing", "ensure nothing breaks", "it must mention the discount"
   /\b(?:make sure|ensure|be sure|must)\b(?: that)? [^.!?\n;]{3,100}/gi,
 ];

@@ -6,6 +6,7 @@ describe("criteria stated in prose", () => {
     ["write the launch post, under 300 words", ["under 300 words"]],
     ["need the VAT summary by Friday pls", ["by Friday"]],
     ["bump the postgres driver so that the tests pass again", ["so that the tests pass again"]],
+    ["rotate the logs so it stops filling the disk", ["so it stops filling the disk"]],
     [
       "redo the welcome email. make sure it links to the pricing page",
       ["make sure it links to the pricing page"],
@@ -17,6 +18,7 @@ describe("criteria stated in prose", () => {
 
   it("finds nothing in a request that states no criterion", () => {
     expect(criteriaInProse("chase the acme invoice")).toEqual([]);
+    expect(criteriaInProse("ok so the thing from last week, can you sort it")).toEqual([]);
     expect(criteriaInProse("asdf")).toEqual([]);
   });
 
