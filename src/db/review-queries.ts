@@ -263,8 +263,9 @@ const SQL = {
     WHERE m.rn <= @perCause
     ORDER BY m.root_cause, m.created_at, m.id`,
 
-  // An action that settled an escalation resolved its task's row at the same instant; the rest
-  // were taken on tasks nobody had been asked about (a console cancel, a reroute of a queued task).
+  // An action that settled an escalation resolved its task's row in the same transaction (each
+  // write reads the clock, so within a second, not to the millisecond); the rest were taken on
+  // tasks nobody had been asked about (a console cancel, a reroute of a queued task).
   otherInterventions: `
     SELECT count(*) OVER () AS total, e.task_id AS taskId,
       json_extract(e.data, '$.action') AS action, e.actor AS actor, e.at AS at,
@@ -273,7 +274,7 @@ const SQL = {
     FROM task_events e INDEXED BY task_events_actions JOIN tasks t ON t.id = e.task_id
     WHERE json_extract(e.data, '$.action') IS NOT NULL AND e.at >= @start AND e.at < @end
       AND NOT EXISTS (SELECT 1 FROM escalation_tasks l
-        WHERE l.task_id = e.task_id AND l.resolved_at = e.at)
+        WHERE l.task_id = e.task_id AND l.resolved_at BETWEEN e.at - 1000 AND e.at + 1000)
     ORDER BY e.at, e.id
     LIMIT @limit`,
 

@@ -14,6 +14,8 @@ import {
   type WaitFor,
 } from "./helpers.js";
 
+const THIS_MONTH = new Date().toISOString().slice(0, 7);
+
 const DAY: readonly (string | WaitFor)[] = [
   // T-1: complete, runs to done.
   "/task objective: Draft a post about the launch acceptance: under 500 words",
@@ -51,6 +53,9 @@ const DAY: readonly (string | WaitFor)[] = [
   "/task objective: Fix the bug in the login endpoint acceptance: tests pass",
   "wait",
   "status",
+  // The month so far: the previous one is empty on a first day, so it offers this one.
+  "review",
+  `review --month ${THIS_MONTH}`,
 ];
 
 /** The escalating console config with research and engineering asking too: the day answers. */
@@ -149,5 +154,13 @@ describe("a founder's day through the console", () => {
     expect(last).toContain("Escalations: none");
   });
 
-  // `review` in the console is built on another branch: its assertion is added after the merge.
+  it("the review of the month so far lists the day's escalations and what people decided", () => {
+    const review = out.slice(out.indexOf(`Steward review: ${THIS_MONTH}`));
+    expect(out).toContain(`review --month ${THIS_MONTH}`);
+    expect(review).toContain("10 tasks created");
+    expect(review).toMatch(/E-1\b/);
+    expect(review).toContain("ROUTING CORRECTIONS");
+    // Settled through E-1…E-3, those are not listed again as actions nobody was asked about.
+    expect(review).toContain("Without an escalation (2):");
+  });
 });
