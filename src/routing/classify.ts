@@ -80,7 +80,12 @@ export function createRouter(
       model,
     };
     const hits = collectHits(request, tokens, rules, keywordIndex);
-    return decideByRules(hits, context) ?? decideByClassifier(context, options.minConfidence);
+    const byRules = decideByRules(hits, context);
+    if (byRules !== undefined) return byRules;
+    // "thanks!!", "hey 🙂", "ok": no word beyond greetings and filler, so nothing to route by
+    // (letter n-grams of "thanks" would otherwise still lean somewhere).
+    if (tokens.length === 0) return nothingToRouteBy(context, options.minConfidence);
+    return decideByClassifier(context, options.minConfidence);
   }
 
   function confidences(text: string) {
@@ -438,6 +443,14 @@ function decideByClassifier(context: DecisionContext, minConfidence: number): Ro
     explanation:
       `the classifier chose ${name} (confidence ${format(best.score)} ≥ ${minConfidence}${because})` +
       describeRunnerUp(runnerUp),
+  };
+}
+
+function nothingToRouteBy(context: DecisionContext, minConfidence: number): RoutingDecision {
+  return {
+    ...doesNotFit(context, undefined, minConfidence),
+    score: 1,
+    explanation: "does not fit any category (no words to route by beyond greetings and filler)",
   };
 }
 

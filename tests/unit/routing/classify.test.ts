@@ -317,6 +317,14 @@ describe("the classifier and the catch-all", () => {
     );
   });
 
+  it("sends a request with no words beyond greetings and filler to the catch-all", () => {
+    for (const text of ["thanks!!", "hey 🙂", "ok thanks", "????"]) {
+      const decision = route(text);
+      expect(decision, text).toMatchObject({ category: "unsorted", rule: "catch_all" });
+      expect(decision.explanation).toContain("no words to route by");
+    }
+  });
+
   it("sends a classifier tie to the catch-all", () => {
     const decision = createRouter(twins(), { minConfidence }).route({
       text: "water the garden",
