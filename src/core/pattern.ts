@@ -2,8 +2,8 @@
  * A configured regular expression (routing rules, review checks, error classes): matched
  * case-insensitively with Unicode semantics, as the `iu` flags say.
  *
- * V8 runs `\b` under `iu` about ten times slower than under `i` alone (it must consider the
- * Unicode case foldings of word characters). For ASCII text and a pattern of ASCII that uses no
+ * V8 runs `\b` under `iu` far slower than under `i` alone (it must consider the Unicode case
+ * foldings of word characters; docs/performance.md). For ASCII text and a pattern of ASCII that uses no
  * Unicode-only syntax, the two flags match exactly the same: the foldings where they differ
  * (long s, the Kelvin sign…) involve characters that are in neither. Such text is matched by the
  * `i` compile; any other by the `iu` one.

@@ -30,9 +30,8 @@ export interface OpenDatabase {
 /**
  * A grouped write is committed within 20 ms, or once 1024 units share its group: long enough
  * for a burst to share one commit, far below what a person notices (requests from the doors
- * do not wait for it: see Filings). At C=1 a 5 ms window cut the commit cost per task from 65
- * µs to 38 µs against 2 ms; 20 ms processed 8-10% more tasks a second than 5 ms
- * (bench/throughput.ts).
+ * do not wait for it: see Filings). Shorter windows commit more often and process fewer tasks
+ * a second (docs/performance.md).
  */
 const GROUPING = { windowMs: 20, maxUnits: 1024 };
 

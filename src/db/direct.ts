@@ -24,8 +24,8 @@ export function encode(column: Column, value: unknown): unknown {
 /**
  * A query built by drizzle and run by better-sqlite3 directly, its parameters passed by
  * position. On the hot path drizzle's work on every call (filling each placeholder by name,
- * then mapping each column of a row) cost more than SQLite's own for a small write: running the
- * task path's statements this way took a quarter off its processing time (bench/throughput.ts).
+ * then mapping each column of a row) cost more than SQLite's own for a small write, so the task
+ * path's statements run this way (docs/performance.md).
  * `names` are the placeholders in the order the caller passes them: a query whose placeholders
  * come in another order is refused here, once, instead of being bound wrongly.
  */

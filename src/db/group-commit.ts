@@ -8,8 +8,8 @@ export interface GroupCommitOptions {
 }
 
 /**
- * A commit costs more than the small writes it ends (two writes to the log per page, on a
- * typical VM about 10 µs a page), so busy paths let their writes share one: a group is one
+ * A commit costs more than the small writes it ends (two writes to the log per page; see
+ * docs/performance.md), so busy paths let their writes share one: a group is one
  * transaction, each unit of work a savepoint in it (or, for the pool's passes, no savepoint: a
  * unit that fails half-way then rolls the whole group back), committed once the window is over
  * or the group is full. Nothing outside may hear of a grouped write before its group committed:

@@ -76,8 +76,8 @@ export const tasks = sqliteTable(
     // Leases a worker holds: what expired-lease recovery reads.
     index("tasks_lease").on(table.leaseExpiresAt).where(sql`"state" IN ('running', 'reviewing')`),
     // The monthly review's month of tasks. Their state and since when are read from the rows:
-    // in the index, every transition rewrote its entry (4-6% of the pool's throughput), and the
-    // review took 98 ms against 115 ms to read them from the rows (bench/review.ts).
+    // in the index, every transition rewrote its entry, costing the pool more than the review
+    // gained (docs/performance.md).
     index("tasks_created").on(table.createdAt, table.category),
     uniqueIndex("tasks_dedupe")
       .on(table.source, table.dedupeKey)

@@ -144,8 +144,8 @@ function prepareStatements(db: Db) {
   };
 }
 
-// No RETURNING: SQLite runs an UPDATE … RETURNING several times slower than the UPDATE and a
-// read of the row by id (measured in bench/), so the row is read back after a write.
+// No RETURNING: SQLite runs an UPDATE … RETURNING slower than the UPDATE and a read of the row
+// by id (docs/performance.md), so the row is read back after a write.
 function prepareUpdate(db: Db, written: readonly string[], ifState: boolean) {
   // The statement sets its columns in the table's order, whatever the patch's.
   const keys = Object.keys(taskColumns).filter((key) => written.includes(key));
@@ -222,8 +222,8 @@ export class TaskStore implements TaskRepository {
 
   /**
    * Runs `work` in the open group as `grouped` does, but without a savepoint of its own: a
-   * savepoint copies every page its unit touches, which cost the pool about a sixth of its
-   * processing. The price is on failure: if `work` throws, the whole open group is rolled
+   * savepoint copies every page its unit touches, a large share of the pool's processing
+   * (docs/performance.md). The price is on failure: if `work` throws, the whole open group is rolled
    * back, and everyone waiting on it hears the error, as they would a failed commit.
    */
   withoutSavepoint<T>(work: () => T): T {
@@ -297,7 +297,7 @@ export class TaskStore implements TaskRepository {
    *
    * `stored`: the task as it is stored now, when the caller holds it (just read, or returned
    * by the previous write). The move then starts from it and returns it moved, without reading
-   * the row before and after (together about 20 µs, half the move). The write still checks
+   * the row before and after (the dearer half of a move; docs/performance.md). The write still checks
    * that the row is in `stored`'s state: if it has moved on since (a cancel while it ran),
    * nothing is written and the move refuses with `task_moved`.
    */

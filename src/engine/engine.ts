@@ -116,7 +116,7 @@ export class Engine {
     this.tasks = new TaskStore(database.db, database.sqlite, this.clock, database.commits);
     this.queue = new QueueStore(database.db, this.tasks, this.clock);
     this.outbox = new OutboxStore(database.db, this.clock);
-    // The busy paths' statements, ready before the first request or claim (about 5 ms).
+    // The busy paths' statements, ready before the first request or claim, not during it.
     this.tasks.prepare();
     this.queue.prepare();
     this.outbox.prepare();

@@ -55,8 +55,8 @@ export interface PoolOptions {
 /**
  * How long passes may follow one another without a turn of the event loop in between: the
  * pass that ending runs ask for comes as a microtask, not a turn later. At C=1 every task costs
- * a pass, and a turn apiece made processing about a sixth slower. After this long the loop
- * gets its turn, for timers (the group's commit) and I/O (requests coming in).
+ * a pass, and a turn apiece is a measurable share of processing (docs/performance.md). After
+ * this long the loop gets its turn, for timers (the group's commit) and I/O (requests coming in).
  */
 const BURST_MS = 2;
 /** How long passes take savepoints after one failed without (see pass). */
@@ -204,7 +204,7 @@ export class WorkerPool {
 
   /**
    * The callbacks of passSoon, made once: tsx names every closure as it is made (esbuild's
-   * keepNames), and a closure made per pass cost about 0.8 µs.
+   * keepNames), which is not free on a path run once a task (docs/performance.md).
    */
   private readonly scheduledPass = () => {
     this.kickScheduled = false;
@@ -229,8 +229,8 @@ export class WorkerPool {
    * finished and the one that takes its slot share their pages. A claim is acted on before it
    * commits; a crash then leaves the task queued, to run again, as a crash mid-run would.
    *
-   * A pass has no savepoint of its own (one cost about 9 µs a task, a sixth of processing): if
-   * it fails half-way, the whole group is rolled back. The failing write's error goes to its
+   * A pass has no savepoint of its own (a savepoint copies the pages its unit touches, a
+   * large share of processing; see docs/performance.md): if it fails half-way, the whole group is rolled back. The failing write's error goes to its
    * run; what else the group held is undone in memory too (see groupEnded). For CAREFUL_MS
    * after that, passes take savepoints again, each write its own: a write that fails again is
    * undone alone and its task left to lease recovery, instead of rolling back everything
@@ -247,7 +247,7 @@ export class WorkerPool {
     const progress: { failing?: PendingWrite } = {};
     let pass: { claimed: Launch[]; recovered: Task[] };
     try {
-      // (Arrows made inline: tsx names a closure kept in a variable, at 0.4 µs a pass.)
+      // (Arrows made inline: tsx names a closure kept in a variable, at a cost every pass.)
       pass = failed
         ? tasks.grouped(() => this.applyPass(writes, progress, failed))
         : tasks.withoutSavepoint(() => this.applyPass(writes, progress));
