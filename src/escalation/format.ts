@@ -1,5 +1,6 @@
 import { formatDuration } from "../config/duration.js";
 import type { FailureClass } from "../core/failures.js";
+import { oneLine } from "../core/one-line.js";
 import { formatEscalationId, formatTaskId } from "../core/states.js";
 import type { Task } from "../core/task.js";
 
@@ -85,10 +86,6 @@ export function escapeMarkdown(text: string): string {
 /** Task-derived text: one line, markdown neutralised. */
 function plain(text: string): string {
   return escapeMarkdown(oneLine(text));
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
 }
 
 /** Lines joined until `max` would be passed; the rest is summarised, not dropped silently. */

@@ -1,4 +1,5 @@
 import { formatDuration } from "../config/duration.js";
+import { oneLine } from "../core/one-line.js";
 import { formatEscalationId, formatTaskId } from "../core/states.js";
 import { causeLabel, plainText, resolutionText } from "./plain.js";
 import type { EscalationItem, OtherInterventions } from "./port.js";
@@ -25,6 +26,8 @@ export function renderReviewText(review: Review): string {
 }
 
 const INDENT = "  ";
+/** Longest quoted line (a summary, an objective, an example) before it is cut. */
+const LINE = 100;
 /** Longer lists are cut in the text; `--json` has them all. */
 const TEXT_LIST_LIMIT = 10;
 
@@ -169,7 +172,7 @@ function escalationSection(review: Review): string[] {
         const unlisted = cause.escalations - items.length;
         return [
           "",
-          `${INDENT}${num(cause.escalations)}× ${oneLine(plainText(cause.summary))}`,
+          `${INDENT}${num(cause.escalations)}× ${oneLine(plainText(cause.summary), LINE)}`,
           `${INDENT}${INDENT}${causeLabel(cause)}; ${count(cause.tasks, "task")}; ` +
             `${resolved || "none resolved"}${open}${median}`,
           ...items.map((item) => `${INDENT}${INDENT}${escalationLine(item, review.timeZone)}`),
@@ -278,7 +281,7 @@ function catchAllSection(review: Review): string[] {
       "of all), for example:",
     ...catchAll.examples.map(
       (task) =>
-        `${INDENT}${INDENT}${formatTaskId(task.taskId)}  ${oneLine(task.objective)}` +
+        `${INDENT}${INDENT}${formatTaskId(task.taskId)}  ${oneLine(task.objective, LINE)}` +
         (task.category === catchAll.category ? "" : `  (rerouted to ${task.category})`),
     ),
   ];
@@ -309,7 +312,7 @@ function repeatedFailureSection(review: Review): string[] {
     ...capped(review.repeatedFailures, (row) => [
       `${INDENT}${row.worker}: ${num(row.count)}× over ${count(row.tasks, "task")} ` +
         `(${ids(row.taskIds)})`,
-      `${INDENT}${INDENT}"${oneLine(row.example)}"`,
+      `${INDENT}${INDENT}"${oneLine(row.example, LINE)}"`,
     ]),
   ];
 }
@@ -331,9 +334,4 @@ function suggestionSection(review: Review): string[] {
       ...suggestion.evidence.quotes.map((text) => `${INDENT}     "${text}"`),
     ]),
   ];
-}
-
-function oneLine(text: string, max = 100): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -7,6 +7,7 @@ import {
   type ConsoleView,
   duration,
   field,
+  oneLine,
   plural,
   rerouteTargets,
   stamp,
@@ -176,7 +177,7 @@ export function reminderCard(group: GroupSnapshot, view: ConsoleView, now: numbe
   const opened = `opened ${stamp(group.createdAt)}, ${duration(now - group.createdAt)} ago`;
   return [
     `⏰ ${card.ref} is still waiting for a decision (${opened})`,
-    field("What", oneLineOf(plainText(card.description))),
+    field("What", oneLine(plainText(card.description))),
     field("Tasks", idList(card.taskIds)),
     field("Actions", groupActions(group, view).join("  ·  ")),
   ].join("\n");
@@ -230,10 +231,6 @@ export function plainText(markdown: string): string {
     .replace(/\*\*|__|~~|`/g, "")
     .replace(/\s*[^.\n]*\b(?:buttons?|menu)\b[^.\n]*\./gi, "")
     .replace(/\uE000(\d+)\uE001/g, (_whole, index: string) => escaped[Number(index)] ?? "");
-}
-
-function oneLineOf(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
 }
 
 /**

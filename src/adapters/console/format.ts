@@ -1,5 +1,6 @@
 import { formatDuration } from "../../config/duration.js";
 import type { Config } from "../../config/schema.js";
+import { oneLine } from "../../core/one-line.js";
 import type { TaskState } from "../../core/states.js";
 import type { AttemptRow } from "../../db/schema.js";
 
@@ -49,11 +50,8 @@ export function stateLabel(state: TaskState): string {
   return STATE_LABELS[state] ?? state;
 }
 
-/** Whitespace collapsed, cut at `max` characters with an ellipsis. */
-export function oneLine(text: string, max = 100): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
+/** The shared helper (src/core/one-line.ts), beside the other text helpers cards import here. */
+export { oneLine };
 
 export function indent(text: string, prefix = "  "): string {
   return text

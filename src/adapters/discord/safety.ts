@@ -1,4 +1,5 @@
 import { escapeMarkdown, type MessageMentionOptions } from "discord.js";
+import { oneLine } from "../../core/one-line.js";
 import { fitWords } from "../../escalation/format.js";
 
 /** Discord's message and embed limits (embed ones mirror the escalation card's). */
@@ -47,9 +48,8 @@ export function literal(text: string): string {
   return defuse(escapeMarkdown(text));
 }
 
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
+/** The shared helper (src/core/one-line.ts), beside the other text helpers cards import here. */
+export { oneLine };
 
 /** Fits `max` characters, cut at a word boundary and marked with an ellipsis. */
 export function clip(text: string, max: number): string {
