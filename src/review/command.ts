@@ -7,8 +7,8 @@ import { createReviewQueries } from "../db/review-queries.js";
 import { writeReviewChart } from "./chart.js";
 import { chooseReview, emptyMonthNotice } from "./choose.js";
 import { previousMonth } from "./period.js";
+import { printedReview } from "./print.js";
 import { buildReview, reviewToJson } from "./report.js";
-import { renderReviewText } from "./text.js";
 
 export interface ReviewCommandOptions {
   month?: string;
@@ -40,10 +40,13 @@ export async function reviewCommand(
       return;
     }
     const { review } = answer;
-    const chartLine =
-      options.chart === undefined ? undefined : await writeReviewChart(review, options.chart);
-    process.stdout.write(options.json ? `${reviewToJson(review)}\n` : renderReviewText(review));
-    if (chartLine !== undefined && !options.json) console.log(chartLine);
+    if (options.json) {
+      if (options.chart !== undefined) await writeReviewChart(review, options.chart);
+      process.stdout.write(`${reviewToJson(review)}\n`);
+      return;
+    }
+    const printed = await printedReview(review, options.chart);
+    process.stdout.write(options.chart === undefined ? printed : `${printed}\n`);
   } finally {
     database.close();
   }

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from "node:path";
 import type { Engine } from "../../engine/engine.js";
 import { emptyMonthNotice, type ReviewAnswer } from "../../review/choose.js";
+import { printedReview } from "../../review/print.js";
 import type { Review } from "../../review/report.js";
 
 /** `review [--month YYYY-MM]`: the review's text and where its chart was written. */
@@ -10,12 +11,8 @@ export async function reviewAnswerText(engine: Engine, answer: ReviewAnswer): Pr
 }
 
 /** The report as the console prints it: the text, then the chart's file (beside the database). */
-export async function reviewText(engine: Engine, review: Review): Promise<string> {
-  const { renderReviewText } = await import("../../review/text.js");
-  // Loaded on first use: the chart's libraries take seconds to import.
-  const { writeReviewChart } = await import("../../review/chart.js");
-  const file = join(chartDir(engine), `steward-review-${review.month}.png`);
-  return `${renderReviewText(review)}${await writeReviewChart(review, file)}`;
+export function reviewText(engine: Engine, review: Review): Promise<string> {
+  return printedReview(review, join(chartDir(engine), `steward-review-${review.month}.png`));
 }
 
 /** `data/reviews/` beside `data/steward.db`. */
