@@ -1,7 +1,7 @@
 import { DEFAULT_DB_PATH } from "../db/connection.js";
 import { DEFAULT_CONFIG_PATH, type Env } from "./load.js";
 
-/** The environment contract of DESIGN.md, read in one place. */
+/** The environment contract (README.md, "Environment"), read in one place. */
 export interface Settings {
   configPath: string;
   dbPath: string;

@@ -176,7 +176,7 @@ const categorySchema = z.strictObject({
       reviewer: z.string().optional(),
     })
     .default({ checks: [{ kind: "non_empty" }] }),
-  // biome-ignore lint/suspicious/noThenProperty: DESIGN.md names the pipeline step `then:`
+  // biome-ignore lint/suspicious/noThenProperty: README.md's config names the pipeline step `then:`
   then: z.string().optional(),
 });
 

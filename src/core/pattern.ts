@@ -3,8 +3,8 @@
  * case-insensitively with Unicode semantics, as the `iu` flags say.
  *
  * V8 runs `\b` under `iu` far slower than under `i` alone (it must consider the Unicode case
- * foldings of word characters; docs/performance.md). For ASCII text and a pattern of ASCII that uses no
- * Unicode-only syntax, the two flags match exactly the same: the foldings where they differ
+ * foldings of word characters; docs/performance.md). For ASCII text and a pattern of ASCII that
+ * uses no Unicode-only syntax, the two flags match exactly the same: the foldings where they differ
  * (long s, the Kelvin sign…) involve characters that are in neither. Such text is matched by the
  * `i` compile; any other by the `iu` one.
  */

@@ -1,8 +1,9 @@
 import { StewardError } from "./errors.js";
 
 /**
- * The task lifecycle of DESIGN.md. `intake` is where every task starts: it is the `from` of a
- * task's first event, and the state a brief passes through again when a requester answers.
+ * The task lifecycle (docs/architecture.md, "Lifecycle"). `intake` is where every task
+ * starts: it is the `from` of a task's first event, and the state a brief passes through again
+ * when a requester answers.
  */
 export const TASK_STATES = [
   "intake",

@@ -223,8 +223,8 @@ export class TaskStore implements TaskRepository {
   /**
    * Runs `work` in the open group as `grouped` does, but without a savepoint of its own: a
    * savepoint copies every page its unit touches, a large share of the pool's processing
-   * (docs/performance.md). The price is on failure: if `work` throws, the whole open group is rolled
-   * back, and everyone waiting on it hears the error, as they would a failed commit.
+   * (docs/performance.md). The price is on failure: if `work` throws, the whole open group is
+   * rolled back, and everyone waiting on it hears the error, as they would a failed commit.
    */
   withoutSavepoint<T>(work: () => T): T {
     if (this.depth > 0) return work();
@@ -295,11 +295,11 @@ export class TaskStore implements TaskRepository {
    * within one unit of work): every step is checked and gets its event, the row is written
    * once with the patches merged in order. Refuses before writing if any step is illegal.
    *
-   * `stored`: the task as it is stored now, when the caller holds it (just read, or returned
-   * by the previous write). The move then starts from it and returns it moved, without reading
-   * the row before and after (the dearer half of a move; docs/performance.md). The write still checks
-   * that the row is in `stored`'s state: if it has moved on since (a cancel while it ran),
-   * nothing is written and the move refuses with `task_moved`.
+   * `stored`: the task as it is stored now, when the caller holds it (just read, or returned by the
+   * previous write). The move then starts from it and returns it moved, without reading the row
+   * before and after (the dearer half of a move; docs/performance.md). The write still checks that
+   * the row is in `stored`'s state: if it has moved on since (a cancel while it ran), nothing is
+   * written and the move refuses with `task_moved`.
    */
   advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task {
     if (steps.length === 0) throw new Error("advance needs at least one step");

@@ -8,11 +8,11 @@ interface Waiting {
 }
 
 /**
- * Requests from the doors, stored together: those prepared in one turn of the event loop are
- * filed as one unit of work and committed at its end (a unit of its own, a savepoint, is a
- * noticeable share of a filing; docs/performance.md). Each caller hears once its task is committed, and a commit
- * that fails fails every caller in it. Should the batch fail as it is stored, it is undone and
- * each request is filed on its own, so that one request's failure stays its own.
+ * Requests from the doors, stored together: those prepared in one turn of the event loop are filed
+ * as one unit of work and committed at its end (a unit of its own, a savepoint, is a noticeable
+ * share of a filing; docs/performance.md). Each caller hears once its task is committed, and a
+ * commit that fails fails every caller in it. Should the batch fail as it is stored, it is undone
+ * and each request is filed on its own, so that one request's failure stays its own.
  */
 export class Filings {
   private waiting: Waiting[] = [];

@@ -14,7 +14,7 @@ import {
   stallCutoffs,
 } from "./rules.js";
 
-/** Tunables that are not (yet) config; the defaults are what DESIGN.md's checker needs. */
+/** Tunables that are not (yet) config; the defaults are the checker README.md describes. */
 export interface CheckerSettings {
   minSamples: number;
   medianFloorMs: number;

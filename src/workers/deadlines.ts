@@ -7,10 +7,10 @@ export interface Deadline {
 }
 
 /**
- * The time limits of the runs in flight, on one timer armed for the soonest. A timer per run
- * (set when it starts, cleared when it ends) costs a timer and closures each run
- * (docs/performance.md); here a run that ends before its limit costs a set insert and delete. The timer is not
- * cleared when the last run ends: it fires, finds nothing due, and is not re-armed.
+ * The time limits of the runs in flight, on one timer armed for the soonest. A timer per run (set
+ * when it starts, cleared when it ends) costs a timer and closures each run (docs/performance.md);
+ * here a run that ends before its limit costs a set insert and delete. The timer is not cleared
+ * when the last run ends: it fires, finds nothing due, and is not re-armed.
  */
 export class Deadlines {
   private readonly watched = new Set<Deadline>();

@@ -229,12 +229,12 @@ export class WorkerPool {
    * finished and the one that takes its slot share their pages. A claim is acted on before it
    * commits; a crash then leaves the task queued, to run again, as a crash mid-run would.
    *
-   * A pass has no savepoint of its own (a savepoint copies the pages its unit touches, a
-   * large share of processing; see docs/performance.md): if it fails half-way, the whole group is rolled back. The failing write's error goes to its
-   * run; what else the group held is undone in memory too (see groupEnded). For CAREFUL_MS
-   * after that, passes take savepoints again, each write its own: a write that fails again is
-   * undone alone and its task left to lease recovery, instead of rolling back everything
-   * around it each time its task runs again.
+   * A pass has no savepoint of its own (a savepoint copies the pages its unit touches, a large
+   * share of processing; see docs/performance.md): if it fails half-way, the whole group is rolled
+   * back. The failing write's error goes to its run; what else the group held is undone in memory
+   * too (see groupEnded). For CAREFUL_MS after that, passes take savepoints again, each write its
+   * own: a write that fails again is undone alone and its task left to lease recovery, instead of
+   * rolling back everything around it each time its task runs again.
    */
   private pass(): number {
     const writes = this.pendingWrites.splice(0);
