@@ -124,24 +124,6 @@ const knownCircles: string[] = [
   ["src/intake/agent.ts → src/intake/intake.ts", "src/intake/intake.ts → src/intake/agent.ts"].join(
     "\n",
   ),
-  [
-    "src/workers/kinds/common.ts → src/workers/runner.ts",
-    "src/workers/kinds/demo.ts → src/workers/kinds/common.ts",
-    "src/workers/kinds/demo.ts → src/workers/runner.ts",
-    "src/workers/kinds/http.ts → src/workers/kinds/common.ts",
-    "src/workers/kinds/http.ts → src/workers/runner.ts",
-    "src/workers/kinds/llm.ts → src/workers/kinds/http.ts",
-    "src/workers/kinds/llm.ts → src/workers/runner.ts",
-    "src/workers/kinds/module.ts → src/workers/kinds/common.ts",
-    "src/workers/kinds/module.ts → src/workers/runner.ts",
-    "src/workers/kinds/shell.ts → src/workers/kinds/common.ts",
-    "src/workers/kinds/shell.ts → src/workers/runner.ts",
-    "src/workers/runner.ts → src/workers/kinds/demo.ts",
-    "src/workers/runner.ts → src/workers/kinds/http.ts",
-    "src/workers/runner.ts → src/workers/kinds/llm.ts",
-    "src/workers/runner.ts → src/workers/kinds/module.ts",
-    "src/workers/runner.ts → src/workers/kinds/shell.ts",
-  ].join("\n"),
 ];
 const knownRoomViolations: string[] = [
   "src/config/env.ts → src/db/connection.ts",
