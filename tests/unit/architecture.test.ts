@@ -132,7 +132,6 @@ const knownRoomViolations: string[] = [
   "src/monitor/checker.ts → src/db/monitor-queries.ts",
   "src/monitor/schedule.ts → src/db/connection.ts",
   "src/monitor/schedule.ts → src/db/monitor-queries.ts",
-  "src/policy/classify.ts → src/workers/kinds/http.ts",
   "src/review/command.ts → src/db/connection.ts",
   "src/review/command.ts → src/db/review-queries.ts",
 ];
