@@ -128,8 +128,6 @@ const knownRoomViolations: string[] = [
   "src/monitor/checker.ts → src/db/monitor-queries.ts",
   "src/monitor/schedule.ts → src/db/connection.ts",
   "src/monitor/schedule.ts → src/db/monitor-queries.ts",
-  "src/review/command.ts → src/db/connection.ts",
-  "src/review/command.ts → src/db/review-queries.ts",
 ];
 
 describe("the import graph", () => {

@@ -1,14 +1,14 @@
-import type { Settings } from "../config/env.js";
-import type { Config } from "../config/schema.js";
-import type { Clock } from "../core/clock.js";
-import { systemClock } from "../core/clock.js";
-import { openDatabase } from "../db/connection.js";
-import { createReviewQueries } from "../db/review-queries.js";
-import { writeReviewChart } from "./chart.js";
-import { chooseReview, emptyMonthNotice } from "./choose.js";
-import { previousMonth } from "./period.js";
-import { buildReview, reviewToJson } from "./report.js";
-import { renderReviewText } from "./text.js";
+import type { Settings } from "../../config/env.js";
+import type { Config } from "../../config/schema.js";
+import type { Clock } from "../../core/clock.js";
+import { systemClock } from "../../core/clock.js";
+import { openDatabase } from "../../db/connection.js";
+import { createReviewQueries } from "../../db/review-queries.js";
+import { writeReviewChart } from "../../review/chart.js";
+import { chooseReview, emptyMonthNotice } from "../../review/choose.js";
+import { previousMonth } from "../../review/period.js";
+import { buildReview, reviewToJson } from "../../review/report.js";
+import { renderReviewText } from "../../review/text.js";
 
 export interface ReviewCommandOptions {
   month?: string;
