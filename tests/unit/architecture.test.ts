@@ -122,7 +122,6 @@ function roomViolations(graph: Map<string, string[]>): string[] {
  */
 const knownCircles: string[] = [];
 const knownRoomViolations: string[] = [
-  "src/config/env.ts → src/db/connection.ts",
   "src/escalation/escalations.ts → src/db/escalation-store.ts",
   "src/escalation/escalations.ts → src/db/schema.ts",
   "src/monitor/checker.ts → src/db/monitor-queries.ts",
