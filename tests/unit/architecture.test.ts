@@ -124,9 +124,6 @@ const knownCircles: string[] = [];
 const knownRoomViolations: string[] = [
   "src/escalation/escalations.ts → src/db/escalation-store.ts",
   "src/escalation/escalations.ts → src/db/schema.ts",
-  "src/monitor/checker.ts → src/db/monitor-queries.ts",
-  "src/monitor/schedule.ts → src/db/connection.ts",
-  "src/monitor/schedule.ts → src/db/monitor-queries.ts",
 ];
 
 describe("the import graph", () => {
