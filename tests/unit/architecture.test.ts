@@ -4,13 +4,14 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
-// The rooms of the source tree and what each may import (issue 19, docs/architecture.md):
-// the import graph has no circles, and the domain imports neither an adapter, a worker
-// implementation nor the database.
+// The rooms of the source tree and what each may not import (issue 19). The import graph has no
+// circles; the domain imports neither an adapter, a worker implementation, the database nor the
+// engine that wires them; the engine (the application layer) may use the domain, src/db and
+// src/workers, never an adapter; storage and workers serve the engine and never call back into it.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-const domain = [
+const DOMAIN = [
   "src/core/",
   "src/config/",
   "src/intake/",
@@ -20,7 +21,14 @@ const domain = [
   "src/escalation/",
   "src/review/",
 ];
-const outsideTheDomain = ["src/adapters/", "commands/", "src/workers/kinds/", "src/db/"];
+const ADAPTERS = ["src/adapters/", "commands/", "src/main.ts", "src/cli.ts"];
+
+/** Each room, by path prefix, and the rooms it must not import. */
+const FORBIDDEN: { room: string[]; mayNotImport: string[] }[] = [
+  { room: DOMAIN, mayNotImport: [...ADAPTERS, "src/workers/", "src/db/", "src/engine/"] },
+  { room: ["src/engine/"], mayNotImport: ADAPTERS },
+  { room: ["src/db/", "src/workers/"], mayNotImport: [...ADAPTERS, "src/engine/"] },
+];
 
 function sourceFiles(dir: string): string[] {
   const files: string[] = [];
@@ -104,12 +112,13 @@ function edgesWithin(graph: Map<string, string[]>, component: string[]): string[
 }
 
 function roomViolations(graph: Map<string, string[]>): string[] {
+  const inside = (path: string, rooms: string[]) => rooms.some((room) => path.startsWith(room));
   const violations: string[] = [];
   for (const [file, targets] of graph) {
-    if (!domain.some((room) => file.startsWith(room))) continue;
-    for (const target of targets) {
-      if (outsideTheDomain.some((room) => target.startsWith(room))) {
-        violations.push(`${file} → ${target}`);
+    for (const { room, mayNotImport } of FORBIDDEN) {
+      if (!inside(file, room)) continue;
+      for (const target of targets) {
+        if (inside(target, mayNotImport)) violations.push(`${file} → ${target}`);
       }
     }
   }
@@ -129,7 +138,7 @@ describe("the import graph", () => {
     expect(found).toEqual([]);
   });
 
-  it("keeps the domain free of adapters, worker kinds and the database", () => {
+  it("keeps each room to what it may import: the domain free of adapters, workers and the database", () => {
     expect(roomViolations(graph)).toEqual([]);
   });
 });
