@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfigFile } from "../src/config/load.js";
 import { ManualClock } from "../src/core/clock.js";
+import { ConnectionError } from "../src/core/connection-failure.js";
 import { InputError, TransientError } from "../src/core/failures.js";
 import { openDatabase } from "../src/db/connection.js";
 import { createReviewQueries } from "../src/db/review-queries.js";
@@ -28,7 +29,6 @@ import { Engine } from "../src/engine/engine.js";
 import { writeReviewChart } from "../src/review/chart.js";
 import { buildReview } from "../src/review/report.js";
 import { renderReviewText } from "../src/review/text.js";
-import { ConnectionError } from "../src/workers/kinds/http.js";
 import type { WorkerRunner } from "../src/workers/runner.js";
 import { mulberry32 } from "./support/random.js";
 

@@ -44,7 +44,7 @@ program
   .option("--json", "print the review as JSON")
   .option("--chart <file.png>", "also write the daily volume chart to this PNG file")
   .action(async (options: { month?: string; json?: boolean; chart?: string }) => {
-    const { reviewCommand } = await import("./review/command.js");
+    const { reviewCommand } = await import("./adapters/console/review-command.js");
     await reviewCommand(settingsOrExit(), loadOrExit(), options).catch(reportAndExit);
   });
 

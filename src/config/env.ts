@@ -1,5 +1,7 @@
-import { DEFAULT_DB_PATH } from "../db/connection.js";
 import { DEFAULT_CONFIG_PATH, type Env } from "./load.js";
+
+/** Where the database is kept when STEWARD_DB does not say. */
+export const DEFAULT_DB_PATH = "data/steward.db";
 
 /** The environment contract (README.md, "Environment"), read in one place. */
 export interface Settings {

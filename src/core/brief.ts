@@ -18,6 +18,9 @@ export const BRIEF_FIELDS = [
 export type BriefField = (typeof BRIEF_FIELDS)[number];
 
 /** Human labels, used when a field is asked for or shown. */
+/** Where each field intake filled in for the requester came from, to show and be corrected. */
+export type FilledFields = Partial<Record<BriefField, string>>;
+
 export const BRIEF_FIELD_LABELS: Record<BriefField, string> = {
   objective: "Objective",
   inputs: "Inputs",

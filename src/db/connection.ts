@@ -8,8 +8,6 @@ import { WalCheckpointer } from "./checkpointer.js";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import * as schema from "./schema.js";
 
-export const DEFAULT_DB_PATH = "data/steward.db";
-
 /** The migrations drizzle-kit generated, shipped beside the source (and beside `dist/`). */
 export const MIGRATIONS_FOLDER = join(PACKAGE_ROOT, "drizzle");
 

@@ -1,28 +1,10 @@
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
-import type { Task } from "../core/task.js";
+import type { EscalatedTask, EscalationGroups, StageRequest } from "../escalation/store.js";
 import type { Db } from "./connection.js";
 import { type EscalationRow, escalations, escalationTasks, tasks } from "./schema.js";
 
-export interface StageRequest {
-  rootCause: string;
-  failureClass: string | null;
-  category: string;
-  worker: string | null;
-  summary: (count: number) => string;
-  urgent: boolean;
-  postAfter: number;
-  reason: string;
-}
-
-export interface EscalatedTask {
-  task: Task;
-  reason: string;
-  resolvedAt: number | null;
-  resolution: string | null;
-}
-
 /** Escalation groups and their tasks. Callers run these inside the change's transaction. */
-export class EscalationStore {
+export class EscalationStore implements EscalationGroups {
   constructor(private readonly db: Db) {}
 
   /** Adds the task to the staged group of the same root cause, or opens a new group. */

@@ -8,6 +8,7 @@ import type {
   RetryingTask,
   StayingTask,
 } from "../monitor/rules.js";
+import type { MonitorStore, OpenAnomaly, Problems, Read } from "../monitor/store.js";
 
 /**
  * What the status checker reads and writes. Every read is bounded by an index so a run costs
@@ -75,29 +76,11 @@ const WRITES = {
 type ReadName = keyof typeof READS;
 type StatementName = ReadName | keyof typeof WRITES;
 
-/** Rows of a bounded read; `complete` is false when more rows matched than were returned. */
-export interface Read<T> {
-  rows: T[];
-  complete: boolean;
-}
-
-export interface OpenAnomaly {
-  id: number;
-  rule: string;
-  subject: string;
-  /** What was found, in words: `T-15 finished 10m ago and its output has not been delivered`. */
-  detail: string;
-  detectedAt: number;
-}
-
-/** Where rows that cannot be read as they should are described instead of thrown. */
-export type Problems = string[];
-
 type Row = Record<string, unknown>;
 
 export const DEFAULT_MAX_ROWS = 5_000;
 
-export class MonitorQueries {
+export class MonitorQueries implements MonitorStore {
   private readonly statements: Record<StatementName, Database.Statement>;
 
   constructor(

@@ -10,7 +10,7 @@ import { type Actor, formatTaskId, isTerminal } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { OpenDatabase } from "../db/connection.js";
 import { EscalationStore } from "../db/escalation-store.js";
-import { MonitorQueries, type OpenAnomaly } from "../db/monitor-queries.js";
+import { MonitorQueries } from "../db/monitor-queries.js";
 import { OutboxStore } from "../db/outbox-store.js";
 import { QueueStore } from "../db/queue-store.js";
 import { createReviewQueries } from "../db/review-queries.js";
@@ -30,7 +30,7 @@ import {
   REROUTE_RULE,
 } from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
-import { type MonitorSchedule, startMonitor } from "../monitor/schedule.js";
+import type { OpenAnomaly } from "../monitor/store.js";
 import { chooseReview, type ReviewAnswer } from "../review/choose.js";
 import type { ReviewQueries } from "../review/port.js";
 import { buildReview, type Review } from "../review/report.js";
@@ -38,8 +38,10 @@ import { createRouter, type Router } from "../routing/classify.js";
 import { classifyWithLlm } from "../routing/llm-classifier.js";
 import { jsonModel } from "../workers/kinds/llm.js";
 import { WorkerPool } from "../workers/pool.js";
-import { createWorkerRunner, type WorkerRunner } from "../workers/runner.js";
+import { createWorkerRunner } from "../workers/registry.js";
+import type { WorkerRunner } from "../workers/runner.js";
 import { Filings } from "./filings.js";
+import { type MonitorSchedule, startMonitor } from "./monitor-schedule.js";
 import { createNextStep } from "./pipeline.js";
 import { RoutingLearning } from "./routing-learning.js";
 

@@ -1,8 +1,9 @@
 import type { Task } from "../core/task.js";
 import type { OpenDatabase } from "../db/connection.js";
-import { MonitorQueries, type OpenAnomaly } from "../db/monitor-queries.js";
+import { MonitorQueries } from "../db/monitor-queries.js";
 import type { EscalationRow } from "../db/schema.js";
 import { type StateCount, StatusQueries } from "../db/status-queries.js";
+import type { OpenAnomaly } from "../monitor/store.js";
 import type { Engine, TaskDetail } from "./engine.js";
 
 /** An escalation not yet decided, with the tasks still waiting in it. */

@@ -6,15 +6,14 @@ import type { Outbox } from "../core/outbox.js";
 import type { EscalationCause } from "../core/ports.js";
 import { formatEscalationId } from "../core/states.js";
 import type { Task } from "../core/task.js";
-import type { EscalationStore } from "../db/escalation-store.js";
-import type { EscalationRow } from "../db/schema.js";
 import type { AttemptSummary, EscalationView } from "./format.js";
 import { isQuiet, quietEnd } from "./quiet-hours.js";
 import { groupSummary, isUrgent, rootCauseOf } from "./root-cause.js";
+import type { EscalationGroup, EscalationGroups } from "./store.js";
 
 export interface EscalationsDeps {
   config: Config;
-  store: EscalationStore;
+  store: EscalationGroups;
   outbox: Outbox;
   clock: Clock;
   attemptsOf(taskId: number): AttemptSummary[];
@@ -30,7 +29,7 @@ export class Escalations {
   constructor(private readonly deps: EscalationsDeps) {}
 
   /** Called inside the transaction that escalated the task. */
-  stage(task: Task, cause: EscalationCause): EscalationRow {
+  stage(task: Task, cause: EscalationCause): EscalationGroup {
     const { clock, store } = this.deps;
     const now = clock.now();
     const urgent = isUrgent(cause);
@@ -105,7 +104,7 @@ export class Escalations {
     };
   }
 
-  private post(groups: EscalationRow[], asDigest: boolean): number {
+  private post(groups: EscalationGroup[], asDigest: boolean): number {
     if (groups.length === 0) return 0;
     const { store, outbox, clock } = this.deps;
     store.markPosted(

@@ -8,12 +8,17 @@
  */
 import { z } from "zod";
 import type { CategoryConfig } from "../config/schema.js";
-import { BRIEF_FIELDS, type Brief, type BriefField, isFieldEmpty } from "../core/brief.js";
+import {
+  BRIEF_FIELDS,
+  type Brief,
+  type BriefField,
+  type FilledFields,
+  isFieldEmpty,
+} from "../core/brief.js";
 import { coerceError } from "../core/errors.js";
 import { jsonObjectIn } from "../core/json.js";
 import { type JsonModel, questionSignal, type TokenUsage } from "../core/model.js";
 import type { RoutingTrace } from "../core/task.js";
-import type { FilledFields } from "./intake.js";
 import { normaliseFields } from "./parse.js";
 
 /** What the agent made of a request, or why it made nothing. */

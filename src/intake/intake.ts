@@ -6,6 +6,7 @@ import {
   type BriefField,
   briefText,
   emptyBrief,
+  type FilledFields,
   isFieldEmpty,
   MAX_FIELD_CHARS,
   missingFields,
@@ -231,9 +232,6 @@ export function planFiling(config: Config, router: Router, request: RawRequest) 
   const next = decide({ missing, refusal }, category, routing);
   return { brief, routing, category, missing, refusal, filled, next };
 }
-
-/** Where each field intake filled in for the requester came from, to show and be corrected. */
-export type FilledFields = Partial<Record<BriefField, string>>;
 
 /** "inputs (from the intake agent); acceptance criteria (from content's defaults)". */
 export function describeFilled(filled: FilledFields): string {

@@ -1,7 +1,6 @@
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
-import type { MonitorQueries, OpenAnomaly, Problems, Read } from "../db/monitor-queries.js";
 import { DEFAULT_STAY_HISTORY, StayHistory, type StayHistoryOptions } from "./history.js";
 import {
   type Finding,
@@ -13,6 +12,7 @@ import {
   type StayStats,
   stallCutoffs,
 } from "./rules.js";
+import type { MonitorStore, OpenAnomaly, Problems, Read } from "./store.js";
 
 /** Tunables that are not (yet) config; the defaults are the checker README.md describes. */
 export interface CheckerSettings {
@@ -33,7 +33,7 @@ export const DEFAULT_CHECKER_SETTINGS: CheckerSettings = {
 
 export interface CheckerDeps {
   config: Config;
-  queries: MonitorQueries;
+  queries: MonitorStore;
   /** On the same connection as `queries`: messages commit with the anomalies. */
   outbox: Outbox;
   /** Median samples carried between runs; without it each run reads its history afresh. */

@@ -1,3 +1,4 @@
+import { isConnectionFailure } from "../core/connection-failure.js";
 import { coerceError } from "../core/errors.js";
 import {
   type FailureClass,
@@ -6,7 +7,6 @@ import {
   TransientError,
 } from "../core/failures.js";
 import { configuredPattern } from "../core/pattern.js";
-import { isConnectionFailure } from "../workers/kinds/http.js";
 
 /** A failure as the policy sees it: a class, a message, and what the worker added. */
 export interface Failure {

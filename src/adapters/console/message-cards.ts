@@ -2,9 +2,9 @@ import { type Destination, describeDestination } from "../../core/destination.js
 import { attemptCounts, timeTaken, waitedOnPeople } from "../../core/figures.js";
 import type { OutboxMessage } from "../../core/outbox.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
-import type { OpenAnomaly } from "../../db/monitor-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { describeMissing } from "../../intake/intake.js";
+import type { OpenAnomaly } from "../../monitor/store.js";
 import { type GroupContext, groupMessageCard, isGroupMessage } from "./escalation-cards.js";
 import {
   attemptLine,

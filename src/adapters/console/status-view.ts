@@ -1,4 +1,4 @@
-import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
+import { BRIEF_FIELD_LABELS, BRIEF_FIELDS, type FilledFields } from "../../core/brief.js";
 import { attemptsHeading } from "../../core/figures.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task, type TaskEvent } from "../../core/task.js";
@@ -8,7 +8,6 @@ import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
 import {
   describeFilled,
   describeMissing,
-  type FilledFields,
   filledOf,
   type ModelTokens,
 } from "../../intake/intake.js";

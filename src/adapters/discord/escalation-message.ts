@@ -10,10 +10,10 @@ import {
 } from "discord.js";
 import type { Config } from "../../config/schema.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
-import type { EscalatedTask } from "../../db/escalation-store.js";
 import type { EscalationRow } from "../../db/schema.js";
 import type { Engine } from "../../engine/engine.js";
 import type { EscalationActionKind, EscalationCard } from "../../escalation/format.js";
+import type { EscalatedTask } from "../../escalation/store.js";
 import { encodeCustomId } from "./custom-ids.js";
 import {
   absoluteTime,

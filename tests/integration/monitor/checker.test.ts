@@ -7,9 +7,9 @@ import type { OpenDatabase } from "../../../src/db/connection.js";
 import { MonitorQueries } from "../../../src/db/monitor-queries.js";
 import { OutboxStore } from "../../../src/db/outbox-store.js";
 import { anomalies, escalations, outbox, taskEvents, tasks } from "../../../src/db/schema.js";
+import { startMonitor } from "../../../src/engine/monitor-schedule.js";
 import { type CheckerDeps, runChecks } from "../../../src/monitor/checker.js";
 import { StayHistory } from "../../../src/monitor/history.js";
-import { startMonitor } from "../../../src/monitor/schedule.js";
 import { insertTask, testDatabase } from "../../helpers.js";
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -49,7 +49,8 @@ escalation: { remind_after: 4h }
 function setUp() {
   const database = testDatabase();
   const clock = new ManualClock(NOW);
-  const deps: CheckerDeps = {
+  // The SQLite queries themselves, not only the port the checker sees: a test reads their plans.
+  const deps: CheckerDeps & { queries: MonitorQueries } = {
     config,
     queries: new MonitorQueries(database.sqlite),
     outbox: new OutboxStore(database.db, clock),

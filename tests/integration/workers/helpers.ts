@@ -5,12 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { workerSchema } from "../../../src/config/schema.js";
 import type { Brief } from "../../../src/core/brief.js";
-import {
-  createWorkerRunner,
-  type WorkerContext,
-  type WorkerRunner,
-  type WorkerTask,
-} from "../../../src/workers/runner.js";
+import { createWorkerRunner } from "../../../src/workers/registry.js";
+import type { WorkerContext, WorkerRunner, WorkerTask } from "../../../src/workers/runner.js";
 
 export const fixturesDir = fileURLToPath(new URL("../../fixtures/workers/", import.meta.url));
 export const fixture = (name: string) => path.join(fixturesDir, name);

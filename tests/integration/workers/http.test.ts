@@ -2,17 +2,14 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ConnectionError, isConnectionFailure } from "../../../src/core/connection-failure.js";
 import {
   InputError,
   SystemicError,
   TransientError,
   WorkerFailure,
 } from "../../../src/core/failures.js";
-import {
-  ConnectionError,
-  isConnectionFailure,
-  parseRetryAfter,
-} from "../../../src/workers/kinds/http.js";
+import { parseRetryAfter } from "../../../src/workers/kinds/http.js";
 import { makeContext, makeTask, rejectionOf, reply, runnerFor, TestServer } from "./helpers.js";
 
 const server = new TestServer();

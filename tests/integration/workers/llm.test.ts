@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { isConnectionFailure } from "../../../src/core/connection-failure.js";
 import { InputError, TransientError } from "../../../src/core/failures.js";
-import { isConnectionFailure } from "../../../src/workers/kinds/http.js";
 import { chatCompletion } from "../../../src/workers/kinds/llm.js";
 import {
   makeContext,

@@ -5,8 +5,8 @@ import { type Logger, silentLogger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
 import type { OpenDatabase } from "../db/connection.js";
 import { MonitorQueries } from "../db/monitor-queries.js";
-import { type CheckerSettings, type CheckSummary, runChecks } from "./checker.js";
-import { StayHistory } from "./history.js";
+import { type CheckerSettings, type CheckSummary, runChecks } from "../monitor/checker.js";
+import { StayHistory } from "../monitor/history.js";
 
 export interface MonitorOptions {
   config: Config;

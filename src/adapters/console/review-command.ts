@@ -1,14 +1,14 @@
-import type { Settings } from "../config/env.js";
-import type { Config } from "../config/schema.js";
-import type { Clock } from "../core/clock.js";
-import { systemClock } from "../core/clock.js";
-import { openDatabase } from "../db/connection.js";
-import { createReviewQueries } from "../db/review-queries.js";
-import { writeReviewChart } from "./chart.js";
-import { chooseReview, emptyMonthNotice } from "./choose.js";
-import { previousMonth } from "./period.js";
-import { printedReview } from "./print.js";
-import { buildReview, reviewToJson } from "./report.js";
+import type { Settings } from "../../config/env.js";
+import type { Config } from "../../config/schema.js";
+import type { Clock } from "../../core/clock.js";
+import { systemClock } from "../../core/clock.js";
+import { openDatabase } from "../../db/connection.js";
+import { createReviewQueries } from "../../db/review-queries.js";
+import { writeReviewChart } from "../../review/chart.js";
+import { chooseReview, emptyMonthNotice } from "../../review/choose.js";
+import { previousMonth } from "../../review/period.js";
+import { printedReview } from "../../review/print.js";
+import { buildReview, reviewToJson } from "../../review/report.js";
 
 export interface ReviewCommandOptions {
   month?: string;

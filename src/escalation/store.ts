@@ -1,0 +1,52 @@
+import type { Task } from "../core/task.js";
+
+/** One escalation: the tasks of one root cause, posted as one message and decided once. */
+export interface EscalationGroup {
+  id: number;
+  state: "staged" | "open" | "resolved";
+  rootCause: string;
+  failureClass: string | null;
+  category: string | null;
+  worker: string | null;
+  summary: string;
+  urgent: boolean;
+  createdAt: number;
+  postAfter: number;
+  postedAt: number | null;
+  remindedAt: number | null;
+  resolvedAt: number | null;
+  resolution: string | null;
+  resolvedBy: string | null;
+}
+
+export interface StageRequest {
+  rootCause: string;
+  failureClass: string | null;
+  category: string;
+  worker: string | null;
+  summary: (count: number) => string;
+  urgent: boolean;
+  postAfter: number;
+  reason: string;
+}
+
+export interface EscalatedTask {
+  task: Task;
+  reason: string;
+  resolvedAt: number | null;
+  resolution: string | null;
+}
+
+/**
+ * What staging and batching need from storage; `src/db/escalation-store.ts` implements it.
+ * Callers run these inside the change's transaction.
+ */
+export interface EscalationGroups {
+  /** Adds the task to the staged group of the same root cause, or opens a new group. */
+  stage(taskId: number, request: StageRequest, now: number): EscalationGroup;
+  /** Staged groups whose window is over. */
+  due(now: number): EscalationGroup[];
+  markPosted(ids: readonly number[], now: number): void;
+  get(id: number): EscalationGroup | undefined;
+  tasksOf(id: number): EscalatedTask[];
+}
