@@ -1,3 +1,9 @@
+/*
+ * Over 400 lines, knowingly: the engine is still façade, wiring and escalation decisions at once,
+ * and adapters still reach its stores. Narrowing it (a read API for adapters, escalation
+ * decisions in src/escalation/, wiring in its own module) is the open part of issue 19; see
+ * docs/architecture.md, "Known debts".
+ */
 import { hostname } from "node:os";
 import { categoryNamed, maxAttemptsOf } from "../config/lookup.js";
 import type { Config } from "../config/schema.js";

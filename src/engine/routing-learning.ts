@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.js";
 import { briefOf, type Task } from "../core/task.js";
 import type { RoutingExampleStore } from "../db/routing-example-store.js";
 import type { Router } from "../routing/classify.js";
-import type { LearnedExample, LearnedOrigin } from "../routing/learned.js";
+import type { LearnedExample } from "../routing/learned.js";
 
 /**
  * Turns people's routing decisions into examples the router learns from at once, and keeps them
@@ -19,13 +19,18 @@ export class RoutingLearning {
 
   /** An operator moved `task` (as it was before the move) to `category`. */
   rerouted(task: Task, category: string, actor: string): void {
-    this.record(task, category, "reroute", actor);
+    this.record(task, { category, from: task.category, origin: "reroute", actor });
   }
 
   /** A request filed with a category its requester named. */
   filedExplicitly(task: Task): void {
     if (task.routing.rule !== "explicit" || !fromAPerson(task)) return;
-    this.record({ ...task, category: "" }, task.category, "explicit", task.requester);
+    this.record(task, {
+      category: task.category,
+      from: null,
+      origin: "explicit",
+      actor: task.requester,
+    });
   }
 
   examples(category?: string): LearnedExample[] {
@@ -43,16 +48,16 @@ export class RoutingLearning {
     return removed;
   }
 
-  private record(task: Task, category: string, origin: LearnedOrigin, actor: string): void {
+  private record(
+    task: Task,
+    decision: Pick<LearnedExample, "category" | "from" | "origin" | "actor">,
+  ): void {
     const text = briefText(briefOf(task));
     if (text.trim() === "") return;
     const example = this.store.add({
       text,
-      category,
-      from: task.category === "" ? null : task.category,
-      origin,
+      ...decision,
       taskId: task.id,
-      actor,
       at: this.clock.now(),
     });
     this.router.learn(example);
