@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { type LabelledRequest, readLabelledLines } from "./labelled.js";
 import { type ReferenceIssue, referenceIssues } from "./references.js";
 import { type Config, configSchema } from "./schema.js";
 
@@ -65,8 +67,46 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   // as written too, so one run names every problem.
   if (!result.success) problems.push(...referenceIssues(raw).map(toReferenceProblem));
   if (problems.length > 0 || !result.success) throw new ConfigError(file, unique(problems));
-  return result.data;
+  const corpusPath = result.data.intake.classifier.corpus;
+  if (corpusPath === undefined) return result.data;
+  const corpus = readCorpus(resolve(dirname(file), corpusPath), result.data, problems);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return { ...result.data, corpus };
 }
+
+/** The classifier's corpus; every bad line is a problem of `intake.classifier.corpus`. */
+function readCorpus(
+  path: string,
+  config: Config,
+  problems: ConfigProblem[],
+): readonly LabelledRequest[] {
+  const at = "intake.classifier.corpus";
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    problems.push({ path: at, message: `cannot read ${path} (${(error as Error).message})` });
+    return [];
+  }
+  const { requests, lines, problems: bad } = readLabelledLines(text);
+  const known = new Set(config.categories.map((category) => category.name));
+  requests.forEach((request, index) => {
+    if (!known.has(request.category))
+      bad.push({
+        line: lines[index]!,
+        message: `category "${request.category}" is not configured`,
+      });
+  });
+  bad.sort((a, b) => a.line - b.line);
+  for (const problem of bad.slice(0, MAX_CORPUS_PROBLEMS))
+    problems.push({ path: at, message: `${path}:${problem.line}: ${problem.message}` });
+  if (bad.length > MAX_CORPUS_PROBLEMS)
+    problems.push({ path: at, message: `… and ${bad.length - MAX_CORPUS_PROBLEMS} more problems` });
+  return requests;
+}
+
+/** A corpus written for other categories would otherwise print a line per request. */
+const MAX_CORPUS_PROBLEMS = 10;
 
 /** The document as plain data; aliases that expand beyond reason (an alias bomb) are refused. */
 function expand(document: ReturnType<typeof parseDocument>, file: string): unknown {

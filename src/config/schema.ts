@@ -3,6 +3,7 @@ import { z } from "zod";
 import { BRIEF_FIELDS } from "../core/brief.js";
 import { FAILURE_CLASSES } from "../core/failures.js";
 import { parseDuration } from "./duration.js";
+import type { LabelledRequest } from "./labelled.js";
 import { referenceIssues } from "./references.js";
 
 /** A duration as written (`30m`) becomes milliseconds. */
@@ -180,15 +181,24 @@ const categorySchema = z.strictObject({
   then: z.string().optional(),
 });
 
+/**
+ * A JSON Lines file of labelled requests (`{"text", "category"}`) the text classifier trains on
+ * beside the categories' examples, relative to the config file. Lines labelled with the
+ * catch-all teach what fits nowhere.
+ */
+const corpus = z.string().min(1).optional();
+
 const classifierSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("rules"),
     min_confidence: z.number().min(0).max(1).default(0.5),
+    corpus,
   }),
   z.strictObject({
     kind: z.literal("llm"),
     worker: z.string(),
     min_confidence: z.number().min(0).max(1).default(0.5),
+    corpus,
   }),
 ]);
 
@@ -328,7 +338,10 @@ export const configSchema = z
 /** What a human wrote. */
 export type ConfigInput = z.input<typeof configSchema>;
 /** What the parser made of it: durations in milliseconds, defaults filled, references checked. */
-export type Config = z.output<typeof configSchema>;
+export type Config = z.output<typeof configSchema> & {
+  /** The lines of `intake.classifier.corpus`, read by the loader. */
+  readonly corpus?: readonly LabelledRequest[];
+};
 export type CategoryConfig = Config["categories"][number];
 export type WorkerConfig = z.output<typeof workerSchema>;
 export type ReviewCheck = z.output<typeof reviewCheck>;

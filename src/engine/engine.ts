@@ -141,6 +141,7 @@ export class Engine {
     this.router = createRouter(config.categories, {
       minConfidence: config.intake.classifier.min_confidence,
       learned: examples.list(),
+      ...(config.corpus && { corpus: config.corpus }),
     });
     this.learning = new RoutingLearning(examples, this.router, this.clock);
     this.intake = new Intake({

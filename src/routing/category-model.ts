@@ -1,3 +1,4 @@
+import type { LabelledRequest } from "../config/labelled.js";
 import type { CategoryConfig } from "../config/schema.js";
 import type { LearnedExample } from "./learned.js";
 import { type SparseVector, TextClassifier, type TrainingDoc } from "./text-classifier.js";
@@ -11,6 +12,8 @@ import { terms } from "./tokenize.js";
 export interface ModelPrediction {
   /** Per candidate category, in config order. */
   probabilities: Float64Array;
+  /** How much the request reads like what fits nowhere: 0 unless the catch-all is taught. */
+  nowhere: number;
   vector: SparseVector;
 }
 
@@ -18,14 +21,28 @@ export interface ModelPrediction {
  * How much each kind of text counts. A person's decision about a real request says the most;
  * an example written in the config says more than one phrase of a description.
  */
-const WEIGHT = { description: 1, keyword: 1, example: 1.5, learned: 3 } as const;
+const WEIGHT = { description: 1, keyword: 1, corpus: 1, example: 1.5, learned: 3 } as const;
 
 /** A description is a list of topics: each phrase teaches on its own, like a short request. */
 const PHRASE_BREAK = /[,;:\n]|\s+(?:and|or)\s+/;
 
 type Source = { kind: "config" } | { kind: "learned"; example: LearnedExample };
 
+/**
+ * The categories the model tells apart. The catch-all is one of them, last, only when the corpus
+ * teaches it what fits nowhere: a class learnt from a stray example or two would swallow requests.
+ */
+function classesOf(
+  candidates: readonly CategoryConfig[],
+  catchAll: CategoryConfig,
+  corpus: readonly LabelledRequest[],
+): readonly CategoryConfig[] {
+  const taught = corpus.some((request) => request.category === catchAll.name);
+  return taught ? [...candidates, catchAll] : candidates;
+}
+
 export class CategoryModel {
+  private readonly classes: readonly CategoryConfig[];
   private readonly indexOf: ReadonlyMap<string, number>;
   private readonly learned = new Map<number, LearnedExample>();
   private classifier: TextClassifier | undefined;
@@ -35,9 +52,12 @@ export class CategoryModel {
 
   constructor(
     private readonly candidates: readonly CategoryConfig[],
+    catchAll: CategoryConfig,
     learned: readonly LearnedExample[],
+    private readonly corpus: readonly LabelledRequest[] = [],
   ) {
-    this.indexOf = new Map(candidates.map((category, index) => [category.name, index]));
+    this.classes = classesOf(candidates, catchAll, corpus);
+    this.indexOf = new Map(this.classes.map((category, index) => [category.name, index]));
     for (const example of learned) this.learned.set(example.id, example);
   }
 
@@ -55,7 +75,13 @@ export class CategoryModel {
   }
 
   predict(text: string, stems?: readonly string[]): ModelPrediction {
-    return this.trained().predict(text, stems);
+    const { probabilities, vector } = this.trained().predict(text, stems);
+    const candidates = this.candidates.length;
+    return {
+      probabilities: probabilities.subarray(0, candidates),
+      nowhere: probabilities[candidates] ?? 0,
+      vector,
+    };
   }
 
   /** The request's words that pushed it hardest towards `category`, as written in training text. */
@@ -89,14 +115,21 @@ export class CategoryModel {
       sources.push(source);
     };
     const config: Source = { kind: "config" };
-    this.candidates.forEach((category, label) => {
-      add(category.description, label, WEIGHT.description, config);
-      for (const phrase of category.description.split(PHRASE_BREAK)) {
-        if (phrase.trim().length > 2) add(phrase, label, WEIGHT.description, config);
+    this.classes.forEach((category, label) => {
+      // The catch-all's description ("fits no other category") says nothing about its requests.
+      if (!category.catch_all) {
+        add(category.description, label, WEIGHT.description, config);
+        for (const phrase of category.description.split(PHRASE_BREAK)) {
+          if (phrase.trim().length > 2) add(phrase, label, WEIGHT.description, config);
+        }
       }
       for (const example of category.examples) add(example, label, WEIGHT.example, config);
       for (const keyword of category.match.keywords) add(keyword, label, WEIGHT.keyword, config);
     });
+    for (const request of this.corpus) {
+      const label = this.indexOf.get(request.category);
+      if (label !== undefined) add(request.text, label, WEIGHT.corpus, config);
+    }
     for (const example of this.learned.values()) {
       const label = this.indexOf.get(example.category);
       if (label !== undefined)
@@ -104,7 +137,7 @@ export class CategoryModel {
     }
     this.sources = sources;
     this.surface = surfaceWords(docs);
-    return TextClassifier.train(docs, this.candidates.length);
+    return TextClassifier.train(docs, this.classes.length);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { LabelledRequest } from "../config/labelled.js";
 import type { CategoryConfig } from "../config/schema.js";
 import { StewardError } from "../core/errors.js";
 import { configuredPattern, type Pattern } from "../core/pattern.js";
@@ -35,6 +36,8 @@ export interface RouterOptions {
   minConfidence: number;
   /** Decisions people made earlier, learned from at start-up. */
   learned?: readonly LearnedExample[];
+  /** Labelled requests to train on beside the categories' examples (`intake.classifier.corpus`). */
+  corpus?: readonly LabelledRequest[];
 }
 
 /** Confidences closer than this are a tie: the router escalates rather than flips a coin. */
@@ -59,7 +62,7 @@ export function createRouter(
   const candidates = categories.filter((category) => !category.catch_all);
   const rules = candidates.map(compileRules);
   const keywordIndex = indexKeywords(rules);
-  const model = new CategoryModel(candidates, options.learned ?? []);
+  const model = new CategoryModel(candidates, catchAll, options.learned ?? [], options.corpus);
   const byName = new Map(categories.map((category) => [category.name, category]));
 
   function route(request: RouteRequest): RoutingDecision {
@@ -403,6 +406,17 @@ function unbreakableTie(
 /** Step 3: the classifier's choice, if it is confident enough and clearly ahead. */
 function decideByClassifier(context: DecisionContext, minConfidence: number): RoutingDecision {
   const [best, second] = rankByConfidence(context);
+  const { nowhere } = context.prediction;
+  if (nowhere > (best?.score ?? 0)) {
+    const runnerUp = asRunnerUp(context, best);
+    return {
+      ...doesNotFit(context, runnerUp, minConfidence),
+      score: round(nowhere),
+      explanation:
+        `does not fit any category (reads like the catch-all's examples, ${format(nowhere)})` +
+        describeRunnerUp(runnerUp),
+    };
+  }
   if (best === undefined || best.score < minConfidence) {
     return doesNotFit(context, asRunnerUp(context, best), minConfidence);
   }

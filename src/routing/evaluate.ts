@@ -3,12 +3,9 @@
  * bench reports. Pure: the caller says what filing each request would do.
  */
 
-export interface LabelledRequest {
-  id?: string;
-  text: string;
-  /** The category a person would have chosen; the catch-all's name for what fits nowhere. */
-  category: string;
-}
+import { type LabelledRequest, readLabelledLines } from "../config/labelled.js";
+
+export type { LabelledRequest };
 
 /** What filing a request would do, as far as the requester is concerned. */
 export type IntakeOutcome = "queued" | "needs_clarification" | "escalated";
@@ -128,21 +125,9 @@ export function proposeThreshold(
 
 /** Parses a labelled JSON Lines file's text; names the line of any malformed entry. */
 export function parseLabelled(text: string, file: string): LabelledRequest[] {
-  const requests: LabelledRequest[] = [];
-  text.split("\n").forEach((line, index) => {
-    if (line.trim() === "") return;
-    let entry: unknown;
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      throw new Error(`${file}:${index + 1}: not valid JSON`);
-    }
-    const { text: request, category, id } = (entry ?? {}) as Record<string, unknown>;
-    if (typeof request !== "string" || typeof category !== "string") {
-      throw new Error(`${file}:${index + 1}: expected {"text": "...", "category": "..."}`);
-    }
-    requests.push({ text: request, category, ...(typeof id === "string" && { id }) });
-  });
+  const { requests, problems } = readLabelledLines(text);
+  const [first] = problems;
+  if (first !== undefined) throw new Error(`${file}:${first.line}: ${first.message}`);
   return requests;
 }
 

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ConfigError, loadConfigFile, parseConfig } from "../../../src/config/load.js";
@@ -230,5 +232,54 @@ describe("loading the configuration", () => {
     expect(() => loadConfigFile("config/does-not-exist.yaml", {})).toThrow(
       /config\/does-not-exist.yaml: invalid configuration\n {2}cannot read the file/,
     );
+  });
+
+  it("reads the classifier's corpus relative to the config file, naming each bad line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "steward-corpus-"));
+    try {
+      const lines = [
+        JSON.stringify({ text: "reply to the customer about her refund", category: "support" }),
+        JSON.stringify({ text: "who won the match", category: "unsorted", style: "chat" }),
+      ];
+      writeFileSync(join(dir, "corpus.jsonl"), `${lines.join("\n")}\n`);
+      const text = variant((c) => {
+        c.intake.classifier.corpus = "corpus.jsonl";
+      });
+      writeFileSync(join(dir, "steward.yaml"), text);
+      const config = loadConfigFile(join(dir, "steward.yaml"), {});
+      expect(config.corpus).toEqual([
+        { text: "reply to the customer about her refund", category: "support" },
+        { text: "who won the match", category: "unsorted" },
+      ]);
+
+      writeFileSync(
+        join(dir, "corpus.jsonl"),
+        `${lines[0]}\nnot json\n${JSON.stringify({ text: "x", category: "sales" })}\n{"text": 1}\n`,
+      );
+      expect(() => loadConfigFile(join(dir, "steward.yaml"), {})).toThrow(ConfigError);
+      const problems = (() => {
+        try {
+          loadConfigFile(join(dir, "steward.yaml"), {});
+        } catch (error) {
+          return (error as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
+        }
+        return [];
+      })();
+      const file = join(dir, "corpus.jsonl");
+      expect(problems).toEqual([
+        `intake.classifier.corpus: ${file}:2: not valid JSON`,
+        `intake.classifier.corpus: ${file}:3: category "sales" is not configured`,
+        `intake.classifier.corpus: ${file}:4: expected {"text": "...", "category": "..."}`,
+      ]);
+
+      const missing = variant((c) => {
+        c.intake.classifier.corpus = "nowhere.jsonl";
+      });
+      expect(problemsOf(missing)).toEqual([
+        expect.stringMatching(/^intake\.classifier\.corpus: cannot read .*nowhere\.jsonl/),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -342,6 +342,41 @@ describe("the classifier and the catch-all", () => {
   });
 });
 
+describe("a corpus", () => {
+  const corpus = [
+    { text: "reply to the customer whose parcel never arrived", category: "support" },
+    { text: "what's the weather in lisbon tomorrow", category: "unsorted" },
+    { text: "recommend me a film for tonight", category: "unsorted" },
+    { text: "who won the tennis final", category: "unsorted" },
+    { text: "help my nephew with his homework", category: "unsorted" },
+  ];
+
+  it("teaches the classifier beside the categories' examples", () => {
+    const text = "the parcel never arrived, reply to her";
+    const taught = createRouter(config.categories, { minConfidence, corpus });
+    const score = (r: typeof router) =>
+      r.confidences(text).find((entry) => entry.category === "support")!.confidence;
+    expect(score(taught)).toBeGreaterThan(score(router));
+  });
+
+  it("teaches what fits nowhere through lines labelled with the catch-all", () => {
+    const taught = createRouter(config.categories, { minConfidence: 0, corpus });
+    const decision = taught.route({ text: "what's the weather in paris tomorrow", source: "cli" });
+    expect(decision).toMatchObject({ category: "unsorted", rule: "catch_all" });
+    expect(decision.explanation).toMatch(
+      /^does not fit any category \(reads like the catch-all's examples, 0\.\d\d\)/,
+    );
+    // Without such lines the catch-all is no class: at threshold 0 something is chosen.
+    const untaught = createRouter(config.categories, {
+      minConfidence: 0,
+      corpus: corpus.slice(0, 1),
+    });
+    expect(
+      untaught.route({ text: "what's the weather in paris tomorrow", source: "cli" }).rule,
+    ).not.toBe("catch_all");
+  });
+});
+
 describe("router", () => {
   it("is deterministic: same input, same decision, whichever router instance", () => {
     const again = createRouter(config.categories, { minConfidence });
