@@ -36,8 +36,19 @@ afterEach(() => {
 });
 
 /** The default config, with the demo worker's 2 s delay cut to 100 ms. */
-export function fastConfig(dir: string): string {
+/** The default config's text, its corpus named by absolute path so the copy loads anywhere. */
+export function defaultConfigYaml(): string {
   const yaml = readFileSync(join(ROOT, "config/steward.yaml"), "utf8");
+  const absolute = yaml.replace(
+    "corpus: routing-corpus.jsonl",
+    `corpus: ${JSON.stringify(join(ROOT, "config/routing-corpus.jsonl"))}`,
+  );
+  if (absolute === yaml) throw new Error("config/steward.yaml no longer names its corpus");
+  return absolute;
+}
+
+export function fastConfig(dir: string): string {
+  const yaml = defaultConfigYaml();
   const fast = yaml.replace(/delay: 2s/, "delay: 100ms");
   if (fast === yaml) throw new Error("config/steward.yaml no longer has `delay: 2s` to shorten");
   const file = join(dir, "steward.yaml");

@@ -407,7 +407,7 @@ function unbreakableTie(
 function decideByClassifier(context: DecisionContext, minConfidence: number): RoutingDecision {
   const [best, second] = rankByConfidence(context);
   const { nowhere } = context.prediction;
-  if (nowhere > (best?.score ?? 0)) {
+  if (best !== undefined && best.score >= minConfidence && nowhere > best.score) {
     const runnerUp = asRunnerUp(context, best);
     return {
       ...doesNotFit(context, runnerUp, minConfidence),

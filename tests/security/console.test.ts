@@ -13,6 +13,7 @@ import { workerSchema } from "../../src/config/schema.js";
 import { Engine } from "../../src/engine/engine.js";
 import { tempDir, testDatabase } from "../helpers.js";
 import { reply, TestServer } from "../integration/workers/helpers.js";
+import { defaultConfigYaml } from "../steward-process.js";
 import { ROOT, runSteward } from "./cli.js";
 import { expectInert } from "./inert.js";
 
@@ -75,10 +76,7 @@ describe("text from outside on the operator's terminal", () => {
 
 /** The default config with a fast demo worker, outputs below `dir`, `allowed` URLs. */
 function deliveryConfig(dir: string, allowed: string[]): string {
-  const yaml = readFileSync(join(ROOT, "config/steward.yaml"), "utf8").replace(
-    /delay: 2s/,
-    "delay: 50ms",
-  );
+  const yaml = defaultConfigYaml().replace(/delay: 2s/, "delay: 50ms");
   const file = join(dir, "steward.yaml");
   writeFileSync(
     file,

@@ -11,7 +11,7 @@ const defaultYaml = readFileSync("config/steward.yaml", "utf8");
 function steward(extra = "", env: Record<string, string> = {}) {
   const clock = new ManualClock(Date.UTC(2026, 10, 24, 12, 0));
   const database = testDatabase();
-  const config = parseConfig(`${defaultYaml}\n${extra}`, "steward.yaml", {
+  const config = parseConfig(`${defaultYaml}\n${extra}`, "config/steward.yaml", {
     DISCORD_OPERATOR_ROLE_ID: "role-ops",
     ...env,
   });

@@ -24,7 +24,7 @@ function setUp(start: number) {
   const database = testDatabase();
   const config = parseConfig(
     `${readFileSync("config/steward.yaml", "utf8").replace("schedules: []", "")}\n${schedules}`,
-    "steward.yaml",
+    "config/steward.yaml",
     {},
   );
   const engine = new Engine({ config, configDir: "config", database, clock });

@@ -19,7 +19,7 @@ function variant(change: (config: RawConfig) => void): string {
 
 function problemsOf(text: string, env: Record<string, string> = {}): string[] {
   try {
-    parseConfig(text, "steward.yaml", env);
+    parseConfig(text, "config/steward.yaml", env);
   } catch (error) {
     if (error instanceof ConfigError)
       return error.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message));
@@ -47,7 +47,7 @@ describe("loading the configuration", () => {
   });
 
   it("takes Discord ids from the DISCORD_* variables", () => {
-    const config = parseConfig(defaultText, "steward.yaml", {
+    const config = parseConfig(defaultText, "config/steward.yaml", {
       DISCORD_GUILD_ID: "111",
       DISCORD_INTAKE_CHANNEL_ID: "222",
       DISCORD_ESCALATION_CHANNEL_ID: "333",
@@ -67,7 +67,7 @@ describe("loading the configuration", () => {
         c.escalation = { batch_window: "90s", remind_after: "2h" };
         c.policies.systemic.probe_every = "1d";
       }),
-      "steward.yaml",
+      "config/steward.yaml",
       {},
     );
     expect(config.escalation.batch_window).toBe(90_000);
