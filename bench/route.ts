@@ -82,7 +82,10 @@ function main(): void {
   const config = loadConfigFile("config/steward.yaml", {});
   const minConfidence = config.intake.classifier.min_confidence;
   const buildStart = process.hrtime.bigint();
-  const router = createRouter(config.categories, { minConfidence });
+  const router = createRouter(config.categories, {
+    minConfidence,
+    ...(config.corpus && { corpus: config.corpus }),
+  });
   // The classifier trains on the first request: timed with the build.
   router.route({ text: "warm up", source: "cli" });
   const buildMicros = Number(process.hrtime.bigint() - buildStart) / 1000;
@@ -147,6 +150,7 @@ function learningLine(
 ): string {
   const router = createRouter(config.categories, {
     minConfidence: config.intake.classifier.min_confidence,
+    ...(config.corpus && { corpus: config.corpus }),
   });
   const taught = labelled.filter((_, index) => index % 2 === 0);
   const checked = labelled.filter((_, index) => index % 2 === 1);

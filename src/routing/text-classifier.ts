@@ -85,14 +85,7 @@ export class TextClassifier {
     const vectors = counted.map((counts) => vectorize(counts, vocabulary, idf, unknownIdf));
     const labels = Int32Array.from(docs, (doc) => doc.label);
     const sampleWeights = balancedWeights(docs, classes);
-    const weights = adam(
-      vectors,
-      labels,
-      sampleWeights,
-      vocabulary.size,
-      classes,
-      options,
-    );
+    const weights = adam(vectors, labels, sampleWeights, vocabulary.size, classes, options);
     const names = [...vocabulary.keys()];
     return new TextClassifier(
       vocabulary,
