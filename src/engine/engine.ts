@@ -40,7 +40,7 @@ import type { OpenAnomaly } from "../monitor/store.js";
 import { chooseReview, type ReviewAnswer } from "../review/choose.js";
 import type { ReviewQueries } from "../review/port.js";
 import { buildReview, type Review } from "../review/report.js";
-import { createRouter, type Router } from "../routing/classify.js";
+import { createCategoryRouter, type Router } from "../routing/classify.js";
 import { classifyWithLlm } from "../routing/llm-classifier.js";
 import { jsonModel } from "../workers/kinds/llm.js";
 import { WorkerPool } from "../workers/pool.js";
@@ -138,7 +138,7 @@ export class Engine {
       transaction: (work) => this.tasks.transaction(work),
     });
     const examples = new RoutingExampleStore(database.db);
-    this.router = createRouter(config.categories, {
+    this.router = createCategoryRouter(config.categories, {
       minConfidence: config.intake.classifier.min_confidence,
       learned: examples.list(),
     });

@@ -6,7 +6,7 @@ import { BRIEF_FIELD_LABELS, type BriefField } from "../../core/brief.js";
 import { openDatabase } from "../../db/connection.js";
 import { Engine } from "../../engine/engine.js";
 import { describeMissing } from "../../intake/intake.js";
-import { createRouter } from "../../routing/classify.js";
+import { createCategoryRouter } from "../../routing/classify.js";
 import {
   type EvalReport,
   type IntakeOutcome,
@@ -118,7 +118,7 @@ function fitThreshold(engine: Engine, file: string, options: RouteOptions): void
   const requests = readLabelled(file);
   const catchAll = catchAllOf(config);
   // Decided with no threshold, so each request's own confidence can be compared to any.
-  const router = createRouter(config.categories, {
+  const router = createCategoryRouter(config.categories, {
     minConfidence: 0,
     learned: engine.learning.examples(),
   });

@@ -13,7 +13,7 @@ import { discordDelivery } from "./outbox.js";
 import { CardProgress } from "./progress.js";
 import { ChatRefs } from "./refs.js";
 import { registerCommands } from "./register.js";
-import { createRouter } from "./router.js";
+import { createInteractionRouter } from "./router.js";
 
 export interface DiscordOptions {
   engine: Engine;
@@ -62,7 +62,7 @@ export async function startDiscord(options: DiscordOptions): Promise<DiscordAdap
     status: new StatusReader(engine, options.database),
     logger,
   };
-  const route = createRouter(context);
+  const route = createInteractionRouter(context);
   const intake = createIntakeListener(context);
   client.on(Events.InteractionCreate, (interaction) => void route(interaction));
   client.on(Events.MessageCreate, (message) => void intake(message));

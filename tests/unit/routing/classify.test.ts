@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import type { CategoryConfig } from "../../../src/config/schema.js";
 import { isStewardError } from "../../../src/core/errors.js";
-import { createRouter, type RouteRequest } from "../../../src/routing/classify.js";
+import { createCategoryRouter, type RouteRequest } from "../../../src/routing/classify.js";
 import { type IntakeOutcome, scoreRouting } from "../../../src/routing/evaluate.js";
 import { tokenize } from "../../../src/routing/tokenize.js";
 
 const config = loadConfigFile("config/steward.yaml", {});
 const minConfidence = config.intake.classifier.min_confidence;
-const router = createRouter(config.categories, { minConfidence });
+const router = createCategoryRouter(config.categories, { minConfidence });
 
 function route(text: string, extra: Partial<RouteRequest> = {}) {
   return router.route({ text, source: "discord", ...extra });
@@ -233,7 +233,7 @@ describe("explicit rules", () => {
 
   it("matches a trailing * source glob", () => {
     const categories = twins([{ match: { keywords: [], regexes: [], sources: ["webhook:*"] } }]);
-    const decision = createRouter(categories, { minConfidence }).route({
+    const decision = createCategoryRouter(categories, { minConfidence }).route({
       text: "hello",
       source: "webhook:anything",
     });
@@ -277,7 +277,7 @@ describe("explicit rules", () => {
       { match: { keywords: ["lily"], regexes: [], sources: [] } },
       { match: { keywords: ["iris"], regexes: [], sources: [] } },
     ]);
-    const decision = createRouter(categories, { minConfidence }).route({
+    const decision = createCategoryRouter(categories, { minConfidence }).route({
       text: "Plant a lily next to the iris",
       source: "cli",
     });
@@ -291,7 +291,7 @@ describe("explicit rules", () => {
       ...twins().slice(0, 2),
       { ...catchAll, match: { keywords: ["banana"], regexes: [], sources: ["cli"] } },
     ];
-    const decision = createRouter(categories, { minConfidence }).route({
+    const decision = createCategoryRouter(categories, { minConfidence }).route({
       text: "banana",
       source: "cli",
     });
@@ -326,7 +326,7 @@ describe("the classifier and the catch-all", () => {
   });
 
   it("sends a classifier tie to the catch-all", () => {
-    const decision = createRouter(twins(), { minConfidence }).route({
+    const decision = createCategoryRouter(twins(), { minConfidence }).route({
       text: "water the garden",
       source: "cli",
     });
@@ -344,7 +344,7 @@ describe("the classifier and the catch-all", () => {
 
 describe("router", () => {
   it("is deterministic: same input, same decision, whichever router instance", () => {
-    const again = createRouter(config.categories, { minConfidence });
+    const again = createCategoryRouter(config.categories, { minConfidence });
     for (const [, text] of ROUTING_TABLE) {
       const request = { text, source: "discord" };
       expect(router.route(request)).toEqual(router.route(request));
@@ -354,7 +354,7 @@ describe("router", () => {
 
   it("requires exactly one catch-all category", () => {
     const withoutCatchAll = config.categories.filter((category) => !category.catch_all);
-    expect(() => createRouter(withoutCatchAll, { minConfidence })).toThrow(/catch_all/);
+    expect(() => createCategoryRouter(withoutCatchAll, { minConfidence })).toThrow(/catch_all/);
   });
 
   it("exposes its categories", () => {
