@@ -145,7 +145,6 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     const { startDiscord } = await import("./adapters/discord/adapter.js");
     const started = await startDiscord({
       engine,
-      database,
       token: settings.discordToken,
       apiBase: settings.discordApiBase,
       logger,
@@ -172,7 +171,6 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   await runConsole(engine, {
     input: process.stdin,
     output: process.stdout,
-    db: database.db,
     outputs,
     logFile,
     historyFile: join(dataDir(settings), ".steward_history"),

@@ -4,7 +4,6 @@ import type { Config } from "../../config/schema.js";
 import { parseTaskId } from "../../core/states.js";
 import { openDatabase } from "../../db/connection.js";
 import { Engine } from "../../engine/engine.js";
-import { StatusReader } from "../../engine/status.js";
 import { statusDetail, statusOverview } from "./status-view.js";
 
 /** `steward status [T-4] [--json]`: the console's status view, for scripts and a quick look. */
@@ -18,7 +17,7 @@ export function statusCommand(
   try {
     // Not started: it only reads, and never claims a task from a running Steward.
     const engine = new Engine({ config, configDir: dirname(settings.configPath), database });
-    const reader = new StatusReader(engine, database);
+    const reader = engine.status;
     if (task !== undefined) {
       const id = parseTaskId(task);
       if (id === undefined) throw new Error(`"${task}" is not a task id (T-42 or 42)`);

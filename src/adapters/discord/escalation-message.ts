@@ -174,8 +174,8 @@ export function escalationPayload(
   current?: readonly (TopLevelComponent | Row)[],
 ): EscalationPayload {
   const card = engine.escalationCard(escalationId, who);
-  const group = engine.escalationStore.get(escalationId)!;
-  const members = engine.escalationStore.tasksOf(escalationId);
+  const group = engine.escalation(escalationId)!;
+  const members = engine.escalationMembers(escalationId);
   const waiting = members.filter((member) => member.resolvedAt === null);
   const open = group.state !== "resolved";
   const components = open
@@ -193,7 +193,7 @@ export function escalationPayload(
 
 /** The first message in an escalation's thread: what it covers and where to look. */
 export function threadIntro(engine: Engine, escalationId: number): string {
-  const members = engine.escalationStore.tasksOf(escalationId);
+  const members = engine.escalationMembers(escalationId);
   const lines = members
     .slice(0, 20)
     .map(

@@ -20,7 +20,7 @@ export async function onTaskDetails(
   ctx: DiscordContext,
 ): Promise<void> {
   const { engine } = ctx;
-  const task = engine.tasks.require(taskId);
+  const task = engine.task(taskId);
   const id = formatTaskId(taskId);
   const requester = interaction.user.id === task.requester;
   if (!requester && !isOperator(engine.config, personOf(interaction))) {

@@ -104,7 +104,7 @@ describe("the llm intake agent", () => {
     const rules = await engine.plan(request, { rulesOnly: true });
     expect(rules.routing.category).toBe("finance");
     expect(server.requests).toHaveLength(1);
-    expect(engine.tasks.get(1)).toBeUndefined();
+    expect(engine.findTask(1)).toBeUndefined();
   });
 
   it("sends the latest decisions people made as examples, most recent first", async () => {
@@ -160,7 +160,7 @@ describe("the llm intake agent", () => {
     expect(task.state).toBe("needs_clarification");
     expect(missing).toEqual(["acceptance_criteria"]);
     expect(filled.acceptance_criteria).toBeUndefined();
-    expect(engine.tasks.events(task.id)[0]!.reason).toBe("missing acceptance criteria");
+    expect(engine.events(task.id)[0]!.reason).toBe("missing acceptance criteria");
   });
 
   const fallbacks: [string, () => Promise<string>, number | undefined, RegExp][] = [
@@ -222,7 +222,7 @@ describe("the llm intake agent", () => {
     const { task } = await submitted;
 
     expect(task.routing.fallback).toBe("intake agent failed (Steward is stopping); used the rules");
-    expect(engine.tasks.require(task.id)).toMatchObject({ state: "queued", category: "finance" });
+    expect(engine.task(task.id)).toMatchObject({ state: "queued", category: "finance" });
   });
 
   it("fields alone and a replayed delivery never ask the model", async () => {
@@ -248,7 +248,7 @@ describe("the llm intake agent", () => {
     const { engine } = stewardWithAgent(url);
     const { task } = await engine.submitAsync(request);
 
-    expect(engine.tasks.events(task.id)[0]!.data).toMatchObject({
+    expect(engine.events(task.id)[0]!.data).toMatchObject({
       agent: "answered",
       tokens: { agent: { prompt: 1234, completion: 56 } },
     });
