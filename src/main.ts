@@ -87,7 +87,6 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     host: config.http.host,
     port: settings.httpPort,
     logger,
-    database,
     // The chat adapter starts below; until then (and with the console) this says so.
     health: () => ({ chat: chat(), scheduler: scheduler.health() }),
   }).catch(async (error: unknown) => {
