@@ -87,7 +87,6 @@ async function runSteward(env: Record<string, string>): Promise<() => Promise<vo
   engine.start();
   const discord = await startDiscord({
     engine,
-    database,
     token: env.DISCORD_TOKEN!,
     apiBase: env.DISCORD_API_BASE,
     logger: silentLogger,

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { loadConfigFile } from "../src/config/load.js";
 import type { CategoryConfig } from "../src/config/schema.js";
 import { planFiling } from "../src/intake/intake.js";
-import { createRouter, type RouteRequest } from "../src/routing/classify.js";
+import { createCategoryRouter, type RouteRequest } from "../src/routing/classify.js";
 import {
   type IntakeOutcome,
   type LabelledRequest,
@@ -82,7 +82,7 @@ function main(): void {
   const config = loadConfigFile("config/steward.yaml", {});
   const minConfidence = config.intake.classifier.min_confidence;
   const buildStart = process.hrtime.bigint();
-  const router = createRouter(config.categories, {
+  const router = createCategoryRouter(config.categories, {
     minConfidence,
     ...(config.corpus && { corpus: config.corpus }),
   });
@@ -131,7 +131,7 @@ function main(): void {
   console.log(learningLine(config, labelled, catchAll));
   const lengths = requests.map((request) => request.text.length);
   console.log(`requests: ${REQUESTS} (text ${Math.min(...lengths)}–${Math.max(...lengths)} chars)`);
-  console.log(`createRouter + training: ${(buildMicros / 1000).toFixed(1)} ms`);
+  console.log(`createCategoryRouter + training: ${(buildMicros / 1000).toFixed(1)} ms`);
   console.log(line("rules router", routed));
   console.log(line("naive includes", naive));
   console.log(`cost of the classifier: ${(routed.mean / naive.mean).toFixed(1)}× the naive mean`);
@@ -148,7 +148,7 @@ function learningLine(
   labelled: readonly LabelledRequest[],
   catchAll: string,
 ): string {
-  const router = createRouter(config.categories, {
+  const router = createCategoryRouter(config.categories, {
     minConfidence: config.intake.classifier.min_confidence,
     ...(config.corpus && { corpus: config.corpus }),
   });

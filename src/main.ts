@@ -87,7 +87,6 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     host: config.http.host,
     port: settings.httpPort,
     logger,
-    database,
     // The chat adapter starts below; until then (and with the console) this says so.
     health: () => ({ chat: chat(), scheduler: scheduler.health() }),
   }).catch(async (error: unknown) => {
@@ -145,7 +144,6 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     const { startDiscord } = await import("./adapters/discord/adapter.js");
     const started = await startDiscord({
       engine,
-      database,
       token: settings.discordToken,
       apiBase: settings.discordApiBase,
       logger,
@@ -172,7 +170,6 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   await runConsole(engine, {
     input: process.stdin,
     output: process.stdout,
-    db: database.db,
     outputs,
     logFile,
     historyFile: join(dataDir(settings), ".steward_history"),

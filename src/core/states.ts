@@ -93,3 +93,10 @@ export function parseEscalationId(text: string): number | undefined {
   const match = /^\s*(?:e-?|#)?(\d+)\s*$/i.exec(text);
   return match ? Number(match[1]) : undefined;
 }
+
+/** How many tasks are in one (state, category) pair: what the status views count. */
+export interface StateCount {
+  state: TaskState;
+  category: string;
+  count: number;
+}

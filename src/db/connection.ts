@@ -86,3 +86,14 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): OpenD
     ready: checkpointer?.ready ?? Promise.resolve(),
   };
 }
+
+/**
+ * Writable, measured: outside a transaction, take the write lock and let it go. A group of
+ * writes being open means the connection is writing already. Throws when it is not writable.
+ */
+export function checkWritable(sqlite: Database.Database): void {
+  if (sqlite.readonly) throw new Error("the database is open read-only");
+  if (sqlite.inTransaction) return;
+  sqlite.exec("BEGIN IMMEDIATE");
+  sqlite.exec("ROLLBACK");
+}

@@ -1,15 +1,11 @@
-import { and, asc, count, desc, eq, lte, notInArray, type SQL } from "drizzle-orm";
-import { type TaskState, TERMINAL_STATES } from "../core/states.js";
+import { and, asc, count, desc, eq, inArray, isNull, lte, notInArray, type SQL } from "drizzle-orm";
+import { type StateCount, TERMINAL_STATES } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
-import { tasks } from "./schema.js";
+import { anomalies, escalations, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 
-export interface StateCount {
-  state: TaskState;
-  category: string;
-  count: number;
-}
+export type { StateCount };
 
 /** Read-only questions the status displays ask; no writes here. */
 export class StatusQueries {
@@ -25,6 +21,21 @@ export class StatusQueries {
       .limit(limit)
       .all()
       .map((row) => row.id);
+  }
+
+  /** Escalations not yet decided and anomalies not yet resolved, counted (the /metrics gauges). */
+  openCounts(): { escalations: number; anomalies: number } {
+    const escalationRow = this.db
+      .select({ n: count() })
+      .from(escalations)
+      .where(inArray(escalations.state, ["staged", "open"]))
+      .get();
+    const anomalyRow = this.db
+      .select({ n: count() })
+      .from(anomalies)
+      .where(isNull(anomalies.resolvedAt))
+      .get();
+    return { escalations: escalationRow?.n ?? 0, anomalies: anomalyRow?.n ?? 0 };
   }
 
   /** How many tasks are in each (state, category) pair. */

@@ -1,7 +1,12 @@
 import type { Config } from "../config/schema.js";
 import { MAX_FIELD_CHARS } from "../core/brief.js";
+import { destinationOf } from "../core/destination.js";
+import { StewardError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { Outbox } from "../core/outbox.js";
 import { formatTaskId } from "../core/states.js";
 import type { Task } from "../core/task.js";
+import type { TaskStore } from "../db/task-store.js";
 import type { Intake } from "../intake/intake.js";
 
 /**
@@ -38,4 +43,58 @@ export function createNextStep(
       inputs: [input],
     },
   }).task;
+}
+
+export interface CompletionDeps {
+  config: Config;
+  logger: Logger;
+  intake: Intake;
+  outbox: Outbox;
+  tasks: Pick<TaskStore, "transaction" | "update" | "get">;
+  /** Told of the next step once the completion has committed. */
+  changed(task: Task): void;
+}
+
+/**
+ * Inside the transaction that completes `task`: its notice, its delivery and its `then:` step.
+ * Returns the task as it now stands when a next step was linked to it.
+ */
+export function onCompleted(deps: CompletionDeps, task: Task): Task | undefined {
+  const { config, outbox, tasks } = deps;
+  const destination = destinationOf(task.outputFormat);
+  outbox.add({ kind: "task_done", taskId: task.id, destination }, `done:${task.id}`);
+  if (destination.kind === "file" || destination.kind === "webhook") {
+    outbox.add({ kind: "deliver_output", taskId: task.id, destination }, `deliver:${task.id}`);
+  }
+  // A category removed from config since must not block the completion itself.
+  const category = config.categories.find((candidate) => candidate.name === task.category);
+  if (category?.then !== undefined) {
+    const next = fileNextStep(deps, task, category.then);
+    if (next === undefined) return undefined;
+    // Told once the completion has committed, from its commit, as every change is (emit).
+    deps.changed(next);
+    tasks.update(task.id, { nextId: next.id });
+    return tasks.get(task.id);
+  }
+  return undefined;
+}
+
+/**
+ * The next step, in a savepoint of its own: one intake refuses (its objective grown past the
+ * limit) must not undo the completion, nor the pool's group with it. The task is done without
+ * it, which the status checker's missing-next rule reports.
+ */
+function fileNextStep(deps: CompletionDeps, task: Task, nextCategory: string): Task | undefined {
+  try {
+    return deps.tasks.transaction(() =>
+      createNextStep(deps.intake, task, nextCategory, deps.config),
+    );
+  } catch (error) {
+    // Intake's refusals only: anything else (the database failing) fails the completion.
+    if (!(error instanceof StewardError)) throw error;
+    deps.logger.error(
+      `${formatTaskId(task.id)} is done, but its next step (${nextCategory}) could not be filed: ${error.message}`,
+    );
+    return undefined;
+  }
 }

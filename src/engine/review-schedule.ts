@@ -23,7 +23,7 @@ export class ReviewSchedule {
   private trigger: Cron | undefined;
 
   constructor(
-    private readonly engine: Pick<Engine, "config" | "clock" | "outbox" | "tasks" | "logger">,
+    private readonly engine: Pick<Engine, "config" | "clock" | "outbox" | "transaction" | "logger">,
     database: Pick<OpenDatabase, "db">,
   ) {
     this.timezone = engine.config.review.timezone ?? "UTC";
@@ -59,7 +59,7 @@ export class ReviewSchedule {
     const due = dueTicks(this.cron, last, now);
     if (due.length === 0) return [];
     const months = [...new Set(due.map((tick) => previousMonth(tick, this.timezone)))];
-    return this.engine.tasks.transaction(() => {
+    return this.engine.transaction(() => {
       this.cursor.record(CURSOR, due.at(-1)!);
       return months.filter((month) => {
         if (!this.posts.claim(month, now)) return false;

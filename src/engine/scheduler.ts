@@ -126,7 +126,7 @@ export class Scheduler {
     const { config } = entry;
     const source = `schedule:${config.name}`;
     const base = { schedule: config.name, tick, missed };
-    const previous = this.engine.tasks.latestFrom(source);
+    const previous = this.engine.latestFrom(source);
     if (previous !== undefined && !isTerminal(previous.state)) {
       this.store.record(config.name, tick);
       return {
@@ -141,7 +141,7 @@ export class Scheduler {
         config.brief,
         placeholders(new Date(tick), entry.timezone, config.name),
       );
-      const result = this.engine.tasks.transaction(() => {
+      const result = this.engine.transaction(() => {
         this.store.record(config.name, tick);
         return this.engine.submit({
           source,

@@ -1,13 +1,23 @@
-import type { Task } from "../core/task.js";
-import type { OpenDatabase } from "../db/connection.js";
-import { MonitorQueries } from "../db/monitor-queries.js";
-import type { EscalationRow } from "../db/schema.js";
-import { type StateCount, StatusQueries } from "../db/status-queries.js";
+import type { Config } from "../config/schema.js";
+import type { Attempt } from "../core/attempt.js";
+import type { Clock } from "../core/clock.js";
+import type { StateCount } from "../core/states.js";
+import type { Task, TaskEvent } from "../core/task.js";
+import type { MonitorQueries } from "../db/monitor-queries.js";
+import type { StatusQueries } from "../db/status-queries.js";
+import type { Escalations } from "../escalation/escalations.js";
+import type { EscalationGroup } from "../escalation/store.js";
 import type { OpenAnomaly } from "../monitor/store.js";
-import type { Engine, TaskDetail } from "./engine.js";
+
+/** A task with its timeline: what `status T-4` and the Discord details show. */
+export interface TaskDetail {
+  task: Task;
+  events: TaskEvent[];
+  attempts: Attempt[];
+}
 
 /** An escalation not yet decided, with the tasks still waiting in it. */
-export type WaitingEscalation = EscalationRow & { taskIds: number[] };
+export type WaitingEscalation = EscalationGroup & { taskIds: number[] };
 
 export interface StatusSnapshot {
   counts: StateCount[];
@@ -22,51 +32,69 @@ export interface StatusSnapshot {
   now: number;
 }
 
+/** What the status reader is built from: read-only queries and the engine's parts. */
+export interface StatusSources {
+  config: Config;
+  clock: Clock;
+  queries: StatusQueries;
+  monitor: MonitorQueries;
+  escalations: Escalations;
+  openIncidents(): { worker: string; error: string; startedAt: number }[];
+  isPaused(worker: string): boolean;
+  backlog(): number;
+  detail(taskId: number): TaskDetail;
+}
+
 /** What a status view reads (the console, /status, `steward status`): one snapshot of the queries. */
 export class StatusReader {
-  private readonly queries: StatusQueries;
-  private readonly monitor: MonitorQueries;
-
-  constructor(
-    private readonly engine: Engine,
-    database: Pick<OpenDatabase, "db" | "sqlite">,
-  ) {
-    this.queries = new StatusQueries(database.db);
-    this.monitor = new MonitorQueries(database.sqlite);
-  }
+  constructor(private readonly from: StatusSources) {}
 
   snapshot(): StatusSnapshot {
-    const { engine } = this;
-    const incidents = new Map(engine.queue.openIncidents().map((row) => [row.worker, row]));
+    const { from } = this;
+    const incidents = new Map(from.openIncidents().map((row) => [row.worker, row]));
     return {
-      counts: this.queries.counts(),
-      inFlight: this.queries.inFlight(),
-      anomalies: this.monitor.openAnomalies(),
-      waitingForDetails: this.queries.waitingForDetails(),
-      escalations: engine.escalationStore
-        .open()
-        .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)
-        .map((group) => ({
-          ...group,
-          taskIds: engine.escalationStore
-            .tasksOf(group.id)
-            .filter((member) => member.resolvedAt === null)
-            .map((member) => member.task.id),
-        })),
-      pausedWorkers: Object.keys(engine.config.workers)
-        .filter((worker) => engine.pool.isPaused(worker))
+      counts: from.queries.counts(),
+      inFlight: from.queries.inFlight(),
+      anomalies: from.monitor.openAnomalies(),
+      waitingForDetails: from.queries.waitingForDetails(),
+      escalations: from.escalations.undecided().map((group) => ({
+        ...group,
+        taskIds: from.escalations.waitingIn(group.id).map((member) => member.task.id),
+      })),
+      pausedWorkers: Object.keys(from.config.workers)
+        .filter((worker) => from.isPaused(worker))
         .map((worker) => ({
           worker,
           error: incidents.get(worker)?.error,
           since: incidents.get(worker)?.startedAt,
         })),
-      outboxBacklog: engine.outbox.backlog(),
-      now: engine.clock.now(),
+      outboxBacklog: from.backlog(),
+      now: from.clock.now(),
     };
   }
 
   task(taskId: number): TaskDetail {
-    return this.engine.detail(taskId);
+    return this.from.detail(taskId);
+  }
+
+  /** How many tasks are in each (state, category) pair. */
+  counts(): StateCount[] {
+    return this.from.queries.counts();
+  }
+
+  /** Escalations not yet decided and anomalies not yet resolved, counted. */
+  openCounts(): { escalations: number; anomalies: number } {
+    return this.from.queries.openCounts();
+  }
+
+  /** Ids of the tasks not finished, newest first: what the console completes after `T-`. */
+  openTaskIds(): number[] {
+    return this.from.queries.openTaskIds();
+  }
+
+  /** Ids of tasks that will still move without a person before `horizon`. */
+  moving(horizon: number): number[] {
+    return this.from.queries.moving(horizon);
   }
 }
 

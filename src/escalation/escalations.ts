@@ -6,10 +6,11 @@ import type { Outbox } from "../core/outbox.js";
 import type { EscalationCause } from "../core/ports.js";
 import { formatEscalationId } from "../core/states.js";
 import type { Task } from "../core/task.js";
+import { stillWaiting } from "./decisions.js";
 import type { AttemptSummary, EscalationView } from "./format.js";
 import { isQuiet, quietEnd } from "./quiet-hours.js";
 import { groupSummary, isUrgent, rootCauseOf } from "./root-cause.js";
-import type { EscalationGroup, EscalationGroups } from "./store.js";
+import type { EscalatedTask, EscalationGroup, EscalationGroups } from "./store.js";
 
 export interface EscalationsDeps {
   config: Config;
@@ -102,6 +103,67 @@ export class Escalations {
           : undefined,
       probeEveryMs: config.policies.systemic.probe_every,
     };
+  }
+
+  group(id: number): EscalationGroup | undefined {
+    return this.deps.store.get(id);
+  }
+
+  /** Every task of the group, decided or not, in task order. */
+  members(id: number): EscalatedTask[] {
+    return this.deps.store.tasksOf(id);
+  }
+
+  /** The tasks of the group still waiting for a decision (none when there is no such group). */
+  waitingIn(id: number, onlyTaskId?: number): EscalatedTask[] {
+    return stillWaiting(this.deps.store.tasksOf(id), onlyTaskId);
+  }
+
+  /** The unresolved group a task is waiting in, if any. */
+  openGroupOf(taskId: number): EscalationGroup | undefined {
+    return this.deps.store.openGroupOf(taskId);
+  }
+
+  /** Groups not yet decided (staged or posted), the longest waiting first. */
+  undecided(): EscalationGroup[] {
+    return this.deps.store.open().sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  }
+
+  /**
+   * A decision on a task also answers the escalation it was waiting in; the group is resolved
+   * (and said to be) once none of its tasks waits. Inside the decision's transaction.
+   */
+  settle(taskId: number, resolution: string, actor: string): void {
+    const { store, clock, outbox } = this.deps;
+    const group = store.openGroupOf(taskId);
+    if (group === undefined) return;
+    const now = clock.now();
+    store.resolveTask(group.id, taskId, resolution, now);
+    if (store.resolveIfSettled(group.id, resolution, actor, now)) {
+      outbox.add(
+        { kind: "escalation_resolved", escalationId: group.id },
+        `escalation-resolved:${group.id}`,
+      );
+    }
+  }
+
+  /** A paused worker answered again: its systemic escalations are over, each in one write. */
+  recovered(worker: string): void {
+    const { store, clock, outbox } = this.deps;
+    for (const group of store.open()) {
+      if (group.failureClass !== "systemic" || group.worker !== worker) continue;
+      this.deps.transaction(() => {
+        for (const member of store.tasksOf(group.id)) {
+          if (member.resolvedAt === null)
+            store.resolveTask(group.id, member.task.id, "recovered", clock.now());
+        }
+        store.resolveIfSettled(group.id, "recovered", "system", clock.now());
+        outbox.add(
+          { kind: "escalation_resolved", escalationId: group.id },
+          `escalation-resolved:${group.id}`,
+        );
+      });
+    }
   }
 
   private post(groups: EscalationGroup[], asDigest: boolean): number {

@@ -49,4 +49,11 @@ export interface EscalationGroups {
   markPosted(ids: readonly number[], now: number): void;
   get(id: number): EscalationGroup | undefined;
   tasksOf(id: number): EscalatedTask[];
+  /** Groups not yet resolved (staged or posted). */
+  open(): EscalationGroup[];
+  /** The unresolved group a task is waiting in, if any. */
+  openGroupOf(taskId: number): EscalationGroup | undefined;
+  resolveTask(escalationId: number, taskId: number, resolution: string, now: number): void;
+  /** Marks the group resolved once none of its tasks is waiting any more. */
+  resolveIfSettled(escalationId: number, resolution: string, actor: string, now: number): boolean;
 }

@@ -54,7 +54,7 @@ type RuleKind = (typeof RULE_KINDS)[number];
 /** Confidence of a decision by an explicit rule, by kind. */
 const RULE_SCORE: Record<RuleKind, number> = { sources: 1, regexes: 0.9, keywords: 0.8 };
 
-export function createRouter(
+export function createCategoryRouter(
   categories: readonly CategoryConfig[],
   options: RouterOptions,
 ): Router {

@@ -60,7 +60,7 @@ describe("a founder's day through Discord", () => {
       .submitModal({ from: press }, { acceptance_criteria: "three lines" }, member)
       .response();
     await waitForState(steward, 2, "done");
-    expect(engine.tasks.require(2).category).toBe("content");
+    expect(engine.task(2).category).toBe("content");
 
     // T-3 and T-4: the billing API is down. One message for the cause, and each task's notice
     // names it (item 9).
@@ -124,7 +124,6 @@ describe("a founder's day through Discord", () => {
     const said: string[] = [];
     steward.discord = await startDiscord({
       engine,
-      database: steward.database,
       token: fake.token,
       apiBase: fake.apiBase,
       logger: { info: (line) => void said.push(line), warn() {}, error() {} },

@@ -67,7 +67,7 @@ describe("Discord: delivery", () => {
       fake.messages(unclearCard).filter((m) => m.content.includes("needs acceptance criteria")),
     ).toHaveLength(1);
     expect(engine.outbox.backlog()).toBe(0);
-    expect(engine.tasks.require(1).deliveredAt).not.toBeNull();
+    expect(engine.task(1).deliveredAt).not.toBeNull();
     // The card caught up too.
     await until(
       () => fake.message(cardId)?.embeds[0]?.fields?.some((f) => f.value.startsWith("done")),
@@ -131,7 +131,7 @@ describe("Discord: delivery", () => {
     expect(message.content).toContain("the whole output is attached");
     const file = fake.file(message.attachments[0]!.id);
     expect(file?.name).toBe("T-1-output.md");
-    expect(file?.bytes.toString()).toBe(engine.tasks.require(1).output?.trim());
+    expect(file?.bytes.toString()).toBe(engine.task(1).output?.trim());
   });
 
   it("a pipeline's next step is carded and asked about in the first step's thread", async () => {
@@ -143,7 +143,7 @@ describe("Discord: delivery", () => {
     await handle.response();
     await waitForState(steward, 1, "done");
     await waitForState(steward, 2, "needs_clarification");
-    expect(engine.tasks.require(2)).toMatchObject({ parentId: 1, category: "support" });
+    expect(engine.task(2)).toMatchObject({ parentId: 1, category: "support" });
     const thread = handle.original()!.id;
     await until(
       () => fake.messages(thread).some((m) => m.embeds[0]?.title?.startsWith("T-2 ·")),
@@ -187,7 +187,7 @@ describe("Discord: delivery", () => {
   });
 
   it("after a restart, a task's later notices still land in its thread", async () => {
-    const { fake, engine, database } = steward;
+    const { fake, engine } = steward;
     const handle = fake.slashCommand("task", { objective: "Draft the blog post" }, fake.ids.member);
     await handle.response();
     const cardId = handle.original()!.id;
@@ -196,7 +196,6 @@ describe("Discord: delivery", () => {
 
     const again = await startDiscord({
       engine,
-      database,
       token: fake.token,
       apiBase: fake.apiBase,
       logger: { info() {}, warn() {}, error() {} },

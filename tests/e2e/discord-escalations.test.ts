@@ -69,7 +69,7 @@ describe("Discord: escalations", () => {
       () => fake.messages(cardId).some((m) => m.content.includes("needs an operator")),
       "the requester's notice",
     );
-    expect(engine.escalationStore.get(1)?.state).toBe("open");
+    expect(engine.escalation(1)?.state).toBe("open");
   });
 
   it("a non-operator's press is refused privately and changes nothing", async () => {
@@ -80,7 +80,7 @@ describe("Discord: escalations", () => {
     expect(response.ephemeral).toBe(true);
     expect(press.original()?.content).toBe("Only operators can act on escalations.");
     expect(stateOf(steward, 1)).toBe("escalated");
-    expect(engine.escalationStore.get(1)?.state).toBe("open");
+    expect(engine.escalation(1)?.state).toBe("open");
     expect(fake.message(message.id)?.edited_timestamp).toBeNull();
     expect(controls(fake.message(message.id)).every((c) => !c.disabled)).toBe(true);
   });
@@ -95,11 +95,11 @@ describe("Discord: escalations", () => {
     const after = fake.message(message.id)!;
     expect(disabledEverywhere(after)).toBe(true);
     expect(embedOf(after).description).toContain(`retried by <@${fake.ids.operator}>`);
-    expect(engine.escalationStore.get(1)).toMatchObject({
+    expect(engine.escalation(1)).toMatchObject({
       state: "resolved",
       resolvedBy: fake.ids.operator,
     });
-    const events = engine.tasks.events(1);
+    const events = engine.events(1);
     expect(events.some((e) => e.actor === fake.ids.operator && e.data?.action === "retry")).toBe(
       true,
     );
@@ -115,7 +115,7 @@ describe("Discord: escalations", () => {
     const choose = fake.chooseOption(message, "esc:reroute:1", ["support"]);
     await choose.response();
     await waitForState(steward, 1, "done");
-    expect(engine.tasks.require(1).category).toBe("support");
+    expect(engine.task(1).category).toBe("support");
     expect(disabledEverywhere(fake.message(message.id))).toBe(true);
     expect(embedOf(fake.message(message.id)).description).toContain("rerouted to support");
   });
@@ -235,7 +235,7 @@ describe("Discord: escalations", () => {
       .submitModal({ from: press }, { acceptance_criteria: "has a subject line" })
       .response();
     await waitForState(steward, 1, "done");
-    expect(engine.tasks.require(1).acceptanceCriteria).toEqual(["has a subject line"]);
+    expect(engine.task(1).acceptanceCriteria).toEqual(["has a subject line"]);
     expect(disabledEverywhere(fake.message(message.id))).toBe(true);
     expect(embedOf(fake.message(message.id)).description).toContain("edited by");
   });

@@ -98,7 +98,6 @@ export async function startSteward(): Promise<Steward> {
   engine.start();
   const discord = await startDiscord({
     engine,
-    database,
     token: fake.env.DISCORD_TOKEN!,
     apiBase: fake.env.DISCORD_API_BASE,
     logger,
@@ -144,7 +143,7 @@ export async function until<T>(
 
 /** The task's state, or `missing` while it has not been filed yet. */
 export function stateOf(steward: Steward, taskId: number): TaskState | "missing" {
-  return steward.engine.tasks.get(taskId)?.state ?? "missing";
+  return steward.engine.findTask(taskId)?.state ?? "missing";
 }
 
 export function waitForState(

@@ -43,7 +43,7 @@ async function consoleTranscript(file: (engine: Engine) => void, script = ""): P
     text += chunk.toString("utf8");
   });
   input.end(script);
-  await runConsole(engine, { input, output, db: database.db, user: "owner" });
+  await runConsole(engine, { input, output, user: "owner" });
   await engine.stop(1000);
   return text;
 }

@@ -50,7 +50,7 @@ describe("Discord", () => {
       expect(press.original()?.content, id).toBe("Only operators can act on escalations.");
     }
     expect(stateOf(steward, 1)).toBe("escalated");
-    expect(engine.escalationStore.get(1)?.state).toBe("open");
+    expect(engine.escalation(1)?.state).toBe("open");
     expect(fake.message(message.id)?.edited_timestamp).toBeNull();
   });
 

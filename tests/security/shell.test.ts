@@ -42,7 +42,7 @@ describe("shell metacharacters in task text", () => {
         text: `Objective: ${objective}\nDone when: under 500 words`,
       });
       const done = await until(() => {
-        const now = engine.tasks.require(task.id);
+        const now = engine.task(task.id);
         return now.state === "done" ? now : undefined;
       }, "the task to be done");
       const seen = JSON.parse(done.output ?? "") as { objective: string; argv: string[] };

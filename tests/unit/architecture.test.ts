@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 // The rooms of the source tree and what each may not import (issue 19). The import graph has no
 // circles; the domain imports neither an adapter, a worker implementation, the database nor the
 // engine that wires them; the engine (the application layer) may use the domain, src/db and
-// src/workers, never an adapter; storage and workers serve the engine and never call back into it.
+// src/workers, never an adapter; storage and workers serve the engine and never call back into it;
+// adapters (src/adapters/, commands/) reach storage only through the engine, never src/db.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -28,6 +29,8 @@ const FORBIDDEN: { room: string[]; mayNotImport: string[] }[] = [
   { room: DOMAIN, mayNotImport: [...ADAPTERS, "src/workers/", "src/db/", "src/engine/"] },
   { room: ["src/engine/"], mayNotImport: ADAPTERS },
   { room: ["src/db/", "src/workers/"], mayNotImport: [...ADAPTERS, "src/engine/"] },
+  // The engine owns storage: an adapter reads and writes through it, never a store or a table.
+  { room: ["src/adapters/", "commands/"], mayNotImport: ["src/db/"] },
 ];
 
 function sourceFiles(dir: string): string[] {

@@ -1,9 +1,7 @@
 import { isStewardError } from "../../core/errors.js";
 import { formatTaskId } from "../../core/states.js";
-import type { Db } from "../../db/connection.js";
-import { StatusQueries } from "../../db/status-queries.js";
 import type { Engine } from "../../engine/engine.js";
-import { StatusReader, waitingCount } from "../../engine/status.js";
+import { waitingCount } from "../../engine/status.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { parseCommand } from "./commands.js";
 import { completer } from "./complete.js";
@@ -22,8 +20,6 @@ export interface ConsoleIo {
   output: NodeJS.WritableStream;
   /** Requester and actor of what is typed; default `$USER`, else `owner`. */
   user?: string;
-  /** The engine's database, for the read-only counts of `/status` and `wait`. */
-  db: Db;
   /** The pump that writes outputs to files and webhooks: the session waits for it as it ends. */
   outputs?: Pick<OutboxPump, "drain">;
   /** Where the log goes while the console owns the terminal; said once at the start. */
@@ -38,7 +34,7 @@ export interface ConsoleIo {
  */
 export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
   const view = consoleView(engine.config);
-  const queries = new StatusQueries(io.db);
+  const queries = engine.status;
   const terminal = new Terminal(io.input, io.output, {
     historyFile: io.historyFile,
     completer: completer({
@@ -76,7 +72,7 @@ export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
     terminal.print("Steward console: type help for the commands.");
     if (io.logFile !== undefined) terminal.print(`Logs go to ${io.logFile}`);
   }
-  const waiting = waitingNotice(waitingCount(new StatusReader(engine, engine.database).snapshot()));
+  const waiting = waitingNotice(waitingCount(engine.status.snapshot()));
   if (waiting !== undefined) terminal.print(waiting);
   pump.start();
   try {

@@ -6,7 +6,6 @@ import {
   type PendingMessage,
 } from "../../core/outbox.js";
 import { formatEscalationId } from "../../core/states.js";
-import type { EscalationStore } from "../../db/escalation-store.js";
 import type { Engine } from "../../engine/engine.js";
 import { OutboxPump } from "../outbox-pump.js";
 import { type GroupSnapshot, groupIdsOf, isGroupMessage } from "./escalation-cards.js";
@@ -36,7 +35,7 @@ export function consoleDelivery(
   const shownTasks = new Set<number>();
   return new OutboxPump({
     outbox: engine.outbox,
-    committed: () => engine.tasks.committed(),
+    committed: () => engine.committed(),
     clock: engine.clock,
     logger: engine.logger,
     kinds: CONSOLE_KINDS,
@@ -55,9 +54,13 @@ export function consoleDelivery(
 /** What delivery reads from the engine. */
 export type DeliverySource = Pick<
   Engine,
-  "detail" | "markDelivered" | "escalationCard" | "openAnomalies"
+  | "detail"
+  | "markDelivered"
+  | "escalationCard"
+  | "openAnomalies"
+  | "escalation"
+  | "openEscalationOf"
 > & {
-  escalationStore: Pick<EscalationStore, "get" | "openGroupOf">;
   clock: Pick<Clock, "now">;
 };
 
@@ -101,7 +104,7 @@ function escalationOf(
   taskId: number,
   shownTasks: ReadonlySet<number>,
 ): TaskEscalation | undefined {
-  const group = engine.escalationStore.openGroupOf(taskId);
+  const group = engine.openEscalationOf(taskId);
   if (group === undefined) return undefined;
   const others = engine.escalationCard(group.id).taskIds.filter((id) => id !== taskId);
   return { escalationId: group.id, joins: others.some((id) => shownTasks.has(id)) };
@@ -110,7 +113,7 @@ function escalationOf(
 function loadGroups(engine: DeliverySource, ids: readonly number[]): Map<number, GroupSnapshot> {
   const groups = new Map<number, GroupSnapshot>();
   for (const id of ids) {
-    const row = engine.escalationStore.get(id);
+    const row = engine.escalation(id);
     if (row === undefined) throw new Error(`${formatEscalationId(id)} does not exist`);
     groups.set(id, {
       card: engine.escalationCard(id),

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describeDestination } from "../../core/destination.js";
 import { formatTaskId } from "../../core/states.js";
-import type { OutboxStore } from "../../db/outbox-store.js";
+import type { EngineOutbox } from "../../engine/engine.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { oneLine } from "./format.js";
 
@@ -15,7 +15,7 @@ export const DELIVERY_WAIT_MS = 10_000;
  */
 export async function finishDeliveries(
   outputs: Pick<OutboxPump, "drain">,
-  outbox: Pick<OutboxStore, "pending" | "undelivered">,
+  outbox: Pick<EngineOutbox, "pending" | "undelivered">,
   timeoutMs = DELIVERY_WAIT_MS,
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,8 @@
 import { formatDuration } from "../../config/duration.js";
 import type { Config } from "../../config/schema.js";
+import type { Attempt } from "../../core/attempt.js";
 import { oneLine } from "../../core/one-line.js";
 import type { TaskState } from "../../core/states.js";
-import type { AttemptRow } from "../../db/schema.js";
 
 /** What the renderers need to know of the config: the categories and their workers. */
 export interface ConsoleView {
@@ -83,7 +83,7 @@ export function trimText(text: string, max: number): { shown: string; omitted: n
  * `#1 2026-01-01 12:00:03 · 2s · demo-writer · failed (transient): timed out`; an error equal
  * to the `previous` attempt's is written "same error" so a card stays short.
  */
-export function attemptLine(attempt: AttemptRow, previous?: AttemptRow): string {
+export function attemptLine(attempt: Attempt, previous?: Attempt): string {
   const took =
     attempt.endedAt === null ? "still running" : duration(attempt.endedAt - attempt.startedAt);
   const outcome =

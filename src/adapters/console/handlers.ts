@@ -2,9 +2,8 @@ import { BRIEF_FIELDS } from "../../core/brief.js";
 import { StewardError } from "../../core/errors.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import { briefOf, type Task } from "../../core/task.js";
-import type { StatusQueries } from "../../db/status-queries.js";
 import type { Engine, EscalationRequest } from "../../engine/engine.js";
-import { StatusReader } from "../../engine/status.js";
+import type { StatusReader } from "../../engine/status.js";
 import type { FieldValues } from "../../intake/intake.js";
 import type { Command, GroupDecision } from "./commands.js";
 import { outcomeText } from "./escalation-cards.js";
@@ -20,7 +19,7 @@ import { movedLine, taskCard } from "./task-card.js";
 /** Everything a command may use: the engine, who is typing, and where text goes. */
 export interface Session {
   engine: Engine;
-  queries: StatusQueries;
+  queries: Pick<StatusReader, "moving" | "openTaskIds">;
   /** The console user: requester of what they file, and an operator. */
   user: string;
   view: ConsoleView;
@@ -114,7 +113,7 @@ async function guidedTask(session: Session): Promise<Outcome> {
 
 function cancel(session: Session, taskId: number): Outcome {
   const { engine, user, progress } = session;
-  const before = engine.tasks.require(taskId).state;
+  const before = engine.task(taskId).state;
   progress.quietly(() => engine.cancel(taskId, user, "cancelled at the console"));
   session.print(`${formatTaskId(taskId)} cancelled (it was ${stateLabel(before)})`);
   return "continue";
@@ -123,7 +122,7 @@ function cancel(session: Session, taskId: number): Outcome {
 /** Asks for the missing fields (or all of them), then runs the brief through intake again. */
 async function edit(session: Session, taskId: number): Promise<Outcome> {
   const { engine, user, progress } = session;
-  const task = engine.tasks.require(taskId);
+  const task = engine.task(taskId);
   const id = formatTaskId(taskId);
   if (task.state !== "needs_clarification" && task.state !== "escalated") {
     // Checked before asking anything, so nobody types five answers to be refused.
@@ -195,12 +194,9 @@ async function askGroupFields(
 /** The tasks a group still waits on; checked before asking, so nobody answers to be refused. */
 function waitingIn(engine: Engine, escalationId: number): Task[] {
   const ref = formatEscalationId(escalationId);
-  const group = engine.escalationStore.get(escalationId);
+  const group = engine.escalation(escalationId);
   if (group === undefined) throw new StewardError("escalation_not_found", `${ref} does not exist`);
-  const waiting = engine.escalationStore
-    .tasksOf(escalationId)
-    .filter((member) => member.resolvedAt === null)
-    .map((member) => member.task);
+  const waiting = engine.waitingIn(escalationId).map((member) => member.task);
   if (group.state === "resolved" || waiting.length === 0) {
     throw new StewardError("stale_action", `${ref} is resolved; nothing is waiting to be edited`);
   }
@@ -225,11 +221,11 @@ export function settleDeps(session: Pick<Session, "engine" | "queries">) {
   const { engine, queries } = session;
   return {
     moving: (horizon: number) => queries.moving(horizon),
-    task: (id: number) => engine.tasks.require(id),
+    task: (id: number) => engine.task(id),
     now: () => engine.clock.now(),
   };
 }
 
 function overview(session: Session): string {
-  return statusOverview(new StatusReader(session.engine, session.engine.database).snapshot());
+  return statusOverview(session.engine.status.snapshot());
 }

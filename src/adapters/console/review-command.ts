@@ -2,13 +2,12 @@ import type { Settings } from "../../config/env.js";
 import type { Config } from "../../config/schema.js";
 import type { Clock } from "../../core/clock.js";
 import { systemClock } from "../../core/clock.js";
-import { openDatabase } from "../../db/connection.js";
-import { createReviewQueries } from "../../db/review-queries.js";
+import { withReviews } from "../../engine/open.js";
 import { writeReviewChart } from "../../review/chart.js";
 import { chooseReview, emptyMonthNotice } from "../../review/choose.js";
 import { previousMonth } from "../../review/period.js";
 import { printedReview } from "../../review/print.js";
-import { buildReview, reviewToJson } from "../../review/report.js";
+import { reviewToJson } from "../../review/report.js";
 
 export interface ReviewCommandOptions {
   month?: string;
@@ -28,10 +27,7 @@ export async function reviewCommand(
   clock: Clock = systemClock,
 ): Promise<void> {
   const timeZone = config.review.timezone ?? "UTC";
-  const database = openDatabase(settings.dbPath);
-  try {
-    const queries = createReviewQueries(database.sqlite);
-    const build = (month: string) => buildReview(queries, config, month);
+  await withReviews(settings, config, async (build) => {
     const month =
       options.month ?? (options.json ? previousMonth(clock.now(), timeZone) : undefined);
     const answer = chooseReview(month, clock.now(), timeZone, build);
@@ -47,7 +43,5 @@ export async function reviewCommand(
     }
     const printed = await printedReview(review, options.chart);
     process.stdout.write(options.chart === undefined ? printed : `${printed}\n`);
-  } finally {
-    database.close();
-  }
+  });
 }

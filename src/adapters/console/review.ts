@@ -17,6 +17,6 @@ export function reviewText(engine: Engine, review: Review): Promise<string> {
 
 /** `data/reviews/` beside `data/steward.db`. */
 function chartDir(engine: Engine): string {
-  const name = engine.database.sqlite.name;
+  const name = engine.databaseFile;
   return join(name === ":memory:" ? "data" : dirname(resolve(name)), "reviews");
 }

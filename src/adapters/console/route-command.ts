@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Settings } from "../../config/env.js";
 import type { Config } from "../../config/schema.js";
 import { BRIEF_FIELD_LABELS, type BriefField } from "../../core/brief.js";
-import { openDatabase } from "../../db/connection.js";
-import { Engine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
+import { withEngine } from "../../engine/open.js";
 import { describeMissing } from "../../intake/intake.js";
-import { createRouter } from "../../routing/classify.js";
+import { createCategoryRouter } from "../../routing/classify.js";
 import {
   type EvalReport,
   type IntakeOutcome,
@@ -40,16 +39,12 @@ export async function routeCommand(
   text: string | undefined,
   options: RouteOptions,
 ): Promise<void> {
-  const database = openDatabase(settings.dbPath);
-  try {
-    const engine = new Engine({ config, configDir: dirname(settings.configPath), database });
+  await withEngine(settings, config, async (engine) => {
     if (options.eval !== undefined) return await evaluate(engine, options.eval, options);
     if (options.fit !== undefined) return fitThreshold(engine, options.fit, options);
     if (text === undefined || text.trim() === "") throw new Error("say what the request is");
     await dryRun(engine, text, options);
-  } finally {
-    database.close();
-  }
+  });
 }
 
 async function dryRun(engine: Engine, text: string, options: RouteOptions): Promise<void> {
@@ -118,7 +113,7 @@ function fitThreshold(engine: Engine, file: string, options: RouteOptions): void
   const requests = readLabelled(file);
   const catchAll = catchAllOf(config);
   // Decided with no threshold, so each request's own confidence can be compared to any.
-  const router = createRouter(config.categories, {
+  const router = createCategoryRouter(config.categories, {
     minConfidence: 0,
     learned: engine.learning.examples(),
     ...(config.corpus && { corpus: config.corpus }),

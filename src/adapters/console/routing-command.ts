@@ -1,9 +1,7 @@
-import { dirname } from "node:path";
 import { stringify } from "yaml";
 import type { Settings } from "../../config/env.js";
 import type { Config } from "../../config/schema.js";
-import { openDatabase } from "../../db/connection.js";
-import { Engine } from "../../engine/engine.js";
+import { withEngine } from "../../engine/open.js";
 import { describeLearned, type LearnedExample } from "../../routing/learned.js";
 
 /** `steward routing examples`: what people's decisions taught the router. */
@@ -47,13 +45,4 @@ function asConfigExamples(examples: readonly LearnedExample[]): string {
     if (!entry.examples.includes(line)) entry.examples.push(line);
   }
   return `# Learned examples by category: merge the ones worth keeping into config's categories.\n${stringify(byCategory)}`;
-}
-
-function withEngine<T>(settings: Settings, config: Config, work: (engine: Engine) => T): T {
-  const database = openDatabase(settings.dbPath);
-  try {
-    return work(new Engine({ config, configDir: dirname(settings.configPath), database }));
-  } finally {
-    database.close();
-  }
 }

@@ -1,10 +1,7 @@
-import { dirname } from "node:path";
 import type { Settings } from "../../config/env.js";
 import type { Config } from "../../config/schema.js";
 import { parseTaskId } from "../../core/states.js";
-import { openDatabase } from "../../db/connection.js";
-import { Engine } from "../../engine/engine.js";
-import { StatusReader } from "../../engine/status.js";
+import { withEngine } from "../../engine/open.js";
 import { statusDetail, statusOverview } from "./status-view.js";
 
 /** `steward status [T-4] [--json]`: the console's status view, for scripts and a quick look. */
@@ -14,11 +11,9 @@ export function statusCommand(
   task: string | undefined,
   json: boolean,
 ): void {
-  const database = openDatabase(settings.dbPath);
-  try {
-    // Not started: it only reads, and never claims a task from a running Steward.
-    const engine = new Engine({ config, configDir: dirname(settings.configPath), database });
-    const reader = new StatusReader(engine, database);
+  // Not started: it only reads, and never claims a task from a running Steward.
+  withEngine(settings, config, (engine) => {
+    const reader = engine.status;
     if (task !== undefined) {
       const id = parseTaskId(task);
       if (id === undefined) throw new Error(`"${task}" is not a task id (T-42 or 42)`);
@@ -28,7 +23,5 @@ export function statusCommand(
     }
     const snapshot = reader.snapshot();
     console.log(json ? JSON.stringify(snapshot, null, 2) : statusOverview(snapshot));
-  } finally {
-    database.close();
-  }
+  });
 }

@@ -1,8 +1,8 @@
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS, type FilledFields } from "../../core/brief.js";
 import { attemptsHeading } from "../../core/figures.js";
+import type { StateCount } from "../../core/states.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task, type TaskEvent } from "../../core/task.js";
-import type { StateCount } from "../../db/status-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
 import {

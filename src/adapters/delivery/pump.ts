@@ -6,14 +6,14 @@ import { deliverOutput, RefusedDestination } from "./outputs.js";
 export function outputDelivery(engine: Engine): OutboxPump {
   return new OutboxPump({
     outbox: engine.outbox,
-    committed: () => engine.tasks.committed(),
+    committed: () => engine.committed(),
     clock: engine.clock,
     logger: engine.logger,
     kinds: ["deliver_output"],
     isPermanent: (error) => error instanceof RefusedDestination,
     deliver: async ({ message }) => {
       if (message.kind !== "deliver_output") return;
-      const task = engine.tasks.require(message.taskId);
+      const task = engine.task(message.taskId);
       try {
         const where = await deliverOutput(task, message.destination, engine.config.delivery);
         engine.outputDelivered(task.id, where);

@@ -1,9 +1,8 @@
 import { once } from "node:events";
 import { type Client, Events } from "discord.js";
 import type { Logger } from "../../core/log.js";
-import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
-import { StatusReader, waitingCount } from "../../engine/status.js";
+import { waitingCount } from "../../engine/status.js";
 import type { OutboxPump } from "../outbox-pump.js";
 import { createClient } from "./client.js";
 import { logConnection } from "./connection-log.js";
@@ -13,11 +12,10 @@ import { discordDelivery } from "./outbox.js";
 import { CardProgress } from "./progress.js";
 import { ChatRefs } from "./refs.js";
 import { registerCommands } from "./register.js";
-import { createRouter } from "./router.js";
+import { createInteractionRouter } from "./router.js";
 
 export interface DiscordOptions {
   engine: Engine;
-  database: Pick<OpenDatabase, "db" | "sqlite">;
   token: string;
   apiBase?: string;
   logger: Logger;
@@ -45,7 +43,7 @@ export interface DiscordAdapter {
 export async function startDiscord(options: DiscordOptions): Promise<DiscordAdapter> {
   const { engine, logger } = options;
   const client = createClient({ apiBase: options.apiBase });
-  const refs = new ChatRefs(options.database.db, engine.clock);
+  const refs = new ChatRefs(engine.chatRefs);
   const progress = new CardProgress({
     engine,
     refs,
@@ -55,14 +53,13 @@ export async function startDiscord(options: DiscordOptions): Promise<DiscordAdap
   });
   const context: DiscordContext = {
     engine,
-    database: options.database,
     client,
     refs,
     progress,
-    status: new StatusReader(engine, options.database),
+    status: engine.status,
     logger,
   };
-  const route = createRouter(context);
+  const route = createInteractionRouter(context);
   const intake = createIntakeListener(context);
   client.on(Events.InteractionCreate, (interaction) => void route(interaction));
   client.on(Events.MessageCreate, (message) => void intake(message));

@@ -1,11 +1,11 @@
 import type { APIEmbed } from "discord.js";
 import { formatDuration } from "../../config/duration.js";
 import type { Config } from "../../config/schema.js";
+import type { Attempt } from "../../core/attempt.js";
 import { describeDestination, destinationOf } from "../../core/destination.js";
 import { attemptCounts, timeTaken } from "../../core/figures.js";
 import { formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
-import type { AttemptRow } from "../../db/schema.js";
 import { describeFilled, describeMissing, filledOf } from "../../intake/intake.js";
 import { clip, LIMITS, literal, oneLine, relativeTime, shortLiteral, who } from "./safety.js";
 
@@ -123,7 +123,7 @@ export function progressTrail(events: readonly TaskEvent[]): string {
 export function taskCard(
   task: Task,
   config: Config,
-  history?: { events: readonly TaskEvent[]; attempts: readonly AttemptRow[] },
+  history?: { events: readonly TaskEvent[]; attempts: readonly Attempt[] },
 ): APIEmbed {
   const events = history?.events;
   const id = formatTaskId(task.id);

@@ -1,6 +1,5 @@
 import type { Client } from "discord.js";
 import type { Logger } from "../../core/log.js";
-import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
 import type { StatusReader } from "../../engine/status.js";
 import type { CardProgress } from "./progress.js";
@@ -9,8 +8,6 @@ import type { ChatRefs } from "./refs.js";
 /** What every Discord handler may use: the engine, where things were posted, and the client. */
 export interface DiscordContext {
   engine: Engine;
-  /** Read-only queries for /status and /review (the engine owns every write). */
-  database: Pick<OpenDatabase, "db" | "sqlite">;
   client: Client;
   refs: ChatRefs;
   status: StatusReader;

@@ -9,7 +9,7 @@ import { StewardError } from "../../core/errors.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import { briefOf } from "../../core/task.js";
 import type { EscalationOutcome, EscalationRequest } from "../../engine/engine.js";
-import { isOperator, type Person } from "../../escalation/operators.js";
+import type { Person } from "../../escalation/operators.js";
 import { briefModal, readBriefModal } from "./brief-modal.js";
 import type { DiscordContext } from "./context.js";
 import { type CustomId, encodeCustomId } from "./custom-ids.js";
@@ -21,13 +21,6 @@ import { clip, LIMITS, NO_PINGS, who } from "./safety.js";
 
 type EscalationId = Extract<CustomId, { kind: "escalation" }>;
 type Pressed = ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction;
-
-/** Checked before a form or a menu is shown, so nobody fills one in only to be refused. */
-function requireOperator(ctx: DiscordContext, person: Person): void {
-  if (!isOperator(ctx.engine.config, person)) {
-    throw new StewardError("not_operator", "Only operators can act on escalations.");
-  }
-}
 
 function verb(request: EscalationRequest): string {
   switch (request.action) {
@@ -63,10 +56,7 @@ function requestOf(interaction: Pressed, action: EscalationId["action"]): Escala
 /** Edit brief: the form first (prefilled when it is about one task), the decision on submit. */
 async function showEditForm(interaction: ButtonInteraction, id: EscalationId, ctx: DiscordContext) {
   const { engine } = ctx;
-  const waiting = engine.escalationStore
-    .tasksOf(id.escalationId)
-    .filter((member) => member.resolvedAt === null)
-    .filter((member) => id.taskId === undefined || member.task.id === id.taskId);
+  const waiting = engine.waitingIn(id.escalationId, id.taskId);
   if (waiting.length === 0) {
     throw new StewardError(
       "stale_action",
@@ -94,15 +84,14 @@ async function showTaskControls(
 ) {
   const { engine } = ctx;
   const taskId = Number(interaction.values[0]);
-  const members = engine.escalationStore.tasksOf(id.escalationId);
-  const member = members.find((entry) => entry.task.id === taskId && entry.resolvedAt === null);
+  const [member] = engine.waitingIn(id.escalationId, taskId);
   if (member === undefined) {
     throw new StewardError(
       "stale_action",
       `${formatTaskId(taskId)} is no longer waiting in ${formatEscalationId(id.escalationId)}`,
     );
   }
-  const group = engine.escalationStore.get(id.escalationId)!;
+  const group = engine.escalation(id.escalationId)!;
   const card = engine.escalationCard(id.escalationId, who);
   await interaction.reply({
     content: `Decide for ${formatTaskId(taskId)} only:`,
@@ -149,7 +138,8 @@ export async function onEscalationAction(
   const { engine } = ctx;
   const person = personOf(interaction);
   if (id.action === "pick" || (id.action === "edit" && interaction.isButton())) {
-    requireOperator(ctx, person);
+    // Checked before a form or a menu is shown, so nobody fills one in only to be refused.
+    engine.requireOperator(person);
     if (interaction.isStringSelectMenu()) return showTaskControls(interaction, id, ctx);
     if (interaction.isButton()) return showEditForm(interaction, id, ctx);
     throw new Refusal("That control does not do anything here.");

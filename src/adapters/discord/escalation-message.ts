@@ -10,10 +10,9 @@ import {
 } from "discord.js";
 import type { Config } from "../../config/schema.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
-import type { EscalationRow } from "../../db/schema.js";
 import type { Engine } from "../../engine/engine.js";
 import type { EscalationActionKind, EscalationCard } from "../../escalation/format.js";
-import type { EscalatedTask } from "../../escalation/store.js";
+import type { EscalatedTask, EscalationGroup } from "../../escalation/store.js";
 import { encodeCustomId } from "./custom-ids.js";
 import {
   absoluteTime,
@@ -56,7 +55,7 @@ export function describeResolution(resolution: string): string {
 export function escalationRows(
   config: Config,
   card: EscalationCard,
-  group: Pick<EscalationRow, "id" | "category">,
+  group: Pick<EscalationGroup, "id" | "category">,
   waiting: readonly EscalatedTask[],
   taskId?: number,
 ): Row[] {
@@ -127,7 +126,7 @@ export function disabledRows(components: readonly (TopLevelComponent | Row)[]): 
   });
 }
 
-function decisions(group: EscalationRow, members: readonly EscalatedTask[]): string {
+function decisions(group: EscalationGroup, members: readonly EscalatedTask[]): string {
   if (group.state === "resolved") {
     const when = group.resolvedAt === null ? "" : ` · ${absoluteTime(group.resolvedAt)}`;
     const how = describeResolution(group.resolution ?? "resolved");
@@ -145,7 +144,7 @@ function decisions(group: EscalationRow, members: readonly EscalatedTask[]): str
 /** The card as an embed; mentions defused again after the fact, each part within its limit. */
 export function escalationEmbed(
   card: EscalationCard,
-  group: EscalationRow,
+  group: EscalationGroup,
   members: readonly EscalatedTask[],
 ): APIEmbed {
   const decided = decisions(group, members);
@@ -174,9 +173,9 @@ export function escalationPayload(
   current?: readonly (TopLevelComponent | Row)[],
 ): EscalationPayload {
   const card = engine.escalationCard(escalationId, who);
-  const group = engine.escalationStore.get(escalationId)!;
-  const members = engine.escalationStore.tasksOf(escalationId);
-  const waiting = members.filter((member) => member.resolvedAt === null);
+  const group = engine.escalation(escalationId)!;
+  const members = engine.escalationMembers(escalationId);
+  const waiting = engine.waitingIn(escalationId);
   const open = group.state !== "resolved";
   const components = open
     ? escalationRows(engine.config, card, group, waiting)
@@ -193,7 +192,7 @@ export function escalationPayload(
 
 /** The first message in an escalation's thread: what it covers and where to look. */
 export function threadIntro(engine: Engine, escalationId: number): string {
-  const members = engine.escalationStore.tasksOf(escalationId);
+  const members = engine.escalationMembers(escalationId);
   const lines = members
     .slice(0, 20)
     .map(

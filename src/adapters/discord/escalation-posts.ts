@@ -12,7 +12,7 @@ function escalationsChannel(ctx: DiscordContext): string {
 }
 
 function groupTitle(ctx: DiscordContext, escalationId: number): string {
-  const group = ctx.engine.escalationStore.get(escalationId);
+  const group = ctx.engine.escalation(escalationId);
   return `${formatEscalationId(escalationId)} · ${oneLine(group?.summary ?? "escalation")}`;
 }
 
@@ -75,7 +75,7 @@ export async function postDigest(ctx: DiscordContext, escalationIds: number[]): 
     (message) => message.author.id === client.user?.id && message.embeds[0]?.footer?.text === key,
   );
   const lines = escalationIds.map((id) => {
-    const group = engine.escalationStore.get(id);
+    const group = engine.escalation(id);
     return `**${formatEscalationId(id)}** · ${oneLine(group?.summary ?? "")}`;
   });
   const digest =
@@ -106,7 +106,7 @@ export async function refreshEscalation(ctx: DiscordContext, escalationId: numbe
 
 /** Still unanswered: a nudge in its thread (or the escalations channel if it has none). */
 export async function postReminder(ctx: DiscordContext, escalationId: number): Promise<void> {
-  const group = ctx.engine.escalationStore.get(escalationId);
+  const group = ctx.engine.escalation(escalationId);
   if (group === undefined || group.state === "resolved") return;
   const ref = ctx.refs.escalation(escalationId);
   const channel = await sendableChannel(ctx.client, ref?.threadId ?? escalationsChannel(ctx));

@@ -92,7 +92,7 @@ async function deliver(ctx: DiscordContext, { message }: PendingMessage): Promis
 export function discordDelivery(ctx: DiscordContext, everyMs = 250): OutboxPump {
   return new OutboxPump({
     outbox: ctx.engine.outbox,
-    committed: () => ctx.engine.tasks.committed(),
+    committed: () => ctx.engine.committed(),
     clock: ctx.engine.clock,
     logger: ctx.logger,
     kinds: DISCORD_KINDS,

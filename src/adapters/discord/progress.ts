@@ -79,8 +79,8 @@ export class CardProgress {
     // No card (yet): whoever posts it calls `posted`, which comes back here.
     const ref = refs.task(taskId);
     // A card shows only what is durable: a grouped write commits within milliseconds.
-    await engine.tasks.committed();
-    const task = engine.tasks.get(taskId);
+    await engine.committed();
+    const task = engine.findTask(taskId);
     if (ref === undefined || task === undefined) return;
     const key = cardKey(task);
     if (this.shown.get(taskId) === key) return;
@@ -88,8 +88,8 @@ export class CardProgress {
     await channel.messages.edit(ref.messageId, {
       embeds: [
         taskCard(task, engine.config, {
-          events: engine.tasks.events(taskId),
-          attempts: engine.queue.attemptsOf(taskId),
+          events: engine.events(taskId),
+          attempts: engine.attempts(taskId),
         }),
       ],
       allowedMentions: NO_PINGS,

@@ -1,16 +1,8 @@
-import { and, eq } from "drizzle-orm";
-import type { Clock } from "../../core/clock.js";
-import type { Db } from "../../db/connection.js";
-import { chatRefs } from "../../db/schema.js";
+import type { ChatRef, ChatRefKind, ChatRefStore } from "../../core/chat-refs.js";
 
-/** Where a card or an escalation message lives, and the thread its conversation goes on in. */
-export interface ChatRef {
-  channelId: string;
-  messageId: string;
-  threadId: string | null;
-}
+export type { ChatRef };
 
-type Kind = "task" | "escalation";
+type Kind = ChatRefKind;
 
 /** How long a notice waits for the card it belongs under before going elsewhere. */
 const CARD_WAIT_MS = 10_000;
@@ -23,10 +15,7 @@ export class ChatRefs {
   /** Cards being posted right now: a notice for the task waits for its card first. */
   private readonly posting = new Map<number, Promise<unknown>>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly store: ChatRefStore) {}
 
   task(taskId: number): ChatRef | undefined {
     return this.get("task", taskId);
@@ -45,11 +34,7 @@ export class ChatRefs {
   }
 
   setThread(kind: Kind, subjectId: number, threadId: string): void {
-    this.db
-      .update(chatRefs)
-      .set({ threadId, updatedAt: this.clock.now() })
-      .where(and(eq(chatRefs.kind, kind), eq(chatRefs.subjectId, subjectId)))
-      .run();
+    this.store.setThread(kind, subjectId, threadId);
   }
 
   /**
@@ -77,23 +62,10 @@ export class ChatRefs {
   }
 
   private get(kind: Kind, subjectId: number): ChatRef | undefined {
-    return this.db
-      .select({
-        channelId: chatRefs.channelId,
-        messageId: chatRefs.messageId,
-        threadId: chatRefs.threadId,
-      })
-      .from(chatRefs)
-      .where(and(eq(chatRefs.kind, kind), eq(chatRefs.subjectId, subjectId)))
-      .get();
+    return this.store.get(kind, subjectId);
   }
 
   private save(kind: Kind, subjectId: number, ref: ChatRef): void {
-    const row = { ...ref, updatedAt: this.clock.now() };
-    this.db
-      .insert(chatRefs)
-      .values({ kind, subjectId, ...row })
-      .onConflictDoUpdate({ target: [chatRefs.kind, chatRefs.subjectId], set: row })
-      .run();
+    this.store.save(kind, subjectId, ref);
   }
 }

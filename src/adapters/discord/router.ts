@@ -11,7 +11,9 @@ import { onTaskDetails } from "./task-details.js";
  * The one interaction router: slash commands go to `commands/`, components and modals by their
  * custom id (parsed before any handler runs). Whatever a handler throws is answered here.
  */
-export function createRouter(ctx: DiscordContext): (interaction: Interaction) => Promise<void> {
+export function createInteractionRouter(
+  ctx: DiscordContext,
+): (interaction: Interaction) => Promise<void> {
   return async (interaction) => {
     try {
       await route(interaction, ctx);

@@ -1,11 +1,11 @@
 import type { APIEmbed } from "discord.js";
 import { formatDuration } from "../../config/duration.js";
+import type { Attempt } from "../../core/attempt.js";
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
 import { attemptsHeading } from "../../core/figures.js";
+import type { StateCount } from "../../core/states.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task } from "../../core/task.js";
-import type { AttemptRow } from "../../db/schema.js";
-import type { StateCount } from "../../db/status-queries.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
 import { describeMissing } from "../../intake/intake.js";
@@ -99,7 +99,7 @@ function briefValue(value: string | string[], missing: boolean): string {
   return value.map((item) => `• ${literal(oneLine(item))}`).join("\n") + flag;
 }
 
-function attemptLine(attempt: AttemptRow): string {
+function attemptLine(attempt: Attempt): string {
   const took =
     attempt.endedAt === null ? "running" : formatDuration(attempt.endedAt - attempt.startedAt);
   const failure = attempt.failureClass === null ? "" : ` (${attempt.failureClass})`;

@@ -1,7 +1,6 @@
 import type { ButtonInteraction, ModalSubmitInteraction } from "discord.js";
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS, type BriefField } from "../../core/brief.js";
 import { formatTaskId } from "../../core/states.js";
-import { isOperator } from "../../escalation/operators.js";
 import { briefModal, readBriefModal } from "./brief-modal.js";
 import { stateLabel } from "./cards.js";
 import type { DiscordContext } from "./context.js";
@@ -20,10 +19,10 @@ export async function onTaskDetails(
   ctx: DiscordContext,
 ): Promise<void> {
   const { engine } = ctx;
-  const task = engine.tasks.require(taskId);
+  const task = engine.task(taskId);
   const id = formatTaskId(taskId);
   const requester = interaction.user.id === task.requester;
-  if (!requester && !isOperator(engine.config, personOf(interaction))) {
+  if (!requester && !engine.isOperator(personOf(interaction))) {
     throw new Refusal(
       `Only ${who(task.requester)}, who asked for ${id}, or an operator can add its details.`,
     );

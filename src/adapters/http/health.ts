@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Logger } from "../../core/log.js";
-import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
 
 /** One part of the process as the composition root sees it: `status` is what the probes show. */
@@ -36,26 +35,14 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * Writable, measured: outside a transaction, take the write lock and let it go. A group of
- * writes being open means the connection is writing already.
- */
-function checkWritable(sqlite: OpenDatabase["sqlite"]): void {
-  if (sqlite.readonly) throw new Error("the database is open read-only");
-  if (sqlite.inTransaction) return;
-  sqlite.exec("BEGIN IMMEDIATE");
-  sqlite.exec("ROLLBACK");
-}
-
 /** Runs every check; a check that throws is a failing part, never a failed request. */
 export async function checkHealth(
   engine: Engine,
-  database: Pick<OpenDatabase, "sqlite">,
   health: () => HealthParts | Promise<HealthParts>,
 ): Promise<HealthReport> {
   let db = "ok";
   try {
-    checkWritable(database.sqlite);
+    engine.checkWritable();
   } catch (error) {
     db = `error: ${message(error)}`;
   }
@@ -73,7 +60,7 @@ export async function checkHealth(
     chat: parts.chat.status,
     scheduler: parts.scheduler.status,
     // A paused worker is an incident being handled (escalated, probed), not an unhealthy process.
-    paused_workers: Object.keys(engine.config.workers).filter((name) => engine.pool.isPaused(name)),
+    paused_workers: engine.pausedWorkers(),
     failing,
     degraded: parts.chat.ok ? [] : ["chat"],
   };
@@ -88,7 +75,6 @@ export async function healthRoutes(
   scope: FastifyInstance,
   options: {
     engine: Engine;
-    database: Pick<OpenDatabase, "sqlite">;
     health: () => HealthParts | Promise<HealthParts>;
     logger: Logger;
   },
@@ -97,7 +83,7 @@ export async function healthRoutes(
   // Probes poll often: log when the answer changes, not on every failing probe.
   let last = "ok";
   const ready = async (_request: unknown, reply: FastifyReply) => {
-    const report = await checkHealth(options.engine, options.database, options.health);
+    const report = await checkHealth(options.engine, options.health);
     const now = report.failing.join(", ") || "ok";
     if (now !== last) {
       if (report.status === "ok") options.logger.info("healthz: 200 ok again");

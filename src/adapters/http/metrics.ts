@@ -1,11 +1,7 @@
-import { count, inArray, isNull } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { TASK_STATES, type TaskState } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
-import type { OpenDatabase } from "../../db/connection.js";
-import { anomalies, escalations } from "../../db/schema.js";
-import { StatusQueries } from "../../db/status-queries.js";
 import type { Engine } from "../../engine/engine.js";
 import { VERSION } from "../../package-info.js";
 import { failureOf, workerOf } from "../task-log.js";
@@ -33,11 +29,11 @@ export interface StewardMetrics {
  * Metrics in a registry of their own (not prom-client's global one), so several engines in one
  * process (tests) never share counters. Gauges are read on scrape; counters follow the engine.
  */
-export function createMetrics(engine: Engine, database: Pick<OpenDatabase, "db">): StewardMetrics {
+export function createMetrics(engine: Engine): StewardMetrics {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
-  const status = new StatusQueries(database.db);
+  const status = engine.status;
 
   const tasks = new Gauge({
     name: "steward_tasks",
@@ -146,20 +142,12 @@ export function createMetrics(engine: Engine, database: Pick<OpenDatabase, "db">
     }
     for (const [state, n] of byState) tasks.set({ state }, n);
     backlog.set(engine.outbox.backlog());
-    const escalationRow = database.db
-      .select({ n: count() })
-      .from(escalations)
-      .where(inArray(escalations.state, ["staged", "open"]))
-      .get();
-    openEscalations.set(escalationRow?.n ?? 0);
-    const anomalyRow = database.db
-      .select({ n: count() })
-      .from(anomalies)
-      .where(isNull(anomalies.resolvedAt))
-      .get();
-    openAnomalies.set(anomalyRow?.n ?? 0);
+    const open = status.openCounts();
+    openEscalations.set(open.escalations);
+    openAnomalies.set(open.anomalies);
+    const pausedNow = new Set(engine.pausedWorkers());
     for (const worker of Object.keys(engine.config.workers)) {
-      paused.set({ worker }, engine.pool.isPaused(worker) ? 1 : 0);
+      paused.set({ worker }, pausedNow.has(worker) ? 1 : 0);
     }
   };
 

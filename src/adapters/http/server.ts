@@ -1,7 +1,6 @@
 import type { AddressInfo } from "node:net";
 import Fastify from "fastify";
 import type { Logger } from "../../core/log.js";
-import type { OpenDatabase } from "../../db/connection.js";
 import type { Engine } from "../../engine/engine.js";
 import { HttpError, refuse } from "./errors.js";
 import { type HealthParts, healthRoutes } from "./health.js";
@@ -16,8 +15,6 @@ export interface HttpServerOptions {
   /** `0` picks a free port; the log line and `port` say which. */
   port: number;
   logger: Logger;
-  /** The database the engine writes to: /readyz checks it is writable, /metrics counts in it. */
-  database: Pick<OpenDatabase, "db" | "sqlite">;
   health: () => HealthParts | Promise<HealthParts>;
 }
 
@@ -40,7 +37,7 @@ export async function startHttpServer(
   const { logger } = options;
   // Fastify's own logger stays off: Steward logs its own lines through `logger`.
   const app = Fastify({ logger: false, requestTimeout: REQUEST_TIMEOUT_MS });
-  const metrics = createMetrics(engine, options.database);
+  const metrics = createMetrics(engine);
 
   app.setErrorHandler((error, request, reply) =>
     refuse(reply, logger, `${request.method} ${request.routeOptions.url ?? "?"}`, error),
@@ -56,7 +53,6 @@ export async function startHttpServer(
   await app.register(webhookRoutes, { engine, logger, metrics });
   await app.register(healthRoutes, {
     engine,
-    database: options.database,
     health: options.health,
     logger,
   });

@@ -24,7 +24,7 @@ describe("console start-up", () => {
       printed += chunk.toString();
     });
     input.end();
-    await runConsole(engine, { input, output, db: database.db, user: "owner" });
+    await runConsole(engine, { input, output, user: "owner" });
     expect(printed.split("\n")[0]).toBe(
       "Waiting on you: 2 tasks need details, 1 escalation waits for a decision (status lists them, oldest first).",
     );

@@ -237,6 +237,6 @@ describe("task lifecycle, against a real SQLite file", () => {
       }).task,
       engine.submit({ source: "console", requester: "owner", text: "something vague" }).task,
     ];
-    for (const task of filed) expect(task).toStrictEqual(engine.tasks.require(task.id));
+    for (const task of filed) expect(task).toStrictEqual(engine.task(task.id));
   });
 });

@@ -58,6 +58,6 @@ describe("an answer that leads to an escalation", () => {
     expect(task.state).toBe("needs_clarification");
     const { task: answered } = steward.answer(task.id, { text: "asdf qwerty zxcv" }, owner);
     expect(answered.state).toBe("escalated");
-    expect(steward.escalationStore.openGroupOf(task.id)).toBeDefined();
+    expect(steward.openEscalationOf(task.id)).toBeDefined();
   });
 });

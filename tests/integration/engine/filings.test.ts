@@ -35,7 +35,7 @@ describe("requests from the doors, filed together", () => {
     expect(seen).toEqual([3, 3, 3]);
     const tasks = (await Promise.all(calls)).map(({ task }) => task);
     expect(tasks.map((task) => task.requester)).toEqual(["ann", "bob", "cyd"]);
-    expect(tasks.map((task) => engine.tasks.require(task.id))).toStrictEqual(tasks);
+    expect(tasks.map((task) => engine.task(task.id))).toStrictEqual(tasks);
     expect(reader.count("task_events")).toBe(3);
     expect(heard).toEqual(tasks.map((task) => task.id));
   });

@@ -25,7 +25,7 @@ describe("engine smoke", () => {
       text: "Objective: Draft a blog post about our launch\nDone when: under 500 words",
     });
     expect(task.state).toBe("queued");
-    for (let i = 0; i < 100 && engine.tasks.require(task.id).state !== "done"; i++) {
+    for (let i = 0; i < 100 && engine.task(task.id).state !== "done"; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await engine.stop();

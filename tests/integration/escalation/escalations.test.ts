@@ -117,7 +117,7 @@ describe("escalation actions", () => {
       caught = error;
     }
     expect(isStewardError(caught, "not_operator")).toBe(true);
-    expect(engine.tasks.require(task.id).state).toBe("escalated");
+    expect(engine.task(task.id).state).toBe("escalated");
   });
 
   it("an operator's retry acts on the whole group, records who did it and resolves it", () => {
@@ -135,7 +135,7 @@ describe("escalation actions", () => {
     expect(outcome.acted.map((t) => t.state)).toEqual(["queued", "queued", "queued"]);
     expect(outcome.resolved).toBe(true);
     for (const task of tasks) {
-      expect(engine.tasks.events(task.id).at(-1)).toMatchObject({
+      expect(engine.events(task.id).at(-1)).toMatchObject({
         from: "escalated",
         to: "queued",
         actor: "U-owner",

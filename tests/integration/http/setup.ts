@@ -81,7 +81,6 @@ export async function startTestServer(
     host: "127.0.0.1",
     port: 0,
     logger,
-    database,
     health:
       options.health ??
       (() => ({

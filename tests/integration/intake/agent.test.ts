@@ -104,7 +104,7 @@ describe("the llm intake agent", () => {
     const rules = await engine.plan(request, { rulesOnly: true });
     expect(rules.routing.category).toBe("unsorted");
     expect(server.requests).toHaveLength(1);
-    expect(engine.tasks.get(1)).toBeUndefined();
+    expect(engine.findTask(1)).toBeUndefined();
   });
 
   it("sends the latest decisions people made as examples, most recent first", async () => {
@@ -160,7 +160,7 @@ describe("the llm intake agent", () => {
     expect(task.state).toBe("needs_clarification");
     expect(missing).toEqual(["acceptance_criteria"]);
     expect(filled.acceptance_criteria).toBeUndefined();
-    expect(engine.tasks.events(task.id)[0]!.reason).toBe("missing acceptance criteria");
+    expect(engine.events(task.id)[0]!.reason).toBe("missing acceptance criteria");
   });
 
   const fallbacks: [string, () => Promise<string>, number | undefined, RegExp][] = [
@@ -223,7 +223,7 @@ describe("the llm intake agent", () => {
 
     expect(task.routing.fallback).toBe("intake agent failed (Steward is stopping); used the rules");
     // The rules cannot place the vague request: filed, and escalated rather than guessed.
-    expect(engine.tasks.require(task.id)).toMatchObject({
+    expect(engine.task(task.id)).toMatchObject({
       state: "escalated",
       category: "unsorted",
     });
@@ -252,7 +252,7 @@ describe("the llm intake agent", () => {
     const { engine } = stewardWithAgent(url);
     const { task } = await engine.submitAsync(request);
 
-    expect(engine.tasks.events(task.id)[0]!.data).toMatchObject({
+    expect(engine.events(task.id)[0]!.data).toMatchObject({
       agent: "answered",
       tokens: { agent: { prompt: 1234, completion: 56 } },
     });

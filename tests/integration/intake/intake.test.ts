@@ -41,7 +41,7 @@ describe("intake, against a real SQLite file", () => {
     expect(task.outputFormat).toBe("a markdown draft");
     expect(task.routing).toEqual(routing);
     expect(routing.rule).toMatch(/^content\./);
-    expect(steward.tasks.events(task.id)).toEqual([
+    expect(steward.events(task.id)).toEqual([
       expect.objectContaining({
         from: "intake",
         to: "queued",
@@ -62,7 +62,7 @@ describe("intake, against a real SQLite file", () => {
     expect(task.state).toBe("needs_clarification");
     expect(missing).toEqual(["acceptance_criteria"]);
     expect(task.missingFields).toEqual(["acceptance_criteria"]);
-    expect(steward.tasks.events(task.id).map((e) => e.to)).toEqual(["needs_clarification"]);
+    expect(steward.events(task.id).map((e) => e.to)).toEqual(["needs_clarification"]);
     expect(steward.outbox.pending(10).map((m) => m.message)).toEqual([
       {
         kind: "clarification",
@@ -86,7 +86,7 @@ describe("intake, against a real SQLite file", () => {
     expect(resumed.task.state).toBe("queued");
     expect(resumed.task.acceptanceCriteria).toEqual(["the build is green on main"]);
     expect(resumed.task.category).toBe("engineering");
-    expect(steward.tasks.events(task.id).map((e) => [e.from, e.to])).toEqual([
+    expect(steward.events(task.id).map((e) => [e.from, e.to])).toEqual([
       ["intake", "needs_clarification"],
       ["needs_clarification", "queued"],
     ]);
@@ -137,7 +137,7 @@ describe("intake, against a real SQLite file", () => {
     });
     expect(task.category).toBe("unsorted");
     expect(task.state).toBe("escalated");
-    expect(steward.tasks.events(task.id)[0]?.reason).toBe("does not fit any category");
+    expect(steward.events(task.id)[0]?.reason).toBe("does not fit any category");
     expect(task.routing.rule).toBe("catch_all");
   });
 

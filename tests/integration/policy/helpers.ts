@@ -140,15 +140,15 @@ export function waitForState(
   timeoutMs = 5000,
 ): Promise<void> {
   return waitFor(
-    () => engine.tasks.require(taskId).state === state,
+    () => engine.task(taskId).state === state,
     timeoutMs,
-    `T-${taskId} to be ${state} (it is ${engine.tasks.get(taskId)?.state})`,
+    `T-${taskId} to be ${state} (it is ${engine.findTask(taskId)?.state})`,
   );
 }
 
 /** Attempts the task may still use: what a failure that is not the task's must not burn. */
 export function budgetLeft(engine: Engine, taskId: number): number {
-  const task = engine.tasks.require(taskId);
+  const task = engine.task(taskId);
   return task.maxAttempts - task.attempts;
 }
 

@@ -88,7 +88,7 @@ describe("input failures", () => {
     engine.answer(task.id, { text: "It is for ACME, order 9920" }, "owner");
     await waitForState(engine, task.id, "done");
 
-    const done = engine.tasks.require(task.id);
+    const done = engine.task(task.id);
     expect(done.objective).toBe("Apologise for the late parcel");
     expect(done.inputs).toContain("It is for ACME, order 9920");
   });

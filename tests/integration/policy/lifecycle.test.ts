@@ -64,8 +64,8 @@ describe("pipelines", () => {
     let seenDoneAlone = false;
     await waitFor(
       () => {
-        const task = engine.tasks.require(first.id);
-        if (task.state === "done" && (task.nextId === null || !engine.tasks.get(task.nextId))) {
+        const task = engine.task(first.id);
+        if (task.state === "done" && (task.nextId === null || !engine.findTask(task.nextId))) {
           seenDoneAlone = true;
         }
         return task.state === "done";
@@ -75,8 +75,8 @@ describe("pipelines", () => {
     );
     expect(seenDoneAlone).toBe(false);
 
-    const done = engine.tasks.require(first.id);
-    const next = engine.tasks.require(done.nextId!);
+    const done = engine.task(first.id);
+    const next = engine.task(done.nextId!);
     expect(next).toMatchObject({
       parentId: first.id,
       category: "polish",
@@ -89,10 +89,10 @@ describe("pipelines", () => {
     expect(engine.detail(next.id).events[0]).toMatchObject({ from: "intake", to: "queued" });
 
     await waitForState(engine, next.id, "done");
-    expect(engine.tasks.require(next.id).output).toContain(
+    expect(engine.task(next.id).output).toContain(
       `Output of T-${first.id} (draft):\nDraft the launch note`,
     );
-    expect(engine.tasks.require(next.id).nextId).toBeNull();
+    expect(engine.task(next.id).nextId).toBeNull();
     expect(outboxMessages(engine)).toMatchObject([
       { kind: "task_done", taskId: first.id },
       { kind: "task_done", taskId: next.id },
@@ -124,8 +124,8 @@ describe("a next step intake refuses", () => {
     await waitForState(engine, long.id, "done");
     await waitForState(engine, short.id, "done");
 
-    expect(engine.tasks.require(long.id).nextId).toBeNull();
-    expect(engine.tasks.require(short.id).nextId).not.toBeNull();
+    expect(engine.task(long.id).nextId).toBeNull();
+    expect(engine.task(short.id).nextId).not.toBeNull();
     expect(errors).toEqual([
       expect.stringMatching(
         new RegExp(
@@ -155,7 +155,7 @@ describe("stopping work", () => {
     const { engine, records } = startEngine(sleeperConfig());
     const task = submit(engine, "slow", "Take your time");
     const pid = await runningChild(records, task.id);
-    expect(engine.tasks.require(task.id).state).toBe("running");
+    expect(engine.task(task.id).state).toBe("running");
 
     const cancelled = engine.cancel(task.id, "owner");
     expect(cancelled.state).toBe("cancelled");

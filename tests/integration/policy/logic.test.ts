@@ -77,7 +77,7 @@ describe("logic failures", () => {
     expect(runs[0]?.brief.constraints).not.toContain(feedback);
     expect(runs[1]?.brief.constraints).toContain(feedback);
 
-    expect(engine.tasks.require(task.id)).toMatchObject({ feedback: [reason], attempts: 2 });
+    expect(engine.task(task.id)).toMatchObject({ feedback: [reason], attempts: 2 });
     expect(outboxMessages(engine)).toMatchObject([
       { kind: "task_escalated", taskId: task.id, reason: escalation },
     ]);

@@ -62,13 +62,13 @@ describe("a reviewer worker's own failures", () => {
     expect(engine.detail(task.id).attempts).toMatchObject([
       { outcome: "failed", failureClass: "systemic", error },
     ]);
-    expect(engine.queue.openIncidents()).toMatchObject([{ worker: "critic", error }]);
+    expect(engine.openIncidents()).toMatchObject([{ worker: "critic", error }]);
     // Until the probe is due the task waits: the worker is not run again and again for nothing.
     let ranAgain = false;
     const windowEnds = Date.now() + 500;
     await waitFor(
       () => {
-        if (engine.tasks.require(task.id).state !== "queued") ranAgain = true;
+        if (engine.task(task.id).state !== "queued") ranAgain = true;
         return Date.now() > windowEnds;
       },
       2000,
@@ -81,7 +81,7 @@ describe("a reviewer worker's own failures", () => {
     refusing = false;
     await waitForState(engine, task.id, "done", 5000);
     expect(engine.pool.isPaused("critic")).toBe(false);
-    expect(engine.queue.openIncidents()).toEqual([]);
+    expect(engine.openIncidents()).toEqual([]);
     expect(server.requests).toHaveLength(2);
     // One escalation for the outage, resolved by the recovery; then the task's own notice.
     expect(outboxMessages(engine).map((message) => message.kind)).toEqual([

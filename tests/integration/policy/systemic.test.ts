@@ -55,7 +55,7 @@ describe("systemic failures", () => {
       resolvedAt: null,
       error: `${refused} (3 consecutive connection failures across tasks)`,
     });
-    expect(engine.queue.openIncidents()).toHaveLength(1);
+    expect(engine.openIncidents()).toHaveLength(1);
     expect(escalations(engine)).toEqual([
       {
         kind: "task_escalated",
@@ -94,7 +94,7 @@ describe("systemic failures", () => {
     expect(escalations(engine)).toHaveLength(1);
     expect(ofKind(engine, "escalation")).toHaveLength(1);
     for (const id of ids) {
-      expect(["queued", "retry_wait"]).toContain(engine.tasks.require(id).state);
+      expect(["queued", "retry_wait"]).toContain(engine.task(id).state);
     }
     expect(budgets()).toEqual([2, 2, 3, 3, 3]);
 
@@ -109,7 +109,7 @@ describe("systemic failures", () => {
     const [incident] = database.db.select().from(incidents).all();
     expect(incident?.resolvedAt).not.toBeNull();
     expect(incident?.probes).toBeGreaterThanOrEqual(3);
-    expect(engine.queue.openIncidents()).toEqual([]);
+    expect(engine.openIncidents()).toEqual([]);
     expect(escalations(engine)).toHaveLength(1);
     expect(ofKind(engine, "escalation")).toHaveLength(1);
     expect(ofKind(engine, "escalation_resolved")).toHaveLength(1);
@@ -153,9 +153,9 @@ describe("systemic failures", () => {
         error: `${refused} (3 consecutive connection failures)`,
       },
     ]);
-    expect(engine.tasks.require(task.id).state).toBe("queued");
+    expect(engine.task(task.id).state).toBe("queued");
     expect(budgetLeft(engine, task.id)).toBe(1);
-    expect(engine.queue.openIncidents()).toHaveLength(1);
+    expect(engine.openIncidents()).toHaveLength(1);
   });
 
   it("pauses at once on an explicit SystemicError from a module worker, and resumes after a probe", async () => {
@@ -185,7 +185,7 @@ describe("systemic failures", () => {
       to: "queued",
       reason: `dependency down: ${error}; billing paused until a probe succeeds`,
     });
-    expect(engine.tasks.require(first.id).state).toBe("queued");
+    expect(engine.task(first.id).state).toBe("queued");
     expect(budgetLeft(engine, first.id)).toBe(3);
     expect(engine.detail(second.id).attempts).toEqual([]);
     expect(database.db.select().from(incidents).all()).toMatchObject([
@@ -200,7 +200,7 @@ describe("systemic failures", () => {
     await waitForState(engine, first.id, "done");
     await waitForState(engine, second.id, "done");
     expect(engine.pool.isPaused("billing")).toBe(false);
-    expect(engine.queue.openIncidents()).toEqual([]);
+    expect(engine.openIncidents()).toEqual([]);
   });
 });
 
@@ -230,9 +230,9 @@ describe("unrecognised errors", () => {
     expect(engine.detail(task.id).attempts).toMatchObject([
       { outcome: "failed", failureClass: "systemic", error },
     ]);
-    expect(engine.tasks.require(task.id).state).toBe("queued");
+    expect(engine.task(task.id).state).toBe("queued");
     expect(budgetLeft(engine, task.id)).toBe(2);
-    expect(engine.queue.openIncidents()).toMatchObject([{ worker: "vendor", error }]);
+    expect(engine.openIncidents()).toMatchObject([{ worker: "vendor", error }]);
     expect(escalations(engine)).toEqual([
       { kind: "task_escalated", taskId: task.id, reason: `vendor is down: ${error}` },
     ]);
@@ -252,6 +252,6 @@ describe("unrecognised errors", () => {
       `retries exhausted after 2 attempts: ${error}`,
     );
     expect(engine.pool.isPaused("vendor")).toBe(false);
-    expect(engine.queue.openIncidents()).toEqual([]);
+    expect(engine.openIncidents()).toEqual([]);
   });
 });

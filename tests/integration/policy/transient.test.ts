@@ -82,7 +82,7 @@ describe("transient failures", () => {
     expect(attempts[0]?.error).toBe('http worker "api": HTTP 503 Service Unavailable: busy');
     expect(attempts[1]?.error).toBe('http worker "api": HTTP 503 Service Unavailable: still busy');
 
-    const done = engine.tasks.require(task.id);
+    const done = engine.task(task.id);
     expect(done).toMatchObject({
       attempts: 3,
       output: "The forecast is sunny",
@@ -130,7 +130,7 @@ describe("transient failures", () => {
       ["failed", "transient", error],
       ["failed", "transient", error],
     ]);
-    expect(engine.tasks.require(task.id)).toMatchObject({
+    expect(engine.task(task.id)).toMatchObject({
       attempts: 3,
       failureClass: "transient",
       lastError: error,

@@ -70,7 +70,7 @@ describe("the llm classifier", () => {
       classifier: "rules",
       fallback: "llm classifier failed (Steward is stopping); used the rules",
     });
-    expect(engine.tasks.require(task.id).state).toBe("queued");
+    expect(engine.task(task.id).state).toBe("queued");
   });
 
   it("a category named by the requester never asks the model", async () => {

@@ -63,10 +63,8 @@ function fakeEngine(markedDelivered: number[], waiting: readonly number[] = [4])
       if (id !== 3) throw new StewardError("escalation_not_found", `E-${id} does not exist`);
       return e3.card;
     },
-    escalationStore: {
-      openGroupOf: (taskId: number) => (waiting.includes(taskId) ? e3Row : undefined),
-      get: (id: number): EscalationRow | undefined => (id === 3 ? e3Row : undefined),
-    },
+    openEscalationOf: (taskId: number) => (waiting.includes(taskId) ? e3Row : undefined),
+    escalation: (id: number): EscalationRow | undefined => (id === 3 ? e3Row : undefined),
     clock: { now: () => T0 + 4 * 3_600_000 },
   };
 }

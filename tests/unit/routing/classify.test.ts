@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import type { CategoryConfig } from "../../../src/config/schema.js";
 import { isStewardError } from "../../../src/core/errors.js";
-import { createRouter, type RouteRequest } from "../../../src/routing/classify.js";
+import { createCategoryRouter, type RouteRequest } from "../../../src/routing/classify.js";
 import { type IntakeOutcome, scoreRouting } from "../../../src/routing/evaluate.js";
 import { tokenize } from "../../../src/routing/tokenize.js";
 
 const config = loadConfigFile("config/steward.yaml", {});
 const minConfidence = config.intake.classifier.min_confidence;
-const router = createRouter(config.categories, {
+const router = createCategoryRouter(config.categories, {
   minConfidence,
   ...(config.corpus && { corpus: config.corpus }),
 });
@@ -236,7 +236,7 @@ describe("explicit rules", () => {
 
   it("matches a trailing * source glob", () => {
     const categories = twins([{ match: { keywords: [], regexes: [], sources: ["webhook:*"] } }]);
-    const decision = createRouter(categories, { minConfidence }).route({
+    const decision = createCategoryRouter(categories, { minConfidence }).route({
       text: "hello",
       source: "webhook:anything",
     });
@@ -283,7 +283,7 @@ describe("explicit rules", () => {
       { match: { keywords: ["lily"], regexes: [], sources: [] } },
       { match: { keywords: ["iris"], regexes: [], sources: [] } },
     ]);
-    const decision = createRouter(categories, { minConfidence }).route({
+    const decision = createCategoryRouter(categories, { minConfidence }).route({
       text: "Plant a lily next to the iris",
       source: "cli",
     });
@@ -297,7 +297,7 @@ describe("explicit rules", () => {
       ...twins().slice(0, 2),
       { ...catchAll, match: { keywords: ["banana"], regexes: [], sources: ["cli"] } },
     ];
-    const decision = createRouter(categories, { minConfidence }).route({
+    const decision = createCategoryRouter(categories, { minConfidence }).route({
       text: "banana",
       source: "cli",
     });
@@ -316,7 +316,7 @@ describe("the classifier and the catch-all", () => {
 
   it("explains a request that fits nowhere with the best candidate and the threshold", () => {
     // Without the corpus the catch-all is no class: the threshold decides.
-    const decision = createRouter(config.categories, { minConfidence }).route({
+    const decision = createCategoryRouter(config.categories, { minConfidence }).route({
       text: "Who won the football match last night?",
       source: "discord",
     });
@@ -336,7 +336,7 @@ describe("the classifier and the catch-all", () => {
   });
 
   it("sends a classifier tie to the catch-all", () => {
-    const decision = createRouter(twins(), { minConfidence }).route({
+    const decision = createCategoryRouter(twins(), { minConfidence }).route({
       text: "water the garden",
       source: "cli",
     });
@@ -363,21 +363,21 @@ describe("a corpus", () => {
 
   it("teaches the classifier beside the categories' examples", () => {
     const text = "the parcel never arrived, reply to her";
-    const taught = createRouter(config.categories, { minConfidence, corpus });
+    const taught = createCategoryRouter(config.categories, { minConfidence, corpus });
     const score = (r: typeof router) =>
       r.confidences(text).find((entry) => entry.category === "support")!.confidence;
     expect(score(taught)).toBeGreaterThan(score(router));
   });
 
   it("teaches what fits nowhere through lines labelled with the catch-all", () => {
-    const taught = createRouter(config.categories, { minConfidence: 0, corpus });
+    const taught = createCategoryRouter(config.categories, { minConfidence: 0, corpus });
     const decision = taught.route({ text: "what's the weather in paris tomorrow", source: "cli" });
     expect(decision).toMatchObject({ category: "unsorted", rule: "catch_all" });
     expect(decision.explanation).toMatch(
       /^does not fit any category \(reads like the catch-all's examples, 0\.\d\d\)/,
     );
     // Without such lines the catch-all is no class: at threshold 0 something is chosen.
-    const untaught = createRouter(config.categories, {
+    const untaught = createCategoryRouter(config.categories, {
       minConfidence: 0,
       corpus: corpus.slice(0, 1),
     });
@@ -389,7 +389,7 @@ describe("a corpus", () => {
 
 describe("router", () => {
   it("is deterministic: same input, same decision, whichever router instance", () => {
-    const again = createRouter(config.categories, {
+    const again = createCategoryRouter(config.categories, {
       minConfidence,
       ...(config.corpus && { corpus: config.corpus }),
     });
@@ -402,7 +402,7 @@ describe("router", () => {
 
   it("requires exactly one catch-all category", () => {
     const withoutCatchAll = config.categories.filter((category) => !category.catch_all);
-    expect(() => createRouter(withoutCatchAll, { minConfidence })).toThrow(/catch_all/);
+    expect(() => createCategoryRouter(withoutCatchAll, { minConfidence })).toThrow(/catch_all/);
   });
 
   it("exposes its categories", () => {

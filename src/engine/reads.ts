@@ -1,0 +1,172 @@
+import type { Config } from "../config/schema.js";
+import type { Attempt } from "../core/attempt.js";
+import type { ChatRefStore } from "../core/chat-refs.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { type Logger, silentLogger } from "../core/log.js";
+import type { Outbox } from "../core/outbox.js";
+import type { Task, TaskEvent } from "../core/task.js";
+import { checkWritable } from "../db/connection.js";
+import type { OutboxStore } from "../db/outbox-store.js";
+import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
+import { isOperator, type Person, requireOperator } from "../escalation/operators.js";
+import type { EscalatedTask, EscalationGroup } from "../escalation/store.js";
+import type { OpenAnomaly } from "../monitor/store.js";
+import { chooseReview, type ReviewAnswer } from "../review/choose.js";
+import { buildReview, type Review } from "../review/report.js";
+import type { Router } from "../routing/classify.js";
+import type { WorkerPool } from "../workers/pool.js";
+import type { RoutingLearning } from "./routing-learning.js";
+import type { StatusReader, TaskDetail } from "./status.js";
+import { detailOf, type Parts, type WiringHooks, type WiringOptions, wire } from "./wiring.js";
+
+export interface EngineOptions extends Omit<WiringOptions, "clock"> {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** The outbox as the doors see it: the delivery side, for their pumps. */
+export type EngineOutbox = Outbox & Pick<OutboxStore, "backlog" | "undelivered">;
+
+/**
+ * The engine's read side: what the doors show (tasks and their timelines, escalations and who
+ * waits in them, status, reviews), over the stores the engine's wiring built and keeps private.
+ * `Engine` adds the commands and the lifecycle; adapters only ever see an `Engine`.
+ */
+export class EngineReads {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly router: Router;
+  /** People's routing decisions, learned by the router. */
+  readonly learning: RoutingLearning;
+  readonly pool: WorkerPool;
+  readonly outbox: EngineOutbox;
+  /** Where a chat adapter posted cards and escalation messages. */
+  readonly chatRefs: ChatRefStore;
+  protected readonly parts: Parts;
+
+  /** `hooks` are the engine's reactions to what its parts do, asked for once `this` exists. */
+  constructor(options: EngineOptions, hooks: (self: EngineReads) => WiringHooks) {
+    this.config = options.config;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.parts = wire({ ...options, clock: this.clock }, hooks(this));
+    this.router = this.parts.router;
+    this.learning = this.parts.learning;
+    this.pool = this.parts.pool;
+    this.outbox = this.parts.outbox;
+    this.chatRefs = this.parts.chatRefs;
+  }
+
+  /** The task; `task_not_found` when there is none. */
+  task(taskId: number): Task {
+    return this.parts.tasks.require(taskId);
+  }
+
+  findTask(taskId: number): Task | undefined {
+    return this.parts.tasks.get(taskId);
+  }
+
+  /** The task's timeline, oldest first. */
+  events(taskId: number): TaskEvent[] {
+    return this.parts.tasks.events(taskId);
+  }
+
+  attempts(taskId: number): Attempt[] {
+    return this.parts.queue.attemptsOf(taskId);
+  }
+
+  detail(taskId: number): TaskDetail {
+    return detailOf(this.parts, taskId);
+  }
+
+  /** The newest task filed from `source` (a schedule's), if any. */
+  latestFrom(source: string): Task | undefined {
+    return this.parts.tasks.latestFrom(source);
+  }
+
+  /** Resolves once the writes so far have committed: nothing is shown before it is durable. */
+  committed(): Promise<void> {
+    return this.parts.tasks.committed();
+  }
+
+  /** The status views' reads (counts, tasks in flight, what waits on a person). */
+  get status(): StatusReader {
+    return this.parts.status();
+  }
+
+  escalation(escalationId: number): EscalationGroup | undefined {
+    return this.parts.escalations.group(escalationId);
+  }
+
+  /** Every task of an escalation, decided or not. */
+  escalationMembers(escalationId: number): EscalatedTask[] {
+    return this.parts.escalations.members(escalationId);
+  }
+
+  /** The tasks still waiting for a decision in `escalationId` (of `onlyTaskId` alone, if given). */
+  waitingIn(escalationId: number, onlyTaskId?: number): EscalatedTask[] {
+    return this.parts.escalations.waitingIn(escalationId, onlyTaskId);
+  }
+
+  /** The escalation a task is waiting in, if any. */
+  openEscalationOf(taskId: number): EscalationGroup | undefined {
+    return this.parts.escalations.openGroupOf(taskId);
+  }
+
+  /** `person` names the requester as the interface shows people (a mention, a name). */
+  escalationCard(escalationId: number, person?: PersonName): EscalationCard {
+    return formatEscalation(this.parts.escalations.view(escalationId), person);
+  }
+
+  isOperator(person: Person): boolean {
+    return isOperator(this.config, person);
+  }
+
+  /** Refuses (`not_operator`) anybody who may not decide escalations. */
+  requireOperator(person: Person): void {
+    requireOperator(this.config, person);
+  }
+
+  /** Workers paused by an incident, in config order. */
+  pausedWorkers(): string[] {
+    return Object.keys(this.config.workers).filter((worker) => this.parts.pool.isPaused(worker));
+  }
+
+  openIncidents() {
+    return this.parts.queue.openIncidents();
+  }
+
+  /** The database file: reports are written beside it. */
+  get databaseFile(): string {
+    return this.parts.database.sqlite.name;
+  }
+
+  /**
+   * Writable, measured: outside a transaction, take the write lock and let it go. A group of
+   * writes being open means the connection is writing already. Throws when it is not.
+   */
+  checkWritable(): void {
+    checkWritable(this.parts.database.sqlite);
+  }
+
+  /** The open anomalies among `ids`, in words: what a status-check message is about. */
+  openAnomalies(ids: readonly number[]): OpenAnomaly[] {
+    const wanted = new Set(ids);
+    return this.parts
+      .monitorQueries()
+      .openAnomalies()
+      .filter((anomaly) => wanted.has(anomaly.id));
+  }
+
+  /** The month's review (`2024-05`), every figure read on one snapshot. */
+  review(month: string): Review {
+    return buildReview(this.parts.reviewQueries(), this.config, month);
+  }
+
+  /** What `review [month]` shows: without a month, the last full one unless it is empty. */
+  reviewAsked(month?: string): ReviewAnswer {
+    const timeZone = this.config.review.timezone ?? "UTC";
+    return chooseReview(month, this.clock.now(), timeZone, (asked) => this.review(asked));
+  }
+}

@@ -1,0 +1,292 @@
+import { categoryNamed, maxAttemptsOf } from "../config/lookup.js";
+import type { Config } from "../config/schema.js";
+import type { Clock } from "../core/clock.js";
+import { StewardError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { EscalationCause } from "../core/ports.js";
+import { type Actor, formatTaskId, isTerminal } from "../core/states.js";
+import type { Task } from "../core/task.js";
+import {
+  type DecisionStep,
+  decidable,
+  type EscalationOutcome,
+  type EscalationRequest,
+  pausedWorkerOf,
+  resolutionOf,
+  stepFor,
+} from "../escalation/decisions.js";
+import { type Person, requireOperator } from "../escalation/operators.js";
+import { type FieldValues, type IntakeResult, REROUTE_RULE } from "../intake/intake.js";
+import { onCompleted } from "./pipeline.js";
+import type { Parts } from "./wiring.js";
+
+export interface TaskCommandDeps {
+  config: Config;
+  clock: Clock;
+  parts: Parts;
+  logger: Logger;
+  /** A change to tell listeners of once committed (and to wake the pool for, when queued). */
+  changed(task: Task): void;
+}
+
+/**
+ * What people and the status checker do to tasks: an operator's decision on an escalation,
+ * retry, reroute, cancel, an answer to a clarification, escalating, delivery marks. Each is one
+ * transaction, with its outbox messages and the escalation it settles; the engine delegates here.
+ */
+export class TaskCommands {
+  private readonly config: Config;
+  private readonly clock: Clock;
+  private readonly parts: Parts;
+  private readonly logger: Logger;
+  private readonly changed: (task: Task) => void;
+
+  constructor(deps: TaskCommandDeps) {
+    this.config = deps.config;
+    this.clock = deps.clock;
+    this.parts = deps.parts;
+    this.logger = deps.logger;
+    this.changed = deps.changed;
+  }
+
+  /** Inside the transaction that completed `task`: returns it as it now stands when a next step was linked. */
+  completed(task: Task): Task | undefined {
+    const { config, logger, changed } = this;
+    const { intake, outbox, tasks } = this.parts;
+    return onCompleted({ config, logger, intake, outbox, tasks, changed }, task);
+  }
+
+  /** Inside the transaction that sent a task back to its requester: the question, once. */
+  clarify(task: Task, note: string): void {
+    this.parts.outbox.add(
+      { kind: "clarification", taskId: task.id, missing: task.missingFields, note },
+      `clarification:${task.id}:${task.updatedAt}`,
+    );
+  }
+
+  /**
+   * An operator's decision on an escalation: applied to every waiting task of the group, or
+   * to one. Refused for non-operators; a stale button changes nothing and says why.
+   */
+  actOnEscalation(
+    escalationId: number,
+    request: EscalationRequest,
+    person: Person,
+    onlyTaskId?: number,
+  ): EscalationOutcome {
+    requireOperator(this.config, person);
+    const group = this.parts.escalations.group(escalationId);
+    const members = decidable(
+      escalationId,
+      group,
+      this.parts.escalations.waitingIn(escalationId, onlyTaskId),
+    );
+    const pausedWorker = pausedWorkerOf(group!);
+    const resolution = resolutionOf(request);
+    const outcome: EscalationOutcome = {
+      escalationId,
+      action: request.action,
+      acted: [],
+      skipped: [],
+      resolved: false,
+    };
+    this.parts.tasks.transaction(() => {
+      for (const { task } of members) {
+        const current = this.parts.tasks.require(task.id);
+        const step = stepFor(current, request, pausedWorker);
+        if (step.kind === "skip") {
+          outcome.skipped.push({ taskId: task.id, why: step.why });
+          continue;
+        }
+        outcome.acted.push(this.carryOut(current, step, person.id));
+        // A systemic retry leaves the tasks queued behind the probe: settle them here.
+        this.parts.escalations.settle(task.id, resolution, person.id);
+      }
+      outcome.resolved = this.parts.escalations.group(escalationId)?.state === "resolved";
+    });
+    for (const task of outcome.acted) this.changed(task);
+    return outcome;
+  }
+
+  /** One task's share of an escalation decision, as `stepFor` decided it. */
+  private carryOut(
+    current: Task,
+    step: Exclude<DecisionStep, { kind: "skip" }>,
+    actor: Actor,
+  ): Task {
+    const taskId = current.id;
+    switch (step.kind) {
+      case "cancel":
+        return this.cancel(taskId, actor, `cancelled by ${actor} from its escalation`);
+      case "probe":
+        this.parts.pool.probeNow(step.worker);
+        return current;
+      case "retry":
+        return this.retry(taskId, actor);
+      case "reroute":
+        return this.reroute(taskId, step.category, actor);
+      case "edit":
+        return this.answer(taskId, { text: step.text, fields: step.fields }, actor).task;
+    }
+  }
+
+  /** Escalates a task from wherever it is (the status checker, an operator), staged like any other. */
+  escalate(taskId: number, cause: EscalationCause, actor: Actor = "system"): Task {
+    const escalated = this.parts.tasks.transaction(() => {
+      const moved = this.parts.tasks.transition(taskId, "escalated", {
+        actor,
+        reason: cause.reason,
+        data: { failureClass: cause.failureClass, worker: cause.worker },
+        patch: {
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          failureClass: cause.failureClass ?? null,
+          lastError: cause.error ?? null,
+        },
+      });
+      this.escalated(moved, cause);
+      return moved;
+    });
+    this.parts.pool.abort(taskId);
+    this.changed(escalated);
+    return escalated;
+  }
+
+  /** The requester's answer to a clarification, or an operator's edit of the brief. */
+  answer(
+    taskId: number,
+    answer: { text?: string; fields?: FieldValues },
+    actor: Actor,
+  ): IntakeResult {
+    const result = this.parts.tasks.transaction(() => {
+      // Settled first: an answer that escalates again opens an escalation nobody has decided.
+      this.parts.escalations.settle(taskId, "edited", actor);
+      return this.parts.intake.resume(taskId, answer, actor);
+    });
+    this.changed(result.task);
+    return result;
+  }
+
+  cancel(taskId: number, actor: Actor, reason = "cancelled"): Task {
+    const task = this.parts.tasks.require(taskId);
+    if (isTerminal(task.state)) {
+      throw new StewardError(
+        "illegal_transition",
+        `${formatTaskId(taskId)} is already ${task.state}`,
+      );
+    }
+    const cancelled = this.parts.tasks.transaction(() => {
+      const moved = this.parts.tasks.transition(taskId, "cancelled", {
+        actor,
+        reason,
+        data: { action: "cancel" },
+        patch: { leaseOwner: null, leaseExpiresAt: null },
+      });
+      this.parts.outbox.add(
+        { kind: "task_cancelled", taskId, actor, reason },
+        `cancelled:${taskId}`,
+      );
+      this.parts.escalations.settle(taskId, "cancelled", actor);
+      return moved;
+    });
+    this.parts.pool.abort(taskId);
+    this.changed(cancelled);
+    return cancelled;
+  }
+
+  /** An operator's "try again": a fresh set of attempts from the queue. */
+  retry(taskId: number, actor: Actor): Task {
+    const task = this.parts.tasks.require(taskId);
+    const category = categoryNamed(this.config, task.category);
+    if (category.catch_all) {
+      throw new StewardError(
+        "illegal_transition",
+        `${formatTaskId(taskId)} fits no category: reroute it instead`,
+      );
+    }
+    const retried = this.parts.tasks.transaction(() => {
+      this.parts.escalations.settle(taskId, "retried", actor);
+      return this.parts.tasks.transition(taskId, "queued", {
+        actor,
+        reason: `retried by ${actor}`,
+        data: { action: "retry" },
+        patch: {
+          maxAttempts: task.attempts + maxAttemptsOf(this.config, category),
+          nextRunAt: this.clock.now(),
+        },
+      });
+    });
+    this.changed(retried);
+    return retried;
+  }
+
+  /** An operator's "this belongs elsewhere": the new category is recorded as the deciding rule. */
+  reroute(taskId: number, categoryName: string, actor: Actor): Task {
+    const task = this.parts.tasks.require(taskId);
+    const category = categoryNamed(this.config, categoryName);
+    if (category.catch_all) {
+      throw new StewardError(
+        "unknown_category",
+        `reroute to a category that has a worker, not ${categoryName}`,
+      );
+    }
+    const rerouted = this.parts.tasks.transaction(() => {
+      this.parts.escalations.settle(taskId, `rerouted:${category.name}`, actor);
+      return this.parts.intake.reroute(
+        taskId,
+        category,
+        {
+          category: category.name,
+          classifier: task.routing.classifier,
+          rule: REROUTE_RULE,
+          score: 1,
+          matched: [],
+          explanation: `rerouted by ${actor} (was ${task.category}, rule ${task.routing.rule})`,
+        },
+        actor,
+        { action: "reroute", from: task.category, to: category.name },
+      );
+    });
+    if (task.category !== category.name) this.parts.learning.rerouted(task, category.name, actor);
+    this.changed(rerouted);
+    return rerouted;
+  }
+
+  /** The output reached its destination: what the status checker's delivery rule looks for. */
+  markDelivered(taskId: number): void {
+    this.parts.tasks.update(taskId, { deliveredAt: this.clock.now() });
+  }
+
+  /** The output pump put a task's output where its brief said (`where`, in words). */
+  outputDelivered(taskId: number, where: string): void {
+    this.parts.tasks.transaction(() => {
+      this.markDelivered(taskId);
+      this.parts.outbox.add(
+        { kind: "output_delivery", taskId, delivered: true, detail: where },
+        `output:${taskId}`,
+      );
+    });
+  }
+
+  /**
+   * The brief named a destination Steward refuses (outside delivery.dir, a URL not allowed, a
+   * redirect): no retry can fix that, so the requester hears why; the output stays on the task.
+   */
+  outputRefused(taskId: number, reason: string): void {
+    this.parts.tasks.transaction(() => {
+      this.parts.outbox.add(
+        { kind: "output_delivery", taskId, delivered: false, detail: reason },
+        `output:${taskId}`,
+      );
+    });
+  }
+
+  /** Inside the transaction that escalated the task: staged, and its requester told. */
+  escalated(task: Task, cause: EscalationCause): void {
+    this.parts.escalations.stage(task, cause);
+    this.parts.outbox.add(
+      { kind: "task_escalated", taskId: task.id, reason: cause.reason },
+      `escalated:${task.id}:${task.updatedAt}`,
+    );
+  }
+}
