@@ -3,7 +3,7 @@
  * output) reaches it through the console; it must not drive the terminal or forge lines, and
  * what the console says about deliveries must be what happened.
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
