@@ -47,6 +47,8 @@ export class CategoryModel {
   private readonly learned = new Map<number, LearnedExample>();
   private classifier: TextClassifier | undefined;
   private sources: Source[] = [];
+  /** Per class, the training documents that are learned examples. */
+  private learnedDocs: number[][] = [];
   /** The word each stem was first written as in training text, for explanations. */
   private surface = new Map<string, string>();
 
@@ -91,15 +93,24 @@ export class CategoryModel {
       .map((stem) => this.surface.get(stem) ?? stem);
   }
 
-  /** The learned example of `category` most like the request, if it is the closest of all. */
+  /**
+   * The learned example of `category` most like the request, when it is at least `atLeast` alike
+   * and no other training text of the category is closer. Learned examples are few, so the
+   * category's other texts are compared only when one of them comes close.
+   */
   closestLearned(
     prediction: ModelPrediction,
     category: number,
+    atLeast: number,
   ): { example: LearnedExample; similarity: number } | undefined {
-    const nearest = this.trained().nearest(prediction.vector, category);
-    const source = nearest && this.sources[nearest.doc];
+    const classifier = this.trained();
+    const learned = this.learnedDocs[category] ?? [];
+    const nearest = classifier.nearest(prediction.vector, learned);
+    if (nearest === undefined || nearest.similarity < atLeast) return undefined;
+    const closest = classifier.nearest(prediction.vector, classifier.docsOf(category));
+    const source = closest && this.sources[closest.doc];
     if (source?.kind !== "learned") return undefined;
-    return { example: source.example, similarity: nearest!.similarity };
+    return { example: source.example, similarity: closest!.similarity };
   }
 
   private trained(): TextClassifier {
@@ -136,6 +147,10 @@ export class CategoryModel {
         add(example.text, label, WEIGHT.learned, { kind: "learned", example });
     }
     this.sources = sources;
+    this.learnedDocs = this.classes.map(() => []);
+    sources.forEach((source, doc) => {
+      if (source.kind === "learned") this.learnedDocs[docs[doc]!.label]!.push(doc);
+    });
     this.surface = surfaceWords(docs);
     return TextClassifier.train(docs, this.classes.length);
   }

@@ -433,8 +433,12 @@ function decideByClassifier(context: DecisionContext, minConfidence: number): Ro
   const name = nameOf(context, best.category);
   const words = context.model.telling(context.prediction, best.category, MAX_SHARED_TERMS);
   const runnerUp = asRunnerUp(context, second);
-  const learned = context.model.closestLearned(context.prediction, best.category);
-  const named = learned !== undefined && learned.similarity >= NAMED_EXAMPLE_SIMILARITY;
+  const learned = context.model.closestLearned(
+    context.prediction,
+    best.category,
+    NAMED_EXAMPLE_SIMILARITY,
+  );
+  const named = learned !== undefined;
   const because = named
     ? `; closest to ${describeLearned(learned.example)}`
     : words.length > 0

@@ -110,16 +110,26 @@ export class TextClassifier {
     return { probabilities: this.probabilities(vector), vector };
   }
 
-  /** The training document of `label` most like the request (cosine), if any shares a feature. */
-  nearest(vector: SparseVector, label: number): { doc: number; similarity: number } | undefined {
+  /**
+   * Of the training documents `among` (indices in training order), the one most like the request
+   * (cosine), if any shares a feature with it.
+   */
+  nearest(
+    vector: SparseVector,
+    among: Iterable<number>,
+  ): { doc: number; similarity: number } | undefined {
     let best: { doc: number; similarity: number } | undefined;
-    for (let doc = 0; doc < this.docs.length; doc++) {
-      if (this.labels[doc] !== label) continue;
+    for (const doc of among) {
       const similarity = dot(vector, this.docs[doc]!);
       if (similarity > 0 && (best === undefined || similarity > best.similarity))
         best = { doc, similarity };
     }
     return best;
+  }
+
+  /** The indices of the training documents of `label`. */
+  *docsOf(label: number): Generator<number> {
+    for (let doc = 0; doc < this.docs.length; doc++) if (this.labels[doc] === label) yield doc;
   }
 
   /** The request's features that pushed hardest towards `label`, strongest first. */
