@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { LabelledRequest } from "../config/labelled.js";
 import type { CategoryConfig } from "../config/schema.js";
 import type { LearnedExample } from "./learned.js";
@@ -152,7 +153,7 @@ export class CategoryModel {
       if (source.kind === "learned") this.learnedDocs[docs[doc]!.label]!.push(doc);
     });
     this.surface = surfaceWords(docs);
-    return TextClassifier.train(docs, this.classes.length);
+    return trainedOnce(docs, this.classes.length);
   }
 }
 
@@ -161,4 +162,25 @@ function surfaceWords(docs: readonly TrainingDoc[]): Map<string, string> {
   for (const doc of docs)
     for (const { word, stem } of terms(doc.text)) if (!surface.has(stem)) surface.set(stem, word);
   return surface;
+}
+
+/**
+ * Trained classifiers by what they were trained on. A model is immutable and training the same
+ * texts gives the same model, so routers built from one config (a command, then the engine; the
+ * tests' many engines) train once. Bounded: learning changes the texts.
+ */
+const TRAINED_LIMIT = 4;
+const trained = new Map<string, TextClassifier>();
+
+function trainedOnce(docs: readonly TrainingDoc[], classes: number): TextClassifier {
+  const hash = createHash("sha256").update(String(classes));
+  for (const doc of docs) hash.update(`\u0000${doc.label}\u0000${doc.weight}\u0000${doc.text}`);
+  const key = hash.digest("base64");
+  let classifier = trained.get(key);
+  if (classifier === undefined) {
+    classifier = TextClassifier.train(docs, classes);
+    if (trained.size >= TRAINED_LIMIT) trained.delete(trained.keys().next().value!);
+    trained.set(key, classifier);
+  }
+  return classifier;
 }
