@@ -150,10 +150,13 @@ routing
   .option("--category <name>", "only this category's")
   .option("--json", "print them as JSON")
   .option("--export", "print them as the config's `examples`, to review and paste")
-  .action(async (options: { category?: string; json?: boolean; export?: boolean }) => {
-    const { examplesCommand } = await import("./adapters/console/routing-command.js");
-    await examplesCommand(readSettings(), loadOrExit(), options).catch(reportAndExit);
-  });
+  .option("--corpus", "print them as corpus lines ({text, category}), to append to the corpus")
+  .action(
+    async (options: { category?: string; json?: boolean; export?: boolean; corpus?: boolean }) => {
+      const { examplesCommand } = await import("./adapters/console/routing-command.js");
+      await examplesCommand(readSettings(), loadOrExit(), options).catch(reportAndExit);
+    },
+  );
 
 routing
   .command("forget")

@@ -8,13 +8,14 @@ import { describeLearned, type LearnedExample } from "../../routing/learned.js";
 export async function examplesCommand(
   settings: Settings,
   config: Config,
-  options: { category?: string; json?: boolean; export?: boolean },
+  options: { category?: string; json?: boolean; export?: boolean; corpus?: boolean },
 ): Promise<void> {
   const examples = withEngine(settings, config, (engine) =>
     engine.learning.examples(options.category),
   );
   if (options.json) console.log(JSON.stringify(examples, null, 2));
   else if (options.export) console.log(asConfigExamples(examples));
+  else if (options.corpus) for (const line of asCorpusLines(examples)) console.log(line);
   else if (examples.length === 0)
     console.log("nothing learned yet: reroutes and named categories teach the router");
   else for (const example of examples) console.log(describeExample(example));
@@ -45,4 +46,11 @@ function asConfigExamples(examples: readonly LearnedExample[]): string {
     if (!entry.examples.includes(line)) entry.examples.push(line);
   }
   return `# Learned examples by category: merge the ones worth keeping into config's categories.\n${stringify(byCategory)}`;
+}
+
+/** One `{"text", "category"}` line each, the format of `intake.classifier.corpus`. */
+function asCorpusLines(examples: readonly LearnedExample[]): string[] {
+  return examples.map((example) =>
+    JSON.stringify({ text: example.text.trim(), category: example.category }),
+  );
 }

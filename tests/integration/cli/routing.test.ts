@@ -1,0 +1,45 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { openDatabase } from "../../../src/db/connection.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { tempDir } from "../../helpers.js";
+
+function steward(args: string[], db: string): string {
+  return execFileSync(process.execPath, ["bin/steward.js", ...args], {
+    env: { ...process.env, STEWARD_DB: db, STEWARD_CONFIG: "config/steward.yaml" },
+    encoding: "utf8",
+  });
+}
+
+describe("steward routing", () => {
+  it("lists what reroutes taught, exports it for the config or the corpus, and forgets", () => {
+    const db = join(tempDir(), "steward.db");
+    const database = openDatabase(db);
+    const config = loadConfigFile("config/steward.yaml", {});
+    const engine = new Engine({ config, configDir: "config", database });
+    const text = "Kiln Club wants the Pipsqueak thing sorted again";
+    const { task } = engine.submit({ source: "console", requester: "owner", text });
+    engine.reroute(task.id, "admin", "alice");
+    database.close();
+
+    const listed = steward(["routing", "examples"], db);
+    expect(listed).toMatch(
+      /^#1 {2}T-1, rerouted to admin by alice on \d{4}-\d\d-\d\d \(was unsorted\)/,
+    );
+    expect(listed).toContain(`"${text}`);
+    expect(steward(["routing", "examples", "--export"], db)).toContain(
+      `admin:\n  examples:\n    - ${text}`,
+    );
+    expect(steward(["routing", "examples", "--corpus"], db)).toBe(
+      `${JSON.stringify({ text, category: "admin" })}\n`,
+    );
+    expect(steward(["routing", "examples", "--category", "support"], db)).toContain(
+      "nothing learned yet",
+    );
+
+    expect(steward(["routing", "forget", "#1"], db)).toContain("OK forgot example #1");
+    expect(steward(["routing", "examples", "--corpus"], db)).toBe("");
+  });
+});
