@@ -1,17 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/core/clock.js";
 import { openDatabase } from "../../../src/db/connection.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { askingConfig, tempDir } from "../../helpers.js";
-
-function steward(args: string[], db: string): string {
-  return execFileSync(process.execPath, ["bin/steward.js", ...args], {
-    env: { ...process.env, STEWARD_DB: db, STEWARD_CONFIG: "config/steward.yaml" },
-    encoding: "utf8",
-  });
-}
+import { steward } from "./steward-cli.js";
 
 describe("steward status", () => {
   it("prints counts as text and as JSON, and one task's timeline", () => {
