@@ -74,6 +74,8 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   await database.ready;
   const engine = new Engine({ config, configDir: dirname(settings.configPath), database, logger });
   logTaskFailures(engine);
+  // The classifier trains in under a second: before the doors open, not on the first request.
+  engine.router.warm();
   engine.start();
   const outputs = outputDelivery(engine);
   outputs.start();

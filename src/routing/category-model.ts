@@ -71,6 +71,10 @@ export class CategoryModel {
     this.classifier = undefined;
   }
 
+  warm(): void {
+    this.trained();
+  }
+
   forget(id: number): boolean {
     const known = this.learned.delete(id);
     if (known) this.classifier = undefined;

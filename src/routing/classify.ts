@@ -33,6 +33,8 @@ export interface Router {
   learn(example: LearnedExample): void;
   /** Unlearns an example (a mistaken decision); false if it was not known. */
   forget(id: number): boolean;
+  /** Trains the classifier now rather than on the first request (a server, before its doors open). */
+  warm(): void;
   /** The classifier's probability per candidate category, in config order (the catch-all aside). */
   confidences(text: string): { category: string; confidence: number }[];
 }
@@ -96,6 +98,7 @@ export function createCategoryRouter(
     categories,
     learn: (example) => model.learn(example),
     forget: (id) => model.forget(id),
+    warm: () => model.warm(),
     confidences,
   };
 }
