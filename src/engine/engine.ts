@@ -135,7 +135,7 @@ export class Engine {
       outbox: this.outbox,
       clock: this.clock,
       attemptsOf: (taskId) => this.queue.attemptsOf(taskId),
-      transaction: (work) => this.tasks.transaction(work),
+      transaction: (work) => this.tasks.write(work),
     });
     const examples = new RoutingExampleStore(database.db);
     this.router = createRouter(config.categories, {
@@ -320,7 +320,7 @@ export class Engine {
         : request.action === "edit"
           ? "edited"
           : `${request.action === "retry" ? "retried" : "cancelled"}`;
-    this.tasks.transaction(() => {
+    this.tasks.write(() => {
       for (const { task } of members) {
         const moved = this.applyDecision(
           task,
@@ -390,7 +390,7 @@ export class Engine {
 
   /** Escalates a task from wherever it is (the status checker, an operator), staged like any other. */
   escalate(taskId: number, cause: EscalationCause, actor: Actor = "system"): Task {
-    const escalated = this.tasks.transaction(() => {
+    const escalated = this.tasks.write(() => {
       const moved = this.tasks.transition(taskId, "escalated", {
         actor,
         reason: cause.reason,
@@ -413,7 +413,7 @@ export class Engine {
   private incidentResolved(worker: string): void {
     for (const group of this.escalationStore.open()) {
       if (group.failureClass !== "systemic" || group.worker !== worker) continue;
-      this.tasks.transaction(() => {
+      this.tasks.write(() => {
         for (const member of this.escalationStore.tasksOf(group.id)) {
           if (member.resolvedAt === null)
             this.escalationStore.resolveTask(
@@ -564,7 +564,7 @@ export class Engine {
     answer: { text?: string; fields?: FieldValues },
     actor: Actor,
   ): IntakeResult {
-    const result = this.tasks.transaction(() => {
+    const result = this.tasks.write(() => {
       // Settled first: an answer that escalates again opens an escalation nobody has decided.
       this.settleEscalation(taskId, "edited", actor);
       return this.intake.resume(taskId, answer, actor);
@@ -581,7 +581,7 @@ export class Engine {
         `${formatTaskId(taskId)} is already ${task.state}`,
       );
     }
-    const cancelled = this.tasks.transaction(() => {
+    const cancelled = this.tasks.write(() => {
       const moved = this.tasks.transition(taskId, "cancelled", {
         actor,
         reason,
@@ -607,7 +607,7 @@ export class Engine {
         `${formatTaskId(taskId)} fits no category: reroute it instead`,
       );
     }
-    const retried = this.tasks.transaction(() => {
+    const retried = this.tasks.write(() => {
       this.settleEscalation(taskId, "retried", actor);
       return this.tasks.transition(taskId, "queued", {
         actor,
@@ -633,7 +633,7 @@ export class Engine {
         `reroute to a category that has a worker, not ${categoryName}`,
       );
     }
-    const rerouted = this.tasks.transaction(() => {
+    const rerouted = this.tasks.write(() => {
       this.settleEscalation(taskId, `rerouted:${category.name}`, actor);
       return this.intake.reroute(
         taskId,
@@ -684,7 +684,7 @@ export class Engine {
 
   /** The output pump put a task's output where its brief said (`where`, in words). */
   outputDelivered(taskId: number, where: string): void {
-    this.tasks.transaction(() => {
+    this.tasks.write(() => {
       this.markDelivered(taskId);
       this.outbox.add(
         { kind: "output_delivery", taskId, delivered: true, detail: where },
@@ -698,7 +698,7 @@ export class Engine {
    * redirect): no retry can fix that, so the requester hears why; the output stays on the task.
    */
   outputRefused(taskId: number, reason: string): void {
-    this.tasks.transaction(() => {
+    this.tasks.write(() => {
       this.outbox.add(
         { kind: "output_delivery", taskId, delivered: false, detail: reason },
         `output:${taskId}`,
@@ -742,9 +742,7 @@ export class Engine {
    */
   private fileNextStep(task: Task, nextCategory: string): Task | undefined {
     try {
-      return this.tasks.transaction(() =>
-        createNextStep(this.intake, task, nextCategory, this.config),
-      );
+      return this.tasks.write(() => createNextStep(this.intake, task, nextCategory, this.config));
     } catch (error) {
       // Intake's refusals only: anything else (the database failing) fails the completion.
       if (!(error instanceof StewardError)) throw error;

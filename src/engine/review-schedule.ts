@@ -59,7 +59,7 @@ export class ReviewSchedule {
     const due = dueTicks(this.cron, last, now);
     if (due.length === 0) return [];
     const months = [...new Set(due.map((tick) => previousMonth(tick, this.timezone)))];
-    return this.engine.tasks.transaction(() => {
+    return this.engine.tasks.write(() => {
       this.cursor.record(CURSOR, due.at(-1)!);
       return months.filter((month) => {
         if (!this.posts.claim(month, now)) return false;

@@ -141,7 +141,7 @@ export class Scheduler {
         config.brief,
         placeholders(new Date(tick), entry.timezone, config.name),
       );
-      const result = this.engine.tasks.transaction(() => {
+      const result = this.engine.tasks.write(() => {
         this.store.record(config.name, tick);
         return this.engine.submit({
           source,

@@ -97,7 +97,7 @@ export class PolicyApplier {
       error: failureNow.message,
       worker,
     };
-    const moved = tasks.transaction((): Task => {
+    const moved = tasks.write((): Task => {
       queue.finishAttempt(attemptId, "failed", {
         failureClass: failureNow.failureClass,
         error: failureNow.message,
@@ -162,7 +162,7 @@ export class PolicyApplier {
   /** Steward shut down before the run finished: the task goes back to the queue, unburned. */
   requeueForShutdown(task: Task, attemptId: number): void {
     const { tasks, clock } = this.deps;
-    tasks.transaction(() => {
+    tasks.write(() => {
       this.abandon(attemptId, "Steward shut down before it finished");
       const current = tasks.require(task.id);
       if (current.state === "running" || current.state === "reviewing") {

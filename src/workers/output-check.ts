@@ -140,7 +140,7 @@ export class OutputCheck {
     // Cancelled while the reviewer judged, its verdict too late to stop: nothing to complete.
     if (tasks.stateOf(task.id) !== "reviewing")
       return { kind: "abandoned", why: "the task moved on while it was reviewed" };
-    hooks.onChange?.(tasks.transaction(() => this.complete(task.id, attemptId, result)));
+    hooks.onChange?.(tasks.write(() => this.complete(task.id, attemptId, result)));
     return SETTLED_OUTCOME;
   }
 

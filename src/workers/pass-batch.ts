@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import type { WriteOptions } from "../core/ports.js";
 import type { Task } from "../core/task.js";
 import type { QueueStore } from "../db/queue-store.js";
 import type { TaskStore } from "../db/task-store.js";
@@ -6,6 +7,12 @@ import { ClaimLost, RolledBack } from "./outcome.js";
 
 /** How long passes take savepoints after one failed without (see `pass`). */
 const CAREFUL_MS = 1_000;
+/**
+ * A pass commits with the group; a failure half-way rolls the whole group back (no savepoint:
+ * see `pass`). A careful pass undoes only itself, and each of its writes only itself.
+ */
+const PASS: WriteOptions = { commit: "grouped", undo: "all" };
+const CAREFUL_PASS: WriteOptions = { commit: "grouped" };
 const ROLLED_BACK =
   "its completion was rolled back with another write's failure; it will run again";
 
@@ -115,8 +122,8 @@ export class PassBatch<Claim> {
     try {
       // (Arrows made inline: tsx names a closure kept in a variable, at a cost every pass.)
       pass = failed
-        ? tasks.grouped(() => this.applyPass(writes, claiming, progress, failed))
-        : tasks.withoutSavepoint(() => this.applyPass(writes, claiming, progress));
+        ? tasks.write(() => this.applyPass(writes, claiming, progress, failed), CAREFUL_PASS)
+        : tasks.write(() => this.applyPass(writes, claiming, progress), PASS);
     } catch (error) {
       const { failing } = progress;
       if (failed === undefined) this.carefulUntil = performance.now() + CAREFUL_MS;
@@ -160,7 +167,7 @@ export class PassBatch<Claim> {
       if (failed === undefined) write.work();
       else {
         try {
-          this.tasks.transaction(write.work);
+          this.tasks.write(write.work);
         } catch (error) {
           failed.set(write, error);
         }
