@@ -18,29 +18,33 @@ export interface AttemptDeps {
   deadlines: Deadlines;
   incidents: IncidentTracker;
   outputCheck: OutputCheck;
+  /** Applies what the attempt came to (see apply-policy.ts). */
+  settle(task: Task, attemptId: number, outcome: Outcome): void;
 }
 
 /**
  * One attempt at a claimed task: its worker under the deadline, then the output check. What it
- * came to is returned as an `Outcome` for the pool to apply; only a passing output is written
- * here (by the output check, which completes the task).
+ * came to is an `Outcome`, handed to `settle`; only a passing output is written on the way (by
+ * the output check, which completes the task).
  */
 export class AttemptRunner {
   constructor(private readonly deps: AttemptDeps) {}
 
+  /** (One async function for the worker and the settling: a frame per task is not free.) */
   async run(
     task: Task,
     attemptId: number,
     category: CategoryConfig,
     worker: string,
     controller: AbortController,
-  ): Promise<Outcome> {
+  ): Promise<void> {
     const { config, env, configDir, deadlines } = this.deps;
     const { timeout } = config.workers[worker]!;
     const deadline = deadlines.watch(timeout, () =>
       controller.abort(new Error(`timed out after ${formatDuration(timeout)}`)),
     );
     let result: WorkerResult;
+    let outcome: Outcome | undefined;
     try {
       result = await runnerOf(this.deps.runners, worker)(workerTask(task), {
         signal: controller.signal,
@@ -48,17 +52,24 @@ export class AttemptRunner {
         configDir,
       });
     } catch (error) {
-      return (
-        stoppedByPool(controller.signal) ?? {
-          kind: "failed",
-          worker,
-          failure: classifyError(error, config.policies.classify),
-        }
-      );
+      outcome = stoppedByPool(controller.signal) ?? {
+        kind: "failed",
+        worker,
+        failure: classifyError(error, config.policies.classify),
+      };
     } finally {
       deadlines.release(deadline);
     }
-    this.deps.incidents.answered(worker);
-    return this.deps.outputCheck.run(task, attemptId, category, result, controller.signal);
+    if (outcome === undefined) {
+      this.deps.incidents.answered(worker);
+      outcome = await this.deps.outputCheck.run(
+        task,
+        attemptId,
+        category,
+        result!,
+        controller.signal,
+      );
+    }
+    this.deps.settle(task, attemptId, outcome);
   }
 }

@@ -142,6 +142,7 @@ export class WorkerPool {
       deadlines: this.deadlines,
       incidents: this.incidents,
       outputCheck,
+      settle: (task, attemptId, outcome) => this.policy.apply(task, attemptId, outcome),
     });
     this.scheduler = new PassScheduler(() => this.safely("claiming tasks", this.passNow));
   }
@@ -257,7 +258,8 @@ export class WorkerPool {
       controller,
       done: Promise.resolve(),
     };
-    flight.done = this.attempt(task, attemptId, category, worker, controller)
+    flight.done = this.attempts
+      .run(task, attemptId, category, worker, controller)
       .catch((error: unknown) => this.hooks.onError?.(coerceError(error), `running T-${task.id}`))
       .finally(() => {
         // A run ended by a pass has left already, its slot refilled by that pass.
@@ -273,18 +275,6 @@ export class WorkerPool {
   private readonly passNow = (): void => {
     this.batch.pass(this.mode === "running");
   };
-
-  /** Runs the attempt and applies what it came to. */
-  private async attempt(
-    task: Task,
-    attemptId: number,
-    category: CategoryConfig,
-    worker: string,
-    controller: AbortController,
-  ): Promise<void> {
-    const outcome = await this.attempts.run(task, attemptId, category, worker, controller);
-    this.policy.apply(task, attemptId, outcome);
-  }
 
   /** The next pass looks at every category, due retries and expired leases. */
   private lookAtEverything(): void {
