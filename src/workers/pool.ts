@@ -178,8 +178,8 @@ export class WorkerPool {
     clearTimeout(graceTimer);
     this.leases.stopRenewing();
     this.deadlines.stop();
-    // A second stop while the first drained: the first moves to stopped.
-    if (this.mode === "draining") this.mode = "stopped";
+    // (A second stop while the first drained finds the pool stopped by the first.)
+    if (this.mode === "draining") this.moveTo("stopped", ["draining"]);
   }
 
   /** Something may have been queued: every category is looked at on the next pass. */
