@@ -40,10 +40,29 @@ export type NewTask = Omit<
 > &
   Partial<Pick<Task, "nextRunAt" | "feedback">>;
 
+/**
+ * How a write (`TaskRepository.write`) is committed and what its failure undoes. Inside another
+ * write, a write is part of that one and commits with it, whatever `commit` says.
+ */
+export interface WriteOptions {
+  /**
+   * `"now"` (the default): durable when `write` returns (it also commits the group of writes it
+   * joined). `"grouped"`: durable with the open group, a few milliseconds later; wait for
+   * `committed()` before telling anyone it happened.
+   */
+  commit?: "now" | "grouped";
+  /**
+   * What a failure inside `work` undoes, when the write joined something (a caller's write, or
+   * the open group). `"own"` (the default): this write's work only; the rest stands. `"all"`:
+   * everything it joined, and the error is theirs too: cheaper (no savepoint), for writes that
+   * stand or fall with their caller and for hot paths.
+   */
+  undo?: "own" | "all";
+}
+
 export interface TaskRepository {
-  transaction<T>(work: () => T): T;
-  /** Like `transaction`, but inside a caller's unit it adds no savepoint: it fails with it. */
-  atomically<T>(work: () => T): T;
+  /** Runs `work` synchronously as one write: all of it is stored, or none of it. */
+  write<T>(work: () => T, options?: WriteOptions): T;
   create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task;
   transition(id: number, to: TaskState, request: TransitionRequest): Task;
   advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task;

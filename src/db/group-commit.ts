@@ -62,7 +62,7 @@ export class GroupCommit {
 
   /**
    * Undoes the open group: a unit that joined it without a savepoint of its own failed half-way
-   * (see TaskStore.withoutSavepoint). Its waiters hear `error`, as they would a failed commit.
+   * (`TaskStore.write` with `undo: "all"`). Its waiters hear `error`, as they would a failed commit.
    */
   rollBack(error: Error): void {
     if (!this.open) return;

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, type Placeholder, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import type { FailureClass } from "../core/failures.js";
-import type { TransitionStep } from "../core/ports.js";
+import type { TransitionStep, WriteOptions } from "../core/ports.js";
 import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
@@ -64,6 +64,9 @@ function prepareStatements(db: Db) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+/** A claim stands or falls with the pass it is part of (no savepoint of its own). */
+const WITH_CALLER: WriteOptions = { undo: "all" };
+
 /**
  * Due tasks of a category, highest priority then oldest: one range of tasks_queue read in the
  * index's own order (priority descending), so a claim costs the same with ten queued tasks or
@@ -113,7 +116,7 @@ export class QueueStore {
     const due = this.dueQuery(limit).all(category, now) as unknown[][];
     // Nothing due: no transaction to open and commit.
     if (due.length === 0) return claimed;
-    return this.tasks.atomically(() => {
+    return this.tasks.write(() => {
       for (const row of due) {
         // The row as stored: the move starts from it, with no read before or after.
         const queued = decodeTask(row);
@@ -131,14 +134,14 @@ export class QueueStore {
         claimed.push({ task, attemptId: Number(attempt.lastInsertRowid) });
       }
       return claimed;
-    });
+    }, WITH_CALLER);
   }
 
   /** Retry waits that are over go back to the queue, each with its event. */
   promoteDueRetries(): number {
     const due = this.statements.dueRetries.all({ now: this.clock.now() });
     if (due.length === 0) return 0;
-    this.tasks.transaction(() => {
+    this.tasks.write(() => {
       for (const { id } of due) {
         this.tasks.transition(id, "queued", { actor: "system", reason: "retry wait over" });
       }
@@ -187,7 +190,7 @@ export class QueueStore {
     reason: string,
   ): Task[] {
     const now = this.clock.now();
-    return this.tasks.transaction(() =>
+    return this.tasks.write(() =>
       stranded.map(({ id, maxAttempts }) => {
         this.closeOpenAttempts(id, "abandoned", reason);
         return this.tasks.transition(id, "queued", {
@@ -266,7 +269,7 @@ export class QueueStore {
     error: string,
     probeEveryMs: number,
   ): { incident: IncidentRow; opened: boolean } {
-    return this.tasks.transaction(() => {
+    return this.tasks.write(() => {
       const open = this.db
         .select()
         .from(incidents)

@@ -1,14 +1,21 @@
 import type Database from "better-sqlite3";
 import { and, asc, type Column, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
-import { coerceError, StewardError } from "../core/errors.js";
-import type { NewTask, TaskRepository, TransitionRequest, TransitionStep } from "../core/ports.js";
+import { StewardError } from "../core/errors.js";
+import type {
+  NewTask,
+  TaskRepository,
+  TransitionRequest,
+  TransitionStep,
+  WriteOptions,
+} from "../core/ports.js";
 import { assertTransition, formatTaskId } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, rowDecoder, slots } from "./direct.js";
 import type { GroupCommit } from "./group-commit.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
+import { Writes } from "./writes.js";
 
 type NewTaskEventRow = typeof taskEvents.$inferInsert;
 
@@ -163,126 +170,60 @@ function prepareUpdate(db: Db, written: readonly string[], ifState: boolean) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+/** Writes that stand or fall together with whatever they are part of. */
+const WITH_CALLER: WriteOptions = { undo: "all" };
+
 /** Tasks and their events; every state change and its event commit together or not at all. */
 export class TaskStore implements TaskRepository {
   private prepared: Statements | undefined;
-  /**
-   * One better-sqlite3 transaction function for every call: BEGIN…COMMIT, or a savepoint when
-   * already inside one, rolled back if `work` throws. (Wrapping each `work` anew costs more
-   * than the statements of a transition.)
-   */
-  private readonly inTransaction: Database.Transaction<(work: () => unknown) => unknown>;
+  /** How writes are opened, nested and committed. */
+  private readonly writes: Writes;
   /** Updates, one prepared statement per list of columns a patch writes. */
   private readonly updates = new Map<string, ReturnType<typeof prepareUpdate>>();
 
-  /** How deep the calls of `transaction`/`grouped` are: the outermost decides when to commit. */
-  private depth = 0;
-
   constructor(
     private readonly db: Db,
-    private readonly sqlite: Database.Database,
+    sqlite: Database.Database,
     private readonly clock: Clock,
-    private readonly commits: GroupCommit,
+    commits: GroupCommit,
   ) {
-    this.inTransaction = this.sqlite.transaction((work: () => unknown) => work());
+    this.writes = new Writes(sqlite, commits);
   }
 
   /**
-   * Runs `work` in one transaction, committed when this returns: it also commits the open
-   * group it joins. Nested calls become savepoints of the outer one.
+   * Runs `work` synchronously as one write: all of it is stored, or none of it. `options` say
+   * when it commits (`commit: "now" | "grouped"`) and what a failure undoes (`undo: "own" |
+   * "all"`); see `WriteOptions`. Inside another write it is part of that one.
    */
-  transaction<T>(work: () => T): T {
-    if (this.depth > 0) return this.unit(work);
-    let result: T;
-    try {
-      result = this.unit(work);
-    } catch (error) {
-      this.commits.commit();
-      throw error;
-    }
-    // Durable when this returns, or it throws: the open group it joined may fail to commit.
-    const failure = this.commits.commit();
-    if (failure !== undefined) throw failure;
-    return result;
-  }
-
-  /**
-   * Runs `work` atomically as part of a group that commits a little later (see GroupCommit):
-   * for the busy paths, whose callers wait with `committed` before telling anyone.
-   */
-  grouped<T>(work: () => T): T {
-    if (this.depth > 0) return this.unit(work);
-    this.commits.join();
-    try {
-      return this.unit(work);
-    } finally {
-      this.commits.unitEnded();
-    }
-  }
-
-  /**
-   * Runs `work` in the open group as `grouped` does, but without a savepoint of its own: a
-   * savepoint copies every page its unit touches, a large share of the pool's processing
-   * (docs/performance.md). The price is on failure: if `work` throws, the whole open group is
-   * rolled back, and everyone waiting on it hears the error, as they would a failed commit.
-   */
-  withoutSavepoint<T>(work: () => T): T {
-    if (this.depth > 0) return work();
-    this.commits.join();
-    this.depth++;
-    try {
-      return work();
-    } catch (error) {
-      this.commits.rollBack(coerceError(error));
-      throw error;
-    } finally {
-      this.depth--;
-      this.commits.unitEnded();
-    }
+  write<T>(work: () => T, options?: WriteOptions): T {
+    return this.writes.write(work, options);
   }
 
   /** Calls `done` once everything written so far has committed (at once if it has). */
   afterCommit(done: (error?: Error) => void): void {
-    this.commits.whenCommitted(done);
+    this.writes.afterCommit(done);
   }
 
   /** Resolves once everything written so far has committed. */
   committed(): Promise<void> {
-    return this.commits.committed();
+    return this.writes.committed();
   }
 
   /** Commits the open group now; returns the error if the commit failed (its writes are gone). */
   commit(): Error | undefined {
-    return this.commits.commit();
-  }
-
-  private unit<T>(work: () => T): T {
-    this.depth++;
-    try {
-      return this.inTransaction(work) as T;
-    } finally {
-      this.depth--;
-    }
-  }
-
-  /**
-   * Writes that stand or fall together: their own transaction, or part of the caller's unit
-   * without a savepoint of their own (a failure then fails the caller's unit as a whole).
-   */
-  atomically<T>(work: () => T): T {
-    return this.depth > 0 ? work() : this.transaction(work);
+    return this.writes.commit();
   }
 
   /** Files a new task with its first event; returns it as stored (without reading it back). */
   create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task {
-    return this.atomically(() => {
+    return this.write(() => {
       assertTransition(0, "intake", task.state);
       const now = this.clock.now();
       const created = freshTask(task, now);
       created.id = this.insert(created);
       this.appendEvent(created.id, { state: "intake", stateSince: now }, created.state, now, event);
       return created;
-    });
+    }, WITH_CALLER);
   }
 
   /** Moves a task to `to` if the lifecycle allows it; refuses with IllegalTransitionError otherwise. */
@@ -303,7 +244,7 @@ export class TaskStore implements TaskRepository {
    */
   advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task {
     if (steps.length === 0) throw new Error("advance needs at least one step");
-    return this.atomically(() => {
+    return this.write(() => {
       const current = stored ?? this.stateAndSince(id);
       if (current === undefined)
         throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
@@ -328,7 +269,7 @@ export class TaskStore implements TaskRepository {
         left = { state: step.to, stateSince: now };
       }
       return stored === undefined ? this.require(id) : withWritten(stored, written, keys);
-    });
+    }, WITH_CALLER);
   }
 
   /** Changes fields that are not the state (lease renewal, delivery marks); no event. */

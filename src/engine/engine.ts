@@ -187,7 +187,7 @@ export class Engine extends EngineReads {
 
   /** One unit of work around the engine's own commands (a schedule's cursor with its filing). */
   transaction<T>(work: () => T): T {
-    return this.parts.tasks.transaction(work);
+    return this.parts.tasks.write(work);
   }
 
   /** Posts the escalation groups whose batching window is over. */

@@ -1,5 +1,9 @@
+import type { WriteOptions } from "../core/ports.js";
 import type { TaskStore } from "../db/task-store.js";
 import type { Filing, IntakeResult } from "../intake/intake.js";
+
+/** A filing commits with its group, within milliseconds; a failing one undoes itself alone. */
+const GROUPED: WriteOptions = { commit: "grouped" };
 
 interface Waiting {
   filing: Filing;
@@ -48,7 +52,10 @@ export class Filings {
   private fileTogether(batch: readonly Waiting[]): { result: IntakeResult }[] | undefined {
     if (batch.length === 1) return undefined;
     try {
-      return this.tasks.grouped(() => batch.map(({ filing }) => ({ result: this.file(filing) })));
+      return this.tasks.write(
+        () => batch.map(({ filing }) => ({ result: this.file(filing) })),
+        GROUPED,
+      );
     } catch {
       return undefined;
     }
@@ -56,7 +63,7 @@ export class Filings {
 
   private fileAlone({ filing }: Waiting): { result: IntakeResult } | { error: unknown } {
     try {
-      return { result: this.tasks.grouped(() => this.file(filing)) };
+      return { result: this.tasks.write(() => this.file(filing), GROUPED) };
     } catch (error) {
       return { error };
     }

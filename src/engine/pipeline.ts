@@ -50,7 +50,7 @@ export interface CompletionDeps {
   logger: Logger;
   intake: Intake;
   outbox: Outbox;
-  tasks: Pick<TaskStore, "transaction" | "update" | "get">;
+  tasks: Pick<TaskStore, "write" | "update" | "get">;
   /** Told of the next step once the completion has committed. */
   changed(task: Task): void;
 }
@@ -86,9 +86,7 @@ export function onCompleted(deps: CompletionDeps, task: Task): Task | undefined 
  */
 function fileNextStep(deps: CompletionDeps, task: Task, nextCategory: string): Task | undefined {
   try {
-    return deps.tasks.transaction(() =>
-      createNextStep(deps.intake, task, nextCategory, deps.config),
-    );
+    return deps.tasks.write(() => createNextStep(deps.intake, task, nextCategory, deps.config));
   } catch (error) {
     // Intake's refusals only: anything else (the database failing) fails the completion.
     if (!(error instanceof StewardError)) throw error;

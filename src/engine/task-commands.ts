@@ -90,7 +90,7 @@ export class TaskCommands {
       skipped: [],
       resolved: false,
     };
-    this.parts.tasks.transaction(() => {
+    this.parts.tasks.write(() => {
       for (const { task } of members) {
         const current = this.parts.tasks.require(task.id);
         const step = stepFor(current, request, pausedWorker);
@@ -132,7 +132,7 @@ export class TaskCommands {
 
   /** Escalates a task from wherever it is (the status checker, an operator), staged like any other. */
   escalate(taskId: number, cause: EscalationCause, actor: Actor = "system"): Task {
-    const escalated = this.parts.tasks.transaction(() => {
+    const escalated = this.parts.tasks.write(() => {
       const moved = this.parts.tasks.transition(taskId, "escalated", {
         actor,
         reason: cause.reason,
@@ -158,7 +158,7 @@ export class TaskCommands {
     answer: { text?: string; fields?: FieldValues },
     actor: Actor,
   ): IntakeResult {
-    const result = this.parts.tasks.transaction(() => {
+    const result = this.parts.tasks.write(() => {
       // Settled first: an answer that escalates again opens an escalation nobody has decided.
       this.parts.escalations.settle(taskId, "edited", actor);
       return this.parts.intake.resume(taskId, answer, actor);
@@ -175,7 +175,7 @@ export class TaskCommands {
         `${formatTaskId(taskId)} is already ${task.state}`,
       );
     }
-    const cancelled = this.parts.tasks.transaction(() => {
+    const cancelled = this.parts.tasks.write(() => {
       const moved = this.parts.tasks.transition(taskId, "cancelled", {
         actor,
         reason,
@@ -204,7 +204,7 @@ export class TaskCommands {
         `${formatTaskId(taskId)} fits no category: reroute it instead`,
       );
     }
-    const retried = this.parts.tasks.transaction(() => {
+    const retried = this.parts.tasks.write(() => {
       this.parts.escalations.settle(taskId, "retried", actor);
       return this.parts.tasks.transition(taskId, "queued", {
         actor,
@@ -230,7 +230,7 @@ export class TaskCommands {
         `reroute to a category that has a worker, not ${categoryName}`,
       );
     }
-    const rerouted = this.parts.tasks.transaction(() => {
+    const rerouted = this.parts.tasks.write(() => {
       this.parts.escalations.settle(taskId, `rerouted:${category.name}`, actor);
       return this.parts.intake.reroute(
         taskId,
@@ -259,7 +259,7 @@ export class TaskCommands {
 
   /** The output pump put a task's output where its brief said (`where`, in words). */
   outputDelivered(taskId: number, where: string): void {
-    this.parts.tasks.transaction(() => {
+    this.parts.tasks.write(() => {
       this.markDelivered(taskId);
       this.parts.outbox.add(
         { kind: "output_delivery", taskId, delivered: true, detail: where },
@@ -273,7 +273,7 @@ export class TaskCommands {
    * redirect): no retry can fix that, so the requester hears why; the output stays on the task.
    */
   outputRefused(taskId: number, reason: string): void {
-    this.parts.tasks.transaction(() => {
+    this.parts.tasks.write(() => {
       this.parts.outbox.add(
         { kind: "output_delivery", taskId, delivered: false, detail: reason },
         `output:${taskId}`,

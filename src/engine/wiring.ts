@@ -85,7 +85,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
     outbox,
     clock,
     attemptsOf: (taskId) => queue.attemptsOf(taskId),
-    transaction: (work) => tasks.transaction(work),
+    transaction: (work) => tasks.write(work),
   });
   const examples = new RoutingExampleStore(database.db);
   const router = createCategoryRouter(config.categories, {

@@ -20,7 +20,7 @@ import { destinationRefusal } from "../core/destination.js";
 import { StewardError } from "../core/errors.js";
 import type { TokenUsage } from "../core/model.js";
 import type { Outbox } from "../core/outbox.js";
-import type { TaskRepository } from "../core/ports.js";
+import type { TaskRepository, WriteOptions } from "../core/ports.js";
 import type { Actor, TaskState } from "../core/states.js";
 import {
   briefColumns,
@@ -97,6 +97,9 @@ export const DOES_NOT_FIT = "does not fit any category";
 
 /** The routing rule recorded when a person moved a task to another category. */
 export const REROUTE_RULE = "reroute";
+
+/** Filing and resuming stand or fall with whatever write they are part of (a batch of filings). */
+const WITH_CALLER: WriteOptions = { undo: "all" };
 
 /** Refuses what cannot become a brief before anything is stored. */
 export function checkRequestSize(request: Pick<RawRequest, "text" | "fields">): void {
@@ -402,7 +405,7 @@ export class Intake {
     const { request, brief, routing, category, missing, refusal, filled } = filing;
     const { tasks } = this.deps;
     const next = decide({ missing, refusal }, category, routing);
-    return tasks.atomically(() => {
+    return tasks.write(() => {
       const task = tasks.create(
         {
           state: next.state,
@@ -430,7 +433,7 @@ export class Intake {
       );
       this.afterEntering(task, next.reason);
       return { task, brief, missing, routing, filled, duplicate: false };
-    });
+    }, WITH_CALLER);
   }
 
   /**
@@ -469,7 +472,7 @@ export class Intake {
         `T-${taskId} still ${DOES_NOT_FIT}; reroute it instead`,
       );
     }
-    return tasks.atomically(() => {
+    return tasks.write(() => {
       const moved = tasks.transition(taskId, next.state, {
         actor,
         reason: `details added; ${next.reason}`,
@@ -490,7 +493,7 @@ export class Intake {
       });
       this.afterEntering(moved, next.reason);
       return { task: moved, brief, missing, routing, filled: {}, duplicate: false };
-    });
+    }, WITH_CALLER);
   }
 
   /**

@@ -24,7 +24,7 @@ describe("group commit", () => {
     const write = scratchTable(sqlite);
     const reader = outsideReader(file);
     try {
-      for (let n = 1; n <= 3; n++) store.grouped(() => write(n));
+      for (let n = 1; n <= 3; n++) store.write(() => write(n), { commit: "grouped" });
       expect(sqlite.inTransaction).toBe(true);
       expect(reader.count("scratch")).toBe(0);
       let heard = false;
@@ -66,8 +66,8 @@ describe("group commit", () => {
     const write = scratchTable(sqlite);
     const reader = outsideReader(file);
     try {
-      store.grouped(() => write(1));
-      store.transaction(() => write(2));
+      store.write(() => write(1), { commit: "grouped" });
+      store.write(() => write(2));
       expect(sqlite.inTransaction).toBe(false);
       expect(reader.count("scratch")).toBe(2);
     } finally {
@@ -80,14 +80,17 @@ describe("group commit", () => {
     const write = scratchTable(sqlite);
     const reader = outsideReader(file);
     try {
-      store.grouped(() => write(1));
+      store.write(() => write(1), { commit: "grouped" });
       expect(() =>
-        store.grouped(() => {
-          write(2);
-          throw new Error("refused half-way");
-        }),
+        store.write(
+          () => {
+            write(2);
+            throw new Error("refused half-way");
+          },
+          { commit: "grouped" },
+        ),
       ).toThrow("refused half-way");
-      store.grouped(() => write(3));
+      store.write(() => write(3), { commit: "grouped" });
       await store.committed();
       const rows = sqlite.prepare("SELECT n FROM scratch ORDER BY n").pluck().all();
       expect(rows).toEqual([1, 3]);
@@ -103,8 +106,10 @@ describe("group commit", () => {
     sqlite.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
       CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)`);
     const write = scratchTable(sqlite);
-    store.grouped(() => write(1));
-    store.grouped(() => sqlite.prepare("INSERT INTO child (parent_id) VALUES (42)").run());
+    store.write(() => write(1), { commit: "grouped" });
+    store.write(() => sqlite.prepare("INSERT INTO child (parent_id) VALUES (42)").run(), {
+      commit: "grouped",
+    });
     let told: Error | undefined;
     store.afterCommit((error) => {
       told = error;
@@ -114,7 +119,7 @@ describe("group commit", () => {
     expect(sqlite.inTransaction).toBe(false);
     expect(sqlite.prepare("SELECT count(*) FROM scratch").pluck().get()).toBe(0);
     // The next group starts clean.
-    store.grouped(() => write(2));
+    store.write(() => write(2), { commit: "grouped" });
     await store.committed();
     expect(sqlite.prepare("SELECT n FROM scratch").pluck().all()).toEqual([2]);
   });
@@ -122,19 +127,22 @@ describe("group commit", () => {
   it("a unit without a savepoint that throws rolls the whole group back; its waiters are told", async () => {
     const { store, sqlite } = testStore();
     const write = scratchTable(sqlite);
-    store.grouped(() => write(1));
+    store.write(() => write(1), { commit: "grouped" });
     const waiting = store.committed();
     expect(() =>
-      store.withoutSavepoint(() => {
-        write(2);
-        throw new Error("half-way");
-      }),
+      store.write(
+        () => {
+          write(2);
+          throw new Error("half-way");
+        },
+        { commit: "grouped", undo: "all" },
+      ),
     ).toThrow("half-way");
     await expect(waiting).rejects.toThrow("half-way");
     expect(sqlite.inTransaction).toBe(false);
     expect(sqlite.prepare("SELECT count(*) FROM scratch").pluck().get()).toBe(0);
     // One that does not throw stays in the group, and the next group starts clean.
-    store.withoutSavepoint(() => write(3));
+    store.write(() => write(3), { commit: "grouped", undo: "all" });
     expect(sqlite.inTransaction).toBe(true);
     await store.committed();
     expect(sqlite.prepare("SELECT n FROM scratch").pluck().all()).toEqual([3]);
@@ -145,8 +153,10 @@ describe("group commit", () => {
     sqlite.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
       CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)`);
     const write = scratchTable(sqlite);
-    store.grouped(() => sqlite.prepare("INSERT INTO child (parent_id) VALUES (42)").run());
-    expect(() => store.transaction(() => write(1))).toThrow(/FOREIGN KEY/);
+    store.write(() => sqlite.prepare("INSERT INTO child (parent_id) VALUES (42)").run(), {
+      commit: "grouped",
+    });
+    expect(() => store.write(() => write(1))).toThrow(/FOREIGN KEY/);
     expect(sqlite.inTransaction).toBe(false);
     expect(sqlite.prepare("SELECT count(*) FROM scratch").pluck().get()).toBe(0);
   });

@@ -80,7 +80,7 @@ describe("task lifecycle, against a real SQLite file", () => {
     const task = insertTask(database, { state: "running" });
 
     expect(() =>
-      store.transaction(() => {
+      store.write(() => {
         store.transition(task.id, "reviewing", { actor: "worker:demo", reason: "output ready" });
         throw new Error("disk full while writing the outbox");
       }),

@@ -3,8 +3,9 @@ import type { ReviewCheck } from "../config/schema.js";
 import { configuredPattern } from "../core/pattern.js";
 
 /**
- * The structural half of the review pass: each check a category declares, applied to the
- * output. Returns the reasons it fails; an empty list means it passes.
+ * The structural half of the output check (a category's `review.checks` in the config): each
+ * check it declares, applied to the output. Returns the reasons it fails; an empty list means it
+ * passes. The other half, a reviewer worker's verdict, is parsed by `parseVerdict`.
  */
 export function checkOutput(output: string, checks: readonly ReviewCheck[]): string[] {
   return checks.flatMap((check) => {
@@ -62,7 +63,7 @@ export const reviewerVerdict = z.object({
 });
 export type ReviewerVerdict = z.infer<typeof reviewerVerdict>;
 
-/** A reviewer's output → a verdict; an answer that is not one counts as a failure to review. */
+/** A reviewer's output → a verdict; an answer that is not one counts as a failure of the reviewer. */
 export function parseVerdict(output: string): ReviewerVerdict | undefined {
   const start = output.indexOf("{");
   const end = output.lastIndexOf("}");

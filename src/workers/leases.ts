@@ -1,0 +1,46 @@
+import type { Task } from "../core/task.js";
+import type { QueueStore } from "../db/queue-store.js";
+
+/**
+ * The pool's leases on the tasks it runs: renewed on a heartbeat while they run, and the leases of
+ * runs that stopped (this process's before a restart, or a worker that stopped renewing)
+ * returned to the queue.
+ */
+export class Leases {
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly queue: QueueStore,
+    /** Who holds the leases: unique per process. */
+    private readonly owner: string,
+    readonly ms: number,
+  ) {}
+
+  /** At start-up: every task a previous process left running goes back to the queue. */
+  recoverAll(): Task[] {
+    return this.queue.recoverLeases({
+      everyLease: true,
+      reason: "recovered at start-up: the process running it stopped",
+    });
+  }
+
+  /** Tasks whose lease ran out go back to the queue (inside a pass). */
+  recoverExpired(): Task[] {
+    return this.queue.recoverLeases({
+      everyLease: false,
+      reason: "lease expired: its worker stopped renewing it",
+    });
+  }
+
+  /** Renews the leases of `running()` every third of a lease (`renew` guards the call). */
+  startRenewing(renew: (work: () => void) => void, running: () => readonly number[]): void {
+    this.heartbeat = setInterval(
+      () => renew(() => this.queue.renewLeases(running(), this.owner, this.ms)),
+      Math.max(1000, this.ms / 3),
+    );
+  }
+
+  stopRenewing(): void {
+    clearInterval(this.heartbeat);
+  }
+}
