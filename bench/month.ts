@@ -14,6 +14,9 @@
  * outage seen as one incident from its first refused connection to its end, no delivery left flagged, no suggestion from
  * cancelled nonsense, no stall threshold loosened for hung runs…), each ok or FAIL; any FAIL
  * makes the exit code 1.
+ *
+ * One file over 400 lines on purpose: the month, its faults and its operator read top to bottom
+ * as one protocol.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

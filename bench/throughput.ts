@@ -31,6 +31,9 @@
  *   worker loop never yields to timers while jobs remain, and neither does the submit loop).
  *   Only the RSS: `process.memoryUsage()` also reads the heap statistics.
  * - Verification: all N done; for Steward the `task_events` rows must equal N × 4 transitions.
+ *
+ * One file over 400 lines on purpose: both systems' protocol and its report read top to bottom,
+ * so a reader can check the peer gets the same treatment.
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
