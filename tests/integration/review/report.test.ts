@@ -1,3 +1,5 @@
+// One file over 400 lines on purpose: every section of the monthly report is checked against the
+// same seeded month, so what one section counts can be compared with the others.
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

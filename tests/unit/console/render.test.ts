@@ -1,3 +1,5 @@
+// One file over 400 lines on purpose: every card and line the console prints, in one place to
+// compare their wording.
 import { beforeAll, describe, expect, it } from "vitest";
 import { trimText } from "../../../src/adapters/console/format.js";
 import { helpText } from "../../../src/adapters/console/help.js";

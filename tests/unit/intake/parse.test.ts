@@ -1,3 +1,5 @@
+// One file over 400 lines on purpose: every way a request's text is read into a brief, beside
+// each other.
 import { describe, expect, it } from "vitest";
 import { type Brief, emptyBrief } from "../../../src/core/brief.js";
 import { normaliseFields, parseFreeText } from "../../../src/intake/parse.js";

@@ -1,3 +1,5 @@
+// One file over 400 lines on purpose: each rule of the status checker beside the others, so a
+// change to one shows what it does to its neighbours.
 import { describe, expect, it } from "vitest";
 import { reconcile } from "../../../src/monitor/checker.js";
 import { type Stay, type StayBatch, StayHistory } from "../../../src/monitor/history.js";

@@ -1,3 +1,5 @@
+// One file over 400 lines on purpose: the router's whole order of decisions (explicit, rules,
+// classifier, catch-all) on the default config, read top to bottom.
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import type { CategoryConfig } from "../../../src/config/schema.js";
