@@ -1,13 +1,12 @@
 import type Database from "better-sqlite3";
 import type { ReviewQueries } from "../review/port.js";
+import { activityQueries } from "./review/activity.js";
 import { anomalyQueries } from "./review/anomalies.js";
-import { endedAttemptQueries } from "./review/attempts.js";
 import { catchAllQueries } from "./review/catch-all.js";
 import { escalationQueries } from "./review/escalations.js";
 import { interventionQueries } from "./review/interventions.js";
 import { repeatedFailureQueries } from "./review/repeated-failures.js";
 import { rerouteQueries } from "./review/reroutes.js";
-import { createdTaskQueries } from "./review/tasks.js";
 
 /**
  * The review's aggregates in SQL, one statement per section (two for escalations), each reading
@@ -31,8 +30,7 @@ const REVIEW_CACHE_KIB = 64 * 1024;
 export function createReviewQueries(sqlite: Database.Database): ReviewQueries {
   return {
     snapshot: (work) => snapshot(sqlite, work),
-    ...createdTaskQueries(sqlite),
-    ...endedAttemptQueries(sqlite),
+    ...activityQueries(sqlite),
     ...escalationQueries(sqlite),
     ...interventionQueries(sqlite),
     ...anomalyQueries(sqlite),

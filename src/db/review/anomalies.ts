@@ -1,7 +1,6 @@
-import type Database from "better-sqlite3";
 import type { AnomalyRuleRow, ReviewQueries } from "../../review/port.js";
 import { EXAMPLES, type WithIdList, withIds } from "./id-lists.js";
-import { prepareAll, range } from "./statements.js";
+import { range, sectionQueries } from "./statements.js";
 
 const SQL = {
   // An anomaly resolved itself if no operator acted on its task while it was open, and no
@@ -38,9 +37,9 @@ const SQL = {
 } as const;
 
 /** The period's anomalies by rule and category, and how many resolved themselves. */
-export function anomalyQueries(sqlite: Database.Database): Pick<ReviewQueries, "anomaliesByRule"> {
-  const statements = prepareAll(sqlite, SQL);
-  return {
+export const anomalyQueries = sectionQueries(
+  SQL,
+  (statements): Pick<ReviewQueries, "anomaliesByRule"> => ({
     anomaliesByRule: (period) =>
       (
         statements.anomaliesByRule.all({
@@ -48,5 +47,5 @@ export function anomalyQueries(sqlite: Database.Database): Pick<ReviewQueries, "
           examples: EXAMPLES,
         }) as WithIdList<AnomalyRuleRow>[]
       ).map(withIds),
-  };
-}
+  }),
+);

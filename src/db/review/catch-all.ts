@@ -1,6 +1,5 @@
-import type Database from "better-sqlite3";
 import type { CatchAllTask, CatchAllVolume, ReviewQueries } from "../../review/port.js";
-import { type Prepared, prepareAll, type Range, range } from "./statements.js";
+import { type Prepared, type Range, range, sectionQueries } from "./statements.js";
 
 const SQL = {
   // Rerouted out of the catch-all since (reroutes to the catch-all are refused), or still there.
@@ -24,12 +23,12 @@ const SQL = {
 type Statements = Prepared<typeof SQL>;
 
 /** The period's catch-all tasks, for the clusters a new category may be made of. */
-export function catchAllQueries(sqlite: Database.Database): Pick<ReviewQueries, "catchAll"> {
-  const statements = prepareAll(sqlite, SQL);
-  return {
+export const catchAllQueries = sectionQueries(
+  SQL,
+  (statements): Pick<ReviewQueries, "catchAll"> => ({
     catchAll: (period, category, limit) => catchAll(statements, range(period), category, limit),
-  };
-}
+  }),
+);
 
 function catchAll(
   statements: Statements,

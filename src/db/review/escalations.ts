@@ -1,11 +1,10 @@
-import type Database from "better-sqlite3";
 import type {
   DailyCountRow,
   EscalationCauseRow,
   EscalationItem,
   ReviewQueries,
 } from "../../review/port.js";
-import { DAYS, days, type Prepared, prepareAll, type Range, range } from "./statements.js";
+import { DAYS, days, type Prepared, type Range, range, sectionQueries } from "./statements.js";
 
 const SQL = {
   // The root cause encodes class, category and worker, so they are constant within a group;
@@ -68,16 +67,16 @@ const SQL = {
 type Statements = Prepared<typeof SQL>;
 
 /** The period's escalations: by root cause, the first few of each, and how many a day. */
-export function escalationQueries(
-  sqlite: Database.Database,
-): Pick<ReviewQueries, "escalationsByRootCause" | "escalationItems" | "dailyEscalations"> {
-  const statements = prepareAll(sqlite, SQL);
-  return {
+export const escalationQueries = sectionQueries(
+  SQL,
+  (
+    statements,
+  ): Pick<ReviewQueries, "escalationsByRootCause" | "escalationItems" | "dailyEscalations"> => ({
     escalationsByRootCause: (period) => escalationCauses(statements, range(period)),
     dailyEscalations: (period) => statements.dailyEscalations.all(days(period)) as DailyCountRow[],
     escalationItems: (period, perCause) => escalationItems(statements, range(period), perCause),
-  };
-}
+  }),
+);
 
 function escalationCauses(statements: Statements, range: Range): EscalationCauseRow[] {
   const causes = statements.escalationCauses.all(range) as (Omit<

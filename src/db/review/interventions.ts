@@ -1,11 +1,10 @@
-import type Database from "better-sqlite3";
 import type {
   InterventionItem,
   InterventionRow,
   OtherInterventions,
   ReviewQueries,
 } from "../../review/port.js";
-import { type Prepared, prepareAll, type Range, range } from "./statements.js";
+import { type Prepared, type Range, range, sectionQueries } from "./statements.js";
 
 const SQL = {
   interventions: `
@@ -34,15 +33,13 @@ const SQL = {
 type Statements = Prepared<typeof SQL>;
 
 /** Operators' actions in the period: counted by action and actor, and those outside escalations. */
-export function interventionQueries(
-  sqlite: Database.Database,
-): Pick<ReviewQueries, "interventions" | "otherInterventions"> {
-  const statements = prepareAll(sqlite, SQL);
-  return {
+export const interventionQueries = sectionQueries(
+  SQL,
+  (statements): Pick<ReviewQueries, "interventions" | "otherInterventions"> => ({
     interventions: (period) => statements.interventions.all(range(period)) as InterventionRow[],
     otherInterventions: (period, limit) => otherInterventions(statements, range(period), limit),
-  };
-}
+  }),
+);
 
 function otherInterventions(
   statements: Statements,

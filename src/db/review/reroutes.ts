@@ -1,6 +1,5 @@
-import type Database from "better-sqlite3";
 import type { ReroutePair, RerouteTask, ReviewQueries } from "../../review/port.js";
-import { type Prepared, prepareAll, type Range, range } from "./statements.js";
+import { type Prepared, type Range, range, sectionQueries } from "./statements.js";
 
 const SQL = {
   // Each A→B pair with its count and its first tasks, from one read of the month's reroutes. The
@@ -34,16 +33,14 @@ const SQL = {
 type Statements = Prepared<typeof SQL>;
 
 /** The period's reroutes: each pair of categories with its first tasks, and the tasks moved. */
-export function rerouteQueries(
-  sqlite: Database.Database,
-): Pick<ReviewQueries, "reroutes" | "reroutedTasks"> {
-  const statements = prepareAll(sqlite, SQL);
-  return {
+export const rerouteQueries = sectionQueries(
+  SQL,
+  (statements): Pick<ReviewQueries, "reroutes" | "reroutedTasks"> => ({
     reroutes: (period, tasksPerPair) => reroutes(statements, range(period), tasksPerPair),
     reroutedTasks: (period) =>
       (statements.reroutedTasks.get(range(period)) as { n: number } | undefined)?.n ?? 0,
-  };
-}
+  }),
+);
 
 /** The rows come pair by pair, most frequent first, each pair's tasks oldest first. */
 function reroutes(statements: Statements, range: Range, tasksPerPair: number): ReroutePair[] {

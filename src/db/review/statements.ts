@@ -23,6 +23,17 @@ export function prepareAll<S extends Record<string, string>>(
   ) as Prepared<S>;
 }
 
+/**
+ * One section of the review's queries: its statements, prepared once per connection, and what it
+ * answers with them.
+ */
+export function sectionQueries<S extends Record<string, string>, Q>(
+  sql: S,
+  answer: (statements: Prepared<S>) => Q,
+): (sqlite: Database.Database) => Q {
+  return (sqlite) => answer(prepareAll(sqlite, sql));
+}
+
 export type Range = { start: number; end: number };
 
 export const range = (period: ReviewPeriod): Range => ({ start: period.start, end: period.end });
