@@ -16,10 +16,10 @@ import type {
 import {
   DEFAULT_THRESHOLDS,
   type Suggestion,
-  suggest,
   suggestionContext,
   type Thresholds,
-} from "./suggestions.js";
+} from "./suggestions/suggestion.js";
+import { suggest } from "./suggestions.js";
 
 /** Catch-all objectives read for the clustering; the count itself is always exact. */
 const CATCH_ALL_SAMPLE = 2000;

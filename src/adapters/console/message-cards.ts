@@ -3,7 +3,7 @@ import { attemptCounts, timeTaken, waitedOnPeople } from "../../core/figures.js"
 import type { OutboxMessage } from "../../core/outbox.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import type { TaskDetail } from "../../engine/engine.js";
-import { describeMissing } from "../../intake/intake.js";
+import { describeMissing } from "../../intake/describe.js";
 import type { OpenAnomaly } from "../../monitor/store.js";
 import { type GroupContext, groupMessageCard, isGroupMessage } from "./escalation-cards.js";
 import {

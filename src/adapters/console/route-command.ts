@@ -4,7 +4,7 @@ import type { Config } from "../../config/schema.js";
 import { BRIEF_FIELD_LABELS, type BriefField } from "../../core/brief.js";
 import type { Engine } from "../../engine/engine.js";
 import { withEngine } from "../../engine/open.js";
-import { describeMissing } from "../../intake/intake.js";
+import { describeMissing } from "../../intake/describe.js";
 import { createCategoryRouter } from "../../routing/classify.js";
 import {
   type EvalReport,

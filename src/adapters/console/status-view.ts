@@ -5,12 +5,8 @@ import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states
 import { briefOf, type Task, type TaskEvent } from "../../core/task.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
-import {
-  describeFilled,
-  describeMissing,
-  filledOf,
-  type ModelTokens,
-} from "../../intake/intake.js";
+import { describeFilled, describeMissing, filledOf } from "../../intake/describe.js";
+import type { ModelTokens } from "../../intake/model-usage.js";
 import { idList, plainText } from "./escalation-cards.js";
 import {
   attemptLine,

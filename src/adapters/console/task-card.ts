@@ -2,7 +2,7 @@ import type { FilledFields } from "../../core/brief.js";
 import { BRIEF_FIELD_LABELS, type BriefField } from "../../core/brief.js";
 import { formatTaskId } from "../../core/states.js";
 import type { RoutingTrace, Task } from "../../core/task.js";
-import { describeFilled, describeMissing } from "../../intake/intake.js";
+import { describeFilled, describeMissing } from "../../intake/describe.js";
 import {
   type ConsoleView,
   duration,

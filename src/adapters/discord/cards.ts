@@ -6,7 +6,7 @@ import { describeDestination, destinationOf } from "../../core/destination.js";
 import { attemptCounts, timeTaken } from "../../core/figures.js";
 import { formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
-import { describeFilled, describeMissing, filledOf } from "../../intake/intake.js";
+import { describeFilled, describeMissing, filledOf } from "../../intake/describe.js";
 import { clip, LIMITS, literal, oneLine, relativeTime, shortLiteral, who } from "./safety.js";
 
 const COLORS: Record<TaskState, number> = {

@@ -8,7 +8,7 @@ import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states
 import { briefOf, type Task } from "../../core/task.js";
 import type { TaskDetail } from "../../engine/engine.js";
 import { type StatusSnapshot, waitingCount } from "../../engine/status.js";
-import { describeMissing } from "../../intake/intake.js";
+import { describeMissing } from "../../intake/describe.js";
 import { routingText, stateLabel, stateLine } from "./cards.js";
 import { absoluteTime, clip, LIMITS, literal, oneLine, shortLiteral, who } from "./safety.js";
 

@@ -12,7 +12,7 @@ import { timeTaken } from "../../core/figures.js";
 import type { OutboxMessage } from "../../core/outbox.js";
 import { formatEscalationId, formatTaskId } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
-import { describeMissing } from "../../intake/intake.js";
+import { describeMissing } from "../../intake/describe.js";
 import { stateLabel } from "./cards.js";
 import { sendableChannel } from "./channels.js";
 import type { DiscordContext } from "./context.js";

@@ -70,7 +70,7 @@ describe("input failures", () => {
     ]);
   });
 
-  // KNOWN BUG, outside this suite's remit (src/intake/intake.ts, answerBrief): with no missing
+  // KNOWN BUG, outside this suite's remit (src/intake/answer.ts, answerBrief): with no missing
   // fields, an unlabelled answer is parsed as a new objective and replaces the requester's.
   // Remove `.fails` once the answer joins the brief as context instead.
   it("keeps the objective when the answer to a worker's question is unlabelled", async () => {

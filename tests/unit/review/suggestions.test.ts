@@ -6,16 +6,16 @@ import type {
   RepeatedFailureRow,
   ReroutePair,
 } from "../../../src/review/port.js";
+import { suggestFromCatchAll } from "../../../src/review/suggestions/catch-all.js";
+import { suggestFromFailures } from "../../../src/review/suggestions/failures.js";
+import { suggestFromReroutes } from "../../../src/review/suggestions/reroutes.js";
+import { suggestFromStalls } from "../../../src/review/suggestions/stalls.js";
 import {
   DEFAULT_THRESHOLDS,
   type SuggestionContext,
-  suggest,
-  suggestFromCatchAll,
-  suggestFromFailures,
-  suggestFromReroutes,
-  suggestFromStalls,
   suggestionContext,
-} from "../../../src/review/suggestions.js";
+} from "../../../src/review/suggestions/suggestion.js";
+import { suggest } from "../../../src/review/suggestions.js";
 
 const config = loadConfigFile("config/steward.yaml", {});
 // The keyword these tests watch misfire: "newsletter" sends unsubscribe requests to content.
