@@ -7,13 +7,10 @@ import type { Deadlines } from "./deadlines.js";
 import type { IncidentTracker } from "./incidents.js";
 import { type Outcome, stoppedByPool } from "./outcome.js";
 import type { OutputCheck } from "./output-check.js";
-import type { WorkerResult, WorkerRunner } from "./runner.js";
+import type { WorkerResult, WorkerSetup } from "./runner.js";
 
-export interface AttemptDeps {
+export interface AttemptDeps extends WorkerSetup {
   config: Config;
-  runners: ReadonlyMap<string, WorkerRunner>;
-  env: Readonly<Record<string, string | undefined>>;
-  configDir: string;
   /** The runs' time limits, on the engine's clock (a simulated month hangs a worker for hours). */
   deadlines: Deadlines;
   incidents: IncidentTracker;

@@ -12,7 +12,7 @@ import { abandonAttempt } from "./apply-policy.js";
 import { reviewerTask, runnerOf } from "./briefs.js";
 import type { IncidentTracker } from "./incidents.js";
 import { type Outcome, RolledBack, SETTLED_OUTCOME, stoppedByPool, voided } from "./outcome.js";
-import type { WorkerResult, WorkerRunner } from "./runner.js";
+import type { WorkerResult, WorkerSetup } from "./runner.js";
 
 export interface OutputCheckHooks {
   /**
@@ -24,14 +24,11 @@ export interface OutputCheckHooks {
   onChange?(task: Task): void;
 }
 
-export interface OutputCheckDeps {
+export interface OutputCheckDeps extends WorkerSetup {
   config: Config;
   tasks: TaskStore;
   queue: QueueStore;
   clock: Clock;
-  runners: ReadonlyMap<string, WorkerRunner>;
-  env: Readonly<Record<string, string | undefined>>;
-  configDir: string;
   leaseMs: number;
   incidents: IncidentTracker;
   hooks: OutputCheckHooks;

@@ -13,7 +13,7 @@ import { CancelAbort, ShutdownAbort } from "./outcome.js";
 import { OutputCheck, type OutputCheckHooks } from "./output-check.js";
 import { type Launched, PassBatch, type PassOwner } from "./pass-batch.js";
 import { PassScheduler } from "./pass-scheduler.js";
-import type { WorkerRunner } from "./runner.js";
+import type { WorkerSetup } from "./runner.js";
 
 export interface PoolHooks extends PolicyHooks, OutputCheckHooks, Omit<IncidentOwner, "kick"> {
   /** After any change committed, for progress displays. */
@@ -22,16 +22,13 @@ export interface PoolHooks extends PolicyHooks, OutputCheckHooks, Omit<IncidentO
   onError?(error: Error, context: string): void;
 }
 
-export interface PoolOptions {
+export interface PoolOptions extends WorkerSetup {
   config: Config;
   tasks: TaskStore;
   queue: QueueStore;
-  runners: ReadonlyMap<string, WorkerRunner>;
   clock: Clock;
   /** Who holds the leases: unique per process. */
   owner: string;
-  env: Readonly<Record<string, string | undefined>>;
-  configDir: string;
   leaseMs?: number;
   pollMs?: number;
   random?: () => number;

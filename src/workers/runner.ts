@@ -22,6 +22,13 @@ export interface WorkerContext {
   configDir: string;
 }
 
+/** What runs the workers: a runner per worker, and the environment and folder they run in. */
+export interface WorkerSetup {
+  runners: ReadonlyMap<string, WorkerRunner>;
+  env: WorkerContext["env"];
+  configDir: WorkerContext["configDir"];
+}
+
 export interface WorkerResult {
   output: string;
   meta?: { tokens?: number; costUsd?: number; [key: string]: unknown };
