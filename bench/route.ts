@@ -84,7 +84,7 @@ function main(): void {
   const buildStart = process.hrtime.bigint();
   const router = createCategoryRouter(config.categories, {
     minConfidence,
-    ...(config.corpus && { corpus: config.corpus }),
+    corpus: config.corpus,
   });
   // The classifier trains on the first request: timed with the build.
   router.route({ text: "warm up", source: "cli" });
@@ -150,7 +150,7 @@ function learningLine(
 ): string {
   const router = createCategoryRouter(config.categories, {
     minConfidence: config.intake.classifier.min_confidence,
-    ...(config.corpus && { corpus: config.corpus }),
+    corpus: config.corpus,
   });
   const taught = labelled.filter((_, index) => index % 2 === 0);
   const checked = labelled.filter((_, index) => index % 2 === 1);

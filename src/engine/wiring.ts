@@ -91,7 +91,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   const router = createCategoryRouter(config.categories, {
     minConfidence: config.intake.classifier.min_confidence,
     learned: examples.list(),
-    ...(config.corpus && { corpus: config.corpus }),
+    corpus: config.corpus,
   });
   const learning = new RoutingLearning(examples, router, clock);
   const intake = new Intake({

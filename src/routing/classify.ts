@@ -45,7 +45,7 @@ export interface RouterOptions {
   /** Decisions people made earlier, learned from at start-up. */
   learned?: readonly LearnedExample[];
   /** Labelled requests to train on beside the categories' examples (`intake.classifier.corpus`). */
-  corpus?: readonly LabelledRequest[];
+  corpus?: readonly LabelledRequest[] | undefined;
 }
 
 export function createCategoryRouter(

@@ -116,7 +116,7 @@ function fitThreshold(engine: Engine, file: string, options: RouteOptions): void
   const router = createCategoryRouter(config.categories, {
     minConfidence: 0,
     learned: engine.learning.examples(),
-    ...(config.corpus && { corpus: config.corpus }),
+    corpus: config.corpus,
   });
   const decided = requests.map((request) => {
     const routing = router.route({ text: request.text, source: options.source });

@@ -12,7 +12,7 @@ const config = loadConfigFile("config/steward.yaml", {});
 const minConfidence = config.intake.classifier.min_confidence;
 const router = createCategoryRouter(config.categories, {
   minConfidence,
-  ...(config.corpus && { corpus: config.corpus }),
+  corpus: config.corpus,
 });
 
 function route(text: string, extra: Partial<RouteRequest> = {}) {
@@ -393,7 +393,7 @@ describe("router", () => {
   it("is deterministic: same input, same decision, whichever router instance", () => {
     const again = createCategoryRouter(config.categories, {
       minConfidence,
-      ...(config.corpus && { corpus: config.corpus }),
+      corpus: config.corpus,
     });
     for (const [, text] of ROUTING_TABLE) {
       const request = { text, source: "discord" };
