@@ -1,5 +1,6 @@
 import type { BriefField } from "./brief.js";
 import type { Destination } from "./destination.js";
+import type { Answer, StorageMode } from "./storage-mode.js";
 
 /**
  * Everything Steward tells a person is an outbox message, written in the transaction that
@@ -61,14 +62,15 @@ export interface PendingMessage {
 }
 
 /** What the domain needs of the outbox; src/db implements it. */
-export interface Outbox {
+export interface Outbox<M extends StorageMode = "sync"> {
   /**
    * Queues a message unless one with the same idempotency key exists (then returns false).
    * Must be called inside the transaction of the change that caused it.
    */
-  add(message: OutboxMessage, key: string, deliverAfter?: number): boolean;
+  add(message: OutboxMessage, key: string, deliverAfter?: number): Answer<M, boolean>;
   /** Undelivered messages that are due, oldest first; only of `kinds` when given. */
-  pending(limit: number, kinds?: readonly OutboxKind[]): PendingMessage[];
-  markDelivered(id: number): void;
-  markFailed(id: number, error: string, retryAt: number): void;
+  pending(limit: number, kinds?: readonly OutboxKind[]): Answer<M, PendingMessage[]>;
+  markDelivered(id: number): Answer<M, void>;
+  /** One more failed delivery; the message is tried again at `retryAt`. */
+  markFailed(id: number, error: string, retryAt: number): Answer<M, void>;
 }

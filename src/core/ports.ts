@@ -1,4 +1,7 @@
+import type { Attempt } from "./attempt.js";
+import type { FailureClass } from "./failures.js";
 import type { Actor, TaskState } from "./states.js";
+import type { Answer, StorageMode } from "./storage-mode.js";
 import type { Task, TaskEvent } from "./task.js";
 
 /** What the domain needs of storage; src/db implements it. */
@@ -60,17 +63,89 @@ export interface WriteOptions {
   undo?: "own" | "all";
 }
 
-export interface TaskRepository {
-  /** Runs `work` synchronously as one write: all of it is stored, or none of it. */
-  write<T>(work: () => T, options?: WriteOptions): T;
-  create(task: NewTask, event: Omit<TransitionRequest, "patch">): Task;
-  transition(id: number, to: TaskState, request: TransitionRequest): Task;
-  advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task;
-  update(id: number, patch: TaskPatch): void;
-  get(id: number): Task | undefined;
-  require(id: number): Task;
-  events(id: number): TaskEvent[];
-  findByDedupeKey(source: string, dedupeKey: string): Task | undefined;
+export interface TaskRepository<M extends StorageMode = "sync"> {
+  /** Runs `work` as one write: all of it is stored, or none of it. */
+  write<T>(work: () => Answer<M, T>, options?: WriteOptions): Answer<M, T>;
+  /** Files a new task with its first event. */
+  create(task: NewTask, event: Omit<TransitionRequest, "patch">): Answer<M, Task>;
+  /** Moves a task to `to` if the lifecycle allows it (`IllegalTransitionError` otherwise). */
+  transition(id: number, to: TaskState, request: TransitionRequest): Answer<M, Task>;
+  /**
+   * Moves a task through consecutive states in one write, an event per step. With `stored` (the
+   * row as the caller holds it), the row is written only if it is still in `stored`'s state;
+   * otherwise nothing is written and the move refuses with `task_moved`.
+   */
+  advance(id: number, steps: readonly TransitionStep[], stored?: Task): Answer<M, Task>;
+  /** Changes fields that are not the state; no event. */
+  update(id: number, patch: TaskPatch): Answer<M, void>;
+  get(id: number): Answer<M, Task | undefined>;
+  /** Like `get`; throws `task_not_found` when there is no such task. */
+  require(id: number): Answer<M, Task>;
+  events(id: number): Answer<M, TaskEvent[]>;
+  findByDedupeKey(source: string, dedupeKey: string): Answer<M, Task | undefined>;
+}
+
+/** A task a worker took, with the attempt that records the run. */
+export interface Claimed {
+  task: Task;
+  attemptId: number;
+}
+
+/** How an attempt ended, besides its outcome. */
+export interface AttemptEnd {
+  failureClass?: FailureClass;
+  error?: string;
+  meta?: Record<string, unknown>;
+}
+
+/** A worker paused by a systemic failure: its tasks wait while probes check it. */
+export interface Incident {
+  id: number;
+  worker: string;
+  error: string;
+  startedAt: number;
+  nextProbeAt: number;
+  probes: number;
+  resolvedAt: number | null;
+}
+
+/** The queue: claims under leases, their attempts, retries coming due, paused workers. */
+export interface QueueRepository<M extends StorageMode = "sync"> {
+  /**
+   * Takes up to `limit` due tasks of a category, highest priority then oldest first, and moves
+   * each to running under a lease held by `owner`, with its attempt row. A task is claimed by one
+   * caller only, however many claim at once.
+   */
+  claim(
+    category: string,
+    worker: string,
+    limit: number,
+    owner: Actor,
+    leaseMs: number,
+  ): Answer<M, Claimed[]>;
+  /** Retry waits that are over go back to the queue, each with its event; returns how many. */
+  promoteDueRetries(): Answer<M, number>;
+  /** Extends the leases `owner` still holds among `ids`. */
+  renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): Answer<M, void>;
+  /**
+   * Tasks whose lease is void go back to the queue, their open attempt abandoned and not counted
+   * against their budget: expired leases, or with `everyLease` every lease.
+   */
+  recoverLeases(options: { everyLease: boolean; reason: string }): Answer<M, Task[]>;
+  /** Of `ids`, the tasks `owner` still holds go back to the queue (as `recoverLeases`). */
+  requeueHeld(ids: readonly number[], owner: Actor, reason: string): Answer<M, Task[]>;
+  finishAttempt(attemptId: number, outcome: Attempt["outcome"], end?: AttemptEnd): Answer<M, void>;
+  attemptsOf(taskId: number): Answer<M, Attempt[]>;
+  /** Incidents not yet resolved. */
+  openIncidents(): Answer<M, Incident[]>;
+  /** Opens an incident for the worker unless one is open; returns it and whether it is new. */
+  openIncident(
+    worker: string,
+    error: string,
+    probeEveryMs: number,
+  ): Answer<M, { incident: Incident; opened: boolean }>;
+  scheduleProbe(incidentId: number, at: number): Answer<M, void>;
+  resolveIncident(incidentId: number): Answer<M, void>;
 }
 
 /** What made a task need a person: carried into the escalation and its root-cause key. */

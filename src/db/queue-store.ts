@@ -1,7 +1,12 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, type Placeholder, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
-import type { FailureClass } from "../core/failures.js";
-import type { TransitionStep, WriteOptions } from "../core/ports.js";
+import type {
+  AttemptEnd,
+  Claimed,
+  QueueRepository,
+  TransitionStep,
+  WriteOptions,
+} from "../core/ports.js";
 import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
@@ -9,11 +14,6 @@ import { encode, prepareDirect, slots } from "./direct.js";
 import { type AttemptRow, attempts, type IncidentRow, incidents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import { decodeTask, type TaskStore } from "./task-store.js";
-
-export interface Claimed {
-  task: Task;
-  attemptId: number;
-}
 
 type NewAttemptRow = typeof attempts.$inferInsert;
 
@@ -94,7 +94,7 @@ function prepareDue(db: Db, limit: number) {
 }
 
 /** The queue's operations on tasks, attempts and incidents; each is one transaction. */
-export class QueueStore {
+export class QueueStore implements QueueRepository {
   private prepared: Statements | undefined;
   /** The due query by limit (a limit is a count of free slots: a handful of them). */
   private readonly dueBy = new Map<number, ReturnType<typeof prepareDue>>();
@@ -208,11 +208,7 @@ export class QueueStore {
     );
   }
 
-  finishAttempt(
-    attemptId: number,
-    outcome: AttemptRow["outcome"],
-    details: { failureClass?: FailureClass; error?: string; meta?: Record<string, unknown> } = {},
-  ): void {
+  finishAttempt(attemptId: number, outcome: AttemptRow["outcome"], details: AttemptEnd = {}): void {
     this.statements.finishAttempt.run(
       this.clock.now(),
       outcome,
