@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LabelledRequest } from "../config/labelled.js";
 import type { CategoryConfig } from "../config/schema.js";
-import { type FeatureCounts, featureCounts, similarity } from "./features.js";
+import { type FeatureCounts, familyOf, featureCounts, similarity } from "./features.js";
 import type { LearnedExample } from "./learned.js";
 import { finish, type SparseVector, TextClassifier, type TrainingDoc } from "./text-classifier.js";
 import { terms } from "./tokenize.js";
@@ -53,8 +53,6 @@ interface Trained {
   learnedDocs: number[][];
   /** The word each stem was first written as in training text, for explanations. */
   surface: Map<string, string>;
-  /** The learned examples it was trained on. */
-  learnedIds: ReadonlySet<number>;
 }
 
 export class CategoryModel {
@@ -68,8 +66,9 @@ export class CategoryModel {
   private wanted = 0;
   /** Bumped by every forget: a retraining that started before one is stale. */
   private forgets = 0;
-  /** Features of learned examples not yet trained on, by example id. */
-  private readonly freshFeatures = new Map<number, FeatureCounts>();
+  /** Every learned example's features, and which examples hold each word: for `closestDecision`. */
+  private readonly decisions = new Map<number, FeatureCounts>();
+  private readonly byWord = new Map<string, Set<number>>();
 
   constructor(
     private readonly candidates: readonly CategoryConfig[],
@@ -79,20 +78,16 @@ export class CategoryModel {
   ) {
     this.classes = classesOf(candidates, catchAll, corpus);
     this.indexOf = new Map(this.classes.map((category, index) => [category.name, index]));
-    for (const example of learned) this.learned.set(example.id, example);
+    for (const example of learned) this.remember(example);
   }
 
   /**
-   * Learns a person's decision. Until the classifier has retrained on it (in the background, a
-   * pass per turn of the event loop, so serving never stalls), requests very like it follow it
-   * through `closestFresh`.
+   * Learns a person's decision: requests very like it follow it at once (`closestDecision`), and
+   * the classifier retrains on it in the background, a pass per turn of the event loop, so that
+   * serving never stalls.
    */
   learn(example: LearnedExample): void {
-    // A decision for a category that is no longer configured (or the catch-all) teaches nothing.
-    if (!this.indexOf.has(example.category)) return;
-    this.learned.set(example.id, example);
-    if (this.current === undefined) return;
-    this.freshFeatures.set(example.id, featureCounts(example.text));
+    if (!this.remember(example) || this.current === undefined) return;
     this.wanted += 1;
     this.retraining ??= this.retrain().finally(() => {
       this.retraining = undefined;
@@ -110,13 +105,15 @@ export class CategoryModel {
 
   /** Unlearns an example at once: the next request is routed by a classifier trained without it. */
   forget(id: number): boolean {
-    const known = this.learned.delete(id);
-    if (known) {
-      this.freshFeatures.delete(id);
-      this.forgets += 1;
-      this.current = undefined;
-    }
-    return known;
+    const example = this.learned.get(id);
+    if (example === undefined) return false;
+    this.learned.delete(id);
+    const features = this.decisions.get(id);
+    this.decisions.delete(id);
+    for (const feature of features?.keys() ?? []) this.byWord.get(feature)?.delete(id);
+    this.forgets += 1;
+    this.current = undefined;
+    return true;
   }
 
   predict(text: string, stems?: readonly string[]): ModelPrediction {
@@ -159,31 +156,49 @@ export class CategoryModel {
   }
 
   /**
-   * The decision not yet trained on that is most like the request, when it is at least `atLeast`
-   * alike (cosine of their features). Empty but for the moments a retraining takes.
+   * The person's decision (a learned example of a candidate category) most like the request, when
+   * it is at least `atLeast` alike: the cosine of their features, so it needs no training.
    */
-  closestFresh(
+  closestDecision(
     prediction: ModelPrediction,
     atLeast: number,
   ): { example: LearnedExample; category: number; similarity: number } | undefined {
+    const candidates = new Set<number>();
+    prediction.features.forEach((_, feature) => {
+      for (const id of this.byWord.get(feature) ?? []) candidates.add(id);
+    });
     let best: { example: LearnedExample; category: number; similarity: number } | undefined;
-    for (const [id, features] of this.freshFeatures) {
-      const alike = similarity(prediction.features, features);
+    for (const id of candidates) {
+      const alike = similarity(prediction.features, this.decisions.get(id)!);
+      if (alike < atLeast || (best !== undefined && alike <= best.similarity)) continue;
       const example = this.learned.get(id)!;
-      const category = this.indexOf.get(example.category)!;
-      // The catch-all is a class only when taught; its decisions are not routes.
-      if (category >= this.candidates.length || alike < atLeast) continue;
-      if (best === undefined || alike > best.similarity)
-        best = { example, category, similarity: alike };
+      best = { example, category: this.indexOf.get(example.category)!, similarity: alike };
     }
     return best;
   }
 
+  /** Keeps a decision; false for one that teaches nothing. */
+  private remember(example: LearnedExample): boolean {
+    // A decision for a category that is no longer configured (or an untaught catch-all) teaches nothing.
+    const category = this.indexOf.get(example.category);
+    if (category === undefined) return false;
+    this.learned.set(example.id, example);
+    // The catch-all's examples teach the classifier; they are no route to follow.
+    if (category >= this.candidates.length) return true;
+    const features = featureCounts(example.text);
+    this.decisions.set(example.id, features);
+    features.forEach((_, feature) => {
+      // Words only: a decision shares at least one with any request alike enough to count.
+      if (familyOf(feature) !== "w") return;
+      const ids = this.byWord.get(feature) ?? new Set<number>();
+      ids.add(example.id);
+      this.byWord.set(feature, ids);
+    });
+    return true;
+  }
+
   private trained(): Trained {
-    if (this.current === undefined) {
-      this.current = finish(this.training());
-      this.freshFeatures.clear();
-    }
+    this.current ??= finish(this.training());
     return this.current;
   }
 
@@ -203,7 +218,6 @@ export class CategoryModel {
       // A forget since the start: this training holds what was forgotten; the next request trains.
       if (forgets !== this.forgets || this.current === undefined) continue;
       this.current = next.value;
-      for (const id of next.value.learnedIds) this.freshFeatures.delete(id);
     }
   }
 
@@ -230,19 +244,17 @@ export class CategoryModel {
       const label = this.indexOf.get(request.category);
       if (label !== undefined) add(request.text, label, WEIGHT.corpus, config);
     }
-    const learnedIds = new Set<number>();
     for (const example of this.learned.values()) {
       const label = this.indexOf.get(example.category);
-      if (label === undefined) continue;
-      add(example.text, label, WEIGHT.learned, { kind: "learned", example });
-      learnedIds.add(example.id);
+      if (label !== undefined)
+        add(example.text, label, WEIGHT.learned, { kind: "learned", example });
     }
     const learnedDocs: number[][] = this.classes.map(() => []);
     sources.forEach((source, doc) => {
       if (source.kind === "learned") learnedDocs[docs[doc]!.label]!.push(doc);
     });
     const classifier = yield* trainedOnce(docs, this.classes.length);
-    return { classifier, sources, learnedDocs, surface: surfaceWords(docs), learnedIds };
+    return { classifier, sources, learnedDocs, surface: surfaceWords(docs) };
   }
 }
 

@@ -6,6 +6,7 @@ import { CategoryModel } from "./category-model.js";
 import {
   type DecisionContext,
   decideByClassifier,
+  decideByLearned,
   decideByRules,
   nothingToRouteBy,
   round,
@@ -81,6 +82,8 @@ export function createCategoryRouter(
       prediction,
       model,
     };
+    const byLearned = decideByLearned(context);
+    if (byLearned !== undefined) return byLearned;
     const hits = collectHits(request, tokens, rules, keywordIndex);
     const byRules = decideByRules(hits, context);
     if (byRules !== undefined) return byRules;

@@ -23,10 +23,10 @@ const MAX_SHARED_TERMS = 5;
 /** A learned example this close to the request is named as what decided. */
 const NAMED_EXAMPLE_SIMILARITY = 0.3;
 /**
- * A decision not yet trained on decides a request this close to it (a rewording of the same
- * request). On the development set no two different requests come this close.
+ * A person's decision decides a request this close to it (the same request reworded). On the
+ * development set no two different requests come this close.
  */
-const FRESH_DECISION_SIMILARITY = 0.5;
+const DECISION_SIMILARITY = 0.5;
 
 export interface DecisionContext {
   candidates: readonly CategoryConfig[];
@@ -73,7 +73,7 @@ function nameOf(context: DecisionContext, category: number): string {
   return context.candidates[category]!.name;
 }
 
-/** Step 2: the strongest kind of rule that fired decides; more distinct hits win within it. */
+/** Step 3: the strongest kind of rule that fired decides; more distinct hits win within it. */
 export function decideByRules(hits: Hits, context: DecisionContext): RoutingTrace | undefined {
   for (const kind of RULE_KINDS) {
     const byCategory = hits[kind];
@@ -171,10 +171,8 @@ function unbreakableTie(
   };
 }
 
-/** Step 3: the classifier's choice, if it is confident enough and clearly ahead. */
+/** Step 4: the classifier's choice, if it is confident enough and clearly ahead. */
 export function decideByClassifier(context: DecisionContext, minConfidence: number): RoutingTrace {
-  const fresh = context.model.closestFresh(context.prediction, FRESH_DECISION_SIMILARITY);
-  if (fresh !== undefined) return freshDecision(context, fresh);
   const [best, second] = rankByConfidence(context);
   const { nowhere } = context.prediction;
   if (best !== undefined && best.score >= minConfidence && nowhere > best.score) {
@@ -234,13 +232,15 @@ export function decideByClassifier(context: DecisionContext, minConfidence: numb
   };
 }
 
-/** A person's decision the classifier is still retraining on, about a request like this one. */
-function freshDecision(
-  context: DecisionContext,
-  fresh: NonNullable<ReturnType<DecisionContext["model"]["closestFresh"]>>,
-): RoutingTrace {
-  const name = nameOf(context, fresh.category);
-  const { example, similarity } = fresh;
+/**
+ * Step 2: a person's earlier decision about a request very like this one. It comes before the
+ * rules: a rule that sent the request wrong would otherwise send it wrong again.
+ */
+export function decideByLearned(context: DecisionContext): RoutingTrace | undefined {
+  const closest = context.model.closestDecision(context.prediction, DECISION_SIMILARITY);
+  if (closest === undefined) return undefined;
+  const name = nameOf(context, closest.category);
+  const { example, similarity } = closest;
   return {
     category: name,
     classifier: "rules",

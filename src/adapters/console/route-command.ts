@@ -126,7 +126,8 @@ function fitThreshold(engine: Engine, file: string, options: RouteOptions): void
       confidence: routing.category === catchAll ? 0 : routing.score,
     };
   });
-  const thresholds = Array.from({ length: 17 }, (_, step) => 0.1 + step * 0.05);
+  // Proposed from a fine grid, shown every 0.05 (and the proposal) so the table stays readable.
+  const thresholds = Array.from({ length: 81 }, (_, step) => Math.round(10 + step) / 100);
   const curve = thresholdCurve(decided, catchAll, thresholds);
   const target = options.target ?? 0.03;
   const proposal = proposeThreshold(curve, target);
@@ -136,7 +137,10 @@ function fitThreshold(engine: Engine, file: string, options: RouteOptions): void
   }
   console.log(`${requests.length} requests; what each threshold would do:`);
   console.log("threshold  routed right  silent misroutes  to the catch-all");
-  for (const point of curve) {
+  const shown = curve.filter(
+    (point) => point === proposal || Math.round(point.threshold * 100) % 5 === 0,
+  );
+  for (const point of shown) {
     const mark = point === proposal ? "  ← proposed" : "";
     console.log(
       `${point.threshold.toFixed(2).padStart(9)}  ${percent(point.routedRight).padStart(12)}` +

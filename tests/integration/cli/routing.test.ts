@@ -12,7 +12,7 @@ describe("steward routing", () => {
     const database = openDatabase(db);
     const config = loadConfigFile("config/steward.yaml", {});
     const engine = new Engine({ config, configDir: "config", database });
-    const text = "Kiln Club wants the Pipsqueak thing sorted again";
+    const text = "the Kiln Club Pipsqueak thing needs sorting";
     const { task } = engine.submit({ source: "console", requester: "owner", text });
     engine.reroute(task.id, "admin", "alice");
     database.close();

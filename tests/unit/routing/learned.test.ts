@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { createCategoryRouter } from "../../../src/routing/classify.js";
+import type { LearnedExample } from "../../../src/routing/learned.js";
+
+const config = loadConfigFile("config/steward.yaml", {});
+const routerWith = (learned: readonly LearnedExample[] = []) =>
+  createCategoryRouter(config.categories, {
+    minConfidence: config.intake.classifier.min_confidence,
+    corpus: config.corpus,
+    learned,
+  });
+
+let ids = 0;
+function decision(text: string, category: string, from: string): LearnedExample {
+  ids += 1;
+  return { id: ids, text, category, from, origin: "reroute", taskId: ids, actor: "alice", at: 0 };
+}
+
+const route = (router: ReturnType<typeof routerWith>, text: string) =>
+  router.route({ text, source: "console" });
+
+describe("people's routing decisions", () => {
+  it("send a reworded request where the person put it, before the rules that sent it wrong", () => {
+    const text = "a blog post about our Q3 numbers for the accountant";
+    const before = route(routerWith(), text);
+    expect(before).toMatchObject({ category: "content", rule: "content.keywords" });
+
+    const router = routerWith([decision(text, "finance", "content")]);
+    const reworded = route(router, "blog post about the Q3 numbers for our accountant");
+    expect(reworded).toMatchObject({ category: "finance", rule: "learned" });
+    expect(reworded.example?.similarity).toBeGreaterThanOrEqual(0.5);
+    expect(reworded.explanation).toMatch(/closest to T-\d+, rerouted to finance by alice/);
+    // A different request with a word in common is not a rewording: the rules still decide.
+    expect(route(router, "write a blog post about our launch")).toMatchObject({
+      category: "content",
+      rule: "content.keywords",
+    });
+  });
+
+  it("are followed at once, while the classifier retrains in the background", async () => {
+    const router = routerWith();
+    const text = "the Kiln Club Pipsqueak thing needs sorting";
+    expect(route(router, text).category).toBe("unsorted");
+
+    router.learn(decision(text, "admin", "unsorted"));
+    expect(route(router, "the Kiln Club Pipsqueak thing, sort it again")).toMatchObject({
+      category: "admin",
+      rule: "learned",
+    });
+    await router.settled();
+    expect(route(router, text)).toMatchObject({ category: "admin", rule: "learned" });
+  });
+
+  it("are unlearnt at once, even while a retraining that held them is under way", async () => {
+    const text = "the Kiln Club Pipsqueak thing needs sorting";
+    // Taught many times over, so that a classifier trained on it routes it by itself.
+    const taught = Array.from({ length: 30 }, () => decision(text, "admin", "unsorted"));
+    const router = routerWith(taught.slice(1));
+    route(router, text);
+    router.learn(taught[0]!);
+    for (const example of taught) expect(router.forget(example.id)).toBe(true);
+
+    expect(route(router, text).category).toBe("unsorted");
+    await router.settled();
+    expect(route(router, text).category).toBe("unsorted");
+  });
+});
