@@ -58,6 +58,7 @@ export async function openPostgres(
 /** Runs drizzle's migrator on one connection while it holds the migration lock. */
 export async function migrateSerialized(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
+  let failure: Error | undefined;
   try {
     const db = drizzle(client, { schema });
     await db.execute(sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
@@ -66,7 +67,11 @@ export async function migrateSerialized(pool: pg.Pool): Promise<void> {
     } finally {
       await db.execute(sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
     }
+  } catch (error) {
+    // Not given back to the pool: it may still hold the lock, or be broken.
+    failure = error as Error;
+    throw error;
   } finally {
-    client.release();
+    client.release(failure);
   }
 }

@@ -96,6 +96,31 @@ describe("writes on PostgreSQL", () => {
     expect(await committedCount("tasks", "objective LIKE '%undone too'")).toBe(0);
   });
 
+  it("a write whose statement failed does not pass for committed, even if its work caught it", async () => {
+    await store.tasks.create(queuedTask({ dedupeKey: "hook-1" }), FILED);
+    const write = store.tasks.write(async () => {
+      await store.tasks.create(queuedTask({ objective: "lost with it" }), FILED);
+      // A second task with the same key breaks the unique index: the transaction is aborted.
+      await store.tasks.create(queuedTask({ dedupeKey: "hook-1" }), FILED).catch(() => undefined);
+    });
+    await expect(write).rejects.toThrow(/rolled back/);
+    expect(await committedCount("tasks", "objective = 'lost with it'")).toBe(0);
+    // The connection went back to the pool in working order.
+    expect((await store.tasks.create(queuedTask(), FILED)).state).toBe("queued");
+  });
+
+  it("a nested write undoing its own failed statement leaves the caller's work standing", async () => {
+    await store.tasks.create(queuedTask({ dedupeKey: "hook-2" }), FILED);
+    const outer = await store.tasks.write(async () => {
+      const kept = await store.tasks.create(queuedTask({ objective: "kept" }), FILED);
+      await store.tasks
+        .write(() => store.tasks.create(queuedTask({ dedupeKey: "hook-2" }), FILED))
+        .catch(() => undefined);
+      return kept;
+    });
+    expect(await committedCount("tasks", `id = ${outer.id}`)).toBe(1);
+  });
+
   it("a move from a row that moved on since is refused with task_moved and writes nothing", async () => {
     const task = await store.tasks.create(queuedTask(), FILED);
     await store.tasks.transition(task.id, "cancelled", { actor: "tester", reason: "cancel" });
