@@ -18,55 +18,52 @@ export class PgEscalationStore implements EscalationGroups<"async"> {
    * cause for the transaction), so one cause makes one group.
    */
   stage(taskId: number, request: StageRequest, now: number): Promise<EscalationGroup> {
-    return this.transactions.write(
-      async () => {
-        await this.db.execute(
-          sql`SELECT pg_advisory_xact_lock(hashtext(${`escalation:${request.rootCause}`}))`,
-        );
-        const [staged] = await this.db
-          .select()
-          .from(escalations)
-          .where(
-            and(
-              eq(escalations.rootCause, request.rootCause),
-              inArray(escalations.state, ["staged", "open"]),
-            ),
-          )
-          .orderBy(asc(escalations.id))
-          .limit(1);
-        const group =
-          staged ??
-          (
-            await this.db
-              .insert(escalations)
-              .values({
-                state: "staged",
-                rootCause: request.rootCause,
-                failureClass: request.failureClass,
-                category: request.category,
-                worker: request.worker,
-                summary: request.summary(1),
-                urgent: request.urgent,
-                createdAt: now,
-                postAfter: request.postAfter,
-              })
-              .returning()
-          )[0]!;
-        await this.db
-          .insert(escalationTasks)
-          .values({ escalationId: group.id, taskId, reason: request.reason, addedAt: now })
-          .onConflictDoNothing();
-        if (staged === undefined) return group;
-        const count = (await this.tasksOf(group.id)).length;
-        const [updated] = await this.db
-          .update(escalations)
-          .set({ summary: request.summary(count) })
-          .where(eq(escalations.id, group.id))
-          .returning();
-        return updated!;
-      },
-      { undo: "all" },
-    );
+    return this.transactions.atomic(async () => {
+      await this.db.execute(
+        sql`SELECT pg_advisory_xact_lock(hashtext(${`escalation:${request.rootCause}`}))`,
+      );
+      const [staged] = await this.db
+        .select()
+        .from(escalations)
+        .where(
+          and(
+            eq(escalations.rootCause, request.rootCause),
+            inArray(escalations.state, ["staged", "open"]),
+          ),
+        )
+        .orderBy(asc(escalations.id))
+        .limit(1);
+      const group =
+        staged ??
+        (
+          await this.db
+            .insert(escalations)
+            .values({
+              state: "staged",
+              rootCause: request.rootCause,
+              failureClass: request.failureClass,
+              category: request.category,
+              worker: request.worker,
+              summary: request.summary(1),
+              urgent: request.urgent,
+              createdAt: now,
+              postAfter: request.postAfter,
+            })
+            .returning()
+        )[0]!;
+      await this.db
+        .insert(escalationTasks)
+        .values({ escalationId: group.id, taskId, reason: request.reason, addedAt: now })
+        .onConflictDoNothing();
+      if (staged === undefined) return group;
+      const count = (await this.tasksOf(group.id)).length;
+      const [updated] = await this.db
+        .update(escalations)
+        .set({ summary: request.summary(count) })
+        .where(eq(escalations.id, group.id))
+        .returning();
+      return updated!;
+    });
   }
 
   due(now: number): Promise<EscalationGroup[]> {

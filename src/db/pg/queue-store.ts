@@ -7,7 +7,6 @@ import type {
   Incident,
   QueueRepository,
   TransitionStep,
-  WriteOptions,
 } from "../../core/ports.js";
 import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
@@ -15,9 +14,6 @@ import { attempts, incidents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import type { PgTaskStore } from "./task-store.js";
 import type { Transactions } from "./transactions.js";
-
-/** A claim stands or falls with the pass it is part of (no savepoint of its own). */
-const WITH_CALLER: WriteOptions = { undo: "all" };
 
 /**
  * The queue on PostgreSQL, shared by processes on several hosts. Whatever moves tasks reads
@@ -40,7 +36,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
   ): Promise<Claimed[]> {
     if (limit <= 0) return [];
     const now = this.clock.now();
-    return this.tasks.write(async () => {
+    return this.transactions.atomic(async () => {
       const due = await this.lockFree(
         and(QUEUED, eq(tasks.category, category), lte(tasks.nextRunAt, now)),
         limit,
@@ -63,11 +59,11 @@ export class PgQueueStore implements QueueRepository<"async"> {
         claimed.push({ task, attemptId: attempt!.id });
       }
       return claimed;
-    }, WITH_CALLER);
+    });
   }
 
   promoteDueRetries(): Promise<number> {
-    return this.tasks.write(async () => {
+    return this.transactions.write(async () => {
       const due = await this.lockFree(and(RETRY_WAITING, lte(tasks.nextRunAt, this.clock.now())));
       for (const waiting of due) {
         const step: TransitionStep = { to: "queued", actor: "system", reason: "retry wait over" };
@@ -140,7 +136,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
     error: string,
     probeEveryMs: number,
   ): Promise<{ incident: Incident; opened: boolean }> {
-    return this.tasks.write(async () => {
+    return this.transactions.write(async () => {
       await this.db.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`incident:${worker}`}))`);
       const [open] = await this.db
         .select()
@@ -191,7 +187,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
 
   /** Tasks whose run is gone go back to the queue, their open attempt abandoned. */
   private requeue(where: SQL | undefined, reason: string): Promise<Task[]> {
-    return this.tasks.write(async () => {
+    return this.transactions.write(async () => {
       const stranded = await this.lockFree(where);
       const now = this.clock.now();
       const requeued: Task[] = [];

@@ -18,9 +18,6 @@ import type { Transactions } from "./transactions.js";
 const rowIsTask = (row: TaskRow): Task => row;
 void rowIsTask;
 
-/** Writes that stand or fall together with whatever they are part of. */
-const WITH_CALLER: WriteOptions = { undo: "all" };
-
 const COLUMNS = new Set(Object.keys(getTableColumns(tasks)));
 
 /** The columns a patch sets: known and defined ones, as the SQLite store ignores the rest. */
@@ -50,7 +47,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
 
   async create(task: NewTask, event: Omit<TransitionRequest, "patch">): Promise<Task> {
     assertTransition(0, "intake", task.state);
-    return this.write(async () => {
+    return this.transactions.atomic(async () => {
       const now = this.clock.now();
       const [created] = await this.db
         .insert(tasks)
@@ -71,7 +68,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
         event,
       );
       return created!;
-    }, WITH_CALLER);
+    });
   }
 
   transition(id: number, to: TaskState, request: TransitionRequest): Promise<Task> {
@@ -87,7 +84,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
   async advance(id: number, steps: readonly TransitionStep[], stored?: Task): Promise<Task> {
     if (steps.length === 0) throw new Error("advance needs at least one step");
     if (stored !== undefined) this.check(id, stored.state, steps);
-    return this.write(async () => {
+    return this.transactions.atomic(async () => {
       const current = stored ?? (await this.lockedStay(id));
       if (current === undefined)
         throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
@@ -109,7 +106,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
         left = { state: step.to, stateSince: now };
       }
       return moved;
-    }, WITH_CALLER);
+    });
   }
 
   async update(id: number, patch: TaskPatch): Promise<void> {

@@ -9,11 +9,14 @@ import * as schema from "./schema.js";
 /** The pool's database or an open transaction: what a repository's queries run on. */
 export type Queryable = PgDatabase<NodePgQueryResultHKT, typeof schema>;
 
-/** An open write: its connection, drizzle over it, and how many savepoints are open in it. */
+/** An open write (a transaction, or a savepoint in one): its connection and drizzle over it. */
 interface OpenWrite {
   client: pg.PoolClient;
   db: Queryable;
-  savepoints: number;
+  /** Savepoints open on the connection, for their names. */
+  depth: { savepoints: number };
+  /** A write joined without a savepoint (`undo: "all"`) failed: this one fails, caught or not. */
+  failed?: { error: unknown };
 }
 
 /**
@@ -49,8 +52,33 @@ export class Transactions {
   write<T>(work: () => Promise<T>, options: WriteOptions = {}): Promise<T> {
     const open = this.current.getStore();
     if (open === undefined) return this.transaction(work);
-    if (options.undo === "all") return work();
+    if (options.undo === "all") return this.joining(open, work);
     return this.savepoint(open, work);
+  }
+
+  /**
+   * A repository's change of several rows: part of the open write as it is, else a write of its
+   * own. Unlike a caller's `undo: "all"`, its failure (a refused move) is the caller's to decide.
+   */
+  atomic<T>(work: () => Promise<T>): Promise<T> {
+    return this.current.getStore() === undefined ? this.transaction(work) : work();
+  }
+
+  /** Part of the open write with no savepoint: its failure is the open write's too. */
+  private async joining<T>(open: OpenWrite, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      open.failed ??= { error };
+      throw error;
+    }
+  }
+
+  /** Runs `work` in `write`, then throws if a write it joined failed (see `joining`). */
+  private async within<T>(write: OpenWrite, work: () => Promise<T>): Promise<T> {
+    const result = await this.current.run(write, work);
+    if (write.failed !== undefined) throw write.failed.error;
+    return result;
   }
 
   private async transaction<T>(work: () => Promise<T>): Promise<T> {
@@ -67,7 +95,8 @@ export class Transactions {
       await control("BEGIN");
       let result: T;
       try {
-        result = await this.current.run({ client, db: this.over(client), savepoints: 0 }, work);
+        const write = { client, db: this.over(client), depth: { savepoints: 0 } };
+        result = await this.within(write, work);
       } catch (error) {
         await control("ROLLBACK");
         throw error;
@@ -82,20 +111,22 @@ export class Transactions {
   }
 
   private async savepoint<T>(open: OpenWrite, work: () => Promise<T>): Promise<T> {
-    const name = `write_${++open.savepoints}`;
+    const { client, depth } = open;
+    const name = `write_${++depth.savepoints}`;
     try {
-      await open.client.query(`SAVEPOINT ${name}`);
+      await client.query(`SAVEPOINT ${name}`);
+      let result: T;
       try {
-        const result = await work();
-        await open.client.query(`RELEASE SAVEPOINT ${name}`);
-        return result;
+        result = await this.within({ client, db: open.db, depth }, work);
       } catch (error) {
-        await open.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        await open.client.query(`RELEASE SAVEPOINT ${name}`);
+        await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        await client.query(`RELEASE SAVEPOINT ${name}`);
         throw error;
       }
+      await client.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
     } finally {
-      open.savepoints--;
+      depth.savepoints--;
     }
   }
 
