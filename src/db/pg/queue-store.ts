@@ -1,4 +1,15 @@
-import { and, asc, eq, inArray, isNull, lt, lte, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  eq,
+  getTableColumns,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { Attempt } from "../../core/attempt.js";
 import type { Clock } from "../../core/clock.js";
 import type {
@@ -10,10 +21,18 @@ import type {
 } from "../../core/ports.js";
 import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
-import { attempts, incidents, tasks } from "./schema.js";
+import { attempts, incidents, taskEvents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import type { PgTaskStore } from "./task-store.js";
 import type { Transactions } from "./transactions.js";
+
+/** Highest priority, then oldest: tasks_queue's own order (its priority is DESC NULLS LAST). */
+const CLAIM_ORDER = [sql`${tasks.priority} DESC NULLS LAST`, asc(tasks.nextRunAt), asc(tasks.id)];
+
+/** `CLAIM_ORDER` for rows in hand. */
+function inClaimOrder(a: Task, b: Task): number {
+  return b.priority - a.priority || a.nextRunAt - b.nextRunAt || a.id - b.id;
+}
 
 /**
  * The queue on PostgreSQL, shared by processes on several hosts. Whatever moves tasks reads
@@ -27,6 +46,11 @@ export class PgQueueStore implements QueueRepository<"async"> {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * One UPDATE moves the claimed tasks, reading them in its own CTE (FOR UPDATE SKIP LOCKED);
+   * their events and attempts are then one INSERT each: a claim costs the same few round trips
+   * for one task or for `limit` of them.
+   */
   async claim(
     category: string,
     worker: string,
@@ -37,28 +61,58 @@ export class PgQueueStore implements QueueRepository<"async"> {
     if (limit <= 0) return [];
     const now = this.clock.now();
     return this.transactions.atomic(async () => {
-      const due = await this.lockFree(
-        and(QUEUED, eq(tasks.category, category), lte(tasks.nextRunAt, now)),
-        limit,
+      const due = this.db.$with("due").as(
+        this.db
+          .select({ id: tasks.id, enteredAt: tasks.stateSince })
+          .from(tasks)
+          .where(and(QUEUED, eq(tasks.category, category), lte(tasks.nextRunAt, now)))
+          .orderBy(...CLAIM_ORDER)
+          .limit(limit)
+          .for("update", { skipLocked: true }),
       );
-      const claimed: Claimed[] = [];
-      for (const queued of due) {
-        const number = queued.attempts + 1;
-        const step: TransitionStep = {
-          to: "running",
+      const rows = await this.db
+        .with(due)
+        .update(tasks)
+        .set({
+          state: "running",
+          attempts: sql`${tasks.attempts} + 1`,
+          leaseOwner: owner,
+          leaseExpiresAt: now + leaseMs,
+          updatedAt: now,
+          stateSince: now,
+        })
+        .from(due)
+        .where(eq(tasks.id, due.id))
+        .returning({ ...getTableColumns(tasks), enteredAt: due.enteredAt });
+      if (rows.length === 0) return [];
+      // RETURNING keeps no order: claims are handed out in the order they were picked.
+      const moved = rows.sort(inClaimOrder).map(({ enteredAt, ...task }) => ({ task, enteredAt }));
+      await this.db.insert(taskEvents).values(
+        moved.map(({ task, enteredAt }) => ({
+          taskId: task.id,
+          from: "queued" as const,
+          to: "running" as const,
+          at: now,
+          enteredAt,
           actor: `worker:${worker}`,
-          reason: `attempt ${number} started by ${worker}`,
-          data: { attempt: number, worker },
-          patch: { attempts: number, leaseOwner: owner, leaseExpiresAt: now + leaseMs },
-        };
-        const task = await this.tasks.advance(queued.id, [step], queued);
-        const [attempt] = await this.db
-          .insert(attempts)
-          .values({ taskId: queued.id, number, worker, startedAt: now, outcome: "running" })
-          .returning({ id: attempts.id });
-        claimed.push({ task, attemptId: attempt!.id });
-      }
-      return claimed;
+          reason: `attempt ${task.attempts} started by ${worker}`,
+          data: { attempt: task.attempts, worker },
+        })),
+      );
+      const started = await this.db
+        .insert(attempts)
+        .values(
+          moved.map(({ task }) => ({
+            taskId: task.id,
+            number: task.attempts,
+            worker,
+            startedAt: now,
+            outcome: "running" as const,
+          })),
+        )
+        .returning({ id: attempts.id, taskId: attempts.taskId });
+      const attemptOf = new Map(started.map((attempt) => [attempt.taskId, attempt.id]));
+      return moved.map(({ task }) => ({ task, attemptId: attemptOf.get(task.id)! }));
     });
   }
 
@@ -179,7 +233,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
       .select()
       .from(tasks)
       .where(where)
-      .orderBy(sql`${tasks.priority} DESC NULLS LAST`, asc(tasks.nextRunAt), asc(tasks.id))
+      .orderBy(...CLAIM_ORDER)
       .$dynamic();
     if (limit !== undefined) query.limit(limit);
     return query.for("update", { skipLocked: true });
