@@ -62,3 +62,22 @@ export async function postgresDatabase(): Promise<string> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/**
+ * Empties every table of a migrated database and restarts its ids: a fresh store for each test
+ * at a fraction of a new database's cost (one database per file, see `postgresDatabase`).
+ */
+export async function emptyTables(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
+    );
+    if (rows.length === 0) return;
+    const tables = rows.map((row) => row.name).join(", ");
+    await client.query(`TRUNCATE ${tables} RESTART IDENTITY CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
