@@ -17,6 +17,11 @@ interface OpenWrite {
   depth: { savepoints: number };
   /** A write joined without a savepoint (`undo: "all"`) failed: this one fails, caught or not. */
   failed?: { error: unknown };
+  /**
+   * The end of the last savepoint opened directly in this write: side-by-side nested writes on
+   * one connection take turns, as a savepoint rolled back would otherwise undo its sibling's work.
+   */
+  turn?: Promise<unknown>;
 }
 
 /**
@@ -110,7 +115,13 @@ export class Transactions {
     }
   }
 
-  private async savepoint<T>(open: OpenWrite, work: () => Promise<T>): Promise<T> {
+  private savepoint<T>(open: OpenWrite, work: () => Promise<T>): Promise<T> {
+    const mine = (open.turn ?? Promise.resolve()).then(() => this.inSavepoint(open, work));
+    open.turn = mine.catch(() => undefined);
+    return mine;
+  }
+
+  private async inSavepoint<T>(open: OpenWrite, work: () => Promise<T>): Promise<T> {
     const { client, depth } = open;
     const name = `write_${++depth.savepoints}`;
     try {

@@ -121,6 +121,26 @@ describe("writes on PostgreSQL", () => {
     expect(await committedCount("tasks", `id = ${outer.id}`)).toBe(1);
   });
 
+  it("nested writes side by side take turns: one undone leaves the other's work", async () => {
+    const [kept] = await store.tasks.write(() =>
+      Promise.all([
+        store.tasks.write(async () => {
+          const task = await store.tasks.create(queuedTask({ objective: "beside, kept" }), FILED);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return task;
+        }),
+        store.tasks
+          .write(async () => {
+            await store.tasks.create(queuedTask({ objective: "beside, undone" }), FILED);
+            throw failure;
+          })
+          .catch(() => undefined),
+      ]),
+    );
+    expect(await committedCount("tasks", `id = ${kept.id}`)).toBe(1);
+    expect(await committedCount("tasks", "objective = 'beside, undone'")).toBe(0);
+  });
+
   it("a move from a row that moved on since is refused with task_moved and writes nothing", async () => {
     const task = await store.tasks.create(queuedTask(), FILED);
     await store.tasks.transition(task.id, "cancelled", { actor: "tester", reason: "cancel" });
