@@ -1,10 +1,11 @@
-import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import type {
   EscalatedTask,
   EscalationGroup,
   EscalationGroups,
   StageRequest,
 } from "../../escalation/store.js";
+import { lockUntilCommit } from "./locks.js";
 import { escalations, escalationTasks, tasks } from "./schema.js";
 import type { Transactions } from "./transactions.js";
 
@@ -19,9 +20,7 @@ export class PgEscalationStore implements EscalationGroups<"async"> {
    */
   stage(taskId: number, request: StageRequest, now: number): Promise<EscalationGroup> {
     return this.transactions.atomic(async () => {
-      await this.db.execute(
-        sql`SELECT pg_advisory_xact_lock(hashtext(${`escalation:${request.rootCause}`}))`,
-      );
+      await lockUntilCommit(this.db, "escalation", request.rootCause);
       const [staged] = await this.db
         .select()
         .from(escalations)

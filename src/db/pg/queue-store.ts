@@ -21,6 +21,7 @@ import type {
 } from "../../core/ports.js";
 import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
+import { lockUntilCommit } from "./locks.js";
 import { attempts, incidents, taskEvents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import type { PgTaskStore } from "./task-store.js";
@@ -191,7 +192,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
     probeEveryMs: number,
   ): Promise<{ incident: Incident; opened: boolean }> {
     return this.transactions.write(async () => {
-      await this.db.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`incident:${worker}`}))`);
+      await lockUntilCommit(this.db, "incident", worker);
       const [open] = await this.db
         .select()
         .from(incidents)
