@@ -50,7 +50,8 @@ export class PgQueueStore implements QueueRepository<"async"> {
   /**
    * One UPDATE moves the claimed tasks, reading them in its own CTE (FOR UPDATE SKIP LOCKED);
    * their events and attempts are then one INSERT each: a claim costs the same few round trips
-   * for one task or for `limit` of them.
+   * for one task or for `limit` of them. (The move is queued → running, allowed by the lifecycle;
+   * the CTE picks queued tasks only.)
    */
   async claim(
     category: string,
