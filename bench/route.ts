@@ -78,7 +78,7 @@ interface Stats {
   perSecond: number;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const config = loadConfigFile("config/steward.yaml", {});
   const minConfidence = config.intake.classifier.min_confidence;
   const buildStart = process.hrtime.bigint();
@@ -128,7 +128,7 @@ function main(): void {
       ` silent misroutes ${pct(report.silentMisroutes)}, to the catch-all ${pct(report.catchAll)},` +
       ` nonsense escalated ${pct(report.nonsenseEscalated)}`,
   );
-  console.log(learningLine(config, labelled, catchAll));
+  console.log(await learningLine(config, labelled, catchAll));
   const lengths = requests.map((request) => request.text.length);
   console.log(`requests: ${REQUESTS} (text ${Math.min(...lengths)}–${Math.max(...lengths)} chars)`);
   console.log(`createCategoryRouter + training: ${(buildMicros / 1000).toFixed(1)} ms`);
@@ -143,11 +143,11 @@ function main(): void {
  * Learning from decisions: the held-out set's even lines are filed and every misplaced one is
  * rerouted by an "operator" (learned as a reroute); accuracy on the odd lines before and after.
  */
-function learningLine(
+async function learningLine(
   config: ReturnType<typeof loadConfigFile>,
   labelled: readonly LabelledRequest[],
   catchAll: string,
-): string {
+): Promise<string> {
   const router = createCategoryRouter(config.categories, {
     minConfidence: config.intake.classifier.min_confidence,
     corpus: config.corpus,
@@ -176,6 +176,7 @@ function learningLine(
       at: 0,
     });
   }
+  await router.settled();
   const after = accuracy();
   const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
   return `learning: ${id} reroutes of the even half; odd half accuracy ${pct(before)} → ${pct(after)}`;
@@ -249,4 +250,4 @@ function generate(count: number, random: () => number): RouteRequest[] {
   });
 }
 
-main();
+await main();

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { LabelledRequest } from "../config/labelled.js";
 import type { CategoryConfig } from "../config/schema.js";
+import { type FeatureCounts, featureCounts, similarity } from "./features.js";
 import type { LearnedExample } from "./learned.js";
-import { type SparseVector, TextClassifier, type TrainingDoc } from "./text-classifier.js";
+import { finish, type SparseVector, TextClassifier, type TrainingDoc } from "./text-classifier.js";
 import { terms } from "./tokenize.js";
 
 /**
@@ -16,6 +17,8 @@ export interface ModelPrediction {
   /** How much the request reads like what fits nowhere: 0 unless the catch-all is taught. */
   nowhere: number;
   vector: SparseVector;
+  /** The request's features, before the classifier's vocabulary drops what it has not seen. */
+  features: FeatureCounts;
 }
 
 /**
@@ -42,16 +45,31 @@ function classesOf(
   return taught ? [...candidates, catchAll] : candidates;
 }
 
+/** What one training produced: the classifier and what its training documents were. */
+interface Trained {
+  classifier: TextClassifier;
+  sources: Source[];
+  /** Per class, the training documents that are learned examples. */
+  learnedDocs: number[][];
+  /** The word each stem was first written as in training text, for explanations. */
+  surface: Map<string, string>;
+  /** The learned examples it was trained on. */
+  learnedIds: ReadonlySet<number>;
+}
+
 export class CategoryModel {
   private readonly classes: readonly CategoryConfig[];
   private readonly indexOf: ReadonlyMap<string, number>;
   private readonly learned = new Map<number, LearnedExample>();
-  private classifier: TextClassifier | undefined;
-  private sources: Source[] = [];
-  /** Per class, the training documents that are learned examples. */
-  private learnedDocs: number[][] = [];
-  /** The word each stem was first written as in training text, for explanations. */
-  private surface = new Map<string, string>();
+  private current: Trained | undefined;
+  /** The retraining under way, while a person's decision is being learned. */
+  private retraining: Promise<void> | undefined;
+  /** Bumped by every decision learned; the retraining runs until it has caught up. */
+  private wanted = 0;
+  /** Bumped by every forget: a retraining that started before one is stale. */
+  private forgets = 0;
+  /** Features of learned examples not yet trained on, by example id. */
+  private readonly freshFeatures = new Map<number, FeatureCounts>();
 
   constructor(
     private readonly candidates: readonly CategoryConfig[],
@@ -64,38 +82,61 @@ export class CategoryModel {
     for (const example of learned) this.learned.set(example.id, example);
   }
 
+  /**
+   * Learns a person's decision. Until the classifier has retrained on it (in the background, a
+   * pass per turn of the event loop, so serving never stalls), requests very like it follow it
+   * through `closestFresh`.
+   */
   learn(example: LearnedExample): void {
     // A decision for a category that is no longer configured (or the catch-all) teaches nothing.
     if (!this.indexOf.has(example.category)) return;
     this.learned.set(example.id, example);
-    this.classifier = undefined;
+    if (this.current === undefined) return;
+    this.freshFeatures.set(example.id, featureCounts(example.text));
+    this.wanted += 1;
+    this.retraining ??= this.retrain().finally(() => {
+      this.retraining = undefined;
+    });
   }
 
   warm(): void {
     this.trained();
   }
 
+  /** Resolves once every decision learned so far is part of the classifier. */
+  async settled(): Promise<void> {
+    while (this.retraining !== undefined) await this.retraining;
+  }
+
+  /** Unlearns an example at once: the next request is routed by a classifier trained without it. */
   forget(id: number): boolean {
     const known = this.learned.delete(id);
-    if (known) this.classifier = undefined;
+    if (known) {
+      this.freshFeatures.delete(id);
+      this.forgets += 1;
+      this.current = undefined;
+    }
     return known;
   }
 
   predict(text: string, stems?: readonly string[]): ModelPrediction {
-    const { probabilities, vector } = this.trained().predict(text, stems);
+    const features = featureCounts(text, stems);
+    const { probabilities, vector } = this.trained().classifier.predictFeatures(features);
     const candidates = this.candidates.length;
     return {
       probabilities: probabilities.subarray(0, candidates),
       nowhere: probabilities[candidates] ?? 0,
       vector,
+      features,
     };
   }
 
   /** The request's words that pushed it hardest towards `category`, as written in training text. */
   telling(prediction: ModelPrediction, category: number, limit: number): string[] {
-    return this.trained()
+    const { classifier, surface } = this.trained();
+    return classifier
       .strongest(prediction.vector, category, "w", limit)
-      .map((stem) => this.surface.get(stem) ?? stem);
+      .map((stem) => surface.get(stem) ?? stem);
   }
 
   /**
@@ -108,22 +149,65 @@ export class CategoryModel {
     category: number,
     atLeast: number,
   ): { example: LearnedExample; similarity: number } | undefined {
-    const classifier = this.trained();
-    const learned = this.learnedDocs[category] ?? [];
-    const nearest = classifier.nearest(prediction.vector, learned);
+    const { classifier, learnedDocs, sources } = this.trained();
+    const nearest = classifier.nearest(prediction.vector, learnedDocs[category] ?? []);
     if (nearest === undefined || nearest.similarity < atLeast) return undefined;
     const closest = classifier.nearest(prediction.vector, classifier.docsOf(category));
-    const source = closest && this.sources[closest.doc];
+    const source = closest && sources[closest.doc];
     if (source?.kind !== "learned") return undefined;
     return { example: source.example, similarity: closest!.similarity };
   }
 
-  private trained(): TextClassifier {
-    if (this.classifier === undefined) this.classifier = this.train();
-    return this.classifier;
+  /**
+   * The decision not yet trained on that is most like the request, when it is at least `atLeast`
+   * alike (cosine of their features). Empty but for the moments a retraining takes.
+   */
+  closestFresh(
+    prediction: ModelPrediction,
+    atLeast: number,
+  ): { example: LearnedExample; category: number; similarity: number } | undefined {
+    let best: { example: LearnedExample; category: number; similarity: number } | undefined;
+    for (const [id, features] of this.freshFeatures) {
+      const alike = similarity(prediction.features, features);
+      const example = this.learned.get(id)!;
+      const category = this.indexOf.get(example.category)!;
+      // The catch-all is a class only when taught; its decisions are not routes.
+      if (category >= this.candidates.length || alike < atLeast) continue;
+      if (best === undefined || alike > best.similarity)
+        best = { example, category, similarity: alike };
+    }
+    return best;
   }
 
-  private train(): TextClassifier {
+  private trained(): Trained {
+    if (this.current === undefined) {
+      this.current = finish(this.training());
+      this.freshFeatures.clear();
+    }
+    return this.current;
+  }
+
+  /** Trains anew on what is learned now, a pass per turn of the event loop. */
+  private async retrain(): Promise<void> {
+    let done = 0;
+    while (done < this.wanted) {
+      const target = this.wanted;
+      const forgets = this.forgets;
+      const steps = this.training();
+      let next = steps.next();
+      while (!next.done) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        next = steps.next();
+      }
+      done = target;
+      // A forget since the start: this training holds what was forgotten; the next request trains.
+      if (forgets !== this.forgets || this.current === undefined) continue;
+      this.current = next.value;
+      for (const id of next.value.learnedIds) this.freshFeatures.delete(id);
+    }
+  }
+
+  private *training(): Generator<void, Trained> {
     const docs: TrainingDoc[] = [];
     const sources: Source[] = [];
     const add = (text: string, label: number, weight: number, source: Source) => {
@@ -146,18 +230,19 @@ export class CategoryModel {
       const label = this.indexOf.get(request.category);
       if (label !== undefined) add(request.text, label, WEIGHT.corpus, config);
     }
+    const learnedIds = new Set<number>();
     for (const example of this.learned.values()) {
       const label = this.indexOf.get(example.category);
-      if (label !== undefined)
-        add(example.text, label, WEIGHT.learned, { kind: "learned", example });
+      if (label === undefined) continue;
+      add(example.text, label, WEIGHT.learned, { kind: "learned", example });
+      learnedIds.add(example.id);
     }
-    this.sources = sources;
-    this.learnedDocs = this.classes.map(() => []);
+    const learnedDocs: number[][] = this.classes.map(() => []);
     sources.forEach((source, doc) => {
-      if (source.kind === "learned") this.learnedDocs[docs[doc]!.label]!.push(doc);
+      if (source.kind === "learned") learnedDocs[docs[doc]!.label]!.push(doc);
     });
-    this.surface = surfaceWords(docs);
-    return trainedOnce(docs, this.classes.length);
+    const classifier = yield* trainedOnce(docs, this.classes.length);
+    return { classifier, sources, learnedDocs, surface: surfaceWords(docs), learnedIds };
   }
 }
 
@@ -176,13 +261,16 @@ function surfaceWords(docs: readonly TrainingDoc[]): Map<string, string> {
 const TRAINED_LIMIT = 4;
 const trained = new Map<string, TextClassifier>();
 
-function trainedOnce(docs: readonly TrainingDoc[], classes: number): TextClassifier {
+function* trainedOnce(
+  docs: readonly TrainingDoc[],
+  classes: number,
+): Generator<void, TextClassifier> {
   const hash = createHash("sha256").update(String(classes));
   for (const doc of docs) hash.update(`\u0000${doc.label}\u0000${doc.weight}\u0000${doc.text}`);
   const key = hash.digest("base64");
   let classifier = trained.get(key);
   if (classifier === undefined) {
-    classifier = TextClassifier.train(docs, classes);
+    classifier = yield* TextClassifier.training(docs, classes);
     if (trained.size >= TRAINED_LIMIT) trained.delete(trained.keys().next().value!);
     trained.set(key, classifier);
   }

@@ -29,12 +29,17 @@ export type RoutingDecision = RoutingTrace;
 export interface Router {
   route(request: RouteRequest): RoutingDecision;
   categories: readonly CategoryConfig[];
-  /** A person's decision to learn from: used from the next request on. */
+  /**
+   * A person's decision to learn from, used from the next request on: at once for requests very
+   * like it, and by the classifier once it has retrained (in the background; see `settled`).
+   */
   learn(example: LearnedExample): void;
   /** Unlearns an example (a mistaken decision); false if it was not known. */
   forget(id: number): boolean;
   /** Trains the classifier now rather than on the first request (a server, before its doors open). */
   warm(): void;
+  /** Resolves once every decision learned so far is part of the classifier. */
+  settled(): Promise<void>;
   /** The classifier's probability per candidate category, in config order (the catch-all aside). */
   confidences(text: string): { category: string; confidence: number }[];
 }
@@ -99,6 +104,7 @@ export function createCategoryRouter(
     learn: (example) => model.learn(example),
     forget: (id) => model.forget(id),
     warm: () => model.warm(),
+    settled: () => model.settled(),
     confidences,
   };
 }

@@ -22,6 +22,11 @@ const TIE_EPSILON = 0.005;
 const MAX_SHARED_TERMS = 5;
 /** A learned example this close to the request is named as what decided. */
 const NAMED_EXAMPLE_SIMILARITY = 0.3;
+/**
+ * A decision not yet trained on decides a request this close to it (a rewording of the same
+ * request). On the development set no two different requests come this close.
+ */
+const FRESH_DECISION_SIMILARITY = 0.5;
 
 export interface DecisionContext {
   candidates: readonly CategoryConfig[];
@@ -168,6 +173,8 @@ function unbreakableTie(
 
 /** Step 3: the classifier's choice, if it is confident enough and clearly ahead. */
 export function decideByClassifier(context: DecisionContext, minConfidence: number): RoutingTrace {
+  const fresh = context.model.closestFresh(context.prediction, FRESH_DECISION_SIMILARITY);
+  if (fresh !== undefined) return freshDecision(context, fresh);
   const [best, second] = rankByConfidence(context);
   const { nowhere } = context.prediction;
   if (best !== undefined && best.score >= minConfidence && nowhere > best.score) {
@@ -224,6 +231,26 @@ export function decideByClassifier(context: DecisionContext, minConfidence: numb
     explanation:
       `the classifier chose ${name} (confidence ${format(best.score)} ≥ ${minConfidence}${because})` +
       describeRunnerUp(runnerUp),
+  };
+}
+
+/** A person's decision the classifier is still retraining on, about a request like this one. */
+function freshDecision(
+  context: DecisionContext,
+  fresh: NonNullable<ReturnType<DecisionContext["model"]["closestFresh"]>>,
+): RoutingTrace {
+  const name = nameOf(context, fresh.category);
+  const { example, similarity } = fresh;
+  return {
+    category: name,
+    classifier: "rules",
+    rule: "learned",
+    score: round(similarity),
+    matched: [],
+    example: { id: example.id, taskId: example.taskId, similarity: round(similarity) },
+    explanation:
+      `a person's decision about a request this like it (similarity ${format(similarity)})` +
+      ` chose ${name}: closest to ${describeLearned(example)}`,
   };
 }
 

@@ -62,6 +62,35 @@ function add(counts: FeatureCounts, feature: string): void {
   counts.set(feature, (counts.get(feature) ?? 0) + 1);
 }
 
+/** Word features matter most; n-grams rescue misspellings without outvoting the words. */
+export const FAMILY_WEIGHT = { w: 1, b: 0.6, c: 0.45 } as const;
+
+/**
+ * How alike two texts are: the cosine of their features, counted sublinearly and weighted by
+ * family. No vocabulary and no idf, so it compares texts a classifier has not seen.
+ */
+export function similarity(a: FeatureCounts, b: FeatureCounts): number {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let shared = 0;
+  small.forEach((count, feature) => {
+    const other = large.get(feature);
+    if (other !== undefined) shared += weighted(feature, count) * weighted(feature, other);
+  });
+  return shared === 0 ? 0 : shared / Math.sqrt(selfProduct(a) * selfProduct(b));
+}
+
+function weighted(feature: string, count: number): number {
+  return (1 + Math.log(count)) * FAMILY_WEIGHT[familyOf(feature)];
+}
+
+function selfProduct(counts: FeatureCounts): number {
+  let sum = 0;
+  counts.forEach((count, feature) => {
+    sum += weighted(feature, count) ** 2;
+  });
+  return sum;
+}
+
 /** Which family a feature belongs to; each family is weighted as a whole (see `FAMILY_WEIGHT`). */
 export function familyOf(feature: string): "w" | "b" | "c" {
   return feature[0] as "w" | "b" | "c";

@@ -1,4 +1,4 @@
-import { type FeatureCounts, familyOf, featureCounts } from "./features.js";
+import { FAMILY_WEIGHT, type FeatureCounts, familyOf, featureCounts } from "./features.js";
 
 /**
  * A multinomial logistic regression over word, word-pair and character n-gram features, trained
@@ -42,9 +42,6 @@ export const DEFAULT_TRAINING: TrainingOptions = {
   l2: 1e-4,
 };
 
-/** Word features matter most; n-grams rescue misspellings without outvoting the words. */
-export const FAMILY_WEIGHT = { w: 1, b: 0.6, c: 0.45 } as const;
-
 export class TextClassifier {
   private constructor(
     private readonly vocabulary: ReadonlyMap<string, number>,
@@ -63,6 +60,18 @@ export class TextClassifier {
     classes: number,
     options: TrainingOptions = DEFAULT_TRAINING,
   ): TextClassifier {
+    return finish(TextClassifier.training(docs, classes, options));
+  }
+
+  /**
+   * Training one pass at a time: the generator yields between passes, so a caller that retrains
+   * while serving (a person's decision arrived) can let other work run in between.
+   */
+  static *training(
+    docs: readonly TrainingDoc[],
+    classes: number,
+    options: TrainingOptions = DEFAULT_TRAINING,
+  ): Generator<void, TextClassifier> {
     const counted = docs.map((doc) => featureCounts(doc.text));
     const vocabulary = new Map<string, number>();
     const documentFrequency: number[] = [];
@@ -85,7 +94,8 @@ export class TextClassifier {
     const vectors = counted.map((counts) => vectorize(counts, vocabulary, idf, unknownIdf));
     const labels = Int32Array.from(docs, (doc) => doc.label);
     const sampleWeights = balancedWeights(docs, classes);
-    const weights = adam(vectors, labels, sampleWeights, vocabulary.size, classes, options);
+    yield;
+    const weights = yield* adam(vectors, labels, sampleWeights, vocabulary.size, classes, options);
     const names = [...vocabulary.keys()];
     return new TextClassifier(
       vocabulary,
@@ -101,12 +111,12 @@ export class TextClassifier {
 
   /** `stems`: the text's tokens, when the caller has them already. */
   predict(text: string, stems?: readonly string[]): Prediction {
-    const vector = vectorize(
-      featureCounts(text, stems),
-      this.vocabulary,
-      this.idf,
-      this.unknownIdf,
-    );
+    return this.predictFeatures(featureCounts(text, stems));
+  }
+
+  /** As `predict`, from the text's features (`featureCounts`). */
+  predictFeatures(counts: FeatureCounts): Prediction {
+    const vector = vectorize(counts, this.vocabulary, this.idf, this.unknownIdf);
     return { probabilities: this.probabilities(vector), vector };
   }
 
@@ -216,14 +226,14 @@ function balancedWeights(docs: readonly TrainingDoc[], classes: number): Float64
  * exactly alike and tie, instead of one winning by the shuffle. Adam's per-feature step sizes
  * reach in 20 passes what plain gradient descent needed 80 for.
  */
-function adam(
+function* adam(
   vectors: readonly SparseVector[],
   labels: Int32Array,
   sampleWeights: Float64Array,
   features: number,
   classes: number,
   options: TrainingOptions,
-): Float64Array {
+): Generator<void, Float64Array> {
   const weights = new Float64Array(features * classes);
   const gradient = new Float64Array(weights.length);
   const first = new Float64Array(weights.length);
@@ -271,8 +281,17 @@ function adam(
         (options.learningRate * (first[index]! / firstBias)) /
         (Math.sqrt(second[index]! / secondBias) + ADAM_EPSILON);
     }
+    yield;
   }
   return weights;
+}
+
+/** Runs a stepwise computation to its end, at once. */
+export function finish<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
 }
 
 const ADAM_BETA1 = 0.9;

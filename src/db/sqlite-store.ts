@@ -1,0 +1,39 @@
+import type { Clock } from "../core/clock.js";
+import { type DatabaseOptions, type OpenDatabase, openDatabase } from "./connection.js";
+import { EscalationStore } from "./escalation-store.js";
+import { OutboxStore } from "./outbox-store.js";
+import { QueueStore } from "./queue-store.js";
+import type { Store } from "./store.js";
+import { TaskStore } from "./task-store.js";
+
+/** The SQLite store: the `Store` port with the concrete classes, and the database under them. */
+export interface SqliteStore extends Store<"sync"> {
+  readonly tasks: TaskStore;
+  readonly queue: QueueStore;
+  readonly outbox: OutboxStore;
+  readonly escalations: EscalationStore;
+  readonly database: OpenDatabase;
+}
+
+/** The stores over one open database; `close()` closes it. */
+export function sqliteStore(database: OpenDatabase, clock: Clock): SqliteStore {
+  const tasks = new TaskStore(database.db, database.sqlite, clock, database.commits);
+  return {
+    tasks,
+    queue: new QueueStore(database.db, tasks, clock),
+    outbox: new OutboxStore(database.db, clock),
+    escalations: new EscalationStore(database.db),
+    database,
+    committed: () => tasks.committed(),
+    close: () => database.close(),
+  };
+}
+
+/** Opens (creating and migrating if needed) the SQLite file and the stores over it. */
+export function openSqliteStore(
+  file: string,
+  clock: Clock,
+  options?: DatabaseOptions,
+): SqliteStore {
+  return sqliteStore(openDatabase(file, options), clock);
+}

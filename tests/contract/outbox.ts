@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import type { OutboxMessage } from "../../src/core/outbox.js";
+import { freshStore, type OpenStore } from "./harness.js";
+
+const done = (taskId: number): OutboxMessage => ({
+  kind: "task_done",
+  taskId,
+  destination: { kind: "reply" },
+});
+const report = (month: string): OutboxMessage => ({ kind: "review_report", month });
+
+/** The outbox: idempotent adds, due messages oldest first, deliveries and retries. */
+export function outboxContract(open: OpenStore): void {
+  describe("outbox", () => {
+    const opened = freshStore(open);
+
+    it("add is idempotent by key: the second add of a key returns false and keeps the first", async () => {
+      const { store } = opened();
+      expect(await store.outbox.add(report("2026-01"), "report:2026-01")).toBe(true);
+      expect(await store.outbox.add(report("2026-02"), "report:2026-01")).toBe(false);
+
+      expect(await store.outbox.pending(10)).toEqual([
+        { id: expect.any(Number), key: "report:2026-01", message: report("2026-01"), attempts: 0 },
+      ]);
+    });
+
+    it("pending returns due messages oldest first, up to the limit, of the kinds asked", async () => {
+      const { store } = opened();
+      await store.outbox.add(report("2026-01"), "a");
+      await store.outbox.add(done(1), "b");
+      await store.outbox.add(report("2026-02"), "c");
+      await store.outbox.add(done(2), "d");
+
+      const keys = async (limit: number, kinds?: OutboxMessage["kind"][]) =>
+        (await store.outbox.pending(limit, kinds)).map(({ key }) => key);
+      expect(await keys(10)).toEqual(["a", "b", "c", "d"]);
+      expect(await keys(2)).toEqual(["a", "b"]);
+      expect(await keys(10, ["task_done"])).toEqual(["b", "d"]);
+      expect(await keys(10, ["task_done", "review_report"])).toEqual(["a", "b", "c", "d"]);
+      expect((await store.outbox.pending(10, ["task_done"]))[1]?.message).toEqual(done(2));
+    });
+
+    it("a message is not pending before its deliverAfter", async () => {
+      const { store, clock } = opened();
+      await store.outbox.add(report("2026-01"), "later", clock.now() + 5_000);
+      await store.outbox.add(report("2026-02"), "now", clock.now());
+
+      expect((await store.outbox.pending(10)).map(({ key }) => key)).toEqual(["now"]);
+      clock.advance(5_000);
+      expect((await store.outbox.pending(10)).map(({ key }) => key)).toEqual(["later", "now"]);
+    });
+
+    it("markDelivered takes a message out of pending", async () => {
+      const { store } = opened();
+      await store.outbox.add(report("2026-01"), "a");
+      await store.outbox.add(report("2026-02"), "b");
+      const [first] = await store.outbox.pending(10);
+
+      await store.outbox.markDelivered(first!.id);
+
+      expect((await store.outbox.pending(10)).map(({ key }) => key)).toEqual(["b"]);
+    });
+
+    it("markFailed counts an attempt and holds the message back until retryAt", async () => {
+      const { store, clock } = opened();
+      await store.outbox.add(report("2026-01"), "a");
+      const [message] = await store.outbox.pending(10);
+
+      await store.outbox.markFailed(message!.id, "503 from Discord", clock.now() + 5_000);
+
+      expect(await store.outbox.pending(10)).toEqual([]);
+      clock.advance(4_999);
+      expect(await store.outbox.pending(10)).toEqual([]);
+      clock.advance(1);
+      expect(await store.outbox.pending(10)).toEqual([{ ...message!, attempts: 1 }]);
+      await store.outbox.markFailed(message!.id, "503 again", clock.now());
+      expect((await store.outbox.pending(10))[0]?.attempts).toBe(2);
+    });
+  });
+}
