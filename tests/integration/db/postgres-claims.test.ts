@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/core/clock.js";
 import { openPostgresStore } from "../../../src/db/pg/store.js";
 import type { Store } from "../../../src/db/store.js";
-import { FILED, queuedTask } from "../../pg-tasks.js";
+import { FILED, newTask } from "../../contract/harness.js";
 import { postgresDatabase } from "../../postgres.js";
 
 const opened: Store<"async">[] = [];
@@ -34,7 +34,7 @@ describe("claims on PostgreSQL, from several processes at once", () => {
     const [a, b] = [await processStore(url, clock), await processStore(url, clock)];
     const filed: number[] = [];
     for (let i = 0; i < 200; i++) {
-      filed.push((await a.tasks.create(queuedTask({ priority: i % 3 }), FILED)).id);
+      filed.push((await a.tasks.create(newTask({ priority: i % 3 }), FILED)).id);
     }
 
     const claims = await Promise.all([
@@ -68,8 +68,7 @@ describe("claims on PostgreSQL, from several processes at once", () => {
       nextRunAt: number,
       category = "content",
     ) =>
-      (await store.tasks.create(queuedTask({ objective, priority, nextRunAt, category }), FILED))
-        .id;
+      (await store.tasks.create(newTask({ objective, priority, nextRunAt, category }), FILED)).id;
     const lowOld = await queued("low, old", 0, 1_000);
     const highNew = await queued("high, new", 5, 9_000);
     const highOld = await queued("high, old", 5, 2_000);
@@ -94,7 +93,7 @@ describe("claims on PostgreSQL, from several processes at once", () => {
     const url = await postgresDatabase();
     const clock = new ManualClock(10_000);
     const [a, b] = [await processStore(url, clock), await processStore(url, clock)];
-    const task = await a.tasks.create(queuedTask({ maxAttempts: 3 }), FILED);
+    const task = await a.tasks.create(newTask({ maxAttempts: 3 }), FILED);
     const [claim] = await a.queue.claim("content", "writer", 1, "a", 60_000);
 
     clock.advance(30_000);

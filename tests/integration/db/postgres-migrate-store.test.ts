@@ -6,8 +6,8 @@ import { EscalationStore } from "../../../src/db/escalation-store.js";
 import { OutboxStore } from "../../../src/db/outbox-store.js";
 import { openPostgresStore } from "../../../src/db/pg/store.js";
 import { QueueStore } from "../../../src/db/queue-store.js";
+import { FILED, newTask } from "../../contract/harness.js";
 import { testStore } from "../../helpers.js";
-import { FILED, queuedTask } from "../../pg-tasks.js";
 import { postgresDatabase } from "../../postgres.js";
 
 const run = promisify(execFile);
@@ -33,7 +33,7 @@ function busySqlite(clock: ManualClock) {
   const escalations = new EscalationStore(db);
   const ids: number[] = [];
   for (let i = 0; i < 30; i++) {
-    ids.push(tasks.create(queuedTask({ objective: `task ${i}`, priority: i % 4 }), FILED).id);
+    ids.push(tasks.create(newTask({ objective: `task ${i}`, priority: i % 4 }), FILED).id);
     clock.advance(10);
   }
   const claimed = queue.claim("content", "writer", 10, "pool", 60_000);
@@ -83,7 +83,7 @@ describe("steward migrate-store", () => {
       expect(await store.queue.attemptsOf(source.ids[0]!)).toEqual(attempts);
       expect((await store.escalations.open()).map((group) => group.urgent)).toEqual([true]);
       expect(await store.queue.openIncidents()).toHaveLength(1);
-      const next = await store.tasks.create(queuedTask(), FILED);
+      const next = await store.tasks.create(newTask(), FILED);
       expect(next.id).toBe(Math.max(...source.ids) + 1);
     } finally {
       await store.close();

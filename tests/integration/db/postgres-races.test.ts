@@ -4,7 +4,7 @@ import type { Task } from "../../../src/core/task.js";
 import { openPostgresStore } from "../../../src/db/pg/store.js";
 import type { Store } from "../../../src/db/store.js";
 import type { StageRequest } from "../../../src/escalation/store.js";
-import { FILED, queuedTask } from "../../pg-tasks.js";
+import { FILED, newTask } from "../../contract/harness.js";
 import { postgresDatabase } from "../../postgres.js";
 
 const opened: Store<"async">[] = [];
@@ -45,7 +45,7 @@ describe("what one process at a time must do, on PostgreSQL", () => {
     const clock = new ManualClock(1_000);
     const stores = await processes(4, clock);
     const tasks: Task[] = [];
-    for (const store of stores) tasks.push(await store.tasks.create(queuedTask(), FILED));
+    for (const store of stores) tasks.push(await store.tasks.create(newTask(), FILED));
     const groups = await Promise.all(
       stores.map((store, i) =>
         store.tasks.write(() => store.escalations.stage(tasks[i]!.id, request, clock.now())),

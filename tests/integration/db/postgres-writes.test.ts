@@ -5,7 +5,7 @@ import { isStewardError } from "../../../src/core/errors.js";
 import { IllegalTransitionError } from "../../../src/core/states.js";
 import { openPostgresStore } from "../../../src/db/pg/store.js";
 import type { Store } from "../../../src/db/store.js";
-import { FILED, queuedTask } from "../../pg-tasks.js";
+import { FILED, newTask } from "../../contract/harness.js";
 import { postgresDatabase } from "../../postgres.js";
 
 let url: string;
@@ -38,7 +38,7 @@ describe("writes on PostgreSQL", () => {
   it("a write that throws leaves nothing: no task, no event, no outbox message", async () => {
     const before = await committedCount("tasks");
     const write = store.tasks.write(async () => {
-      const task = await store.tasks.create(queuedTask({ objective: "doomed" }), FILED);
+      const task = await store.tasks.create(newTask({ objective: "doomed" }), FILED);
       await store.tasks.transition(task.id, "cancelled", { actor: "tester", reason: "no" });
       await store.outbox.add({ kind: "task_escalated", taskId: task.id, reason: "x" }, "doomed");
       throw failure;
@@ -52,7 +52,7 @@ describe("writes on PostgreSQL", () => {
   it("the calls inside a write use its transaction: others see them only once it commits", async () => {
     let seenInside = -1;
     const task = await store.tasks.write(async () => {
-      const created = await store.tasks.create(queuedTask({ objective: "together" }), FILED);
+      const created = await store.tasks.create(newTask({ objective: "together" }), FILED);
       await store.outbox.add(
         { kind: "task_escalated", taskId: created.id, reason: "x" },
         "together",
@@ -69,10 +69,10 @@ describe("writes on PostgreSQL", () => {
 
   it("a nested write undoing its own work leaves the caller's; undo all fails the caller", async () => {
     const kept = await store.tasks.write(async () => {
-      const outer = await store.tasks.create(queuedTask({ objective: "outer" }), FILED);
+      const outer = await store.tasks.create(newTask({ objective: "outer" }), FILED);
       await expect(
         store.tasks.write(async () => {
-          await store.tasks.create(queuedTask({ objective: "inner, undone" }), FILED);
+          await store.tasks.create(newTask({ objective: "inner, undone" }), FILED);
           throw failure;
         }),
       ).rejects.toBe(failure);
@@ -83,10 +83,10 @@ describe("writes on PostgreSQL", () => {
 
     // With undo "all" there is no savepoint: its failure is the caller's, and undoes it all.
     const together = store.tasks.write(async () => {
-      await store.tasks.create(queuedTask({ objective: "outer, undone too" }), FILED);
+      await store.tasks.create(newTask({ objective: "outer, undone too" }), FILED);
       await store.tasks.write(
         async () => {
-          await store.tasks.create(queuedTask({ objective: "inner, undone too" }), FILED);
+          await store.tasks.create(newTask({ objective: "inner, undone too" }), FILED);
           throw failure;
         },
         { undo: "all" },
@@ -97,24 +97,24 @@ describe("writes on PostgreSQL", () => {
   });
 
   it("a write whose statement failed does not pass for committed, even if its work caught it", async () => {
-    await store.tasks.create(queuedTask({ dedupeKey: "hook-1" }), FILED);
+    await store.tasks.create(newTask({ dedupeKey: "hook-1" }), FILED);
     const write = store.tasks.write(async () => {
-      await store.tasks.create(queuedTask({ objective: "lost with it" }), FILED);
+      await store.tasks.create(newTask({ objective: "lost with it" }), FILED);
       // A second task with the same key breaks the unique index: the transaction is aborted.
-      await store.tasks.create(queuedTask({ dedupeKey: "hook-1" }), FILED).catch(() => undefined);
+      await store.tasks.create(newTask({ dedupeKey: "hook-1" }), FILED).catch(() => undefined);
     });
     await expect(write).rejects.toThrow(/rolled back/);
     expect(await committedCount("tasks", "objective = 'lost with it'")).toBe(0);
     // The connection went back to the pool in working order.
-    expect((await store.tasks.create(queuedTask(), FILED)).state).toBe("queued");
+    expect((await store.tasks.create(newTask(), FILED)).state).toBe("queued");
   });
 
   it("a nested write undoing its own failed statement leaves the caller's work standing", async () => {
-    await store.tasks.create(queuedTask({ dedupeKey: "hook-2" }), FILED);
+    await store.tasks.create(newTask({ dedupeKey: "hook-2" }), FILED);
     const outer = await store.tasks.write(async () => {
-      const kept = await store.tasks.create(queuedTask({ objective: "kept" }), FILED);
+      const kept = await store.tasks.create(newTask({ objective: "kept" }), FILED);
       await store.tasks
-        .write(() => store.tasks.create(queuedTask({ dedupeKey: "hook-2" }), FILED))
+        .write(() => store.tasks.create(newTask({ dedupeKey: "hook-2" }), FILED))
         .catch(() => undefined);
       return kept;
     });
@@ -125,13 +125,13 @@ describe("writes on PostgreSQL", () => {
     const [kept] = await store.tasks.write(() =>
       Promise.all([
         store.tasks.write(async () => {
-          const task = await store.tasks.create(queuedTask({ objective: "beside, kept" }), FILED);
+          const task = await store.tasks.create(newTask({ objective: "beside, kept" }), FILED);
           await new Promise((resolve) => setTimeout(resolve, 20));
           return task;
         }),
         store.tasks
           .write(async () => {
-            await store.tasks.create(queuedTask({ objective: "beside, undone" }), FILED);
+            await store.tasks.create(newTask({ objective: "beside, undone" }), FILED);
             throw failure;
           })
           .catch(() => undefined),
@@ -142,7 +142,7 @@ describe("writes on PostgreSQL", () => {
   });
 
   it("a move from a row that moved on since is refused with task_moved and writes nothing", async () => {
-    const task = await store.tasks.create(queuedTask(), FILED);
+    const task = await store.tasks.create(newTask(), FILED);
     await store.tasks.transition(task.id, "cancelled", { actor: "tester", reason: "cancel" });
     const move = store.tasks.advance(
       task.id,
@@ -155,7 +155,7 @@ describe("writes on PostgreSQL", () => {
   });
 
   it("an illegal move is refused before anything is written", async () => {
-    const task = await store.tasks.create(queuedTask(), FILED);
+    const task = await store.tasks.create(newTask(), FILED);
     const move = store.tasks.transition(task.id, "done", { actor: "tester", reason: "skip" });
     await expect(move).rejects.toBeInstanceOf(IllegalTransitionError);
     expect((await store.tasks.events(task.id)).map((event) => event.to)).toEqual(["queued"]);
