@@ -42,6 +42,9 @@ export interface CopiedTable {
 export async function migrateStore(from: string, to: string): Promise<CopiedTable[]> {
   const source = openDatabase(from);
   const target = await openPostgres(to, { max: 1 });
+  // One snapshot of the source however long the copy takes: a Steward still writing to the
+  // file changes nothing the copy reads or counts.
+  source.sqlite.exec("BEGIN");
   try {
     return await target.db.transaction(async (tx) => {
       // Nobody files a task in the target while it is being filled.
@@ -55,15 +58,18 @@ export async function migrateStore(from: string, to: string): Promise<CopiedTabl
           await tx.insert(into).values(batch);
           rows += batch.length;
         }
-        const [stored] = await tx.select({ n: count() }).from(into);
         const table = getTableName(into);
-        if (stored!.n !== rows) throw new Error(`${table}: ${rows} rows read, ${stored!.n} stored`);
+        const inSource = source.db.select({ n: count() }).from(from).get()!.n;
+        const [stored] = await tx.select({ n: count() }).from(into);
+        if (stored!.n !== inSource || rows !== inSource)
+          throw new Error(`${table}: ${inSource} rows in the source, ${stored!.n} stored`);
         if ("id" in getTableColumns(into)) await restartIdentity(tx, table);
         copied.push({ table, rows });
       }
       return copied;
     });
   } finally {
+    source.sqlite.exec("ROLLBACK");
     source.close();
     await target.close();
   }
