@@ -28,6 +28,36 @@ function columnsOf(patch: Readonly<Record<string, unknown>>): Partial<NewTaskRow
   return values as Partial<NewTaskRow>;
 }
 
+/**
+ * A new task's row: what its creator gave, field by field (an object carrying more, an id or
+ * a lease, sets none of it), filed `now`; the rest is left to the columns' defaults.
+ */
+function freshRow(task: NewTask, now: number): NewTaskRow {
+  return {
+    state: task.state,
+    objective: task.objective,
+    inputs: task.inputs,
+    constraints: task.constraints,
+    outputFormat: task.outputFormat,
+    acceptanceCriteria: task.acceptanceCriteria,
+    missingFields: task.missingFields,
+    feedback: task.feedback ?? [],
+    category: task.category,
+    routing: task.routing,
+    priority: task.priority,
+    maxAttempts: task.maxAttempts,
+    nextRunAt: task.nextRunAt ?? now,
+    parentId: task.parentId,
+    requester: task.requester,
+    source: task.source,
+    sourceRef: task.sourceRef,
+    dedupeKey: task.dedupeKey,
+    createdAt: now,
+    updatedAt: now,
+    stateSince: now,
+  };
+}
+
 /** Where a move starts: the state left and since when (the stay its first event ends). */
 interface Stay {
   state: TaskState;
@@ -49,17 +79,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
     assertTransition(0, "intake", task.state);
     return this.transactions.atomic(async () => {
       const now = this.clock.now();
-      const [created] = await this.db
-        .insert(tasks)
-        .values({
-          ...task,
-          feedback: task.feedback ?? [],
-          nextRunAt: task.nextRunAt ?? now,
-          createdAt: now,
-          updatedAt: now,
-          stateSince: now,
-        })
-        .returning();
+      const [created] = await this.db.insert(tasks).values(freshRow(task, now)).returning();
       await this.appendEvent(
         created!.id,
         { state: "intake", stateSince: now },
