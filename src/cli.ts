@@ -122,6 +122,20 @@ program
   });
 
 program
+  .command("migrate-store")
+  .description(
+    "copy a SQLite database whole into an empty PostgreSQL one (ids kept, counts checked)",
+  )
+  .requiredOption("--from <file>", "the SQLite file to copy")
+  .requiredOption("--to <url>", "the PostgreSQL database, postgres://…")
+  .action(async (options: { from: string; to: string }) => {
+    const { migrateStore, redacted } = await import("./db/pg/migrate-store.js");
+    const copied = await migrateStore(options.from, options.to).catch(reportAndExit);
+    for (const { table, rows } of copied) console.log(`${table.padEnd(18)} ${rows}`);
+    console.log(`OK ${options.from} copied to ${redacted(options.to)}`);
+  });
+
+program
   .command("route")
   .description("dry run: where a request would go, by which rule and why, and what filing would do")
   .argument("[text...]", "the request, as someone would type it")

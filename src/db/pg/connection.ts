@@ -1,0 +1,77 @@
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { PACKAGE_ROOT } from "../../package-info.js";
+import * as schema from "./schema.js";
+
+/** The migrations drizzle-kit generated for PostgreSQL, shipped beside the source. */
+export const PG_MIGRATIONS_FOLDER = join(PACKAGE_ROOT, "drizzle-pg");
+
+/** The drizzle database over the pool: each query takes a connection and gives it back. */
+export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+
+export interface OpenPostgres {
+  db: PgDb;
+  pool: pg.Pool;
+  /** Ends the pool once its connections are idle. */
+  close(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  /** Apply pending migrations (the default). */
+  migrate?: boolean;
+  /** Connections in the pool (pg's default is 10). */
+  max?: number;
+  /**
+   * An idle connection broke (the server restarted, a network cut): told here instead of
+   * crashing the process; the pool replaces it, and a query on a broken one fails on its own.
+   */
+  onIdleError?: (error: Error) => void;
+}
+
+/**
+ * One key for every process migrating one database: the first to take the lock migrates, the
+ * others wait and then find nothing to do (drizzle's migrator alone would race on its own
+ * bookkeeping table).
+ */
+const MIGRATION_LOCK = sql`hashtext('steward.migrate')`;
+
+/** Opens a pool on a `postgres://` URL and applies pending migrations, one process at a time. */
+export async function openPostgres(
+  url: string,
+  options: PostgresOptions = {},
+): Promise<OpenPostgres> {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  pool.on("error", (error) => options.onIdleError?.(error));
+  const db = drizzle(pool, { schema });
+  try {
+    if (options.migrate !== false) await migrateSerialized(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return { db, pool, close: () => pool.end() };
+}
+
+/** Runs drizzle's migrator on one connection while it holds the migration lock. */
+export async function migrateSerialized(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    const db = drizzle(client, { schema });
+    await db.execute(sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    try {
+      await migrate(db, { migrationsFolder: PG_MIGRATIONS_FOLDER });
+    } finally {
+      await db.execute(sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
+    }
+  } catch (error) {
+    // Not given back to the pool: it may still hold the lock, or be broken.
+    failure = error as Error;
+    throw error;
+  } finally {
+    client.release(failure);
+  }
+}

@@ -1,0 +1,31 @@
+import type { Clock } from "../../core/clock.js";
+import type { Store } from "../store.js";
+import { openPostgres, type PostgresOptions } from "./connection.js";
+import { PgEscalationStore } from "./escalation-store.js";
+import { PgOutboxStore } from "./outbox-store.js";
+import { PgQueueStore } from "./queue-store.js";
+import { PgTaskStore } from "./task-store.js";
+import { Transactions } from "./transactions.js";
+
+/**
+ * The store on a PostgreSQL database (migrated first): its repositories share one pool and
+ * find the write they are part of through `Transactions`.
+ */
+export async function openPostgresStore(
+  url: string,
+  clock: Clock,
+  options: PostgresOptions = {},
+): Promise<Store<"async">> {
+  const database = await openPostgres(url, options);
+  const transactions = new Transactions(database.db);
+  const tasks = new PgTaskStore(transactions, clock);
+  return {
+    tasks,
+    queue: new PgQueueStore(transactions, tasks, clock),
+    outbox: new PgOutboxStore(transactions, clock),
+    escalations: new PgEscalationStore(transactions),
+    // Every write is committed when it returns: nothing is left to wait for.
+    committed: () => Promise.resolve(),
+    close: () => database.close(),
+  };
+}

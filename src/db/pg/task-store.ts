@@ -1,0 +1,208 @@
+import { and, asc, eq, getTableColumns } from "drizzle-orm";
+import type { Clock } from "../../core/clock.js";
+import { StewardError } from "../../core/errors.js";
+import type {
+  NewTask,
+  TaskPatch,
+  TaskRepository,
+  TransitionRequest,
+  TransitionStep,
+  WriteOptions,
+} from "../../core/ports.js";
+import { assertTransition, formatTaskId, type TaskState } from "../../core/states.js";
+import type { Task, TaskEvent } from "../../core/task.js";
+import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
+import type { Transactions } from "./transactions.js";
+
+// A compile-time check that the stored row is exactly the domain's Task.
+const rowIsTask = (row: TaskRow): Task => row;
+void rowIsTask;
+
+const COLUMNS = new Set(Object.keys(getTableColumns(tasks)));
+
+/** The columns a patch sets: known and defined ones, as the SQLite store ignores the rest. */
+function columnsOf(patch: Readonly<Record<string, unknown>>): Partial<NewTaskRow> {
+  const values: Record<string, unknown> = {};
+  for (const key in patch)
+    if (patch[key] !== undefined && COLUMNS.has(key)) values[key] = patch[key];
+  return values as Partial<NewTaskRow>;
+}
+
+/**
+ * A new task's row: what its creator gave, field by field (an object carrying more, an id or
+ * a lease, sets none of it), filed `now`; the rest is left to the columns' defaults.
+ */
+function freshRow(task: NewTask, now: number): NewTaskRow {
+  return {
+    state: task.state,
+    objective: task.objective,
+    inputs: task.inputs,
+    constraints: task.constraints,
+    outputFormat: task.outputFormat,
+    acceptanceCriteria: task.acceptanceCriteria,
+    missingFields: task.missingFields,
+    feedback: task.feedback ?? [],
+    category: task.category,
+    routing: task.routing,
+    priority: task.priority,
+    maxAttempts: task.maxAttempts,
+    nextRunAt: task.nextRunAt ?? now,
+    parentId: task.parentId,
+    requester: task.requester,
+    source: task.source,
+    sourceRef: task.sourceRef,
+    dedupeKey: task.dedupeKey,
+    createdAt: now,
+    updatedAt: now,
+    stateSince: now,
+  };
+}
+
+/** Where a move starts: the state left and since when (the stay its first event ends). */
+interface Stay {
+  state: TaskState;
+  stateSince: number;
+}
+
+/** Tasks and their events on PostgreSQL; every state change and its event in one transaction. */
+export class PgTaskStore implements TaskRepository<"async"> {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly clock: Clock,
+  ) {}
+
+  write<T>(work: () => Promise<T>, options?: WriteOptions): Promise<T> {
+    return this.transactions.write(work, options);
+  }
+
+  async create(task: NewTask, event: Omit<TransitionRequest, "patch">): Promise<Task> {
+    assertTransition(0, "intake", task.state);
+    return this.transactions.atomic(async () => {
+      const now = this.clock.now();
+      const [created] = await this.db.insert(tasks).values(freshRow(task, now)).returning();
+      await this.appendEvent(
+        created!.id,
+        { state: "intake", stateSince: now },
+        created!.state,
+        now,
+        event,
+      );
+      return created!;
+    });
+  }
+
+  transition(id: number, to: TaskState, request: TransitionRequest): Promise<Task> {
+    return this.advance(id, [{ ...request, to }]);
+  }
+
+  /**
+   * Moves a task through consecutive states in one write, an event per step, refusing before
+   * writing if any step is illegal. Without `stored` the row is read and locked first (FOR
+   * UPDATE: another process's move waits for this one instead of slipping between the check
+   * and the write); with it, the write itself checks the state (`task_moved` if it changed).
+   */
+  async advance(id: number, steps: readonly TransitionStep[], stored?: Task): Promise<Task> {
+    if (steps.length === 0) throw new Error("advance needs at least one step");
+    if (stored !== undefined) this.check(id, stored.state, steps);
+    return this.transactions.atomic(async () => {
+      const current = stored ?? (await this.lockedStay(id));
+      if (current === undefined)
+        throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
+      const to = this.check(id, current.state, steps);
+      const now = this.clock.now();
+      const written: Partial<NewTaskRow> = {};
+      for (const step of steps) Object.assign(written, columnsOf(step.patch ?? {}));
+      Object.assign(written, { state: to, updatedAt: now, stateSince: now });
+      const [moved] = await this.db
+        .update(tasks)
+        .set(written)
+        .where(and(eq(tasks.id, id), eq(tasks.state, current.state)))
+        .returning();
+      if (moved === undefined)
+        throw new StewardError("task_moved", `${formatTaskId(id)} is no longer ${current.state}`);
+      let left: Stay = current;
+      for (const step of steps) {
+        await this.appendEvent(id, left, step.to, now, step);
+        left = { state: step.to, stateSince: now };
+      }
+      return moved;
+    });
+  }
+
+  async update(id: number, patch: TaskPatch): Promise<void> {
+    await this.db
+      .update(tasks)
+      .set({ ...columnsOf(patch), updatedAt: this.clock.now() })
+      .where(eq(tasks.id, id));
+  }
+
+  async get(id: number): Promise<Task | undefined> {
+    const [row] = await this.db.select().from(tasks).where(eq(tasks.id, id));
+    return row;
+  }
+
+  async require(id: number): Promise<Task> {
+    const task = await this.get(id);
+    if (task === undefined)
+      throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
+    return task;
+  }
+
+  events(id: number): Promise<TaskEvent[]> {
+    return this.db
+      .select()
+      .from(taskEvents)
+      .where(eq(taskEvents.taskId, id))
+      .orderBy(asc(taskEvents.id));
+  }
+
+  async findByDedupeKey(source: string, dedupeKey: string): Promise<Task | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.source, source), eq(tasks.dedupeKey, dedupeKey)));
+    return row;
+  }
+
+  private get db() {
+    return this.transactions.db;
+  }
+
+  /** Checks every step from `from`; returns the state the last one enters. */
+  private check(id: number, from: TaskState, steps: readonly TransitionStep[]): TaskState {
+    let state = from;
+    for (const step of steps) {
+      assertTransition(id, state, step.to);
+      state = step.to;
+    }
+    return state;
+  }
+
+  private async lockedStay(id: number): Promise<Stay | undefined> {
+    const [row] = await this.db
+      .select({ state: tasks.state, stateSince: tasks.stateSince })
+      .from(tasks)
+      .where(eq(tasks.id, id))
+      .for("update");
+    return row;
+  }
+
+  private async appendEvent(
+    taskId: number,
+    from: Stay,
+    to: TaskState,
+    at: number,
+    request: Omit<TransitionRequest, "patch">,
+  ): Promise<void> {
+    await this.db.insert(taskEvents).values({
+      taskId,
+      from: from.state,
+      to,
+      at,
+      enteredAt: from.stateSince,
+      actor: request.actor,
+      reason: request.reason,
+      data: request.data ?? null,
+    });
+  }
+}

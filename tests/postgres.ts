@@ -1,0 +1,83 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import pg from "pg";
+import { afterAll } from "vitest";
+
+/**
+ * A PostgreSQL database of its own for each test file: made on first use from the server's
+ * `test` database, dropped after the file's tests (with whatever connections are left).
+ */
+
+/** The server the tests use (trust authentication, user postgres). */
+const SERVER = process.env.STEWARD_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Makes sure the server answers, starting the local cluster if it is installed but down. */
+export function ensurePostgres(): void {
+  const { hostname, port } = new URL(SERVER);
+  const ready = () => {
+    try {
+      execFileSync("pg_isready", ["-q", "-h", hostname, "-p", port || "5432"]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (ready()) return;
+  const versions = existsSync("/etc/postgresql") ? readdirSync("/etc/postgresql") : [];
+  if (versions.length === 0) throw new Error(`PostgreSQL is not answering at ${hostname}`);
+  for (const version of versions) {
+    execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"]);
+  }
+  for (let tries = 0; tries < 50 && !ready(); tries++) execFileSync("sleep", ["0.1"]);
+  if (!ready()) throw new Error(`PostgreSQL did not start at ${hostname}`);
+}
+
+async function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: SERVER });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const made: string[] = [];
+afterAll(async () => {
+  if (made.length === 0) return;
+  await onServer(async (client) => {
+    for (const name of made.splice(0))
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+});
+
+/** A fresh, empty database (not migrated); returns its URL. Dropped after the file's tests. */
+export async function postgresDatabase(): Promise<string> {
+  ensurePostgres();
+  const name = `steward_t_${randomBytes(6).toString("hex")}`;
+  await onServer((client) => client.query(`CREATE DATABASE ${name}`));
+  made.push(name);
+  const url = new URL(SERVER);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Empties every table of a migrated database and restarts its ids: a fresh store for each test
+ * at a fraction of a new database's cost (one database per file, see `postgresDatabase`).
+ */
+export async function emptyTables(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
+    );
+    if (rows.length === 0) return;
+    const tables = rows.map((row) => row.name).join(", ");
+    await client.query(`TRUNCATE ${tables} RESTART IDENTITY CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
