@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { asc, count, getTableColumns, getTableName, gt, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
@@ -40,6 +41,8 @@ export interface CopiedTable {
  * holds tasks is refused.
  */
 export async function migrateStore(from: string, to: string): Promise<CopiedTable[]> {
+  // Opening a SQLite path creates the file: a mistyped --from would copy an empty database.
+  if (!existsSync(from)) throw new Error(`no SQLite database at ${from}`);
   const source = openDatabase(from);
   const target = await openPostgres(to, { max: 1 });
   // One snapshot of the source however long the copy takes: a Steward still writing to the

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/core/clock.js";
@@ -7,7 +9,7 @@ import { OutboxStore } from "../../../src/db/outbox-store.js";
 import { openPostgresStore } from "../../../src/db/pg/store.js";
 import { QueueStore } from "../../../src/db/queue-store.js";
 import { FILED, newTask } from "../../contract/harness.js";
-import { testStore } from "../../helpers.js";
+import { tempDir, testStore } from "../../helpers.js";
 import { postgresDatabase } from "../../postgres.js";
 
 const run = promisify(execFile);
@@ -93,5 +95,15 @@ describe("steward migrate-store", () => {
     await expect(again).rejects.toMatchObject({
       stderr: expect.stringContaining("already holds 31 tasks"),
     });
+  });
+
+  it("refuses a source file that is not there, and creates none", async () => {
+    const missing = join(tempDir(), "stewrad.db");
+    const url = await postgresDatabase();
+
+    await expect(migrateStore(missing, url)).rejects.toMatchObject({
+      stderr: expect.stringContaining(`no SQLite database at ${missing}`),
+    });
+    expect(existsSync(missing)).toBe(false);
   });
 });
