@@ -1,6 +1,7 @@
-import pg from "pg";
+import type pg from "pg";
 import { coerceError } from "../../core/errors.js";
 import type { Role } from "../../core/roles.js";
+import { abandon, openDedicated } from "./dedicated-connection.js";
 import { tryLockForSession } from "./locks.js";
 
 export interface RoleHandlers {
@@ -31,8 +32,7 @@ type Mode = "idle" | "running" | "closed";
  * dies. Every tick tries the roles not yet held (another process has them) and, when all are
  * held, checks the connection with `SELECT 1`; an error, the connection's end or a check that
  * times out drops every role at once (`onLost`) before anything else, then reconnects and tries
- * again. The session's `idle_session_timeout` makes the server end it, and so free its roles, if
- * this process stops ticking (frozen, cut off) without its connection visibly dying.
+ * again (`dedicated-connection.ts` says how a connection that hangs or stops ticking is noticed).
  */
 export class Leadership {
   private mode: Mode = "idle";
@@ -105,28 +105,11 @@ export class Leadership {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({
-      connectionString: this.url,
-      keepAlive: true,
-      connectionTimeoutMillis: this.everyMs * 2,
-      // A check that hangs (a cut network) counts as a lost connection.
-      query_timeout: this.everyMs * 2,
-      // Idle longer than a few ticks means this process is gone: the server frees its roles.
-      options: `-c idle_session_timeout=${this.everyMs * 5}`,
-    });
-    const broke = (error: Error) => {
+    const client: pg.Client = await openDedicated(this.url, this.everyMs, (error) => {
       if (this.client === client) this.drop(error);
-    };
-    client.on("error", broke);
-    client.on("end", () => broke(new Error("the connection holding the roles ended")));
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
+    });
     if (this.mode !== "running") {
-      await client.end().catch(() => undefined);
+      abandon(client);
       throw new Error("leadership is closed");
     }
     this.client = client;
@@ -144,8 +127,7 @@ export class Leadership {
     this.client = undefined;
     const lost = [...this.holding];
     this.holding.clear();
-    client?.removeAllListeners("end");
-    client?.end().catch(() => undefined);
+    abandon(client);
     for (const role of lost) this.tell(() => this.wanted.get(role)?.onLost?.(error));
     if (lost.length === 0) this.options.onError?.(error);
     if (this.mode === "running") this.next(this.everyMs);
