@@ -84,6 +84,7 @@ const QUEUE_METHODS: MethodNames<QueueRepository> = {
 const OUTBOX_METHODS: MethodNames<Outbox> = {
   add: true,
   pending: true,
+  claim: true,
   markDelivered: true,
   markFailed: true,
 };
