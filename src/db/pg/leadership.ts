@@ -99,7 +99,8 @@ export class Leadership {
         if (taken && client === this.client) this.acquired(role);
       }
     } catch (thrown) {
-      this.drop(coerceError(thrown));
+      // Closed meanwhile: `close()` ends the connection, and that is no failure.
+      if (this.mode === "running") this.drop(coerceError(thrown));
     }
     if (this.mode === "running") this.next(this.everyMs);
   }
