@@ -68,9 +68,20 @@ export interface Outbox<M extends StorageMode = "sync"> {
    * Must be called inside the transaction of the change that caused it.
    */
   add(message: OutboxMessage, key: string, deliverAfter?: number): Answer<M, boolean>;
-  /** Undelivered messages that are due, oldest first; only of `kinds` when given. */
+  /**
+   * Undelivered messages that are due, oldest first; only of `kinds` when given. A message
+   * claimed by a deliverer is not pending until its claim ends.
+   */
   pending(limit: number, kinds?: readonly OutboxKind[]): Answer<M, PendingMessage[]>;
+  /**
+   * Takes the messages `pending` would return for `leaseMs`: until it is marked or the lease
+   * ends, no other caller is given one. Deliverers that may run side by side (processes on one
+   * PostgreSQL database) claim instead of reading `pending`, so none is sent twice; a lease
+   * outlives a deliverer that died, so its messages go to another after `leaseMs`.
+   */
+  claim(limit: number, leaseMs: number, kinds?: readonly OutboxKind[]): Answer<M, PendingMessage[]>;
+  /** Delivered: never pending again (and its claim, if any, ends). */
   markDelivered(id: number): Answer<M, void>;
-  /** One more failed delivery; the message is tried again at `retryAt`. */
+  /** One more failed delivery; the message is tried again at `retryAt` (its claim ends). */
   markFailed(id: number, error: string, retryAt: number): Answer<M, void>;
 }

@@ -3,6 +3,7 @@ import type Database from "better-sqlite3";
 import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository, WriteOptions } from "../core/ports.js";
+import type { ProcessRegistry } from "../core/processes.js";
 import type { EscalationGroups } from "../escalation/store.js";
 import type { DatabaseOptions } from "./connection.js";
 import type { GroupCommit } from "./group-commit.js";
@@ -40,6 +41,7 @@ export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
     queue: promised<QueueRepository>(store.queue, QUEUE_METHODS, call),
     outbox: promised<Outbox>(store.outbox, OUTBOX_METHODS, call),
     escalations: promised<EscalationGroups>(store.escalations, ESCALATION_METHODS, call),
+    processes: promised<ProcessRegistry>(store.processes, PROCESS_METHODS, call),
     committed: () => writes.committed(),
     close: async () => {
       await writes.idle();
@@ -82,8 +84,15 @@ const QUEUE_METHODS: MethodNames<QueueRepository> = {
 const OUTBOX_METHODS: MethodNames<Outbox> = {
   add: true,
   pending: true,
+  claim: true,
   markDelivered: true,
   markFailed: true,
+};
+const PROCESS_METHODS: MethodNames<ProcessRegistry> = {
+  register: true,
+  beat: true,
+  gone: true,
+  list: true,
 };
 const ESCALATION_METHODS: MethodNames<EscalationGroups> = {
   stage: true,

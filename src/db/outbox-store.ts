@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import {
   type Outbox,
@@ -32,6 +32,25 @@ function prepareInsert(db: Db) {
     db.insert(outbox).values(values).onConflictDoNothing({ target: outbox.key }),
     names,
   );
+}
+
+/** Undelivered, due at `now`, claimed by no one (or no longer), of `kinds` when given. */
+function due(now: number, kinds?: readonly OutboxKind[]) {
+  return and(
+    isNull(outbox.deliveredAt),
+    lte(outbox.deliverAfter, now),
+    or(isNull(outbox.claimedUntil), lte(outbox.claimedUntil, now)),
+    kinds === undefined ? undefined : inArray(outbox.kind, [...kinds]),
+  );
+}
+
+function pendingOf(row: typeof outbox.$inferSelect): PendingMessage {
+  return {
+    id: row.id,
+    key: row.key,
+    message: row.payload as OutboxMessage,
+    attempts: row.attempts,
+  };
 }
 
 export class OutboxStore implements Outbox {
@@ -73,22 +92,30 @@ export class OutboxStore implements Outbox {
     return this.db
       .select()
       .from(outbox)
-      .where(
-        and(
-          isNull(outbox.deliveredAt),
-          lte(outbox.deliverAfter, this.clock.now()),
-          kinds === undefined ? undefined : inArray(outbox.kind, [...kinds]),
-        ),
-      )
+      .where(due(this.clock.now(), kinds))
       .orderBy(asc(outbox.id))
       .limit(limit)
       .all()
-      .map((row) => ({
-        id: row.id,
-        key: row.key,
-        message: row.payload as OutboxMessage,
-        attempts: row.attempts,
-      }));
+      .map(pendingOf);
+  }
+
+  /** One UPDATE of the oldest due messages: on the one connection, nothing slips in between. */
+  claim(limit: number, leaseMs: number, kinds?: readonly OutboxKind[]): PendingMessage[] {
+    const now = this.clock.now();
+    const oldest = this.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(due(now, kinds))
+      .orderBy(asc(outbox.id))
+      .limit(limit);
+    return this.db
+      .update(outbox)
+      .set({ claimedUntil: now + leaseMs })
+      .where(inArray(outbox.id, oldest))
+      .returning()
+      .all()
+      .sort((a, b) => a.id - b.id)
+      .map(pendingOf);
   }
 
   markDelivered(id: number): void {
@@ -98,6 +125,7 @@ export class OutboxStore implements Outbox {
         deliveredAt: this.clock.now(),
         attempts: sql`${outbox.attempts} + 1`,
         lastError: null,
+        claimedUntil: null,
       })
       .where(eq(outbox.id, id))
       .run();
@@ -106,7 +134,12 @@ export class OutboxStore implements Outbox {
   markFailed(id: number, error: string, retryAt: number): void {
     this.db
       .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error, deliverAfter: retryAt })
+      .set({
+        attempts: sql`${outbox.attempts} + 1`,
+        lastError: error,
+        deliverAfter: retryAt,
+        claimedUntil: null,
+      })
       .where(eq(outbox.id, id))
       .run();
   }

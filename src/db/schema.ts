@@ -9,6 +9,7 @@ import {
 } from "drizzle-orm/sqlite-core";
 import type { BriefField } from "../core/brief.js";
 import type { FailureClass } from "../core/failures.js";
+import type { Role } from "../core/roles.js";
 import type { TaskState } from "../core/states.js";
 import type { RoutingTrace, SourceRef } from "../core/task.js";
 
@@ -254,6 +255,8 @@ export const outbox = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     deliveredAt: at("delivered_at"),
     lastError: text("last_error"),
+    /** A deliverer is sending it until then (`claim`): no other takes it meanwhile. */
+    claimedUntil: at("claimed_until"),
   },
   (table) => [
     uniqueIndex("outbox_key").on(table.key),
@@ -261,6 +264,22 @@ export const outbox = sqliteTable(
     index("outbox_pending").on(table.deliverAfter).where(sql`"delivered_at" IS NULL`),
   ],
 );
+
+/**
+ * The Steward processes sharing this database, each beating every few seconds: what roles it
+ * holds and which categories it works. A process that stops beating is stale; one that closed
+ * says so (`gone_at`).
+ */
+export const processes = sqliteTable("processes", {
+  id: text("id").primaryKey(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  roles: text("roles", { mode: "json" }).$type<Role[]>().notNull().default(sql`'[]'`),
+  categories: text("categories", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  startedAt: at("started_at").notNull(),
+  heartbeatAt: at("heartbeat_at").notNull(),
+  goneAt: at("gone_at"),
+});
 
 /** When each schedule last fired, so a run missed while down is filed once on start. */
 export const scheduleRuns = sqliteTable("schedule_runs", {

@@ -1,5 +1,6 @@
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository } from "../core/ports.js";
+import type { ProcessRegistry } from "../core/processes.js";
 import type { Answer, StorageMode } from "../core/storage-mode.js";
 import type { EscalationGroups } from "../escalation/store.js";
 
@@ -12,6 +13,7 @@ export interface Store<M extends StorageMode> {
   readonly queue: QueueRepository<M>;
   readonly outbox: Outbox<M>;
   readonly escalations: EscalationGroups<M>;
+  readonly processes: ProcessRegistry<M>;
   /** Resolves once everything written so far is durable. */
   committed(): Promise<void>;
   close(): Answer<M, void>;

@@ -76,5 +76,49 @@ export function outboxContract(open: OpenStore): void {
       await store.outbox.markFailed(message!.id, "503 again", clock.now());
       expect((await store.outbox.pending(10))[0]?.attempts).toBe(2);
     });
+
+    it("claim takes due messages oldest first, up to the limit, of the kinds asked", async () => {
+      const { store, clock } = opened();
+      await store.outbox.add(report("2026-01"), "a");
+      await store.outbox.add(done(1), "b");
+      await store.outbox.add(done(2), "c");
+      await store.outbox.add(done(3), "later", clock.now() + 5_000);
+
+      const claimed = await store.outbox.claim(2, 30_000, ["task_done"]);
+      expect(claimed).toEqual([
+        { id: expect.any(Number), key: "b", message: done(1), attempts: 0 },
+        { id: expect.any(Number), key: "c", message: done(2), attempts: 0 },
+      ]);
+    });
+
+    it("a claimed message is neither claimed again nor pending until its lease ends", async () => {
+      const { store, clock } = opened();
+      await store.outbox.add(report("2026-01"), "a");
+      await store.outbox.add(report("2026-02"), "b");
+      const keys = (messages: { key: string }[]) => messages.map(({ key }) => key);
+
+      expect(keys(await store.outbox.claim(1, 30_000))).toEqual(["a"]);
+      expect(keys(await store.outbox.claim(10, 30_000))).toEqual(["b"]);
+      expect(await store.outbox.claim(10, 30_000)).toEqual([]);
+      expect(await store.outbox.pending(10)).toEqual([]);
+
+      // The deliverer died: its lease ends and the messages go to another.
+      clock.advance(30_000);
+      expect(keys(await store.outbox.pending(10))).toEqual(["a", "b"]);
+      expect(keys(await store.outbox.claim(10, 30_000))).toEqual(["a", "b"]);
+    });
+
+    it("a claimed message marked delivered is done; one marked failed is claimable at its retry", async () => {
+      const { store, clock } = opened();
+      await store.outbox.add(report("2026-01"), "a");
+      await store.outbox.add(report("2026-02"), "b");
+      const [first, second] = await store.outbox.claim(10, 60_000);
+
+      await store.outbox.markDelivered(first!.id);
+      await store.outbox.markFailed(second!.id, "503 from Discord", clock.now() + 5_000);
+      clock.advance(5_000);
+
+      expect(await store.outbox.claim(10, 60_000)).toEqual([{ ...second!, attempts: 1 }]);
+    });
   });
 }

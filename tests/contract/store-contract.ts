@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import { escalationContract } from "./escalations.js";
 import type { OpenStore } from "./harness.js";
 import { outboxContract } from "./outbox.js";
+import { processContract } from "./processes.js";
 import { queueContract } from "./queue.js";
 import { taskContract } from "./tasks.js";
 import { writeContract } from "./writes.js";
@@ -20,5 +21,6 @@ export function storeContract(name: string, open: OpenStore): void {
     queueContract(open);
     outboxContract(open);
     escalationContract(open);
+    processContract(open);
   });
 }

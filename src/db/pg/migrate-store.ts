@@ -9,7 +9,8 @@ import * as postgres from "./schema.js";
 
 /**
  * Every table, SQLite's and its PostgreSQL mirror (the same property names), in an order that
- * inserts what a row refers to before the row.
+ * inserts what a row refers to before the row. Not `processes`: who was running on the file says
+ * nothing of who runs on the server.
  */
 const TABLES: readonly [SQLiteTable, PgTable][] = [
   [sqlite.tasks, postgres.tasks],

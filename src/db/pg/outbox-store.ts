@@ -1,8 +1,27 @@
-import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Clock } from "../../core/clock.js";
 import type { Outbox, OutboxKind, OutboxMessage, PendingMessage } from "../../core/outbox.js";
 import { outbox } from "./schema.js";
 import type { Transactions } from "./transactions.js";
+
+/** Undelivered, due at `now`, claimed by no one (or no longer), of `kinds` when given. */
+function due(now: number, kinds?: readonly OutboxKind[]) {
+  return and(
+    isNull(outbox.deliveredAt),
+    lte(outbox.deliverAfter, now),
+    or(isNull(outbox.claimedUntil), lte(outbox.claimedUntil, now)),
+    kinds === undefined ? undefined : inArray(outbox.kind, [...kinds]),
+  );
+}
+
+function pendingOf(row: typeof outbox.$inferSelect): PendingMessage {
+  return {
+    id: row.id,
+    key: row.key,
+    message: row.payload as OutboxMessage,
+    attempts: row.attempts,
+  };
+}
 
 /** The outbox on PostgreSQL: a message is added with the change that caused it, once per key. */
 export class PgOutboxStore implements Outbox<"async"> {
@@ -33,21 +52,38 @@ export class PgOutboxStore implements Outbox<"async"> {
     const rows = await this.db
       .select()
       .from(outbox)
-      .where(
-        and(
-          isNull(outbox.deliveredAt),
-          lte(outbox.deliverAfter, this.clock.now()),
-          kinds === undefined ? undefined : inArray(outbox.kind, [...kinds]),
-        ),
-      )
+      .where(due(this.clock.now(), kinds))
       .orderBy(asc(outbox.id))
       .limit(limit);
-    return rows.map((row) => ({
-      id: row.id,
-      key: row.key,
-      message: row.payload as OutboxMessage,
-      attempts: row.attempts,
-    }));
+    return rows.map(pendingOf);
+  }
+
+  /**
+   * A claim, not a singleton: the `delivery` role already makes one process the deliverer, but
+   * the server frees the role the moment the holder's connection dies, while the holder may be
+   * mid-send and learns of its loss only at its next check; the new holder's claim skips what
+   * the old one took (until its lease ends). One UPDATE: the subquery locks the oldest due rows
+   * and passes over those another claim is taking (SKIP LOCKED), so two claims never share one.
+   */
+  async claim(
+    limit: number,
+    leaseMs: number,
+    kinds?: readonly OutboxKind[],
+  ): Promise<PendingMessage[]> {
+    const now = this.clock.now();
+    const oldest = this.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(due(now, kinds))
+      .orderBy(asc(outbox.id))
+      .limit(limit)
+      .for("update", { skipLocked: true });
+    const rows = await this.db
+      .update(outbox)
+      .set({ claimedUntil: now + leaseMs })
+      .where(inArray(outbox.id, oldest))
+      .returning();
+    return rows.sort((a, b) => a.id - b.id).map(pendingOf);
   }
 
   async markDelivered(id: number): Promise<void> {
@@ -57,6 +93,7 @@ export class PgOutboxStore implements Outbox<"async"> {
         deliveredAt: this.clock.now(),
         attempts: sql`${outbox.attempts} + 1`,
         lastError: null,
+        claimedUntil: null,
       })
       .where(eq(outbox.id, id));
   }
@@ -64,7 +101,12 @@ export class PgOutboxStore implements Outbox<"async"> {
   async markFailed(id: number, error: string, retryAt: number): Promise<void> {
     await this.db
       .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error, deliverAfter: retryAt })
+      .set({
+        attempts: sql`${outbox.attempts} + 1`,
+        lastError: error,
+        deliverAfter: retryAt,
+        claimedUntil: null,
+      })
       .where(eq(outbox.id, id));
   }
 

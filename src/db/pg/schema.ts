@@ -12,6 +12,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { BriefField } from "../../core/brief.js";
 import type { FailureClass } from "../../core/failures.js";
+import type { Role } from "../../core/roles.js";
 import type { TaskState } from "../../core/states.js";
 import type { RoutingTrace, SourceRef } from "../../core/task.js";
 
@@ -240,12 +241,26 @@ export const outbox = pgTable(
     attempts: integer("attempts").notNull().default(0),
     deliveredAt: at("delivered_at"),
     lastError: text("last_error"),
+    /** A deliverer is sending it until then (`claim`): no other takes it meanwhile. */
+    claimedUntil: at("claimed_until"),
   },
   (table) => [
     uniqueIndex("outbox_key").on(table.key),
     index("outbox_pending").on(table.deliverAfter).where(sql`"delivered_at" IS NULL`),
   ],
 );
+
+/** The Steward processes sharing this database, each beating every few seconds. */
+export const processes = pgTable("processes", {
+  id: text("id").primaryKey(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  roles: jsonb("roles").$type<Role[]>().notNull().default([]),
+  categories: jsonb("categories").$type<string[]>().notNull().default([]),
+  startedAt: at("started_at").notNull(),
+  heartbeatAt: at("heartbeat_at").notNull(),
+  goneAt: at("gone_at"),
+});
 
 /** When each schedule last fired, so a run missed while down is filed once on start. */
 export const scheduleRuns = pgTable("schedule_runs", {

@@ -13,6 +13,7 @@ import { assertTransition, formatTaskId, type TaskState } from "../../core/state
 import type { Task, TaskEvent } from "../../core/task.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import type { Transactions } from "./transactions.js";
+import { notifyWork } from "./wakeups.js";
 
 // A compile-time check that the stored row is exactly the domain's Task.
 const rowIsTask = (row: TaskRow): Task => row;
@@ -87,6 +88,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
         now,
         event,
       );
+      await this.announceQueued(created!);
       return created!;
     });
   }
@@ -125,6 +127,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
         await this.appendEvent(id, left, step.to, now, step);
         left = { state: step.to, stateSince: now };
       }
+      await this.announceQueued(moved);
       return moved;
     });
   }
@@ -176,6 +179,11 @@ export class PgTaskStore implements TaskRepository<"async"> {
       state = step.to;
     }
     return state;
+  }
+
+  /** A task that entered the queue wakes the workers of its category when the write commits. */
+  private async announceQueued(task: Task): Promise<void> {
+    if (task.state === "queued") await notifyWork(this.db, task.category);
   }
 
   private async lockedStay(id: number): Promise<Stay | undefined> {

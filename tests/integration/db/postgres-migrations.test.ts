@@ -24,7 +24,7 @@ describe("PostgreSQL migrations", () => {
     await first.close();
     const tables = await count(url, TABLES);
     const applied = await count(url, APPLIED);
-    expect(tables).toBe(12);
+    expect(tables).toBe(13);
 
     const second = await openPostgres(url);
     await second.close();

@@ -39,6 +39,9 @@ function fakeOutbox(messages: OutboxMessage[]) {
         .splice(0, limit)
         .filter((m) => kinds === undefined || kinds.includes(m.message.kind));
     },
+    claim: () => {
+      throw new Error("the pump reads pending; it does not claim");
+    },
     markDelivered: (id: number) => void delivered.push(id),
     markFailed: (id: number, error: string) => void failed.push({ id, error }),
   };

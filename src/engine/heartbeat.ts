@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { coerceError } from "../core/errors.js";
+import type { ProcessEntry, ProcessRegistry } from "../core/processes.js";
+import type { StorageMode } from "../core/storage-mode.js";
+
+/** This process as it registers: its host, pid and an id no other run shares. */
+export function thisProcess(now: Pick<ProcessEntry, "roles" | "categories">): ProcessEntry {
+  const host = hostname();
+  const id = `${host}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  return { id, host, pid: process.pid, ...now };
+}
+
+export interface HeartbeatOptions {
+  /** Between beats (5 s); readers call a process stale after a few missed ones. */
+  everyMs?: number;
+  /** What the process holds and works at each beat (roles come and go). */
+  current(): Pick<ProcessEntry, "roles" | "categories">;
+  /** A beat failed: told here; the next one tries again. */
+  onError?(error: Error): void;
+}
+
+/**
+ * - `idle`: not registered yet.
+ * - `beating`: registered, a beat every `everyMs`.
+ * - `closed`: marked gone, no more beats.
+ */
+type Mode = "idle" | "beating" | "closed";
+
+/** Registers this process, beats while it runs, and marks it gone when it closes. */
+export class Heartbeat<M extends StorageMode> {
+  private mode: Mode = "idle";
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+
+  constructor(
+    private readonly registry: ProcessRegistry<M>,
+    readonly entry: ProcessEntry,
+    private readonly options: HeartbeatOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.mode !== "idle") throw new Error(`the heartbeat is ${this.mode}`);
+    await this.registry.register(this.entry);
+    this.mode = "beating";
+    this.timer = setInterval(() => {
+      this.beating ??= this.beat().finally(() => {
+        this.beating = undefined;
+      });
+    }, this.options.everyMs ?? 5_000);
+  }
+
+  async close(): Promise<void> {
+    if (this.mode !== "beating") return;
+    this.mode = "closed";
+    clearInterval(this.timer);
+    await this.beating;
+    await this.registry.gone(this.entry.id);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.registry.beat(this.entry.id, this.options.current());
+    } catch (thrown) {
+      this.options.onError?.(coerceError(thrown));
+    }
+  }
+}
