@@ -14,44 +14,15 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { ManualClock } from "../src/core/clock.js";
-import type { NewTask } from "../src/core/ports.js";
 import { openDatabase } from "../src/db/connection.js";
 import { openPostgresStore } from "../src/db/pg/store.js";
 import { QueueStore } from "../src/db/queue-store.js";
 import type { Store } from "../src/db/store.js";
 import { TaskStore } from "../src/db/task-store.js";
+import { benchTask, FILED } from "./support/tasks.js";
 
 const TASKS = Number(process.argv[2] ?? 2000);
 const SERVER = process.env.STEWARD_BENCH_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
-const FILED = { actor: "bench", reason: "filed" };
-
-function task(i: number): NewTask {
-  return {
-    state: "queued",
-    objective: `task ${i}`,
-    inputs: [],
-    constraints: [],
-    outputFormat: "markdown",
-    acceptanceCriteria: [],
-    missingFields: [],
-    category: "content",
-    routing: {
-      category: "content",
-      classifier: "rules",
-      rule: "explicit",
-      score: 1,
-      matched: [],
-      explanation: "bench",
-    },
-    priority: i % 3,
-    maxAttempts: 3,
-    parentId: null,
-    requester: "bench",
-    source: "bench",
-    sourceRef: {},
-    dedupeKey: null,
-  };
-}
 
 async function postgres(limit: number): Promise<number> {
   const admin = new pg.Client({ connectionString: SERVER });
@@ -68,7 +39,8 @@ async function postgres(limit: number): Promise<number> {
     const [a, b] = stores as [Store<"async">, Store<"async">];
     for (let i = 0; i < TASKS; i += 100) {
       await a.tasks.write(async () => {
-        for (let j = i; j < Math.min(i + 100, TASKS); j++) await a.tasks.create(task(j), FILED);
+        for (let j = i; j < Math.min(i + 100, TASKS); j++)
+          await a.tasks.create(benchTask(j, j % 3), FILED);
       });
     }
     const drain = async (store: Store<"async">, owner: string) => {
@@ -100,7 +72,7 @@ function sqlite(limit: number): number {
     const queue = new QueueStore(database.db, tasks, clock);
     for (let i = 0; i < TASKS; i += 100) {
       tasks.write(() => {
-        for (let j = i; j < Math.min(i + 100, TASKS); j++) tasks.create(task(j), FILED);
+        for (let j = i; j < Math.min(i + 100, TASKS); j++) tasks.create(benchTask(j, j % 3), FILED);
       });
     }
     const started = performance.now();

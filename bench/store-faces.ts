@@ -16,48 +16,20 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { ManualClock } from "../src/core/clock.js";
-import type { NewTask, TransitionStep, WriteOptions } from "../src/core/ports.js";
+import type { TransitionStep, WriteOptions } from "../src/core/ports.js";
 import { asyncSqliteStore } from "../src/db/async-sqlite-store.js";
 import { openPostgresStore } from "../src/db/pg/store.js";
 import { openSqliteStore } from "../src/db/sqlite-store.js";
 import type { Store } from "../src/db/store.js";
+import { benchTask, FILED } from "./support/tasks.js";
 
 const TASKS = Number(process.argv[2] ?? 4000);
 const SERVER = process.env.STEWARD_BENCH_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
 const CLAIM = 8;
-const FILED = { actor: "bench", reason: "filed" };
 const FINISH: TransitionStep[] = [
   { to: "reviewing", actor: "worker:bench", reason: "attempt 1 finished" },
   { to: "done", actor: "system", reason: "output check passed", patch: { leaseOwner: null } },
 ];
-
-function task(i: number): NewTask {
-  return {
-    state: "queued",
-    objective: `task ${i}`,
-    inputs: [],
-    constraints: [],
-    outputFormat: "markdown",
-    acceptanceCriteria: [],
-    missingFields: [],
-    category: "content",
-    routing: {
-      category: "content",
-      classifier: "rules",
-      rule: "explicit",
-      score: 1,
-      matched: [],
-      explanation: "bench",
-    },
-    priority: 0,
-    maxAttempts: 3,
-    parentId: null,
-    requester: "bench",
-    source: "bench",
-    sourceRef: {},
-    dedupeKey: null,
-  };
-}
 
 /** Tasks per second through a synchronous store; `finishing` says how the last write commits. */
 function syncLife(finishing: WriteOptions): number {
@@ -65,7 +37,7 @@ function syncLife(finishing: WriteOptions): number {
   const store = openSqliteStore(join(dir, "steward.db"), new ManualClock(10_000));
   try {
     const started = performance.now();
-    for (let i = 0; i < TASKS; i++) store.tasks.create(task(i), FILED);
+    for (let i = 0; i < TASKS; i++) store.tasks.create(benchTask(i), FILED);
     for (;;) {
       const claimed = store.queue.claim("content", "bench", CLAIM, "bench", 60_000);
       if (claimed.length === 0) break;
@@ -88,7 +60,7 @@ function syncLife(finishing: WriteOptions): number {
 /** Tasks per second through an asynchronous store. */
 async function asyncLife(store: Store<"async">): Promise<number> {
   const started = performance.now();
-  for (let i = 0; i < TASKS; i++) await store.tasks.create(task(i), FILED);
+  for (let i = 0; i < TASKS; i++) await store.tasks.create(benchTask(i), FILED);
   for (;;) {
     const claimed = await store.queue.claim("content", "bench", CLAIM, "bench", 60_000);
     if (claimed.length === 0) break;

@@ -13,6 +13,7 @@ import { assertTransition, formatTaskId } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, rowDecoder, slots } from "./direct.js";
+import { freshTask } from "./fresh-task.js";
 import type { GroupCommit } from "./group-commit.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import { Writes } from "./writes.js";
@@ -22,48 +23,6 @@ type NewTaskEventRow = typeof taskEvents.$inferInsert;
 // A compile-time check that the stored row is exactly the domain's Task.
 const rowIsTask = (row: TaskRow): Task => row;
 void rowIsTask;
-
-/**
- * A new task as it will be stored: what its creator gave, nothing happened to it yet, filed
- * `now`. Every field is written out, so the object has one shape and `create` returns it
- * without reading the row back (a read and a spread of thirty fields cost more than the
- * insert's own work; tests hold it equal to the stored row). `id` is set once inserted.
- */
-function freshTask(task: NewTask, now: number): Task {
-  return {
-    id: 0,
-    state: task.state,
-    objective: task.objective,
-    inputs: task.inputs,
-    constraints: task.constraints,
-    outputFormat: task.outputFormat,
-    acceptanceCriteria: task.acceptanceCriteria,
-    missingFields: task.missingFields,
-    feedback: task.feedback ?? [],
-    category: task.category,
-    routing: task.routing,
-    priority: task.priority,
-    attempts: 0,
-    maxAttempts: task.maxAttempts,
-    nextRunAt: task.nextRunAt ?? now,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    parentId: task.parentId,
-    nextId: null,
-    requester: task.requester,
-    source: task.source,
-    sourceRef: task.sourceRef,
-    dedupeKey: task.dedupeKey,
-    output: null,
-    outputMeta: null,
-    deliveredAt: null,
-    failureClass: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-    stateSince: now,
-  };
-}
 
 /** A stored task after `written` was set on it (its columns: see `writtenColumns`). */
 function withWritten(

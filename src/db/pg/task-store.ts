@@ -11,6 +11,7 @@ import type {
 } from "../../core/ports.js";
 import { assertTransition, formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
+import { freshTask } from "../fresh-task.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import type { Transactions } from "./transactions.js";
 import { notifyWork } from "./wakeups.js";
@@ -29,34 +30,10 @@ function columnsOf(patch: Readonly<Record<string, unknown>>): Partial<NewTaskRow
   return values as Partial<NewTaskRow>;
 }
 
-/**
- * A new task's row: what its creator gave, field by field (an object carrying more, an id or
- * a lease, sets none of it), filed `now`; the rest is left to the columns' defaults.
- */
+/** A new task's row: `freshTask` without the id the database gives it. */
 function freshRow(task: NewTask, now: number): NewTaskRow {
-  return {
-    state: task.state,
-    objective: task.objective,
-    inputs: task.inputs,
-    constraints: task.constraints,
-    outputFormat: task.outputFormat,
-    acceptanceCriteria: task.acceptanceCriteria,
-    missingFields: task.missingFields,
-    feedback: task.feedback ?? [],
-    category: task.category,
-    routing: task.routing,
-    priority: task.priority,
-    maxAttempts: task.maxAttempts,
-    nextRunAt: task.nextRunAt ?? now,
-    parentId: task.parentId,
-    requester: task.requester,
-    source: task.source,
-    sourceRef: task.sourceRef,
-    dedupeKey: task.dedupeKey,
-    createdAt: now,
-    updatedAt: now,
-    stateSince: now,
-  };
+  const { id, ...row } = freshTask(task, now);
+  return row;
 }
 
 /** Where a move starts: the state left and since when (the stay its first event ends). */
