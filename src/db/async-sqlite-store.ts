@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository, WriteOptions } from "../core/ports.js";
 import type { EscalationGroups } from "../escalation/store.js";
+import type { MonitorStore } from "../monitor/store.js";
 import type { DatabaseOptions } from "./connection.js";
 import type { GroupCommit } from "./group-commit.js";
 import { Serial } from "./serial.js";
@@ -40,6 +41,10 @@ export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
     queue: promised<QueueRepository>(store.queue, QUEUE_METHODS, call),
     outbox: promised<Outbox>(store.outbox, OUTBOX_METHODS, call),
     escalations: promised<EscalationGroups>(store.escalations, ESCALATION_METHODS, call),
+    monitor: {
+      ...promised<Omit<MonitorStore, "transaction">>(store.monitor, MONITOR_METHODS, call),
+      transaction: (work) => writes.write(work),
+    },
     committed: () => writes.committed(),
     close: async () => {
       await writes.idle();
@@ -95,6 +100,18 @@ const ESCALATION_METHODS: MethodNames<EscalationGroups> = {
   openGroupOf: true,
   resolveTask: true,
   resolveIfSettled: true,
+};
+const MONITOR_METHODS: MethodNames<Omit<MonitorStore, "transaction">> = {
+  stalled: true,
+  retrying: true,
+  undelivered: true,
+  missingNext: true,
+  unanswered: true,
+  stays: true,
+  openAnomalies: true,
+  insertAnomaly: true,
+  resolveAnomaly: true,
+  markReminded: true,
 };
 
 /** The methods `names` lists of a synchronous repository, each run through `call`. */

@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import { type DatabaseOptions, type OpenDatabase, openDatabase } from "./connection.js";
 import { EscalationStore } from "./escalation-store.js";
+import { MonitorQueries } from "./monitor-queries.js";
 import { OutboxStore } from "./outbox-store.js";
 import { QueueStore } from "./queue-store.js";
 import type { Store } from "./store.js";
@@ -12,6 +13,7 @@ export interface SqliteStore extends Store<"sync"> {
   readonly queue: QueueStore;
   readonly outbox: OutboxStore;
   readonly escalations: EscalationStore;
+  readonly monitor: MonitorQueries;
   readonly database: OpenDatabase;
 }
 
@@ -23,6 +25,7 @@ export function sqliteStore(database: OpenDatabase, clock: Clock): SqliteStore {
     queue: new QueueStore(database.db, tasks, clock),
     outbox: new OutboxStore(database.db, clock),
     escalations: new EscalationStore(database.db),
+    monitor: new MonitorQueries(database.sqlite),
     database,
     committed: () => tasks.committed(),
     close: () => database.close(),

@@ -2,6 +2,7 @@ import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository } from "../core/ports.js";
 import type { Answer, StorageMode } from "../core/storage-mode.js";
 import type { EscalationGroups } from "../escalation/store.js";
+import type { MonitorStore } from "../monitor/store.js";
 
 /**
  * One store: the repositories over one database, SQLite or PostgreSQL. A repository's call made
@@ -12,6 +13,8 @@ export interface Store<M extends StorageMode> {
   readonly queue: QueueRepository<M>;
   readonly outbox: Outbox<M>;
   readonly escalations: EscalationGroups<M>;
+  /** The status checker's reads and its anomalies. */
+  readonly monitor: MonitorStore<M>;
   /** Resolves once everything written so far is durable. */
   committed(): Promise<void>;
   close(): Answer<M, void>;

@@ -1,6 +1,7 @@
 import { describe } from "vitest";
 import { escalationContract } from "./escalations.js";
 import type { OpenStore } from "./harness.js";
+import { monitorContract } from "./monitor.js";
 import { outboxContract } from "./outbox.js";
 import { queueContract } from "./queue.js";
 import { taskContract } from "./tasks.js";
@@ -20,5 +21,6 @@ export function storeContract(name: string, open: OpenStore): void {
     queueContract(open);
     outboxContract(open);
     escalationContract(open);
+    monitorContract(open);
   });
 }

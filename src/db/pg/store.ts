@@ -2,6 +2,7 @@ import type { Clock } from "../../core/clock.js";
 import type { Store } from "../store.js";
 import { openPostgres, type PostgresOptions } from "./connection.js";
 import { PgEscalationStore } from "./escalation-store.js";
+import { PgMonitorStore } from "./monitor-store.js";
 import { PgOutboxStore } from "./outbox-store.js";
 import { PgQueueStore } from "./queue-store.js";
 import { PgTaskStore } from "./task-store.js";
@@ -24,6 +25,7 @@ export async function openPostgresStore(
     queue: new PgQueueStore(transactions, tasks, clock),
     outbox: new PgOutboxStore(transactions, clock),
     escalations: new PgEscalationStore(transactions),
+    monitor: new PgMonitorStore(transactions),
     // Every write is committed when it returns: nothing is left to wait for.
     committed: () => Promise.resolve(),
     close: () => database.close(),
