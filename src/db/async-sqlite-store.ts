@@ -5,6 +5,7 @@ import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository, WriteOptions } from "../core/ports.js";
 import type { EscalationGroups } from "../escalation/store.js";
 import type { MonitorStore } from "../monitor/store.js";
+import type { ReviewQueries } from "../review/port.js";
 import type { DatabaseOptions } from "./connection.js";
 import type { GroupCommit } from "./group-commit.js";
 import { Serial } from "./serial.js";
@@ -44,6 +45,11 @@ export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
     monitor: {
       ...promised<Omit<MonitorStore, "transaction">>(store.monitor, MONITOR_METHODS, call),
       transaction: (work) => writes.write(work),
+    },
+    review: {
+      ...promised<Omit<ReviewQueries, "snapshot">>(store.review, REVIEW_METHODS, call),
+      // A write's transaction is a snapshot too: nothing else writes while it is open.
+      snapshot: (work) => writes.write(work),
     },
     committed: () => writes.committed(),
     close: async () => {
@@ -112,6 +118,20 @@ const MONITOR_METHODS: MethodNames<Omit<MonitorStore, "transaction">> = {
   insertAnomaly: true,
   resolveAnomaly: true,
   markReminded: true,
+};
+const REVIEW_METHODS: MethodNames<Omit<ReviewQueries, "snapshot">> = {
+  createdTasks: true,
+  endedAttempts: true,
+  escalationsByRootCause: true,
+  interventions: true,
+  anomaliesByRule: true,
+  catchAll: true,
+  reroutes: true,
+  repeatedLogicFailures: true,
+  dailyEscalations: true,
+  escalationItems: true,
+  otherInterventions: true,
+  reroutedTasks: true,
 };
 
 /** The methods `names` lists of a synchronous repository, each run through `call`. */

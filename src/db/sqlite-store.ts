@@ -4,6 +4,7 @@ import { EscalationStore } from "./escalation-store.js";
 import { MonitorQueries } from "./monitor-queries.js";
 import { OutboxStore } from "./outbox-store.js";
 import { QueueStore } from "./queue-store.js";
+import { createReviewQueries } from "./review-queries.js";
 import type { Store } from "./store.js";
 import { TaskStore } from "./task-store.js";
 
@@ -26,6 +27,7 @@ export function sqliteStore(database: OpenDatabase, clock: Clock): SqliteStore {
     outbox: new OutboxStore(database.db, clock),
     escalations: new EscalationStore(database.db),
     monitor: new MonitorQueries(database.sqlite),
+    review: createReviewQueries(database.sqlite),
     database,
     committed: () => tasks.committed(),
     close: () => database.close(),

@@ -4,6 +4,7 @@ import type { OpenStore } from "./harness.js";
 import { monitorContract } from "./monitor.js";
 import { outboxContract } from "./outbox.js";
 import { queueContract } from "./queue.js";
+import { reviewContract } from "./review.js";
 import { taskContract } from "./tasks.js";
 import { writeContract } from "./writes.js";
 
@@ -22,5 +23,6 @@ export function storeContract(name: string, open: OpenStore): void {
     outboxContract(open);
     escalationContract(open);
     monitorContract(open);
+    reviewContract(open);
   });
 }

@@ -5,6 +5,7 @@ import { PgEscalationStore } from "./escalation-store.js";
 import { PgMonitorStore } from "./monitor-store.js";
 import { PgOutboxStore } from "./outbox-store.js";
 import { PgQueueStore } from "./queue-store.js";
+import { pgReviewQueries } from "./review-queries.js";
 import { PgTaskStore } from "./task-store.js";
 import { Transactions } from "./transactions.js";
 
@@ -26,6 +27,7 @@ export async function openPostgresStore(
     outbox: new PgOutboxStore(transactions, clock),
     escalations: new PgEscalationStore(transactions),
     monitor: new PgMonitorStore(transactions),
+    review: pgReviewQueries(transactions),
     // Every write is committed when it returns: nothing is left to wait for.
     committed: () => Promise.resolve(),
     close: () => database.close(),
