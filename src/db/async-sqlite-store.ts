@@ -1,11 +1,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
+import type { ChatRefStore } from "../core/chat-refs.js";
 import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository, WriteOptions } from "../core/ports.js";
+import type { ScheduleRuns } from "../core/schedule-runs.js";
+import type { StatusReads } from "../core/status-reads.js";
 import type { EscalationGroups } from "../escalation/store.js";
 import type { MonitorStore } from "../monitor/store.js";
-import type { ReviewQueries } from "../review/port.js";
+import type { ReviewPosts, ReviewQueries } from "../review/port.js";
+import type { LearnedExamples } from "../routing/learned.js";
 import type { DatabaseOptions } from "./connection.js";
 import type { GroupCommit } from "./group-commit.js";
 import { Serial } from "./serial.js";
@@ -51,6 +55,15 @@ export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
       // A write's transaction is a snapshot too: nothing else writes while it is open.
       snapshot: (work) => writes.write(work),
     },
+    reviewPosts: promised<ReviewPosts>(store.reviewPosts, REVIEW_POST_METHODS, call),
+    status: promised<StatusReads>(store.status, STATUS_METHODS, call),
+    chatRefs: promised<ChatRefStore>(store.chatRefs, CHAT_REF_METHODS, call),
+    schedules: promised<ScheduleRuns>(store.schedules, SCHEDULE_METHODS, call),
+    routingExamples: promised<LearnedExamples>(
+      store.routingExamples,
+      ROUTING_EXAMPLE_METHODS,
+      call,
+    ),
     committed: () => writes.committed(),
     close: async () => {
       await writes.idle();
@@ -132,6 +145,23 @@ const REVIEW_METHODS: MethodNames<Omit<ReviewQueries, "snapshot">> = {
   escalationItems: true,
   otherInterventions: true,
   reroutedTasks: true,
+};
+const REVIEW_POST_METHODS: MethodNames<ReviewPosts> = { claim: true, months: true };
+const STATUS_METHODS: MethodNames<StatusReads> = {
+  openTaskIds: true,
+  openCounts: true,
+  counts: true,
+  waitingForDetails: true,
+  inFlight: true,
+  moving: true,
+};
+const CHAT_REF_METHODS: MethodNames<ChatRefStore> = { get: true, save: true, setThread: true };
+const SCHEDULE_METHODS: MethodNames<ScheduleRuns> = { lastFiredAt: true, record: true };
+const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {
+  add: true,
+  list: true,
+  recent: true,
+  remove: true,
 };
 
 /** The methods `names` lists of a synchronous repository, each run through `call`. */

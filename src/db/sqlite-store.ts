@@ -1,10 +1,15 @@
 import type { Clock } from "../core/clock.js";
+import { ChatRefRows } from "./chat-ref-store.js";
 import { type DatabaseOptions, type OpenDatabase, openDatabase } from "./connection.js";
 import { EscalationStore } from "./escalation-store.js";
 import { MonitorQueries } from "./monitor-queries.js";
 import { OutboxStore } from "./outbox-store.js";
 import { QueueStore } from "./queue-store.js";
+import { ReviewPostStore } from "./review-post-store.js";
 import { createReviewQueries } from "./review-queries.js";
+import { RoutingExampleStore } from "./routing-example-store.js";
+import { ScheduleStore } from "./schedule-store.js";
+import { StatusQueries } from "./status-queries.js";
 import type { Store } from "./store.js";
 import { TaskStore } from "./task-store.js";
 
@@ -15,6 +20,11 @@ export interface SqliteStore extends Store<"sync"> {
   readonly outbox: OutboxStore;
   readonly escalations: EscalationStore;
   readonly monitor: MonitorQueries;
+  readonly reviewPosts: ReviewPostStore;
+  readonly status: StatusQueries;
+  readonly chatRefs: ChatRefRows;
+  readonly schedules: ScheduleStore;
+  readonly routingExamples: RoutingExampleStore;
   readonly database: OpenDatabase;
 }
 
@@ -28,6 +38,11 @@ export function sqliteStore(database: OpenDatabase, clock: Clock): SqliteStore {
     escalations: new EscalationStore(database.db),
     monitor: new MonitorQueries(database.sqlite),
     review: createReviewQueries(database.sqlite),
+    reviewPosts: new ReviewPostStore(database.db),
+    status: new StatusQueries(database.db),
+    chatRefs: new ChatRefRows(database.db, clock),
+    schedules: new ScheduleStore(database.db),
+    routingExamples: new RoutingExampleStore(database.db),
     database,
     committed: () => tasks.committed(),
     close: () => database.close(),

@@ -1,9 +1,13 @@
+import type { ChatRefStore } from "../core/chat-refs.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository } from "../core/ports.js";
+import type { ScheduleRuns } from "../core/schedule-runs.js";
+import type { StatusReads } from "../core/status-reads.js";
 import type { Answer, StorageMode } from "../core/storage-mode.js";
 import type { EscalationGroups } from "../escalation/store.js";
 import type { MonitorStore } from "../monitor/store.js";
-import type { ReviewQueries } from "../review/port.js";
+import type { ReviewPosts, ReviewQueries } from "../review/port.js";
+import type { LearnedExamples } from "../routing/learned.js";
 
 /**
  * One store: the repositories over one database, SQLite or PostgreSQL. A repository's call made
@@ -18,6 +22,16 @@ export interface Store<M extends StorageMode> {
   readonly monitor: MonitorStore<M>;
   /** The monthly review's aggregates. */
   readonly review: ReviewQueries<M>;
+  /** Which months' reviews were queued. */
+  readonly reviewPosts: ReviewPosts<M>;
+  /** What the status displays read. */
+  readonly status: StatusReads<M>;
+  /** Where a chat adapter's posts are. */
+  readonly chatRefs: ChatRefStore<M>;
+  /** When each schedule last fired. */
+  readonly schedules: ScheduleRuns<M>;
+  /** People's routing decisions, for the router to learn from. */
+  readonly routingExamples: LearnedExamples<M>;
   /** Resolves once everything written so far is durable. */
   committed(): Promise<void>;
   close(): Answer<M, void>;

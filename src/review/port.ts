@@ -211,3 +211,14 @@ export interface ReviewQueries<M extends StorageMode = "sync"> {
   /** How many distinct tasks people rerouted in the period. */
   reroutedTasks(period: ReviewPeriod): Answer<M, number>;
 }
+
+/**
+ * Which months' reviews the schedule has queued, kept across restarts so a month is posted once;
+ * `src/db/review-post-store.ts` on SQLite, `src/db/pg/review-post-store.ts` on PostgreSQL.
+ */
+export interface ReviewPosts<M extends StorageMode = "sync"> {
+  /** Records `month` as queued; false when it already was (then nothing is to be posted). */
+  claim(month: string, queuedAt: number): Answer<M, boolean>;
+  /** The months queued, in order. */
+  months(): Answer<M, string[]>;
+}
