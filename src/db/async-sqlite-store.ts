@@ -1,10 +1,16 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
+import type { ChatRefStore } from "../core/chat-refs.js";
 import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository, WriteOptions } from "../core/ports.js";
 import type { ProcessRegistry } from "../core/processes.js";
+import type { ScheduleRuns } from "../core/schedule-runs.js";
+import type { StatusReads } from "../core/status-reads.js";
 import type { EscalationGroups } from "../escalation/store.js";
+import type { MonitorStore } from "../monitor/store.js";
+import type { ReviewPosts, ReviewQueries } from "../review/port.js";
+import type { LearnedExamples } from "../routing/learned.js";
 import type { DatabaseOptions } from "./connection.js";
 import type { GroupCommit } from "./group-commit.js";
 import { Serial } from "./serial.js";
@@ -42,6 +48,24 @@ export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
     outbox: promised<Outbox>(store.outbox, OUTBOX_METHODS, call),
     escalations: promised<EscalationGroups>(store.escalations, ESCALATION_METHODS, call),
     processes: promised<ProcessRegistry>(store.processes, PROCESS_METHODS, call),
+    monitor: {
+      ...promised<Omit<MonitorStore, "transaction">>(store.monitor, MONITOR_METHODS, call),
+      transaction: (work) => writes.write(work),
+    },
+    review: {
+      ...promised<Omit<ReviewQueries, "snapshot">>(store.review, REVIEW_METHODS, call),
+      // A write's transaction is a snapshot too: nothing else writes while it is open.
+      snapshot: (work) => writes.write(work),
+    },
+    reviewPosts: promised<ReviewPosts>(store.reviewPosts, REVIEW_POST_METHODS, call),
+    status: promised<StatusReads>(store.status, STATUS_METHODS, call),
+    chatRefs: promised<ChatRefStore>(store.chatRefs, CHAT_REF_METHODS, call),
+    schedules: promised<ScheduleRuns>(store.schedules, SCHEDULE_METHODS, call),
+    routingExamples: promised<LearnedExamples>(
+      store.routingExamples,
+      ROUTING_EXAMPLE_METHODS,
+      call,
+    ),
     committed: () => writes.committed(),
     close: async () => {
       await writes.idle();
@@ -104,6 +128,49 @@ const ESCALATION_METHODS: MethodNames<EscalationGroups> = {
   openGroupOf: true,
   resolveTask: true,
   resolveIfSettled: true,
+};
+const MONITOR_METHODS: MethodNames<Omit<MonitorStore, "transaction">> = {
+  stalled: true,
+  retrying: true,
+  undelivered: true,
+  missingNext: true,
+  unanswered: true,
+  stays: true,
+  openAnomalies: true,
+  insertAnomaly: true,
+  resolveAnomaly: true,
+  markReminded: true,
+};
+const REVIEW_METHODS: MethodNames<Omit<ReviewQueries, "snapshot">> = {
+  createdTasks: true,
+  endedAttempts: true,
+  escalationsByRootCause: true,
+  interventions: true,
+  anomaliesByRule: true,
+  catchAll: true,
+  reroutes: true,
+  repeatedLogicFailures: true,
+  dailyEscalations: true,
+  escalationItems: true,
+  otherInterventions: true,
+  reroutedTasks: true,
+};
+const REVIEW_POST_METHODS: MethodNames<ReviewPosts> = { claim: true, months: true };
+const STATUS_METHODS: MethodNames<StatusReads> = {
+  openTaskIds: true,
+  openCounts: true,
+  counts: true,
+  waitingForDetails: true,
+  inFlight: true,
+  moving: true,
+};
+const CHAT_REF_METHODS: MethodNames<ChatRefStore> = { get: true, save: true, setThread: true };
+const SCHEDULE_METHODS: MethodNames<ScheduleRuns> = { lastFiredAt: true, record: true };
+const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {
+  add: true,
+  list: true,
+  recent: true,
+  remove: true,
 };
 
 /** The methods `names` lists of a synchronous repository, each run through `call`. */

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
-import { ACTIVE_STATES, type TaskState } from "../core/states.js";
-import type { Stay, StayBatch } from "../monitor/history.js";
+import type { TaskState } from "../core/states.js";
+import type { StayBatch } from "../monitor/history.js";
 import type {
   DoneTask,
   Finding,
@@ -9,6 +9,16 @@ import type {
   StayingTask,
 } from "../monitor/rules.js";
 import type { MonitorStore, OpenAnomaly, Problems, Read } from "../monitor/store.js";
+import {
+  boundedRead,
+  DEFAULT_MAX_ROWS,
+  doneTask,
+  openEscalation,
+  type Row,
+  retryingTask,
+  stayBatch,
+  stayingTask,
+} from "./monitor-rows.js";
 
 /**
  * What the status checker reads and writes. Every read is bounded by an index so a run costs
@@ -76,10 +86,6 @@ const WRITES = {
 type ReadName = keyof typeof READS;
 type StatementName = ReadName | keyof typeof WRITES;
 
-type Row = Record<string, unknown>;
-
-export const DEFAULT_MAX_ROWS = 5_000;
-
 export class MonitorQueries implements MonitorStore {
   private readonly statements: Record<StatementName, Database.Statement>;
 
@@ -131,22 +137,7 @@ export class MonitorQueries implements MonitorStore {
   /** Completed stays in `state` that ended after event `afterId`, newest first. */
   stays(state: TaskState, afterId: number, limit: number, problems: Problems): StayBatch {
     const rows = this.statements.stays.all({ state, after: afterId, limit }) as Row[];
-    const stays: Stay[] = [];
-    let lastEventId = afterId;
-    let unusable = 0;
-    for (const row of rows) {
-      const id = integer(row.id);
-      if (id !== undefined) lastEventId = Math.max(lastEventId, id);
-      const stay = toStay(row);
-      if (stay === undefined) unusable += 1;
-      else stays.push(stay);
-    }
-    if (unusable > 0) {
-      problems.push(
-        `task_events: ${unusable} ${state} stays without a usable start or end left out`,
-      );
-    }
-    return { stays, lastEventId, full: rows.length >= limit };
+    return stayBatch(rows, state, afterId, limit, problems);
   }
 
   /** Every open anomaly; the columns are NOT NULL, read straight from the covering index. */
@@ -196,81 +187,6 @@ export class MonitorQueries implements MonitorStore {
     problems: Problems,
   ): Read<T> {
     const rows = this.statements[name].all({ ...params, limit: this.maxRows + 1 }) as Row[];
-    const complete = rows.length <= this.maxRows;
-    const result: T[] = [];
-    for (const row of complete ? rows : rows.slice(0, this.maxRows)) {
-      const value = coerce(row);
-      if (typeof value === "string") problems.push(`${name}: ${value}`);
-      else result.push(value);
-    }
-    return { rows: result, complete };
+    return boundedRead(name, rows, this.maxRows, coerce, problems);
   }
-}
-
-/** SQLite keeps what it is given: a time column can hold text. Accept numbers only. */
-function integer(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "bigint") return Number(value);
-  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
-  return undefined;
-}
-
-function nullableInteger(value: unknown): number | null | undefined {
-  return value === null ? null : integer(value);
-}
-
-function isActiveState(value: unknown): value is TaskState {
-  return typeof value === "string" && (ACTIVE_STATES as readonly string[]).includes(value);
-}
-
-function stayingTask(row: Row): StayingTask | string {
-  const id = integer(row.id);
-  const stateSince = integer(row.stateSince);
-  if (id === undefined) return `a task row without an id (${JSON.stringify(row)})`;
-  if (!isActiveState(row.state)) return `task ${id} has an unknown state ${String(row.state)}`;
-  if (stateSince === undefined) {
-    return `task ${id} has no usable state_since (${String(row.stateSince)})`;
-  }
-  return { id, category: String(row.category), state: row.state, stateSince };
-}
-
-function retryingTask(row: Row): RetryingTask | string {
-  const task = stayingTask(row);
-  if (typeof task === "string") return task;
-  const attempts = integer(row.attempts);
-  const maxAttempts = integer(row.maxAttempts);
-  if (attempts === undefined || maxAttempts === undefined) {
-    return `task ${task.id} has unusable attempts (${String(row.attempts)} of ${String(row.maxAttempts)})`;
-  }
-  return { ...task, attempts, maxAttempts };
-}
-
-function doneTask(row: Row): DoneTask | string {
-  const id = integer(row.id);
-  const doneAt = integer(row.doneAt);
-  const nextId = nullableInteger(row.nextId);
-  const deliveredAt = nullableInteger(row.deliveredAt);
-  if (id === undefined) return `a task row without an id (${JSON.stringify(row)})`;
-  if (doneAt === undefined) return `task ${id} has no usable state_since (${String(row.doneAt)})`;
-  if (nextId === undefined || deliveredAt === undefined) {
-    return `task ${id} has an unreadable next_id or delivered_at`;
-  }
-  return { id, category: String(row.category), doneAt, nextId, deliveredAt };
-}
-
-function openEscalation(row: Row): OpenEscalation | string {
-  const id = integer(row.id);
-  if (id === undefined) return `an escalation row without an id (${JSON.stringify(row)})`;
-  const postedAt = nullableInteger(row.postedAt);
-  const remindedAt = nullableInteger(row.remindedAt);
-  if (postedAt === undefined) return `escalation ${id} has no usable posted_at`;
-  // An unreadable reminder mark counts as sent: never remind twice.
-  return { id, postedAt, remindedAt: remindedAt === undefined ? postedAt : remindedAt };
-}
-
-function toStay(row: Row): Stay | undefined {
-  const enteredAt = integer(row.enteredAt);
-  const leftAt = integer(row.leftAt);
-  if (enteredAt === undefined || leftAt === undefined || leftAt < enteredAt) return undefined;
-  return { category: String(row.category), duration: leftAt - enteredAt };
 }

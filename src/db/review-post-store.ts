@@ -1,8 +1,9 @@
+import type { ReviewPosts } from "../review/port.js";
 import type { Db } from "./connection.js";
 import { reviewPosts } from "./schema.js";
 
 /** Which months' reviews the schedule has queued, kept across restarts. */
-export class ReviewPostStore {
+export class ReviewPostStore implements ReviewPosts {
   constructor(private readonly db: Db) {}
 
   /** Records `month` as queued; false when it already was (then nothing is to be posted). */

@@ -1,10 +1,11 @@
 import { asc, desc, eq } from "drizzle-orm";
-import type { LearnedExample } from "../routing/learned.js";
+import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 import type { Db } from "./connection.js";
+import { toExample } from "./routing-example-rows.js";
 import { routingExamples } from "./schema.js";
 
 /** People's routing decisions, kept for the router to learn from. */
-export class RoutingExampleStore {
+export class RoutingExampleStore implements LearnedExamples {
   constructor(private readonly db: Db) {}
 
   add(example: Omit<LearnedExample, "id">): LearnedExample {
@@ -52,17 +53,4 @@ export class RoutingExampleStore {
   remove(id: number): boolean {
     return this.db.delete(routingExamples).where(eq(routingExamples.id, id)).run().changes > 0;
   }
-}
-
-function toExample(row: typeof routingExamples.$inferSelect): LearnedExample {
-  return {
-    id: row.id,
-    text: row.text,
-    category: row.category,
-    from: row.fromCategory,
-    origin: row.origin,
-    taskId: row.taskId,
-    actor: row.actor,
-    at: row.at,
-  };
 }

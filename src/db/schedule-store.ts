@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
+import type { ScheduleRuns } from "../core/schedule-runs.js";
 import type { Db } from "./connection.js";
 import { scheduleRuns } from "./schema.js";
 
 /** When each schedule last fired, kept across restarts. */
-export class ScheduleStore {
+export class ScheduleStore implements ScheduleRuns {
   constructor(private readonly db: Db) {}
 
   lastFiredAt(name: string): number | undefined {

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, isNull, lte, notInArray, type SQL } from "drizzle-orm";
 import { type StateCount, TERMINAL_STATES } from "../core/states.js";
+import type { StatusReads } from "../core/status-reads.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { anomalies, escalations, tasks } from "./schema.js";
@@ -8,7 +9,7 @@ import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 export type { StateCount };
 
 /** Read-only questions the status displays ask; no writes here. */
-export class StatusQueries {
+export class StatusQueries implements StatusReads {
   constructor(private readonly db: Db) {}
 
   /** Ids of the tasks not finished, newest first: what the console completes after `T-`. */

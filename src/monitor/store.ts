@@ -1,4 +1,5 @@
 import type { TaskState } from "../core/states.js";
+import type { Answer, StorageMode } from "../core/storage-mode.js";
 import type { StayBatch } from "./history.js";
 import type { DoneTask, Finding, OpenEscalation, RetryingTask, StayingTask } from "./rules.js";
 
@@ -21,33 +22,34 @@ export interface OpenAnomaly {
 export type Problems = string[];
 
 /**
- * What the status checker reads and writes; `src/db/monitor-queries.ts` implements it on SQLite.
- * Each read is bounded and reports rows it cannot read in `problems` rather than throwing.
+ * What the status checker reads and writes; `src/db/monitor-queries.ts` implements it on SQLite,
+ * `src/db/pg/monitor-store.ts` on PostgreSQL. Each read is bounded and reports rows it cannot
+ * read in `problems` rather than throwing.
  */
-export interface MonitorStore {
+export interface MonitorStore<M extends StorageMode = "sync"> {
   /** Runs `work` in one transaction (a savepoint inside an outer one). */
-  transaction<T>(work: () => T): T;
+  transaction<T>(work: () => Answer<M, T>): Answer<M, T>;
   /** Tasks in `state` of `category` that entered it before `before`, oldest first. */
   stalled(
     state: TaskState,
     category: string,
     before: number,
     problems: Problems,
-  ): Read<StayingTask>;
+  ): Answer<M, Read<StayingTask>>;
   /** Escalated or retry-waiting tasks on their last attempt or past it, oldest first. */
-  retrying(problems: Problems): Read<RetryingTask>;
+  retrying(problems: Problems): Answer<M, Read<RetryingTask>>;
   /** Done before `before` and never delivered. */
-  undelivered(before: number, problems: Problems): Read<DoneTask>;
+  undelivered(before: number, problems: Problems): Answer<M, Read<DoneTask>>;
   /** Done before `before` in `category` with no next step recorded. */
-  missingNext(category: string, before: number, problems: Problems): Read<DoneTask>;
+  missingNext(category: string, before: number, problems: Problems): Answer<M, Read<DoneTask>>;
   /** Open escalations posted before `before`. */
-  unanswered(before: number, problems: Problems): Read<OpenEscalation>;
+  unanswered(before: number, problems: Problems): Answer<M, Read<OpenEscalation>>;
   /** Completed stays in `state` that ended after event `afterId`, newest first. */
-  stays(state: TaskState, afterId: number, limit: number, problems: Problems): StayBatch;
+  stays(state: TaskState, afterId: number, limit: number, problems: Problems): Answer<M, StayBatch>;
   /** Every open anomaly. */
-  openAnomalies(): OpenAnomaly[];
-  insertAnomaly(finding: Finding, now: number): number;
-  resolveAnomaly(id: number, now: number): boolean;
+  openAnomalies(): Answer<M, OpenAnomaly[]>;
+  insertAnomaly(finding: Finding, now: number): Answer<M, number>;
+  resolveAnomaly(id: number, now: number): Answer<M, boolean>;
   /** Records the one reminder; false if the escalation was already reminded or answered. */
-  markReminded(escalationId: number, now: number): boolean;
+  markReminded(escalationId: number, now: number): Answer<M, boolean>;
 }

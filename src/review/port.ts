@@ -1,7 +1,10 @@
 /**
  * What the monthly review needs from storage: aggregates for one period, computed where the
- * data is. `src/db/review-queries.ts` implements it in SQL; tests and benches may fake it.
+ * data is. `src/db/review-queries.ts` implements it on SQLite, `src/db/pg/review-queries.ts` on
+ * PostgreSQL; tests and benches may fake it.
  */
+
+import type { Answer, StorageMode } from "../core/storage-mode.js";
 
 /** One local calendar day: `[start, end)` in milliseconds. */
 export interface DayRange {
@@ -189,22 +192,33 @@ export interface DailyCountRow {
   count: number;
 }
 
-export interface ReviewQueries {
+export interface ReviewQueries<M extends StorageMode = "sync"> {
   /** Runs `work` against one consistent snapshot, so every figure describes the same moment. */
-  snapshot<T>(work: () => T): T;
-  createdTasks(period: ReviewPeriod): CreatedTasks;
-  endedAttempts(period: ReviewPeriod): EndedAttempts;
-  escalationsByRootCause(period: ReviewPeriod): EscalationCauseRow[];
-  interventions(period: ReviewPeriod): InterventionRow[];
-  anomaliesByRule(period: ReviewPeriod): AnomalyRuleRow[];
-  catchAll(period: ReviewPeriod, category: string, limit: number): CatchAllVolume;
-  reroutes(period: ReviewPeriod, tasksPerPair: number): ReroutePair[];
-  repeatedLogicFailures(period: ReviewPeriod, minCount: number): RepeatedFailureRow[];
-  dailyEscalations(period: ReviewPeriod): DailyCountRow[];
+  snapshot<T>(work: () => Answer<M, T>): Answer<M, T>;
+  createdTasks(period: ReviewPeriod): Answer<M, CreatedTasks>;
+  endedAttempts(period: ReviewPeriod): Answer<M, EndedAttempts>;
+  escalationsByRootCause(period: ReviewPeriod): Answer<M, EscalationCauseRow[]>;
+  interventions(period: ReviewPeriod): Answer<M, InterventionRow[]>;
+  anomaliesByRule(period: ReviewPeriod): Answer<M, AnomalyRuleRow[]>;
+  catchAll(period: ReviewPeriod, category: string, limit: number): Answer<M, CatchAllVolume>;
+  reroutes(period: ReviewPeriod, tasksPerPair: number): Answer<M, ReroutePair[]>;
+  repeatedLogicFailures(period: ReviewPeriod, minCount: number): Answer<M, RepeatedFailureRow[]>;
+  dailyEscalations(period: ReviewPeriod): Answer<M, DailyCountRow[]>;
   /** The period's escalations, up to `perCause` for each root cause, oldest first. */
-  escalationItems(period: ReviewPeriod, perCause: number): EscalationItem[];
+  escalationItems(period: ReviewPeriod, perCause: number): Answer<M, EscalationItem[]>;
   /** Operator actions on tasks that were not waiting in an escalation. */
-  otherInterventions(period: ReviewPeriod, limit: number): OtherInterventions;
+  otherInterventions(period: ReviewPeriod, limit: number): Answer<M, OtherInterventions>;
   /** How many distinct tasks people rerouted in the period. */
-  reroutedTasks(period: ReviewPeriod): number;
+  reroutedTasks(period: ReviewPeriod): Answer<M, number>;
+}
+
+/**
+ * Which months' reviews the schedule has queued, kept across restarts so a month is posted once;
+ * `src/db/review-post-store.ts` on SQLite, `src/db/pg/review-post-store.ts` on PostgreSQL.
+ */
+export interface ReviewPosts<M extends StorageMode = "sync"> {
+  /** Records `month` as queued; false when it already was (then nothing is to be posted). */
+  claim(month: string, queuedAt: number): Answer<M, boolean>;
+  /** The months queued, in order. */
+  months(): Answer<M, string[]>;
 }

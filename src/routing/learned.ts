@@ -1,3 +1,5 @@
+import type { Answer, StorageMode } from "../core/storage-mode.js";
+
 /**
  * A person's decision about where a request belongs, kept as a labelled example the classifier
  * learns from: an operator's reroute, a category named at filing, a requester's correction.
@@ -17,6 +19,20 @@ export interface LearnedExample {
   actor: string;
   /** When, in ms since the epoch. */
   at: number;
+}
+
+/**
+ * Where people's routing decisions are kept for the router to learn from;
+ * `src/db/routing-example-store.ts` on SQLite, `src/db/pg/routing-example-store.ts` on PostgreSQL.
+ */
+export interface LearnedExamples<M extends StorageMode = "sync"> {
+  add(example: Omit<LearnedExample, "id">): Answer<M, LearnedExample>;
+  /** Oldest first; one category's when `category` is given. */
+  list(category?: string): Answer<M, LearnedExample[]>;
+  /** The latest `limit` decisions, most recent first. */
+  recent(limit: number): Answer<M, LearnedExample[]>;
+  /** Forgets one example; false when there was none with that id. */
+  remove(id: number): Answer<M, boolean>;
 }
 
 const ORIGIN_VERB: Record<LearnedOrigin, string> = {

@@ -1,9 +1,15 @@
 import { describe } from "vitest";
+import { chatRefContract } from "./chat-refs.js";
 import { escalationContract } from "./escalations.js";
 import type { OpenStore } from "./harness.js";
+import { monitorContract } from "./monitor.js";
 import { outboxContract } from "./outbox.js";
 import { processContract } from "./processes.js";
 import { queueContract } from "./queue.js";
+import { reviewContract } from "./review.js";
+import { routingExampleContract } from "./routing-examples.js";
+import { scheduleContract } from "./schedules.js";
+import { statusContract } from "./status.js";
 import { taskContract } from "./tasks.js";
 import { writeContract } from "./writes.js";
 
@@ -22,5 +28,11 @@ export function storeContract(name: string, open: OpenStore): void {
     outboxContract(open);
     escalationContract(open);
     processContract(open);
+    monitorContract(open);
+    reviewContract(open);
+    statusContract(open);
+    chatRefContract(open);
+    scheduleContract(open);
+    routingExampleContract(open);
   });
 }

@@ -1,10 +1,17 @@
 import type { Clock } from "../../core/clock.js";
 import type { Store } from "../store.js";
+import { PgChatRefStore } from "./chat-ref-store.js";
 import { openPostgres, type PostgresOptions } from "./connection.js";
 import { PgEscalationStore } from "./escalation-store.js";
+import { PgMonitorStore } from "./monitor-store.js";
 import { PgOutboxStore } from "./outbox-store.js";
 import { PgProcessStore } from "./process-store.js";
 import { PgQueueStore } from "./queue-store.js";
+import { PgReviewPostStore } from "./review-post-store.js";
+import { pgReviewQueries } from "./review-queries.js";
+import { PgRoutingExampleStore } from "./routing-example-store.js";
+import { PgScheduleStore } from "./schedule-store.js";
+import { PgStatusQueries } from "./status-queries.js";
 import { PgTaskStore } from "./task-store.js";
 import { Transactions } from "./transactions.js";
 
@@ -26,6 +33,13 @@ export async function openPostgresStore(
     outbox: new PgOutboxStore(transactions, clock),
     escalations: new PgEscalationStore(transactions),
     processes: new PgProcessStore(transactions, clock),
+    monitor: new PgMonitorStore(transactions),
+    review: pgReviewQueries(transactions),
+    reviewPosts: new PgReviewPostStore(transactions),
+    status: new PgStatusQueries(transactions),
+    chatRefs: new PgChatRefStore(transactions, clock),
+    schedules: new PgScheduleStore(transactions),
+    routingExamples: new PgRoutingExampleStore(transactions),
     // Every write is committed when it returns: nothing is left to wait for.
     committed: () => Promise.resolve(),
     close: () => database.close(),

@@ -69,6 +69,15 @@ export class Transactions {
     return this.current.getStore() === undefined ? this.transaction(work) : work();
   }
 
+  /**
+   * Runs `work` on one consistent snapshot: a read-only REPEATABLE READ transaction, so every
+   * query in it sees the same moment; inside a write, that write as it is.
+   */
+  snapshot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.current.getStore() !== undefined) return work();
+    return this.transaction(work, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  }
+
   /** Part of the open write with no savepoint: its failure is the open write's too. */
   private async joining<T>(open: OpenWrite, work: () => Promise<T>): Promise<T> {
     try {
@@ -86,7 +95,7 @@ export class Transactions {
     return result;
   }
 
-  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+  private async transaction<T>(work: () => Promise<T>, begin = "BEGIN"): Promise<T> {
     const client = await this.pool.$client.connect();
     // A connection whose BEGIN, COMMIT or ROLLBACK failed is in no state to reuse: it is
     // destroyed rather than given back.
@@ -97,7 +106,7 @@ export class Transactions {
         throw error;
       });
     try {
-      await control("BEGIN");
+      await control(begin);
       let result: T;
       try {
         const write = { client, db: this.over(client), depth: { savepoints: 0 } };

@@ -1,21 +1,11 @@
-import type {
-  CategoryAttemptsRow,
-  CreatedRow,
-  CreatedTasks,
-  DurationRow,
-  EndedAttempts,
-  FailedAttemptsRow,
-  ReviewQueries,
-} from "../../review/port.js";
+import type { ReviewQueries } from "../../review/port.js";
 import {
-  DAYS,
-  dayByDay,
-  days,
-  type Prepared,
-  type Range,
-  range,
-  sectionQueries,
-} from "./statements.js";
+  type CreatedTasksRow,
+  createdTasksOf,
+  type EndedAttemptsRow,
+  endedAttemptsOf,
+} from "./rows.js";
+import { DAYS, dayByDay, days, range, sectionQueries } from "./statements.js";
 
 const SQL = {
   // One read of the month's tasks (tasks_created, then each row) for volume, daily figures and
@@ -68,67 +58,15 @@ const SQL = {
     GROUP BY 1, 2, 3`,
 } as const;
 
-type Statements = Prepared<typeof SQL>;
-
 /** The month's work, day by day: the tasks created (and their time to done), the attempts ended. */
 export const activityQueries = sectionQueries(
   SQL,
   (statements): Pick<ReviewQueries, "createdTasks" | "endedAttempts"> => ({
-    createdTasks: (period) => createdTasks(statements, days(period)),
-    endedAttempts: (period) => endedAttempts(statements, { ...range(period), ...days(period) }),
+    createdTasks: (period) =>
+      createdTasksOf(statements.createdTasks.all(days(period)) as CreatedTasksRow[]),
+    endedAttempts: (period) =>
+      endedAttemptsOf(
+        statements.endedAttempts.all({ ...range(period), ...days(period) }) as EndedAttemptsRow[],
+      ),
   }),
 );
-
-function createdTasks(statements: Statements, days: { days: string }): CreatedTasks {
-  const rows = statements.createdTasks.all(days) as (CreatedRow & { durations: string | null })[];
-  const durations = new Map<string, string[]>();
-  const byDay = rows.map(({ durations: list, ...row }) => {
-    if (list !== null) {
-      const lists = durations.get(row.category) ?? [];
-      lists.push(list);
-      durations.set(row.category, lists);
-    }
-    return row;
-  });
-  const toDone = [...durations]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([category, lists]) => percentiles(category, lists));
-  return { byDay, toDone };
-}
-
-/**
- * Nearest-rank percentiles: the first duration with a share p of the durations at or below it.
- * The lists are `group_concat` text of integers, so one JSON array: parsed natively, not number
- * by number.
- */
-function percentiles(category: string, lists: string[]): DurationRow {
-  const sorted = Float64Array.from(JSON.parse(`[${lists.join(",")}]`) as number[]).sort();
-  const rank = (p: number) => {
-    const index = sorted.findIndex((_, i) => (i + 1) / sorted.length >= p);
-    return sorted[index] as number;
-  };
-  return { category, count: sorted.length, medianMs: rank(0.5), p90Ms: rank(0.9) };
-}
-
-/** The rows come ordered by category, failed or not, class: as the two lists want them. */
-function endedAttempts(statements: Statements, params: Range & { days: string }): EndedAttempts {
-  const rows = statements.endedAttempts.all(params) as (Omit<FailedAttemptsRow, "failed"> & {
-    failed: 0 | 1;
-    attempts: number;
-  })[];
-  const byCategory: CategoryAttemptsRow[] = [];
-  for (const { category, attempts } of rows) {
-    const last = byCategory.at(-1);
-    if (last?.category === category) last.attempts += attempts;
-    else byCategory.push({ category, attempts });
-  }
-  const failed = rows
-    .filter((row) => row.failed === 1)
-    .map(({ category, failureClass, attempts, autoRecovered }) => ({
-      category,
-      failureClass,
-      failed: attempts,
-      autoRecovered,
-    }));
-  return { byCategory, failed };
-}

@@ -1,5 +1,6 @@
-import type { CatchAllTask, CatchAllVolume, ReviewQueries } from "../../review/port.js";
-import { type Prepared, type Range, range, sectionQueries } from "./statements.js";
+import type { CatchAllTask, ReviewQueries } from "../../review/port.js";
+import { countedList } from "./rows.js";
+import { range, sectionQueries } from "./statements.js";
 
 const SQL = {
   // Rerouted out of the catch-all since (reroutes to the catch-all are refused), or still there.
@@ -20,27 +21,14 @@ const SQL = {
     LIMIT @limit`,
 } as const;
 
-type Statements = Prepared<typeof SQL>;
-
 /** The period's catch-all tasks, for the clusters a new category may be made of. */
 export const catchAllQueries = sectionQueries(
   SQL,
   (statements): Pick<ReviewQueries, "catchAll"> => ({
-    catchAll: (period, category, limit) => catchAll(statements, range(period), category, limit),
+    catchAll: (period, category, limit) => {
+      const rows = statements.catchAll.all({ ...range(period), category, limit });
+      const { count, items } = countedList(rows as (CatchAllTask & { total: number })[]);
+      return { count, tasks: items };
+    },
   }),
 );
-
-function catchAll(
-  statements: Statements,
-  range: Range,
-  category: string,
-  limit: number,
-): CatchAllVolume {
-  const rows = statements.catchAll.all({ ...range, category, limit }) as (CatchAllTask & {
-    total: number;
-  })[];
-  return {
-    count: rows[0]?.total ?? 0,
-    tasks: rows.map(({ total: _total, ...task }) => task),
-  };
-}

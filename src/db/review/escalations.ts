@@ -1,9 +1,11 @@
-import type {
-  DailyCountRow,
-  EscalationCauseRow,
-  EscalationItem,
-  ReviewQueries,
-} from "../../review/port.js";
+import type { DailyCountRow, ReviewQueries } from "../../review/port.js";
+import {
+  type EscalationCause,
+  type EscalationItemRow,
+  escalationCausesOf,
+  escalationItemsOf,
+  type ResolutionCount,
+} from "./rows.js";
 import { DAYS, days, type Prepared, type Range, range, sectionQueries } from "./statements.js";
 
 const SQL = {
@@ -74,41 +76,18 @@ export const escalationQueries = sectionQueries(
   ): Pick<ReviewQueries, "escalationsByRootCause" | "escalationItems" | "dailyEscalations"> => ({
     escalationsByRootCause: (period) => escalationCauses(statements, range(period)),
     dailyEscalations: (period) => statements.dailyEscalations.all(days(period)) as DailyCountRow[],
-    escalationItems: (period, perCause) => escalationItems(statements, range(period), perCause),
+    escalationItems: (period, perCause) =>
+      escalationItemsOf(
+        statements.escalationItems.all({ ...range(period), perCause }) as EscalationItemRow[],
+      ),
   }),
 );
 
-function escalationCauses(statements: Statements, range: Range): EscalationCauseRow[] {
-  const causes = statements.escalationCauses.all(range) as (Omit<
-    EscalationCauseRow,
-    "resolutions"
-  > & { latest: number })[];
-  const resolutions = statements.escalationResolutions.all(range) as {
-    rootCause: string;
-    resolution: string | null;
-    count: number;
-  }[];
-  return causes.map(({ latest: _latest, ...cause }) => ({
-    ...cause,
-    resolutions: Object.fromEntries(
-      resolutions
-        .filter((row) => row.rootCause === cause.rootCause)
-        .map((row) => [row.resolution ?? "resolved", row.count]),
-    ),
-  }));
-}
-
-function escalationItems(statements: Statements, range: Range, perCause: number): EscalationItem[] {
-  const rows = statements.escalationItems.all({ ...range, perCause }) as (Omit<
-    EscalationItem,
-    "taskIds" | "taskStates"
-  > & { tasks: string })[];
-  return rows.map(({ tasks, ...row }) => {
-    const members = (JSON.parse(tasks) as [number, string][]).sort((a, b) => a[0] - b[0]);
-    return {
-      ...row,
-      taskIds: members.map(([id]) => id),
-      taskStates: members.map(([, state]) => state),
-    };
-  });
+/** `latest` only picks the row the bare columns come from. */
+function escalationCauses(statements: Statements, range: Range) {
+  const causes = statements.escalationCauses.all(range) as (EscalationCause & { latest: number })[];
+  return escalationCausesOf(
+    causes.map(({ latest: _latest, ...cause }) => cause),
+    statements.escalationResolutions.all(range) as ResolutionCount[],
+  );
 }

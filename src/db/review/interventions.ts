@@ -1,10 +1,6 @@
-import type {
-  InterventionItem,
-  InterventionRow,
-  OtherInterventions,
-  ReviewQueries,
-} from "../../review/port.js";
-import { type Prepared, type Range, range, sectionQueries } from "./statements.js";
+import type { InterventionItem, InterventionRow, ReviewQueries } from "../../review/port.js";
+import { countedList } from "./rows.js";
+import { range, sectionQueries } from "./statements.js";
 
 const SQL = {
   interventions: `
@@ -30,24 +26,16 @@ const SQL = {
     LIMIT @limit`,
 } as const;
 
-type Statements = Prepared<typeof SQL>;
-
 /** Operators' actions in the period: counted by action and actor, and those outside escalations. */
 export const interventionQueries = sectionQueries(
   SQL,
   (statements): Pick<ReviewQueries, "interventions" | "otherInterventions"> => ({
     interventions: (period) => statements.interventions.all(range(period)) as InterventionRow[],
-    otherInterventions: (period, limit) => otherInterventions(statements, range(period), limit),
+    otherInterventions: (period, limit) =>
+      countedList(
+        statements.otherInterventions.all({ ...range(period), limit }) as (InterventionItem & {
+          total: number;
+        })[],
+      ),
   }),
 );
-
-function otherInterventions(
-  statements: Statements,
-  range: Range,
-  limit: number,
-): OtherInterventions {
-  const rows = statements.otherInterventions.all({ ...range, limit }) as (InterventionItem & {
-    total: number;
-  })[];
-  return { count: rows[0]?.total ?? 0, items: rows.map(({ total: _total, ...item }) => item) };
-}

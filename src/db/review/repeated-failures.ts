@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import { errorSignature } from "../../policy/classify.js";
-import type { RepeatedFailureRow, ReviewQueries } from "../../review/port.js";
-import { EXAMPLES, idList } from "./id-lists.js";
-import { DAYS, dayByDay, days, type Prepared, prepareAll } from "./statements.js";
+import type { ReviewQueries } from "../../review/port.js";
+import { type RepeatedFailureText, repeatedFailuresOf } from "./rows.js";
+import { DAYS, dayByDay, days, prepareAll } from "./statements.js";
 
 /** The same normalisation as escalation root causes, callable from SQL. */
 const SIGNATURE_FUNCTION = "steward_error_signature";
@@ -36,8 +36,6 @@ const SQL = {
     ORDER BY count DESC, worker, signature`,
 } as const;
 
-type Statements = Prepared<typeof SQL>;
-
 /** The same logic failure of one worker again and again in the period. */
 export function repeatedFailureQueries(
   sqlite: Database.Database,
@@ -48,28 +46,11 @@ export function repeatedFailureQueries(
   const statements = prepareAll(sqlite, SQL);
   return {
     repeatedLogicFailures: (period, minCount) =>
-      repeatedFailures(statements, { ...days(period), minCount }),
+      repeatedFailuresOf(
+        statements.repeatedLogicFailures.all({
+          ...days(period),
+          minCount,
+        }) as RepeatedFailureText[],
+      ),
   };
-}
-
-/** The example ids are the lowest, as `withIds` takes them. */
-function repeatedFailures(
-  statements: Statements,
-  params: { days: string; minCount: number },
-): RepeatedFailureRow[] {
-  const rows = statements.repeatedLogicFailures.all(params) as (Omit<
-    RepeatedFailureRow,
-    "tasks" | "taskIds"
-  > & { taskIds: string })[];
-  return rows.map(({ worker, signature, count, example, taskIds: list }) => {
-    const taskIds = [...new Set(idList(list))].sort((a, b) => a - b);
-    return {
-      worker,
-      signature,
-      count,
-      tasks: taskIds.length,
-      example,
-      taskIds: taskIds.slice(0, EXAMPLES),
-    };
-  });
 }

@@ -1,5 +1,6 @@
-import type { ReroutePair, RerouteTask, ReviewQueries } from "../../review/port.js";
-import { type Prepared, type Range, range, sectionQueries } from "./statements.js";
+import type { ReviewQueries } from "../../review/port.js";
+import { type RerouteRow, reroutePairsOf } from "./rows.js";
+import { range, sectionQueries } from "./statements.js";
 
 const SQL = {
   // Each A→B pair with its count and its first tasks, from one read of the month's reroutes. The
@@ -30,30 +31,16 @@ const SQL = {
     WHERE json_extract(data, '$.action') = 'reroute' AND at >= @start AND at < @end`,
 } as const;
 
-type Statements = Prepared<typeof SQL>;
-
 /** The period's reroutes: each pair of categories with its first tasks, and the tasks moved. */
 export const rerouteQueries = sectionQueries(
   SQL,
   (statements): Pick<ReviewQueries, "reroutes" | "reroutedTasks"> => ({
-    reroutes: (period, tasksPerPair) => reroutes(statements, range(period), tasksPerPair),
+    reroutes: (period, tasksPerPair) =>
+      reroutePairsOf(
+        statements.reroutes.all({ ...range(period), limit: tasksPerPair }) as RerouteRow[],
+        tasksPerPair,
+      ),
     reroutedTasks: (period) =>
       (statements.reroutedTasks.get(range(period)) as { n: number } | undefined)?.n ?? 0,
   }),
 );
-
-/** The rows come pair by pair, most frequent first, each pair's tasks oldest first. */
-function reroutes(statements: Statements, range: Range, tasksPerPair: number): ReroutePair[] {
-  const rows = statements.reroutes.all({ ...range, limit: tasksPerPair }) as (RerouteTask &
-    Omit<ReroutePair, "tasks">)[];
-  const pairs: ReroutePair[] = [];
-  for (const { from, to, count, kept, taskId, objective, rule, state } of rows) {
-    let pair = pairs.at(-1);
-    if (pair === undefined || pair.from !== from || pair.to !== to) {
-      pair = { from, to, count, kept, tasks: [] };
-      pairs.push(pair);
-    }
-    if (pair.tasks.length < tasksPerPair) pair.tasks.push({ taskId, objective, rule, state });
-  }
-  return pairs;
-}

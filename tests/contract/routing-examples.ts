@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import type { LearnedExample } from "../../src/routing/learned.js";
+import { freshStore, type OpenStore } from "./harness.js";
+
+const example = (text: string, category: string, at: number): Omit<LearnedExample, "id"> => ({
+  text,
+  category,
+  from: "general",
+  origin: "reroute",
+  taskId: 7,
+  actor: "U1",
+  at,
+});
+
+/** Learned routing examples: kept, listed, the latest first, forgotten one by one. */
+export function routingExampleContract(open: OpenStore): void {
+  describe("routing examples", () => {
+    const opened = freshStore(open);
+
+    it("add returns the example with its id; list is oldest first, by category if asked", async () => {
+      const { store } = opened();
+      const first = await store.routingExamples.add(example("fix the invoice", "billing", 2));
+      const second = await store.routingExamples.add({
+        ...example("write a post", "content", 1),
+        from: null,
+        origin: "explicit",
+        taskId: null,
+      });
+      const third = await store.routingExamples.add(example("refund", "billing", 3));
+
+      expect(first).toEqual({
+        id: expect.any(Number),
+        ...example("fix the invoice", "billing", 2),
+      });
+      expect(await store.routingExamples.list()).toEqual([first, second, third]);
+      expect(await store.routingExamples.list("billing")).toEqual([first, third]);
+      expect(await store.routingExamples.recent(2)).toEqual([third, first]);
+    });
+
+    it("remove forgets one example, false when there was none", async () => {
+      const { store } = opened();
+      const kept = await store.routingExamples.add(example("a", "billing", 1));
+      const gone = await store.routingExamples.add(example("b", "billing", 2));
+
+      expect(await store.routingExamples.remove(gone.id)).toBe(true);
+      expect(await store.routingExamples.remove(gone.id)).toBe(false);
+      expect(await store.routingExamples.list()).toEqual([kept]);
+    });
+  });
+}
