@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import {
   type Outbox,
@@ -9,6 +9,7 @@ import {
 } from "../core/outbox.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, slots } from "./direct.js";
+import { due, pendingOf } from "./outbox-rows.js";
 import { outbox } from "./schema.js";
 
 /** Adding a message is on every task's path (its done notice): prepared once per connection. */
@@ -32,25 +33,6 @@ function prepareInsert(db: Db) {
     db.insert(outbox).values(values).onConflictDoNothing({ target: outbox.key }),
     names,
   );
-}
-
-/** Undelivered, due at `now`, claimed by no one (or no longer), of `kinds` when given. */
-function due(now: number, kinds?: readonly OutboxKind[]) {
-  return and(
-    isNull(outbox.deliveredAt),
-    lte(outbox.deliverAfter, now),
-    or(isNull(outbox.claimedUntil), lte(outbox.claimedUntil, now)),
-    kinds === undefined ? undefined : inArray(outbox.kind, [...kinds]),
-  );
-}
-
-function pendingOf(row: typeof outbox.$inferSelect): PendingMessage {
-  return {
-    id: row.id,
-    key: row.key,
-    message: row.payload as OutboxMessage,
-    attempts: row.attempts,
-  };
 }
 
 export class OutboxStore implements Outbox {
@@ -92,7 +74,7 @@ export class OutboxStore implements Outbox {
     return this.db
       .select()
       .from(outbox)
-      .where(due(this.clock.now(), kinds))
+      .where(due(outbox, this.clock.now(), kinds))
       .orderBy(asc(outbox.id))
       .limit(limit)
       .all()
@@ -105,7 +87,7 @@ export class OutboxStore implements Outbox {
     const oldest = this.db
       .select({ id: outbox.id })
       .from(outbox)
-      .where(due(now, kinds))
+      .where(due(outbox, now, kinds))
       .orderBy(asc(outbox.id))
       .limit(limit);
     return this.db

@@ -1,27 +1,9 @@
-import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { asc, eq, inArray, sql } from "drizzle-orm";
 import type { Clock } from "../../core/clock.js";
 import type { Outbox, OutboxKind, OutboxMessage, PendingMessage } from "../../core/outbox.js";
+import { due, pendingOf } from "../outbox-rows.js";
 import { outbox } from "./schema.js";
 import type { Transactions } from "./transactions.js";
-
-/** Undelivered, due at `now`, claimed by no one (or no longer), of `kinds` when given. */
-function due(now: number, kinds?: readonly OutboxKind[]) {
-  return and(
-    isNull(outbox.deliveredAt),
-    lte(outbox.deliverAfter, now),
-    or(isNull(outbox.claimedUntil), lte(outbox.claimedUntil, now)),
-    kinds === undefined ? undefined : inArray(outbox.kind, [...kinds]),
-  );
-}
-
-function pendingOf(row: typeof outbox.$inferSelect): PendingMessage {
-  return {
-    id: row.id,
-    key: row.key,
-    message: row.payload as OutboxMessage,
-    attempts: row.attempts,
-  };
-}
 
 /** The outbox on PostgreSQL: a message is added with the change that caused it, once per key. */
 export class PgOutboxStore implements Outbox<"async"> {
@@ -52,7 +34,7 @@ export class PgOutboxStore implements Outbox<"async"> {
     const rows = await this.db
       .select()
       .from(outbox)
-      .where(due(this.clock.now(), kinds))
+      .where(due(outbox, this.clock.now(), kinds))
       .orderBy(asc(outbox.id))
       .limit(limit);
     return rows.map(pendingOf);
@@ -74,7 +56,7 @@ export class PgOutboxStore implements Outbox<"async"> {
     const oldest = this.db
       .select({ id: outbox.id })
       .from(outbox)
-      .where(due(now, kinds))
+      .where(due(outbox, now, kinds))
       .orderBy(asc(outbox.id))
       .limit(limit)
       .for("update", { skipLocked: true });
