@@ -24,13 +24,31 @@ export function readSettings(env: Env = process.env): Settings {
   const port = env.STEWARD_HTTP_PORT;
   return {
     configPath: env.STEWARD_CONFIG || DEFAULT_CONFIG_PATH,
-    dbPath: env.STEWARD_DB || DEFAULT_DB_PATH,
+    dbPath: databasePath(env.STEWARD_DB || DEFAULT_DB_PATH),
     discordToken: env.DISCORD_TOKEN || undefined,
     discordApiBase: env.DISCORD_API_BASE ? parseUrl(env.DISCORD_API_BASE) : undefined,
     httpPort: port === undefined || port === "" ? 8787 : parsePort(port),
     logLevel: oneOf("LOG_LEVEL", env.LOG_LEVEL?.toLowerCase() || "info", LOG_LEVELS),
     logFormat: env.LOG_FORMAT ? oneOf("LOG_FORMAT", env.LOG_FORMAT, LOG_FORMATS) : undefined,
   };
+}
+
+/**
+ * A SQLite file. A URL is refused rather than opened as a path (which made a folder named
+ * `postgres:`): the PostgreSQL store is held to the stores' contract, but serving does not run
+ * on it yet. The URL is not repeated, for its password.
+ */
+function databasePath(value: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined) return value;
+  if (scheme === "postgres" || scheme === "postgresql") {
+    throw new Error(
+      "STEWARD_DB: a PostgreSQL URL; this version of Steward serves from a SQLite file only" +
+        " (`steward migrate-store` copies one into PostgreSQL for when it does): set STEWARD_DB" +
+        " to a file path, or leave it unset for data/steward.db",
+    );
+  }
+  throw new Error(`STEWARD_DB: expected a SQLite file path, got a ${scheme}:// URL`);
 }
 
 function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {

@@ -4,13 +4,13 @@
  */
 
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
-import { runSteward } from "./cli.js";
+import { ROOT, runSteward } from "./cli.js";
 
 function expectOneClearLine(stderr: string, pattern: RegExp): void {
   const lines = stderr.trim().split("\n");
@@ -38,6 +38,16 @@ describe("bad settings", () => {
     const run = await runSteward(["console"], { env: { STEWARD_DB: join(file, "steward.db") } });
     expect(run.code).toBe(1);
     expectOneClearLine(run.stderr, /^STEWARD_DB: cannot open .*a-file\/steward\.db \(/);
+  });
+
+  it("a STEWARD_DB that is a PostgreSQL URL is refused, not opened as a path, and its password not echoed", async () => {
+    const url = "postgres://steward:hunter2@127.0.0.1:5432/steward";
+    const run = await runSteward(["status"], { env: { STEWARD_DB: url } });
+    expect(run.code).toBe(1);
+    expectOneClearLine(run.stderr, /^STEWARD_DB: a PostgreSQL URL; .*SQLite file only/);
+    expect(run.stderr).not.toContain("hunter2");
+    // Opened as a path, the URL had made a folder named "postgres:" where Steward ran.
+    expect(existsSync(join(ROOT, "postgres:"))).toBe(false);
   });
 
   it("a DISCORD_API_BASE that is not a URL is named", async () => {
