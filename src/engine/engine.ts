@@ -1,4 +1,5 @@
 import type { EscalationCause } from "../core/ports.js";
+import { ROLES } from "../core/roles.js";
 import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { EscalationOutcome, EscalationRequest } from "../escalation/decisions.js";
@@ -10,6 +11,7 @@ import {
   type RawRequest,
 } from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
+import { Heartbeat, thisProcess } from "./heartbeat.js";
 import { ModelQuestions } from "./models.js";
 import { type MonitorSchedule, startMonitor } from "./monitor-schedule.js";
 import { type EngineOptions, EngineReads } from "./reads.js";
@@ -34,6 +36,7 @@ export class Engine extends EngineReads {
   private readonly checkListeners = new Set<(summary: CheckSummary) => void>();
   private flushTimer: NodeJS.Timeout | undefined;
   private monitor: MonitorSchedule | undefined;
+  private heartbeat: Heartbeat<"sync"> | undefined;
 
   constructor(options: EngineOptions) {
     super(options, (self) => (self as Engine).hooks());
@@ -85,6 +88,27 @@ export class Engine extends EngineReads {
     // The batching window is the latency floor of an escalation; checking 10× per window is plenty.
     const every = Math.min(5_000, Math.max(50, this.config.escalation.batch_window / 10));
     this.flushTimer = setInterval(() => this.flushEscalations(), every);
+    this.startHeartbeat();
+  }
+
+  /**
+   * Registers this process and beats while it runs (`steward status` lists it). On SQLite one
+   * process owns the database, so it holds every role, and whoever registered before is gone
+   * (as every lease is void at start-up).
+   */
+  private startHeartbeat(): void {
+    const registry = this.parts.processes;
+    const { live, stale } = registry.list(0);
+    for (const earlier of [...live, ...stale]) registry.gone(earlier.id);
+    const current = () => ({
+      roles: [...ROLES],
+      categories: this.config.categories.filter((c) => !c.catch_all).map((c) => c.name),
+    });
+    this.heartbeat = new Heartbeat(registry, thisProcess(current()), {
+      current,
+      onError: (error) => this.logger.warn(`heartbeat: ${error.message}`),
+    });
+    this.heartbeat.start().catch((error: Error) => this.logger.warn(`heartbeat: ${error.message}`));
   }
 
   async stop(graceMs?: number): Promise<void> {
@@ -96,6 +120,8 @@ export class Engine extends EngineReads {
     this.monitor?.stop();
     this.monitor = undefined;
     await this.pool.stop(graceMs);
+    await this.heartbeat?.close();
+    this.heartbeat = undefined;
     this.parts.database.commits.commit();
   }
 

@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { Attempt } from "../core/attempt.js";
 import type { Clock } from "../core/clock.js";
+import type { ProcessList } from "../core/processes.js";
 import type { StateCount } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { MonitorQueries } from "../db/monitor-queries.js";
@@ -29,6 +30,8 @@ export interface StatusSnapshot {
   escalations: WaitingEscalation[];
   pausedWorkers: { worker: string; error?: string; since?: number }[];
   outboxBacklog: number;
+  /** The Steward processes on this database: beating, and those that stopped without closing. */
+  processes: ProcessList;
   now: number;
 }
 
@@ -42,6 +45,7 @@ export interface StatusSources {
   openIncidents(): { worker: string; error: string; startedAt: number }[];
   isPaused(worker: string): boolean;
   backlog(): number;
+  processes(): ProcessList;
   detail(taskId: number): TaskDetail;
 }
 
@@ -69,12 +73,18 @@ export class StatusReader {
           since: incidents.get(worker)?.startedAt,
         })),
       outboxBacklog: from.backlog(),
+      processes: from.processes(),
       now: from.clock.now(),
     };
   }
 
   task(taskId: number): TaskDetail {
     return this.from.detail(taskId);
+  }
+
+  /** The Steward processes on this database, live and stale. */
+  processes(): ProcessList {
+    return this.from.processes();
   }
 
   /** How many tasks are in each (state, category) pair. */

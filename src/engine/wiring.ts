@@ -8,6 +8,7 @@ import type { OpenDatabase } from "../db/connection.js";
 import { EscalationStore } from "../db/escalation-store.js";
 import { MonitorQueries } from "../db/monitor-queries.js";
 import { OutboxStore } from "../db/outbox-store.js";
+import { ProcessStore } from "../db/process-store.js";
 import { QueueStore } from "../db/queue-store.js";
 import { createReviewQueries } from "../db/review-queries.js";
 import { RoutingExampleStore } from "../db/routing-example-store.js";
@@ -62,6 +63,8 @@ export interface Parts {
   filings: Filings;
   pool: WorkerPool;
   chatRefs: ChatRefRows;
+  /** Which processes run on the database (here, this one): `steward status` lists them. */
+  processes: ProcessStore;
   /** Read only when a status view asks: made on first use. */
   status(): StatusReader;
   monitorQueries(): MonitorQueries;
@@ -133,6 +136,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   let monitorQueries: MonitorQueries | undefined;
   let reviewQueries: ReviewQueries | undefined;
   let status: StatusReader | undefined;
+  const processes = new ProcessStore(database.db, clock);
   const parts: Parts = {
     database,
     tasks,
@@ -146,6 +150,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
     filings,
     pool,
     chatRefs: new ChatRefRows(database.db, clock),
+    processes,
     monitorQueries: () => {
       monitorQueries ??= new MonitorQueries(database.sqlite);
       return monitorQueries;
@@ -164,6 +169,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
         openIncidents: () => queue.openIncidents(),
         isPaused: (worker) => pool.isPaused(worker),
         backlog: () => outbox.backlog(),
+        processes: () => processes.list(STALE_AFTER_MS),
         detail: (taskId) => detailOf(parts, taskId),
       });
       return status;
@@ -171,6 +177,9 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   };
   return parts;
 }
+
+/** A process that has not beaten for this long (three beats) is listed as stale. */
+export const STALE_AFTER_MS = 15_000;
 
 /** A task with its timeline and attempts. */
 export function detailOf(parts: Pick<Parts, "tasks" | "queue">, taskId: number): TaskDetail {

@@ -28,6 +28,7 @@ export type Overview = Pick<
   | "anomalies"
   | "pausedWorkers"
   | "outboxBacklog"
+  | "processes"
   | "now"
 >;
 
@@ -51,7 +52,29 @@ export function statusOverview(overview: Overview): string {
     lines.push(`    ${paused.worker}${since}${why}`);
   }
   lines.push(field("Outbox", `${plural(overview.outboxBacklog, "message")} not yet delivered`, 14));
+  lines.push(...processLines(overview));
   return lines.join("\n");
+}
+
+/** Who runs on this database: each process beating, and those that stopped without closing. */
+function processLines({ processes, now }: Pick<Overview, "processes" | "now">): string[] {
+  const { live, stale } = processes;
+  if (live.length + stale.length === 0) return [field("Processes", "none running", 14)];
+  const lines = [field("Processes", "", 14).trimEnd()];
+  for (const entry of live) {
+    const roles = entry.roles.length === 0 ? "no roles" : entry.roles.join(", ");
+    lines.push(
+      `    ${entry.host} pid ${entry.pid} · ${roles} · up ${duration(now - entry.startedAt)}` +
+        ` · beat ${duration(now - entry.heartbeatAt)} ago`,
+    );
+  }
+  for (const entry of stale) {
+    lines.push(
+      `    ${entry.host} pid ${entry.pid} · stopped beating ${duration(now - entry.heartbeatAt)}` +
+        " ago without closing (crashed, or cut off)",
+    );
+  }
+  return lines;
 }
 
 const stateOrder = (a: string, b: string) =>

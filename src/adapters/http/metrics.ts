@@ -68,6 +68,12 @@ export function createMetrics(engine: Engine): StewardMetrics {
     labelNames: ["worker"] as const,
     registers,
   });
+  const processes = new Gauge({
+    name: "steward_processes",
+    help: "Steward processes on this database: live (beating) and stale (stopped without closing)",
+    labelNames: ["state"] as const,
+    registers,
+  });
   const checkDuration = new Gauge({
     name: "steward_status_check_duration_seconds",
     help: "How long the status checker's last run took",
@@ -145,6 +151,9 @@ export function createMetrics(engine: Engine): StewardMetrics {
     const open = status.openCounts();
     openEscalations.set(open.escalations);
     openAnomalies.set(open.anomalies);
+    const { live, stale } = status.processes();
+    processes.set({ state: "live" }, live.length);
+    processes.set({ state: "stale" }, stale.length);
     const pausedNow = new Set(engine.pausedWorkers());
     for (const worker of Object.keys(engine.config.workers)) {
       paused.set({ worker }, pausedNow.has(worker) ? 1 : 0);

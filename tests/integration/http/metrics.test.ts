@@ -41,6 +41,9 @@ describe("GET /metrics", () => {
     expect(sample(before.text, "steward_escalations_open")).toBe(1);
     expect(sample(before.text, "steward_anomalies_open")).toBe(0);
     expect(sample(before.text, "steward_outbox_backlog")).toBe(engine.outbox.backlog());
+    const { live, stale } = engine.status.processes();
+    expect(sample(before.text, 'steward_processes{state="live"}')).toBe(live.length);
+    expect(sample(before.text, 'steward_processes{state="stale"}')).toBe(stale.length);
     expect(sample(before.text, 'steward_worker_paused{worker="demo-writer"}')).toBe(0);
     expect(before.text).not.toContain("steward_task_failures_total{");
     expect(before.text).toContain("process_cpu_user_seconds_total");

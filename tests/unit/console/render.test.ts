@@ -344,6 +344,30 @@ describe("status", () => {
       anomalies: [],
       pausedWorkers: [{ worker: "llm-writer", error: "connection refused", since: T0 }],
       outboxBacklog: 2,
+      processes: {
+        live: [
+          {
+            id: "box:41:ab",
+            host: "box",
+            pid: 41,
+            roles: ["scheduler", "checker"],
+            categories: ["content"],
+            startedAt: T0 - 60_000,
+            heartbeatAt: T0 + 3000,
+          },
+        ],
+        stale: [
+          {
+            id: "gpu:7:cd",
+            host: "gpu",
+            pid: 7,
+            roles: [],
+            categories: ["research"],
+            startedAt: T0 - 120_000,
+            heartbeatAt: T0 - 55_000,
+          },
+        ],
+      },
       now: T0 + 5000,
     });
     expect(text).toBe(
@@ -360,6 +384,9 @@ describe("status", () => {
         "  Paused:",
         "    llm-writer since 2026-01-05 09:00:00: connection refused",
         "  Outbox:       2 messages not yet delivered",
+        "  Processes:",
+        "    box pid 41 · scheduler, checker · up 1m 5s · beat 2s ago",
+        "    gpu pid 7 · stopped beating 1m ago without closing (crashed, or cut off)",
       ].join("\n"),
     );
   });
