@@ -25,6 +25,11 @@ export interface HealthReport {
   chat: string;
   scheduler: string;
   paused_workers: string[];
+  /** The Steward processes on the database, as `steward status` lists them; never failing. */
+  processes: {
+    live: { host: string; pid: number; roles: string[]; heartbeat_ms_ago: number }[];
+    stale: number;
+  };
   /** Parts that make the process not ready: `db`, `scheduler`. */
   failing: string[];
   /** Parts that are down without making the process unready: `chat`. */
@@ -61,9 +66,29 @@ export async function checkHealth(
     scheduler: parts.scheduler.status,
     // A paused worker is an incident being handled (escalated, probed), not an unhealthy process.
     paused_workers: engine.pausedWorkers(),
+    processes: processesOf(engine),
     failing,
     degraded: parts.chat.ok ? [] : ["chat"],
   };
+}
+
+/** Read like the other parts: a failure to read them says so rather than failing the probe. */
+function processesOf(engine: Engine): HealthReport["processes"] {
+  try {
+    const { live, stale } = engine.status.processes();
+    const now = engine.clock.now();
+    return {
+      live: live.map(({ host, pid, roles, heartbeatAt }) => ({
+        host,
+        pid,
+        roles,
+        heartbeat_ms_ago: now - heartbeatAt,
+      })),
+      stale: stale.length,
+    };
+  } catch {
+    return { live: [], stale: 0 };
+  }
 }
 
 /**

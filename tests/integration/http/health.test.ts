@@ -17,6 +17,7 @@ describe("GET /healthz", () => {
         chat: "console",
         scheduler: "ok",
         paused_workers: [],
+        processes: { live: [], stale: 0 },
         failing: [],
         degraded: [],
       },
