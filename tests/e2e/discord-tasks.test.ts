@@ -289,7 +289,12 @@ describe("Discord: tasks", () => {
         "Open escalations (0)",
         "Open anomalies (0)",
         "Paused workers",
+        "Processes",
       ]),
+    );
+    // The one process serving, beating: every role is its own on SQLite.
+    expect(field(embed, "Processes")).toMatch(
+      / pid \d+ · gateway, scheduler, checker, escalations, delivery · beat /,
     );
 
     for (const id of ["T-1", "1"]) {

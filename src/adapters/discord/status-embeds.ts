@@ -66,6 +66,17 @@ export function overviewEmbed(snapshot: StatusSnapshot): APIEmbed {
     (entry) =>
       `\`${entry.worker}\`${entry.since === undefined ? "" : ` since ${absoluteTime(entry.since)}`}${entry.error ? `: ${shortLiteral(entry.error, 120)}` : ""}`,
   );
+  // Host names are the machines' own, not task text, but still shown literally.
+  const processes = [
+    ...snapshot.processes.live.map(
+      (entry) =>
+        `${shortLiteral(entry.host, 60)} pid ${entry.pid} · ${entry.roles.join(", ") || "no roles"} · beat ${formatDuration(Math.max(0, snapshot.now - entry.heartbeatAt))} ago`,
+    ),
+    ...snapshot.processes.stale.map(
+      (entry) =>
+        `${shortLiteral(entry.host, 60)} pid ${entry.pid} · **stopped beating** ${absoluteTime(entry.heartbeatAt)}`,
+    ),
+  ];
   const field = (name: string, items: string[], none = "none", inline = false) => ({
     name,
     value: lines(items, 900, none),
@@ -86,6 +97,7 @@ export function overviewEmbed(snapshot: StatusSnapshot): APIEmbed {
         name: "Outbox",
         value: `${snapshot.outboxBacklog} message(s) not yet delivered`,
       },
+      field("Processes", processes, "none running"),
     ],
     timestamp: new Date(snapshot.now).toISOString(),
   };
