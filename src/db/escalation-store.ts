@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import type { EscalatedTask, EscalationGroups, StageRequest } from "../escalation/store.js";
 import type { Db } from "./connection.js";
+import { newGroup } from "./escalation-rows.js";
 import { type EscalationRow, escalations, escalationTasks, tasks } from "./schema.js";
 
 /** Escalation groups and their tasks. Callers run these inside the change's transaction. */
@@ -23,22 +24,7 @@ export class EscalationStore implements EscalationGroups {
       .orderBy(asc(escalations.id))
       .get();
     const group =
-      staged ??
-      this.db
-        .insert(escalations)
-        .values({
-          state: "staged",
-          rootCause: request.rootCause,
-          failureClass: request.failureClass,
-          category: request.category,
-          worker: request.worker,
-          summary: request.summary(1),
-          urgent: request.urgent,
-          createdAt: now,
-          postAfter: request.postAfter,
-        })
-        .returning()
-        .get();
+      staged ?? this.db.insert(escalations).values(newGroup(request, now)).returning().get();
     this.db
       .insert(escalationTasks)
       .values({ escalationId: group.id, taskId, reason: request.reason, addedAt: now })

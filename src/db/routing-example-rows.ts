@@ -12,6 +12,19 @@ export interface RoutingExampleRow {
   at: number;
 }
 
+/** The row a new example is stored as, without the id the database gives it. */
+export function exampleRow(example: Omit<LearnedExample, "id">): Omit<RoutingExampleRow, "id"> {
+  return {
+    text: example.text,
+    category: example.category,
+    fromCategory: example.from,
+    origin: example.origin,
+    taskId: example.taskId,
+    actor: example.actor,
+    at: example.at,
+  };
+}
+
 export function toExample(row: RoutingExampleRow): LearnedExample {
   return {
     id: row.id,

@@ -1,7 +1,7 @@
 import { asc, desc, eq } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 import type { Db } from "./connection.js";
-import { toExample } from "./routing-example-rows.js";
+import { exampleRow, toExample } from "./routing-example-rows.js";
 import { routingExamples } from "./schema.js";
 
 /** People's routing decisions, kept for the router to learn from. */
@@ -9,19 +9,7 @@ export class RoutingExampleStore implements LearnedExamples {
   constructor(private readonly db: Db) {}
 
   add(example: Omit<LearnedExample, "id">): LearnedExample {
-    const row = this.db
-      .insert(routingExamples)
-      .values({
-        text: example.text,
-        category: example.category,
-        fromCategory: example.from,
-        origin: example.origin,
-        taskId: example.taskId,
-        actor: example.actor,
-        at: example.at,
-      })
-      .returning()
-      .get();
+    const row = this.db.insert(routingExamples).values(exampleRow(example)).returning().get();
     return toExample(row);
   }
 

@@ -5,6 +5,7 @@ import type {
   EscalationGroups,
   StageRequest,
 } from "../../escalation/store.js";
+import { newGroup } from "../escalation-rows.js";
 import { lockUntilCommit } from "./locks.js";
 import { escalations, escalationTasks, tasks } from "./schema.js";
 import type { Transactions } from "./transactions.js";
@@ -34,22 +35,7 @@ export class PgEscalationStore implements EscalationGroups<"async"> {
         .limit(1);
       const group =
         staged ??
-        (
-          await this.db
-            .insert(escalations)
-            .values({
-              state: "staged",
-              rootCause: request.rootCause,
-              failureClass: request.failureClass,
-              category: request.category,
-              worker: request.worker,
-              summary: request.summary(1),
-              urgent: request.urgent,
-              createdAt: now,
-              postAfter: request.postAfter,
-            })
-            .returning()
-        )[0]!;
+        (await this.db.insert(escalations).values(newGroup(request, now)).returning())[0]!;
       await this.db
         .insert(escalationTasks)
         .values({ escalationId: group.id, taskId, reason: request.reason, addedAt: now })

@@ -1,6 +1,6 @@
 import { asc, desc, eq } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../../routing/learned.js";
-import { toExample } from "../routing-example-rows.js";
+import { exampleRow, toExample } from "../routing-example-rows.js";
 import { routingExamples } from "./schema.js";
 import type { Transactions } from "./transactions.js";
 
@@ -9,18 +9,7 @@ export class PgRoutingExampleStore implements LearnedExamples<"async"> {
   constructor(private readonly transactions: Transactions) {}
 
   async add(example: Omit<LearnedExample, "id">): Promise<LearnedExample> {
-    const [row] = await this.db
-      .insert(routingExamples)
-      .values({
-        text: example.text,
-        category: example.category,
-        fromCategory: example.from,
-        origin: example.origin,
-        taskId: example.taskId,
-        actor: example.actor,
-        at: example.at,
-      })
-      .returning();
+    const [row] = await this.db.insert(routingExamples).values(exampleRow(example)).returning();
     return toExample(row!);
   }
 
