@@ -12,55 +12,47 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { ManualClock } from "../src/core/clock.js";
 import { openDatabase } from "../src/db/connection.js";
 import { openPostgresStore } from "../src/db/pg/store.js";
 import { QueueStore } from "../src/db/queue-store.js";
 import type { Store } from "../src/db/store.js";
 import { TaskStore } from "../src/db/task-store.js";
+import { withScratchDatabase } from "./support/scratch-postgres.js";
 import { benchTask, FILED } from "./support/tasks.js";
 
 const TASKS = Number(process.argv[2] ?? 2000);
-const SERVER = process.env.STEWARD_BENCH_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
 
 async function postgres(limit: number): Promise<number> {
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  const name = `steward_bench_${process.pid}_${limit}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  const clock = new ManualClock(10_000);
-  const stores: Store<"async">[] = [];
-  try {
-    for (let i = 0; i < 2; i++)
-      stores.push(await openPostgresStore(url.toString(), clock, { max: 4 }));
-    const [a, b] = stores as [Store<"async">, Store<"async">];
-    for (let i = 0; i < TASKS; i += 100) {
-      await a.tasks.write(async () => {
-        for (let j = i; j < Math.min(i + 100, TASKS); j++)
-          await a.tasks.create(benchTask(j, j % 3), FILED);
-      });
-    }
-    const drain = async (store: Store<"async">, owner: string) => {
-      let claimed = 0;
-      for (;;) {
-        const got = await store.queue.claim("content", "bench", limit, owner, 60_000);
-        if (got.length === 0) return claimed;
-        claimed += got.length;
+  return withScratchDatabase(`claims_${limit}`, async (url) => {
+    const clock = new ManualClock(10_000);
+    const stores: Store<"async">[] = [];
+    try {
+      for (let i = 0; i < 2; i++) stores.push(await openPostgresStore(url, clock, { max: 4 }));
+      const [a, b] = stores as [Store<"async">, Store<"async">];
+      for (let i = 0; i < TASKS; i += 100) {
+        await a.tasks.write(async () => {
+          for (let j = i; j < Math.min(i + 100, TASKS); j++)
+            await a.tasks.create(benchTask(j, j % 3), FILED);
+        });
       }
-    };
-    const started = performance.now();
-    const claimers = [a, a, a, b, b, b].map((store, i) => drain(store, `claimer-${i}`));
-    const total = (await Promise.all(claimers)).reduce((sum, n) => sum + n, 0);
-    if (total !== TASKS) throw new Error(`claimed ${total} of ${TASKS}`);
-    return performance.now() - started;
-  } finally {
-    await Promise.all(stores.map((store) => store.close()));
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-    await admin.end();
-  }
+      const drain = async (store: Store<"async">, owner: string) => {
+        let claimed = 0;
+        for (;;) {
+          const got = await store.queue.claim("content", "bench", limit, owner, 60_000);
+          if (got.length === 0) return claimed;
+          claimed += got.length;
+        }
+      };
+      const started = performance.now();
+      const claimers = [a, a, a, b, b, b].map((store, i) => drain(store, `claimer-${i}`));
+      const total = (await Promise.all(claimers)).reduce((sum, n) => sum + n, 0);
+      if (total !== TASKS) throw new Error(`claimed ${total} of ${TASKS}`);
+      return performance.now() - started;
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
 }
 
 function sqlite(limit: number): number {

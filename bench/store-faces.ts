@@ -14,17 +14,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { ManualClock } from "../src/core/clock.js";
 import type { TransitionStep, WriteOptions } from "../src/core/ports.js";
 import { asyncSqliteStore } from "../src/db/async-sqlite-store.js";
 import { openPostgresStore } from "../src/db/pg/store.js";
 import { openSqliteStore } from "../src/db/sqlite-store.js";
 import type { Store } from "../src/db/store.js";
+import { withScratchDatabase } from "./support/scratch-postgres.js";
 import { benchTask, FILED } from "./support/tasks.js";
 
 const TASKS = Number(process.argv[2] ?? 4000);
-const SERVER = process.env.STEWARD_BENCH_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
 const CLAIM = 8;
 const FINISH: TransitionStep[] = [
   { to: "reviewing", actor: "worker:bench", reason: "attempt 1 finished" },
@@ -88,23 +87,14 @@ async function asyncSqlite(): Promise<number> {
 }
 
 async function postgres(): Promise<number> {
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  const name = `steward_bench_faces_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(SERVER);
-  url.pathname = `/${name}`;
-  try {
-    const store = await openPostgresStore(url.toString(), new ManualClock(10_000), { max: 4 });
+  return withScratchDatabase("faces", async (url) => {
+    const store = await openPostgresStore(url, new ManualClock(10_000), { max: 4 });
     try {
       return await asyncLife(store);
     } finally {
       await store.close();
     }
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
+  });
 }
 
 const rate = (perSecond: number) => `${Math.round(perSecond).toLocaleString("en")} tasks/s`;
