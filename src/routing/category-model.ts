@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LabelledRequest } from "../config/labelled.js";
 import type { CategoryConfig } from "../config/schema.js";
-import { type FeatureCounts, familyOf, featureCounts, similarity } from "./features.js";
+import { type FeatureCounts, familyOf, featureCounts, magnitude, similarity } from "./features.js";
 import type { LearnedExample } from "./learned.js";
 import { finish, type SparseVector, TextClassifier, type TrainingDoc } from "./text-classifier.js";
 import { terms } from "./tokenize.js";
@@ -62,12 +62,12 @@ export class CategoryModel {
   private current: Trained | undefined;
   /** The retraining under way, while a person's decision is being learned. */
   private retraining: Promise<void> | undefined;
-  /** Bumped by every decision learned; the retraining runs until it has caught up. */
-  private wanted = 0;
+  /** A decision was learned that the classifier has not been trained on. */
+  private stale = false;
   /** Bumped by every forget: a retraining that started before one is stale. */
   private forgets = 0;
   /** Every learned example's features, and which examples hold each word: for `closestDecision`. */
-  private readonly decisions = new Map<number, FeatureCounts>();
+  private readonly decisions = new Map<number, { features: FeatureCounts; magnitude: number }>();
   private readonly byWord = new Map<string, Set<number>>();
 
   constructor(
@@ -88,7 +88,7 @@ export class CategoryModel {
    */
   learn(example: LearnedExample): void {
     if (!this.remember(example) || this.current === undefined) return;
-    this.wanted += 1;
+    this.stale = true;
     this.retraining ??= this.retrain().finally(() => {
       this.retraining = undefined;
     });
@@ -108,9 +108,9 @@ export class CategoryModel {
     const example = this.learned.get(id);
     if (example === undefined) return false;
     this.learned.delete(id);
-    const features = this.decisions.get(id);
+    const decision = this.decisions.get(id);
     this.decisions.delete(id);
-    for (const feature of features?.keys() ?? []) this.byWord.get(feature)?.delete(id);
+    for (const feature of decision?.features.keys() ?? []) this.byWord.get(feature)?.delete(id);
     this.forgets += 1;
     this.current = undefined;
     return true;
@@ -163,13 +163,20 @@ export class CategoryModel {
     prediction: ModelPrediction,
     atLeast: number,
   ): { example: LearnedExample; category: number; similarity: number } | undefined {
+    // Most routers have learned nothing yet: no work on the request's path for them.
+    if (this.decisions.size === 0) return undefined;
+    const { features } = prediction;
     const candidates = new Set<number>();
-    prediction.features.forEach((_, feature) => {
+    features.forEach((_, feature) => {
+      if (familyOf(feature) !== "w") return;
       for (const id of this.byWord.get(feature) ?? []) candidates.add(id);
     });
+    if (candidates.size === 0) return undefined;
+    const requestMagnitude = magnitude(features);
     let best: { example: LearnedExample; category: number; similarity: number } | undefined;
     for (const id of candidates) {
-      const alike = similarity(prediction.features, this.decisions.get(id)!);
+      const decision = this.decisions.get(id)!;
+      const alike = similarity(features, decision.features, requestMagnitude, decision.magnitude);
       if (alike < atLeast || (best !== undefined && alike <= best.similarity)) continue;
       const example = this.learned.get(id)!;
       best = { example, category: this.indexOf.get(example.category)!, similarity: alike };
@@ -186,7 +193,7 @@ export class CategoryModel {
     // The catch-all's examples teach the classifier; they are no route to follow.
     if (category >= this.candidates.length) return true;
     const features = featureCounts(example.text);
-    this.decisions.set(example.id, features);
+    this.decisions.set(example.id, { features, magnitude: magnitude(features) });
     features.forEach((_, feature) => {
       // Words only: a decision shares at least one with any request alike enough to count.
       if (familyOf(feature) !== "w") return;
@@ -204,9 +211,8 @@ export class CategoryModel {
 
   /** Trains anew on what is learned now, a pass per turn of the event loop. */
   private async retrain(): Promise<void> {
-    let done = 0;
-    while (done < this.wanted) {
-      const target = this.wanted;
+    while (this.stale) {
+      this.stale = false;
       const forgets = this.forgets;
       const steps = this.training();
       let next = steps.next();
@@ -214,7 +220,6 @@ export class CategoryModel {
         await new Promise<void>((resolve) => setImmediate(resolve));
         next = steps.next();
       }
-      done = target;
       // A forget since the start: this training holds what was forgotten; the next request trains.
       if (forgets !== this.forgets || this.current === undefined) continue;
       this.current = next.value;

@@ -67,28 +67,35 @@ export const FAMILY_WEIGHT = { w: 1, b: 0.6, c: 0.45 } as const;
 
 /**
  * How alike two texts are: the cosine of their features, counted sublinearly and weighted by
- * family. No vocabulary and no idf, so it compares texts a classifier has not seen.
+ * family. No vocabulary and no idf, so it compares texts a classifier has not seen. A text
+ * compared often passes its `magnitude`, computed once.
  */
-export function similarity(a: FeatureCounts, b: FeatureCounts): number {
+export function similarity(
+  a: FeatureCounts,
+  b: FeatureCounts,
+  aMagnitude = magnitude(a),
+  bMagnitude = magnitude(b),
+): number {
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let shared = 0;
   small.forEach((count, feature) => {
     const other = large.get(feature);
     if (other !== undefined) shared += weighted(feature, count) * weighted(feature, other);
   });
-  return shared === 0 ? 0 : shared / Math.sqrt(selfProduct(a) * selfProduct(b));
+  return shared === 0 ? 0 : shared / (aMagnitude * bMagnitude);
 }
 
-function weighted(feature: string, count: number): number {
-  return (1 + Math.log(count)) * FAMILY_WEIGHT[familyOf(feature)];
-}
-
-function selfProduct(counts: FeatureCounts): number {
+/** The length of a text's features as `similarity` weighs them. */
+export function magnitude(counts: FeatureCounts): number {
   let sum = 0;
   counts.forEach((count, feature) => {
     sum += weighted(feature, count) ** 2;
   });
-  return sum;
+  return Math.sqrt(sum);
+}
+
+function weighted(feature: string, count: number): number {
+  return (1 + Math.log(count)) * FAMILY_WEIGHT[familyOf(feature)];
 }
 
 /** Which family a feature belongs to; each family is weighted as a whole (see `FAMILY_WEIGHT`). */

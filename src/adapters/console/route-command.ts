@@ -127,7 +127,7 @@ function fitThreshold(engine: Engine, file: string, options: RouteOptions): void
     };
   });
   // Proposed from a fine grid, shown every 0.05 (and the proposal) so the table stays readable.
-  const thresholds = Array.from({ length: 81 }, (_, step) => Math.round(10 + step) / 100);
+  const thresholds = Array.from({ length: 81 }, (_, step) => (10 + step) / 100);
   const curve = thresholdCurve(decided, catchAll, thresholds);
   const target = options.target ?? 0.03;
   const proposal = proposeThreshold(curve, target);
