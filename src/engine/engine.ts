@@ -100,12 +100,13 @@ export class Engine extends EngineReads {
     const registry = this.parts.processes;
     const { live, stale } = registry.list(0);
     for (const earlier of [...live, ...stale]) registry.gone(earlier.id);
-    const current = () => ({
+    // What it holds never changes on SQLite: every role, every category's worker.
+    const held = {
       roles: [...ROLES],
       categories: this.config.categories.filter((c) => !c.catch_all).map((c) => c.name),
-    });
-    this.heartbeat = new Heartbeat(registry, thisProcess(current()), {
-      current,
+    };
+    this.heartbeat = new Heartbeat(registry, thisProcess(held), {
+      current: () => held,
       onError: (error) => this.logger.warn(`heartbeat: ${error.message}`),
     });
     this.heartbeat.start().catch((error: Error) => this.logger.warn(`heartbeat: ${error.message}`));

@@ -11,8 +11,13 @@ export function thisProcess(now: Pick<ProcessEntry, "roles" | "categories">): Pr
   return { id, host, pid: process.pid, ...now };
 }
 
+/** Between beats, unless a heartbeat says otherwise. */
+export const BEAT_MS = 5_000;
+/** A process that missed three beats is listed as stale: crashed, frozen or cut off. */
+export const STALE_AFTER_MS = 3 * BEAT_MS;
+
 export interface HeartbeatOptions {
-  /** Between beats (5 s); readers call a process stale after a few missed ones. */
+  /** Between beats (`BEAT_MS`); readers call a process stale after a few missed ones. */
   everyMs?: number;
   /** What the process holds and works at each beat (roles come and go). */
   current(): Pick<ProcessEntry, "roles" | "categories">;
@@ -47,7 +52,7 @@ export class Heartbeat<M extends StorageMode> {
       this.beating ??= this.beat().finally(() => {
         this.beating = undefined;
       });
-    }, this.options.everyMs ?? 5_000);
+    }, this.options.everyMs ?? BEAT_MS);
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ import { type PoolHooks, WorkerPool } from "../workers/pool.js";
 import { createWorkerRunner } from "../workers/registry.js";
 import type { WorkerRunner } from "../workers/runner.js";
 import { Filings } from "./filings.js";
+import { STALE_AFTER_MS } from "./heartbeat.js";
 import { RoutingLearning } from "./routing-learning.js";
 import { StatusReader, type TaskDetail } from "./status.js";
 
@@ -177,9 +178,6 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   };
   return parts;
 }
-
-/** A process that has not beaten for this long (three beats) is listed as stale. */
-export const STALE_AFTER_MS = 15_000;
 
 /** A task with its timeline and attempts. */
 export function detailOf(parts: Pick<Parts, "tasks" | "queue">, taskId: number): TaskDetail {
