@@ -11,6 +11,7 @@ import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, slots } from "./direct.js";
+import { requeueStep } from "./requeue-step.js";
 import { type AttemptRow, attempts, type IncidentRow, incidents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import { decodeTask, type TaskStore } from "./task-store.js";
@@ -193,17 +194,7 @@ export class QueueStore implements QueueRepository {
     return this.tasks.write(() =>
       stranded.map(({ id, maxAttempts }) => {
         this.closeOpenAttempts(id, "abandoned", reason);
-        return this.tasks.transition(id, "queued", {
-          actor: "system",
-          reason,
-          // The abandoned attempt was not the task's fault: it does not use up the budget.
-          patch: {
-            leaseOwner: null,
-            leaseExpiresAt: null,
-            nextRunAt: now,
-            maxAttempts: maxAttempts + 1,
-          },
-        });
+        return this.tasks.advance(id, [requeueStep(maxAttempts, reason, now)]);
       }),
     );
   }

@@ -21,6 +21,7 @@ import type {
 } from "../../core/ports.js";
 import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
+import { requeueStep } from "../requeue-step.js";
 import { lockUntilCommit } from "./locks.js";
 import { attempts, incidents, taskEvents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
@@ -252,18 +253,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
           .update(attempts)
           .set({ outcome: "abandoned", endedAt: now, error: reason })
           .where(and(eq(attempts.taskId, held.id), eq(attempts.outcome, "running")));
-        const step: TransitionStep = {
-          to: "queued",
-          actor: "system",
-          reason,
-          // The abandoned attempt was not the task's fault: it does not use up the budget.
-          patch: {
-            leaseOwner: null,
-            leaseExpiresAt: null,
-            nextRunAt: now,
-            maxAttempts: held.maxAttempts + 1,
-          },
-        };
+        const step = requeueStep(held.maxAttempts, reason, now);
         requeued.push(await this.tasks.advance(held.id, [step], held));
       }
       return requeued;
