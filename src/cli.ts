@@ -147,7 +147,16 @@ program
     "score routing and intake on a labelled file ({text, category} lines)",
   )
   .option("--fit <file.jsonl>", "propose the confidence threshold a labelled file supports")
-  .option("--target <rate>", "for --fit: the silent-misroute rate to stay under", parseFloat, 0.03)
+  .option(
+    "--fit-corpus",
+    "propose the threshold the corpus supports, each fifth routed by a classifier trained without it",
+  )
+  .option(
+    "--target <rate>",
+    "for --fit and --fit-corpus: the silent-misroute rate to stay under",
+    parseFloat,
+    0.03,
+  )
   .option("--json", "print the result as JSON")
   .action(async (words: string[], options: RouteOptions) => {
     const { routeCommand } = await import("./adapters/console/route-command.js");

@@ -16,6 +16,7 @@ import {
   scoreRouting,
   thresholdCurve,
 } from "../../routing/evaluate.js";
+import { type Decided, decideAll, decideOutOfFold } from "../../routing/out-of-fold.js";
 
 export interface RouteOptions {
   source: string;
@@ -24,6 +25,8 @@ export interface RouteOptions {
   rulesOnly?: boolean;
   eval?: string;
   fit?: string;
+  /** Fit the threshold on the corpus, each fifth decided by a classifier trained without it. */
+  fitCorpus?: boolean;
   /** For --fit: the silent-misroute rate to stay under. */
   target?: number;
 }
@@ -41,7 +44,8 @@ export async function routeCommand(
 ): Promise<void> {
   await withEngine(settings, config, async (engine) => {
     if (options.eval !== undefined) return await evaluate(engine, options.eval, options);
-    if (options.fit !== undefined) return fitThreshold(engine, options.fit, options);
+    if (options.fit !== undefined || options.fitCorpus)
+      return fitThreshold(engine, fitDecisions(engine, options), options);
     if (text === undefined || text.trim() === "") throw new Error("say what the request is");
     await dryRun(engine, text, options);
   });
@@ -108,24 +112,26 @@ async function evaluate(engine: Engine, file: string, options: RouteOptions): Pr
   console.log(renderReport(file, report, engine.config));
 }
 
-function fitThreshold(engine: Engine, file: string, options: RouteOptions): void {
+/** The labelled file's requests, or the corpus's out of fold, decided with no threshold. */
+function fitDecisions(engine: Engine, options: RouteOptions): Decided[] {
   const { config } = engine;
-  const requests = readLabelled(file);
-  const catchAll = catchAllOf(config);
-  // Decided with no threshold, so each request's own confidence can be compared to any.
+  const learned = engine.learning.examples();
+  if (options.fit === undefined) {
+    if (config.corpus === undefined || config.corpus.length === 0)
+      throw new Error("--fit-corpus needs a corpus to fit on (intake.classifier.corpus)");
+    return decideOutOfFold(config.categories, config.corpus, { learned, source: options.source });
+  }
   const router = createCategoryRouter(config.categories, {
     minConfidence: 0,
-    learned: engine.learning.examples(),
+    learned,
     corpus: config.corpus,
   });
-  const decided = requests.map((request) => {
-    const routing = router.route({ text: request.text, source: options.source });
-    return {
-      expected: request.category,
-      category: routing.category,
-      confidence: routing.category === catchAll ? 0 : routing.score,
-    };
-  });
+  return decideAll(router, readLabelled(options.fit), options.source);
+}
+
+function fitThreshold(engine: Engine, decided: readonly Decided[], options: RouteOptions): void {
+  const { config } = engine;
+  const catchAll = catchAllOf(config);
   // Proposed from a fine grid, shown every 0.05 (and the proposal) so the table stays readable.
   const thresholds = Array.from({ length: 81 }, (_, step) => (10 + step) / 100);
   const curve = thresholdCurve(decided, catchAll, thresholds);
@@ -135,7 +141,8 @@ function fitThreshold(engine: Engine, file: string, options: RouteOptions): void
     console.log(JSON.stringify({ target, proposal, curve }, null, 2));
     return;
   }
-  console.log(`${requests.length} requests; what each threshold would do:`);
+  const what = options.fit === undefined ? "corpus requests, each fifth out of fold" : "requests";
+  console.log(`${decided.length} ${what}; what each threshold would do:`);
   console.log("threshold  routed right  silent misroutes  to the catch-all");
   const shown = curve.filter(
     (point) => point === proposal || Math.round(point.threshold * 100) % 5 === 0,
