@@ -291,7 +291,14 @@ function doesNotFit(
   minConfidence: number,
   confidence = best?.score,
 ): RoutingTrace {
-  const shown = best === undefined ? "none" : `${best.category} ${format(confidence!)}`;
+  const shown =
+    best === undefined
+      ? "none"
+      : `${best.category} ${format(confidence ?? best.score)} < ${minConfidence}` +
+        // The runner-up line shows the probability: say how the two numbers differ.
+        (confidence === undefined || confidence === best.score
+          ? ""
+          : `: its probability ${format(best.score)} less half the next one's`);
   return {
     category: context.catchAll.name,
     classifier: "rules",
@@ -300,7 +307,7 @@ function doesNotFit(
     score: round(1 - (best?.score ?? 0)),
     matched: [],
     ...(best && { runner_up: best }),
-    explanation: `does not fit any category (best: ${shown} < ${minConfidence})`,
+    explanation: `does not fit any category (best: ${shown})`,
   };
 }
 
@@ -309,7 +316,7 @@ function doesNotFit(
 function describeRunnerUp(runnerUp: RoutingTrace["runner_up"]): string {
   return runnerUp === undefined
     ? ""
-    : ` (runner-up: ${runnerUp.category}, confidence ${format(runnerUp.score)})`;
+    : ` (runner-up: ${runnerUp.category}, probability ${format(runnerUp.score)})`;
 }
 
 function plural(count: number, noun: string): string {
