@@ -60,7 +60,7 @@ function sqlite(limit: number): number {
   const database = openDatabase(join(dir, "steward.db"));
   try {
     const clock = new ManualClock(10_000);
-    const tasks = new TaskStore(database.db, database.sqlite, clock, database.commits);
+    const tasks = new TaskStore(database.db, clock, database.writes);
     const queue = new QueueStore(database.db, tasks, clock);
     for (let i = 0; i < TASKS; i += 100) {
       tasks.write(() => {

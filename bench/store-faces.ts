@@ -1,14 +1,15 @@
 /**
  * A task's life through each face of storage, in one run: what moving the engine onto the
  * asynchronous ports would cost on SQLite, and what PostgreSQL costs beside it.
- * Run: `npx tsx bench/store-faces.ts [tasks]` (PostgreSQL at 127.0.0.1:5432, user postgres; the
- * database `test` is used only to create and drop a scratch database).
+ * Run: `npx tsx bench/store-faces.ts [tasks] [rounds]` (PostgreSQL at 127.0.0.1:5432, user
+ * postgres; the database `test` is used only to create and drop a scratch database).
  *
  * Each task is filed (one write), claimed in batches of 8 (one write per claim), and finished
  * (one write: running → reviewing → done, its attempt closed, its done notice queued). The faces:
  * the synchronous SQLite store with every write committed at once, the same with the finishing
  * writes grouped (as the pool does), the asynchronous face over SQLite (every write its own
- * transaction, awaited), and the PostgreSQL store (one process, a pool of four connections).
+ * transaction, awaited), the same with the finishing writes grouped, and the PostgreSQL store (one
+ * process, a pool of four connections).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -24,6 +25,8 @@ import { withScratchDatabase } from "./support/scratch-postgres.js";
 import { benchTask, FILED } from "./support/tasks.js";
 
 const TASKS = Number(process.argv[2] ?? 4000);
+/** The SQLite faces run in turn this many times, each at its best: a shared host's load varies. */
+const ROUNDS = Number(process.argv[3] ?? 1);
 const CLAIM = 8;
 const FINISH: TransitionStep[] = [
   { to: "reviewing", actor: "worker:bench", reason: "attempt 1 finished" },
@@ -56,8 +59,8 @@ function syncLife(finishing: WriteOptions): number {
   }
 }
 
-/** Tasks per second through an asynchronous store. */
-async function asyncLife(store: Store<"async">): Promise<number> {
+/** Tasks per second through an asynchronous store; `finishing` says how the last write commits. */
+async function asyncLife(store: Store<"async">, finishing: WriteOptions = {}): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < TASKS; i++) await store.tasks.create(benchTask(i), FILED);
   for (;;) {
@@ -68,18 +71,18 @@ async function asyncLife(store: Store<"async">): Promise<number> {
         await store.tasks.advance(running.id, FINISH, running);
         await store.queue.finishAttempt(attemptId, "succeeded");
         await store.outbox.add({ kind: "done", taskId: running.id } as never, `done:${running.id}`);
-      });
+      }, finishing);
     }
   }
   await store.committed();
   return TASKS / ((performance.now() - started) / 1000);
 }
 
-async function asyncSqlite(): Promise<number> {
+async function asyncSqlite(finishing: WriteOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "steward-bench-"));
   const store = asyncSqliteStore(openSqliteStore(join(dir, "steward.db"), new ManualClock(10_000)));
   try {
-    return await asyncLife(store);
+    return await asyncLife(store, finishing);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -98,12 +101,23 @@ async function postgres(): Promise<number> {
 }
 
 const rate = (perSecond: number) => `${Math.round(perSecond).toLocaleString("en")} tasks/s`;
+const line = (face: string, perSecond: number) =>
+  console.log(`${`${face}:`.padEnd(54)}${rate(perSecond)}`);
+const load = loadavg()[0]!.toFixed(1);
 console.log(
-  `${TASKS} tasks, claims of ${CLAIM}; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
+  `${TASKS} tasks, claims of ${CLAIM}, best of ${ROUNDS}; ${cpus().length} cores, load ${load}`,
 );
-console.log(`SQLite, synchronous, every write committed at once: ${rate(syncLife({}))}`);
-console.log(
-  `SQLite, synchronous, finishing writes grouped:      ${rate(syncLife({ commit: "grouped" }))}`,
-);
-console.log(`SQLite, asynchronous face:                         ${rate(await asyncSqlite())}`);
-console.log(`PostgreSQL, one process:                           ${rate(await postgres())}`);
+const sqliteFaces: [string, () => number | Promise<number>][] = [
+  ["SQLite, synchronous, every write committed at once", () => syncLife({})],
+  ["SQLite, synchronous, finishing writes grouped", () => syncLife({ commit: "grouped" })],
+  ["SQLite, asynchronous face", () => asyncSqlite({})],
+  ["SQLite, asynchronous face, finishing writes grouped", () => asyncSqlite({ commit: "grouped" })],
+];
+const best = new Map<string, number>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [face, life] of sqliteFaces) {
+    best.set(face, Math.max(best.get(face) ?? 0, await life()));
+  }
+}
+for (const [face] of sqliteFaces) line(face, best.get(face)!);
+line("PostgreSQL, one process", await postgres());

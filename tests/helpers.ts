@@ -53,7 +53,7 @@ export function testStore(clock = new ManualClock()) {
   return {
     ...database,
     clock,
-    store: new TaskStore(database.db, database.sqlite, clock, database.commits),
+    store: new TaskStore(database.db, clock, database.writes),
   };
 }
 

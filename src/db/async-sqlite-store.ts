@@ -1,9 +1,7 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-import type Database from "better-sqlite3";
 import type { ChatRefStore } from "../core/chat-refs.js";
 import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
-import type { QueueRepository, TaskRepository, WriteOptions } from "../core/ports.js";
+import type { QueueRepository, TaskRepository } from "../core/ports.js";
 import type { ProcessRegistry } from "../core/processes.js";
 import type { ScheduleRuns } from "../core/schedule-runs.js";
 import type { StatusReads } from "../core/status-reads.js";
@@ -11,20 +9,19 @@ import type { EscalationGroups } from "../escalation/store.js";
 import type { MonitorStore } from "../monitor/store.js";
 import type { ReviewPosts, ReviewQueries } from "../review/port.js";
 import type { LearnedExamples } from "../routing/learned.js";
+import { AsyncWrites } from "./async-writes.js";
 import type { DatabaseOptions } from "./connection.js";
-import type { GroupCommit } from "./group-commit.js";
-import { Serial } from "./serial.js";
 import { openSqliteStore, type SqliteStore } from "./sqlite-store.js";
 import type { Store } from "./store.js";
 
 /**
  * The SQLite store spoken through the asynchronous ports (`Store<"async">`): for code and tests
  * written against that contract, the PostgreSQL store's, so one contract suite
- * (`tests/contract/`) holds both. The process itself uses the synchronous store, which is faster.
+ * (`tests/contract/`) holds both; and for the engine's move onto that contract.
  *
  * A write keeps the connection for the whole of its `work`, awaits included, so writes run one at
- * a time; so does every other call, which outside a write is a write of its own (on one
- * connection, a call running beside an open write would be part of it, and undone with it).
+ * a time (see AsyncWrites); so does every other call, which outside a write is a write of its own
+ * (on one connection, a call running beside an open write would be part of it, undone with it).
  */
 export function openAsyncSqliteStore(
   file: string,
@@ -36,7 +33,7 @@ export function openAsyncSqliteStore(
 
 /** The asynchronous face of `store`; its `close()` closes the store. */
 export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
-  const writes = new AsyncWrites(store.database.sqlite, store.database.commits);
+  const writes = new AsyncWrites(store.database);
   const call = <T>(run: () => T): Promise<T> => writes.call(run);
   const tasks: TaskRepository<"async"> = {
     ...promised<Omit<TaskRepository, "write">>(store.tasks, TASK_METHODS, call),
@@ -186,128 +183,4 @@ function promised<R>(
     face[name] = (...args) => call(() => method.apply(repository, args));
   }
   return face as Promised<R>;
-}
-
-/** A write in progress. */
-interface OpenWrite {
-  /** The calls and nested writes made inside it, one at a time: savepoints nest, never interleave. */
-  readonly inside: Serial;
-  open: boolean;
-  /** A nested write without a savepoint (`undo: "all"`) failed: this write fails, caught or not. */
-  failed?: { error: unknown };
-}
-
-/**
- * How the asynchronous face opens, nests and commits a write (`WriteOptions`): the outermost
- * takes its turn, then BEGIN IMMEDIATE…COMMIT, or ROLLBACK when `work` rejects; a write started
- * inside `work` (found through AsyncLocalStorage) joins it, in a savepoint of its own unless
- * `undo: "all"`. Every write commits when it ends, so `commit: "grouped"` changes nothing here.
- *
- * The synchronous stores' own writes, called inside, find a transaction open: better-sqlite3 then
- * takes a savepoint for them, and the group commit stays closed (they never ask to be grouped).
- */
-class AsyncWrites {
-  private readonly turns = new Serial();
-  private readonly current = new AsyncLocalStorage<OpenWrite>();
-  private savepoints = 0;
-
-  constructor(
-    private readonly sqlite: Database.Database,
-    private readonly commits: GroupCommit,
-  ) {}
-
-  write<T>(work: () => Promise<T>, options: WriteOptions = {}): Promise<T> {
-    const outer = this.openWrite();
-    if (outer === undefined) return this.turns.run(() => this.transaction(work));
-    return outer.inside.run(() =>
-      options.undo === "all" ? this.joining(outer, work) : this.savepoint(work),
-    );
-  }
-
-  /**
-   * A repository's call: inside a write, part of it (its own failure undone by the synchronous
-   * store); outside, a write of its own.
-   */
-  call<T>(run: () => T): Promise<T> {
-    const outer = this.openWrite();
-    if (outer === undefined) return this.turns.run(() => this.transaction(async () => run()));
-    return outer.inside.run(run);
-  }
-
-  /** Resolves once every write begun so far has ended and what it wrote is durable. */
-  async committed(): Promise<void> {
-    if (this.openWrite() !== undefined) {
-      throw new Error("committed() inside a write would wait for that write to end");
-    }
-    await this.turns.idle();
-    await this.commits.committed();
-  }
-
-  /** Resolves once every write begun so far has ended. */
-  idle(): Promise<void> {
-    return this.turns.idle();
-  }
-
-  private openWrite(): OpenWrite | undefined {
-    const write = this.current.getStore();
-    return write?.open === true ? write : undefined;
-  }
-
-  private async transaction<T>(work: () => Promise<T>): Promise<T> {
-    // A synchronous grouped write on this connection may have left its group open: not ours.
-    const failure = this.commits.commit();
-    if (failure !== undefined) throw failure;
-    this.sqlite.exec("BEGIN IMMEDIATE");
-    try {
-      const result = await this.run(work);
-      this.sqlite.exec("COMMIT");
-      return result;
-    } catch (error) {
-      // SQLite rolls a transaction back by itself after some errors (a full disk, an I/O error).
-      if (this.sqlite.inTransaction) this.sqlite.exec("ROLLBACK");
-      throw error;
-    }
-  }
-
-  private async savepoint<T>(work: () => Promise<T>): Promise<T> {
-    const name = `steward_write_${++this.savepoints}`;
-    this.sqlite.exec(`SAVEPOINT ${name}`);
-    try {
-      const result = await this.run(work);
-      this.sqlite.exec(`RELEASE ${name}`);
-      return result;
-    } catch (error) {
-      if (this.sqlite.inTransaction) this.sqlite.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
-      throw error;
-    }
-  }
-
-  /** Without a savepoint: a failure is the caller's too, even if it catches it. */
-  private async joining<T>(outer: OpenWrite, work: () => Promise<T>): Promise<T> {
-    try {
-      return await this.run(work);
-    } catch (error) {
-      outer.failed ??= { error };
-      throw error;
-    }
-  }
-
-  /**
-   * Runs `work` as a write of its own; waits for what it started inside to end (a call it did
-   * not await must not run after the commit, outside any transaction).
-   */
-  private async run<T>(work: () => Promise<T>): Promise<T> {
-    const write: OpenWrite = { inside: new Serial(), open: true };
-    try {
-      const result = await this.current.run(write, work);
-      await write.inside.idle();
-      if (write.failed !== undefined) throw write.failed.error;
-      return result;
-    } catch (error) {
-      await write.inside.idle();
-      throw error;
-    } finally {
-      write.open = false;
-    }
-  }
 }

@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from "../package-info.js";
 import { WalCheckpointer } from "./checkpointer.js";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import * as schema from "./schema.js";
+import { Writes } from "./writes.js";
 
 /** The migrations drizzle-kit generated, shipped beside the source (and beside `dist/`). */
 export const MIGRATIONS_FOLDER = join(PACKAGE_ROOT, "drizzle");
@@ -19,6 +20,8 @@ export interface OpenDatabase {
   db: Db;
   /** Lets the busy paths' writes share commits (see GroupCommit). */
   commits: GroupCommit;
+  /** How writes on this connection are opened, nested and committed (see `WriteOptions`). */
+  writes: Writes;
   /** Commits the open group, then closes. */
   close(): void;
   /** Resolves once background checkpoints, when asked for, have started (see WalCheckpointer). */
@@ -69,6 +72,7 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): OpenD
   const db = drizzle(sqlite, { schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   const commits = new GroupCommit(sqlite, options.grouping ?? GROUPING);
+  const writes = new Writes(sqlite, commits);
   const background = options.backgroundCheckpoints;
   const checkpointer =
     background === undefined || file === ":memory:"
@@ -78,6 +82,7 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): OpenD
     sqlite,
     db,
     commits,
+    writes,
     close: () => {
       commits.commit();
       checkpointer?.stop();

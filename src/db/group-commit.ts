@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { Serial } from "./serial.js";
 
 export interface GroupCommitOptions {
   /** A group commits this long after its first write at the latest. */
@@ -23,6 +24,8 @@ export class GroupCommit {
   private waiting: ((error?: Error) => void)[] = [];
   /** The open group's commit as a promise, made once for all who wait on it. */
   private committing: Promise<void> | undefined;
+  /** Where the window's commit waits for its turn, once writes span awaits (`takeTurnsIn`). */
+  private turns: Serial | undefined;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -34,7 +37,16 @@ export class GroupCommit {
     if (this.open || this.sqlite.inTransaction) return;
     this.sqlite.exec("BEGIN");
     this.open = true;
-    this.timer = setTimeout(() => this.commit(), this.options.windowMs);
+    this.timer = setTimeout(() => this.windowEnded(), this.options.windowMs);
+  }
+
+  /**
+   * From now on the window's commit takes a turn in `turns`: writes that await between their
+   * statements (the asynchronous face) take turns there, and a COMMIT landing while one awaits
+   * would commit half of it. A group that is full commits at the end of a unit, already in its turn.
+   */
+  takeTurnsIn(turns: Serial): void {
+    this.turns = turns;
   }
 
   /** A unit of the group ended: the group commits when it is full. */
@@ -70,6 +82,15 @@ export class GroupCommit {
     // SQLite rolls a transaction back by itself after some errors (a full disk, an I/O error).
     if (this.sqlite.inTransaction) this.sqlite.exec("ROLLBACK");
     for (const done of waiting) done(error);
+  }
+
+  /**
+   * The window is over. Waiting for a turn, the group may have been committed meanwhile and
+   * another opened: that one then commits early, which only makes it durable sooner.
+   */
+  private windowEnded(): void {
+    if (this.turns === undefined) this.commit();
+    else void this.turns.run(() => this.commit());
   }
 
   /** Ends the open group; returns who waits to hear how it ended. */

@@ -32,7 +32,7 @@ export interface SqliteStore extends Store<"sync"> {
 
 /** The stores over one open database; `close()` closes it. */
 export function sqliteStore(database: OpenDatabase, clock: Clock): SqliteStore {
-  const tasks = new TaskStore(database.db, database.sqlite, clock, database.commits);
+  const tasks = new TaskStore(database.db, clock, database.writes);
   return {
     tasks,
     queue: new QueueStore(database.db, tasks, clock),

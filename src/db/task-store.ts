@@ -1,4 +1,3 @@
-import type Database from "better-sqlite3";
 import { and, asc, type Column, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import { StewardError } from "../core/errors.js";
@@ -14,9 +13,8 @@ import type { Task, TaskEvent } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, rowDecoder, slots } from "./direct.js";
 import { freshTask } from "./fresh-task.js";
-import type { GroupCommit } from "./group-commit.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
-import { Writes } from "./writes.js";
+import type { Writes } from "./writes.js";
 
 type NewTaskEventRow = typeof taskEvents.$inferInsert;
 
@@ -135,19 +133,15 @@ const WITH_CALLER: WriteOptions = { undo: "all" };
 /** Tasks and their events; every state change and its event commit together or not at all. */
 export class TaskStore implements TaskRepository {
   private prepared: Statements | undefined;
-  /** How writes are opened, nested and committed. */
-  private readonly writes: Writes;
   /** Updates, one prepared statement per list of columns a patch writes. */
   private readonly updates = new Map<string, ReturnType<typeof prepareUpdate>>();
 
   constructor(
     private readonly db: Db,
-    sqlite: Database.Database,
     private readonly clock: Clock,
-    commits: GroupCommit,
-  ) {
-    this.writes = new Writes(sqlite, commits);
-  }
+    /** How writes on the connection are opened, nested and committed. */
+    private readonly writes: Writes,
+  ) {}
 
   /**
    * Runs `work` synchronously as one write: all of it is stored, or none of it. `options` say

@@ -7,8 +7,10 @@ import type { GroupCommit } from "./group-commit.js";
 const NOW: WriteOptions = {};
 
 /**
- * How `TaskStore.write` opens, nests and commits a write (see `WriteOptions`): the only place that
- * knows about savepoints and how a write joins the group commit.
+ * How writes on a connection open, nest and commit (see `WriteOptions`): the synchronous store's
+ * (`TaskStore.write`), and the asynchronous face's through `holding` (AsyncWrites, which adds the
+ * turns and the savepoints of writes that await). The one place that knows how an outermost write
+ * joins the group commit and when it commits.
  */
 export class Writes {
   /**
@@ -19,6 +21,8 @@ export class Writes {
   private readonly inTransaction: Database.Transaction<(work: () => unknown) => unknown>;
   /** How deep the calls of `write` are: the outermost decides when to commit. */
   private depth = 0;
+  /** An asynchronous write holds the connection's transaction (`holding`). */
+  private held = false;
 
   constructor(
     sqlite: Database.Database,
@@ -35,8 +39,32 @@ export class Writes {
    */
   write<T>(work: () => T, options: WriteOptions = NOW): T {
     if (this.depth > 0) return options.undo === "all" ? work() : this.unit(work);
-    if (options.commit !== "grouped") return this.durable(work);
-    return options.undo === "all" ? this.sharingTheGroup(work) : this.inTheGroup(work);
+    if (this.held) return this.unit(work);
+    return this.outermost(
+      options,
+      () => this.unit(work),
+      () => this.bare(work),
+    );
+  }
+
+  /**
+   * Runs an asynchronous outermost write (AsyncWrites, in its turn) as `write` runs a synchronous
+   * one, `unit` and `bare` being its work with and without a unit of its own. It holds the
+   * connection's transaction until it settles, awaits included: meanwhile a `write` here (by the
+   * synchronous repositories it calls) is a unit of it, a savepoint so that a refused move is
+   * undone alone, and neither commits nor joins the group.
+   */
+  async holding<T>(
+    options: WriteOptions,
+    unit: () => Promise<T>,
+    bare: () => Promise<T>,
+  ): Promise<T> {
+    this.held = true;
+    try {
+      return await this.outermost(options, unit, bare);
+    } finally {
+      this.held = false;
+    }
   }
 
   /** Calls `done` once everything written so far has committed (at once if it has). */
@@ -54,51 +82,38 @@ export class Writes {
     return this.commits.commit();
   }
 
-  /** Commits when it returns, and the open group it joined with it; throws if that fails. */
-  private durable<T>(work: () => T): T {
-    let result: T;
-    try {
-      result = this.unit(work);
-    } catch (error) {
-      this.commits.commit();
-      throw error;
-    }
-    // Durable when this returns, or it throws: the open group it joined may fail to commit.
-    const failure = this.commits.commit();
-    if (failure !== undefined) throw failure;
-    return result;
-  }
-
   /**
-   * Part of a group that commits a little later (see GroupCommit), with a savepoint of its own:
-   * for the busy paths, whose callers wait with `committed` before telling anyone.
+   * When an outermost write commits: by default when it returns, with the open group it joined
+   * (and it fails if that commit fails). Grouped, it is part of a group that commits a little
+   * later (see GroupCommit), for the busy paths, whose callers wait with `committed` before
+   * telling anyone: with a unit of its own (a savepoint), or `bare`. A savepoint copies every page
+   * its unit touches, a large share of the pool's processing (docs/performance.md); the price of
+   * going without is on failure: the whole open group is rolled back, and everyone waiting on it
+   * hears the error, as they would a failed commit.
    */
-  private inTheGroup<T>(work: () => T): T {
+  private outermost<T>(options: WriteOptions, unit: () => T, bare: () => T): T {
+    if (options.commit !== "grouped") {
+      return ending(unit, (failed) => {
+        const failure = this.commits.commit();
+        // A write that failed throws its own error; the group's waiters hear of the commit's.
+        if (failure !== undefined && !failed) throw failure;
+      });
+    }
     this.commits.join();
-    try {
-      return this.unit(work);
-    } finally {
+    if (options.undo !== "all") return ending(unit, () => this.commits.unitEnded());
+    return ending(bare, (failed, error) => {
+      if (failed) this.commits.rollBack(coerceError(error));
       this.commits.unitEnded();
-    }
+    });
   }
 
-  /**
-   * In the open group as `inTheGroup`, but without a savepoint of its own: a savepoint copies
-   * every page its unit touches, a large share of the pool's processing (docs/performance.md).
-   * The price is on failure: if `work` throws, the whole open group is rolled back, and everyone
-   * waiting on it hears the error, as they would a failed commit.
-   */
-  private sharingTheGroup<T>(work: () => T): T {
-    this.commits.join();
+  /** Without a unit of its own: the writes inside it nest in it, a failure is the group's. */
+  private bare<T>(work: () => T): T {
     this.depth++;
     try {
       return work();
-    } catch (error) {
-      this.commits.rollBack(coerceError(error));
-      throw error;
     } finally {
       this.depth--;
-      this.commits.unitEnded();
     }
   }
 
@@ -111,4 +126,33 @@ export class Writes {
       this.depth--;
     }
   }
+}
+
+/**
+ * Runs `run`, then `end` (told whether it failed), and answers as `run` did: at once, or when
+ * its promise settles: what lets `outermost` serve writes that await and writes that do not.
+ * `end` may fail it (a commit that failed).
+ */
+function ending<T>(run: () => T, end: (failed: boolean, error?: unknown) => void): T {
+  let result: T;
+  try {
+    result = run();
+  } catch (error) {
+    end(true, error);
+    throw error;
+  }
+  if (!(result instanceof Promise)) {
+    end(false);
+    return result;
+  }
+  return result.then(
+    (value: unknown) => {
+      end(false);
+      return value;
+    },
+    (error: unknown) => {
+      end(true, error);
+      throw error;
+    },
+  ) as T;
 }

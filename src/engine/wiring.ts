@@ -75,7 +75,7 @@ export interface Parts {
 /** Builds the stores on `database`, then the domain services and the pool over them. */
 export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   const { config, database, clock } = options;
-  const tasks = new TaskStore(database.db, database.sqlite, clock, database.commits);
+  const tasks = new TaskStore(database.db, clock, database.writes);
   const queue = new QueueStore(database.db, tasks, clock);
   const outbox = new OutboxStore(database.db, clock);
   // The busy paths' statements, ready before the first request or claim, not during it.
