@@ -23,10 +23,10 @@ export class Progress {
   };
 
   /** Runs an engine call whose changes the caller will show itself. */
-  quietly<T>(work: () => T): T {
+  async quietly<T>(work: () => Promise<T>): Promise<T> {
     this.quiet = true;
     try {
-      return work();
+      return await work();
     } finally {
       this.quiet = false;
     }

@@ -171,7 +171,7 @@ describe("crash safety", () => {
       try {
         const filing = new Engine({ config, configDir: dir, database });
         for (let item = 1; item <= TASKS; item++) {
-          const { task } = filing.submit({
+          const { task } = await filing.submit({
             source: "crash-test",
             requester: "tester",
             category: "work",
