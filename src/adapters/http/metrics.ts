@@ -138,23 +138,28 @@ export function createMetrics(engine: Engine): StewardMetrics {
   const since = new Map<number, { state: TaskState; at: number }>();
 
   const refresh = async () => {
+    // Everything read first, then set at once: two scrapes at a time never show a half-reset set.
+    const [counts, open, { live, stale }, pausedWorkers] = await Promise.all([
+      status.counts(),
+      status.openCounts(),
+      status.processes(),
+      engine.pausedWorkers(),
+    ]);
     tasks.reset();
     tasksByCategory.reset();
     // Every state is present, so a query for an empty state reads 0 rather than nothing.
     const byState = new Map<TaskState, number>(STORED_STATES.map((state) => [state, 0]));
-    for (const row of await status.counts()) {
+    for (const row of counts) {
       byState.set(row.state, (byState.get(row.state) ?? 0) + row.count);
       tasksByCategory.set({ state: row.state, category: row.category }, row.count);
     }
     for (const [state, n] of byState) tasks.set({ state }, n);
     backlog.set(engine.outbox.backlog());
-    const open = await status.openCounts();
     openEscalations.set(open.escalations);
     openAnomalies.set(open.anomalies);
-    const { live, stale } = await status.processes();
     processes.set({ state: "live" }, live.length);
     processes.set({ state: "stale" }, stale.length);
-    const pausedNow = new Set(await engine.pausedWorkers());
+    const pausedNow = new Set(pausedWorkers);
     for (const worker of Object.keys(engine.config.workers)) {
       paused.set({ worker }, pausedNow.has(worker) ? 1 : 0);
     }
