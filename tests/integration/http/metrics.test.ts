@@ -108,7 +108,7 @@ describe("GET /metrics", () => {
       /^steward_build_info\{version="\d+\.\d+\.\d+",node_version="v[\d.]+"\} 1$/m,
     );
 
-    // Escalated before the pool takes it (the submit and this are one turn of the loop).
+    // Escalated as soon as it is filed, whether or not the pool has taken it yet.
     const third = await engine.submit({
       source: "console",
       requester: "owner",
