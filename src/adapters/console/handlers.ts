@@ -56,15 +56,17 @@ export async function runCommand(command: Command, session: Session): Promise<Ou
       print(await reviewAnswerText(engine, await engine.reviewAsked(command.month)));
       return "continue";
     case "retry": {
-      const task = await progress.quietly(() => engine.retry(command.taskId, user));
-      print(movedLine(task, "retried"));
+      await progress.quietly(
+        () => engine.retry(command.taskId, user),
+        (task) => print(movedLine(task, "retried")),
+      );
       return "continue";
     }
     case "reroute": {
-      const task = await progress.quietly(() =>
-        engine.reroute(command.taskId, command.category, user),
+      await progress.quietly(
+        () => engine.reroute(command.taskId, command.category, user),
+        (task) => print(movedLine(task, "rerouted")),
       );
-      print(movedLine(task, "rerouted"));
       return "continue";
     }
     case "cancel":
@@ -72,10 +74,10 @@ export async function runCommand(command: Command, session: Session): Promise<Ou
     case "edit":
       return edit(session, command.taskId);
     case "answer": {
-      const result = await progress.quietly(() =>
-        engine.answer(command.taskId, { text: command.text }, user),
+      await progress.quietly(
+        () => engine.answer(command.taskId, { text: command.text }, user),
+        (result) => print(taskCard(result, session.view)),
       );
-      print(taskCard(result, session.view));
       return "continue";
     }
     case "group":
@@ -97,10 +99,12 @@ async function file(
   const { engine, user, progress } = session;
   const raw = { source: "console", requester: user, ...request };
   // The console reads and routes as every other door does: through the models configured,
-  // asked before the progress lines are held back, so a slow model hides nobody's progress.
+  // asked before the progress lines are held (quietly), so a slow model holds back nobody's.
   const asked = await engine.withModels(raw);
-  const result = await progress.quietly(() => engine.submit(asked, { rulesOnly: true }));
-  session.print(taskCard(result, session.view));
+  await progress.quietly(
+    () => engine.submit(asked, { rulesOnly: true }),
+    (result) => session.print(taskCard(result, session.view)),
+  );
   return "continue";
 }
 
@@ -117,8 +121,10 @@ async function guidedTask(session: Session): Promise<Outcome> {
 async function cancel(session: Session, taskId: number): Promise<Outcome> {
   const { engine, user, progress } = session;
   const before = (await engine.task(taskId)).state;
-  await progress.quietly(() => engine.cancel(taskId, user, "cancelled at the console"));
-  session.print(`${formatTaskId(taskId)} cancelled (it was ${stateLabel(before)})`);
+  await progress.quietly(
+    () => engine.cancel(taskId, user, "cancelled at the console"),
+    () => session.print(`${formatTaskId(taskId)} cancelled (it was ${stateLabel(before)})`),
+  );
   return "continue";
 }
 
@@ -141,8 +147,10 @@ async function edit(session: Session, taskId: number): Promise<Outcome> {
     session.print(`(nothing changed: ${id} is still ${stateLabel(task.state)})`);
     return "continue";
   }
-  const result = await progress.quietly(() => engine.answer(taskId, { fields: values }, user));
-  session.print(taskCard(result, session.view));
+  await progress.quietly(
+    () => engine.answer(taskId, { fields: values }, user),
+    (result) => session.print(taskCard(result, session.view)),
+  );
   return "continue";
 }
 
@@ -163,10 +171,10 @@ async function decideGroup(
   }
   // The console user owns the machine: an operator by definition.
   const person = { id: session.user, trusted: true };
-  const outcome = await progress.quietly(() =>
-    engine.actOnEscalation(escalationId, request, person),
+  await progress.quietly(
+    () => engine.actOnEscalation(escalationId, request, person),
+    (outcome) => session.print(outcomeText(outcome, request)),
   );
-  session.print(outcomeText(outcome, request));
   return "continue";
 }
 
