@@ -165,10 +165,10 @@ const arrivals = Array.from(
   () => START + Math.floor(random() * DAYS * DAY),
 ).sort((a, b) => a - b);
 
-function fileRequest(): void {
+async function fileRequest(): Promise<void> {
   const roll = random();
   if (roll < 0.03) {
-    engine.submit({
+    await engine.submit({
       source: "discord:message",
       requester: "U-team",
       text: `${pick(NONSENSE)}\nDone when: it is done`,
@@ -178,7 +178,7 @@ function fileRequest(): void {
   const category = pick(Object.keys(REQUESTS));
   const objective = pick(REQUESTS[category]!);
   const acceptance = roll < 0.05 ? "" : "\nDone when: reviewed and under 400 words";
-  engine.submit({
+  await engine.submit({
     source: "discord:message",
     requester: "U-team",
     text: `Objective: ${objective}${acceptance}`,
@@ -190,7 +190,7 @@ const settle = async () => {
 };
 
 /** Requesters answer clarifications an hour or so after they were asked. */
-function answerClarifications(): void {
+async function answerClarifications(): Promise<void> {
   const waiting = database.sqlite
     .prepare(
       "SELECT id, missing_fields AS missing FROM tasks WHERE state = 'needs_clarification' AND state_since <= ?",
@@ -201,13 +201,13 @@ function answerClarifications(): void {
     const text = fields.includes("acceptance_criteria")
       ? "reviewed and under 400 words"
       : "It is for the ACME account";
-    engine.answer(id, { text }, "U-team");
+    await engine.answer(id, { text }, "U-team");
     stats.clarificationsAnswered++;
   }
 }
 
 /** The operator looks at open escalations in office hours and decides. */
-function operate(): void {
+async function operate(): Promise<void> {
   const hourOfDay = new Date(clock.now()).getUTCHours();
   if (hourOfDay < 8 || hourOfDay >= 19) return;
   const open = database.sqlite
@@ -228,7 +228,7 @@ function operate(): void {
             ? ({ action: "edit", text: "It is for the ACME account" } as const)
             : ({ action: "retry" } as const);
     try {
-      const outcome = engine.actOnEscalation(group.id, decision, operator);
+      const outcome = await engine.actOnEscalation(group.id, decision, operator);
       stats.operatorActions++;
       stats.operatorTaskActions += outcome.acted.length;
     } catch {
@@ -243,13 +243,13 @@ function operate(): void {
  * Without this every finished task stayed "not delivered" and the month ended with thousands
  * of delivery.missing anomalies open.
  */
-function deliverOutbox(): void {
+async function deliverOutbox(): Promise<void> {
   for (;;) {
     const pending = engine.outbox.pending(500);
     if (pending.length === 0) return;
     for (const { id, message } of pending) {
       if (message.kind === "task_done" || message.kind === "deliver_output") {
-        engine.markDelivered(message.taskId);
+        await engine.markDelivered(message.taskId);
       }
       engine.outbox.markDelivered(id);
       stats.messagesDelivered++;
@@ -265,17 +265,17 @@ let minute = 0;
 for (let now = START; now < END + 3 * DAY; now += MINUTE, minute++) {
   clock.set(now);
   while (next < arrivals.length && arrivals[next]! <= now) {
-    fileRequest();
+    await fileRequest();
     next++;
   }
   engine.pool.tick();
   await settle();
-  engine.flushEscalations();
-  deliverOutbox();
-  if (minute % 15 === 0) engine.checkNow();
+  await engine.flushEscalations();
+  await deliverOutbox();
+  if (minute % 15 === 0) await engine.checkNow();
   if (minute % 10 === 0) {
-    answerClarifications();
-    operate();
+    await answerClarifications();
+    await operate();
   }
 }
 await settle();

@@ -9,7 +9,7 @@
  *   belong to that run alone) on a fresh SQLite file in a temp dir, WAL, synchronous=NORMAL.
  *   `--inline` runs them in this process instead (for `node --cpu-prof`).
  * - Phase 1, submit: N requests go in one by one, each its own call, with nothing processing
- *   yet. Steward: `engine.submitAsync` of a free-text request (intake → parse → route → task
+ *   yet. Steward: `engine.submit` of a free-text request (intake → parse → route → task
  *   row + its intake→queued event), as the webhook and Discord doors call it, 100 requests in
  *   flight at a time (as from 100 clients); each resolves once its task is committed, and the
  *   calls made in one turn of the event loop are filed as one unit and one commit (Filings).
@@ -167,7 +167,7 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
   for (let first = 0; first < n; first += IN_FLIGHT) {
     const wave: Promise<IntakeResult>[] = [];
     for (let i = first; i < Math.min(n, first + IN_FLIGHT); i++)
-      wave.push(engine.submitAsync({ source: "bench", requester: "bench", text: requestText(i) }));
+      wave.push(engine.submit({ source: "bench", requester: "bench", text: requestText(i) }));
     for (const { task } of await Promise.all(wave))
       if (task.state === "queued" && task.category === CATEGORY) queued++;
     if ((first + IN_FLIGHT) % SAMPLE_EVERY === 0) rss.sample();

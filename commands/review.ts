@@ -17,6 +17,6 @@ export default {
     const month = reviewMonth(interaction.options.getString("month"));
     // Rendering the chart takes longer than an interaction may wait unanswered.
     await interaction.deferReply();
-    await send(interaction, await reviewAnswerMessage(ctx, ctx.engine.reviewAsked(month)));
+    await send(interaction, await reviewAnswerMessage(ctx, await ctx.engine.reviewAsked(month)));
   },
 } satisfies Command;

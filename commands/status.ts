@@ -17,14 +17,14 @@ export default {
     if (text === null) {
       await send(
         interaction,
-        { embeds: [overviewEmbed(ctx.status.snapshot())] },
+        { embeds: [overviewEmbed(await ctx.status.snapshot())] },
         { ephemeral: true },
       );
       return;
     }
     const taskId = parseTaskId(text);
     if (taskId === undefined) throw new Refusal(`"${text}" is not a task id: try T-42 or 42.`);
-    const embeds = taskDetailEmbeds(ctx.status.task(taskId));
+    const embeds = taskDetailEmbeds(await ctx.status.task(taskId));
     await send(interaction, { embeds }, { ephemeral: true });
   },
 } satisfies Command;

@@ -56,7 +56,7 @@ program
   .action(async (task: string | undefined, options: { json?: boolean }) => {
     const { statusCommand } = await import("./adapters/console/status-command.js");
     try {
-      statusCommand(settingsOrExit(), loadOrExit(), task, options.json === true);
+      await statusCommand(settingsOrExit(), loadOrExit(), task, options.json === true);
     } catch (error) {
       reportAndExit(error);
     }

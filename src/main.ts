@@ -80,9 +80,9 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   const outputs = outputDelivery(engine);
   outputs.start();
   const scheduler = new Scheduler(engine, database);
-  scheduler.start();
+  await scheduler.start();
   const reviews = new ReviewSchedule(engine, database);
-  reviews.start();
+  await reviews.start();
   let chat = () => ({ ok: true, status: chosen === "discord" ? "discord starting" : chosen });
   let discord: DiscordAdapter | undefined;
   const http = await startHttpServer(engine, {

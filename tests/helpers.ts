@@ -119,3 +119,13 @@ export function askingConfig(...names: string[]): Config {
   }
   return config;
 }
+
+/** `make` for each item in turn, each awaited before the next: tasks filed in this order. */
+export async function inOrder<T, R>(
+  items: readonly T[],
+  make: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const made: R[] = [];
+  for (const item of items) made.push(await make(item));
+  return made;
+}

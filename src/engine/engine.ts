@@ -24,6 +24,13 @@ export type { TaskDetail } from "./status.js";
 
 export type TaskListener = (task: Task) => void;
 
+export interface SubmitOptions {
+  /** Filed as it is, without asking the configured models (as `plan`'s `rulesOnly`). */
+  rulesOnly?: boolean;
+  /** Written in the filing's unit of work, and undone with it (a schedule's cursor). */
+  alongside?: () => void;
+}
+
 /**
  * The application: every door (Discord, console, webhooks, schedules) calls these methods, and
  * every change a person should hear about lands in the outbox with the change. Its stores are
@@ -87,7 +94,7 @@ export class Engine extends EngineReads {
     });
     // The batching window is the latency floor of an escalation; checking 10× per window is plenty.
     const every = Math.min(5_000, Math.max(50, this.config.escalation.batch_window / 10));
-    this.flushTimer = setInterval(() => this.flushEscalations(), every);
+    this.flushTimer = setInterval(() => void this.flushEscalations(), every);
     this.startHeartbeat();
   }
 
@@ -127,7 +134,7 @@ export class Engine extends EngineReads {
   }
 
   /**
-   * What filing `request` would do, storing nothing: the same models as `submitAsync` (unless
+   * What filing `request` would do, storing nothing: the same models as `submit` (unless
    * `rulesOnly`), the brief with what was filled in, what is missing and the state it would
    * enter. The dry run and `route --eval` show this.
    */
@@ -142,56 +149,56 @@ export class Engine extends EngineReads {
    * An operator's decision on an escalation: applied to every waiting task of the group, or
    * to one. Refused for non-operators; a stale button changes nothing and says why.
    */
-  actOnEscalation(
+  async actOnEscalation(
     escalationId: number,
     request: EscalationRequest,
     person: Person,
     onlyTaskId?: number,
-  ): EscalationOutcome {
+  ): Promise<EscalationOutcome> {
     return this.commands.actOnEscalation(escalationId, request, person, onlyTaskId);
   }
 
   /** Escalates a task from wherever it is (the status checker, an operator), staged like any other. */
-  escalate(taskId: number, cause: EscalationCause, actor: Actor = "system"): Task {
+  async escalate(taskId: number, cause: EscalationCause, actor: Actor = "system"): Promise<Task> {
     return this.commands.escalate(taskId, cause, actor);
   }
 
   /** The requester's answer to a clarification, or an operator's edit of the brief. */
-  answer(taskId: number, answer: { text?: string; fields?: FieldValues }, actor: Actor) {
+  async answer(taskId: number, answer: { text?: string; fields?: FieldValues }, actor: Actor) {
     return this.commands.answer(taskId, answer, actor);
   }
 
-  cancel(taskId: number, actor: Actor, reason = "cancelled"): Task {
+  async cancel(taskId: number, actor: Actor, reason = "cancelled"): Promise<Task> {
     return this.commands.cancel(taskId, actor, reason);
   }
 
   /** An operator's "try again": a fresh set of attempts from the queue. */
-  retry(taskId: number, actor: Actor): Task {
+  async retry(taskId: number, actor: Actor): Promise<Task> {
     return this.commands.retry(taskId, actor);
   }
 
   /** An operator's "this belongs elsewhere": the new category is recorded as the deciding rule. */
-  reroute(taskId: number, categoryName: string, actor: Actor): Task {
+  async reroute(taskId: number, categoryName: string, actor: Actor): Promise<Task> {
     return this.commands.reroute(taskId, categoryName, actor);
   }
 
   /** The output reached its destination: what the status checker's delivery rule looks for. */
-  markDelivered(taskId: number): void {
+  async markDelivered(taskId: number): Promise<void> {
     this.commands.markDelivered(taskId);
   }
 
   /** The output pump put a task's output where its brief said (`where`, in words). */
-  outputDelivered(taskId: number, where: string): void {
+  async outputDelivered(taskId: number, where: string): Promise<void> {
     this.commands.outputDelivered(taskId, where);
   }
 
   /** A destination Steward refuses: the requester hears why; the output stays on the task. */
-  outputRefused(taskId: number, reason: string): void {
+  async outputRefused(taskId: number, reason: string): Promise<void> {
     this.commands.outputRefused(taskId, reason);
   }
 
   /** Runs the status checker now (on demand, or on a simulated clock). */
-  checkNow(): CheckSummary {
+  async checkNow(): Promise<CheckSummary> {
     if (this.monitor !== undefined) return this.monitor.runNow();
     const { config, logger } = this;
     const queries = this.parts.monitorQueries();
@@ -212,13 +219,16 @@ export class Engine extends EngineReads {
     return () => this.listeners.delete(listener);
   }
 
-  /** One unit of work around the engine's own commands (a schedule's cursor with its filing). */
-  transaction<T>(work: () => T): T {
+  /**
+   * One unit of work beside the engine's commands (the review schedule's cursor with its outbox
+   * message). `work` is synchronous while the engine's stores are.
+   */
+  async transaction<T>(work: () => T): Promise<T> {
     return this.parts.tasks.write(work);
   }
 
   /** Posts the escalation groups whose batching window is over. */
-  flushEscalations(): number {
+  async flushEscalations(): Promise<number> {
     try {
       return this.parts.escalations.flush();
     } catch (error) {
@@ -227,22 +237,20 @@ export class Engine extends EngineReads {
     }
   }
 
-  /** A request from any door → a task (or the earlier one, for a replayed delivery). */
-  submit(request: RawRequest): IntakeResult {
-    return this.filed(this.parts.intake.submit(request));
-  }
-
   /**
-   * Like `submit`, but asks the configured models first (`withModels`), and shares its commit
-   * with the requests around it: it resolves once the task is committed, so an acknowledgement
-   * sent then is never taken back by a crash. Adapters use this one.
+   * A request from any door → a task (or the earlier one, for a replayed delivery). Asks the
+   * configured models first (`withModels`) unless `rulesOnly`, and shares its commit with the
+   * requests around it: it resolves once the task is committed, so an acknowledgement sent then
+   * is never taken back by a crash. `alongside` is written in the same unit as the filing and
+   * undone with it (a schedule's cursor).
    */
-  async submitAsync(request: RawRequest): Promise<IntakeResult> {
+  async submit(request: RawRequest, options: SubmitOptions = {}): Promise<IntakeResult> {
+    const asking = options.rulesOnly ? Promise.resolve(request) : this.withModels(request);
     // Tracked until the filing is handed over (wrapped, so not until it commits): `stop` then
     // files it with the others before it closes.
     const handed = this.models.track(
-      this.withModels(request).then((asked) => ({
-        filed: this.parts.filings.add(this.parts.intake.prepare(asked)),
+      asking.then((asked) => ({
+        filed: this.parts.filings.add(this.parts.intake.prepare(asked), options.alongside),
       })),
     );
     const { filed } = await handed;
@@ -252,8 +260,7 @@ export class Engine extends EngineReads {
   /**
    * The request with what the configured models made of it: the intake agent's reading, then
    * the LLM classifier's routing unless the agent named the category. Unchanged when no model is
-   * configured or none needs asking (a replayed delivery, Steward stopping). A door that files
-   * synchronously (the console) awaits this, then calls `submit`.
+   * configured or none needs asking (a replayed delivery, Steward stopping). `submit` asks them.
    */
   withModels(request: RawRequest): Promise<RawRequest> {
     return this.models.withModels(request);

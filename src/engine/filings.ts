@@ -7,6 +7,7 @@ const GROUPED: WriteOptions = { commit: "grouped" };
 
 interface Waiting {
   filing: Filing;
+  alongside: (() => void) | undefined;
   resolve: (result: IntakeResult) => void;
   reject: (error: unknown) => void;
 }
@@ -26,10 +27,10 @@ export class Filings {
     private readonly file: (filing: Filing) => IntakeResult,
   ) {}
 
-  /** Resolves with the filed task once it is committed. */
-  add(filing: Filing): Promise<IntakeResult> {
+  /** Resolves with the filed task once it is committed; `alongside` is written in its unit. */
+  add(filing: Filing, alongside?: () => void): Promise<IntakeResult> {
     return new Promise((resolve, reject) => {
-      if (this.waiting.push({ filing, resolve, reject }) === 1)
+      if (this.waiting.push({ filing, alongside, resolve, reject }) === 1)
         setImmediate(() => this.fileWaiting());
     });
   }
@@ -53,7 +54,7 @@ export class Filings {
     if (batch.length === 1) return undefined;
     try {
       return this.tasks.write(
-        () => batch.map(({ filing }) => ({ result: this.file(filing) })),
+        () => batch.map((entry) => ({ result: this.fileOne(entry) })),
         GROUPED,
       );
     } catch {
@@ -61,11 +62,16 @@ export class Filings {
     }
   }
 
-  private fileAlone({ filing }: Waiting): { result: IntakeResult } | { error: unknown } {
+  private fileAlone(entry: Waiting): { result: IntakeResult } | { error: unknown } {
     try {
-      return { result: this.tasks.write(() => this.file(filing), GROUPED) };
+      return { result: this.tasks.write(() => this.fileOne(entry), GROUPED) };
     } catch (error) {
       return { error };
     }
+  }
+
+  private fileOne({ filing, alongside }: Waiting): IntakeResult {
+    alongside?.();
+    return this.file(filing);
   }
 }

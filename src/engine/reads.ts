@@ -59,29 +59,29 @@ export class EngineReads {
   }
 
   /** The task; `task_not_found` when there is none. */
-  task(taskId: number): Task {
+  async task(taskId: number): Promise<Task> {
     return this.parts.tasks.require(taskId);
   }
 
-  findTask(taskId: number): Task | undefined {
+  async findTask(taskId: number): Promise<Task | undefined> {
     return this.parts.tasks.get(taskId);
   }
 
   /** The task's timeline, oldest first. */
-  events(taskId: number): TaskEvent[] {
+  async events(taskId: number): Promise<TaskEvent[]> {
     return this.parts.tasks.events(taskId);
   }
 
-  attempts(taskId: number): Attempt[] {
+  async attempts(taskId: number): Promise<Attempt[]> {
     return this.parts.queue.attemptsOf(taskId);
   }
 
-  detail(taskId: number): TaskDetail {
+  async detail(taskId: number): Promise<TaskDetail> {
     return detailOf(this.parts, taskId);
   }
 
   /** The newest task filed from `source` (a schedule's), if any. */
-  latestFrom(source: string): Task | undefined {
+  async latestFrom(source: string): Promise<Task | undefined> {
     return this.parts.tasks.latestFrom(source);
   }
 
@@ -95,27 +95,27 @@ export class EngineReads {
     return this.parts.status();
   }
 
-  escalation(escalationId: number): EscalationGroup | undefined {
+  async escalation(escalationId: number): Promise<EscalationGroup | undefined> {
     return this.parts.escalations.group(escalationId);
   }
 
   /** Every task of an escalation, decided or not. */
-  escalationMembers(escalationId: number): EscalatedTask[] {
+  async escalationMembers(escalationId: number): Promise<EscalatedTask[]> {
     return this.parts.escalations.members(escalationId);
   }
 
   /** The tasks still waiting for a decision in `escalationId` (of `onlyTaskId` alone, if given). */
-  waitingIn(escalationId: number, onlyTaskId?: number): EscalatedTask[] {
+  async waitingIn(escalationId: number, onlyTaskId?: number): Promise<EscalatedTask[]> {
     return this.parts.escalations.waitingIn(escalationId, onlyTaskId);
   }
 
   /** The escalation a task is waiting in, if any. */
-  openEscalationOf(taskId: number): EscalationGroup | undefined {
+  async openEscalationOf(taskId: number): Promise<EscalationGroup | undefined> {
     return this.parts.escalations.openGroupOf(taskId);
   }
 
   /** `person` names the requester as the interface shows people (a mention, a name). */
-  escalationCard(escalationId: number, person?: PersonName): EscalationCard {
+  async escalationCard(escalationId: number, person?: PersonName): Promise<EscalationCard> {
     return formatEscalation(this.parts.escalations.view(escalationId), person);
   }
 
@@ -129,11 +129,11 @@ export class EngineReads {
   }
 
   /** Workers paused by an incident, in config order. */
-  pausedWorkers(): string[] {
+  async pausedWorkers(): Promise<string[]> {
     return Object.keys(this.config.workers).filter((worker) => this.parts.pool.isPaused(worker));
   }
 
-  openIncidents() {
+  async openIncidents() {
     return this.parts.queue.openIncidents();
   }
 
@@ -146,12 +146,12 @@ export class EngineReads {
    * Writable, measured: outside a transaction, take the write lock and let it go. A group of
    * writes being open means the connection is writing already. Throws when it is not.
    */
-  checkWritable(): void {
+  async checkWritable(): Promise<void> {
     checkWritable(this.parts.database.sqlite);
   }
 
   /** The open anomalies among `ids`, in words: what a status-check message is about. */
-  openAnomalies(ids: readonly number[]): OpenAnomaly[] {
+  async openAnomalies(ids: readonly number[]): Promise<OpenAnomaly[]> {
     const wanted = new Set(ids);
     return this.parts
       .monitorQueries()
@@ -160,13 +160,17 @@ export class EngineReads {
   }
 
   /** The month's review (`2024-05`), every figure read on one snapshot. */
-  review(month: string): Review {
-    return buildReview(this.parts.reviewQueries(), this.config, month);
+  async review(month: string): Promise<Review> {
+    return this.reviewOf(month);
   }
 
   /** What `review [month]` shows: without a month, the last full one unless it is empty. */
-  reviewAsked(month?: string): ReviewAnswer {
+  async reviewAsked(month?: string): Promise<ReviewAnswer> {
     const timeZone = this.config.review.timezone ?? "UTC";
-    return chooseReview(month, this.clock.now(), timeZone, (asked) => this.review(asked));
+    return chooseReview(month, this.clock.now(), timeZone, (asked) => this.reviewOf(asked));
+  }
+
+  private reviewOf(month: string): Review {
+    return buildReview(this.parts.reviewQueries(), this.config, month);
   }
 }

@@ -33,8 +33,8 @@ export class ReviewSchedule {
   }
 
   /** Catches up once, then wakes at each tick. Returns the months queued by the catch-up. */
-  start(): string[] {
-    const queued = this.tick();
+  async start(): Promise<string[]> {
+    const queued = await this.tick();
     this.trigger = new Cron(
       this.engine.config.review.schedule,
       { timezone: this.timezone, protect: true },
@@ -49,7 +49,7 @@ export class ReviewSchedule {
   }
 
   /** Queues the review of each month whose tick is due and not yet posted; returns them. */
-  tick(): string[] {
+  async tick(): Promise<string[]> {
     const now = this.engine.clock.now();
     const last = this.cursor.lastFiredAt(CURSOR);
     if (last === undefined) {
@@ -59,7 +59,7 @@ export class ReviewSchedule {
     const due = dueTicks(this.cron, last, now);
     if (due.length === 0) return [];
     const months = [...new Set(due.map((tick) => previousMonth(tick, this.timezone)))];
-    return this.engine.transaction(() => {
+    return await this.engine.transaction(() => {
       this.cursor.record(CURSOR, due.at(-1)!);
       return months.filter((month) => {
         if (!this.posts.claim(month, now)) return false;
@@ -69,9 +69,9 @@ export class ReviewSchedule {
     });
   }
 
-  private tickSafely(): void {
+  private async tickSafely(): Promise<void> {
     try {
-      const months = this.tick();
+      const months = await this.tick();
       if (months.length > 0) this.engine.logger.info(`review of ${months.join(", ")} queued`);
     } catch (error) {
       // A failed tick (the database busy or closed) must not stop the schedule.

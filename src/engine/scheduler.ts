@@ -45,6 +45,7 @@ export class Scheduler {
   /** Wall-clock time (ms) the last tick finished, for health; undefined until started. */
   private lastTickAt: number | undefined;
   private lastError: string | undefined;
+  private ticking: Promise<ScheduleRun[]> | undefined;
   private readonly heartbeatMs: number;
 
   constructor(
@@ -61,14 +62,18 @@ export class Scheduler {
   }
 
   /** Catches up once, then wakes at each schedule's next tick. */
-  start(): ScheduleRun[] {
-    const runs = this.tick();
+  async start(): Promise<ScheduleRun[]> {
+    const runs = await this.tick();
     for (const entry of this.entries) {
       this.triggers.push(
-        new Cron(entry.config.cron, { timezone: entry.timezone, protect: true }, () => this.beat()),
+        new Cron(
+          entry.config.cron,
+          { timezone: entry.timezone, protect: true },
+          () => void this.beat(),
+        ),
       );
     }
-    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
     this.heartbeat.unref();
     return runs;
   }
@@ -94,17 +99,27 @@ export class Scheduler {
   }
 
   /** A timer's tick never throws out of the timer: the error is kept for health and logged. */
-  private beat(): void {
+  private async beat(): Promise<void> {
     try {
-      this.tick();
+      await this.tick();
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       this.engine.logger.error(`scheduler: tick failed: ${this.lastError}`);
     }
   }
 
-  /** Files what is due now; a schedule seen for the first time starts counting from now. */
-  tick(): ScheduleRun[] {
+  /**
+   * Files what is due now; a schedule seen for the first time starts counting from now. A tick
+   * asked for while one runs (a timer and the beat together) is that one.
+   */
+  tick(): Promise<ScheduleRun[]> {
+    this.ticking ??= this.tickOnce().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async tickOnce(): Promise<ScheduleRun[]> {
     const now = this.engine.clock.now();
     const runs: ScheduleRun[] = [];
     for (const entry of this.entries) {
@@ -115,18 +130,18 @@ export class Scheduler {
       }
       const due = dueTicks(entry.cron, last, now);
       if (due.length === 0) continue;
-      runs.push(this.fire(entry, due.at(-1)!, due.length - 1));
+      runs.push(await this.fire(entry, due.at(-1)!, due.length - 1));
     }
     this.lastTickAt = Date.now();
     this.lastError = undefined;
     return runs;
   }
 
-  private fire(entry: Entry, tick: number, missed: number): ScheduleRun {
+  private async fire(entry: Entry, tick: number, missed: number): Promise<ScheduleRun> {
     const { config } = entry;
     const source = `schedule:${config.name}`;
     const base = { schedule: config.name, tick, missed };
-    const previous = this.engine.latestFrom(source);
+    const previous = await this.engine.latestFrom(source);
     if (previous !== undefined && !isTerminal(previous.state)) {
       this.store.record(config.name, tick);
       return {
@@ -141,17 +156,18 @@ export class Scheduler {
         config.brief,
         placeholders(new Date(tick), entry.timezone, config.name),
       );
-      const result = this.engine.transaction(() => {
-        this.store.record(config.name, tick);
-        return this.engine.submit({
+      // Filed as the brief says (no model asked), the cursor moving in the filing's unit.
+      const result = await this.engine.submit(
+        {
           source,
           requester: source,
           fields,
           category: config.category,
           priority: config.priority,
           dedupeKey: `${config.name}@${new Date(tick).toISOString()}`,
-        });
-      });
+        },
+        { rulesOnly: true, alongside: () => this.store.record(config.name, tick) },
+      );
       return { ...base, outcome: "filed", taskId: result.task.id };
     } catch (error) {
       if (!isStewardError(error)) throw error;

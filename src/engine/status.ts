@@ -53,7 +53,7 @@ export interface StatusSources {
 export class StatusReader {
   constructor(private readonly from: StatusSources) {}
 
-  snapshot(): StatusSnapshot {
+  async snapshot(): Promise<StatusSnapshot> {
     const { from } = this;
     const incidents = new Map(from.openIncidents().map((row) => [row.worker, row]));
     return {
@@ -78,32 +78,32 @@ export class StatusReader {
     };
   }
 
-  task(taskId: number): TaskDetail {
+  async task(taskId: number): Promise<TaskDetail> {
     return this.from.detail(taskId);
   }
 
   /** The Steward processes on this database, live and stale. */
-  processes(): ProcessList {
+  async processes(): Promise<ProcessList> {
     return this.from.processes();
   }
 
   /** How many tasks are in each (state, category) pair. */
-  counts(): StateCount[] {
+  async counts(): Promise<StateCount[]> {
     return this.from.queries.counts();
   }
 
   /** Escalations not yet decided and anomalies not yet resolved, counted. */
-  openCounts(): { escalations: number; anomalies: number } {
+  async openCounts(): Promise<{ escalations: number; anomalies: number }> {
     return this.from.queries.openCounts();
   }
 
   /** Ids of the tasks not finished, newest first: what the console completes after `T-`. */
-  openTaskIds(): number[] {
+  async openTaskIds(): Promise<number[]> {
     return this.from.queries.openTaskIds();
   }
 
   /** Ids of tasks that will still move without a person before `horizon`. */
-  moving(horizon: number): number[] {
+  async moving(horizon: number): Promise<number[]> {
     return this.from.queries.moving(horizon);
   }
 }

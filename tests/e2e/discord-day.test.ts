@@ -60,7 +60,7 @@ describe("a founder's day through Discord", () => {
       .submitModal({ from: press }, { acceptance_criteria: "three lines" }, member)
       .response();
     await waitForState(steward, 2, "done");
-    expect(engine.task(2).category).toBe("content");
+    expect((await engine.task(2)).category).toBe("content");
 
     // T-3 and T-4: the billing API is down. One message for the cause, and each task's notice
     // names it (item 9).
@@ -109,7 +109,7 @@ describe("a founder's day through Discord", () => {
     );
 
     // The status check's findings, each said in words (item 7).
-    engine.checkNow();
+    await engine.checkNow();
     const found = await until(
       () => fake.messages(fake.ids.escalationChannel).find((m) => m.content.startsWith("🔎")),
       "the anomalies message",

@@ -67,7 +67,7 @@ describe("Discord: delivery", () => {
       fake.messages(unclearCard).filter((m) => m.content.includes("needs acceptance criteria")),
     ).toHaveLength(1);
     expect(engine.outbox.backlog()).toBe(0);
-    expect(engine.task(1).deliveredAt).not.toBeNull();
+    expect((await engine.task(1)).deliveredAt).not.toBeNull();
     // The card caught up too.
     await until(
       () => fake.message(cardId)?.embeds[0]?.fields?.some((f) => f.value.startsWith("done")),
@@ -131,7 +131,7 @@ describe("Discord: delivery", () => {
     expect(message.content).toContain("the whole output is attached");
     const file = fake.file(message.attachments[0]!.id);
     expect(file?.name).toBe("T-1-output.md");
-    expect(file?.bytes.toString()).toBe(engine.task(1).output?.trim());
+    expect(file?.bytes.toString()).toBe((await engine.task(1)).output?.trim());
   });
 
   it("a pipeline's next step is carded and asked about in the first step's thread", async () => {
@@ -143,7 +143,7 @@ describe("Discord: delivery", () => {
     await handle.response();
     await waitForState(steward, 1, "done");
     await waitForState(steward, 2, "needs_clarification");
-    expect(engine.task(2)).toMatchObject({ parentId: 1, category: "support" });
+    expect(await engine.task(2)).toMatchObject({ parentId: 1, category: "support" });
     const thread = handle.original()!.id;
     await until(
       () => fake.messages(thread).some((m) => m.embeds[0]?.title?.startsWith("T-2 ·")),
@@ -203,7 +203,7 @@ describe("Discord: delivery", () => {
       progressDebounceMs: 40,
     });
     steward.discord = again;
-    engine.answer(1, { fields: { acceptance_criteria: "has a title" } }, fake.ids.member);
+    await engine.answer(1, { fields: { acceptance_criteria: "has a title" } }, fake.ids.member);
     await waitForState(steward, 1, "done");
     await until(
       () => fake.messages(cardId).some((m) => m.content.includes("T-1** is done")),

@@ -69,7 +69,7 @@ describe("Discord: escalations", () => {
       () => fake.messages(cardId).some((m) => m.content.includes("needs an operator")),
       "the requester's notice",
     );
-    expect(engine.escalation(1)?.state).toBe("open");
+    expect((await engine.escalation(1))?.state).toBe("open");
   });
 
   it("a non-operator's press is refused privately and changes nothing", async () => {
@@ -79,8 +79,8 @@ describe("Discord: escalations", () => {
     const response = await press.response();
     expect(response.ephemeral).toBe(true);
     expect(press.original()?.content).toBe("Only operators can act on escalations.");
-    expect(stateOf(steward, 1)).toBe("escalated");
-    expect(engine.escalation(1)?.state).toBe("open");
+    expect(await stateOf(steward, 1)).toBe("escalated");
+    expect((await engine.escalation(1))?.state).toBe("open");
     expect(fake.message(message.id)?.edited_timestamp).toBeNull();
     expect(controls(fake.message(message.id)).every((c) => !c.disabled)).toBe(true);
   });
@@ -95,11 +95,11 @@ describe("Discord: escalations", () => {
     const after = fake.message(message.id)!;
     expect(disabledEverywhere(after)).toBe(true);
     expect(embedOf(after).description).toContain(`retried by <@${fake.ids.operator}>`);
-    expect(engine.escalation(1)).toMatchObject({
+    expect(await engine.escalation(1)).toMatchObject({
       state: "resolved",
       resolvedBy: fake.ids.operator,
     });
-    const events = engine.events(1);
+    const events = await engine.events(1);
     expect(events.some((e) => e.actor === fake.ids.operator && e.data?.action === "retry")).toBe(
       true,
     );
@@ -115,7 +115,7 @@ describe("Discord: escalations", () => {
     const choose = fake.chooseOption(message, "esc:reroute:1", ["support"]);
     await choose.response();
     await waitForState(steward, 1, "done");
-    expect(engine.task(1).category).toBe("support");
+    expect((await engine.task(1)).category).toBe("support");
     expect(disabledEverywhere(fake.message(message.id))).toBe(true);
     expect(embedOf(fake.message(message.id)).description).toContain("rerouted to support");
   });
@@ -124,7 +124,7 @@ describe("Discord: escalations", () => {
     const { fake } = steward;
     const message = await failingCharges(1);
     await fake.pressButton(message, "esc:cancel:1").response();
-    expect(stateOf(steward, 1)).toBe("cancelled");
+    expect(await stateOf(steward, 1)).toBe("cancelled");
     expect(disabledEverywhere(fake.message(message.id))).toBe(true);
     const cardId = steward.discord.context.refs.task(1)!.messageId;
     await until(
@@ -154,7 +154,7 @@ describe("Discord: escalations", () => {
     ]);
     await fake.pressButton(panel, "esc:retry:1:2").response();
     await waitForState(steward, 2, "done");
-    expect(stateOf(steward, 1)).toBe("escalated");
+    expect(await stateOf(steward, 1)).toBe("escalated");
     await until(
       () => embedOf(fake.message(message.id)).description?.includes("T-2 retried"),
       "the group message to show the decision so far",
@@ -166,17 +166,17 @@ describe("Discord: escalations", () => {
 
     // The rest together, from the group's own Cancel.
     await fake.pressButton(message.id, "esc:cancel:1").response();
-    expect([stateOf(steward, 1), stateOf(steward, 2), stateOf(steward, 3)]).toEqual([
-      "cancelled",
-      "done",
-      "cancelled",
-    ]);
+    expect([
+      await stateOf(steward, 1),
+      await stateOf(steward, 2),
+      await stateOf(steward, 3),
+    ]).toEqual(["cancelled", "done", "cancelled"]);
     expect(disabledEverywhere(fake.message(message.id))).toBe(true);
 
     const stale = fake.pressButton(late.original()!, "esc:retry:1:3");
     expect((await stale.response()).ephemeral).toBe(true);
     expect(stale.original()?.content).toContain("E-1 was already resolved");
-    expect(stateOf(steward, 3)).toBe("cancelled");
+    expect(await stateOf(steward, 3)).toBe("cancelled");
   });
 
   it("a task failing the same way after the message is posted joins it: one message, updated", async () => {
@@ -207,7 +207,10 @@ describe("Discord: escalations", () => {
       .response();
     await waitForState(steward, 1, "needs_clarification");
     // What the status checker does when nobody answers a clarification.
-    engine.escalate(1, { reason: "nobody answered the clarification", failureClass: "input" });
+    await engine.escalate(1, {
+      reason: "nobody answered the clarification",
+      failureClass: "input",
+    });
     const message = await until(
       () => fake.messages(fake.ids.escalationChannel).find((m) => controls(m).length > 0),
       "the escalation",
@@ -235,7 +238,7 @@ describe("Discord: escalations", () => {
       .submitModal({ from: press }, { acceptance_criteria: "has a subject line" })
       .response();
     await waitForState(steward, 1, "done");
-    expect(engine.task(1).acceptanceCriteria).toEqual(["has a subject line"]);
+    expect((await engine.task(1)).acceptanceCriteria).toEqual(["has a subject line"]);
     expect(disabledEverywhere(fake.message(message.id))).toBe(true);
     expect(embedOf(fake.message(message.id)).description).toContain("edited by");
   });

@@ -96,7 +96,7 @@ describe("Discord: tasks", () => {
     // The requester, and only the requester, is notified of the result.
     const record = fake.mentions.find((m) => m.messageId === reply.id);
     expect(record?.pings.users).toEqual([fake.ids.member]);
-    await until(() => engine.task(1).deliveredAt !== null, "the delivery mark");
+    await until(async () => (await engine.task(1)).deliveredAt !== null, "the delivery mark");
   });
 
   it("a burst of /task: each is acknowledged, then each reply shows its own card", async () => {
@@ -122,8 +122,8 @@ describe("Discord: tasks", () => {
       titles.add(title);
     }
     expect(titles.size).toBe(12);
-    expect(engine.findTask(12)).toBeDefined();
-    expect(engine.findTask(13)).toBeUndefined();
+    expect(await engine.findTask(12)).toBeDefined();
+    expect(await engine.findTask(13)).toBeUndefined();
   });
 
   it("/task missing its acceptance criteria asks in a thread, and the Add details modal resumes it", async () => {
@@ -157,7 +157,7 @@ describe("Discord: tasks", () => {
     const submit = fake.submitModal({ from: press }, { acceptance_criteria: "mentions the date" });
     expect((await submit.response()).type).toBe(InteractionResponseType.UpdateMessage);
     await waitForState(steward, 1, "done");
-    expect(engine.task(1).acceptanceCriteria).toEqual(["mentions the date"]);
+    expect((await engine.task(1)).acceptanceCriteria).toEqual(["mentions the date"]);
     const answered = fake.message(prompt.id)!;
     expect(controls(answered)).toEqual([]);
     expect(answered.content).toContain("added acceptance criteria");
@@ -190,7 +190,7 @@ describe("Discord: tasks", () => {
       ephemeral: false,
     });
     expect(embedOf(await cardOf(submit)).title).toBe("T-1 · Write the changelog post");
-    const task = steward.engine.task(1);
+    const task = await steward.engine.task(1);
     expect(task).toMatchObject({ category: "content", priority: 1, inputs: ["notes.md"] });
   });
 
@@ -216,7 +216,7 @@ describe("Discord: tasks", () => {
       expect(handle.original()?.content).toContain(says);
     }
     expect(fake.messages(fake.ids.intakeChannel)).toEqual([]);
-    expect(engine.findTask(1)).toBeUndefined();
+    expect(await engine.findTask(1)).toBeUndefined();
   });
 
   it("a command failing after its public acknowledgement: the reply is withdrawn, the answer is private", async () => {
@@ -257,7 +257,7 @@ describe("Discord: tasks", () => {
     );
     expect(fake.channel(posted.id)?.name).toBe("T-1 · Please answer the refund ticket from Bob");
     expect(embedOf(card).title).toContain("T-1");
-    const task = engine.task(1);
+    const task = await engine.task(1);
     expect(task).toMatchObject({ source: "discord:intake", requester: fake.ids.member });
     expect(task.inputs).toContain(posted.attachments[0]?.url);
     await waitForState(steward, 1, "done");

@@ -128,13 +128,13 @@ export async function startSteward(): Promise<Steward> {
 
 /** Polls until `value()` is truthy and returns it; fails naming `what` on timeout. */
 export async function until<T>(
-  value: () => T | undefined | null | false,
+  value: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   what: string,
   timeoutMs = 8_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const got = value();
+    const got = await value();
     if (got) return got;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -142,19 +142,19 @@ export async function until<T>(
 }
 
 /** The task's state, or `missing` while it has not been filed yet. */
-export function stateOf(steward: Steward, taskId: number): TaskState | "missing" {
-  return steward.engine.findTask(taskId)?.state ?? "missing";
+export async function stateOf(steward: Steward, taskId: number): Promise<TaskState | "missing"> {
+  return (await steward.engine.findTask(taskId))?.state ?? "missing";
 }
 
-export function waitForState(
+export async function waitForState(
   steward: Steward,
   taskId: number,
   state: TaskState,
   timeoutMs?: number,
 ) {
   return until(
-    () => stateOf(steward, taskId) === state,
-    `T-${taskId} to be ${state} (is ${stateOf(steward, taskId)})`,
+    async () => (await stateOf(steward, taskId)) === state,
+    `T-${taskId} to be ${state} (is ${await stateOf(steward, taskId)})`,
     timeoutMs,
   );
 }

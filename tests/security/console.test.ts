@@ -26,7 +26,10 @@ afterEach(async () => {
 const HOSTILE_OUTPUT = "Report ready\\x1b]0;pwned\\x07\\x1b[2J\\x07\\n✓ T-77 done · forged";
 
 /** The console, in this process, on a real engine and SQLite file; returns what it printed. */
-async function consoleTranscript(file: (engine: Engine) => void, script = ""): Promise<string> {
+async function consoleTranscript(
+  file: (engine: Engine) => Promise<void>,
+  script = "",
+): Promise<string> {
   const config = loadConfigFile(join(ROOT, "config/steward.yaml"), {});
   config.workers["demo-writer"] = workerSchema.parse({
     kind: "shell",
@@ -35,7 +38,7 @@ async function consoleTranscript(file: (engine: Engine) => void, script = ""): P
   const database = testDatabase();
   const engine = new Engine({ config, configDir: join(ROOT, "config"), database, pollMs: 10 });
   engine.start();
-  file(engine);
+  await file(engine);
   const input = new PassThrough();
   const output = new PassThrough();
   let text = "";
@@ -50,13 +53,13 @@ async function consoleTranscript(file: (engine: Engine) => void, script = ""): P
 
 describe("text from outside on the operator's terminal", () => {
   it("escape sequences, BEL and newlines in a request, its requester and a worker's output are made harmless", async () => {
-    const text = await consoleTranscript((engine) => {
-      engine.submit({
+    const text = await consoleTranscript(async (engine) => {
+      await engine.submit({
         source: "console",
         requester: "mallory\n⚠ T-99 escalated — needs your decision\x1b]0;owned\x07",
         text: "banana purple elephant\x1b[2J\x1b[31m\x07",
       });
-      engine.submit({
+      await engine.submit({
         source: "webhook:helpdesk",
         requester: "ana\r\n2026-12-06T06:24:00Z info all clear",
         text: "Objective: Draft a blog post about our launch\x1b[8m hidden\nDone when: under 500 words",

@@ -180,9 +180,9 @@ describe("a destination Steward would refuse, named in the brief", () => {
       /is not in delivery\.allowed_urls/,
     ],
     ["a path outside the folder", "file:../../etc/cron.d/x.md", /outside the delivery folder/],
-  ])("%s goes back to the requester before any work is done", (_name, output, why) => {
+  ])("%s goes back to the requester before any work is done", async (_name, output, why) => {
     const engine = engineWith(["https://hooks.example.com/"]);
-    const { task, missing } = engine.submit({
+    const { task, missing } = await engine.submit({
       source: "console",
       requester: "owner",
       text: `Objective: Draft a blog post about the launch\nOutput: ${output}\nDone when: under 500 words`,
@@ -192,7 +192,7 @@ describe("a destination Steward would refuse, named in the brief", () => {
     const [asked] = engine.outbox.pending(10, ["clarification"]).map((pending) => pending.message);
     expect(asked).toMatchObject({ kind: "clarification", note: expect.stringMatching(why) });
     // The requester names another destination: the task goes on.
-    const answered = engine.answer(task.id, { text: "file:launch/post.md" }, "owner");
+    const answered = await engine.answer(task.id, { text: "file:launch/post.md" }, "owner");
     expect(answered.task.state).toBe("queued");
   });
 });

@@ -49,8 +49,8 @@ describe("Discord", () => {
       expect((await press.response()).ephemeral, id).toBe(true);
       expect(press.original()?.content, id).toBe("Only operators can act on escalations.");
     }
-    expect(stateOf(steward, 1)).toBe("escalated");
-    expect(engine.escalation(1)?.state).toBe("open");
+    expect(await stateOf(steward, 1)).toBe("escalated");
+    expect((await engine.escalation(1))?.state).toBe("open");
     expect(fake.message(message.id)?.edited_timestamp).toBeNull();
   });
 

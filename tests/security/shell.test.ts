@@ -36,13 +36,13 @@ describe("shell metacharacters in task text", () => {
     });
     engine.start();
     try {
-      const { task } = engine.submit({
+      const { task } = await engine.submit({
         source: "console",
         requester: "owner",
         text: `Objective: ${objective}\nDone when: under 500 words`,
       });
-      const done = await until(() => {
-        const now = engine.task(task.id);
+      const done = await until(async () => {
+        const now = await engine.task(task.id);
         return now.state === "done" ? now : undefined;
       }, "the task to be done");
       const seen = JSON.parse(done.output ?? "") as { objective: string; argv: string[] };

@@ -79,7 +79,7 @@ describe("the Standard Webhooks scheme", () => {
     });
     expect(status).toBe(202);
     expect(json).toMatchObject({ task: "T-1", category: "support", duplicate: false });
-    expect(engine.task(1)).toMatchObject({ dedupeKey: "msg_2Lx" });
+    expect(await engine.task(1)).toMatchObject({ dedupeKey: "msg_2Lx" });
   });
 
   it("the signed webhook-id decides: a re-signed retry and a captured replay are duplicates", async () => {

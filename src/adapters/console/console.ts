@@ -72,7 +72,7 @@ export async function runConsole(engine: Engine, io: ConsoleIo): Promise<void> {
     terminal.print("Steward console: type help for the commands.");
     if (io.logFile !== undefined) terminal.print(`Logs go to ${io.logFile}`);
   }
-  const waiting = waitingNotice(waitingCount(engine.status.snapshot()));
+  const waiting = waitingNotice(waitingCount(await engine.status.snapshot()));
   if (waiting !== undefined) terminal.print(waiting);
   pump.start();
   try {
@@ -130,7 +130,7 @@ async function runLine(line: string, session: Session): Promise<Outcome> {
 async function endOfInput(terminal: Terminal, session: Session, flush: () => Promise<void>) {
   const deps = settleDeps(session);
   const still = terminal.interactive
-    ? deps.moving(deps.now())
+    ? await deps.moving(deps.now())
     : await settle(deps, { timeoutMs: SETTLE_TIMEOUT_MS });
   await flush();
   if (still.length === 0) return;

@@ -43,10 +43,10 @@ export function consoleDelivery(
     deliver: async (pending) => {
       // The scheduled review: its text and chart, as `review --month` prints them.
       if (pending.message.kind === "review_report") {
-        write(await reviewText(engine, engine.review(pending.message.month)));
+        write(await reviewText(engine, await engine.review(pending.message.month)));
         return;
       }
-      showMessage(engine, view, write, pending, shownTasks);
+      await showMessage(engine, view, write, pending, shownTasks);
     },
   });
 }
@@ -65,26 +65,26 @@ export type DeliverySource = Pick<
 };
 
 /** Throws when the card cannot be rendered now; the pump then retries it later. */
-export function showMessage(
+export async function showMessage(
   engine: DeliverySource,
   view: ConsoleView,
   write: (text: string) => void,
   { message }: PendingMessage,
   shownTasks: Set<number> = new Set(),
-): void {
+): Promise<void> {
   const detail =
     NEEDS_DETAIL.has(message.kind) && "taskId" in message
-      ? engine.detail(message.taskId)
+      ? await engine.detail(message.taskId)
       : undefined;
   const groups = isGroupMessage(message)
-    ? { groups: loadGroups(engine, groupIdsOf(message)), now: engine.clock.now(), shownTasks }
+    ? { groups: await loadGroups(engine, groupIdsOf(message)), now: engine.clock.now(), shownTasks }
     : undefined;
   const escalation =
     message.kind === "task_escalated" && detail?.task.state === "escalated"
-      ? escalationOf(engine, message.taskId, shownTasks)
+      ? await escalationOf(engine, message.taskId, shownTasks)
       : undefined;
   const anomalies =
-    message.kind === "anomalies" ? engine.openAnomalies(message.anomalyIds) : undefined;
+    message.kind === "anomalies" ? await engine.openAnomalies(message.anomalyIds) : undefined;
   write(messageCard(message, detail, view, { groups, escalation, anomalies }));
   // Only a full four-question card counts: one for a task that moved on is a single line.
   if (message.kind === "task_escalated" && detail?.task.state === "escalated") {
@@ -95,28 +95,31 @@ export function showMessage(
       for (const taskId of group.card.taskIds) shownTasks.add(taskId);
     }
   }
-  if (reachedItsDestination(message)) engine.markDelivered(message.taskId);
+  if (reachedItsDestination(message)) await engine.markDelivered(message.taskId);
 }
 
 /** The open group a task waits in, and whether another of its tasks was shown in full. */
-function escalationOf(
+async function escalationOf(
   engine: DeliverySource,
   taskId: number,
   shownTasks: ReadonlySet<number>,
-): TaskEscalation | undefined {
-  const group = engine.openEscalationOf(taskId);
+): Promise<TaskEscalation | undefined> {
+  const group = await engine.openEscalationOf(taskId);
   if (group === undefined) return undefined;
-  const others = engine.escalationCard(group.id).taskIds.filter((id) => id !== taskId);
+  const others = (await engine.escalationCard(group.id)).taskIds.filter((id) => id !== taskId);
   return { escalationId: group.id, joins: others.some((id) => shownTasks.has(id)) };
 }
 
-function loadGroups(engine: DeliverySource, ids: readonly number[]): Map<number, GroupSnapshot> {
+async function loadGroups(
+  engine: DeliverySource,
+  ids: readonly number[],
+): Promise<Map<number, GroupSnapshot>> {
   const groups = new Map<number, GroupSnapshot>();
   for (const id of ids) {
-    const row = engine.escalation(id);
+    const row = await engine.escalation(id);
     if (row === undefined) throw new Error(`${formatEscalationId(id)} does not exist`);
     groups.set(id, {
-      card: engine.escalationCard(id),
+      card: await engine.escalationCard(id),
       category: row.category,
       createdAt: row.createdAt,
       ...(row.state === "resolved"

@@ -48,21 +48,25 @@ export async function runCommand(command: Command, session: Session): Promise<Ou
     case "status":
       print(
         command.taskId === undefined
-          ? overview(session)
-          : statusDetail(engine.detail(command.taskId)),
+          ? await overview(session)
+          : statusDetail(await engine.detail(command.taskId)),
       );
       return "continue";
     case "review":
-      print(await reviewAnswerText(engine, engine.reviewAsked(command.month)));
+      print(await reviewAnswerText(engine, await engine.reviewAsked(command.month)));
       return "continue";
     case "retry": {
-      const task = progress.quietly(() => engine.retry(command.taskId, user));
-      print(movedLine(task, "retried"));
+      await progress.quietly(
+        () => engine.retry(command.taskId, user),
+        (task) => print(movedLine(task, "retried")),
+      );
       return "continue";
     }
     case "reroute": {
-      const task = progress.quietly(() => engine.reroute(command.taskId, command.category, user));
-      print(movedLine(task, "rerouted"));
+      await progress.quietly(
+        () => engine.reroute(command.taskId, command.category, user),
+        (task) => print(movedLine(task, "rerouted")),
+      );
       return "continue";
     }
     case "cancel":
@@ -70,10 +74,10 @@ export async function runCommand(command: Command, session: Session): Promise<Ou
     case "edit":
       return edit(session, command.taskId);
     case "answer": {
-      const result = progress.quietly(() =>
-        engine.answer(command.taskId, { text: command.text }, user),
+      await progress.quietly(
+        () => engine.answer(command.taskId, { text: command.text }, user),
+        (result) => print(taskCard(result, session.view)),
       );
-      print(taskCard(result, session.view));
       return "continue";
     }
     case "group":
@@ -94,10 +98,13 @@ async function file(
 ): Promise<Outcome> {
   const { engine, user, progress } = session;
   const raw = { source: "console", requester: user, ...request };
-  // The console reads and routes as every other door does: through the models configured.
+  // The console reads and routes as every other door does: through the models configured,
+  // asked before the progress lines are held (quietly), so a slow model holds back nobody's.
   const asked = await engine.withModels(raw);
-  const result = progress.quietly(() => engine.submit(asked));
-  session.print(taskCard(result, session.view));
+  await progress.quietly(
+    () => engine.submit(asked, { rulesOnly: true }),
+    (result) => session.print(taskCard(result, session.view)),
+  );
   return "continue";
 }
 
@@ -111,18 +118,20 @@ async function guidedTask(session: Session): Promise<Outcome> {
   return file(session, { fields });
 }
 
-function cancel(session: Session, taskId: number): Outcome {
+async function cancel(session: Session, taskId: number): Promise<Outcome> {
   const { engine, user, progress } = session;
-  const before = engine.task(taskId).state;
-  progress.quietly(() => engine.cancel(taskId, user, "cancelled at the console"));
-  session.print(`${formatTaskId(taskId)} cancelled (it was ${stateLabel(before)})`);
+  const before = (await engine.task(taskId)).state;
+  await progress.quietly(
+    () => engine.cancel(taskId, user, "cancelled at the console"),
+    () => session.print(`${formatTaskId(taskId)} cancelled (it was ${stateLabel(before)})`),
+  );
   return "continue";
 }
 
 /** Asks for the missing fields (or all of them), then runs the brief through intake again. */
 async function edit(session: Session, taskId: number): Promise<Outcome> {
   const { engine, user, progress } = session;
-  const task = engine.task(taskId);
+  const task = await engine.task(taskId);
   const id = formatTaskId(taskId);
   if (task.state !== "needs_clarification" && task.state !== "escalated") {
     // Checked before asking anything, so nobody types five answers to be refused.
@@ -138,8 +147,10 @@ async function edit(session: Session, taskId: number): Promise<Outcome> {
     session.print(`(nothing changed: ${id} is still ${stateLabel(task.state)})`);
     return "continue";
   }
-  const result = progress.quietly(() => engine.answer(taskId, { fields: values }, user));
-  session.print(taskCard(result, session.view));
+  await progress.quietly(
+    () => engine.answer(taskId, { fields: values }, user),
+    (result) => session.print(taskCard(result, session.view)),
+  );
   return "continue";
 }
 
@@ -160,8 +171,10 @@ async function decideGroup(
   }
   // The console user owns the machine: an operator by definition.
   const person = { id: session.user, trusted: true };
-  const outcome = progress.quietly(() => engine.actOnEscalation(escalationId, request, person));
-  session.print(outcomeText(outcome, request));
+  await progress.quietly(
+    () => engine.actOnEscalation(escalationId, request, person),
+    (outcome) => session.print(outcomeText(outcome, request)),
+  );
   return "continue";
 }
 
@@ -174,7 +187,7 @@ async function askGroupFields(
   escalationId: number,
 ): Promise<FieldValues | undefined> {
   const ref = formatEscalationId(escalationId);
-  const waiting = waitingIn(session.engine, escalationId);
+  const waiting = await waitingIn(session.engine, escalationId);
   const missing = BRIEF_FIELDS.filter((name) =>
     waiting.some((task) => task.missingFields.includes(name)),
   );
@@ -192,11 +205,11 @@ async function askGroupFields(
 }
 
 /** The tasks a group still waits on; checked before asking, so nobody answers to be refused. */
-function waitingIn(engine: Engine, escalationId: number): Task[] {
+async function waitingIn(engine: Engine, escalationId: number): Promise<Task[]> {
   const ref = formatEscalationId(escalationId);
-  const group = engine.escalation(escalationId);
+  const group = await engine.escalation(escalationId);
   if (group === undefined) throw new StewardError("escalation_not_found", `${ref} does not exist`);
-  const waiting = engine.waitingIn(escalationId).map((member) => member.task);
+  const waiting = (await engine.waitingIn(escalationId)).map((member) => member.task);
   if (group.state === "resolved" || waiting.length === 0) {
     throw new StewardError("stale_action", `${ref} is resolved; nothing is waiting to be edited`);
   }
@@ -226,6 +239,6 @@ export function settleDeps(session: Pick<Session, "engine" | "queries">) {
   };
 }
 
-function overview(session: Session): string {
-  return statusOverview(session.engine.status.snapshot());
+async function overview(session: Session): Promise<string> {
+  return statusOverview(await session.engine.status.snapshot());
 }

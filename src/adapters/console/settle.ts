@@ -16,8 +16,8 @@ export function isMoving(task: Pick<Task, "state" | "nextRunAt">, horizon: numbe
 
 export interface SettleDeps {
   /** Ids of every task moving before `horizon` (engine time). */
-  moving(horizon: number): number[];
-  task(id: number): Pick<Task, "state" | "nextRunAt">;
+  moving(horizon: number): Promise<number[]>;
+  task(id: number): Promise<Pick<Task, "state" | "nextRunAt">>;
   /** Engine time, to compare with `nextRunAt`. */
   now(): number;
 }
@@ -34,13 +34,17 @@ export async function settle(deps: SettleDeps, options: SettleOptions = {}): Pro
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = Math.max(0, deadline - Date.now());
-    const still = stillMoving(deps, options.taskId, deps.now() + left);
+    const still = await stillMoving(deps, options.taskId, deps.now() + left);
     if (still.length === 0 || left === 0 || options.signal?.aborted) return still;
     await sleep(Math.min(POLL_MS, left));
   }
 }
 
-function stillMoving(deps: SettleDeps, taskId: number | undefined, horizon: number): number[] {
+async function stillMoving(
+  deps: SettleDeps,
+  taskId: number | undefined,
+  horizon: number,
+): Promise<number[]> {
   if (taskId === undefined) return deps.moving(horizon);
-  return isMoving(deps.task(taskId), horizon) ? [taskId] : [];
+  return isMoving(await deps.task(taskId), horizon) ? [taskId] : [];
 }

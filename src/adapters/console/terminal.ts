@@ -1,11 +1,6 @@
-import {
-  type Completer,
-  clearLine,
-  createInterface,
-  cursorTo,
-  type Interface,
-} from "node:readline";
+import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
 import { printable } from "../../core/printable.js";
+import type { Completer } from "./complete.js";
 import { HISTORY_SIZE, loadHistory, saveHistory } from "./history.js";
 
 export const PROMPT = "steward> ";
@@ -56,7 +51,11 @@ export class Terminal {
           historySize: HISTORY_SIZE,
           history: historyFile === undefined ? [] : loadHistory(historyFile),
           removeHistoryDuplicates: true,
-          completer,
+          completer:
+            completer === undefined
+              ? undefined
+              : (line: string, done: (error: Error | null, result?: [string[], string]) => void) =>
+                  void completer(line).then((result) => done(null, result), done),
           terminal: true,
         })
       : createInterface({ input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });

@@ -13,13 +13,13 @@ export function outputDelivery(engine: Engine): OutboxPump {
     isPermanent: (error) => error instanceof RefusedDestination,
     deliver: async ({ message }) => {
       if (message.kind !== "deliver_output") return;
-      const task = engine.task(message.taskId);
+      const task = await engine.task(message.taskId);
       try {
         const where = await deliverOutput(task, message.destination, engine.config.delivery);
-        engine.outputDelivered(task.id, where);
+        await engine.outputDelivered(task.id, where);
       } catch (error) {
         // Parked by the pump (isPermanent); the requester hears it once (the outbox key).
-        if (error instanceof RefusedDestination) engine.outputRefused(task.id, error.message);
+        if (error instanceof RefusedDestination) await engine.outputRefused(task.id, error.message);
         throw error;
       }
     },

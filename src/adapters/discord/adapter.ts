@@ -77,7 +77,7 @@ export async function startDiscord(options: DiscordOptions): Promise<DiscordAdap
       applicationId: client.application?.id,
     });
     logger.info(`discord: connected as ${client.user?.tag}; registered /${names.join(", /")}`);
-    const waiting = waitingCount(context.status.snapshot());
+    const waiting = waitingCount(await context.status.snapshot());
     if (waiting.details + waiting.escalations > 0) {
       logger.info(
         `discord: waiting on a person: ${waiting.details} task(s) for details, ${waiting.escalations} escalation(s) for a decision; /status lists them`,

@@ -56,7 +56,7 @@ function requestOf(interaction: Pressed, action: EscalationId["action"]): Escala
 /** Edit brief: the form first (prefilled when it is about one task), the decision on submit. */
 async function showEditForm(interaction: ButtonInteraction, id: EscalationId, ctx: DiscordContext) {
   const { engine } = ctx;
-  const waiting = engine.waitingIn(id.escalationId, id.taskId);
+  const waiting = await engine.waitingIn(id.escalationId, id.taskId);
   if (waiting.length === 0) {
     throw new StewardError(
       "stale_action",
@@ -84,15 +84,15 @@ async function showTaskControls(
 ) {
   const { engine } = ctx;
   const taskId = Number(interaction.values[0]);
-  const [member] = engine.waitingIn(id.escalationId, taskId);
+  const [member] = await engine.waitingIn(id.escalationId, taskId);
   if (member === undefined) {
     throw new StewardError(
       "stale_action",
       `${formatTaskId(taskId)} is no longer waiting in ${formatEscalationId(id.escalationId)}`,
     );
   }
-  const group = engine.escalation(id.escalationId)!;
-  const card = engine.escalationCard(id.escalationId, who);
+  const group = (await engine.escalation(id.escalationId))!;
+  const card = await engine.escalationCard(id.escalationId, who);
   await interaction.reply({
     content: `Decide for ${formatTaskId(taskId)} only:`,
     components: escalationRows(engine.config, card, group, [member], taskId),
@@ -145,7 +145,7 @@ export async function onEscalationAction(
     throw new Refusal("That control does not do anything here.");
   }
   const request = requestOf(interaction, id.action);
-  const outcome = engine.actOnEscalation(id.escalationId, request, person, id.taskId);
+  const outcome = await engine.actOnEscalation(id.escalationId, request, person, id.taskId);
   const text = outcomeText(person, request, outcome);
   const updatable = interaction.isModalSubmit()
     ? interaction.isFromMessage()
@@ -155,7 +155,7 @@ export async function onEscalationAction(
   if (updatable !== null && !updatable.message.flags.has(MessageFlags.Ephemeral)) {
     // Pressed on the escalation's own message: redraw it in the same response.
     await updatable.update(
-      escalationPayload(engine, id.escalationId, updatable.message.components),
+      await escalationPayload(engine, id.escalationId, updatable.message.components),
     );
   } else {
     // A private per-task panel (or a form opened from one): say what happened there.

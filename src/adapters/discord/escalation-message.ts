@@ -167,15 +167,15 @@ export function escalationEmbed(
 }
 
 /** The escalation message as it should look now: open with its controls, or decided. */
-export function escalationPayload(
+export async function escalationPayload(
   engine: Engine,
   escalationId: number,
   current?: readonly (TopLevelComponent | Row)[],
-): EscalationPayload {
-  const card = engine.escalationCard(escalationId, who);
-  const group = engine.escalation(escalationId)!;
-  const members = engine.escalationMembers(escalationId);
-  const waiting = engine.waitingIn(escalationId);
+): Promise<EscalationPayload> {
+  const card = await engine.escalationCard(escalationId, who);
+  const group = (await engine.escalation(escalationId))!;
+  const members = await engine.escalationMembers(escalationId);
+  const waiting = await engine.waitingIn(escalationId);
   const open = group.state !== "resolved";
   const components = open
     ? escalationRows(engine.config, card, group, waiting)
@@ -191,8 +191,8 @@ export function escalationPayload(
 }
 
 /** The first message in an escalation's thread: what it covers and where to look. */
-export function threadIntro(engine: Engine, escalationId: number): string {
-  const members = engine.escalationMembers(escalationId);
+export async function threadIntro(engine: Engine, escalationId: number): Promise<string> {
+  const members = await engine.escalationMembers(escalationId);
   const lines = members
     .slice(0, 20)
     .map(

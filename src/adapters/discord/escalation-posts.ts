@@ -11,8 +11,8 @@ function escalationsChannel(ctx: DiscordContext): string {
   return id;
 }
 
-function groupTitle(ctx: DiscordContext, escalationId: number): string {
-  const group = ctx.engine.escalation(escalationId);
+async function groupTitle(ctx: DiscordContext, escalationId: number): Promise<string> {
+  const group = await ctx.engine.escalation(escalationId);
   return `${formatEscalationId(escalationId)} · ${oneLine(group?.summary ?? "escalation")}`;
 }
 
@@ -29,7 +29,7 @@ export async function postEscalation(
   let ref = refs.escalation(escalationId);
   if (ref === undefined) {
     const channel = where ?? (await sendableChannel(client, escalationsChannel(ctx)));
-    const message = await channel.send(escalationPayload(engine, escalationId));
+    const message = await channel.send(await escalationPayload(engine, escalationId));
     ref = {
       channelId: message.channelId,
       messageId: message.id,
@@ -43,10 +43,13 @@ export async function postEscalation(
     client,
     ref.channelId,
     ref.messageId,
-    groupTitle(ctx, escalationId),
+    await groupTitle(ctx, escalationId),
   );
   refs.setThread("escalation", escalationId, thread.id);
-  await thread.send({ content: threadIntro(engine, escalationId), allowedMentions: NO_PINGS });
+  await thread.send({
+    content: await threadIntro(engine, escalationId),
+    allowedMentions: NO_PINGS,
+  });
 }
 
 /** The escalation's thread, started now if the message is posted but its thread is not yet. */
@@ -57,7 +60,7 @@ export async function escalationThread(
   const ref = ctx.refs.escalation(escalationId);
   if (ref === undefined) return undefined;
   if (ref.threadId !== null) return sendableChannel(ctx.client, ref.threadId);
-  const title = groupTitle(ctx, escalationId);
+  const title = await groupTitle(ctx, escalationId);
   const thread = await threadUnder(ctx.client, ref.channelId, ref.messageId, title);
   ctx.refs.setThread("escalation", escalationId, thread.id);
   return thread;
@@ -74,10 +77,12 @@ export async function postDigest(ctx: DiscordContext, escalationIds: number[]): 
   const posted = (await channel.messages.fetch({ limit: 50 })).find(
     (message) => message.author.id === client.user?.id && message.embeds[0]?.footer?.text === key,
   );
-  const lines = escalationIds.map((id) => {
-    const group = engine.escalation(id);
-    return `**${formatEscalationId(id)}** · ${oneLine(group?.summary ?? "")}`;
-  });
+  const lines = await Promise.all(
+    escalationIds.map(async (id) => {
+      const group = await engine.escalation(id);
+      return `**${formatEscalationId(id)}** · ${oneLine(group?.summary ?? "")}`;
+    }),
+  );
   const digest =
     posted ??
     (await channel.send({
@@ -101,12 +106,12 @@ export async function refreshEscalation(ctx: DiscordContext, escalationId: numbe
   if (ref === undefined) return;
   const channel = await sendableChannel(ctx.client, ref.channelId);
   const message = await channel.messages.fetch(ref.messageId);
-  await message.edit(escalationPayload(ctx.engine, escalationId, message.components));
+  await message.edit(await escalationPayload(ctx.engine, escalationId, message.components));
 }
 
 /** Still unanswered: a nudge in its thread (or the escalations channel if it has none). */
 export async function postReminder(ctx: DiscordContext, escalationId: number): Promise<void> {
-  const group = ctx.engine.escalation(escalationId);
+  const group = await ctx.engine.escalation(escalationId);
   if (group === undefined || group.state === "resolved") return;
   const ref = ctx.refs.escalation(escalationId);
   const channel = await sendableChannel(ctx.client, ref?.threadId ?? escalationsChannel(ctx));

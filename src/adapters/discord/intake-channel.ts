@@ -19,7 +19,7 @@ export function createIntakeListener(ctx: DiscordContext): (message: Message) =>
     if (message.author.bot || message.system || message.webhookId !== null) return;
     if (!channels.has(message.channelId)) return;
     try {
-      const result = await ctx.engine.submitAsync({
+      const result = await ctx.engine.submit({
         source: INTAKE_SOURCE,
         requester: message.author.id,
         text: message.content,

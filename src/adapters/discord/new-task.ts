@@ -77,7 +77,7 @@ export async function fileTask(
 ): Promise<void> {
   checkFileable(request, ctx.engine.config);
   await acknowledgeFirst(interaction);
-  const result = await ctx.engine.submitAsync(request);
+  const result = await ctx.engine.submit(request);
   await replyWithCard(interaction, ctx, result.task);
 }
 

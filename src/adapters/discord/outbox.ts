@@ -33,7 +33,7 @@ export function isPermanent(error: Error): boolean {
 async function postAnomalies(ctx: DiscordContext, ids: number[]): Promise<void> {
   const channelId = ctx.engine.config.discord.channels.escalations;
   if (channelId === "") throw new Undeliverable("discord.channels.escalations is not configured");
-  const open = ctx.engine.openAnomalies(ids);
+  const open = await ctx.engine.openAnomalies(ids);
   if (open.length === 0) return; // resolved by themselves before anyone needed to hear
   // What each one is, in words; the rule after it for whoever tunes the checker.
   const lines = open.map(
@@ -77,7 +77,7 @@ async function deliver(ctx: DiscordContext, { message }: PendingMessage): Promis
       const channelId = ctx.engine.config.discord.channels.reports;
       if (channelId === "") throw new Undeliverable("discord.channels.reports is not configured");
       const channel = await sendableChannel(ctx.client, channelId);
-      await channel.send(await reviewMessage(ctx, ctx.engine.review(message.month)));
+      await channel.send(await reviewMessage(ctx, await ctx.engine.review(message.month)));
       return;
     }
     default: {

@@ -80,7 +80,7 @@ export class CardProgress {
     const ref = refs.task(taskId);
     // A card shows only what is durable: a grouped write commits within milliseconds.
     await engine.committed();
-    const task = engine.findTask(taskId);
+    const task = await engine.findTask(taskId);
     if (ref === undefined || task === undefined) return;
     const key = cardKey(task);
     if (this.shown.get(taskId) === key) return;
@@ -88,8 +88,8 @@ export class CardProgress {
     await channel.messages.edit(ref.messageId, {
       embeds: [
         taskCard(task, engine.config, {
-          events: engine.events(taskId),
-          attempts: engine.attempts(taskId),
+          events: await engine.events(taskId),
+          attempts: await engine.attempts(taskId),
         }),
       ],
       allowedMentions: NO_PINGS,

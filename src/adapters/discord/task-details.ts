@@ -19,7 +19,7 @@ export async function onTaskDetails(
   ctx: DiscordContext,
 ): Promise<void> {
   const { engine } = ctx;
-  const task = engine.task(taskId);
+  const task = await engine.task(taskId);
   const id = formatTaskId(taskId);
   const requester = interaction.user.id === task.requester;
   if (!requester && !engine.isOperator(personOf(interaction))) {
@@ -44,7 +44,7 @@ export async function onTaskDetails(
     return;
   }
   const fields = readBriefModal(interaction);
-  const result = engine.answer(taskId, { fields }, interaction.user.id);
+  const result = await engine.answer(taskId, { fields }, interaction.user.id);
   const added = Object.keys(fields)
     .map((field) => BRIEF_FIELD_LABELS[field as BriefField].toLowerCase())
     .join(", ");

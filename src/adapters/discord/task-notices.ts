@@ -41,7 +41,7 @@ export async function postClarification(
   ctx: DiscordContext,
   message: Of<"clarification">,
 ): Promise<void> {
-  const task = ctx.engine.task(message.taskId);
+  const task = await ctx.engine.task(message.taskId);
   // Answered (or cancelled) before this could be posted: the card already says where it is.
   if (task.state !== "needs_clarification") return;
   const thread = await taskThread(ctx, task);
@@ -85,9 +85,9 @@ export function outputMessage(task: Task, header: string) {
 /** Where the output belongs: the requester's thread (or a reply to the card), or a channel. */
 export async function postDone(ctx: DiscordContext, message: Of<"task_done">): Promise<void> {
   const { engine } = ctx;
-  const task = engine.task(message.taskId);
+  const task = await engine.task(message.taskId);
   const destination: Destination = message.destination ?? { kind: "reply" };
-  const took = formatDuration(timeTaken(task, engine.events(task.id)));
+  const took = formatDuration(timeTaken(task, await engine.events(task.id)));
   const header = `${who(task.requester)} **${formatTaskId(task.id)}** is done (\`${task.category}\`, ${took}).`;
   const target = await taskReplyTarget(ctx, task);
   const reply = target.replyTo
@@ -99,7 +99,7 @@ export async function postDone(ctx: DiscordContext, message: Of<"task_done">): P
       ...reply,
       allowedMentions: pingOnly(task.requester),
     });
-    engine.markDelivered(task.id);
+    await engine.markDelivered(task.id);
     return;
   }
   if (destination.kind === "channel") {
@@ -108,7 +108,7 @@ export async function postDone(ctx: DiscordContext, message: Of<"task_done">): P
       ...outputMessage(task, `**${formatTaskId(task.id)}** for ${who(task.requester)}:`),
       allowedMentions: NO_PINGS,
     });
-    engine.markDelivered(task.id);
+    await engine.markDelivered(task.id);
   }
   // Files and webhooks are delivered by the output pump; here the requester only hears where.
   await target.channel.send({
@@ -122,14 +122,14 @@ export async function postEscalated(
   ctx: DiscordContext,
   message: Of<"task_escalated">,
 ): Promise<void> {
-  const task = ctx.engine.task(message.taskId);
+  const task = await ctx.engine.task(message.taskId);
   const thread = await taskThread(ctx, task);
   const escalations = ctx.engine.config.discord.channels.escalations;
   const where = escalations === "" ? "the escalations channel" : `<#${escalations}>`;
   const now =
     task.state === "escalated" ? "" : ` It has moved on since: ${stateLabel(task.state)}.`;
   // The escalation it waits in, so the requester can find the one card for its cause.
-  const group = ctx.engine.openEscalationOf(task.id);
+  const group = await ctx.engine.openEscalationOf(task.id);
   const ref = group === undefined ? "" : `, under **${formatEscalationId(group.id)}**`;
   await thread.send({
     content: clip(
@@ -144,7 +144,7 @@ export async function postCancelled(
   ctx: DiscordContext,
   message: Of<"task_cancelled">,
 ): Promise<void> {
-  const task = ctx.engine.task(message.taskId);
+  const task = await ctx.engine.task(message.taskId);
   const thread = await taskThread(ctx, task);
   await thread.send({
     content: clip(
@@ -160,7 +160,7 @@ export async function postOutputDelivery(
   ctx: DiscordContext,
   message: Of<"output_delivery">,
 ): Promise<void> {
-  const task = ctx.engine.task(message.taskId);
+  const task = await ctx.engine.task(message.taskId);
   const thread = await taskThread(ctx, task);
   const id = `**${formatTaskId(task.id)}**`;
   await thread.send(

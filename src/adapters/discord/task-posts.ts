@@ -110,7 +110,7 @@ async function cardRef(ctx: DiscordContext, task: Task): Promise<ChatRef> {
 async function postCard(ctx: DiscordContext, task: Task): Promise<ChatRef> {
   const origin = originOf(task);
   if (origin !== undefined) return postUnderMessage(ctx, task, origin.channelId, origin.messageId);
-  const parent = task.parentId === null ? undefined : ctx.engine.findTask(task.parentId);
+  const parent = task.parentId === null ? undefined : await ctx.engine.findTask(task.parentId);
   const channel =
     parent === undefined
       ? await sendableChannel(ctx.client, homeChannel(ctx))

@@ -47,7 +47,7 @@ export async function checkHealth(
 ): Promise<HealthReport> {
   let db = "ok";
   try {
-    engine.checkWritable();
+    await engine.checkWritable();
   } catch (error) {
     db = `error: ${message(error)}`;
   }
@@ -65,17 +65,17 @@ export async function checkHealth(
     chat: parts.chat.status,
     scheduler: parts.scheduler.status,
     // A paused worker is an incident being handled (escalated, probed), not an unhealthy process.
-    paused_workers: engine.pausedWorkers(),
-    processes: processesOf(engine),
+    paused_workers: await engine.pausedWorkers(),
+    processes: await processesOf(engine),
     failing,
     degraded: parts.chat.ok ? [] : ["chat"],
   };
 }
 
 /** Read like the other parts: a failure to read them says so rather than failing the probe. */
-function processesOf(engine: Engine): HealthReport["processes"] {
+async function processesOf(engine: Engine): Promise<HealthReport["processes"]> {
   try {
-    const { live, stale } = engine.status.processes();
+    const { live, stale } = await engine.status.processes();
     const now = engine.clock.now();
     return {
       live: live.map(({ host, pid, roles, heartbeatAt }) => ({

@@ -137,24 +137,29 @@ export function createMetrics(engine: Engine): StewardMetrics {
   // Since when each task seen entering queued or running has been there (engine clock, ms).
   const since = new Map<number, { state: TaskState; at: number }>();
 
-  const refresh = () => {
+  const refresh = async () => {
+    // Everything read first, then set at once: two scrapes at a time never show a half-reset set.
+    const [counts, open, { live, stale }, pausedWorkers] = await Promise.all([
+      status.counts(),
+      status.openCounts(),
+      status.processes(),
+      engine.pausedWorkers(),
+    ]);
     tasks.reset();
     tasksByCategory.reset();
     // Every state is present, so a query for an empty state reads 0 rather than nothing.
     const byState = new Map<TaskState, number>(STORED_STATES.map((state) => [state, 0]));
-    for (const row of status.counts()) {
+    for (const row of counts) {
       byState.set(row.state, (byState.get(row.state) ?? 0) + row.count);
       tasksByCategory.set({ state: row.state, category: row.category }, row.count);
     }
     for (const [state, n] of byState) tasks.set({ state }, n);
     backlog.set(engine.outbox.backlog());
-    const open = status.openCounts();
     openEscalations.set(open.escalations);
     openAnomalies.set(open.anomalies);
-    const { live, stale } = status.processes();
     processes.set({ state: "live" }, live.length);
     processes.set({ state: "stale" }, stale.length);
-    const pausedNow = new Set(engine.pausedWorkers());
+    const pausedNow = new Set(pausedWorkers);
     for (const worker of Object.keys(engine.config.workers)) {
       paused.set({ worker }, pausedNow.has(worker) ? 1 : 0);
     }
@@ -193,7 +198,7 @@ export function createMetrics(engine: Engine): StewardMetrics {
     observeCheck: (ms) => checkDuration.set(ms / 1000),
     countRefusal: (webhook, code) => refusals.inc({ webhook, code }),
     scrape: async () => {
-      refresh();
+      await refresh();
       return registry.metrics();
     },
     close: () => {

@@ -97,9 +97,9 @@ async function accept(
     ...verified,
     header: request.headers[DELIVERY_HEADER],
   });
-  let result: Awaited<ReturnType<Engine["submitAsync"]>>;
+  let result: Awaited<ReturnType<Engine["submit"]>>;
   try {
-    result = await engine.submitAsync(raw);
+    result = await engine.submit(raw);
   } catch (error) {
     if (isStewardError(error)) throw new HttpError(422, error.code, error.message);
     throw error;

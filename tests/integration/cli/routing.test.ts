@@ -7,14 +7,14 @@ import { tempDir } from "../../helpers.js";
 import { steward } from "./steward-cli.js";
 
 describe("steward routing", () => {
-  it("lists what reroutes taught, exports it for the config or the corpus, and forgets", () => {
+  it("lists what reroutes taught, exports it for the config or the corpus, and forgets", async () => {
     const db = join(tempDir(), "steward.db");
     const database = openDatabase(db);
     const config = loadConfigFile("config/steward.yaml", {});
     const engine = new Engine({ config, configDir: "config", database });
     const text = "the Kiln Club Pipsqueak thing needs sorting";
-    const { task } = engine.submit({ source: "console", requester: "owner", text });
-    engine.reroute(task.id, "admin", "alice");
+    const { task } = await engine.submit({ source: "console", requester: "owner", text });
+    await engine.reroute(task.id, "admin", "alice");
     database.close();
 
     const listed = steward(["routing", "examples"], db);

@@ -7,7 +7,7 @@ import { askingConfig, tempDir } from "../../helpers.js";
 import { steward } from "./steward-cli.js";
 
 describe("steward status", () => {
-  it("prints counts as text and as JSON, and one task's timeline", () => {
+  it("prints counts as text and as JSON, and one task's timeline", async () => {
     const db = join(tempDir(), "steward.db");
     const database = openDatabase(db);
     // Engineering asks for its criteria, so one of the two tasks waits for clarification.
@@ -16,12 +16,16 @@ describe("steward status", () => {
       configDir: "config",
       database,
     });
-    engine.submit({
+    await engine.submit({
       source: "console",
       requester: "owner",
       text: "Objective: Draft a blog post\nDone when: under 500 words",
     });
-    engine.submit({ source: "console", requester: "owner", text: "Fix the failing CI build" });
+    await engine.submit({
+      source: "console",
+      requester: "owner",
+      text: "Fix the failing CI build",
+    });
     database.close();
 
     expect(steward(["status"], db)).toContain("By state:     needs clarification 1 · queued 1");
@@ -35,7 +39,7 @@ describe("steward status", () => {
     expect(steward(["status", "T-1"], db)).toContain("Rule:       content.keywords");
   });
 
-  it("lists what waits on a person, oldest first, with how long each has waited", () => {
+  it("lists what waits on a person, oldest first, with how long each has waited", async () => {
     const db = join(tempDir(), "steward.db");
     const database = openDatabase(db);
     const clock = new ManualClock(Date.now() - 3_600_000);
@@ -46,11 +50,15 @@ describe("steward status", () => {
       database,
       clock,
     });
-    engine.submit({ source: "console", requester: "owner", text: "Fix the failing CI build" });
+    await engine.submit({
+      source: "console",
+      requester: "owner",
+      text: "Fix the failing CI build",
+    });
     clock.advance(60_000);
-    engine.submit({ source: "console", requester: "owner", text: "banana purple elephant" });
+    await engine.submit({ source: "console", requester: "owner", text: "banana purple elephant" });
     clock.advance(60_000);
-    engine.submit({ source: "console", requester: "owner", text: "Draft a blog post" });
+    await engine.submit({ source: "console", requester: "owner", text: "Draft a blog post" });
     database.close();
 
     const text = steward(["status"], db);

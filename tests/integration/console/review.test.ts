@@ -16,7 +16,7 @@ describe("the review in the console", () => {
     const database = testDatabase();
     const clock = new ManualClock(Date.UTC(2026, 10, 12, 10));
     const engine = new Engine({ config, configDir: "config", database, clock });
-    engine.submit({
+    await engine.submit({
       source: "console",
       requester: "owner",
       text: "Draft a blog post\nDone when: short",

@@ -14,9 +14,13 @@ describe("console start-up", () => {
       configDir: "config",
       database,
     });
-    engine.submit({ source: "console", requester: "owner", text: "Fix the failing CI build" });
-    engine.submit({ source: "console", requester: "owner", text: "Draft a blog post" });
-    engine.submit({ source: "console", requester: "owner", text: "banana purple elephant" });
+    await engine.submit({
+      source: "console",
+      requester: "owner",
+      text: "Fix the failing CI build",
+    });
+    await engine.submit({ source: "console", requester: "owner", text: "Draft a blog post" });
+    await engine.submit({ source: "console", requester: "owner", text: "banana purple elephant" });
     const input = new PassThrough();
     const output = new PassThrough();
     let printed = "";

@@ -171,7 +171,7 @@ describe("crash safety", () => {
       try {
         const filing = new Engine({ config, configDir: dir, database });
         for (let item = 1; item <= TASKS; item++) {
-          const { task } = filing.submit({
+          const { task } = await filing.submit({
             source: "crash-test",
             requester: "tester",
             category: "work",
@@ -183,8 +183,9 @@ describe("crash safety", () => {
           });
           expect(task.state).toBe("queued");
         }
-        // This engine only files. WorkerPool.kick() claims work even in a pool never started, so
-        // stop it before the event loop turns, or this process would run the first tasks itself.
+        // This engine only files: its pool, never started, makes no pass in the turns between the
+        // filings (a kick passes only a running pool, or one with runs' writes left); stopped
+        // before Steward runs on the file.
         await filing.stop();
         phase("filing");
         expect(stateCounts(database)).toEqual({ queued: TASKS });

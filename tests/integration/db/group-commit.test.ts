@@ -176,7 +176,7 @@ describe("group commit", () => {
     }
   });
 
-  it("a submitted task is committed when submitAsync resolves, and listeners hear of it after", async () => {
+  it("a submitted task is committed when submit resolves, and listeners hear of it after", async () => {
     const database = testDatabase();
     const engine = new Engine({
       config: loadConfigFile("config/steward.yaml", {}),
@@ -187,7 +187,7 @@ describe("group commit", () => {
     try {
       const heard: number[] = [];
       engine.onTaskChange((task) => heard.push(reader.count("tasks") >= task.id ? task.id : -1));
-      const filing = engine.submitAsync(REQUEST);
+      const filing = engine.submit(REQUEST);
       expect(reader.count("tasks")).toBe(0);
       expect(heard).toEqual([]);
       const { task } = await filing;

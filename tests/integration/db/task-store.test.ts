@@ -219,7 +219,7 @@ describe("task lifecycle, against a real SQLite file", () => {
     expect(task).toStrictEqual(store.require(task.id));
   });
 
-  it("a task filed through intake is returned exactly as stored", () => {
+  it("a task filed through intake is returned exactly as stored", async () => {
     const database = testDatabase();
     const engine = new Engine({
       config: loadConfigFile("config/steward.yaml", {}),
@@ -227,16 +227,19 @@ describe("task lifecycle, against a real SQLite file", () => {
       database,
     });
     const filed = [
-      engine.submit({
-        source: "webhook:helpdesk",
-        requester: "customer@example.com",
-        text: "Objective: Refund order 1234\nInputs: https://shop.example/orders/1234\nDone when: refunded",
-        sourceRef: { deliveryId: "d-1" },
-        dedupeKey: "d-1",
-        priority: 3,
-      }).task,
-      engine.submit({ source: "console", requester: "owner", text: "something vague" }).task,
+      (
+        await engine.submit({
+          source: "webhook:helpdesk",
+          requester: "customer@example.com",
+          text: "Objective: Refund order 1234\nInputs: https://shop.example/orders/1234\nDone when: refunded",
+          sourceRef: { deliveryId: "d-1" },
+          dedupeKey: "d-1",
+          priority: 3,
+        })
+      ).task,
+      (await engine.submit({ source: "console", requester: "owner", text: "something vague" }))
+        .task,
     ];
-    for (const task of filed) expect(task).toStrictEqual(engine.task(task.id));
+    for (const task of filed) expect(task).toStrictEqual(await engine.task(task.id));
   });
 });

@@ -44,15 +44,15 @@ async function doneTask(
     clock,
   });
   engine.start();
-  const { task } = engine.submit({
+  const { task } = await engine.submit({
     source: "console",
     requester: "owner",
     text: `Objective: Draft a blog post about the launch\nOutput: ${outputFormat}\nDone when: under 500 words`,
   });
-  for (let i = 0; i < 200 && engine.task(task.id).state !== "done"; i++)
+  for (let i = 0; i < 200 && (await engine.task(task.id)).state !== "done"; i++)
     await new Promise((r) => setTimeout(r, 10));
   await engine.stop();
-  return { engine, task: engine.task(task.id), dir };
+  return { engine, task: await engine.task(task.id), dir };
 }
 
 /** What the requester is told about the delivery, through the outbox. */
@@ -66,7 +66,7 @@ describe("delivering outputs where the brief says", () => {
     await outputDelivery(engine).drain();
     const written = join(dir, "outputs", "launch", "post.md");
     expect(readFileSync(written, "utf8")).toContain("blog post about the launch");
-    expect(engine.task(task.id).deliveredAt).not.toBeNull();
+    expect((await engine.task(task.id)).deliveredAt).not.toBeNull();
     expect(told(engine)).toEqual([
       {
         kind: "output_delivery",
@@ -81,7 +81,7 @@ describe("delivering outputs where the brief says", () => {
     const { engine, task, dir } = await doneTask("file:../../escape.md");
     await outputDelivery(engine).drain();
     expect(existsSync(join(dir, "..", "escape.md"))).toBe(false);
-    expect(engine.task(task.id).deliveredAt).toBeNull();
+    expect((await engine.task(task.id)).deliveredAt).toBeNull();
     expect(engine.outbox.pending(10, ["deliver_output"])).toEqual([]);
   });
 
@@ -93,7 +93,7 @@ describe("delivering outputs where the brief says", () => {
 
     await pump.drain();
     expect(hook.bodies).toEqual([]);
-    expect(engine.task(task.id).deliveredAt).toBeNull();
+    expect((await engine.task(task.id)).deliveredAt).toBeNull();
 
     clock.advance(redeliveryDelay(0));
     await pump.drain();
@@ -101,7 +101,7 @@ describe("delivering outputs where the brief says", () => {
     expect(hook.bodies).toEqual([
       expect.objectContaining({ task: `T-${task.id}`, category: "content" }),
     ]);
-    expect(engine.task(task.id).deliveredAt).not.toBeNull();
+    expect((await engine.task(task.id)).deliveredAt).not.toBeNull();
   });
 
   it("a webhook URL the config no longer allows when the output is ready is refused", async () => {
@@ -111,7 +111,7 @@ describe("delivering outputs where the brief says", () => {
     engine.config.delivery.allowed_urls = [];
     await outputDelivery(engine).drain();
     expect(hook.bodies).toEqual([]);
-    expect(engine.task(task.id).deliveredAt).toBeNull();
+    expect((await engine.task(task.id)).deliveredAt).toBeNull();
     // A destination no retry can fix is an input problem: the requester hears why, once.
     await outputDelivery(engine).drain();
     expect(told(engine)).toEqual([

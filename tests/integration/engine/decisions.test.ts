@@ -15,49 +15,49 @@ function engine(): Engine {
 const owner = "owner";
 
 describe("a person's category decision", () => {
-  it("survives the answer to a clarification: the task stays where it was rerouted", () => {
+  it("survives the answer to a clarification: the task stays where it was rerouted", async () => {
     const steward = engine();
-    const { task } = steward.submit({
+    const { task } = await steward.submit({
       source: "console",
       requester: owner,
       text: "Compare the three cheapest transactional email providers",
     });
     expect(task.category).toBe("research");
-    steward.reroute(task.id, "content", owner);
-    const { task: answered } = steward.answer(task.id, { text: "a table of prices" }, owner);
+    await steward.reroute(task.id, "content", owner);
+    const { task: answered } = await steward.answer(task.id, { text: "a table of prices" }, owner);
     expect(answered.state).toBe("queued");
     expect(answered.category).toBe("content");
     expect(answered.routing.rule).toBe("reroute");
   });
 
-  it("a catch-all task rerouted then answered is queued in the chosen category", () => {
+  it("a catch-all task rerouted then answered is queued in the chosen category", async () => {
     const steward = engine();
-    const { task } = steward.submit({
+    const { task } = await steward.submit({
       source: "console",
       requester: owner,
       text: "banana purple elephant",
     });
     expect(task.state).toBe("escalated");
-    const rerouted = steward.reroute(task.id, "content", owner);
+    const rerouted = await steward.reroute(task.id, "content", owner);
     expect(rerouted.state).toBe("needs_clarification");
-    const { task: answered } = steward.answer(task.id, { text: "x" }, owner);
+    const { task: answered } = await steward.answer(task.id, { text: "x" }, owner);
     expect(answered.state).toBe("queued");
     expect(answered.category).toBe("content");
   });
 });
 
 describe("an answer that leads to an escalation", () => {
-  it("leaves that escalation open: nothing has decided it yet", () => {
+  it("leaves that escalation open: nothing has decided it yet", async () => {
     const steward = engine();
     // No objective: asked for first, then the answer fits no category.
-    const { task } = steward.submit({
+    const { task } = await steward.submit({
       source: "console",
       requester: owner,
       fields: { acceptance_criteria: ["zxcv"] },
     });
     expect(task.state).toBe("needs_clarification");
-    const { task: answered } = steward.answer(task.id, { text: "asdf qwerty zxcv" }, owner);
+    const { task: answered } = await steward.answer(task.id, { text: "asdf qwerty zxcv" }, owner);
     expect(answered.state).toBe("escalated");
-    expect(steward.openEscalationOf(task.id)).toBeDefined();
+    expect(await steward.openEscalationOf(task.id)).toBeDefined();
   });
 });

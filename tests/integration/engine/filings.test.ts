@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { Engine } from "../../../src/engine/engine.js";
 import type { RawRequest } from "../../../src/intake/intake.js";
-import { outsideReader, testDatabase } from "../../helpers.js";
+import { inOrder, outsideReader, testDatabase } from "../../helpers.js";
 
 function request(requester: string, extra: Partial<RawRequest> = {}): RawRequest {
   return {
@@ -28,14 +28,14 @@ describe("requests from the doors, filed together", () => {
     const { engine, reader } = steward();
     const heard: number[] = [];
     engine.onTaskChange((task) => heard.push(task.id));
-    const calls = ["ann", "bob", "cyd"].map((who) => engine.submitAsync(request(who)));
+    const calls = ["ann", "bob", "cyd"].map((who) => engine.submit(request(who)));
     expect(reader.count("tasks")).toBe(0);
     // Each caller resumes once its task is committed: by then, every task of the turn is.
     const seen = await Promise.all(calls.map((call) => call.then(() => reader.count("tasks"))));
     expect(seen).toEqual([3, 3, 3]);
     const tasks = (await Promise.all(calls)).map(({ task }) => task);
     expect(tasks.map((task) => task.requester)).toEqual(["ann", "bob", "cyd"]);
-    expect(tasks.map((task) => engine.task(task.id))).toStrictEqual(tasks);
+    expect(await inOrder(tasks, (task) => engine.task(task.id))).toStrictEqual(tasks);
     expect(reader.count("task_events")).toBe(3);
     expect(heard).toEqual(tasks.map((task) => task.id));
   });
@@ -48,7 +48,7 @@ describe("requests from the doors, filed together", () => {
     const heard: string[] = [];
     engine.onTaskChange((task) => heard.push(task.requester));
     const outcomes = await Promise.allSettled(
-      ["ann", "mallory", "bob"].map((who) => engine.submitAsync(request(who))),
+      ["ann", "mallory", "bob"].map((who) => engine.submit(request(who))),
     );
     expect(outcomes.map((outcome) => outcome.status)).toEqual([
       "fulfilled",
@@ -65,9 +65,9 @@ describe("requests from the doors, filed together", () => {
   it("a request intake refuses fails before the batch; the same delivery twice files one task", async () => {
     const { engine, reader } = steward();
     const outcomes = await Promise.allSettled([
-      engine.submitAsync(request("ann", { dedupeKey: "delivery-1" })),
-      engine.submitAsync({ source: "webhook:helpdesk", requester: "eve", text: "   " }),
-      engine.submitAsync(request("ann", { dedupeKey: "delivery-1" })),
+      engine.submit(request("ann", { dedupeKey: "delivery-1" })),
+      engine.submit({ source: "webhook:helpdesk", requester: "eve", text: "   " }),
+      engine.submit(request("ann", { dedupeKey: "delivery-1" })),
     ]);
     const [first, empty, replay] = outcomes;
     expect(empty?.status).toBe("rejected");
@@ -81,7 +81,7 @@ describe("requests from the doors, filed together", () => {
 
   it("stopping files the requests already taken in before it commits", async () => {
     const { database, engine, reader } = steward();
-    const call = engine.submitAsync(request("ann"));
+    const call = engine.submit(request("ann"));
     await engine.stop();
     database.close();
     const { task } = await call;

@@ -11,17 +11,17 @@ describe("the processes on the database", () => {
   it("a started engine registers itself with every role, and is gone once stopped", async () => {
     const database = testDatabase();
     const engine = new Engine({ config: config(), configDir: "config", database });
-    expect(engine.status.processes()).toEqual({ live: [], stale: [] });
+    expect(await engine.status.processes()).toEqual({ live: [], stale: [] });
 
     engine.start();
-    const { live } = engine.status.processes();
+    const { live } = await engine.status.processes();
     expect(live).toHaveLength(1);
     expect(live[0]).toMatchObject({ host: hostname(), pid: process.pid, roles: [...ROLES] });
     expect(live[0]!.categories).toContain("support");
     expect(live[0]!.categories).not.toContain("unsorted");
 
     await engine.stop();
-    expect(engine.status.processes()).toEqual({ live: [], stale: [] });
+    expect(await engine.status.processes()).toEqual({ live: [], stale: [] });
   });
 
   it("on SQLite a new start marks whoever registered before as gone: one process owns the file", async () => {
@@ -32,7 +32,7 @@ describe("the processes on the database", () => {
     const restarted = new Engine({ config: config(), configDir: "config", database });
     restarted.start();
     try {
-      const { live, stale } = restarted.status.processes();
+      const { live, stale } = await restarted.status.processes();
       expect(live).toHaveLength(1);
       expect(stale).toEqual([]);
     } finally {

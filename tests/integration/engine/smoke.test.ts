@@ -19,17 +19,17 @@ describe("engine smoke", () => {
     const heard: Task[] = [];
     engine.onTaskChange((changed) => heard.push(changed));
     engine.start();
-    const { task } = engine.submit({
+    const { task } = await engine.submit({
       source: "console",
       requester: "owner",
       text: "Objective: Draft a blog post about our launch\nDone when: under 500 words",
     });
     expect(task.state).toBe("queued");
-    for (let i = 0; i < 100 && engine.task(task.id).state !== "done"; i++) {
+    for (let i = 0; i < 100 && (await engine.task(task.id)).state !== "done"; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await engine.stop();
-    const detail = engine.detail(task.id);
+    const detail = await engine.detail(task.id);
     expect(detail.task.state).toBe("done");
     expect(detail.events.map((e) => e.to)).toEqual(["queued", "running", "reviewing", "done"]);
     expect(engine.outbox.pending(10).map((m) => m.message.kind)).toEqual(["task_done"]);
@@ -52,7 +52,7 @@ describe("engine smoke", () => {
     });
     const backlog = 2_000;
     for (let i = 0; i < backlog; i++) {
-      engine.submit({
+      await engine.submit({
         source: "console",
         requester: "owner",
         category: "support",
@@ -86,7 +86,7 @@ describe("engine smoke", () => {
     { concurrency: 1, passes: "one completion per pass" },
     { concurrency: 4, passes: "several completions per pass" },
   ])("a completion that fails is undone and the pool goes on: $passes", async ({ concurrency }) => {
-    const { engine, ids, failing, errors, othersDone } = refusingOneCompletion({
+    const { engine, ids, failing, errors, othersDone } = await refusingOneCompletion({
       concurrency,
       count: 4,
       runner: () => async () => ({ output: "ok" }),
@@ -98,11 +98,11 @@ describe("engine smoke", () => {
     const others = ids.filter((id) => id !== failing);
     expect(heardDone.sort()).toEqual(others);
     for (const id of others) {
-      const events = engine.detail(id).events.map((event) => event.to);
+      const events = (await engine.detail(id)).events.map((event) => event.to);
       expect(events.at(-1)).toBe("done");
       expect(events.filter((to) => to === "done")).toHaveLength(1);
     }
-    const failed = engine.detail(failing);
+    const failed = await engine.detail(failing);
     expect(failed.events.map((event) => event.to)).toEqual(["queued", "running"]);
     expect(failed.attempts.map((attempt) => attempt.outcome)).toEqual(["running"]);
     // Once when the group fell with it (its claim too, so it ran again), once undone alone.
@@ -123,7 +123,7 @@ describe("engine smoke", () => {
       startThird = resolve;
     });
     const thirdSignals: AbortSignal[] = [];
-    const { engine, ids, failing, errors, othersDone } = refusingOneCompletion({
+    const { engine, ids, failing, errors, othersDone } = await refusingOneCompletion({
       concurrency: 2,
       count: 3,
       // No group commits on its own before the failure: a stalled test process must not
@@ -152,16 +152,16 @@ describe("engine smoke", () => {
     await engine.stop(0);
 
     expect(heardDone.sort()).toEqual([first, third]);
-    const redone = engine.detail(first);
+    const redone = await engine.detail(first);
     expect(statesOf(redone)).toBe("queued running queued running reviewing done");
     expect(redone.events[2]?.reason).toMatch(/rolled back/);
     expect(redone.attempts.map((attempt) => attempt.outcome)).toEqual(["abandoned", "succeeded"]);
     // The void run was stopped; nothing of it was stored.
     expect(thirdSignals.map((signal) => signal.aborted)).toEqual([true, false]);
-    const voided = engine.detail(third);
+    const voided = await engine.detail(third);
     expect(statesOf(voided)).toBe("queued running reviewing done");
     expect(voided.attempts.map((attempt) => attempt.outcome)).toEqual(["succeeded"]);
-    const failed = engine.detail(failing);
+    const failed = await engine.detail(failing);
     expect(failed.events.map((event) => event.to)).toEqual(["queued", "running"]);
     expect(failed.attempts.map((attempt) => attempt.outcome)).toEqual(["running"]);
     expect(errors).toEqual([`worker pool: running T-${failing}: disk says no`]);
@@ -173,7 +173,7 @@ describe("engine smoke", () => {
     let engine: Engine | undefined;
     // The runner finishes without looking at its signal, after the task was cancelled.
     const runner = async ({ id }: { id: number }) => {
-      engine?.cancel(id, "owner", "no longer needed");
+      await engine?.cancel(id, "owner", "no longer needed");
       return { output: "a reply nobody wants" };
     };
     engine = new Engine({
@@ -183,17 +183,21 @@ describe("engine smoke", () => {
       runners: new Map([[support.worker!, runner]]),
       pollMs: 20,
     });
-    const { task } = engine.submit({
+    const { task } = await engine.submit({
       source: "console",
       requester: "owner",
       category: "support",
       text: "Objective: Answer customer 7\nDone when: the reply is sent",
     });
     engine.start();
-    for (let i = 0; i < 100 && engine.detail(task.id).attempts[0]?.outcome !== "abandoned"; i++)
+    for (
+      let i = 0;
+      i < 100 && (await engine.detail(task.id)).attempts[0]?.outcome !== "abandoned";
+      i++
+    )
       await new Promise((resolve) => setTimeout(resolve, 10));
     await engine.stop();
-    const detail = engine.detail(task.id);
+    const detail = await engine.detail(task.id);
     expect(detail.task).toMatchObject({ state: "cancelled", output: null });
     expect(detail.events.map((event) => event.to)).toEqual(["queued", "running", "cancelled"]);
     expect(detail.attempts).toMatchObject([
@@ -208,7 +212,7 @@ describe("engine smoke", () => {
  * database and the task ids (filled once filed). `othersDone` resolves with the tasks heard
  * done once all the others have been.
  */
-function refusingOneCompletion(options: {
+async function refusingOneCompletion(options: {
   concurrency: number;
   count: number;
   runner: (database: OpenDatabase, ids: readonly number[]) => WorkerRunner;
@@ -229,7 +233,7 @@ function refusingOneCompletion(options: {
     pollMs: 20,
   });
   for (let i = 0; i < options.count; i++) {
-    const { task } = engine.submit({
+    const { task } = await engine.submit({
       source: "console",
       requester: "owner",
       category: "support",

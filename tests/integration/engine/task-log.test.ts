@@ -15,7 +15,7 @@ describe("worker failures in the log", () => {
       logger,
     });
     logTaskFailures(engine);
-    const { task } = engine.submit({
+    const { task } = await engine.submit({
       source: "console",
       requester: "owner",
       text: "Objective: Answer the refund request for order 9\nDone when: replied",
@@ -24,7 +24,7 @@ describe("worker failures in the log", () => {
     await new Promise((settled) => setTimeout(settled, 50));
     expect(logger.lines).toEqual([]);
 
-    engine.escalate(task.id, {
+    await engine.escalate(task.id, {
       reason: "the reply failed review twice",
       failureClass: "logic",
       error: "the reply does not answer the question",

@@ -4,7 +4,7 @@ import { parseConfig } from "../../../src/config/load.js";
 import { ManualClock } from "../../../src/core/clock.js";
 import { isStewardError } from "../../../src/core/errors.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { insertTask, testDatabase } from "../../helpers.js";
+import { inOrder, insertTask, testDatabase } from "../../helpers.js";
 
 const defaultYaml = readFileSync("config/steward.yaml", "utf8");
 
@@ -20,7 +20,7 @@ function steward(extra = "", env: Record<string, string> = {}) {
 }
 
 /** Escalates a running task the way the pool does, through the engine's own hook. */
-function escalateFailure(
+async function escalateFailure(
   engine: Engine,
   database: ReturnType<typeof testDatabase>,
   error: string,
@@ -33,7 +33,7 @@ function escalateFailure(
     maxAttempts: 3,
     acceptanceCriteria: ["sent to the list"],
   });
-  engine.escalate(task.id, {
+  await engine.escalate(task.id, {
     reason: `retries exhausted after 3 attempts: ${error}`,
     failureClass: "transient",
     worker: "demo-writer",
@@ -50,54 +50,56 @@ function escalationMessages(engine: Engine) {
 }
 
 describe("escalation batching", () => {
-  it("15 failures with one root cause in one window become one message", () => {
+  it("15 failures with one root cause in one window become one message", async () => {
     const { engine, clock, database } = steward();
     for (let port = 0; port < 15; port++)
-      escalateFailure(engine, database, `connect ECONNREFUSED 127.0.0.1:${8000 + port}`);
-    expect(engine.flushEscalations()).toBe(0);
+      await escalateFailure(engine, database, `connect ECONNREFUSED 127.0.0.1:${8000 + port}`);
+    expect(await engine.flushEscalations()).toBe(0);
     clock.advance(5 * 60_000);
 
-    expect(engine.flushEscalations()).toBe(1);
+    expect(await engine.flushEscalations()).toBe(1);
     const messages = escalationMessages(engine);
     expect(messages).toHaveLength(1);
-    const card = engine.escalationCard((messages[0] as { escalationId: number }).escalationId);
+    const card = await engine.escalationCard(
+      (messages[0] as { escalationId: number }).escalationId,
+    );
     expect(card.title).toContain("15 tasks in `support` failed (transient)");
     expect(card.taskIds).toHaveLength(15);
   });
 
-  it("two root causes become two messages", () => {
+  it("two root causes become two messages", async () => {
     const { engine, clock, database } = steward();
     for (let i = 0; i < 5; i++)
-      escalateFailure(engine, database, "HTTP 503 from the model endpoint");
+      await escalateFailure(engine, database, "HTTP 503 from the model endpoint");
     for (let i = 0; i < 4; i++)
-      escalateFailure(engine, database, "HTTP 503 from the model endpoint", "content");
+      await escalateFailure(engine, database, "HTTP 503 from the model endpoint", "content");
     clock.advance(5 * 60_000);
-    expect(engine.flushEscalations()).toBe(2);
+    expect(await engine.flushEscalations()).toBe(2);
     expect(escalationMessages(engine)).toHaveLength(2);
   });
 
-  it("a request that fits nowhere is escalated through the same window", () => {
+  it("a request that fits nowhere is escalated through the same window", async () => {
     const { engine, clock } = steward();
-    engine.submit({
+    await engine.submit({
       source: "console",
       requester: "owner",
       text: "Objective: banana purple elephant\nDone when: yes",
     });
     clock.advance(5 * 60_000);
-    expect(engine.flushEscalations()).toBe(1);
-    const card = engine.escalationCard(1);
+    expect(await engine.flushEscalations()).toBe(1);
+    const card = await engine.escalationCard(1);
     expect(card.actions).toEqual(["reroute", "cancel"]);
   });
 
-  it("quiet hours hold non-urgent escalations and deliver them as one digest", () => {
+  it("quiet hours hold non-urgent escalations and deliver them as one digest", async () => {
     const { engine, clock, database } = steward("", {});
     engine.config.escalation.quiet_hours = { start: "11:00", end: "14:00", timezone: "UTC" };
-    escalateFailure(engine, database, "HTTP 503");
-    escalateFailure(engine, database, "HTTP 400 bad prompt", "content");
+    await escalateFailure(engine, database, "HTTP 503");
+    await escalateFailure(engine, database, "HTTP 400 bad prompt", "content");
     clock.advance(10 * 60_000);
-    expect(engine.flushEscalations()).toBe(0);
+    expect(await engine.flushEscalations()).toBe(0);
     clock.set(Date.UTC(2026, 10, 24, 14, 0));
-    expect(engine.flushEscalations()).toBe(1);
+    expect(await engine.flushEscalations()).toBe(1);
     expect(escalationMessages(engine)).toEqual([
       { kind: "escalation_digest", escalationIds: [1, 2] },
     ]);
@@ -105,28 +107,32 @@ describe("escalation batching", () => {
 });
 
 describe("escalation actions", () => {
-  it("a non-operator is refused and nothing changes", () => {
+  it("a non-operator is refused and nothing changes", async () => {
     const { engine, clock, database } = steward();
-    const task = escalateFailure(engine, database, "HTTP 503");
+    const task = await escalateFailure(engine, database, "HTTP 503");
     clock.advance(5 * 60_000);
-    engine.flushEscalations();
+    await engine.flushEscalations();
     let caught: unknown;
     try {
-      engine.actOnEscalation(1, { action: "retry" }, { id: "U-stranger", roles: ["role-guest"] });
+      await engine.actOnEscalation(
+        1,
+        { action: "retry" },
+        { id: "U-stranger", roles: ["role-guest"] },
+      );
     } catch (error) {
       caught = error;
     }
     expect(isStewardError(caught, "not_operator")).toBe(true);
-    expect(engine.task(task.id).state).toBe("escalated");
+    expect((await engine.task(task.id)).state).toBe("escalated");
   });
 
-  it("an operator's retry acts on the whole group, records who did it and resolves it", () => {
+  it("an operator's retry acts on the whole group, records who did it and resolves it", async () => {
     const { engine, clock, database } = steward();
-    const tasks = [1, 2, 3].map(() => escalateFailure(engine, database, "HTTP 503"));
+    const tasks = await inOrder([1, 2, 3], () => escalateFailure(engine, database, "HTTP 503"));
     clock.advance(5 * 60_000);
-    engine.flushEscalations();
+    await engine.flushEscalations();
 
-    const outcome = engine.actOnEscalation(
+    const outcome = await engine.actOnEscalation(
       1,
       { action: "retry" },
       { id: "U-owner", roles: ["role-ops"] },
@@ -135,23 +141,25 @@ describe("escalation actions", () => {
     expect(outcome.acted.map((t) => t.state)).toEqual(["queued", "queued", "queued"]);
     expect(outcome.resolved).toBe(true);
     for (const task of tasks) {
-      expect(engine.events(task.id).at(-1)).toMatchObject({
+      expect((await engine.events(task.id)).at(-1)).toMatchObject({
         from: "escalated",
         to: "queued",
         actor: "U-owner",
       });
     }
-    expect(engine.escalationCard(1).footer).toContain("Resolved: retried by U-owner");
+    expect((await engine.escalationCard(1)).footer).toContain("Resolved: retried by U-owner");
   });
 
-  it("reroute and cancel can act on a single task of a group", () => {
+  it("reroute and cancel can act on a single task of a group", async () => {
     const { engine, clock, database } = steward();
-    const [first, second] = [1, 2].map(() => escalateFailure(engine, database, "HTTP 503"));
+    const [first, second] = await inOrder([1, 2], () =>
+      escalateFailure(engine, database, "HTTP 503"),
+    );
     clock.advance(5 * 60_000);
-    engine.flushEscalations();
+    await engine.flushEscalations();
     const operator = { id: "U-owner", roles: ["role-ops"] };
 
-    const rerouted = engine.actOnEscalation(
+    const rerouted = await engine.actOnEscalation(
       1,
       { action: "reroute", category: "research" },
       operator,
@@ -160,32 +168,32 @@ describe("escalation actions", () => {
     expect(rerouted.acted[0]).toMatchObject({ state: "queued", category: "research" });
     expect(rerouted.resolved).toBe(false);
 
-    const cancelled = engine.actOnEscalation(1, { action: "cancel" }, operator, second!.id);
+    const cancelled = await engine.actOnEscalation(1, { action: "cancel" }, operator, second!.id);
     expect(cancelled.acted[0]?.state).toBe("cancelled");
     expect(cancelled.resolved).toBe(true);
   });
 
-  it("a stale button does nothing harmful and says why", () => {
+  it("a stale button does nothing harmful and says why", async () => {
     const { engine, clock, database } = steward();
-    escalateFailure(engine, database, "HTTP 503");
+    await escalateFailure(engine, database, "HTTP 503");
     clock.advance(5 * 60_000);
-    engine.flushEscalations();
+    await engine.flushEscalations();
     const operator = { id: "U-owner", roles: ["role-ops"] };
-    engine.actOnEscalation(1, { action: "cancel" }, operator);
+    await engine.actOnEscalation(1, { action: "cancel" }, operator);
 
-    expect(() => engine.actOnEscalation(1, { action: "retry" }, operator)).toThrow(
+    await expect(engine.actOnEscalation(1, { action: "retry" }, operator)).rejects.toThrow(
       /already resolved \(cancelled by U-owner\)/,
     );
   });
 
-  it("a task that moved on since the message is skipped with the reason", () => {
+  it("a task that moved on since the message is skipped with the reason", async () => {
     const { engine, clock, database } = steward();
-    const [first] = [1, 2].map(() => escalateFailure(engine, database, "HTTP 503"));
+    const [first] = await inOrder([1, 2], () => escalateFailure(engine, database, "HTTP 503"));
     clock.advance(5 * 60_000);
-    engine.flushEscalations();
-    engine.retry(first!.id, "U-other");
+    await engine.flushEscalations();
+    await engine.retry(first!.id, "U-other");
 
-    const outcome = engine.actOnEscalation(
+    const outcome = await engine.actOnEscalation(
       1,
       { action: "retry" },
       { id: "U-owner", roles: ["role-ops"] },
@@ -197,19 +205,19 @@ describe("escalation actions", () => {
 });
 
 describe("rerouting", () => {
-  it("a rerouted task that the new category finds incomplete goes back to its requester, not the queue", () => {
+  it("a rerouted task that the new category finds incomplete goes back to its requester, not the queue", async () => {
     const { engine } = steward();
     // Engineering without default criteria: the reroute finds the brief incomplete.
     engine.config.categories.find((c) => c.name === "engineering")!.defaults.acceptance_criteria =
       undefined;
-    const { task } = engine.submit({
+    const { task } = await engine.submit({
       source: "console",
       requester: "owner",
       text: "banana purple elephant",
     });
     expect(task.state).toBe("escalated");
 
-    const moved = engine.reroute(task.id, "engineering", "U-owner");
+    const moved = await engine.reroute(task.id, "engineering", "U-owner");
 
     expect(moved.state).toBe("needs_clarification");
     expect(moved.missingFields).toEqual(["acceptance_criteria"]);
@@ -219,21 +227,21 @@ describe("rerouting", () => {
 });
 
 describe("one root cause, one message", () => {
-  it("a failure with the cause of a posted, undecided group joins it and updates its message", () => {
+  it("a failure with the cause of a posted, undecided group joins it and updates its message", async () => {
     const { engine, clock, database } = steward();
-    escalateFailure(engine, database, "HTTP 503");
+    await escalateFailure(engine, database, "HTTP 503");
     clock.advance(5 * 60_000);
-    engine.flushEscalations();
+    await engine.flushEscalations();
 
     clock.advance(60 * 60_000);
-    escalateFailure(engine, database, "HTTP 503");
+    await escalateFailure(engine, database, "HTTP 503");
     clock.advance(5 * 60_000);
-    engine.flushEscalations();
+    await engine.flushEscalations();
 
     expect(escalationMessages(engine).map((m) => m.kind)).toEqual([
       "escalation",
       "escalation_updated",
     ]);
-    expect(engine.escalationCard(1).taskIds).toHaveLength(2);
+    expect((await engine.escalationCard(1)).taskIds).toHaveLength(2);
   });
 });

@@ -21,7 +21,7 @@ describe("GET /metrics", () => {
       expect((await deliver(server.url, "helpdesk", body)).status).toBe(202);
     }
     // Named into the catch-all: escalated at intake, with no failure class.
-    engine.submit({
+    await engine.submit({
       source: "console",
       requester: "owner",
       text: "Objective: Water the plants\nDone when: they are watered",
@@ -41,15 +41,15 @@ describe("GET /metrics", () => {
     expect(sample(before.text, "steward_escalations_open")).toBe(1);
     expect(sample(before.text, "steward_anomalies_open")).toBe(0);
     expect(sample(before.text, "steward_outbox_backlog")).toBe(engine.outbox.backlog());
-    const { live, stale } = engine.status.processes();
+    const { live, stale } = await engine.status.processes();
     expect(sample(before.text, 'steward_processes{state="live"}')).toBe(live.length);
     expect(sample(before.text, 'steward_processes{state="stale"}')).toBe(stale.length);
     expect(sample(before.text, 'steward_worker_paused{worker="demo-writer"}')).toBe(0);
     expect(before.text).not.toContain("steward_task_failures_total{");
     expect(before.text).toContain("process_cpu_user_seconds_total");
 
-    engine.escalate(1, { reason: "the reply failed review twice", failureClass: "logic" });
-    engine.cancel(2, "owner");
+    await engine.escalate(1, { reason: "the reply failed review twice", failureClass: "logic" });
+    await engine.cancel(2, "owner");
     const after = await scrape(server.url);
     expect(sample(after.text, 'steward_tasks{state="queued"}')).toBe(0);
     expect(sample(after.text, 'steward_tasks{state="escalated"}')).toBe(2);
@@ -108,14 +108,14 @@ describe("GET /metrics", () => {
       /^steward_build_info\{version="\d+\.\d+\.\d+",node_version="v[\d.]+"\} 1$/m,
     );
 
-    // Escalated before the pool takes it (the submit and this are one turn of the loop).
-    const third = engine.submit({
+    // Escalated as soon as it is filed, whether or not the pool has taken it yet.
+    const third = await engine.submit({
       source: "console",
       requester: "owner",
       text: "Objective: Answer the refund request for order 3\nDone when: replied",
       category: "support",
     });
-    engine.escalate(third.task.id, {
+    await engine.escalate(third.task.id, {
       reason: "the reply failed review twice",
       failureClass: "logic",
     });

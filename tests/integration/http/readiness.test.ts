@@ -23,7 +23,7 @@ async function withScheduler(heartbeatMs?: number) {
 describe("GET /livez and /readyz", () => {
   it("/readyz is 503 once the scheduler is stopped, while /livez stays 200", async () => {
     const { server, scheduler } = await withScheduler();
-    scheduler.start();
+    await scheduler.start();
     const ready = await probe(server.url, "/readyz");
     expect(ready.status).toBe(200);
     expect(ready.json).toMatchObject({ status: "ok", db: "ok", failing: [] });
@@ -38,7 +38,7 @@ describe("GET /livez and /readyz", () => {
 
   it("a scheduler whose beat has not come for three beats is stalled", async () => {
     const { scheduler } = await withScheduler(1000);
-    scheduler.start();
+    await scheduler.start();
     expect(scheduler.health().ok).toBe(true);
     expect(scheduler.health(Date.now() + 3500)).toEqual({
       ok: false,
@@ -49,7 +49,7 @@ describe("GET /livez and /readyz", () => {
 
   it("the scheduler ticks on its beat, so readiness follows a live loop", async () => {
     const { scheduler } = await withScheduler(50);
-    scheduler.start();
+    await scheduler.start();
     await new Promise((wait) => setTimeout(wait, 200));
     // Three beats without ticks would read stalled; the beat keeps it at most one beat old.
     expect(scheduler.health(Date.now() + 60).ok).toBe(true);

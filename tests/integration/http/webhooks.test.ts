@@ -33,7 +33,7 @@ describe("POST /webhooks/:name", () => {
       duplicate: false,
     });
     expect(stored().tasks).toBe(1);
-    const task = engine.task(1);
+    const task = await engine.task(1);
     expect(task).toMatchObject({
       source: "webhook:helpdesk",
       requester: "webhook:helpdesk",
@@ -243,7 +243,7 @@ describe("POST /webhooks/:name", () => {
     const { status, json } = await deliver(server.url, "tickets", body);
     expect(status).toBe(202);
     expect(json).toMatchObject({ task: "T-1", state: "queued", missing: [] });
-    const task = engine.task(1);
+    const task = await engine.task(1);
     expect(task).toMatchObject({
       objective: "Reply to the customer whose invoice shows the wrong VAT number",
       inputs: ["https://example.test/ticket/981", "https://example.test/invoice/77"],

@@ -60,7 +60,7 @@ describe("the llm intake agent", () => {
   it("fills the empty fields and routes; the card says which were inferred", async () => {
     const { server, url } = await scriptedModel(answer());
     const { engine } = stewardWithAgent(url);
-    const result = await engine.submitAsync(request);
+    const result = await engine.submit(request);
     const { task, filled } = result;
 
     expect(task.state).toBe("queued");
@@ -104,26 +104,32 @@ describe("the llm intake agent", () => {
     const rules = await engine.plan(request, { rulesOnly: true });
     expect(rules.routing.category).toBe("unsorted");
     expect(server.requests).toHaveLength(1);
-    expect(engine.findTask(1)).toBeUndefined();
+    expect(await engine.findTask(1)).toBeUndefined();
   });
 
   it("sends the latest decisions people made as examples, most recent first", async () => {
     const { server, url } = await scriptedModel(answer());
     const { engine } = stewardWithAgent(url);
-    engine.submit({
-      source: "console",
-      requester: "owner",
-      text: "Pay the Hetzner bill\nDone when: paid",
-      category: "finance",
-    });
-    engine.submit({
-      source: "console",
-      requester: "owner",
-      text: "Renew the domain\nDone when: renewed",
-      category: "admin",
-    });
+    await engine.submit(
+      {
+        source: "console",
+        requester: "owner",
+        text: "Pay the Hetzner bill\nDone when: paid",
+        category: "finance",
+      },
+      { rulesOnly: true },
+    );
+    await engine.submit(
+      {
+        source: "console",
+        requester: "owner",
+        text: "Renew the domain\nDone when: renewed",
+        category: "admin",
+      },
+      { rulesOnly: true },
+    );
 
-    await engine.submitAsync(request);
+    await engine.submit(request);
 
     const system = questionsTo(server)[0]![0]!.content;
     const renew = system.indexOf("Renew the domain");
@@ -138,7 +144,7 @@ describe("the llm intake agent", () => {
       answer({ acceptance_criteria: ["one number"], category: "finance", reason: "money" }),
     );
     const { engine } = stewardWithAgent(url);
-    const { task, filled } = await engine.submitAsync({
+    const { task, filled } = await engine.submit({
       ...request,
       text: "What is the market size for dental software in Leeds\nDone when: a figure with its sources",
     });
@@ -154,13 +160,13 @@ describe("the llm intake agent", () => {
       answer({ acceptance_criteria: [], unknown: ["acceptance_criteria"] }),
     );
     const { engine } = stewardWithAgent(url);
-    const { task, missing, filled } = await engine.submitAsync(request);
+    const { task, missing, filled } = await engine.submit(request);
 
     expect(task.category).toBe("support");
     expect(task.state).toBe("needs_clarification");
     expect(missing).toEqual(["acceptance_criteria"]);
     expect(filled.acceptance_criteria).toBeUndefined();
-    expect(engine.events(task.id)[0]!.reason).toBe("missing acceptance criteria");
+    expect((await engine.events(task.id))[0]!.reason).toBe("missing acceptance criteria");
   });
 
   const fallbacks: [string, () => Promise<string>, number | undefined, RegExp][] = [
@@ -201,7 +207,7 @@ describe("the llm intake agent", () => {
     async (_, url, timeout, why) => {
       const { engine, warnings } = stewardWithAgent(await url(), { timeout });
       const rules = await engine.plan(request, { rulesOnly: true });
-      const { task, filled } = await engine.submitAsync(request);
+      const { task, filled } = await engine.submit(request);
 
       expect(task.routing.classifier).toBe("rules");
       expect(task.routing.fallback).toMatch(why);
@@ -215,7 +221,7 @@ describe("the llm intake agent", () => {
   it("a request waiting on the agent when Steward stops is read by the rules and filed", async () => {
     const { asked, url } = await silentModel();
     const { engine } = stewardWithAgent(url, { timeout: 60_000 });
-    const submitted = engine.submitAsync(request);
+    const submitted = engine.submit(request);
     await asked;
 
     await engine.stop();
@@ -223,7 +229,7 @@ describe("the llm intake agent", () => {
 
     expect(task.routing.fallback).toBe("intake agent failed (Steward is stopping); used the rules");
     // The rules cannot place the vague request: filed, and escalated rather than guessed.
-    expect(engine.task(task.id)).toMatchObject({
+    expect(await engine.task(task.id)).toMatchObject({
       state: "escalated",
       category: "unsorted",
     });
@@ -232,13 +238,13 @@ describe("the llm intake agent", () => {
   it("fields alone and a replayed delivery never ask the model", async () => {
     const { server, url } = await scriptedModel(answer());
     const { engine } = stewardWithAgent(url);
-    await engine.submitAsync({
+    await engine.submit({
       ...request,
       text: undefined,
       fields: { objective: "Reply to Meridian", acceptance_criteria: ["sent"] },
     });
-    const first = await engine.submitAsync({ ...request, dedupeKey: "d-1" });
-    const again = await engine.submitAsync({ ...request, dedupeKey: "d-1" });
+    const first = await engine.submit({ ...request, dedupeKey: "d-1" });
+    const again = await engine.submit({ ...request, dedupeKey: "d-1" });
 
     expect(again.duplicate).toBe(true);
     expect(again.task.id).toBe(first.task.id);
@@ -250,13 +256,13 @@ describe("the llm intake agent", () => {
       usage: { prompt_tokens: 1234, completion_tokens: 56 },
     });
     const { engine } = stewardWithAgent(url);
-    const { task } = await engine.submitAsync(request);
+    const { task } = await engine.submit(request);
 
-    expect(engine.events(task.id)[0]!.data).toMatchObject({
+    expect((await engine.events(task.id))[0]!.data).toMatchObject({
       agent: "answered",
       tokens: { agent: { prompt: 1234, completion: 56 } },
     });
-    const status = statusDetail(engine.detail(task.id));
+    const status = statusDetail(await engine.detail(task.id));
     expect(status).toContain("Tokens:     intake agent 1,234 prompt + 56 completion");
     expect(status).toMatch(/Filled in: +constraints \(from the intake agent\); output format/);
   });
@@ -270,13 +276,13 @@ describe("the llm intake agent", () => {
       { usage: { prompt_tokens: 700, completion_tokens: 20 } },
     );
     const { engine } = stewardWithAgent(url, { classifier: true });
-    const { task, filled } = await engine.submitAsync(request);
+    const { task, filled } = await engine.submit(request);
 
     expect(server.requests).toHaveLength(2);
     expect(task.routing).toMatchObject({ classifier: "llm", rule: "llm" });
     expect(task.category).toBe("admin");
     expect(filled.output_format).toBe("the intake agent (inferred)");
-    expect(statusDetail(engine.detail(task.id))).toContain(
+    expect(statusDetail(await engine.detail(task.id))).toContain(
       "intake agent 700 prompt + 20 completion · llm classifier 700 prompt + 20 completion",
     );
   });

@@ -25,9 +25,9 @@ const complete =
   "Objective: Draft a blog post announcing the new pricing page\nDone when: under 600 words, links to /pricing";
 
 describe("intake, against a real SQLite file", () => {
-  it("a complete request is queued with its brief and the routing trace stored", () => {
+  it("a complete request is queued with its brief and the routing trace stored", async () => {
     const { engine: steward } = engine();
-    const { task, missing, routing } = steward.submit({
+    const { task, missing, routing } = await steward.submit({
       source: "console",
       requester: "owner",
       text: complete,
@@ -41,7 +41,7 @@ describe("intake, against a real SQLite file", () => {
     expect(task.outputFormat).toBe("a markdown draft");
     expect(task.routing).toEqual(routing);
     expect(routing.rule).toMatch(/^content\./);
-    expect(steward.events(task.id)).toEqual([
+    expect(await steward.events(task.id)).toEqual([
       expect.objectContaining({
         from: "intake",
         to: "queued",
@@ -51,9 +51,9 @@ describe("intake, against a real SQLite file", () => {
     ]);
   });
 
-  it("a request missing acceptance criteria goes back to the requester and never reaches the queue", () => {
+  it("a request missing acceptance criteria goes back to the requester and never reaches the queue", async () => {
     const { engine: steward } = askingEngine();
-    const { task, missing } = steward.submit({
+    const { task, missing } = await steward.submit({
       source: "console",
       requester: "owner",
       text: "Fix the failing CI build on the main branch",
@@ -62,7 +62,7 @@ describe("intake, against a real SQLite file", () => {
     expect(task.state).toBe("needs_clarification");
     expect(missing).toEqual(["acceptance_criteria"]);
     expect(task.missingFields).toEqual(["acceptance_criteria"]);
-    expect(steward.events(task.id).map((e) => e.to)).toEqual(["needs_clarification"]);
+    expect((await steward.events(task.id)).map((e) => e.to)).toEqual(["needs_clarification"]);
     expect(steward.outbox.pending(10).map((m) => m.message)).toEqual([
       {
         kind: "clarification",
@@ -73,35 +73,35 @@ describe("intake, against a real SQLite file", () => {
     ]);
   });
 
-  it("answering the missing field resumes the task through intake and queues it", () => {
+  it("answering the missing field resumes the task through intake and queues it", async () => {
     const { engine: steward } = askingEngine();
-    const { task } = steward.submit({
+    const { task } = await steward.submit({
       source: "console",
       requester: "owner",
       text: "Fix the failing CI build on the main branch",
     });
 
-    const resumed = steward.answer(task.id, { text: "the build is green on main" }, "owner");
+    const resumed = await steward.answer(task.id, { text: "the build is green on main" }, "owner");
 
     expect(resumed.task.state).toBe("queued");
     expect(resumed.task.acceptanceCriteria).toEqual(["the build is green on main"]);
     expect(resumed.task.category).toBe("engineering");
-    expect(steward.events(task.id).map((e) => [e.from, e.to])).toEqual([
+    expect((await steward.events(task.id)).map((e) => [e.from, e.to])).toEqual([
       ["intake", "needs_clarification"],
       ["needs_clarification", "queued"],
     ]);
   });
 
-  it("an answer that still leaves a required field empty keeps asking for it", () => {
+  it("an answer that still leaves a required field empty keeps asking for it", async () => {
     const { engine: steward } = askingEngine(["objective", "constraints", "acceptance_criteria"]);
-    const { task } = steward.submit({
+    const { task } = await steward.submit({
       source: "console",
       requester: "owner",
       text: "Fix the failing CI build",
     });
     expect(task.missingFields).toEqual(["constraints", "acceptance_criteria"]);
 
-    const resumed = steward.answer(
+    const resumed = await steward.answer(
       task.id,
       { fields: { constraints: "do not touch the deploy scripts" } },
       "owner",
@@ -111,9 +111,9 @@ describe("intake, against a real SQLite file", () => {
     expect(resumed.missing).toEqual(["acceptance_criteria"]);
   });
 
-  it("a category's defaults fill what the requester left empty", () => {
+  it("a category's defaults fill what the requester left empty", async () => {
     const { engine: steward } = engine();
-    const { task } = steward.submit({
+    const { task } = await steward.submit({
       source: "console",
       requester: "owner",
       text: "A customer asks for a refund because the order arrived damaged",
@@ -128,22 +128,22 @@ describe("intake, against a real SQLite file", () => {
     ]);
   });
 
-  it("a request that fits no category is escalated, not guessed", () => {
+  it("a request that fits no category is escalated, not guessed", async () => {
     const { engine: steward } = engine();
-    const { task } = steward.submit({
+    const { task } = await steward.submit({
       source: "console",
       requester: "owner",
       text: "Objective: banana purple elephant\nDone when: yes",
     });
     expect(task.category).toBe("unsorted");
     expect(task.state).toBe("escalated");
-    expect(steward.events(task.id)[0]?.reason).toBe("does not fit any category");
+    expect((await steward.events(task.id))[0]?.reason).toBe("does not fit any category");
     expect(task.routing.rule).toBe("catch_all");
   });
 
-  it("a category named by the requester is recorded as the deciding rule", () => {
+  it("a category named by the requester is recorded as the deciding rule", async () => {
     const { engine: steward } = engine();
-    const { task } = steward.submit({
+    const { task } = await steward.submit({
       source: "console",
       requester: "owner",
       text: complete,
@@ -167,11 +167,11 @@ describe("intake, against a real SQLite file", () => {
     ],
   ] as const)(
     "%s is refused with a clear message and nothing is stored",
-    (_name, request, code) => {
+    async (_name, request, code) => {
       const { engine: steward, database } = engine();
       let caught: unknown;
       try {
-        steward.submit({ source: "console", requester: "owner", ...request });
+        await steward.submit({ source: "console", requester: "owner", ...request });
       } catch (error) {
         caught = error;
       }
@@ -181,15 +181,15 @@ describe("intake, against a real SQLite file", () => {
     },
   );
 
-  it("a replayed delivery files nothing new and answers with the original task", () => {
+  it("a replayed delivery files nothing new and answers with the original task", async () => {
     const { engine: steward, database } = engine();
-    const first = steward.submit({
+    const first = await steward.submit({
       source: "webhook:helpdesk",
       requester: "helpdesk",
       text: complete,
       dedupeKey: "d-1",
     });
-    const again = steward.submit({
+    const again = await steward.submit({
       source: "webhook:helpdesk",
       requester: "helpdesk",
       text: complete,

@@ -109,8 +109,8 @@ export function startEngine(config: Config): Harness {
 }
 
 /** A complete request, named for its category, so it is queued at once. */
-export function submit(engine: Engine, category: string, objective: string): Task {
-  const { task } = engine.submit({
+export async function submit(engine: Engine, category: string, objective: string): Promise<Task> {
+  const { task } = await engine.submit({
     source: "test",
     requester: "owner",
     category,
@@ -121,40 +121,40 @@ export function submit(engine: Engine, category: string, objective: string): Tas
 
 /** Polls until `condition` holds; fails naming `what` (and the task states) on timeout. */
 export async function waitFor(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
   what = "the condition",
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
-export function waitForState(
+export async function waitForState(
   engine: Engine,
   taskId: number,
   state: TaskState,
   timeoutMs = 5000,
 ): Promise<void> {
   return waitFor(
-    () => engine.task(taskId).state === state,
+    async () => (await engine.task(taskId)).state === state,
     timeoutMs,
-    `T-${taskId} to be ${state} (it is ${engine.findTask(taskId)?.state})`,
+    `T-${taskId} to be ${state} (it is ${(await engine.findTask(taskId))?.state})`,
   );
 }
 
 /** Attempts the task may still use: what a failure that is not the task's must not burn. */
-export function budgetLeft(engine: Engine, taskId: number): number {
-  const task = engine.task(taskId);
+export async function budgetLeft(engine: Engine, taskId: number): Promise<number> {
+  const task = await engine.task(taskId);
   return task.maxAttempts - task.attempts;
 }
 
 /** The states a task went through, from its events. */
-export function states(engine: Engine, taskId: number): TaskState[] {
-  return engine.detail(taskId).events.map((event) => event.to);
+export async function states(engine: Engine, taskId: number): Promise<TaskState[]> {
+  return (await engine.detail(taskId)).events.map((event) => event.to);
 }
 
 export function outboxMessages(engine: Engine): OutboxMessage[] {

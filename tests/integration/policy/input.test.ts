@@ -21,12 +21,12 @@ describe("input failures", () => {
       `),
     );
 
-    const task = submit(engine, "support", "Apologise for the late parcel");
+    const task = await submit(engine, "support", "Apologise for the late parcel");
     await waitForState(engine, task.id, "needs_clarification");
 
     const question = "which customer is this for? the brief names none";
     const error = `shell worker "asker" exited with code 65 (EX_DATAERR): ${question}`;
-    const asked = engine.detail(task.id);
+    const asked = await engine.detail(task.id);
     expect(asked.events.at(-1)).toMatchObject({
       from: "running",
       to: "needs_clarification",
@@ -41,12 +41,12 @@ describe("input failures", () => {
       { kind: "clarification", taskId: task.id, missing: [], note: error },
     ]);
 
-    const answered = engine.answer(task.id, { text: "It is for ACME, order 9920" }, "owner");
+    const answered = await engine.answer(task.id, { text: "It is for ACME, order 9920" }, "owner");
     expect(answered.task.state).toBe("queued");
     await waitForState(engine, task.id, "done");
 
-    const { events, attempts, task: done } = engine.detail(task.id);
-    expect(states(engine, task.id)).toEqual([
+    const { events, attempts, task: done } = await engine.detail(task.id);
+    expect(await states(engine, task.id)).toEqual([
       "queued",
       "running",
       "needs_clarification",
@@ -82,13 +82,13 @@ describe("input failures", () => {
           asker: ${shellWorker("ask.mjs")}
       `),
     );
-    const task = submit(engine, "support", "Apologise for the late parcel");
+    const task = await submit(engine, "support", "Apologise for the late parcel");
     await waitForState(engine, task.id, "needs_clarification");
 
-    engine.answer(task.id, { text: "It is for ACME, order 9920" }, "owner");
+    await engine.answer(task.id, { text: "It is for ACME, order 9920" }, "owner");
     await waitForState(engine, task.id, "done");
 
-    const done = engine.task(task.id);
+    const done = await engine.task(task.id);
     expect(done.objective).toBe("Apologise for the late parcel");
     expect(done.inputs).toContain("It is for ACME, order 9920");
   });

@@ -59,13 +59,16 @@ describe("pipelines", () => {
   it("files the next step with the first's output, linked both ways, in the transaction that completes the first", async () => {
     const { engine } = startEngine(draftThenPolish());
 
-    const first = submit(engine, "draft", "Draft the launch note");
+    const first = await submit(engine, "draft", "Draft the launch note");
     // Whenever the first reads done, the next step must already exist and be linked.
     let seenDoneAlone = false;
     await waitFor(
-      () => {
-        const task = engine.task(first.id);
-        if (task.state === "done" && (task.nextId === null || !engine.findTask(task.nextId))) {
+      async () => {
+        const task = await engine.task(first.id);
+        if (
+          task.state === "done" &&
+          (task.nextId === null || !(await engine.findTask(task.nextId)))
+        ) {
           seenDoneAlone = true;
         }
         return task.state === "done";
@@ -75,8 +78,8 @@ describe("pipelines", () => {
     );
     expect(seenDoneAlone).toBe(false);
 
-    const done = engine.task(first.id);
-    const next = engine.task(done.nextId!);
+    const done = await engine.task(first.id);
+    const next = await engine.task(done.nextId!);
     expect(next).toMatchObject({
       parentId: first.id,
       category: "polish",
@@ -86,13 +89,16 @@ describe("pipelines", () => {
       acceptanceCriteria: ["reads well"],
     });
     expect(done.output).toBe("Draft the launch note");
-    expect(engine.detail(next.id).events[0]).toMatchObject({ from: "intake", to: "queued" });
+    expect((await engine.detail(next.id)).events[0]).toMatchObject({
+      from: "intake",
+      to: "queued",
+    });
 
     await waitForState(engine, next.id, "done");
-    expect(engine.task(next.id).output).toContain(
+    expect((await engine.task(next.id)).output).toContain(
       `Output of T-${first.id} (draft):\nDraft the launch note`,
     );
-    expect(engine.task(next.id).nextId).toBeNull();
+    expect((await engine.task(next.id)).nextId).toBeNull();
     expect(outboxMessages(engine)).toMatchObject([
       { kind: "task_done", taskId: first.id },
       { kind: "task_done", taskId: next.id },
@@ -103,7 +109,7 @@ describe("pipelines", () => {
     const { engine, database } = startEngine(draftThenPolish());
     const heard: string[] = [];
     engine.onTaskChange((task) => heard.push(`${task.source} ${task.state}`));
-    const first = submit(engine, "draft", "Draft the launch note");
+    const first = await submit(engine, "draft", "Draft the launch note");
     await waitForState(engine, first.id, "running");
 
     // The run ends within the grace period; its completion files the next step.
@@ -119,13 +125,13 @@ describe("a next step intake refuses", () => {
   it("leaves the first step done without one, says why, and the pool goes on", async () => {
     const { engine, errors } = startEngine(draftThenPolish());
     // At the limit itself: the next step's objective adds "polish step for T-1: " and is refused.
-    const long = submit(engine, "draft", `Draft ${"a".repeat(MAX_FIELD_CHARS - 6)}`);
-    const short = submit(engine, "draft", "Draft the launch note");
+    const long = await submit(engine, "draft", `Draft ${"a".repeat(MAX_FIELD_CHARS - 6)}`);
+    const short = await submit(engine, "draft", "Draft the launch note");
     await waitForState(engine, long.id, "done");
     await waitForState(engine, short.id, "done");
 
-    expect(engine.task(long.id).nextId).toBeNull();
-    expect(engine.task(short.id).nextId).not.toBeNull();
+    expect((await engine.task(long.id)).nextId).toBeNull();
+    expect((await engine.task(short.id)).nextId).not.toBeNull();
     expect(errors).toEqual([
       expect.stringMatching(
         new RegExp(
@@ -133,7 +139,7 @@ describe("a next step intake refuses", () => {
         ),
       ),
     ]);
-    expect(states(engine, long.id)).toEqual(["queued", "running", "reviewing", "done"]);
+    expect(await states(engine, long.id)).toEqual(["queued", "running", "reviewing", "done"]);
   });
 });
 
@@ -141,34 +147,34 @@ describe("claiming", () => {
   it("a task queued without a word to the pool is still claimed, by its next poll", async () => {
     const { engine, database } = startEngine(echoConfig("draft"));
     // The first claim drains the category: passes skip it until something may be queued.
-    const first = submit(engine, "draft", "Draft the launch note");
+    const first = await submit(engine, "draft", "Draft the launch note");
     await waitForState(engine, first.id, "done");
     // Written straight to the file, as another process would: no kick, only the poll sees it.
     const unannounced = insertTask(database, { category: "draft", objective: "Draft the FAQ" });
     await waitForState(engine, unannounced.id, "done");
-    expect(states(engine, unannounced.id)).toEqual(["running", "reviewing", "done"]);
+    expect(await states(engine, unannounced.id)).toEqual(["running", "reviewing", "done"]);
   });
 });
 
 describe("stopping work", () => {
   it("cancel while running stops the child, abandons the attempt and keeps the task cancelled", async () => {
     const { engine, records } = startEngine(sleeperConfig());
-    const task = submit(engine, "slow", "Take your time");
+    const task = await submit(engine, "slow", "Take your time");
     const pid = await runningChild(records, task.id);
-    expect(engine.task(task.id).state).toBe("running");
+    expect((await engine.task(task.id)).state).toBe("running");
 
-    const cancelled = engine.cancel(task.id, "owner");
+    const cancelled = await engine.cancel(task.id, "owner");
     expect(cancelled.state).toBe("cancelled");
 
     await waitFor(() => engine.pool.running === 0, 3000, "the run to end");
     await waitFor(() => !isAlive(pid), 3000, "the child to be stopped");
-    const eventsAfterCancel = engine.detail(task.id).events.length;
+    const eventsAfterCancel = (await engine.detail(task.id)).events.length;
     // A few poll cycles: nothing may move the task again.
     await new Promise((resolve) => setTimeout(resolve, 100));
 
-    const { events, attempts: tried, task: final } = engine.detail(task.id);
+    const { events, attempts: tried, task: final } = await engine.detail(task.id);
     expect(events).toHaveLength(eventsAfterCancel);
-    expect(states(engine, task.id)).toEqual(["queued", "running", "cancelled"]);
+    expect(await states(engine, task.id)).toEqual(["queued", "running", "cancelled"]);
     expect(events.at(-1)).toMatchObject({
       from: "running",
       to: "cancelled",
@@ -184,12 +190,12 @@ describe("stopping work", () => {
 
   it("a graceful stop past its grace period puts the running task back in the queue, uncounted", async () => {
     const { engine, records } = startEngine(sleeperConfig());
-    const task = submit(engine, "slow", "Take your time");
+    const task = await submit(engine, "slow", "Take your time");
     const pid = await runningChild(records, task.id);
 
     await engine.stop(50);
 
-    const { events, attempts: tried, task: requeued } = engine.detail(task.id);
+    const { events, attempts: tried, task: requeued } = await engine.detail(task.id);
     expect(events.at(-1)).toMatchObject({
       from: "running",
       to: "queued",
@@ -200,7 +206,7 @@ describe("stopping work", () => {
       { number: 1, outcome: "abandoned", error: "Steward shut down before it finished" },
     ]);
     expect(requeued).toMatchObject({ state: "queued", leaseOwner: null });
-    expect(budgetLeft(engine, task.id)).toBe(3);
+    expect(await budgetLeft(engine, task.id)).toBe(3);
     expect(engine.pool.running).toBe(0);
     await waitFor(() => !isAlive(pid), 3000, "the child to be stopped");
   });
@@ -235,7 +241,7 @@ describe("stopping work", () => {
     const reason = "recovered at start-up: the process running it stopped";
     for (const task of stranded) {
       // Expired or not, every lease of a previous process is void once this one starts.
-      expect(engine.detail(task.id).events[0]).toMatchObject({
+      expect((await engine.detail(task.id)).events[0]).toMatchObject({
         from: "running",
         to: "queued",
         actor: "system",
@@ -243,16 +249,16 @@ describe("stopping work", () => {
       });
     }
     // The abandoned attempt was not the tasks' fault: their budgets are whole again.
-    for (const task of stranded) expect(budgetLeft(engine, task.id)).toBe(3);
+    for (const task of stranded) expect(await budgetLeft(engine, task.id)).toBe(3);
     for (const task of stranded) await waitForState(engine, task.id, "done");
     for (const task of stranded) {
-      const { attempts: tried, task: done } = engine.detail(task.id);
+      const { attempts: tried, task: done } = await engine.detail(task.id);
       expect(tried.map((attempt) => [attempt.number, attempt.outcome, attempt.error])).toEqual([
         [1, "abandoned", reason],
         [2, "succeeded", null],
       ]);
       expect(done).toMatchObject({ output: "Write the weekly newsletter", attempts: 2 });
-      expect(states(engine, task.id)).toEqual(["queued", "running", "reviewing", "done"]);
+      expect(await states(engine, task.id)).toEqual(["queued", "running", "reviewing", "done"]);
     }
   });
 });

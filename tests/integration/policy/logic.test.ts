@@ -36,11 +36,11 @@ describe("logic failures", () => {
   it("retries with the reviewer's reasons in the brief, and escalates when the same rejection repeats", async () => {
     const { engine, records } = startEngine(summaryConfig("stubborn"));
 
-    const task = submit(engine, "report", "Report on March sales");
+    const task = await submit(engine, "report", "Report on March sales");
     await waitForState(engine, task.id, "escalated");
 
-    const { events, attempts } = engine.detail(task.id);
-    expect(states(engine, task.id)).toEqual([
+    const { events, attempts } = await engine.detail(task.id);
+    expect(await states(engine, task.id)).toEqual([
       "queued",
       "running",
       "reviewing",
@@ -77,7 +77,7 @@ describe("logic failures", () => {
     expect(runs[0]?.brief.constraints).not.toContain(feedback);
     expect(runs[1]?.brief.constraints).toContain(feedback);
 
-    expect(engine.task(task.id)).toMatchObject({ feedback: [reason], attempts: 2 });
+    expect(await engine.task(task.id)).toMatchObject({ feedback: [reason], attempts: 2 });
     expect(outboxMessages(engine)).toMatchObject([
       { kind: "task_escalated", taskId: task.id, reason: escalation },
     ]);
@@ -86,11 +86,11 @@ describe("logic failures", () => {
   it("completes when the retried output, given the reviewer's reasons, passes", async () => {
     const { engine, records } = startEngine(summaryConfig("learns"));
 
-    const task = submit(engine, "report", "Report on March sales");
+    const task = await submit(engine, "report", "Report on March sales");
     await waitForState(engine, task.id, "done");
 
-    const { attempts, task: done } = engine.detail(task.id);
-    expect(states(engine, task.id)).toEqual([
+    const { attempts, task: done } = await engine.detail(task.id);
+    expect(await states(engine, task.id)).toEqual([
       "queued",
       "running",
       "reviewing",
@@ -131,11 +131,11 @@ describe("logic failures", () => {
       `),
     );
 
-    const task = submit(engine, "blurb", "A blurb for the spring sale");
+    const task = await submit(engine, "blurb", "A blurb for the spring sale");
     await waitForState(engine, task.id, "done");
 
-    const { events, attempts } = engine.detail(task.id);
-    expect(states(engine, task.id)).toEqual([
+    const { events, attempts } = await engine.detail(task.id);
+    expect(await states(engine, task.id)).toEqual([
       "queued",
       "running",
       "reviewing",

@@ -54,21 +54,21 @@ describe("a reviewer worker's own failures", () => {
     });
     const { engine, records } = startEngine(reviewedConfig(`${url}/v1`, "1s"));
 
-    const task = submit(engine, "blurb", "A blurb for the spring sale");
+    const task = await submit(engine, "blurb", "A blurb for the spring sale");
     await waitFor(() => engine.pool.isPaused("critic"), 5000, "the reviewer to be paused");
 
     const error =
       'llm worker "critic": HTTP 401 Unauthorized: invalid api key (check the worker\'s token or api_key)';
-    expect(engine.detail(task.id).attempts).toMatchObject([
+    expect((await engine.detail(task.id)).attempts).toMatchObject([
       { outcome: "failed", failureClass: "systemic", error },
     ]);
-    expect(engine.openIncidents()).toMatchObject([{ worker: "critic", error }]);
+    expect(await engine.openIncidents()).toMatchObject([{ worker: "critic", error }]);
     // Until the probe is due the task waits: the worker is not run again and again for nothing.
     let ranAgain = false;
     const windowEnds = Date.now() + 500;
     await waitFor(
-      () => {
-        if (engine.task(task.id).state !== "queued") ranAgain = true;
+      async () => {
+        if ((await engine.task(task.id)).state !== "queued") ranAgain = true;
         return Date.now() > windowEnds;
       },
       2000,
@@ -76,12 +76,12 @@ describe("a reviewer worker's own failures", () => {
     );
     expect(ranAgain).toBe(false);
     expect(runsOf(records, task.id)).toHaveLength(1);
-    expect(budgetLeft(engine, task.id)).toBe(3);
+    expect(await budgetLeft(engine, task.id)).toBe(3);
 
     refusing = false;
     await waitForState(engine, task.id, "done", 5000);
     expect(engine.pool.isPaused("critic")).toBe(false);
-    expect(engine.openIncidents()).toEqual([]);
+    expect(await engine.openIncidents()).toEqual([]);
     expect(server.requests).toHaveLength(2);
     // One escalation for the outage, resolved by the recovery; then the task's own notice.
     expect(outboxMessages(engine).map((message) => message.kind)).toEqual([
@@ -96,10 +96,10 @@ describe("a reviewer worker's own failures", () => {
     const { baseUrl } = await openAiServer(["Looks good to me!", '{"pass": true}']);
     const { engine, records } = startEngine(reviewedConfig(baseUrl));
 
-    const task = submit(engine, "blurb", "A blurb for the spring sale");
+    const task = await submit(engine, "blurb", "A blurb for the spring sale");
     await waitForState(engine, task.id, "done");
 
-    const { attempts, task: done } = engine.detail(task.id);
+    const { attempts, task: done } = await engine.detail(task.id);
     expect(
       attempts.map((attempt) => [attempt.outcome, attempt.failureClass, attempt.error]),
     ).toEqual([
@@ -115,13 +115,13 @@ describe("a reviewer worker's own failures", () => {
     const { baseUrl } = await slowReviewer(1500);
     const { engine } = startEngine(reviewedConfig(baseUrl));
 
-    const task = submit(engine, "blurb", "A blurb for the spring sale");
+    const task = await submit(engine, "blurb", "A blurb for the spring sale");
     await waitForState(engine, task.id, "reviewing");
-    engine.cancel(task.id, "owner");
+    await engine.cancel(task.id, "owner");
 
     await waitFor(() => engine.pool.running === 0, 1000, "the review to stop");
-    const { attempts, events } = engine.detail(task.id);
-    expect(states(engine, task.id)).toEqual(["queued", "running", "reviewing", "cancelled"]);
+    const { attempts, events } = await engine.detail(task.id);
+    expect(await states(engine, task.id)).toEqual(["queued", "running", "reviewing", "cancelled"]);
     expect(events.at(-1)).toMatchObject({ actor: "owner" });
     expect(attempts).toMatchObject([{ outcome: "abandoned", error: "cancelled while running" }]);
   });
@@ -130,13 +130,13 @@ describe("a reviewer worker's own failures", () => {
     const { baseUrl } = await slowReviewer(5000);
     const { engine } = startEngine(reviewedConfig(baseUrl));
 
-    const task = submit(engine, "blurb", "A blurb for the spring sale");
+    const task = await submit(engine, "blurb", "A blurb for the spring sale");
     await waitForState(engine, task.id, "reviewing");
     const stopping = Date.now();
     await engine.stop(50);
 
     expect(Date.now() - stopping).toBeLessThan(2000);
-    const { attempts, events } = engine.detail(task.id);
+    const { attempts, events } = await engine.detail(task.id);
     expect(events.at(-1)).toMatchObject({
       from: "reviewing",
       to: "queued",
@@ -145,6 +145,6 @@ describe("a reviewer worker's own failures", () => {
     expect(attempts).toMatchObject([
       { outcome: "abandoned", error: "Steward shut down before it finished" },
     ]);
-    expect(budgetLeft(engine, task.id)).toBe(3);
+    expect(await budgetLeft(engine, task.id)).toBe(3);
   });
 });

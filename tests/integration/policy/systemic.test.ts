@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { OutboxKind } from "../../../src/core/outbox.js";
 import { incidents } from "../../../src/db/schema.js";
 import type { Engine } from "../../../src/engine/engine.js";
+import { inOrder } from "../../helpers.js";
 import {
   budgetLeft,
   listenOn,
@@ -41,7 +42,9 @@ describe("systemic failures", () => {
           systemic: { pause: true, probe_every: 300ms, after_consecutive: 3 }
       `),
     );
-    const ids = [1, 2, 3, 4, 5].map((n) => submit(engine, "billing", `Charge customer ${n}`).id);
+    const ids = (
+      await inOrder([1, 2, 3, 4, 5], (n) => submit(engine, "billing", `Charge customer ${n}`))
+    ).map((task) => task.id);
     engine.start();
 
     await waitFor(() => engine.pool.isPaused("api"), 5000, "the api worker to be paused");
@@ -55,7 +58,7 @@ describe("systemic failures", () => {
       resolvedAt: null,
       error: `${refused} (3 consecutive connection failures across tasks)`,
     });
-    expect(engine.openIncidents()).toHaveLength(1);
+    expect(await engine.openIncidents()).toHaveLength(1);
     expect(escalations(engine)).toEqual([
       {
         kind: "task_escalated",
@@ -65,7 +68,7 @@ describe("systemic failures", () => {
     ]);
     // The operator hears of the outage once, at once: it skips the batching window.
     expect(ofKind(engine, "escalation")).toHaveLength(1);
-    const tripped = engine.detail(ids[2]!);
+    const tripped = await engine.detail(ids[2]!);
     expect(tripped.events.at(-1)).toMatchObject({
       from: "running",
       to: "queued",
@@ -74,14 +77,14 @@ describe("systemic failures", () => {
     });
     expect(tripped.attempts).toMatchObject([{ outcome: "failed", failureClass: "systemic" }]);
     // The first two failures were ordinary transient ones; the third burns nothing.
-    const budgets = () => ids.map((id) => budgetLeft(engine, id));
-    expect(budgets()).toEqual([2, 2, 3, 3, 3]);
+    const budgets = () => inOrder(ids, (id) => budgetLeft(engine, id));
+    expect(await budgets()).toEqual([2, 2, 3, 3, 3]);
     for (const id of ids.slice(0, 2)) {
-      expect(engine.detail(id).attempts).toMatchObject([
+      expect((await engine.detail(id)).attempts).toMatchObject([
         { outcome: "failed", failureClass: "transient", error: refused },
       ]);
     }
-    for (const id of ids.slice(3)) expect(engine.detail(id).attempts).toEqual([]);
+    for (const id of ids.slice(3)) expect((await engine.detail(id)).attempts).toEqual([]);
 
     // While it stays down, probes fail quietly: no new incident, message or burned attempt.
     await waitFor(
@@ -94,9 +97,9 @@ describe("systemic failures", () => {
     expect(escalations(engine)).toHaveLength(1);
     expect(ofKind(engine, "escalation")).toHaveLength(1);
     for (const id of ids) {
-      expect(["queued", "retry_wait"]).toContain(engine.task(id).state);
+      expect(["queued", "retry_wait"]).toContain((await engine.task(id)).state);
     }
-    expect(budgets()).toEqual([2, 2, 3, 3, 3]);
+    expect(await budgets()).toEqual([2, 2, 3, 3, 3]);
 
     // The dependency comes back on the same port: the next probe succeeds and the queue drains.
     await listenOn(port, (response) => {
@@ -109,7 +112,7 @@ describe("systemic failures", () => {
     const [incident] = database.db.select().from(incidents).all();
     expect(incident?.resolvedAt).not.toBeNull();
     expect(incident?.probes).toBeGreaterThanOrEqual(3);
-    expect(engine.openIncidents()).toEqual([]);
+    expect(await engine.openIncidents()).toEqual([]);
     expect(escalations(engine)).toHaveLength(1);
     expect(ofKind(engine, "escalation")).toHaveLength(1);
     expect(ofKind(engine, "escalation_resolved")).toHaveLength(1);
@@ -139,12 +142,12 @@ describe("systemic failures", () => {
           systemic: { pause: true, probe_every: 10s, after_consecutive: 3 }
       `),
     );
-    const task = submit(engine, "billing", "Charge customer 1");
+    const task = await submit(engine, "billing", "Charge customer 1");
     engine.start();
 
     await waitFor(() => engine.pool.isPaused("api"), 5000, "the api worker to be paused");
     const refused = `http worker "api": connection to http://127.0.0.1:${port}/charge failed (ECONNREFUSED)`;
-    expect(engine.detail(task.id).attempts).toMatchObject([
+    expect((await engine.detail(task.id)).attempts).toMatchObject([
       { outcome: "failed", failureClass: "transient", error: refused },
       { outcome: "failed", failureClass: "transient", error: refused },
       {
@@ -153,9 +156,9 @@ describe("systemic failures", () => {
         error: `${refused} (3 consecutive connection failures)`,
       },
     ]);
-    expect(engine.task(task.id).state).toBe("queued");
-    expect(budgetLeft(engine, task.id)).toBe(1);
-    expect(engine.openIncidents()).toHaveLength(1);
+    expect((await engine.task(task.id)).state).toBe("queued");
+    expect(await budgetLeft(engine, task.id)).toBe(1);
+    expect(await engine.openIncidents()).toHaveLength(1);
   });
 
   it("pauses at once on an explicit SystemicError from a module worker, and resumes after a probe", async () => {
@@ -170,24 +173,24 @@ describe("systemic failures", () => {
       `),
     );
     writeFileSync(path.join(records, "down"), "");
-    const first = submit(engine, "invoices", "Invoice ACME for March");
-    const second = submit(engine, "invoices", "Invoice Globex for March");
+    const first = await submit(engine, "invoices", "Invoice ACME for March");
+    const second = await submit(engine, "invoices", "Invoice Globex for March");
     engine.start();
 
     await waitFor(() => engine.pool.isPaused("billing"), 5000, "the billing worker to be paused");
 
     const error = "the billing API is down for maintenance";
-    expect(engine.detail(first.id).attempts).toMatchObject([
+    expect((await engine.detail(first.id)).attempts).toMatchObject([
       { outcome: "failed", failureClass: "systemic", error },
     ]);
-    expect(engine.detail(first.id).events.at(-1)).toMatchObject({
+    expect((await engine.detail(first.id)).events.at(-1)).toMatchObject({
       from: "running",
       to: "queued",
       reason: `dependency down: ${error}; billing paused until a probe succeeds`,
     });
-    expect(engine.task(first.id).state).toBe("queued");
-    expect(budgetLeft(engine, first.id)).toBe(3);
-    expect(engine.detail(second.id).attempts).toEqual([]);
+    expect((await engine.task(first.id)).state).toBe("queued");
+    expect(await budgetLeft(engine, first.id)).toBe(3);
+    expect((await engine.detail(second.id)).attempts).toEqual([]);
     expect(database.db.select().from(incidents).all()).toMatchObject([
       { worker: "billing", error, resolvedAt: null },
     ]);
@@ -200,7 +203,7 @@ describe("systemic failures", () => {
     await waitForState(engine, first.id, "done");
     await waitForState(engine, second.id, "done");
     expect(engine.pool.isPaused("billing")).toBe(false);
-    expect(engine.openIncidents()).toEqual([]);
+    expect(await engine.openIncidents()).toEqual([]);
   });
 });
 
@@ -224,15 +227,15 @@ describe("unrecognised errors", () => {
   it("are systemic when a classify rule says so", async () => {
     const { engine } = startEngine(quotaConfig("[{ match: quota, class: systemic }]"));
 
-    const task = submit(engine, "enrich", "Enrich the ACME lead");
+    const task = await submit(engine, "enrich", "Enrich the ACME lead");
     await waitFor(() => engine.pool.isPaused("vendor"), 5000, "the vendor worker to be paused");
 
-    expect(engine.detail(task.id).attempts).toMatchObject([
+    expect((await engine.detail(task.id)).attempts).toMatchObject([
       { outcome: "failed", failureClass: "systemic", error },
     ]);
-    expect(engine.task(task.id).state).toBe("queued");
-    expect(budgetLeft(engine, task.id)).toBe(2);
-    expect(engine.openIncidents()).toMatchObject([{ worker: "vendor", error }]);
+    expect((await engine.task(task.id)).state).toBe("queued");
+    expect(await budgetLeft(engine, task.id)).toBe(2);
+    expect(await engine.openIncidents()).toMatchObject([{ worker: "vendor", error }]);
     expect(escalations(engine)).toEqual([
       { kind: "task_escalated", taskId: task.id, reason: `vendor is down: ${error}` },
     ]);
@@ -241,17 +244,17 @@ describe("unrecognised errors", () => {
   it("are transient when no rule matches", async () => {
     const { engine } = startEngine(quotaConfig("[]"));
 
-    const task = submit(engine, "enrich", "Enrich the ACME lead");
+    const task = await submit(engine, "enrich", "Enrich the ACME lead");
     await waitForState(engine, task.id, "escalated");
 
-    expect(engine.detail(task.id).attempts).toMatchObject([
+    expect((await engine.detail(task.id)).attempts).toMatchObject([
       { outcome: "failed", failureClass: "transient", error },
       { outcome: "failed", failureClass: "transient", error },
     ]);
-    expect(engine.detail(task.id).events.at(-1)?.reason).toBe(
+    expect((await engine.detail(task.id)).events.at(-1)?.reason).toBe(
       `retries exhausted after 2 attempts: ${error}`,
     );
     expect(engine.pool.isPaused("vendor")).toBe(false);
-    expect(engine.openIncidents()).toEqual([]);
+    expect(await engine.openIncidents()).toEqual([]);
   });
 });

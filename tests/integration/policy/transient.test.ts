@@ -33,11 +33,11 @@ describe("transient failures", () => {
       `),
     );
 
-    const task = submit(engine, "fetch", "Fetch the weather forecast");
+    const task = await submit(engine, "fetch", "Fetch the weather forecast");
     await waitForState(engine, task.id, "done", 5000);
 
-    const { events, attempts } = engine.detail(task.id);
-    expect(states(engine, task.id)).toEqual([
+    const { events, attempts } = await engine.detail(task.id);
+    expect(await states(engine, task.id)).toEqual([
       "queued",
       "running",
       "retry_wait",
@@ -82,7 +82,7 @@ describe("transient failures", () => {
     expect(attempts[0]?.error).toBe('http worker "api": HTTP 503 Service Unavailable: busy');
     expect(attempts[1]?.error).toBe('http worker "api": HTTP 503 Service Unavailable: still busy');
 
-    const done = engine.task(task.id);
+    const done = await engine.task(task.id);
     expect(done).toMatchObject({
       attempts: 3,
       output: "The forecast is sunny",
@@ -110,10 +110,10 @@ describe("transient failures", () => {
       `),
     );
 
-    const task = submit(engine, "fetch", "Fetch the weather forecast");
+    const task = await submit(engine, "fetch", "Fetch the weather forecast");
     await waitForState(engine, task.id, "escalated");
 
-    const { events, attempts } = engine.detail(task.id);
+    const { events, attempts } = await engine.detail(task.id);
     const error = 'http worker "api": HTTP 503 Service Unavailable: down for maintenance';
     const reason = `retries exhausted after 3 attempts: ${error}`;
     expect(events.at(-1)).toMatchObject({
@@ -122,7 +122,7 @@ describe("transient failures", () => {
       actor: "system",
       reason,
     });
-    expect(states(engine, task.id).filter((state) => state === "running")).toHaveLength(3);
+    expect((await states(engine, task.id)).filter((state) => state === "running")).toHaveLength(3);
     expect(
       attempts.map((attempt) => [attempt.outcome, attempt.failureClass, attempt.error]),
     ).toEqual([
@@ -130,7 +130,7 @@ describe("transient failures", () => {
       ["failed", "transient", error],
       ["failed", "transient", error],
     ]);
-    expect(engine.task(task.id)).toMatchObject({
+    expect(await engine.task(task.id)).toMatchObject({
       attempts: 3,
       failureClass: "transient",
       lastError: error,
@@ -159,11 +159,11 @@ describe("transient failures", () => {
     );
     engine.start();
 
-    const task = submit(engine, "slow", "Take your time");
+    const task = await submit(engine, "slow", "Take your time");
     await waitFor(() => processesWith(marker).length > 0, 3000, "the worker's child to start");
     await waitForState(engine, task.id, "escalated");
 
-    const { attempts, events } = engine.detail(task.id);
+    const { attempts, events } = await engine.detail(task.id);
     expect(
       attempts.map((attempt) => [attempt.outcome, attempt.failureClass, attempt.error]),
     ).toEqual([

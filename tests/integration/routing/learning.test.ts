@@ -11,21 +11,21 @@ function steward(database = testDatabase()) {
   return { engine: new Engine({ config: config(), configDir: "config", database }), database };
 }
 
-const file = (engine: Engine, text: string, source = "console") =>
-  engine.submit({ source, requester: "owner", text }).task;
+const file = async (engine: Engine, text: string, source = "console") =>
+  (await engine.submit({ source, requester: "owner", text })).task;
 
 describe("learning from people's routing decisions", () => {
-  it("a reroute teaches the router at once: a like request follows it, and the trace names it", () => {
+  it("a reroute teaches the router at once: a like request follows it, and the trace names it", async () => {
     const { engine } = steward();
-    const first = file(engine, "the Kiln Club Pipsqueak thing needs sorting");
+    const first = await file(engine, "the Kiln Club Pipsqueak thing needs sorting");
     expect(first.category).toBe("unsorted");
 
-    engine.reroute(first.id, "admin", "alice");
+    await engine.reroute(first.id, "admin", "alice");
 
     const [example] = engine.learning.examples();
     expect(example).toMatchObject({ category: "admin", from: "unsorted", origin: "reroute" });
     expect(example).toMatchObject({ taskId: first.id, actor: "alice" });
-    const next = file(engine, "the Kiln Club Pipsqueak thing, sort it again");
+    const next = await file(engine, "the Kiln Club Pipsqueak thing, sort it again");
     expect(next.category).toBe("admin");
     expect(next.routing.rule).toBe("learned");
     expect(next.routing.example).toMatchObject({ id: example!.id, taskId: first.id });
@@ -34,30 +34,32 @@ describe("learning from people's routing decisions", () => {
     );
   });
 
-  it("what was learned survives a restart, and forgetting it unlearns it", () => {
+  it("what was learned survives a restart, and forgetting it unlearns it", async () => {
     const { engine, database } = steward();
-    const first = file(engine, "the Kiln Club Pipsqueak thing needs sorting");
-    engine.reroute(first.id, "admin", "alice");
+    const first = await file(engine, "the Kiln Club Pipsqueak thing needs sorting");
+    await engine.reroute(first.id, "admin", "alice");
 
     const restarted = steward(database).engine;
-    expect(file(restarted, "the Kiln Club Pipsqueak thing, sort it again").category).toBe("admin");
+    expect((await file(restarted, "the Kiln Club Pipsqueak thing, sort it again")).category).toBe(
+      "admin",
+    );
 
     const [example] = restarted.learning.examples();
     expect(restarted.learning.forget(example!.id)).toBe(true);
     expect(restarted.learning.examples()).toEqual([]);
-    expect(file(restarted, "the Kiln Club Pipsqueak thing, sort it again").category).toBe(
+    expect((await file(restarted, "the Kiln Club Pipsqueak thing, sort it again")).category).toBe(
       "unsorted",
     );
   });
 
-  it("a category a person names at filing is learned; a webhook's fixed category is not", () => {
+  it("a category a person names at filing is learned; a webhook's fixed category is not", async () => {
     const { engine } = steward();
-    engine.submit({
+    await engine.submit({
       source: "console",
       requester: "owner",
       text: "Category: content\nObjective: the Pipsqueak digest for Kiln Club",
     });
-    engine.submit({
+    await engine.submit({
       source: "webhook:helpdesk",
       requester: "helpdesk",
       text: "anything at all",
@@ -83,9 +85,9 @@ describe("learning from people's routing decisions", () => {
 
     const before = accuracy(checked);
     for (const request of taught) {
-      const task = file(engine, request.text);
+      const task = await file(engine, request.text);
       if (task.category !== request.category && request.category !== "unsorted") {
-        engine.reroute(task.id, request.category, "operator");
+        await engine.reroute(task.id, request.category, "operator");
       }
     }
     expect(engine.learning.examples().length).toBeGreaterThan(5);

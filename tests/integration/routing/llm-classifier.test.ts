@@ -28,7 +28,7 @@ describe("the llm classifier", () => {
     const { server, url } = await scriptedModel(
       '{"category": "research", "reason": "comparing tools is research"}',
     );
-    const { task } = await stewardWithClassifier(url).submitAsync(request);
+    const { task } = await stewardWithClassifier(url).submit(request);
 
     expect(task.category).toBe("research");
     expect(task.routing).toMatchObject({
@@ -44,14 +44,14 @@ describe("the llm classifier", () => {
     const { url } = await scriptedModel(
       '{"category": "marketing", "reason": "sounds like marketing"}',
     );
-    const { task } = await stewardWithClassifier(url).submitAsync(request);
+    const { task } = await stewardWithClassifier(url).submit(request);
 
     expect(task.routing.classifier).toBe("rules");
     expect(task.routing.fallback).toMatch(/^llm answer was not a category name/);
   });
 
   it("an unreachable endpoint falls back to the rules", async () => {
-    const { task } = await stewardWithClassifier(await unreachableModel()).submitAsync(request);
+    const { task } = await stewardWithClassifier(await unreachableModel()).submit(request);
 
     expect(task.routing.classifier).toBe("rules");
     expect(task.routing.fallback).toMatch(/^llm classifier failed \(.*connect/i);
@@ -60,7 +60,7 @@ describe("the llm classifier", () => {
   it("a request waiting on the model when Steward stops is routed by the rules and filed", async () => {
     const { asked, url } = await silentModel();
     const engine = stewardWithClassifier(url, 60_000);
-    const submitted = engine.submitAsync(request);
+    const submitted = engine.submit(request);
     await asked;
 
     await engine.stop();
@@ -70,12 +70,12 @@ describe("the llm classifier", () => {
       classifier: "rules",
       fallback: "llm classifier failed (Steward is stopping); used the rules",
     });
-    expect(engine.task(task.id).state).toBe("queued");
+    expect((await engine.task(task.id)).state).toBe("queued");
   });
 
   it("a category named by the requester never asks the model", async () => {
     const { server, url } = await scriptedModel('{"category": "finance", "reason": "x"}');
-    const { task } = await stewardWithClassifier(url).submitAsync({
+    const { task } = await stewardWithClassifier(url).submit({
       ...request,
       category: "admin",
     });

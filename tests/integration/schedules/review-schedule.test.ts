@@ -31,42 +31,42 @@ function reviewMessages(database: ReturnType<typeof openDatabase>) {
 }
 
 describe("the monthly review on review.schedule, on a fake clock", () => {
-  it("posts the previous month through the outbox once, at its tick", () => {
+  it("posts the previous month through the outbox once, at its tick", async () => {
     const { file } = testDatabase();
     const first = steward(file, firstOfDecember - 10 * DAY);
-    expect(first.schedule.start()).toEqual([]);
+    expect(await first.schedule.start()).toEqual([]);
     first.schedule.stop();
 
     first.clock.set(firstOfDecember - 1000);
-    expect(first.schedule.tick()).toEqual([]);
+    expect(await first.schedule.tick()).toEqual([]);
     first.clock.set(firstOfDecember + 1000);
-    expect(first.schedule.tick()).toEqual(["2026-11"]);
-    expect(first.schedule.tick()).toEqual([]);
+    expect(await first.schedule.tick()).toEqual(["2026-11"]);
+    expect(await first.schedule.tick()).toEqual([]);
     expect(reviewMessages(first.database)).toEqual([
       { key: "review:2026-11", payload: { kind: "review_report", month: "2026-11" } },
     ]);
     first.database.close();
   });
 
-  it("a restart after the tick posts nothing again; months missed while down are each posted once", () => {
+  it("a restart after the tick posts nothing again; months missed while down are each posted once", async () => {
     const { file } = testDatabase();
     const before = steward(file, firstOfDecember - DAY);
-    before.schedule.tick();
+    await before.schedule.tick();
     before.clock.set(firstOfDecember + HOUR);
-    expect(before.schedule.tick()).toEqual(["2026-11"]);
+    expect(await before.schedule.tick()).toEqual(["2026-11"]);
     before.database.close();
 
     // Restarted the same morning: November is not posted twice.
     const again = steward(file, firstOfDecember + 2 * HOUR);
-    expect(again.schedule.start()).toEqual([]);
+    expect(await again.schedule.start()).toEqual([]);
     again.schedule.stop();
     again.database.close();
 
     // Down from mid-December to March: December, January and February, once each.
     const later = steward(file, Date.UTC(2027, 2, 3, 12));
-    expect(later.schedule.start()).toEqual(["2026-12", "2027-01", "2027-02"]);
+    expect(await later.schedule.start()).toEqual(["2026-12", "2027-01", "2027-02"]);
     later.schedule.stop();
-    expect(later.schedule.tick()).toEqual([]);
+    expect(await later.schedule.tick()).toEqual([]);
     expect(reviewMessages(later.database).map((row) => row.key)).toEqual([
       "review:2026-11",
       "review:2026-12",
@@ -76,10 +76,10 @@ describe("the monthly review on review.schedule, on a fake clock", () => {
     later.database.close();
   });
 
-  it("a first start posts no history", () => {
+  it("a first start posts no history", async () => {
     const { file } = testDatabase();
     const fresh = steward(file, Date.UTC(2027, 5, 15));
-    expect(fresh.schedule.start()).toEqual([]);
+    expect(await fresh.schedule.start()).toEqual([]);
     fresh.schedule.stop();
     expect(reviewMessages(fresh.database)).toEqual([]);
     fresh.database.close();

@@ -36,12 +36,12 @@ const hour = 3_600_000;
 const week = 7 * 24 * hour;
 
 describe("schedules, on a fake clock", () => {
-  it("a tick files one task through intake with its placeholders filled", () => {
+  it("a tick files one task through intake with its placeholders filled", async () => {
     const { clock, database, scheduler } = setUp(mondayMorning - hour);
-    expect(scheduler.tick()).toEqual([]);
+    expect(await scheduler.tick()).toEqual([]);
 
     clock.set(mondayMorning + 1000);
-    const runs = scheduler.tick();
+    const runs = await scheduler.tick();
 
     expect(runs).toEqual([
       expect.objectContaining({ schedule: "weekly-report", outcome: "filed", missed: 0 }),
@@ -54,12 +54,12 @@ describe("schedules, on a fake clock", () => {
       objective: "Write the weekly report for the week of 2026-11-23",
       acceptanceCriteria: ["covers every shipped change", "Monday edition"],
     });
-    expect(scheduler.tick()).toEqual([]);
+    expect(await scheduler.tick()).toEqual([]);
   });
 
-  it("downtime across three ticks files one task on start, not three", () => {
+  it("downtime across three ticks files one task on start, not three", async () => {
     const before = setUp(mondayMorning - hour);
-    before.scheduler.tick();
+    await before.scheduler.tick();
     before.database.close();
 
     // Steward is down for three Mondays; a new process starts on the same database file.
@@ -72,7 +72,7 @@ describe("schedules, on a fake clock", () => {
       clock,
     });
     const scheduler = new Scheduler(engine, database);
-    const runs = scheduler.start();
+    const runs = await scheduler.start();
     scheduler.stop();
 
     expect(runs).toEqual([
@@ -82,14 +82,14 @@ describe("schedules, on a fake clock", () => {
     database.close();
   });
 
-  it("a run whose previous task is still in progress is skipped, not piled up", () => {
+  it("a run whose previous task is still in progress is skipped, not piled up", async () => {
     const { clock, database, scheduler } = setUp(mondayMorning - hour);
-    scheduler.tick();
+    await scheduler.tick();
     clock.set(mondayMorning + 1000);
-    scheduler.tick();
+    await scheduler.tick();
     clock.set(mondayMorning + week + 1000);
 
-    const runs = scheduler.tick();
+    const runs = await scheduler.tick();
 
     expect(runs).toEqual([
       expect.objectContaining({ outcome: "skipped_overlap", detail: "T-1 is still queued" }),

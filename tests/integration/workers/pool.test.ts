@@ -11,11 +11,11 @@ const echoConfig = () =>
   `);
 
 describe("the worker pool's mode", () => {
-  it("a pool built but not started only records: its passes claim nothing", () => {
+  it("a pool built but not started only records: its passes claim nothing", async () => {
     const { engine } = makeEngine(echoConfig());
-    const task = submit(engine, "writing", "Write a haiku about queues");
+    const task = await submit(engine, "writing", "Write a haiku about queues");
     expect(engine.pool.tick()).toBe(0);
-    expect(engine.task(task.id).state).toBe("queued");
+    expect((await engine.task(task.id)).state).toBe("queued");
   });
 
   it("a running pool cannot be started again; a stopped one runs again when started", async () => {
@@ -26,7 +26,7 @@ describe("the worker pool's mode", () => {
         "the worker pool cannot go from running to running",
       );
       await engine.pool.stop(1_000);
-      const task = submit(engine, "writing", "Write a limerick about leases");
+      const task = await submit(engine, "writing", "Write a limerick about leases");
       expect(engine.pool.tick()).toBe(0);
       engine.pool.start();
       await waitForState(engine, task.id, "done");

@@ -13,7 +13,7 @@ describe("Tab completion in the console", () => {
     ["reroute T-4 su", ["support"], "su"],
     ["help me", [], "me"],
     ["Draft a blog post", [], "post"],
-  ])("%j completes to %j", (line, hits, word) => {
-    expect(complete(line)).toEqual([hits, word]);
+  ])("%j completes to %j", async (line, hits, word) => {
+    expect(await complete(line)).toEqual([hits, word]);
   });
 });

@@ -54,20 +54,21 @@ function fakeOutbox(messages: OutboxMessage[]) {
 function fakeEngine(markedDelivered: number[], waiting: readonly number[] = [4]) {
   const e3 = group(waiting);
   return {
-    detail: (taskId: number): TaskDetail => {
+    detail: async (taskId: number): Promise<TaskDetail> => {
       if (waiting.includes(taskId))
         return detail({ id: taskId, state: "escalated", failureClass: "transient" });
       if (taskId !== 1) throw new StewardError("task_not_found", `T-${taskId} does not exist`);
       return detail({ id: 1, state: "done", attempts: 1, output: "the draft" });
     },
-    markDelivered: (taskId: number) => void markedDelivered.push(taskId),
-    openAnomalies: () => [],
-    escalationCard: (id: number): EscalationCard => {
+    markDelivered: async (taskId: number) => void markedDelivered.push(taskId),
+    openAnomalies: async () => [],
+    escalationCard: async (id: number): Promise<EscalationCard> => {
       if (id !== 3) throw new StewardError("escalation_not_found", `E-${id} does not exist`);
       return e3.card;
     },
-    openEscalationOf: (taskId: number) => (waiting.includes(taskId) ? e3Row : undefined),
-    escalation: (id: number): EscalationRow | undefined => (id === 3 ? e3Row : undefined),
+    openEscalationOf: async (taskId: number) => (waiting.includes(taskId) ? e3Row : undefined),
+    escalation: async (id: number): Promise<EscalationRow | undefined> =>
+      id === 3 ? e3Row : undefined,
     clock: { now: () => T0 + 4 * 3_600_000 },
   };
 }
@@ -120,7 +121,7 @@ describe("outbox delivery", () => {
       kinds: CONSOLE_KINDS,
       committed: async () => {},
       deliver: async (pending) =>
-        showMessage(fakeEngine(markedDelivered), VIEW, (text) => written.push(text), pending),
+        await showMessage(fakeEngine(markedDelivered), VIEW, (text) => written.push(text), pending),
     });
     await pump.drain();
     expect(outbox.asked).toEqual([CONSOLE_KINDS]);
@@ -139,16 +140,16 @@ describe("outbox delivery", () => {
     expect(markedDelivered).toEqual([1]);
   });
 
-  it("the group of a task whose card was just printed is a pointer, not the card again", () => {
+  it("the group of a task whose card was just printed is a pointer, not the card again", async () => {
     const engine = fakeEngine([]);
     const written: string[] = [];
     const shown = new Set<number>();
     const write = (text: string) => written.push(text);
     const escalation: OutboxMessage = { kind: "escalation", escalationId: 3 };
     // Without the task's card in this session (say, printed before a restart): the whole card.
-    showMessage(engine, VIEW, write, pending(escalation), shown);
+    await showMessage(engine, VIEW, write, pending(escalation), shown);
     expect(written[0]).toContain("  What went wrong");
-    showMessage(
+    await showMessage(
       engine,
       VIEW,
       write,
@@ -156,7 +157,7 @@ describe("outbox delivery", () => {
       shown,
     );
     expect(written[1]).toContain("⚠ T-4 escalated — needs your decision");
-    showMessage(engine, VIEW, write, pending(escalation), shown);
+    await showMessage(engine, VIEW, write, pending(escalation), shown);
     expect(written[2]).toBe(
       [
         "⚠ E-3 · 1 task in content failed (transient): timed out after 1m",
@@ -166,7 +167,7 @@ describe("outbox delivery", () => {
     );
   });
 
-  it("one root cause is one card: the first task's four questions, one line for the next, a short group card", () => {
+  it("one root cause is one card: the first task's four questions, one line for the next, a short group card", async () => {
     const engine = fakeEngine([], [4, 5]);
     const written: string[] = [];
     const shown = new Set<number>();
@@ -177,9 +178,9 @@ describe("outbox delivery", () => {
         taskId,
         reason: "retries exhausted",
       };
-      showMessage(engine, VIEW, write, pending(message), shown);
+      await showMessage(engine, VIEW, write, pending(message), shown);
     }
-    showMessage(engine, VIEW, write, pending({ kind: "escalation", escalationId: 3 }), shown);
+    await showMessage(engine, VIEW, write, pending({ kind: "escalation", escalationId: 3 }), shown);
     expect(written[0]).toContain("⚠ T-4 escalated — needs your decision");
     // The task's card names the escalation it waits in.
     expect(written[0]).toContain("  Escalation: E-3 (tasks that fail the same way join it)");
@@ -199,20 +200,20 @@ describe("outbox delivery", () => {
     );
   });
 
-  it("a group that cannot be loaded is not printed, so it is retried", () => {
-    expect(() =>
+  it("a group that cannot be loaded is not printed, so it is retried", async () => {
+    await expect(
       showMessage(fakeEngine([]), VIEW, () => {}, pending({ kind: "escalation", escalationId: 8 })),
-    ).toThrow("E-8 does not exist");
+    ).rejects.toThrow("E-8 does not exist");
   });
 
-  it("a done card for a file output does not count as delivering it", () => {
+  it("a done card for a file output does not count as delivering it", async () => {
     const markedDelivered: number[] = [];
     const message: OutboxMessage = {
       kind: "task_done",
       taskId: 1,
       destination: { kind: "file", path: "out/x.md" },
     };
-    showMessage(fakeEngine(markedDelivered), VIEW, () => {}, {
+    await showMessage(fakeEngine(markedDelivered), VIEW, () => {}, {
       id: 1,
       key: "k",
       message,
@@ -279,8 +280,8 @@ describe("settling", () => {
     let polls = 0;
     const still = await settle(
       {
-        moving: () => [],
-        task: () => ({ state: states[Math.min(polls++, 2)]!, nextRunAt: 0 }),
+        moving: async () => [],
+        task: async () => ({ state: states[Math.min(polls++, 2)]!, nextRunAt: 0 }),
         now: () => 0,
       },
       { taskId: 4 },
@@ -291,7 +292,11 @@ describe("settling", () => {
 
   it("gives up after its timeout and says what is still moving", async () => {
     const still = await settle(
-      { moving: () => [4, 5], task: () => ({ state: "queued", nextRunAt: 0 }), now: () => 0 },
+      {
+        moving: async () => [4, 5],
+        task: async () => ({ state: "queued", nextRunAt: 0 }),
+        now: () => 0,
+      },
       { timeoutMs: 150 },
     );
     expect(still).toEqual([4, 5]);
