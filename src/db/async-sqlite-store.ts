@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository } from "../core/ports.js";
 import type { ProcessRegistry } from "../core/processes.js";
+import { type MethodNames, promised } from "../core/promised.js";
 import type { ScheduleRuns } from "../core/schedule-runs.js";
 import type { StatusReads } from "../core/status-reads.js";
 import type { EscalationGroups } from "../escalation/store.js";
@@ -70,14 +71,6 @@ export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
     },
   };
 }
-
-/** A port's methods, each answering with a promise of what the synchronous one returns. */
-type Promised<R> = {
-  [K in keyof R]: R[K] extends (...args: infer A) => infer T ? (...args: A) => Promise<T> : never;
-};
-
-/** Every method of a port, named once: a method added to a port does not compile until listed. */
-type MethodNames<R> = Record<keyof R, true>;
 
 const TASK_METHODS: MethodNames<Omit<TaskRepository, "write">> = {
   create: true,
@@ -161,7 +154,11 @@ const STATUS_METHODS: MethodNames<StatusReads> = {
   inFlight: true,
   moving: true,
 };
-const CHAT_REF_METHODS: MethodNames<ChatRefStore> = { get: true, save: true, setThread: true };
+export const CHAT_REF_METHODS: MethodNames<ChatRefStore> = {
+  get: true,
+  save: true,
+  setThread: true,
+};
 const SCHEDULE_METHODS: MethodNames<ScheduleRuns> = { lastFiredAt: true, record: true };
 const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {
   add: true,
@@ -169,18 +166,3 @@ const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {
   recent: true,
   remove: true,
 };
-
-/** The methods `names` lists of a synchronous repository, each run through `call`. */
-function promised<R>(
-  repository: R,
-  names: MethodNames<R>,
-  call: <T>(run: () => T) => Promise<T>,
-): Promised<R> {
-  const methods = repository as Record<string, (...args: unknown[]) => unknown>;
-  const face: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const name of Object.keys(names)) {
-    const method = methods[name]!;
-    face[name] = (...args) => call(() => method.apply(repository, args));
-  }
-  return face as Promised<R>;
-}

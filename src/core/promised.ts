@@ -1,0 +1,27 @@
+/** A port's methods, each answering with a promise of what the synchronous one returns. */
+export type Promised<R> = {
+  [K in keyof R]: R[K] extends (...args: infer A) => infer T ? (...args: A) => Promise<T> : never;
+};
+
+/** Every method of a port, named once: a method added to a port does not compile until listed. */
+export type MethodNames<R> = Record<keyof R, true>;
+
+/** The methods `names` lists of a synchronous repository, each run through `call`. */
+export function promised<R>(
+  repository: R,
+  names: MethodNames<R>,
+  call: <T>(run: () => T) => Promise<T>,
+): Promised<R> {
+  const methods = repository as Record<string, (...args: unknown[]) => unknown>;
+  const face: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const name of Object.keys(names)) {
+    const method = methods[name]!;
+    face[name] = (...args) => call(() => method.apply(repository, args));
+  }
+  return face as Promised<R>;
+}
+
+/** Runs `run` now, in the caller's tick, and answers with a promise (a throw rejects it). */
+export function atOnce<T>(run: () => T): Promise<T> {
+  return new Promise<T>((resolve) => resolve(run()));
+}
