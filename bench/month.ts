@@ -245,13 +245,13 @@ async function operate(): Promise<void> {
  */
 async function deliverOutbox(): Promise<void> {
   for (;;) {
-    const pending = engine.outbox.pending(500);
+    const pending = await engine.outbox.pending(500);
     if (pending.length === 0) return;
     for (const { id, message } of pending) {
       if (message.kind === "task_done" || message.kind === "deliver_output") {
         await engine.markDelivered(message.taskId);
       }
-      engine.outbox.markDelivered(id);
+      await engine.outbox.markDelivered(id);
       stats.messagesDelivered++;
     }
   }

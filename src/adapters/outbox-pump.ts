@@ -4,7 +4,7 @@ import type { Logger } from "../core/log.js";
 import { type Outbox, type OutboxKind, PARKED, type PendingMessage } from "../core/outbox.js";
 
 export interface OutboxPumpOptions {
-  outbox: Outbox;
+  outbox: Pick<Outbox<"async">, "pending" | "markDelivered" | "markFailed">;
   clock: Clock;
   logger: Logger;
   /** Only these kinds; another pump (or adapter) owns the rest. */
@@ -57,16 +57,16 @@ export class OutboxPump {
     // The door that filed a task acts on it in the tick its commit lands (a card it will post,
     // which the task's first notice must wait for): read only once that tick is over.
     await new Promise((resolve) => setImmediate(resolve));
-    for (const message of outbox.pending(this.options.batch ?? 50, kinds)) {
+    for (const message of await outbox.pending(this.options.batch ?? 50, kinds)) {
       try {
         await deliver(message);
-        outbox.markDelivered(message.id);
+        await outbox.markDelivered(message.id);
       } catch (thrown) {
         const error = coerceError(thrown);
         const retryAt = this.options.isPermanent?.(error)
           ? PARKED
           : clock.now() + redeliveryDelay(message.attempts);
-        outbox.markFailed(message.id, error.message, retryAt);
+        await outbox.markFailed(message.id, error.message, retryAt);
         logger.warn(`delivery of ${message.message.kind} #${message.id} failed: ${error.message}`);
       }
     }

@@ -19,7 +19,7 @@ import { TaskCommands } from "./task-commands.js";
 import type { WiringHooks } from "./wiring.js";
 
 export type { EscalationOutcome, EscalationRequest } from "../escalation/decisions.js";
-export type { EngineOptions, EngineOutbox } from "./reads.js";
+export type { EngineLearning, EngineOptions, EngineOutbox } from "./reads.js";
 export type { TaskDetail } from "./status.js";
 
 export type TaskListener = (task: Task) => void;
@@ -202,7 +202,10 @@ export class Engine extends EngineReads {
     if (this.monitor !== undefined) return this.monitor.runNow();
     const { config, logger } = this;
     const queries = this.parts.monitorQueries();
-    const summary = runChecks({ config, queries, outbox: this.outbox, logger }, this.clock.now());
+    const summary = runChecks(
+      { config, queries, outbox: this.parts.outbox, logger },
+      this.clock.now(),
+    );
     for (const listener of this.checkListeners) listener(summary);
     return summary;
   }
@@ -269,7 +272,7 @@ export class Engine extends EngineReads {
   /** A filed request: its task is news, unless a replayed delivery returned the earlier one. */
   private filed(result: IntakeResult): IntakeResult {
     if (result.duplicate) return result;
-    this.learning.filedExplicitly(result.task);
+    this.parts.learning.filedExplicitly(result.task);
     this.changed(result.task);
     return result;
   }

@@ -4,7 +4,9 @@ import type { ChatRefStore } from "../core/chat-refs.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
+import { atOnce, type MethodNames, type Promised, promised } from "../core/promised.js";
 import type { Task, TaskEvent } from "../core/task.js";
+import { CHAT_REF_METHODS } from "../db/async-sqlite-store.js";
 import { checkWritable } from "../db/connection.js";
 import type { OutboxStore } from "../db/outbox-store.js";
 import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
@@ -24,8 +26,28 @@ export interface EngineOptions extends Omit<WiringOptions, "clock"> {
   logger?: Logger;
 }
 
-/** The outbox as the doors see it: the delivery side, for their pumps. */
-export type EngineOutbox = Outbox & Pick<OutboxStore, "backlog" | "undelivered">;
+/**
+ * The outbox as the doors see it: the delivery side, for their pumps and `/metrics`, answering
+ * with promises. Messages are added by the engine, in the write that caused them.
+ */
+export type EngineOutbox = Omit<Outbox<"async">, "add"> &
+  Promised<Pick<OutboxStore, "backlog" | "undelivered">>;
+
+/** What the doors ask of people's routing decisions (`steward routing`). */
+export type EngineLearning = Promised<Pick<RoutingLearning, "examples" | "forget">>;
+
+const OUTBOX_DELIVERY: MethodNames<Pick<OutboxStore, keyof EngineOutbox>> = {
+  pending: true,
+  claim: true,
+  markDelivered: true,
+  markFailed: true,
+  backlog: true,
+  undelivered: true,
+};
+const LEARNING_ASKED: MethodNames<Pick<RoutingLearning, keyof EngineLearning>> = {
+  examples: true,
+  forget: true,
+};
 
 /**
  * The engine's read side: what the doors show (tasks and their timelines, escalations and who
@@ -38,11 +60,11 @@ export class EngineReads {
   readonly logger: Logger;
   readonly router: Router;
   /** People's routing decisions, learned by the router. */
-  readonly learning: RoutingLearning;
+  readonly learning: EngineLearning;
   readonly pool: WorkerPool;
   readonly outbox: EngineOutbox;
   /** Where a chat adapter posted cards and escalation messages. */
-  readonly chatRefs: ChatRefStore;
+  readonly chatRefs: ChatRefStore<"async">;
   protected readonly parts: Parts;
 
   /** `hooks` are the engine's reactions to what its parts do, asked for once `this` exists. */
@@ -52,10 +74,12 @@ export class EngineReads {
     this.logger = options.logger ?? silentLogger;
     this.parts = wire({ ...options, clock: this.clock }, hooks(this));
     this.router = this.parts.router;
-    this.learning = this.parts.learning;
     this.pool = this.parts.pool;
-    this.outbox = this.parts.outbox;
-    this.chatRefs = this.parts.chatRefs;
+    // Asynchronous faces over the synchronous stores: each call runs at once, as it did, and
+    // the doors await it, so the stores can answer with promises without the doors changing.
+    this.learning = promised(this.parts.learning, LEARNING_ASKED, atOnce);
+    this.outbox = promised(this.parts.outbox, OUTBOX_DELIVERY, atOnce);
+    this.chatRefs = promised(this.parts.chatRefs, CHAT_REF_METHODS, atOnce);
   }
 
   /** The task; `task_not_found` when there is none. */

@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import type { OpenDatabase } from "../db/connection.js";
+import { OutboxStore } from "../db/outbox-store.js";
 import { ReviewPostStore } from "../db/review-post-store.js";
 import { ScheduleStore } from "../db/schedule-store.js";
 import { previousMonth } from "../review/period.js";
@@ -20,16 +21,18 @@ export class ReviewSchedule {
   private readonly timezone: string;
   private readonly cursor: ScheduleStore;
   private readonly posts: ReviewPostStore;
+  private readonly outbox: OutboxStore;
   private trigger: Cron | undefined;
 
   constructor(
-    private readonly engine: Pick<Engine, "config" | "clock" | "outbox" | "transaction" | "logger">,
+    private readonly engine: Pick<Engine, "config" | "clock" | "transaction" | "logger">,
     database: Pick<OpenDatabase, "db">,
   ) {
     this.timezone = engine.config.review.timezone ?? "UTC";
     this.cron = new Cron(engine.config.review.schedule, { timezone: this.timezone, paused: true });
     this.cursor = new ScheduleStore(database.db);
     this.posts = new ReviewPostStore(database.db);
+    this.outbox = new OutboxStore(database.db, engine.clock);
   }
 
   /** Catches up once, then wakes at each tick. Returns the months queued by the catch-up. */
@@ -63,7 +66,7 @@ export class ReviewSchedule {
       this.cursor.record(CURSOR, due.at(-1)!);
       return months.filter((month) => {
         if (!this.posts.claim(month, now)) return false;
-        this.engine.outbox.add({ kind: "review_report", month }, `review:${month}`);
+        this.outbox.add({ kind: "review_report", month }, `review:${month}`);
         return true;
       });
     });

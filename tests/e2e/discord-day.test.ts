@@ -49,7 +49,7 @@ describe("a founder's day through Discord", () => {
     );
     await fake.chooseOption(e1, "esc:reroute:1", ["content"]).response();
     await waitForState(steward, 2, "needs_clarification");
-    const card2 = steward.discord.context.refs.task(2)!.messageId;
+    const card2 = (await steward.discord.context.refs.task(2))!.messageId;
     const prompt = await until(
       () => fake.messages(card2).find((m) => controls(m).some((c) => c.id === "task:details:2")),
       "T-2's question in its thread",
@@ -83,7 +83,7 @@ describe("a founder's day through Discord", () => {
     expect(embedOf(e2).title).toContain("2 tasks");
     expect(escalationMessages()).toHaveLength(2);
     for (const id of [3, 4]) {
-      const card = steward.discord.context.refs.task(id)!.messageId;
+      const card = (await steward.discord.context.refs.task(id))!.messageId;
       await until(
         () =>
           fake

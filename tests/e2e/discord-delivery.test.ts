@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { startDiscord } from "../../src/adapters/discord/adapter.js";
+import { OutboxStore } from "../../src/db/outbox-store.js";
 import { outbox } from "../../src/db/schema.js";
 import {
   cardOf,
@@ -66,7 +67,7 @@ describe("Discord: delivery", () => {
     expect(
       fake.messages(unclearCard).filter((m) => m.content.includes("needs acceptance criteria")),
     ).toHaveLength(1);
-    expect(engine.outbox.backlog()).toBe(0);
+    expect(await engine.outbox.backlog()).toBe(0);
     expect((await engine.task(1)).deliveredAt).not.toBeNull();
     // The card caught up too.
     await until(
@@ -157,7 +158,7 @@ describe("Discord: delivery", () => {
   });
 
   it("the monthly report goes to the reports channel, a reminder to its escalation's thread", async () => {
-    const { fake, engine } = steward;
+    const { fake, engine, database } = steward;
     steward.billingDown(true);
     await fake
       .slashCommand(
@@ -171,8 +172,10 @@ describe("Discord: delivery", () => {
       "the escalation",
     );
     const month = new Date().toISOString().slice(0, 7);
-    engine.outbox.add({ kind: "review_report", month }, `review:${month}`);
-    engine.outbox.add({ kind: "reminder", escalationId: 1 }, "reminder:1");
+    // As the review schedule and the status checker queue them, in the engine's database.
+    const queued = new OutboxStore(database.db, engine.clock);
+    queued.add({ kind: "review_report", month }, `review:${month}`);
+    queued.add({ kind: "reminder", escalationId: 1 }, "reminder:1");
     const report = await until(
       () => fake.messages(fake.ids.reportsChannel).find((m) => m.attachments.length > 0),
       "the report",

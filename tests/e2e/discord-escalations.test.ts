@@ -126,7 +126,7 @@ describe("Discord: escalations", () => {
     await fake.pressButton(message, "esc:cancel:1").response();
     expect(await stateOf(steward, 1)).toBe("cancelled");
     expect(disabledEverywhere(fake.message(message.id))).toBe(true);
-    const cardId = steward.discord.context.refs.task(1)!.messageId;
+    const cardId = (await steward.discord.context.refs.task(1))!.messageId;
     await until(
       () => fake.messages(cardId).some((m) => m.content.includes("was cancelled by")),
       "the cancellation notice",

@@ -189,7 +189,9 @@ describe("a destination Steward would refuse, named in the brief", () => {
     });
     expect(task.state).toBe("needs_clarification");
     expect(missing).toEqual(["output_format"]);
-    const [asked] = engine.outbox.pending(10, ["clarification"]).map((pending) => pending.message);
+    const [asked] = (await engine.outbox.pending(10, ["clarification"])).map(
+      (pending) => pending.message,
+    );
     expect(asked).toMatchObject({ kind: "clarification", note: expect.stringMatching(why) });
     // The requester names another destination: the task goes on.
     const answered = await engine.answer(task.id, { text: "file:launch/post.md" }, "owner");

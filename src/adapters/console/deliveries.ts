@@ -19,11 +19,11 @@ export async function finishDeliveries(
   timeoutMs = DELIVERY_WAIT_MS,
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
-  while (outbox.pending(1, ["deliver_output"]).length > 0 && Date.now() < deadline) {
+  while ((await outbox.pending(1, ["deliver_output"])).length > 0 && Date.now() < deadline) {
     await outputs.drain();
     await sleep(20);
   }
-  return outbox.undelivered(["deliver_output"]).flatMap(({ message, lastError }) => {
+  return (await outbox.undelivered(["deliver_output"])).flatMap(({ message, lastError }) => {
     if (message.kind !== "deliver_output") return [];
     const id = formatTaskId(message.taskId);
     const why =

@@ -45,7 +45,7 @@ export async function routeCommand(
   await withEngine(settings, config, async (engine) => {
     if (options.eval !== undefined) return await evaluate(engine, options.eval, options);
     if (options.fit !== undefined || options.fitCorpus)
-      return fitThreshold(engine, fitDecisions(engine, options), options);
+      return fitThreshold(engine, await fitDecisions(engine, options), options);
     if (text === undefined || text.trim() === "") throw new Error("say what the request is");
     await dryRun(engine, text, options);
   });
@@ -113,9 +113,9 @@ async function evaluate(engine: Engine, file: string, options: RouteOptions): Pr
 }
 
 /** The labelled file's requests, or the corpus's out of fold, decided with no threshold. */
-function fitDecisions(engine: Engine, options: RouteOptions): Decided[] {
+async function fitDecisions(engine: Engine, options: RouteOptions): Promise<Decided[]> {
   const { config } = engine;
-  const learned = engine.learning.examples();
+  const learned = await engine.learning.examples();
   if (options.fit === undefined) {
     if (config.corpus === undefined || config.corpus.length === 0)
       throw new Error("--fit-corpus needs a corpus to fit on (intake.classifier.corpus)");

@@ -10,7 +10,7 @@ export async function examplesCommand(
   config: Config,
   options: { category?: string; json?: boolean; export?: boolean; corpus?: boolean },
 ): Promise<void> {
-  const examples = withEngine(settings, config, (engine) =>
+  const examples = await withEngine(settings, config, (engine) =>
     engine.learning.examples(options.category),
   );
   if (options.json) console.log(JSON.stringify(examples, null, 2));
@@ -25,7 +25,7 @@ export async function examplesCommand(
 export async function forgetCommand(settings: Settings, config: Config, id: string): Promise<void> {
   const number = Number(id.replace(/^#/, ""));
   if (!Number.isInteger(number) || number <= 0) throw new Error(`"${id}" is not an example id`);
-  const forgotten = withEngine(settings, config, (engine) => engine.learning.forget(number));
+  const forgotten = await withEngine(settings, config, (engine) => engine.learning.forget(number));
   if (!forgotten) throw new Error(`no learned example #${number}`);
   console.log(`OK forgot example #${number}; the router no longer learns from it`);
 }

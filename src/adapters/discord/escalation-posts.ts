@@ -26,7 +26,7 @@ export async function postEscalation(
   where?: SendableChannels,
 ): Promise<void> {
   const { engine, refs, client } = ctx;
-  let ref = refs.escalation(escalationId);
+  let ref = await refs.escalation(escalationId);
   if (ref === undefined) {
     const channel = where ?? (await sendableChannel(client, escalationsChannel(ctx)));
     const message = await channel.send(await escalationPayload(engine, escalationId));
@@ -36,7 +36,7 @@ export async function postEscalation(
       // Posted inside a digest's thread: that thread is its conversation.
       threadId: channel.isThread() ? channel.id : null,
     };
-    refs.saveEscalation(escalationId, ref);
+    await refs.saveEscalation(escalationId, ref);
   }
   if (ref.threadId !== null) return;
   const thread = await threadUnder(
@@ -45,7 +45,7 @@ export async function postEscalation(
     ref.messageId,
     await groupTitle(ctx, escalationId),
   );
-  refs.setThread("escalation", escalationId, thread.id);
+  await refs.setThread("escalation", escalationId, thread.id);
   await thread.send({
     content: await threadIntro(engine, escalationId),
     allowedMentions: NO_PINGS,
@@ -57,12 +57,12 @@ export async function escalationThread(
   ctx: DiscordContext,
   escalationId: number,
 ): Promise<SendableChannels | undefined> {
-  const ref = ctx.refs.escalation(escalationId);
+  const ref = await ctx.refs.escalation(escalationId);
   if (ref === undefined) return undefined;
   if (ref.threadId !== null) return sendableChannel(ctx.client, ref.threadId);
   const title = await groupTitle(ctx, escalationId);
   const thread = await threadUnder(ctx.client, ref.channelId, ref.messageId, title);
-  ctx.refs.setThread("escalation", escalationId, thread.id);
+  await ctx.refs.setThread("escalation", escalationId, thread.id);
   return thread;
 }
 
@@ -102,7 +102,7 @@ export async function postDigest(ctx: DiscordContext, escalationIds: number[]): 
 
 /** Redraws an escalation's message: decisions so far, or decided with its buttons disabled. */
 export async function refreshEscalation(ctx: DiscordContext, escalationId: number): Promise<void> {
-  const ref = ctx.refs.escalation(escalationId);
+  const ref = await ctx.refs.escalation(escalationId);
   if (ref === undefined) return;
   const channel = await sendableChannel(ctx.client, ref.channelId);
   const message = await channel.messages.fetch(ref.messageId);
@@ -113,7 +113,7 @@ export async function refreshEscalation(ctx: DiscordContext, escalationId: numbe
 export async function postReminder(ctx: DiscordContext, escalationId: number): Promise<void> {
   const group = await ctx.engine.escalation(escalationId);
   if (group === undefined || group.state === "resolved") return;
-  const ref = ctx.refs.escalation(escalationId);
+  const ref = await ctx.refs.escalation(escalationId);
   const channel = await sendableChannel(ctx.client, ref?.threadId ?? escalationsChannel(ctx));
   const since = group.postedAt ?? group.createdAt;
   await channel.send({

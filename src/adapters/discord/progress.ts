@@ -77,7 +77,7 @@ export class CardProgress {
   private async refresh(taskId: number): Promise<void> {
     const { engine, refs, client } = this.deps;
     // No card (yet): whoever posts it calls `posted`, which comes back here.
-    const ref = refs.task(taskId);
+    const ref = await refs.task(taskId);
     // A card shows only what is durable: a grouped write commits within milliseconds.
     await engine.committed();
     const task = await engine.findTask(taskId);

@@ -15,26 +15,26 @@ export class ChatRefs {
   /** Cards being posted right now: a notice for the task waits for its card first. */
   private readonly posting = new Map<number, Promise<unknown>>();
 
-  constructor(private readonly store: ChatRefStore) {}
+  constructor(private readonly store: ChatRefStore<"async">) {}
 
-  task(taskId: number): ChatRef | undefined {
-    return this.get("task", taskId);
+  task(taskId: number): Promise<ChatRef | undefined> {
+    return this.store.get("task", taskId);
   }
 
-  escalation(escalationId: number): ChatRef | undefined {
-    return this.get("escalation", escalationId);
+  escalation(escalationId: number): Promise<ChatRef | undefined> {
+    return this.store.get("escalation", escalationId);
   }
 
-  saveTask(taskId: number, ref: ChatRef): void {
-    this.save("task", taskId, ref);
+  saveTask(taskId: number, ref: ChatRef): Promise<void> {
+    return this.store.save("task", taskId, ref);
   }
 
-  saveEscalation(escalationId: number, ref: ChatRef): void {
-    this.save("escalation", escalationId, ref);
+  saveEscalation(escalationId: number, ref: ChatRef): Promise<void> {
+    return this.store.save("escalation", escalationId, ref);
   }
 
-  setThread(kind: Kind, subjectId: number, threadId: string): void {
-    this.store.setThread(kind, subjectId, threadId);
+  setThread(kind: Kind, subjectId: number, threadId: string): Promise<void> {
+    return this.store.setThread(kind, subjectId, threadId);
   }
 
   /**
@@ -59,13 +59,5 @@ export class ChatRefs {
     });
     await Promise.race([posting, bound]);
     clearTimeout(timer);
-  }
-
-  private get(kind: Kind, subjectId: number): ChatRef | undefined {
-    return this.store.get(kind, subjectId);
-  }
-
-  private save(kind: Kind, subjectId: number, ref: ChatRef): void {
-    this.store.save(kind, subjectId, ref);
   }
 }

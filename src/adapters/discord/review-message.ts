@@ -57,7 +57,7 @@ export async function reviewMessage(ctx: Context, review: Review): Promise<BaseM
   const { month } = review;
   const text = renderReviewText(review);
   const chart = await renderReviewChart(review);
-  const links = threadLinks(ctx, review);
+  const links = await threadLinks(ctx, review);
   const note = "\n*(the whole report is attached)*";
   const tail = `${chart === undefined ? `\n${noChartNote(review)}` : ""}${links}`;
   const fence = (body: string) => `\`\`\`\n${body.replace(/```/g, "`\u200b``")}\n\`\`\``;
@@ -83,13 +83,13 @@ export async function reviewMessage(ctx: Context, review: Review): Promise<BaseM
 const MAX_LINKS = 15;
 
 /** `Threads: [E-3](<…>) · [E-7](<…>)` for the listed escalations Steward posted here. */
-function threadLinks(ctx: Context, review: Review): string {
+async function threadLinks(ctx: Context, review: Review): Promise<string> {
   const guild = ctx.engine.config.discord.guild;
   if (guild === "") return "";
   const links: string[] = [];
   for (const item of review.escalations.items) {
     if (links.length === MAX_LINKS) break;
-    const ref = ctx.refs.escalation(item.escalationId);
+    const ref = await ctx.refs.escalation(item.escalationId);
     if (ref === undefined) continue;
     const where = ref.threadId ?? `${ref.channelId}/${ref.messageId}`;
     const url = `https://discord.com/channels/${guild}/${where}`;

@@ -22,8 +22,8 @@ function threadTitle(task: Task): string {
  * notice (the outbox runs on a timer) waits for the card instead of racing it.
  */
 function posting(ctx: DiscordContext, task: Task, post: () => Promise<ChatRef>): Promise<void> {
-  const done = post().then((ref) => {
-    ctx.refs.saveTask(task.id, ref);
+  const done = post().then(async (ref) => {
+    await ctx.refs.saveTask(task.id, ref);
     ctx.progress.posted(task);
   });
   ctx.refs.expectCard(task.id, done);
@@ -95,10 +95,10 @@ function homeChannel(ctx: DiscordContext): string {
  */
 async function cardRef(ctx: DiscordContext, task: Task): Promise<ChatRef> {
   await ctx.refs.cardPosted(task.id);
-  const known = ctx.refs.task(task.id);
+  const known = await ctx.refs.task(task.id);
   if (known !== undefined) return known;
   const ref = await postCard(ctx, task);
-  ctx.refs.saveTask(task.id, ref);
+  await ctx.refs.saveTask(task.id, ref);
   ctx.progress.posted(task);
   return ref;
 }
@@ -131,7 +131,7 @@ export async function taskThread(ctx: DiscordContext, task: Task): Promise<Senda
   const ref = await cardRef(ctx, task);
   if (ref.threadId !== null) return sendableChannel(ctx.client, ref.threadId);
   const thread = await threadUnder(ctx.client, ref.channelId, ref.messageId, threadTitle(task));
-  ctx.refs.setThread("task", task.id, thread.id);
+  await ctx.refs.setThread("task", task.id, thread.id);
   return thread;
 }
 

@@ -139,11 +139,12 @@ export function createMetrics(engine: Engine): StewardMetrics {
 
   const refresh = async () => {
     // Everything read first, then set at once: two scrapes at a time never show a half-reset set.
-    const [counts, open, { live, stale }, pausedWorkers] = await Promise.all([
+    const [counts, open, { live, stale }, pausedWorkers, undelivered] = await Promise.all([
       status.counts(),
       status.openCounts(),
       status.processes(),
       engine.pausedWorkers(),
+      engine.outbox.backlog(),
     ]);
     tasks.reset();
     tasksByCategory.reset();
@@ -154,7 +155,7 @@ export function createMetrics(engine: Engine): StewardMetrics {
       tasksByCategory.set({ state: row.state, category: row.category }, row.count);
     }
     for (const [state, n] of byState) tasks.set({ state }, n);
-    backlog.set(engine.outbox.backlog());
+    backlog.set(undelivered);
     openEscalations.set(open.escalations);
     openAnomalies.set(open.anomalies);
     processes.set({ state: "live" }, live.length);

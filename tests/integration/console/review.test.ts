@@ -6,6 +6,7 @@ import { consoleDelivery } from "../../../src/adapters/console/deliver.js";
 import { consoleView } from "../../../src/adapters/console/format.js";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { ManualClock } from "../../../src/core/clock.js";
+import { OutboxStore } from "../../../src/db/outbox-store.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { testDatabase } from "../../helpers.js";
 
@@ -22,7 +23,11 @@ describe("the review in the console", () => {
       text: "Draft a blog post\nDone when: short",
     });
     clock.set(Date.UTC(2026, 11, 1, 9));
-    engine.outbox.add({ kind: "review_report", month: "2026-11" }, "review:2026-11");
+    // As the review schedule queues it, in the engine's database.
+    new OutboxStore(database.db, clock).add(
+      { kind: "review_report", month: "2026-11" },
+      "review:2026-11",
+    );
 
     const printed: string[] = [];
     const pump = consoleDelivery(engine, consoleView(config), (text) => printed.push(text));
@@ -34,7 +39,7 @@ describe("the review in the console", () => {
     const chart = join(dirname(database.file), "reviews", "steward-review-2026-11.png");
     expect(text).toContain(`chart: ${chart}`);
     expect(existsSync(chart)).toBe(true);
-    expect(engine.outbox.pending(10)).toEqual([]);
+    expect(await engine.outbox.pending(10)).toEqual([]);
   }, 60_000);
 
   it.each<[string, Command]>([

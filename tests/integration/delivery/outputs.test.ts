@@ -56,8 +56,8 @@ async function doneTask(
 }
 
 /** What the requester is told about the delivery, through the outbox. */
-function told(engine: Engine) {
-  return engine.outbox.pending(10, ["output_delivery"]).map((pending) => pending.message);
+async function told(engine: Engine) {
+  return (await engine.outbox.pending(10, ["output_delivery"])).map((pending) => pending.message);
 }
 
 describe("delivering outputs where the brief says", () => {
@@ -67,7 +67,7 @@ describe("delivering outputs where the brief says", () => {
     const written = join(dir, "outputs", "launch", "post.md");
     expect(readFileSync(written, "utf8")).toContain("blog post about the launch");
     expect((await engine.task(task.id)).deliveredAt).not.toBeNull();
-    expect(told(engine)).toEqual([
+    expect(await told(engine)).toEqual([
       {
         kind: "output_delivery",
         taskId: task.id,
@@ -82,7 +82,7 @@ describe("delivering outputs where the brief says", () => {
     await outputDelivery(engine).drain();
     expect(existsSync(join(dir, "..", "escape.md"))).toBe(false);
     expect((await engine.task(task.id)).deliveredAt).toBeNull();
-    expect(engine.outbox.pending(10, ["deliver_output"])).toEqual([]);
+    expect(await engine.outbox.pending(10, ["deliver_output"])).toEqual([]);
   });
 
   it("a webhook destination that is allowed receives the output once, after the server recovers", async () => {
@@ -114,7 +114,7 @@ describe("delivering outputs where the brief says", () => {
     expect((await engine.task(task.id)).deliveredAt).toBeNull();
     // A destination no retry can fix is an input problem: the requester hears why, once.
     await outputDelivery(engine).drain();
-    expect(told(engine)).toEqual([
+    expect(await told(engine)).toEqual([
       {
         kind: "output_delivery",
         taskId: task.id,

@@ -32,7 +32,7 @@ describe("engine smoke", () => {
     const detail = await engine.detail(task.id);
     expect(detail.task.state).toBe("done");
     expect(detail.events.map((e) => e.to)).toEqual(["queued", "running", "reviewing", "done"]);
-    expect(engine.outbox.pending(10).map((m) => m.message.kind)).toEqual(["task_done"]);
+    expect((await engine.outbox.pending(10)).map((m) => m.message.kind)).toEqual(["task_done"]);
     // The pool moves the task from what it holds instead of reading the row: what it reports
     // at each step must be the row as stored then.
     expect(heard.map((changed) => changed.state)).toEqual(["queued", "running", "done"]);
@@ -108,7 +108,7 @@ describe("engine smoke", () => {
     // Once when the group fell with it (its claim too, so it ran again), once undone alone.
     expect(errors.length).toBeGreaterThan(0);
     expect(new Set(errors)).toEqual(new Set([`worker pool: running T-${failing}: disk says no`]));
-    const notices = engine.outbox.pending(10).map(({ message }) => message);
+    const notices = (await engine.outbox.pending(10)).map(({ message }) => message);
     expect(notices.map((notice) => ("taskId" in notice ? notice.taskId : 0)).sort()).toEqual(
       others,
     );

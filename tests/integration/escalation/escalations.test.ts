@@ -42,9 +42,8 @@ async function escalateFailure(
   return task;
 }
 
-function escalationMessages(engine: Engine) {
-  return engine.outbox
-    .pending(100)
+async function escalationMessages(engine: Engine) {
+  return (await engine.outbox.pending(100))
     .map((m) => m.message)
     .filter((m) => m.kind.startsWith("escalation"));
 }
@@ -58,7 +57,7 @@ describe("escalation batching", () => {
     clock.advance(5 * 60_000);
 
     expect(await engine.flushEscalations()).toBe(1);
-    const messages = escalationMessages(engine);
+    const messages = await escalationMessages(engine);
     expect(messages).toHaveLength(1);
     const card = await engine.escalationCard(
       (messages[0] as { escalationId: number }).escalationId,
@@ -75,7 +74,7 @@ describe("escalation batching", () => {
       await escalateFailure(engine, database, "HTTP 503 from the model endpoint", "content");
     clock.advance(5 * 60_000);
     expect(await engine.flushEscalations()).toBe(2);
-    expect(escalationMessages(engine)).toHaveLength(2);
+    expect(await escalationMessages(engine)).toHaveLength(2);
   });
 
   it("a request that fits nowhere is escalated through the same window", async () => {
@@ -100,7 +99,7 @@ describe("escalation batching", () => {
     expect(await engine.flushEscalations()).toBe(0);
     clock.set(Date.UTC(2026, 10, 24, 14, 0));
     expect(await engine.flushEscalations()).toBe(1);
-    expect(escalationMessages(engine)).toEqual([
+    expect(await escalationMessages(engine)).toEqual([
       { kind: "escalation_digest", escalationIds: [1, 2] },
     ]);
   });
@@ -222,7 +221,7 @@ describe("rerouting", () => {
     expect(moved.state).toBe("needs_clarification");
     expect(moved.missingFields).toEqual(["acceptance_criteria"]);
     expect(moved.routing.rule).toBe("reroute");
-    expect(engine.outbox.pending(20).map((m) => m.message.kind)).toContain("clarification");
+    expect((await engine.outbox.pending(20)).map((m) => m.message.kind)).toContain("clarification");
   });
 });
 
@@ -238,7 +237,7 @@ describe("one root cause, one message", () => {
     clock.advance(5 * 60_000);
     await engine.flushEscalations();
 
-    expect(escalationMessages(engine).map((m) => m.kind)).toEqual([
+    expect((await escalationMessages(engine)).map((m) => m.kind)).toEqual([
       "escalation",
       "escalation_updated",
     ]);

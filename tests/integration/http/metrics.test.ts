@@ -40,7 +40,7 @@ describe("GET /metrics", () => {
     expect(sample(before.text, "steward_escalations_total")).toBe(1);
     expect(sample(before.text, "steward_escalations_open")).toBe(1);
     expect(sample(before.text, "steward_anomalies_open")).toBe(0);
-    expect(sample(before.text, "steward_outbox_backlog")).toBe(engine.outbox.backlog());
+    expect(sample(before.text, "steward_outbox_backlog")).toBe(await engine.outbox.backlog());
     const { live, stale } = await engine.status.processes();
     expect(sample(before.text, 'steward_processes{state="live"}')).toBe(live.length);
     expect(sample(before.text, 'steward_processes{state="stale"}')).toBe(stale.length);

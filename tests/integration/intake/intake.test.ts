@@ -63,7 +63,7 @@ describe("intake, against a real SQLite file", () => {
     expect(missing).toEqual(["acceptance_criteria"]);
     expect(task.missingFields).toEqual(["acceptance_criteria"]);
     expect((await steward.events(task.id)).map((e) => e.to)).toEqual(["needs_clarification"]);
-    expect(steward.outbox.pending(10).map((m) => m.message)).toEqual([
+    expect((await steward.outbox.pending(10)).map((m) => m.message)).toEqual([
       {
         kind: "clarification",
         taskId: task.id,

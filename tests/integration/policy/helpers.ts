@@ -157,8 +157,8 @@ export async function states(engine: Engine, taskId: number): Promise<TaskState[
   return (await engine.detail(taskId)).events.map((event) => event.to);
 }
 
-export function outboxMessages(engine: Engine): OutboxMessage[] {
-  return engine.outbox.pending(1000).map((pending) => pending.message);
+export async function outboxMessages(engine: Engine): Promise<OutboxMessage[]> {
+  return (await engine.outbox.pending(1000)).map((pending) => pending.message);
 }
 
 export interface RecordedRun extends ShellPayload {

@@ -37,7 +37,7 @@ describe("input failures", () => {
       { number: 1, outcome: "failed", failureClass: "input", error },
     ]);
     expect(asked.task).toMatchObject({ failureClass: "input", lastError: error, leaseOwner: null });
-    expect(outboxMessages(engine)).toMatchObject([
+    expect(await outboxMessages(engine)).toMatchObject([
       { kind: "clarification", taskId: task.id, missing: [], note: error },
     ]);
 
@@ -64,7 +64,7 @@ describe("input failures", () => {
     const second = runsOf(records, task.id)[1];
     expect(JSON.stringify(second?.brief)).toContain("It is for ACME, order 9920");
     expect(done.output).toMatch(/^Reply to ACME: /);
-    expect(outboxMessages(engine).map((message) => message.kind)).toEqual([
+    expect((await outboxMessages(engine)).map((message) => message.kind)).toEqual([
       "clarification",
       "task_done",
     ]);

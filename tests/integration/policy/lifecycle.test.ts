@@ -99,7 +99,7 @@ describe("pipelines", () => {
       `Output of T-${first.id} (draft):\nDraft the launch note`,
     );
     expect((await engine.task(next.id)).nextId).toBeNull();
-    expect(outboxMessages(engine)).toMatchObject([
+    expect(await outboxMessages(engine)).toMatchObject([
       { kind: "task_done", taskId: first.id },
       { kind: "task_done", taskId: next.id },
     ]);
@@ -183,7 +183,7 @@ describe("stopping work", () => {
     });
     expect(tried).toMatchObject([{ outcome: "abandoned", error: "cancelled while running" }]);
     expect(final).toMatchObject({ state: "cancelled", leaseOwner: null, leaseExpiresAt: null });
-    expect(outboxMessages(engine)).toMatchObject([
+    expect(await outboxMessages(engine)).toMatchObject([
       { kind: "task_cancelled", taskId: task.id, actor: "owner", reason: "cancelled" },
     ]);
   });

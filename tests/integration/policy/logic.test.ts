@@ -78,7 +78,7 @@ describe("logic failures", () => {
     expect(runs[1]?.brief.constraints).toContain(feedback);
 
     expect(await engine.task(task.id)).toMatchObject({ feedback: [reason], attempts: 2 });
-    expect(outboxMessages(engine)).toMatchObject([
+    expect(await outboxMessages(engine)).toMatchObject([
       { kind: "task_escalated", taskId: task.id, reason: escalation },
     ]);
   });
@@ -109,7 +109,7 @@ describe("logic failures", () => {
     expect(runsOf(records, task.id)[1]?.brief.constraints).toContain(feedback);
     expect(done.output).toMatch(/^SUMMARY: Report on March sales/);
     expect(done).toMatchObject({ failureClass: null, lastError: null });
-    expect(outboxMessages(engine)).toMatchObject([{ kind: "task_done", taskId: task.id }]);
+    expect(await outboxMessages(engine)).toMatchObject([{ kind: "task_done", taskId: task.id }]);
   });
 
   it("retries on an llm reviewer's rejection and completes when it passes the second output", async () => {
@@ -169,6 +169,6 @@ describe("logic failures", () => {
     };
     expect(asked.model).toBe("judge-1");
     expect(asked.messages[0]?.content).toContain("Output to review:\nA blurb for the spring sale");
-    expect(outboxMessages(engine)).toMatchObject([{ kind: "task_done", taskId: task.id }]);
+    expect(await outboxMessages(engine)).toMatchObject([{ kind: "task_done", taskId: task.id }]);
   });
 });

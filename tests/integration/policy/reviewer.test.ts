@@ -84,7 +84,7 @@ describe("a reviewer worker's own failures", () => {
     expect(await engine.openIncidents()).toEqual([]);
     expect(server.requests).toHaveLength(2);
     // One escalation for the outage, resolved by the recovery; then the task's own notice.
-    expect(outboxMessages(engine).map((message) => message.kind)).toEqual([
+    expect((await outboxMessages(engine)).map((message) => message.kind)).toEqual([
       "escalation",
       "task_escalated",
       "escalation_resolved",

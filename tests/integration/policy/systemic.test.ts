@@ -19,8 +19,8 @@ import {
 } from "./helpers.js";
 
 /** The outbox messages of one kind. */
-function ofKind(engine: Engine, kind: OutboxKind) {
-  return outboxMessages(engine).filter((message) => message.kind === kind);
+async function ofKind(engine: Engine, kind: OutboxKind) {
+  return (await outboxMessages(engine)).filter((message) => message.kind === kind);
 }
 
 const escalations = (engine: Engine) => ofKind(engine, "task_escalated");
@@ -59,7 +59,7 @@ describe("systemic failures", () => {
       error: `${refused} (3 consecutive connection failures across tasks)`,
     });
     expect(await engine.openIncidents()).toHaveLength(1);
-    expect(escalations(engine)).toEqual([
+    expect(await escalations(engine)).toEqual([
       {
         kind: "task_escalated",
         taskId: ids[2],
@@ -67,7 +67,7 @@ describe("systemic failures", () => {
       },
     ]);
     // The operator hears of the outage once, at once: it skips the batching window.
-    expect(ofKind(engine, "escalation")).toHaveLength(1);
+    expect(await ofKind(engine, "escalation")).toHaveLength(1);
     const tripped = await engine.detail(ids[2]!);
     expect(tripped.events.at(-1)).toMatchObject({
       from: "running",
@@ -94,8 +94,8 @@ describe("systemic failures", () => {
       "two probes",
     );
     expect(database.db.select().from(incidents).all()).toHaveLength(1);
-    expect(escalations(engine)).toHaveLength(1);
-    expect(ofKind(engine, "escalation")).toHaveLength(1);
+    expect(await escalations(engine)).toHaveLength(1);
+    expect(await ofKind(engine, "escalation")).toHaveLength(1);
     for (const id of ids) {
       expect(["queued", "retry_wait"]).toContain((await engine.task(id)).state);
     }
@@ -113,11 +113,11 @@ describe("systemic failures", () => {
     expect(incident?.resolvedAt).not.toBeNull();
     expect(incident?.probes).toBeGreaterThanOrEqual(3);
     expect(await engine.openIncidents()).toEqual([]);
-    expect(escalations(engine)).toHaveLength(1);
-    expect(ofKind(engine, "escalation")).toHaveLength(1);
-    expect(ofKind(engine, "escalation_resolved")).toHaveLength(1);
+    expect(await escalations(engine)).toHaveLength(1);
+    expect(await ofKind(engine, "escalation")).toHaveLength(1);
+    expect(await ofKind(engine, "escalation_resolved")).toHaveLength(1);
     expect(
-      outboxMessages(engine)
+      (await outboxMessages(engine))
         .filter((message) => message.kind === "task_done")
         .map((message) => message.taskId)
         .sort((a, b) => a - b),
@@ -194,10 +194,10 @@ describe("systemic failures", () => {
     expect(database.db.select().from(incidents).all()).toMatchObject([
       { worker: "billing", error, resolvedAt: null },
     ]);
-    expect(escalations(engine)).toEqual([
+    expect(await escalations(engine)).toEqual([
       { kind: "task_escalated", taskId: first.id, reason: `billing is down: ${error}` },
     ]);
-    expect(ofKind(engine, "escalation")).toHaveLength(1);
+    expect(await ofKind(engine, "escalation")).toHaveLength(1);
 
     rmSync(path.join(records, "down"));
     await waitForState(engine, first.id, "done");
@@ -236,7 +236,7 @@ describe("unrecognised errors", () => {
     expect((await engine.task(task.id)).state).toBe("queued");
     expect(await budgetLeft(engine, task.id)).toBe(2);
     expect(await engine.openIncidents()).toMatchObject([{ worker: "vendor", error }]);
-    expect(escalations(engine)).toEqual([
+    expect(await escalations(engine)).toEqual([
       { kind: "task_escalated", taskId: task.id, reason: `vendor is down: ${error}` },
     ]);
   });

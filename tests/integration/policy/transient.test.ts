@@ -90,7 +90,7 @@ describe("transient failures", () => {
       lastError: null,
     });
     expect(server.requests).toHaveLength(3);
-    expect(outboxMessages(engine)).toMatchObject([{ kind: "task_done", taskId: task.id }]);
+    expect(await outboxMessages(engine)).toMatchObject([{ kind: "task_done", taskId: task.id }]);
   });
 
   it("escalates when the 503s outlast max_attempts, with a task_escalated message", async () => {
@@ -136,7 +136,7 @@ describe("transient failures", () => {
       lastError: error,
       leaseOwner: null,
     });
-    expect(outboxMessages(engine)).toMatchObject([
+    expect(await outboxMessages(engine)).toMatchObject([
       { kind: "task_escalated", taskId: task.id, reason },
     ]);
     expect(server.requests).toHaveLength(3);

@@ -22,7 +22,7 @@ describe("learning from people's routing decisions", () => {
 
     await engine.reroute(first.id, "admin", "alice");
 
-    const [example] = engine.learning.examples();
+    const [example] = await engine.learning.examples();
     expect(example).toMatchObject({ category: "admin", from: "unsorted", origin: "reroute" });
     expect(example).toMatchObject({ taskId: first.id, actor: "alice" });
     const next = await file(engine, "the Kiln Club Pipsqueak thing, sort it again");
@@ -44,9 +44,9 @@ describe("learning from people's routing decisions", () => {
       "admin",
     );
 
-    const [example] = restarted.learning.examples();
-    expect(restarted.learning.forget(example!.id)).toBe(true);
-    expect(restarted.learning.examples()).toEqual([]);
+    const [example] = await restarted.learning.examples();
+    expect(await restarted.learning.forget(example!.id)).toBe(true);
+    expect(await restarted.learning.examples()).toEqual([]);
     expect((await file(restarted, "the Kiln Club Pipsqueak thing, sort it again")).category).toBe(
       "unsorted",
     );
@@ -65,7 +65,7 @@ describe("learning from people's routing decisions", () => {
       text: "anything at all",
       category: "support",
     });
-    expect(engine.learning.examples().map((e) => [e.category, e.origin])).toEqual([
+    expect((await engine.learning.examples()).map((e) => [e.category, e.origin])).toEqual([
       ["content", "explicit"],
     ]);
   });
@@ -90,7 +90,7 @@ describe("learning from people's routing decisions", () => {
         await engine.reroute(task.id, request.category, "operator");
       }
     }
-    expect(engine.learning.examples().length).toBeGreaterThan(5);
+    expect((await engine.learning.examples()).length).toBeGreaterThan(5);
     // At once, before the classifier has retrained: the rerouted requests themselves.
     const learned = taught.filter((request) => request.category !== "unsorted");
     expect(accuracy(learned)).toBeGreaterThanOrEqual(0.95);

@@ -32,18 +32,14 @@ function fakeOutbox(messages: OutboxMessage[]) {
     delivered,
     failed,
     asked,
-    add: () => true,
-    pending: (limit: number, kinds?: readonly OutboxKind[]) => {
+    pending: async (limit: number, kinds?: readonly OutboxKind[]) => {
       asked.push(kinds);
       return queue
         .splice(0, limit)
         .filter((m) => kinds === undefined || kinds.includes(m.message.kind));
     },
-    claim: () => {
-      throw new Error("the pump reads pending; it does not claim");
-    },
-    markDelivered: (id: number) => void delivered.push(id),
-    markFailed: (id: number, error: string) => void failed.push({ id, error }),
+    markDelivered: async (id: number) => void delivered.push(id),
+    markFailed: async (id: number, error: string) => void failed.push({ id, error }),
   };
 }
 
