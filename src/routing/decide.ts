@@ -284,21 +284,21 @@ function asRunnerUp(
     : undefined;
 }
 
-/** `confidence`: the classifier's in `best`, when it is what fell short of the threshold. */
+/** `confidence`: the classifier's in `best`, when that is what fell short of the threshold. */
 function doesNotFit(
   context: DecisionContext,
   best: RoutingTrace["runner_up"],
   minConfidence: number,
-  confidence = best?.score,
+  confidence?: number,
 ): RoutingTrace {
   const shown =
     best === undefined
       ? "none"
-      : `${best.category} ${format(confidence ?? best.score)} < ${minConfidence}` +
-        // The runner-up line shows the probability: say how the two numbers differ.
-        (confidence === undefined || confidence === best.score
-          ? ""
-          : `: its probability ${format(best.score)} less half the next one's`);
+      : confidence === undefined || confidence === best.score
+        ? `${best.category} ${format(best.score)} < ${minConfidence}`
+        : // The runner-up line shows the probability: say how the two numbers differ.
+          `${best.category} ${format(confidence)} < ${minConfidence}: its probability ` +
+          `${format(best.score)} less half the next one's`;
   return {
     category: context.catchAll.name,
     classifier: "rules",
