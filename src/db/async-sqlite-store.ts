@@ -1,4 +1,4 @@
-import type { ChatRefStore } from "../core/chat-refs.js";
+import { CHAT_REF_METHODS, type ChatRefStore } from "../core/chat-refs.js";
 import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository } from "../core/ports.js";
@@ -153,11 +153,6 @@ const STATUS_METHODS: MethodNames<StatusReads> = {
   waitingForDetails: true,
   inFlight: true,
   moving: true,
-};
-export const CHAT_REF_METHODS: MethodNames<ChatRefStore> = {
-  get: true,
-  save: true,
-  setThread: true,
 };
 const SCHEDULE_METHODS: MethodNames<ScheduleRuns> = { lastFiredAt: true, record: true };
 const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {

@@ -1,12 +1,11 @@
 import type { Config } from "../config/schema.js";
 import type { Attempt } from "../core/attempt.js";
-import type { ChatRefStore } from "../core/chat-refs.js";
+import { CHAT_REF_METHODS, type ChatRefStore } from "../core/chat-refs.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
 import { atOnce, type MethodNames, type Promised, promised } from "../core/promised.js";
 import type { Task, TaskEvent } from "../core/task.js";
-import { CHAT_REF_METHODS } from "../db/async-sqlite-store.js";
 import { checkWritable } from "../db/connection.js";
 import type { OutboxStore } from "../db/outbox-store.js";
 import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
