@@ -149,7 +149,7 @@ program
   .option("--fit <file.jsonl>", "propose the confidence threshold a labelled file supports")
   .option(
     "--fit-corpus",
-    "propose the threshold the corpus supports, each fifth routed by a classifier trained without it",
+    "propose the threshold at which each fifth of the corpus, routed by a classifier trained without it, stays under the target (and the --fit file too, if named)",
   )
   .option(
     "--target <rate>",

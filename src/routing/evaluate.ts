@@ -123,6 +123,24 @@ export function proposeThreshold(
   return curve.find((point) => point.silentMisroutes <= target);
 }
 
+/**
+ * The lowest threshold at which every set's silent misroutes stay at or under `target`, if any
+ * does: `curves` are one `thresholdCurve` per set (the corpus's folds), over the same thresholds.
+ * Stricter than pooling the sets: a threshold that averages 3 % can leave one business at 4 %.
+ * Its index in the curves, so the caller can show each set's figures there.
+ */
+export function proposeThresholdForEach(
+  curves: readonly (readonly ThresholdPoint[])[],
+  target: number,
+): number | undefined {
+  const [first] = curves;
+  if (first === undefined) return undefined;
+  const at = first.findIndex((_, index) =>
+    curves.every((curve) => curve[index]!.silentMisroutes <= target),
+  );
+  return at === -1 ? undefined : at;
+}
+
 /** Parses a labelled JSON Lines file's text; names the line of any malformed entry. */
 export function parseLabelled(text: string, file: string): LabelledRequest[] {
   const { requests, problems } = readLabelledLines(text);

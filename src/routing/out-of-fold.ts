@@ -35,17 +35,19 @@ const FOLDS = 5;
 
 /**
  * The corpus decided out of fold: cut into contiguous blocks, each routed by a classifier trained
- * without it. Contiguous because a corpus grows in runs of one writer or business, so a block is
- * mostly requests the others never saw, as a new business's are; thousands of them fit a 3 %
- * tail better than a labelled file of a few hundred (docs/performance.md, session 12).
+ * without it; one list of decisions per block, in the corpus's order. Contiguous because a corpus
+ * grows in runs of one writer or business, so a block is mostly requests the others never saw, as
+ * a new business's are; thousands of them fit a 3 % tail better than a labelled file of a few
+ * hundred (docs/performance.md, session 12). Kept apart because a threshold must hold for each new
+ * business, not for their average (`proposeThresholdForEach`).
  */
 export function decideOutOfFold(
   categories: readonly CategoryConfig[],
   corpus: readonly LabelledRequest[],
   options: { learned?: readonly LearnedExample[]; source: string },
-): Decided[] {
+): Decided[][] {
   const blockOf = (index: number) => Math.floor((index * FOLDS) / corpus.length);
-  const decided: Decided[] = [];
+  const folds: Decided[][] = [];
   for (let block = 0; block < FOLDS; block++) {
     const router = createCategoryRouter(categories, {
       minConfidence: 0,
@@ -53,7 +55,7 @@ export function decideOutOfFold(
       corpus: corpus.filter((_, index) => blockOf(index) !== block),
     });
     const held = corpus.filter((_, index) => blockOf(index) === block);
-    decided.push(...decideAll(router, held, options.source));
+    folds.push(decideAll(router, held, options.source));
   }
-  return decided;
+  return folds;
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { createCategoryRouter } from "../../../src/routing/classify.js";
+import {
+  proposeThreshold,
+  proposeThresholdForEach,
+  thresholdCurve,
+} from "../../../src/routing/evaluate.js";
 import { decideAll, decideOutOfFold } from "../../../src/routing/out-of-fold.js";
 
 const config = loadConfigFile("config/steward.yaml", {});
@@ -17,10 +22,41 @@ describe("the corpus decided out of fold", () => {
       corpus,
       "cli",
     );
-    const outOfFold = decideOutOfFold(config.categories, corpus, { source: "cli" });
+    const folds = decideOutOfFold(config.categories, corpus, { source: "cli" });
+    expect(folds.map((fold) => fold.length)).toEqual([1, 1, 1, 1, 1]);
+    const outOfFold = folds.flat();
     expect(outOfFold.map((decided) => decided.expected)).toEqual(corpus.map((c) => c.category));
     // Trained on its own line, a classifier is sure of it; without it, it is guessing.
     for (const decided of inSample) expect(decided.confidence).toBeGreaterThan(0.5);
     for (const decided of outOfFold) expect(decided.confidence).toBeLessThan(0.3);
+  });
+});
+
+describe("the threshold proposed for the corpus's folds", () => {
+  const thresholds = [0.1, 0.2, 0.3];
+  const decision = (right: boolean, confidence: number) => ({
+    expected: "support",
+    category: right ? "support" : "finance",
+    confidence,
+  });
+  // Ten requests a fold; the wrong ones' confidences say where each fold's silent rate falls.
+  const fold = (wrong: number[]) => [
+    ...wrong.map((confidence) => decision(false, confidence)),
+    ...Array.from({ length: 10 - wrong.length }, () => decision(true, 0.9)),
+  ];
+  const folds = [fold([0.15]), fold([0.25, 0.25]), fold([])];
+  const curves = folds.map((decided) => thresholdCurve(decided, "unsorted", thresholds));
+
+  it("is the lowest at which every fold stays under the target, where pooling would go lower", () => {
+    // Pooled, 0.2 leaves 2 of 30 silent (6.7 %); the second fold alone is at 20 % there.
+    const pooled = thresholdCurve(folds.flat(), "unsorted", thresholds);
+    expect(proposeThreshold(pooled, 0.07)?.threshold).toBe(0.2);
+    expect(proposeThresholdForEach(curves, 0.07)).toBe(2);
+  });
+
+  it("is none when some fold never gets under the target", () => {
+    const hopeless = [...curves, thresholdCurve(fold([0.95]), "unsorted", thresholds)];
+    expect(proposeThresholdForEach(hopeless, 0.05)).toBeUndefined();
+    expect(proposeThresholdForEach([], 0.05)).toBeUndefined();
   });
 });
