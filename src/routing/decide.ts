@@ -23,10 +23,14 @@ const MAX_SHARED_TERMS = 5;
 /** A learned example this close to the request is named as what decided. */
 const NAMED_EXAMPLE_SIMILARITY = 0.3;
 /**
- * A person's decision decides a request this close to it (the same request reworded). On the
- * development set no two different requests come this close.
+ * A person's decision decides a request this close to it (the same request reworded): the lowest
+ * features' cosine at which, on the learning protocol over the corpus's folds and dev, the
+ * decisions about one half route the other half's requests right at least as often as the
+ * classifier does where it routes (`npx tsx bench/decision-similarity.ts`, docs/performance.md).
+ * Below it, a business's distinct requests sharing its names ("book the car for the farmers
+ * market" and "mileage claim for the farmers market", 0.54) follow a decision about the other.
  */
-const DECISION_SIMILARITY = 0.5;
+const DECISION_SIMILARITY = 0.7;
 /**
  * The classifier's confidence in its choice is its probability less this share of the runner-up's:
  * a close runner-up means the request sits between two categories. On the corpus's held-out folds

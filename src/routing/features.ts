@@ -71,7 +71,7 @@ export const FAMILY_WEIGHT = { w: 1, b: 1, c: 0.2 } as const;
 
 /**
  * How much each family counts in `similarity`: the weights the learned-decision threshold
- * (a cosine of 0.5, decide.ts) was set with.
+ * (`DECISION_SIMILARITY`, decide.ts) was measured with (`bench/decision-similarity.ts`).
  */
 const SIMILARITY_WEIGHT = { w: 1, b: 0.6, c: 0.45 } as const;
 

@@ -1,0 +1,121 @@
+/**
+ * What learning from people's decisions teaches the rest of a business, on the tuning sets: the
+ * corpus's five blocks (each a few businesses, routed by a classifier trained on the other four)
+ * and dev.jsonl (one business, routed by one trained on the whole corpus). Each set's lines are
+ * cut into halves (even, odd); one half is filed and every request of it that was misrouted or
+ * sent to the catch-all is rerouted to its category, as an operator would (learned as a reroute);
+ * the other half's accuracy and silent misroutes before and after, both ways round. The bench's
+ * learning line (bench/route.ts) is the same protocol on one half of the held-out set.
+ * Run: `npx tsx bench/learning.ts [FILE.jsonl…]` (about a minute; labelled files named are
+ * measured instead, each with the whole corpus: the held-out sets, once, at the end of a change).
+ */
+import { readFileSync } from "node:fs";
+import { loadConfigFile } from "../src/config/load.js";
+import { createCategoryRouter } from "../src/routing/classify.js";
+import { type LabelledRequest, parseLabelled } from "../src/routing/evaluate.js";
+
+const FOLDS = 5;
+const DEV = "tests/fixtures/routing/dev.jsonl";
+
+interface TuningSet {
+  name: string;
+  training: readonly LabelledRequest[];
+  lines: readonly LabelledRequest[];
+}
+
+interface Checked {
+  right: number;
+  silent: number;
+}
+
+const config = loadConfigFile("config/steward.yaml", {});
+const minConfidence = config.intake.classifier.min_confidence;
+const catchAll = config.categories.find((category) => category.catch_all)!.name;
+const corpus = config.corpus ?? [];
+
+function sets(files: readonly string[]): TuningSet[] {
+  const labelled = (file: string) => ({
+    name: file.replace(/.*\//, ""),
+    training: corpus,
+    lines: parseLabelled(readFileSync(file, "utf8"), file),
+  });
+  if (files.length > 0) return files.map(labelled);
+  const blockOf = (index: number) => Math.floor((index * FOLDS) / corpus.length);
+  const folds = Array.from({ length: FOLDS }, (_, block) => ({
+    name: `fold ${block + 1}`,
+    training: corpus.filter((_, index) => blockOf(index) !== block),
+    lines: corpus.filter((_, index) => blockOf(index) === block),
+  }));
+  return [...folds, labelled(DEV)];
+}
+
+/** One half teaches, the other is checked before and after. */
+async function learning(
+  set: TuningSet,
+  taught: readonly LabelledRequest[],
+  checked: readonly LabelledRequest[],
+): Promise<{ before: Checked; after: Checked; reroutes: number }> {
+  const router = createCategoryRouter(config.categories, { minConfidence, corpus: set.training });
+  const check = (): Checked => {
+    let right = 0;
+    let silent = 0;
+    for (const request of checked) {
+      const routed = router.route({ text: request.text, source: "console" }).category;
+      if (routed === request.category) right += 1;
+      else if (routed !== catchAll) silent += 1;
+    }
+    return { right, silent };
+  };
+  const before = check();
+  let reroutes = 0;
+  for (const request of taught) {
+    const routed = router.route({ text: request.text, source: "console" }).category;
+    if (routed === request.category || request.category === catchAll) continue;
+    reroutes += 1;
+    router.learn({
+      id: reroutes,
+      text: request.text,
+      category: request.category,
+      from: routed,
+      origin: "reroute",
+      taskId: reroutes,
+      actor: "bench",
+      at: 0,
+    });
+  }
+  await router.settled();
+  return { before, after: check(), reroutes };
+}
+
+const pct = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)} %`;
+const folds = { checked: 0, before: 0, after: 0, silentBefore: 0, silentAfter: 0 };
+let worst = 0;
+console.log("set, half that teaches: checked half's accuracy before → after, silent misroutes");
+for (const set of sets(process.argv.slice(2))) {
+  const even = set.lines.filter((_, index) => index % 2 === 0);
+  const odd = set.lines.filter((_, index) => index % 2 === 1);
+  for (const [half, taught, checked] of [
+    ["even", even, odd],
+    ["odd", odd, even],
+  ] as const) {
+    const { before, after, reroutes } = await learning(set, taught, checked);
+    const n = checked.length;
+    console.log(
+      `${`${set.name}, ${half}`.padEnd(32)} ${pct(before.right, n)} → ${pct(after.right, n)}` +
+        `  silent ${pct(before.silent, n)} → ${pct(after.silent, n)}  (${reroutes} reroutes)`,
+    );
+    worst = Math.max(worst, after.silent / n);
+    if (!set.name.startsWith("fold")) continue;
+    folds.checked += n;
+    folds.before += before.right;
+    folds.after += after.right;
+    folds.silentBefore += before.silent;
+    folds.silentAfter += after.silent;
+  }
+}
+if (folds.checked > 0)
+  console.log(
+    `folds pooled: ${pct(folds.before, folds.checked)} → ${pct(folds.after, folds.checked)},` +
+      ` silent ${pct(folds.silentBefore, folds.checked)} → ${pct(folds.silentAfter, folds.checked)}`,
+  );
+console.log(`worst checked half's silent misroutes after: ${(worst * 100).toFixed(1)} %`);
