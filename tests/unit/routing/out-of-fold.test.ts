@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { createCategoryRouter } from "../../../src/routing/classify.js";
 import {
+  parseLabelled,
   proposeThreshold,
   proposeThresholdForEach,
   thresholdCurve,
@@ -59,4 +61,23 @@ describe("the threshold proposed for the corpus's folds", () => {
     expect(proposeThresholdForEach(hopeless, 0.05)).toBeUndefined();
     expect(proposeThresholdForEach([], 0.05)).toBeUndefined();
   });
+});
+
+describe("the default threshold", () => {
+  it("is what route --fit-corpus --fit dev.jsonl proposes: every fold and dev at or under 3 % silent", () => {
+    const thresholds = Array.from({ length: 81 }, (_, step) => (10 + step) / 100);
+    const catchAll = config.categories.find((category) => category.catch_all)!.name;
+    const dev = "tests/fixtures/routing/dev.jsonl";
+    const router = createCategoryRouter(config.categories, {
+      minConfidence: 0,
+      corpus: config.corpus,
+    });
+    const sets = [
+      ...decideOutOfFold(config.categories, config.corpus!, { source: "console" }),
+      decideAll(router, parseLabelled(readFileSync(dev, "utf8"), dev), "console"),
+    ];
+    const curves = sets.map((decided) => thresholdCurve(decided, catchAll, thresholds));
+    const proposed = proposeThresholdForEach(curves, 0.03);
+    expect(thresholds[proposed!]).toBe(config.intake.classifier.min_confidence);
+  }, 120_000);
 });
