@@ -4,7 +4,7 @@
  * a second `ScaleSystem` (bench/support/scale-system.ts) once `steward worker` exists.
  *
  *   npx tsx bench/scale.ts [--n 1000] [--processes 1,2,3] [--concurrency 10] [--task-ms 20]
- *                          [--system graphile-worker] [--timeout-s 300]
+ *                          [--runs 3] [--system graphile-worker] [--timeout-s 300]
  *
  * Protocol, the same for every system:
  * - Each (system, K processes) run has a database of its own, created through the server's
@@ -15,12 +15,18 @@
  * - The clock starts when every process is told to go: each connects and works the queue,
  *   `--concurrency` jobs at a time, each job awaiting a `--task-ms` timer. It stops when the
  *   bench, polling the system's `remaining` every 10 ms on one connection, reads none left.
- * - The processes are then stopped, each telling how many tasks it ran: the sum must be N (no
- *   job lost, none run twice).
- * - tasks/s is N over that wall time; `vs 1` is the same system's ratio to one process; the
- *   ceiling, K × concurrency / task time, is what the timers alone would allow.
+ * - The processes are then stopped, each telling how many tasks it ran (the sum must be N: no
+ *   job lost, none run twice) and the CPU time it used from go to stop. Just before, the bench
+ *   reads the CPU time of the server's backends serving the run's database (their whole life,
+ *   from /proc: the same host), whichever system opened them.
+ * - tasks/s is N over that wall time, the median of `--runs` runs (each K and system in turn,
+ *   run after run, so a spell of load on a shared host falls on all of them); `vs 1` is the same
+ *   system's ratio to one process; CPU/task is the worker processes' and the server's CPU time
+ *   over N, medians too; the ceiling, K × concurrency / task time, is what the timers
+ *   alone would allow.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -32,6 +38,8 @@ import { withScratchDatabase } from "./support/scratch-postgres.js";
 
 const SYSTEMS: readonly ScaleSystem[] = [graphileWorker];
 const POLL_MS = 10;
+/** The kernel's clock ticks a second, the unit of /proc's CPU times (`getconf CLK_TCK`). */
+const TICKS_PER_SECOND = 100;
 /** How long a stopped worker process has to finish its jobs in hand and exit. */
 const EXIT_MS = 10_000;
 
@@ -40,6 +48,7 @@ interface Options {
   processes: number[];
   concurrency: number;
   taskMs: number;
+  runs: number;
   systems: ScaleSystem[];
   timeoutS: number;
 }
@@ -50,10 +59,20 @@ interface Result {
   ms: number;
   /** Tasks each process ran. */
   ran: number[];
+  /** CPU time the worker processes used, all told, from go to stop. */
+  cpuMs: number;
+  /** CPU time of the server's backends on the run's database, but the bench's own. */
+  serverCpuMs: number;
+}
+
+/** What a worker process reports when stopped. */
+interface Stopped {
+  ran: number;
+  cpuMs: number;
 }
 
 /** What a worker process tells the bench. */
-type FromWorker = { kind: "ready" } | { kind: "stopped"; ran: number };
+type FromWorker = { kind: "ready" } | ({ kind: "stopped" } & Stopped);
 /** What the bench tells a worker process. */
 type ToWorker = "go" | "stop";
 
@@ -70,7 +89,7 @@ class WorkerProcess {
   /** Rejects if the process exits before it reported stopping: the run failed. */
   readonly failed: Promise<never>;
   private readonly child: ChildProcess;
-  private stopped: ((ran: number) => void) | undefined;
+  private stopped: ((report: Stopped) => void) | undefined;
   private exited = false;
 
   constructor(system: string, url: string, concurrency: number) {
@@ -83,15 +102,15 @@ class WorkerProcess {
     this.ready = new Promise((resolve) => {
       ready = resolve;
     });
-    let ran = -1;
+    let report: Stopped | undefined;
     this.child.on("message", (message: FromWorker) => {
       if (message.kind === "ready") ready();
-      else ran = message.ran;
+      else report = message;
     });
     this.failed = new Promise<never>((_, reject) => {
       this.child.on("exit", (code, signal) => {
         this.exited = true;
-        if (ran >= 0 && this.stopped !== undefined) this.stopped(ran);
+        if (report !== undefined && this.stopped !== undefined) this.stopped(report);
         else reject(new Error(`a worker process exited (${signal ?? code}) before it was done`));
       });
     });
@@ -103,13 +122,13 @@ class WorkerProcess {
     this.send("go");
   }
 
-  /** Stops the process once its jobs in hand are done; resolves with the tasks it ran. */
-  stop(): Promise<number> {
-    const ran = new Promise<number>((resolve) => {
+  /** Stops the process once its jobs in hand are done; resolves with what it ran and used. */
+  stop(): Promise<Stopped> {
+    const stopped = new Promise<Stopped>((resolve) => {
       this.stopped = resolve;
     });
     this.send("stop");
-    return Promise.race([ran, this.failed]);
+    return Promise.race([stopped, this.failed]);
   }
 
   kill(): void {
@@ -147,19 +166,37 @@ async function measure(system: ScaleSystem, processes: number, options: Options)
         await sleep(POLL_MS);
       }
       const ms = performance.now() - started;
-      const ran = await within(
+      const serverCpuMs = await backendsCpuMs(db);
+      const stopped = await within(
         Promise.all(workers.map((worker) => worker.stop())),
         EXIT_MS,
         `the worker processes did not stop within ${EXIT_MS / 1000} s`,
       );
+      const ran = stopped.map((report) => report.ran);
       const total = ran.reduce((sum, count) => sum + count, 0);
       if (total !== options.n) throw new Error(`${total} tasks ran for ${options.n} jobs`);
-      return { system: system.name, processes, ms, ran };
+      const cpuMs = stopped.reduce((sum, report) => sum + report.cpuMs, 0);
+      return { system: system.name, processes, ms, ran, cpuMs, serverCpuMs };
     } finally {
       for (const worker of workers) worker.kill();
       await db.end();
     }
   });
+}
+
+/** CPU time, user and system, of the server processes on `db`'s database but `db`'s own. */
+async function backendsCpuMs(db: pg.ClientBase): Promise<number> {
+  const { rows } = await db.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+  );
+  let ticks = 0;
+  for (const { pid } of rows) {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
 /** `promise`, or a rejection with `message` if it has not settled within `ms`. */
@@ -179,6 +216,7 @@ async function within<T>(promise: Promise<T>, ms: number, message: string): Prom
 function workerProcess(name: string, url: string, concurrency: number): void {
   const system = systemNamed(name);
   let ran = 0;
+  let cpu: NodeJS.CpuUsage | undefined;
   let working: Promise<ScaleWorker> | undefined;
   const send = (message: FromWorker) => process.send?.(message);
   const fail = (error: unknown) => {
@@ -187,6 +225,7 @@ function workerProcess(name: string, url: string, concurrency: number): void {
   };
   process.on("message", (message: ToWorker) => {
     if (message === "go") {
+      cpu = process.cpuUsage();
       working = system.work(url, concurrency, () => {
         ran++;
       });
@@ -194,7 +233,8 @@ function workerProcess(name: string, url: string, concurrency: number): void {
     } else {
       void (async () => {
         await (await working)?.stop();
-        send({ kind: "stopped", ran });
+        const used = process.cpuUsage(cpu);
+        send({ kind: "stopped", ran, cpuMs: (used.user + used.system) / 1000 });
         process.disconnect();
       })().catch(fail);
     }
@@ -208,6 +248,7 @@ function parseArgs(argv: string[]): Options {
     processes: [1, 2, 3],
     concurrency: 10,
     taskMs: 20,
+    runs: 3,
     systems: [...SYSTEMS],
     timeoutS: 300,
   };
@@ -224,6 +265,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--processes") options.processes = numbers(arg, value);
     else if (arg === "--concurrency") options.concurrency = numbers(arg, value)[0]!;
     else if (arg === "--task-ms") options.taskMs = numbers(arg, value)[0]!;
+    else if (arg === "--runs") options.runs = numbers(arg, value)[0]!;
     else if (arg === "--timeout-s") options.timeoutS = numbers(arg, value)[0]!;
     else if (arg === "--system") options.systems = (value ?? "").split(",").map(systemNamed);
     else throw new Error(`unknown argument ${arg}`);
@@ -235,17 +277,28 @@ const perSecond = (n: number, ms: number) => (n * 1000) / ms;
 const whole = (x: number) => Math.round(x).toLocaleString("en-US");
 const ratio = (x: number) => `${x.toFixed(2)}×`;
 
-/** One row per K: each system's tasks/s and its ratio to one process, each to the first. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * One row per K: each system's median tasks/s, its ratio to one process and its workers' CPU
+ * per task; each later system's rate over the first's.
+ */
 function printTable(results: Result[], options: Options): void {
   const names = options.systems.map((system) => system.name);
   const [first, ...others] = names;
-  const rate = (name: string, processes: number) => {
-    const result = results.find((r) => r.system === name && r.processes === processes);
-    return result === undefined ? Number.NaN : perSecond(options.n, result.ms);
-  };
+  const of = (name: string, processes: number) =>
+    results.filter((r) => r.system === name && r.processes === processes);
+  const rate = (name: string, processes: number) =>
+    median(of(name, processes).map((r) => perSecond(options.n, r.ms)));
+  const perTask = (name: string, processes: number, ms: (r: Result) => number) =>
+    `${whole(median(of(name, processes).map((r) => (ms(r) * 1000) / options.n)))} µs`;
   const header = [
     "processes",
-    ...names.flatMap((name) => [`${name} tasks/s`, `${name} vs 1`]),
+    ...names.flatMap((name) => [`${name} tasks/s`, "vs 1", "worker CPU/task", "server CPU/task"]),
     ...others.map((name) => `${name} / ${first}`),
     "ceiling tasks/s",
   ];
@@ -257,6 +310,8 @@ function printTable(results: Result[], options: Options): void {
       ...names.flatMap((name) => [
         whole(rate(name, processes)),
         ratio(rate(name, processes) / rate(name, 1)),
+        perTask(name, processes, (r) => r.cpuMs),
+        perTask(name, processes, (r) => r.serverCpuMs),
       ]),
       ...others.map((name) => ratio(rate(name, processes) / rate(first!, processes))),
       whole(perSecond(processes * options.concurrency, options.taskMs)),
@@ -274,20 +329,23 @@ async function main(): Promise<void> {
   }
   const options = parseArgs(process.argv.slice(2));
   const results: Result[] = [];
-  for (const processes of options.processes) {
-    for (const system of options.systems) {
-      const result = await measure(system, processes, options);
-      console.error(
-        `${system.name}, ${processes} process(es): ${options.n} tasks in ` +
-          `${(result.ms / 1000).toFixed(2)} s, ${whole(perSecond(options.n, result.ms))}/s ` +
-          `(ran ${result.ran.join(" + ")})`,
-      );
-      results.push(result);
+  for (let run = 1; run <= options.runs; run++) {
+    for (const processes of options.processes) {
+      for (const system of options.systems) {
+        const result = await measure(system, processes, options);
+        console.error(
+          `run ${run}, ${system.name}, ${processes} process(es): ${options.n} tasks in ` +
+            `${(result.ms / 1000).toFixed(2)} s, ${whole(perSecond(options.n, result.ms))}/s, ` +
+            `CPU ${whole(result.cpuMs)} ms workers, ${whole(result.serverCpuMs)} ms server ` +
+            `(ran ${result.ran.join(" + ")})`,
+        );
+        results.push(result);
+      }
     }
   }
   console.log(
-    `${options.n} jobs of ${options.taskMs} ms, concurrency ${options.concurrency} a process; ` +
-      `${cpus().length} cores, load ${loadavg()
+    `${options.n} jobs of ${options.taskMs} ms, concurrency ${options.concurrency} a process, ` +
+      `median of ${options.runs} runs; ${cpus().length} cores, load ${loadavg()
         .map((x) => x.toFixed(2))
         .join(" ")}`,
   );
