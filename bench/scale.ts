@@ -191,8 +191,13 @@ async function backendsCpuMs(db: pg.ClientBase): Promise<number> {
   );
   let ticks = 0;
   for (const { pid } of rows) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // Gone since the query: its time is lost with it.
+    }
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     ticks += Number(fields[11]) + Number(fields[12]);
   }
