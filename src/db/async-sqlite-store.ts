@@ -101,6 +101,8 @@ const OUTBOX_METHODS: MethodNames<Outbox> = {
   claim: true,
   markDelivered: true,
   markFailed: true,
+  undelivered: true,
+  backlog: true,
 };
 const PROCESS_METHODS: MethodNames<ProcessRegistry> = {
   register: true,
