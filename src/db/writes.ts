@@ -23,6 +23,8 @@ export class Writes {
   private depth = 0;
   /** An asynchronous write holds the connection's transaction (`holding`). */
   private held = false;
+  /** Who waits for the outermost write in progress that commits when it ends (see `afterCommit`). */
+  private waitingForWrite: ((error?: Error) => void)[] | undefined;
 
   constructor(
     sqlite: Database.Database,
@@ -67,9 +69,14 @@ export class Writes {
     }
   }
 
-  /** Calls `done` once everything written so far has committed (at once if it has). */
+  /**
+   * Calls `done` once everything written so far has committed (at once if it has), or with the
+   * error that undid it: inside a write that commits when it ends, once it has; inside a grouped
+   * one, once its group has.
+   */
   afterCommit(done: (error?: Error) => void): void {
-    this.commits.whenCommitted(done);
+    if (this.waitingForWrite !== undefined) this.waitingForWrite.push(done);
+    else this.commits.whenCommitted(done);
   }
 
   /** Resolves once everything written so far has committed. */
@@ -93,8 +100,13 @@ export class Writes {
    */
   private outermost<T>(options: WriteOptions, unit: () => T, bare: () => T): T {
     if (options.commit !== "grouped") {
-      return ending(unit, (failed) => {
+      const waiting: ((error?: Error) => void)[] = [];
+      this.waitingForWrite = waiting;
+      return ending(unit, (failed, error) => {
+        this.waitingForWrite = undefined;
         const failure = this.commits.commit();
+        const undone = failed ? coerceError(error) : failure;
+        for (const done of waiting) done(undone);
         // A write that failed throws its own error; the group's waiters hear of the commit's.
         if (failure !== undefined && !failed) throw failure;
       });

@@ -36,16 +36,16 @@ export type EngineOutbox = Omit<Outbox<"async">, "add"> &
 export type EngineLearning = Promised<Pick<RoutingLearning, "examples" | "forget">>;
 
 const OUTBOX_DELIVERY: MethodNames<Pick<OutboxStore, keyof EngineOutbox>> = {
-  pending: true,
-  claim: true,
-  markDelivered: true,
-  markFailed: true,
-  backlog: true,
-  undelivered: true,
+  pending: "read",
+  claim: "write",
+  markDelivered: "write",
+  markFailed: "write",
+  backlog: "read",
+  undelivered: "read",
 };
 const LEARNING_ASKED: MethodNames<Pick<RoutingLearning, keyof EngineLearning>> = {
-  examples: true,
-  forget: true,
+  examples: "read",
+  forget: "write",
 };
 
 /**
