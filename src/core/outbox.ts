@@ -61,6 +61,12 @@ export interface PendingMessage {
   attempts: number;
 }
 
+/** A message still to deliver, with why its last attempt failed (null before any failed). */
+export interface UndeliveredMessage {
+  message: OutboxMessage;
+  lastError: string | null;
+}
+
 /** What the domain needs of the outbox; src/db implements it. */
 export interface Outbox<M extends StorageMode = "sync"> {
   /**
@@ -84,4 +90,12 @@ export interface Outbox<M extends StorageMode = "sync"> {
   markDelivered(id: number): Answer<M, void>;
   /** One more failed delivery; the message is tried again at `retryAt` (its claim ends). */
   markFailed(id: number, error: string, retryAt: number): Answer<M, void>;
+  /**
+   * The messages of `kinds` still to deliver, oldest first: due or waiting for a retry, claimed
+   * or not, but not parked (those no retry delivers). What a person is shown as still on its way
+   * (the console lists the outputs not yet delivered, with their last error).
+   */
+  undelivered(kinds: readonly OutboxKind[]): Answer<M, UndeliveredMessage[]>;
+  /** How many messages are not delivered, of every kind, parked ones included (`/metrics`). */
+  backlog(): Answer<M, number>;
 }

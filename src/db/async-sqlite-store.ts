@@ -106,6 +106,8 @@ const OUTBOX_METHODS: MethodNames<Outbox> = {
   claim: "write",
   markDelivered: "write",
   markFailed: "write",
+  undelivered: "read",
+  backlog: "read",
 };
 const PROCESS_METHODS: MethodNames<ProcessRegistry> = {
   register: "write",

@@ -6,6 +6,7 @@ import {
   type OutboxMessage,
   PARKED,
   type PendingMessage,
+  type UndeliveredMessage,
 } from "../core/outbox.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, slots } from "./direct.js";
@@ -126,10 +127,7 @@ export class OutboxStore implements Outbox {
       .run();
   }
 
-  /** Messages of `kinds` still to deliver (due or waiting for a retry, not parked), oldest first. */
-  undelivered(
-    kinds: readonly OutboxKind[],
-  ): { message: OutboxMessage; lastError: string | null }[] {
+  undelivered(kinds: readonly OutboxKind[]): UndeliveredMessage[] {
     return this.db
       .select({ payload: outbox.payload, lastError: outbox.lastError })
       .from(outbox)

@@ -7,7 +7,6 @@ import type { Outbox } from "../core/outbox.js";
 import { atOnce, type MethodNames, type Promised, promised } from "../core/promised.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import { checkWritable } from "../db/connection.js";
-import type { OutboxStore } from "../db/outbox-store.js";
 import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
 import { isOperator, type Person, requireOperator } from "../escalation/operators.js";
 import type { EscalatedTask, EscalationGroup } from "../escalation/store.js";
@@ -29,13 +28,12 @@ export interface EngineOptions extends Omit<WiringOptions, "clock"> {
  * The outbox as the doors see it: the delivery side, for their pumps and `/metrics`, answering
  * with promises. Messages are added by the engine, in the write that caused them.
  */
-export type EngineOutbox = Omit<Outbox<"async">, "add"> &
-  Promised<Pick<OutboxStore, "backlog" | "undelivered">>;
+export type EngineOutbox = Omit<Outbox<"async">, "add">;
 
 /** What the doors ask of people's routing decisions (`steward routing`). */
 export type EngineLearning = Promised<Pick<RoutingLearning, "examples" | "forget">>;
 
-const OUTBOX_DELIVERY: MethodNames<Pick<OutboxStore, keyof EngineOutbox>> = {
+const OUTBOX_DELIVERY: MethodNames<Pick<Outbox, keyof EngineOutbox>> = {
   pending: "read",
   claim: "write",
   markDelivered: "write",

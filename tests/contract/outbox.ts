@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { OutboxMessage } from "../../src/core/outbox.js";
+import { type OutboxMessage, PARKED } from "../../src/core/outbox.js";
 import { freshStore, type OpenStore } from "./harness.js";
 
 const done = (taskId: number): OutboxMessage => ({
@@ -8,8 +8,16 @@ const done = (taskId: number): OutboxMessage => ({
   destination: { kind: "reply" },
 });
 const report = (month: string): OutboxMessage => ({ kind: "review_report", month });
+const output = (taskId: number): OutboxMessage => ({
+  kind: "deliver_output",
+  taskId,
+  destination: { kind: "file", path: `out/${taskId}.md` },
+});
 
-/** The outbox: idempotent adds, due messages oldest first, deliveries and retries. */
+/**
+ * The outbox: idempotent adds, due messages oldest first, deliveries and retries, claims, and
+ * what is still to deliver.
+ */
 export function outboxContract(open: OpenStore): void {
   describe("outbox", () => {
     const opened = freshStore(open);
@@ -119,6 +127,47 @@ export function outboxContract(open: OpenStore): void {
       clock.advance(5_000);
 
       expect(await store.outbox.claim(10, 60_000)).toEqual([{ ...second!, attempts: 1 }]);
+    });
+
+    it("undelivered lists the kinds asked still to deliver, oldest first, with their last error", async () => {
+      const { store, clock } = opened();
+      await store.outbox.add(output(1), "due");
+      await store.outbox.add(done(1), "other kind");
+      await store.outbox.add(output(2), "delivered");
+      await store.outbox.add(output(3), "retrying");
+      await store.outbox.add(output(4), "parked");
+      await store.outbox.add(output(5), "claimed");
+      await store.outbox.add(output(6), "later", clock.now() + 5_000);
+      const ids = new Map((await store.outbox.pending(10)).map(({ id, key }) => [key, id]));
+      await store.outbox.markDelivered(ids.get("delivered")!);
+      await store.outbox.markFailed(ids.get("retrying")!, "disk full", clock.now() + 5_000);
+      await store.outbox.markFailed(ids.get("parked")!, "no such directory", PARKED);
+      await store.outbox.claim(1, 30_000, ["deliver_output"]);
+      expect((await store.outbox.claim(1, 30_000, ["deliver_output"]))[0]?.key).toBe("claimed");
+
+      expect(await store.outbox.undelivered(["deliver_output"])).toEqual([
+        { message: output(1), lastError: null },
+        { message: output(3), lastError: "disk full" },
+        { message: output(5), lastError: null },
+        { message: output(6), lastError: null },
+      ]);
+      expect(await store.outbox.undelivered(["deliver_output", "task_done"])).toHaveLength(5);
+      expect(await store.outbox.undelivered([])).toEqual([]);
+    });
+
+    it("backlog counts the messages not delivered, of every kind, parked ones included", async () => {
+      const { store, clock } = opened();
+      expect(await store.outbox.backlog()).toBe(0);
+      await store.outbox.add(report("2026-01"), "a");
+      await store.outbox.add(done(1), "b");
+      await store.outbox.add(done(2), "c", clock.now() + 5_000);
+      await store.outbox.add(done(3), "d");
+      const [first, second] = await store.outbox.pending(10);
+
+      await store.outbox.markDelivered(first!.id);
+      await store.outbox.markFailed(second!.id, "unknown channel", PARKED);
+
+      expect(await store.outbox.backlog()).toBe(3);
     });
   });
 }

@@ -1,6 +1,13 @@
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Clock } from "../../core/clock.js";
-import type { Outbox, OutboxKind, OutboxMessage, PendingMessage } from "../../core/outbox.js";
+import {
+  type Outbox,
+  type OutboxKind,
+  type OutboxMessage,
+  PARKED,
+  type PendingMessage,
+  type UndeliveredMessage,
+} from "../../core/outbox.js";
 import { due, pendingOf } from "../outbox-rows.js";
 import { outbox } from "./schema.js";
 import type { Transactions } from "./transactions.js";
@@ -90,6 +97,29 @@ export class PgOutboxStore implements Outbox<"async"> {
         claimedUntil: null,
       })
       .where(eq(outbox.id, id));
+  }
+
+  async undelivered(kinds: readonly OutboxKind[]): Promise<UndeliveredMessage[]> {
+    const rows = await this.db
+      .select({ payload: outbox.payload, lastError: outbox.lastError })
+      .from(outbox)
+      .where(
+        and(
+          isNull(outbox.deliveredAt),
+          lt(outbox.deliverAfter, PARKED),
+          inArray(outbox.kind, [...kinds]),
+        ),
+      )
+      .orderBy(asc(outbox.id));
+    return rows.map((row) => ({ message: row.payload as OutboxMessage, lastError: row.lastError }));
+  }
+
+  async backlog(): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(outbox)
+      .where(isNull(outbox.deliveredAt));
+    return row?.n ?? 0;
   }
 
   private get db() {
