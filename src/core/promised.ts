@@ -29,8 +29,3 @@ export function promised<R>(
   }
   return face as Promised<R>;
 }
-
-/** Runs `run` now, in the caller's tick, and answers with a promise (a throw rejects it). */
-export function atOnce<T>(run: () => T): Promise<T> {
-  return new Promise<T>((resolve) => resolve(run()));
-}

@@ -2,8 +2,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
 import { coerceError } from "../core/errors.js";
 import type { WriteOptions } from "../core/ports.js";
+import { Serial } from "../core/serial.js";
 import type { OpenDatabase } from "./connection.js";
-import { Serial } from "./serial.js";
 import type { Writes } from "./writes.js";
 
 /** A write in progress. */
@@ -77,11 +77,12 @@ export class AsyncWrites {
 
   /**
    * Calls `done` once the write this call is part of has committed, or with the error that undid
-   * it; outside a write, as the synchronous store does (once the open group has committed).
+   * it; outside a write, once the open group (if any) has committed. A write in progress then is
+   * another caller's: how it ends is not this caller's news.
    */
   afterCommit(done: (error?: Error) => void): void {
     const open = this.openWrite();
-    if (open === undefined) this.writes.afterCommit(done);
+    if (open === undefined) this.writes.afterGroup(done);
     else open.waiting.push(done);
   }
 
