@@ -155,7 +155,7 @@ export class AsyncWrites {
     const write: OpenWrite = { inside: new Serial(), open: true, waiting: [] };
     try {
       const result = await this.current.run(write, work);
-      await write.inside.idle();
+      if (write.inside.busy) await write.inside.idle();
       if (write.failed !== undefined) throw write.failed.error;
       // Committed with the write around it; outermost, as `Writes` commits it (now, or grouped).
       if (outer !== undefined) outer.waiting.push(...write.waiting);

@@ -40,8 +40,8 @@ export class Writes {
    * `undo: "all"` it has none and a failure fails the caller.
    */
   write<T>(work: () => T, options: WriteOptions = NOW): T {
-    if (this.depth > 0) return options.undo === "all" ? work() : this.unit(work);
-    if (this.held) return this.unit(work);
+    // Inside a write, this one's or an asynchronous one's (`held`), it is part of that write.
+    if (this.depth > 0 || this.held) return options.undo === "all" ? work() : this.unit(work);
     return this.outermost(
       options,
       () => this.unit(work),
@@ -53,8 +53,8 @@ export class Writes {
    * Runs an asynchronous outermost write (AsyncWrites, in its turn) as `write` runs a synchronous
    * one, `unit` and `bare` being its work with and without a unit of its own. It holds the
    * connection's transaction until it settles, awaits included: meanwhile a `write` here (by the
-   * synchronous repositories it calls) is a unit of it, a savepoint so that a refused move is
-   * undone alone, and neither commits nor joins the group.
+   * synchronous repositories it calls) is part of it, as inside a synchronous write (a savepoint
+   * unless `undo: "all"`), and neither commits nor joins the group.
    */
   async holding<T>(
     options: WriteOptions,

@@ -4,6 +4,8 @@ import type { Incident, QueueRepository } from "../core/ports.js";
 import type { Task } from "../core/task.js";
 import type { Failure } from "../policy/classify.js";
 
+const SETTLED = Promise.resolve();
+
 /** What the tracker needs from the pool that owns it. */
 export interface IncidentOwner {
   /** Inside the transaction that opened a systemic incident. */
@@ -49,10 +51,15 @@ export class IncidentTracker {
   }
 
   /** The worker answered (whatever its answer): its dependency is up, its incident over. */
-  async answered(worker: string): Promise<void> {
+  answered(worker: string): Promise<void> {
     this.connectionFailures.delete(worker);
     const incident = this.paused.get(worker);
-    if (incident === undefined) return;
+    // (Once a task, nearly always with no incident: no promise made for it.)
+    if (incident === undefined) return SETTLED;
+    return this.resume(worker, incident);
+  }
+
+  private async resume(worker: string, incident: Incident): Promise<void> {
     // Resumed at once, so that a second answer meanwhile does not resolve it again.
     this.paused.delete(worker);
     await this.queue.resolveIncident(incident.id);

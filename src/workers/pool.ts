@@ -1,7 +1,7 @@
 import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { coerceError } from "../core/errors.js";
-import type { QueueRepository, TaskRepository } from "../core/ports.js";
+import type { Incident, QueueRepository, TaskRepository } from "../core/ports.js";
 import { Serial } from "../core/serial.js";
 import type { Task } from "../core/task.js";
 import { PolicyApplier, type PolicyHooks } from "./apply-policy.js";
@@ -81,6 +81,7 @@ export class WorkerPool {
   private readonly passes = new Serial();
   /** Start-up's recovery and reads: passes that claim wait for it. */
   private ready: Promise<void> = Promise.resolve();
+  private recovered = true;
   private timer: NodeJS.Timeout | undefined;
   /** Due retries and expired leases are looked for when time may have made some: on a poll. */
   private housekeepingDue = true;
@@ -166,11 +167,14 @@ export class WorkerPool {
   }
 
   private async recover(): Promise<void> {
+    this.recovered = false;
     try {
       await this.incidents.load();
       for (const task of await this.leases.recoverAll()) this.hooks.onChange?.(task);
     } catch (error) {
       this.hooks.onError?.(coerceError(error), "recovering leases at start-up");
+    } finally {
+      this.recovered = true;
     }
   }
 
@@ -261,8 +265,10 @@ export class WorkerPool {
     const claimed: Launch[] = [];
     for (const category of config.categories) {
       if (category.worker === undefined) continue;
-      const launches = await this.claimFor(category, category.worker);
-      for (const launch of launches) claimed.push(launch);
+      // (Most categories have nothing to claim on most passes: no promise for them.)
+      const claiming = this.claimFor(category, category.worker);
+      if (claiming === undefined) continue;
+      for (const launch of await claiming) claimed.push(launch);
     }
     return { claimed, recovered };
   }
@@ -295,7 +301,7 @@ export class WorkerPool {
   /** One pass; one that claims waits for start-up's recovery first. */
   private readonly runPass = async (): Promise<number> => {
     const claiming = this.mode === "running";
-    if (claiming) await this.ready;
+    if (claiming && !this.recovered) await this.ready;
     return this.batch.pass(claiming);
   };
 
@@ -305,16 +311,28 @@ export class WorkerPool {
     this.housekeepingDue = true;
   }
 
-  private async claimFor(category: CategoryConfig, worker: string): Promise<Launch[]> {
-    const { clock, queue, owner } = this.options;
+  /** Claims for the category's free slots; undefined, without asking the store, when none may be. */
+  private claimFor(category: CategoryConfig, worker: string): Promise<Launch[]> | undefined {
     const incident = this.incidents.incidentOf(category);
     let slots = category.limits.concurrency - this.runningIn(category.name);
-    if (slots <= 0 || this.drained.has(category.name)) return [];
+    if (slots <= 0 || this.drained.has(category.name)) return undefined;
     if (incident !== undefined) {
       // Paused: one task at a time serves as the probe, once the probe is due.
-      if (clock.now() < incident.nextProbeAt || this.runningFor(incident.worker) > 0) return [];
+      const { clock } = this.options;
+      if (clock.now() < incident.nextProbeAt || this.runningFor(incident.worker) > 0)
+        return undefined;
       slots = Math.min(slots, 1);
     }
+    return this.claimSlots(category, worker, slots, incident);
+  }
+
+  private async claimSlots(
+    category: CategoryConfig,
+    worker: string,
+    slots: number,
+    incident: Incident | undefined,
+  ): Promise<Launch[]> {
+    const { queue, owner } = this.options;
     const claimed = await queue.claim(category.name, worker, slots, owner, this.leases.ms);
     if (claimed.length < slots) this.drained.add(category.name);
     if (incident !== undefined && claimed.length > 0) await this.incidents.probeClaimed(incident);
