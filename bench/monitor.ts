@@ -32,11 +32,13 @@ import { loadConfigFile } from "../src/config/load.js";
 import type { Config } from "../src/config/schema.js";
 import { ManualClock } from "../src/core/clock.js";
 import { ACTIVE_STATES, type TaskState } from "../src/core/states.js";
+import { asyncSqliteStore } from "../src/db/async-sqlite-store.js";
 import { type OpenDatabase, openDatabase } from "../src/db/connection.js";
 import { MonitorQueries } from "../src/db/monitor-queries.js";
-import { OutboxStore } from "../src/db/outbox-store.js";
+import { sqliteStore } from "../src/db/sqlite-store.js";
 import { type CheckSummary, runChecks } from "../src/monitor/checker.js";
 import { StayHistory } from "../src/monitor/history.js";
+import type { MonitorStore } from "../src/monitor/store.js";
 import { mulberry32 } from "./support/random.js";
 
 const ACTIVE_TASKS = 100_000;
@@ -270,12 +272,12 @@ function naiveScan(file: string, config: Config, now: number): Timed & { found: 
 }
 
 /** The first refresh of a stay history: every state's most recent stays, per state. */
-function coldHistory(queries: MonitorQueries): Timed & { stays: number } {
+async function coldHistory(queries: MonitorStore<"async">): Promise<Timed & { stays: number }> {
   const history = new StayHistory();
   const problems: string[] = [];
   const started = performance.now();
   const cpu = process.cpuUsage();
-  history.refresh((state, after, limit) => queries.stays(state, after, limit, problems));
+  await history.refresh((state, after, limit) => queries.stays(state, after, limit, problems));
   return { durationMs: performance.now() - started, cpuMs: cpuMs(cpu), stays: history.size };
 }
 
@@ -336,7 +338,7 @@ function line(label: string, value: string): void {
   console.log(`  ${label.padEnd(72)}${value}`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "steward-bench-monitor-"));
   const file = join(dir, "steward.db");
   try {
@@ -364,22 +366,29 @@ function main(): void {
     const database = openDatabase(file);
     const clock = new ManualClock(NOW);
     const history = new StayHistory();
-    const queries = new MonitorQueries(database.sqlite);
-    const deps = { config, queries, outbox: new OutboxStore(database.db, clock), history };
-    const run = (at: number, kept = true): CheckSummary & Timed => {
+    // The checker as the engine runs it: over the store's asynchronous face.
+    const store = asyncSqliteStore(sqliteStore(database, clock));
+    const deps = { config, queries: store.monitor, outbox: store.outbox, history };
+    const run = async (at: number, kept = true): Promise<CheckSummary & Timed> => {
       clock.set(at);
       const cpu = process.cpuUsage();
-      const summary = runChecks(kept ? deps : { ...deps, history: undefined }, at);
+      const summary = await runChecks(kept ? deps : { ...deps, history: undefined }, at);
       return { ...summary, cpuMs: cpuMs(cpu) };
     };
+    const runs = async (count: number, at: number, kept = true) => {
+      const timed: (CheckSummary & Timed)[] = [];
+      for (let index = 0; index < count; index++) timed.push(await run(at, kept));
+      return timed;
+    };
 
-    const first = run(NOW);
+    const first = await run(NOW);
     const later = NOW + MINUTE;
     const moved = startOldestQueued(database, 300, later);
-    const second = run(later);
-    const steady = Array.from({ length: 10 }, () => run(later));
-    const fresh = Array.from({ length: 3 }, () => run(later, false));
-    const cold = coldHistory(queries);
+    const second = await run(later);
+    const steady = await runs(10, later);
+    const fresh = await runs(3, later, false);
+    const cold = await coldHistory(store.monitor);
+    const queries = new MonitorQueries(database.sqlite);
     const byRule = database.sqlite
       .prepare(
         "SELECT rule, count(*) AS n FROM anomalies WHERE resolved_at IS NULL GROUP BY rule ORDER BY rule",
@@ -431,4 +440,4 @@ function main(): void {
   }
 }
 
-main();
+void main();

@@ -27,10 +27,8 @@ import { ManualClock } from "../src/core/clock.js";
 import { ConnectionError } from "../src/core/connection-failure.js";
 import { InputError, TransientError } from "../src/core/failures.js";
 import { openDatabase } from "../src/db/connection.js";
-import { createReviewQueries } from "../src/db/review-queries.js";
 import { Engine } from "../src/engine/engine.js";
 import { writeReviewChart } from "../src/review/chart.js";
-import { buildReview } from "../src/review/report.js";
 import { renderReviewText } from "../src/review/text.js";
 import type { WorkerRunner } from "../src/workers/runner.js";
 import { mulberry32 } from "./support/random.js";
@@ -268,7 +266,7 @@ for (let now = START; now < END + 3 * DAY; now += MINUTE, minute++) {
     await fileRequest();
     next++;
   }
-  engine.pool.tick();
+  await engine.pool.tick();
   await settle();
   await engine.flushEscalations();
   await deliverOutbox();
@@ -368,7 +366,7 @@ console.log(
 );
 
 const month = new Date(START).toISOString().slice(0, 7);
-const review = buildReview(createReviewQueries(database.sqlite), config, month);
+const review = await engine.review(month);
 mkdirSync("bench/out", { recursive: true });
 writeFileSync(`bench/out/review-${month}.txt`, renderReviewText(review));
 await writeReviewChart(review, `bench/out/review-${month}.png`);

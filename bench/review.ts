@@ -11,8 +11,11 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { loadConfigFile } from "../src/config/load.js";
+import { ManualClock } from "../src/core/clock.js";
+import { asyncSqliteStore } from "../src/db/async-sqlite-store.js";
 import { openDatabase } from "../src/db/connection.js";
 import { createReviewQueries } from "../src/db/review-queries.js";
+import { sqliteStore } from "../src/db/sqlite-store.js";
 import { renderReviewChart } from "../src/review/chart.js";
 import { monthPeriod } from "../src/review/period.js";
 import type { ReviewQueries } from "../src/review/port.js";
@@ -491,13 +494,19 @@ async function main(): Promise<void> {
         `in ${(seeding.ms / 1000).toFixed(1)} s (${(statSync(file).size / 1e6).toFixed(0)} MB)`,
     );
 
-    const queries = createReviewQueries(database.sqlite);
-    const first = time(() => buildReview(queries, config, MONTH));
+    // The review as the engine builds it: over the store's asynchronous face, each query timed.
     const perQuery = new Map<string, number[]>();
-    const timedQueries = timed(queries, perQuery);
-    const runs = Array.from({ length: RUNS }, () =>
-      time(() => buildReview(timedQueries, config, MONTH)),
-    );
+    const clock = new ManualClock(period.end);
+    const queries = timed(createReviewQueries(database.sqlite), perQuery);
+    const { review: faced } = asyncSqliteStore({
+      ...sqliteStore(database, clock),
+      review: queries,
+    });
+    const first = await timeAsync(() => buildReview(faced, config, MONTH));
+    perQuery.clear();
+    const runs: Awaited<ReturnType<typeof timeAsync<Review>>>[] = [];
+    for (let run = 0; run < RUNS; run++)
+      runs.push(await timeAsync(() => buildReview(faced, config, MONTH)));
     const naive = Array.from({ length: 3 }, () =>
       time(() => naiveReview(database.sqlite, period.start, period.end)),
     );
@@ -541,10 +550,18 @@ async function main(): Promise<void> {
   }
 }
 
-async function timeAsync<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+async function timeAsync<T>(
+  work: () => Promise<T>,
+): Promise<{ ms: number; cpuMs: number; result: T }> {
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const result = await work();
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+  const used = process.cpuUsage(cpu);
+  return {
+    ms: Number(process.hrtime.bigint() - start) / 1e6,
+    cpuMs: (used.user + used.system) / 1000,
+    result,
+  };
 }
 
 await main();

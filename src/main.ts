@@ -76,12 +76,12 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   logTaskFailures(engine);
   // The classifier trains in under a second: before the doors open, not on the first request.
   engine.router.warm();
-  engine.start();
+  await engine.start();
   const outputs = outputDelivery(engine);
   outputs.start();
-  const scheduler = new Scheduler(engine, database);
+  const scheduler = new Scheduler(engine);
   await scheduler.start();
-  const reviews = new ReviewSchedule(engine, database);
+  const reviews = new ReviewSchedule(engine);
   await reviews.start();
   let chat = () => ({ ok: true, status: chosen === "discord" ? "discord starting" : chosen });
   let discord: DiscordAdapter | undefined;

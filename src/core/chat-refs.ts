@@ -25,7 +25,7 @@ export interface ChatRefStore<M extends StorageMode = "sync"> {
 
 /** The port's methods, for its asynchronous faces (`promised`). */
 export const CHAT_REF_METHODS: MethodNames<ChatRefStore> = {
-  get: true,
-  save: true,
-  setThread: true,
+  get: "read",
+  save: "write",
+  setThread: "write",
 };

@@ -81,8 +81,18 @@ export interface TaskRepository<M extends StorageMode = "sync"> {
   get(id: number): Answer<M, Task | undefined>;
   /** Like `get`; throws `task_not_found` when there is no such task. */
   require(id: number): Answer<M, Task>;
+  /** The task's state alone: what a check before a write needs, without reading the row. */
+  stateOf(id: number): Answer<M, TaskState | undefined>;
   events(id: number): Answer<M, TaskEvent[]>;
   findByDedupeKey(source: string, dedupeKey: string): Answer<M, Task | undefined>;
+  /** The newest task filed from `source` (a schedule's previous run). */
+  latestFrom(source: string): Answer<M, Task | undefined>;
+  /**
+   * Calls `done` once the write this call is part of has committed, or with the error that
+   * undid it; outside a write, once what has been written so far has committed (at once if it
+   * has). A grouped write commits with its group: this is how its caller hears that it did.
+   */
+  afterCommit(done: (error?: Error) => void): void;
 }
 
 /** A task a worker took, with the attempt that records the run. */

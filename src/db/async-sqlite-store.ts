@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository } from "../core/ports.js";
 import type { ProcessRegistry } from "../core/processes.js";
-import { type MethodNames, promised } from "../core/promised.js";
+import { type Access, type MethodNames, promised } from "../core/promised.js";
 import type { ScheduleRuns } from "../core/schedule-runs.js";
 import type { StatusReads } from "../core/status-reads.js";
 import type { EscalationGroups } from "../escalation/store.js";
@@ -22,7 +22,8 @@ import type { Store } from "./store.js";
  *
  * A write keeps the connection for the whole of its `work`, awaits included, so writes run one at
  * a time (see AsyncWrites); so does every other call, which outside a write is a write of its own
- * (on one connection, a call running beside an open write would be part of it, undone with it).
+ * (on one connection, a call running beside an open write would be part of it, undone with it),
+ * except a read, which takes its turn and commits nothing (an open group stays open).
  */
 export function openAsyncSqliteStore(
   file: string,
@@ -35,10 +36,12 @@ export function openAsyncSqliteStore(
 /** The asynchronous face of `store`; its `close()` closes the store. */
 export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
   const writes = new AsyncWrites(store.database);
-  const call = <T>(run: () => T): Promise<T> => writes.call(run);
+  const call = <T>(run: () => T, access: Access): Promise<T> =>
+    access === "read" ? writes.read(run) : writes.call(run);
   const tasks: TaskRepository<"async"> = {
-    ...promised<Omit<TaskRepository, "write">>(store.tasks, TASK_METHODS, call),
+    ...promised<Omit<TaskRepository, "write" | "afterCommit">>(store.tasks, TASK_METHODS, call),
     write: (work, options) => writes.write(work, options),
+    afterCommit: (done) => writes.afterCommit(done),
   };
   return {
     tasks,
@@ -72,94 +75,96 @@ export function asyncSqliteStore(store: SqliteStore): Store<"async"> {
   };
 }
 
-const TASK_METHODS: MethodNames<Omit<TaskRepository, "write">> = {
-  create: true,
-  transition: true,
-  advance: true,
-  update: true,
-  get: true,
-  require: true,
-  events: true,
-  findByDedupeKey: true,
+const TASK_METHODS: MethodNames<Omit<TaskRepository, "write" | "afterCommit">> = {
+  create: "write",
+  transition: "write",
+  advance: "write",
+  update: "write",
+  get: "read",
+  require: "read",
+  stateOf: "read",
+  events: "read",
+  findByDedupeKey: "read",
+  latestFrom: "read",
 };
 const QUEUE_METHODS: MethodNames<QueueRepository> = {
-  claim: true,
-  promoteDueRetries: true,
-  renewLeases: true,
-  recoverLeases: true,
-  requeueHeld: true,
-  finishAttempt: true,
-  attemptsOf: true,
-  openIncidents: true,
-  openIncident: true,
-  scheduleProbe: true,
-  resolveIncident: true,
+  claim: "write",
+  promoteDueRetries: "write",
+  renewLeases: "write",
+  recoverLeases: "write",
+  requeueHeld: "write",
+  finishAttempt: "write",
+  attemptsOf: "read",
+  openIncidents: "read",
+  openIncident: "write",
+  scheduleProbe: "write",
+  resolveIncident: "write",
 };
 const OUTBOX_METHODS: MethodNames<Outbox> = {
-  add: true,
-  pending: true,
-  claim: true,
-  markDelivered: true,
-  markFailed: true,
-  undelivered: true,
-  backlog: true,
+  add: "write",
+  pending: "read",
+  claim: "write",
+  markDelivered: "write",
+  markFailed: "write",
+  undelivered: "read",
+  backlog: "read",
 };
 const PROCESS_METHODS: MethodNames<ProcessRegistry> = {
-  register: true,
-  beat: true,
-  gone: true,
-  list: true,
+  register: "write",
+  beat: "write",
+  gone: "write",
+  list: "read",
 };
 const ESCALATION_METHODS: MethodNames<EscalationGroups> = {
-  stage: true,
-  due: true,
-  markPosted: true,
-  get: true,
-  tasksOf: true,
-  open: true,
-  openGroupOf: true,
-  resolveTask: true,
-  resolveIfSettled: true,
+  stage: "write",
+  due: "read",
+  markPosted: "write",
+  get: "read",
+  tasksOf: "read",
+  open: "read",
+  openGroupOf: "read",
+  resolveTask: "write",
+  resolveIfSettled: "write",
 };
 const MONITOR_METHODS: MethodNames<Omit<MonitorStore, "transaction">> = {
-  stalled: true,
-  retrying: true,
-  undelivered: true,
-  missingNext: true,
-  unanswered: true,
-  stays: true,
-  openAnomalies: true,
-  insertAnomaly: true,
-  resolveAnomaly: true,
-  markReminded: true,
+  stalled: "read",
+  retrying: "read",
+  undelivered: "read",
+  missingNext: "read",
+  unanswered: "read",
+  stays: "read",
+  openAnomalies: "read",
+  insertAnomaly: "write",
+  resolveAnomaly: "write",
+  markReminded: "write",
 };
 const REVIEW_METHODS: MethodNames<Omit<ReviewQueries, "snapshot">> = {
-  createdTasks: true,
-  endedAttempts: true,
-  escalationsByRootCause: true,
-  interventions: true,
-  anomaliesByRule: true,
-  catchAll: true,
-  reroutes: true,
-  repeatedLogicFailures: true,
-  dailyEscalations: true,
-  escalationItems: true,
-  otherInterventions: true,
-  reroutedTasks: true,
+  createdTasks: "read",
+  endedAttempts: "read",
+  escalationsByRootCause: "read",
+  interventions: "read",
+  anomaliesByRule: "read",
+  catchAll: "read",
+  reroutes: "read",
+  repeatedLogicFailures: "read",
+  dailyEscalations: "read",
+  escalationItems: "read",
+  otherInterventions: "read",
+  reroutedTasks: "read",
 };
-const REVIEW_POST_METHODS: MethodNames<ReviewPosts> = { claim: true, months: true };
+const REVIEW_POST_METHODS: MethodNames<ReviewPosts> = { claim: "write", months: "read" };
 const STATUS_METHODS: MethodNames<StatusReads> = {
-  openTaskIds: true,
-  openCounts: true,
-  counts: true,
-  waitingForDetails: true,
-  inFlight: true,
-  moving: true,
+  openTaskIds: "read",
+  openCounts: "read",
+  counts: "read",
+  waitingForDetails: "read",
+  inFlight: "read",
+  moving: "read",
 };
-const SCHEDULE_METHODS: MethodNames<ScheduleRuns> = { lastFiredAt: true, record: true };
+const SCHEDULE_METHODS: MethodNames<ScheduleRuns> = { lastFiredAt: "read", record: "write" };
 const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {
-  add: true,
-  list: true,
-  recent: true,
-  remove: true,
+  add: "write",
+  list: "read",
+  recent: "read",
+  remove: "write",
 };

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
+import { coerceError } from "../core/errors.js";
 import type { WriteOptions } from "../core/ports.js";
+import { Serial } from "../core/serial.js";
 import type { OpenDatabase } from "./connection.js";
-import { Serial } from "./serial.js";
 import type { Writes } from "./writes.js";
 
 /** A write in progress. */
@@ -12,6 +13,8 @@ interface OpenWrite {
   open: boolean;
   /** A nested write without a savepoint (`undo: "all"`) failed: this write fails, caught or not. */
   failed?: { error: unknown };
+  /** Who waits to hear how this write ends (`afterCommit`). */
+  readonly waiting: ((error?: Error) => void)[];
 }
 
 /**
@@ -60,6 +63,27 @@ export class AsyncWrites {
     const outer = this.openWrite();
     if (outer === undefined) return this.write(async () => run());
     return outer.inside.run(run);
+  }
+
+  /**
+   * A repository's read: inside a write, part of it; outside, in a turn of its own, between
+   * writes, committing nothing. (On one connection a read sees the open group, as the
+   * synchronous store's reads do; making it a write would commit the group early.)
+   */
+  read<T>(run: () => T): Promise<T> {
+    const outer = this.openWrite();
+    return outer === undefined ? this.turns.run(run) : outer.inside.run(run);
+  }
+
+  /**
+   * Calls `done` once the write this call is part of has committed, or with the error that undid
+   * it; outside a write, once the open group (if any) has committed. A write in progress then is
+   * another caller's: how it ends is not this caller's news.
+   */
+  afterCommit(done: (error?: Error) => void): void {
+    const open = this.openWrite();
+    if (open === undefined) this.writes.afterGroup(done);
+    else open.waiting.push(done);
   }
 
   /** Resolves once every write begun so far has ended and what it wrote is durable. */
@@ -127,14 +151,19 @@ export class AsyncWrites {
    * not await must not run after the commit, outside any transaction).
    */
   private async run<T>(work: () => Promise<T>): Promise<T> {
-    const write: OpenWrite = { inside: new Serial(), open: true };
+    const outer = this.openWrite();
+    const write: OpenWrite = { inside: new Serial(), open: true, waiting: [] };
     try {
       const result = await this.current.run(write, work);
-      await write.inside.idle();
+      if (write.inside.busy) await write.inside.idle();
       if (write.failed !== undefined) throw write.failed.error;
+      // Committed with the write around it; outermost, as `Writes` commits it (now, or grouped).
+      if (outer !== undefined) outer.waiting.push(...write.waiting);
+      else for (const done of write.waiting) this.writes.afterCommit(done);
       return result;
     } catch (error) {
       await write.inside.idle();
+      for (const done of write.waiting) done(coerceError(error));
       throw error;
     } finally {
       write.open = false;

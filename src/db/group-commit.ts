@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { Serial } from "./serial.js";
+import type { Serial } from "../core/serial.js";
 
 export interface GroupCommitOptions {
   /** A group commits this long after its first write at the latest. */

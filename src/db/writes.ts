@@ -23,6 +23,8 @@ export class Writes {
   private depth = 0;
   /** An asynchronous write holds the connection's transaction (`holding`). */
   private held = false;
+  /** Who waits for the outermost write in progress that commits when it ends (see `afterCommit`). */
+  private waitingForWrite: ((error?: Error) => void)[] | undefined;
 
   constructor(
     sqlite: Database.Database,
@@ -38,8 +40,8 @@ export class Writes {
    * `undo: "all"` it has none and a failure fails the caller.
    */
   write<T>(work: () => T, options: WriteOptions = NOW): T {
-    if (this.depth > 0) return options.undo === "all" ? work() : this.unit(work);
-    if (this.held) return this.unit(work);
+    // Inside a write, this one's or an asynchronous one's (`held`), it is part of that write.
+    if (this.depth > 0 || this.held) return options.undo === "all" ? work() : this.unit(work);
     return this.outermost(
       options,
       () => this.unit(work),
@@ -51,8 +53,8 @@ export class Writes {
    * Runs an asynchronous outermost write (AsyncWrites, in its turn) as `write` runs a synchronous
    * one, `unit` and `bare` being its work with and without a unit of its own. It holds the
    * connection's transaction until it settles, awaits included: meanwhile a `write` here (by the
-   * synchronous repositories it calls) is a unit of it, a savepoint so that a refused move is
-   * undone alone, and neither commits nor joins the group.
+   * synchronous repositories it calls) is part of it, as inside a synchronous write (a savepoint
+   * unless `undo: "all"`), and neither commits nor joins the group.
    */
   async holding<T>(
     options: WriteOptions,
@@ -67,8 +69,21 @@ export class Writes {
     }
   }
 
-  /** Calls `done` once everything written so far has committed (at once if it has). */
+  /**
+   * Calls `done` once everything written so far has committed (at once if it has), or with the
+   * error that undid it: inside a write that commits when it ends, once it has; inside a grouped
+   * one, once its group has.
+   */
   afterCommit(done: (error?: Error) => void): void {
+    if (this.waitingForWrite !== undefined) this.waitingForWrite.push(done);
+    else this.commits.whenCommitted(done);
+  }
+
+  /**
+   * Calls `done` once the open group has committed (at once if none is open), whatever write is in
+   * progress: for callers outside it (see AsyncWrites.afterCommit).
+   */
+  afterGroup(done: (error?: Error) => void): void {
     this.commits.whenCommitted(done);
   }
 
@@ -93,8 +108,13 @@ export class Writes {
    */
   private outermost<T>(options: WriteOptions, unit: () => T, bare: () => T): T {
     if (options.commit !== "grouped") {
-      return ending(unit, (failed) => {
+      const waiting: ((error?: Error) => void)[] = [];
+      this.waitingForWrite = waiting;
+      return ending(unit, (failed, error) => {
+        this.waitingForWrite = undefined;
         const failure = this.commits.commit();
+        const undone = failed ? coerceError(error) : failure;
+        for (const done of waiting) done(undone);
         // A write that failed throws its own error; the group's waiters hear of the commit's.
         if (failure !== undefined && !failed) throw failure;
       });

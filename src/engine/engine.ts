@@ -28,7 +28,7 @@ export interface SubmitOptions {
   /** Filed as it is, without asking the configured models (as `plan`'s `rulesOnly`). */
   rulesOnly?: boolean;
   /** Written in the filing's unit of work, and undone with it (a schedule's cursor). */
-  alongside?: () => void;
+  alongside?: () => Promise<void>;
 }
 
 /**
@@ -43,7 +43,7 @@ export class Engine extends EngineReads {
   private readonly checkListeners = new Set<(summary: CheckSummary) => void>();
   private flushTimer: NodeJS.Timeout | undefined;
   private monitor: MonitorSchedule | undefined;
-  private heartbeat: Heartbeat<"sync"> | undefined;
+  private heartbeat: Heartbeat<"async"> | undefined;
 
   constructor(options: EngineOptions) {
     super(options, (self) => (self as Engine).hooks());
@@ -61,9 +61,9 @@ export class Engine extends EngineReads {
       router: parts.router,
       intake: parts.intake,
       learning: parts.learning,
-      isReplay: (request) =>
+      isReplay: async (request) =>
         request.dedupeKey !== undefined &&
-        parts.tasks.findByDedupeKey(request.source, request.dedupeKey) !== undefined,
+        (await parts.store.tasks.findByDedupeKey(request.source, request.dedupeKey)) !== undefined,
     });
   }
 
@@ -79,13 +79,17 @@ export class Engine extends EngineReads {
     };
   }
 
-  start(): void {
-    this.pool.start();
+  /**
+   * Starts the pool, the checker and the heartbeat; resolves once the leases a previous process
+   * left are recovered and this process is registered.
+   */
+  async start(): Promise<void> {
+    const recovering = this.pool.start();
     // Created here, not in the constructor: croner starts its timer as soon as the job exists.
     this.monitor = startMonitor({
       config: this.config,
-      database: this.parts.database,
-      outbox: this.parts.outbox,
+      queries: this.parts.store.monitor,
+      outbox: this.parts.store.outbox,
       clock: this.clock,
       logger: this.logger,
       onRun: (summary) => {
@@ -95,7 +99,9 @@ export class Engine extends EngineReads {
     // The batching window is the latency floor of an escalation; checking 10× per window is plenty.
     const every = Math.min(5_000, Math.max(50, this.config.escalation.batch_window / 10));
     this.flushTimer = setInterval(() => void this.flushEscalations(), every);
-    this.startHeartbeat();
+    const { heartbeat, registered } = this.startHeartbeat();
+    this.heartbeat = heartbeat;
+    await Promise.all([recovering, registered]);
   }
 
   /**
@@ -103,34 +109,40 @@ export class Engine extends EngineReads {
    * process owns the database, so it holds every role, and whoever registered before is gone
    * (as every lease is void at start-up).
    */
-  private startHeartbeat(): void {
-    const registry = this.parts.processes;
-    const { live, stale } = registry.list(0);
-    for (const earlier of [...live, ...stale]) registry.gone(earlier.id);
+  private startHeartbeat(): { heartbeat: Heartbeat<"async">; registered: Promise<void> } {
+    const registry = this.parts.store.processes;
     // What it holds never changes on SQLite: every role, every category's worker.
     const held = {
       roles: [...ROLES],
       categories: this.config.categories.filter((c) => !c.catch_all).map((c) => c.name),
     };
-    this.heartbeat = new Heartbeat(registry, thisProcess(held), {
+    const heartbeat = new Heartbeat(registry, thisProcess(held), {
       current: () => held,
       onError: (error) => this.logger.warn(`heartbeat: ${error.message}`),
     });
-    this.heartbeat.start().catch((error: Error) => this.logger.warn(`heartbeat: ${error.message}`));
+    const starting = async () => {
+      const { live, stale } = await registry.list(0);
+      for (const earlier of [...live, ...stale]) await registry.gone(earlier.id);
+      await heartbeat.start();
+    };
+    const registered = starting().catch((error: Error) =>
+      this.logger.warn(`heartbeat: ${error.message}`),
+    );
+    return { heartbeat, registered };
   }
 
   async stop(graceMs?: number): Promise<void> {
     // Requests already taken in are filed (and queued for the next start), not dropped: those
     // still waiting on a model are read and routed by the rules now, the trace saying why.
     await this.models.stop();
-    this.parts.filings.fileWaiting();
+    await this.parts.filings.fileWaiting();
     clearInterval(this.flushTimer);
     this.monitor?.stop();
     this.monitor = undefined;
     await this.pool.stop(graceMs);
     await this.heartbeat?.close();
     this.heartbeat = undefined;
-    this.parts.database.commits.commit();
+    await this.parts.store.committed();
   }
 
   /**
@@ -184,28 +196,25 @@ export class Engine extends EngineReads {
 
   /** The output reached its destination: what the status checker's delivery rule looks for. */
   async markDelivered(taskId: number): Promise<void> {
-    this.commands.markDelivered(taskId);
+    await this.commands.markDelivered(taskId);
   }
 
   /** The output pump put a task's output where its brief said (`where`, in words). */
   async outputDelivered(taskId: number, where: string): Promise<void> {
-    this.commands.outputDelivered(taskId, where);
+    await this.commands.outputDelivered(taskId, where);
   }
 
   /** A destination Steward refuses: the requester hears why; the output stays on the task. */
   async outputRefused(taskId: number, reason: string): Promise<void> {
-    this.commands.outputRefused(taskId, reason);
+    await this.commands.outputRefused(taskId, reason);
   }
 
   /** Runs the status checker now (on demand, or on a simulated clock). */
   async checkNow(): Promise<CheckSummary> {
     if (this.monitor !== undefined) return this.monitor.runNow();
     const { config, logger } = this;
-    const queries = this.parts.monitorQueries();
-    const summary = runChecks(
-      { config, queries, outbox: this.parts.outbox, logger },
-      this.clock.now(),
-    );
+    const { monitor: queries, outbox } = this.parts.store;
+    const summary = await runChecks({ config, queries, outbox, logger }, this.clock.now());
     for (const listener of this.checkListeners) listener(summary);
     return summary;
   }
@@ -223,17 +232,31 @@ export class Engine extends EngineReads {
   }
 
   /**
-   * One unit of work beside the engine's commands (the review schedule's cursor with its outbox
-   * message). `work` is synchronous while the engine's stores are.
+   * Queues the review of each of `months` not queued before, and moves the review schedule's
+   * cursor in the same write: each month is posted once. Returns the months queued.
    */
-  async transaction<T>(work: () => T): Promise<T> {
-    return this.parts.tasks.write(work);
+  async queueReviews(
+    months: readonly string[],
+    cursor: { schedule: string; tick: number },
+  ): Promise<string[]> {
+    const { tasks, schedules, reviewPosts, outbox } = this.parts.store;
+    const now = this.clock.now();
+    return tasks.write(async () => {
+      await schedules.record(cursor.schedule, cursor.tick);
+      const queued: string[] = [];
+      for (const month of months) {
+        if (!(await reviewPosts.claim(month, now))) continue;
+        await outbox.add({ kind: "review_report", month }, `review:${month}`);
+        queued.push(month);
+      }
+      return queued;
+    });
   }
 
   /** Posts the escalation groups whose batching window is over. */
   async flushEscalations(): Promise<number> {
     try {
-      return this.parts.escalations.flush();
+      return await this.parts.escalations.flush();
     } catch (error) {
       this.logger.error(`escalation flush failed: ${(error as Error).message}`);
       return 0;
@@ -252,8 +275,8 @@ export class Engine extends EngineReads {
     // Tracked until the filing is handed over (wrapped, so not until it commits): `stop` then
     // files it with the others before it closes.
     const handed = this.models.track(
-      asking.then((asked) => ({
-        filed: this.parts.filings.add(this.parts.intake.prepare(asked), options.alongside),
+      asking.then(async (asked) => ({
+        filed: this.parts.filings.add(await this.parts.intake.prepare(asked), options.alongside),
       })),
     );
     const { filed } = await handed;
@@ -270,9 +293,9 @@ export class Engine extends EngineReads {
   }
 
   /** A filed request: its task is news, unless a replayed delivery returned the earlier one. */
-  private filed(result: IntakeResult): IntakeResult {
+  private async filed(result: IntakeResult): Promise<IntakeResult> {
     if (result.duplicate) return result;
-    this.parts.learning.filedExplicitly(result.task);
+    await this.parts.learning.filedExplicitly(result.task);
     this.changed(result.task);
     return result;
   }
@@ -285,7 +308,7 @@ export class Engine extends EngineReads {
   /** Listeners hear of a change once it has committed; of a change that failed to, never. */
   private emit(task: Task): void {
     if (this.listeners.size === 0) return;
-    this.parts.tasks.afterCommit((failed) => {
+    this.parts.store.tasks.afterCommit((failed) => {
       if (failed !== undefined) return;
       for (const listener of this.listeners) {
         try {

@@ -14,7 +14,7 @@ export interface ModelDeps {
   intake: Pick<Intake, "preview">;
   learning: Pick<RoutingLearning, "recent">;
   /** A replayed delivery returns the earlier task: no question to ask. */
-  isReplay(request: RawRequest): boolean;
+  isReplay(request: RawRequest): Promise<boolean>;
 }
 
 /**
@@ -49,7 +49,7 @@ export class ModelQuestions {
   }
 
   private async askModels(request: RawRequest): Promise<RawRequest> {
-    if (this.deps.isReplay(request)) return request;
+    if (await this.deps.isReplay(request)) return request;
     let asked = request;
     const reading = await this.askIntakeAgent(request);
     if (reading !== undefined) {
@@ -73,7 +73,7 @@ export class ModelQuestions {
    * The intake agent's reading of a free-text request, when one is configured. Not asked for a
    * request of fields alone (already a brief) nor a pipeline step (the output of the one before).
    */
-  private askIntakeAgent(request: RawRequest): Promise<AgentReading> | undefined {
+  private async askIntakeAgent(request: RawRequest): Promise<AgentReading | undefined> {
     const { config, learning } = this.deps;
     const agent = config.intake.agent;
     const text = request.text ?? "";
@@ -86,7 +86,7 @@ export class ModelQuestions {
     const question = {
       text,
       categories: config.categories,
-      examples: learning.recent(MAX_AGENT_EXAMPLES),
+      examples: await learning.recent(MAX_AGENT_EXAMPLES),
     };
     return askIntakeAgent(jsonModel(worker, "intake agent"), question, {
       timeoutMs: worker.timeout,

@@ -1,8 +1,10 @@
 import { dirname } from "node:path";
 import type { Settings } from "../config/env.js";
 import type { Config } from "../config/schema.js";
+import { systemClock } from "../core/clock.js";
+import { asyncSqliteStore } from "../db/async-sqlite-store.js";
 import { type OpenDatabase, openDatabase } from "../db/connection.js";
-import { createReviewQueries } from "../db/review-queries.js";
+import { sqliteStore } from "../db/sqlite-store.js";
 import { buildReview, type Review } from "../review/report.js";
 import { Engine } from "./engine.js";
 
@@ -24,12 +26,12 @@ export function withEngine<T>(settings: Where, config: Config, work: (engine: En
 export function withReviews<T>(
   settings: Pick<Settings, "dbPath">,
   config: Config,
-  work: (review: (month: string) => Review) => T,
+  work: (review: (month: string) => Promise<Review>) => T,
 ): T {
   const database = openDatabase(settings.dbPath);
   return closingAfter(database, () => {
-    const queries = createReviewQueries(database.sqlite);
-    return work((month) => buildReview(queries, config, month));
+    const { review } = asyncSqliteStore(sqliteStore(database, systemClock));
+    return work((month) => buildReview(review, config, month));
   });
 }
 

@@ -4,9 +4,9 @@ import { destinationOf } from "../core/destination.js";
 import { StewardError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
+import type { TaskRepository } from "../core/ports.js";
 import { formatTaskId } from "../core/states.js";
 import type { Task } from "../core/task.js";
-import type { TaskStore } from "../db/task-store.js";
 import type { Intake } from "../intake/intake.js";
 
 /**
@@ -14,12 +14,12 @@ import type { Intake } from "../intake/intake.js";
  * intake (so it is routed, defaulted and checked like any request) inside the transaction
  * that completes the first, and linked both ways.
  */
-export function createNextStep(
+export async function createNextStep(
   intake: Intake,
   done: Task,
   nextCategory: string,
   config: Config,
-): Task {
+): Promise<Task> {
   const category = config.categories.find((candidate) => candidate.name === nextCategory);
   const label = `Output of ${formatTaskId(done.id)} (${done.category}):\n`;
   const output = done.output ?? "";
@@ -28,7 +28,7 @@ export function createNextStep(
     output.length > room
       ? `${label}${output.slice(0, room)}\n[… cut: the full output is on ${formatTaskId(done.id)}]`
       : `${label}${output}`;
-  return intake.submit({
+  const filed = await intake.submit({
     source: `pipeline:${done.category}`,
     requester: done.requester,
     category: nextCategory,
@@ -42,15 +42,16 @@ export function createNextStep(
         `${nextCategory} step for ${formatTaskId(done.id)}: ${done.objective}`,
       inputs: [input],
     },
-  }).task;
+  });
+  return filed.task;
 }
 
 export interface CompletionDeps {
   config: Config;
   logger: Logger;
   intake: Intake;
-  outbox: Outbox;
-  tasks: Pick<TaskStore, "write" | "update" | "get">;
+  outbox: Outbox<"async">;
+  tasks: Pick<TaskRepository<"async">, "write" | "update" | "get">;
   /** Told of the next step once the completion has committed. */
   changed(task: Task): void;
 }
@@ -59,21 +60,24 @@ export interface CompletionDeps {
  * Inside the transaction that completes `task`: its notice, its delivery and its `then:` step.
  * Returns the task as it now stands when a next step was linked to it.
  */
-export function onCompleted(deps: CompletionDeps, task: Task): Task | undefined {
+export async function onCompleted(deps: CompletionDeps, task: Task): Promise<Task | undefined> {
   const { config, outbox, tasks } = deps;
   const destination = destinationOf(task.outputFormat);
-  outbox.add({ kind: "task_done", taskId: task.id, destination }, `done:${task.id}`);
+  await outbox.add({ kind: "task_done", taskId: task.id, destination }, `done:${task.id}`);
   if (destination.kind === "file" || destination.kind === "webhook") {
-    outbox.add({ kind: "deliver_output", taskId: task.id, destination }, `deliver:${task.id}`);
+    await outbox.add(
+      { kind: "deliver_output", taskId: task.id, destination },
+      `deliver:${task.id}`,
+    );
   }
   // A category removed from config since must not block the completion itself.
   const category = config.categories.find((candidate) => candidate.name === task.category);
   if (category?.then !== undefined) {
-    const next = fileNextStep(deps, task, category.then);
+    const next = await fileNextStep(deps, task, category.then);
     if (next === undefined) return undefined;
     // Told once the completion has committed, from its commit, as every change is (emit).
     deps.changed(next);
-    tasks.update(task.id, { nextId: next.id });
+    await tasks.update(task.id, { nextId: next.id });
     return tasks.get(task.id);
   }
   return undefined;
@@ -84,9 +88,15 @@ export function onCompleted(deps: CompletionDeps, task: Task): Task | undefined 
  * limit) must not undo the completion, nor the pool's group with it. The task is done without
  * it, which the status checker's missing-next rule reports.
  */
-function fileNextStep(deps: CompletionDeps, task: Task, nextCategory: string): Task | undefined {
+async function fileNextStep(
+  deps: CompletionDeps,
+  task: Task,
+  nextCategory: string,
+): Promise<Task | undefined> {
   try {
-    return deps.tasks.write(() => createNextStep(deps.intake, task, nextCategory, deps.config));
+    return await deps.tasks.write(() =>
+      createNextStep(deps.intake, task, nextCategory, deps.config),
+    );
   } catch (error) {
     // Intake's refusals only: anything else (the database failing) fails the completion.
     if (!(error instanceof StewardError)) throw error;

@@ -1,10 +1,10 @@
 import type { Config } from "../config/schema.js";
 import type { Attempt } from "../core/attempt.js";
-import { CHAT_REF_METHODS, type ChatRefStore } from "../core/chat-refs.js";
+import type { ChatRefStore } from "../core/chat-refs.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
-import { atOnce, type MethodNames, type Promised, promised } from "../core/promised.js";
+import type { ScheduleRuns } from "../core/schedule-runs.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import { checkWritable } from "../db/connection.js";
 import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
@@ -31,20 +31,7 @@ export interface EngineOptions extends Omit<WiringOptions, "clock"> {
 export type EngineOutbox = Omit<Outbox<"async">, "add">;
 
 /** What the doors ask of people's routing decisions (`steward routing`). */
-export type EngineLearning = Promised<Pick<RoutingLearning, "examples" | "forget">>;
-
-const OUTBOX_DELIVERY: MethodNames<Pick<Outbox, keyof EngineOutbox>> = {
-  pending: true,
-  claim: true,
-  markDelivered: true,
-  markFailed: true,
-  backlog: true,
-  undelivered: true,
-};
-const LEARNING_ASKED: MethodNames<Pick<RoutingLearning, keyof EngineLearning>> = {
-  examples: true,
-  forget: true,
-};
+export type EngineLearning = Pick<RoutingLearning, "examples" | "forget">;
 
 /**
  * The engine's read side: what the doors show (tasks and their timelines, escalations and who
@@ -62,6 +49,8 @@ export class EngineReads {
   readonly outbox: EngineOutbox;
   /** Where a chat adapter posted cards and escalation messages. */
   readonly chatRefs: ChatRefStore<"async">;
+  /** When each schedule last fired (the scheduler's cursors). */
+  readonly schedules: ScheduleRuns<"async">;
   protected readonly parts: Parts;
 
   /** `hooks` are the engine's reactions to what its parts do, asked for once `this` exists. */
@@ -72,43 +61,43 @@ export class EngineReads {
     this.parts = wire({ ...options, clock: this.clock }, hooks(this));
     this.router = this.parts.router;
     this.pool = this.parts.pool;
-    // Asynchronous faces over the synchronous stores: each call runs at once, as it did, and
-    // the doors await it, so the stores can answer with promises without the doors changing.
-    this.learning = promised(this.parts.learning, LEARNING_ASKED, atOnce);
-    this.outbox = promised(this.parts.outbox, OUTBOX_DELIVERY, atOnce);
-    this.chatRefs = promised(this.parts.chatRefs, CHAT_REF_METHODS, atOnce);
+    this.learning = this.parts.learning;
+    const { outbox, chatRefs, schedules } = this.parts.store;
+    this.outbox = outbox;
+    this.chatRefs = chatRefs;
+    this.schedules = schedules;
   }
 
   /** The task; `task_not_found` when there is none. */
   async task(taskId: number): Promise<Task> {
-    return this.parts.tasks.require(taskId);
+    return this.parts.store.tasks.require(taskId);
   }
 
   async findTask(taskId: number): Promise<Task | undefined> {
-    return this.parts.tasks.get(taskId);
+    return this.parts.store.tasks.get(taskId);
   }
 
   /** The task's timeline, oldest first. */
   async events(taskId: number): Promise<TaskEvent[]> {
-    return this.parts.tasks.events(taskId);
+    return this.parts.store.tasks.events(taskId);
   }
 
   async attempts(taskId: number): Promise<Attempt[]> {
-    return this.parts.queue.attemptsOf(taskId);
+    return this.parts.store.queue.attemptsOf(taskId);
   }
 
   async detail(taskId: number): Promise<TaskDetail> {
-    return detailOf(this.parts, taskId);
+    return detailOf(this.parts.store, taskId);
   }
 
   /** The newest task filed from `source` (a schedule's), if any. */
   async latestFrom(source: string): Promise<Task | undefined> {
-    return this.parts.tasks.latestFrom(source);
+    return this.parts.store.tasks.latestFrom(source);
   }
 
   /** Resolves once the writes so far have committed: nothing is shown before it is durable. */
   committed(): Promise<void> {
-    return this.parts.tasks.committed();
+    return this.parts.store.committed();
   }
 
   /** The status views' reads (counts, tasks in flight, what waits on a person). */
@@ -137,7 +126,7 @@ export class EngineReads {
 
   /** `person` names the requester as the interface shows people (a mention, a name). */
   async escalationCard(escalationId: number, person?: PersonName): Promise<EscalationCard> {
-    return formatEscalation(this.parts.escalations.view(escalationId), person);
+    return formatEscalation(await this.parts.escalations.view(escalationId), person);
   }
 
   isOperator(person: Person): boolean {
@@ -151,11 +140,12 @@ export class EngineReads {
 
   /** Workers paused by an incident, in config order. */
   async pausedWorkers(): Promise<string[]> {
-    return Object.keys(this.config.workers).filter((worker) => this.parts.pool.isPaused(worker));
+    const paused = new Set((await this.openIncidents()).map((incident) => incident.worker));
+    return Object.keys(this.config.workers).filter((worker) => paused.has(worker));
   }
 
   async openIncidents() {
-    return this.parts.queue.openIncidents();
+    return this.parts.store.queue.openIncidents();
   }
 
   /** The database file: reports are written beside it. */
@@ -174,10 +164,8 @@ export class EngineReads {
   /** The open anomalies among `ids`, in words: what a status-check message is about. */
   async openAnomalies(ids: readonly number[]): Promise<OpenAnomaly[]> {
     const wanted = new Set(ids);
-    return this.parts
-      .monitorQueries()
-      .openAnomalies()
-      .filter((anomaly) => wanted.has(anomaly.id));
+    const open = await this.parts.store.monitor.openAnomalies();
+    return open.filter((anomaly) => wanted.has(anomaly.id));
   }
 
   /** The month's review (`2024-05`), every figure read on one snapshot. */
@@ -191,7 +179,7 @@ export class EngineReads {
     return chooseReview(month, this.clock.now(), timeZone, (asked) => this.reviewOf(asked));
   }
 
-  private reviewOf(month: string): Review {
-    return buildReview(this.parts.reviewQueries(), this.config, month);
+  private reviewOf(month: string): Promise<Review> {
+    return buildReview(this.parts.store.review, this.config, month);
   }
 }

@@ -1,8 +1,4 @@
 import { Cron } from "croner";
-import type { OpenDatabase } from "../db/connection.js";
-import { OutboxStore } from "../db/outbox-store.js";
-import { ReviewPostStore } from "../db/review-post-store.js";
-import { ScheduleStore } from "../db/schedule-store.js";
 import { previousMonth } from "../review/period.js";
 import type { Engine } from "./engine.js";
 import { dueTicks } from "./scheduler.js";
@@ -19,20 +15,16 @@ const CURSOR = "review.schedule";
 export class ReviewSchedule {
   private readonly cron: Cron;
   private readonly timezone: string;
-  private readonly cursor: ScheduleStore;
-  private readonly posts: ReviewPostStore;
-  private readonly outbox: OutboxStore;
   private trigger: Cron | undefined;
 
   constructor(
-    private readonly engine: Pick<Engine, "config" | "clock" | "transaction" | "logger">,
-    database: Pick<OpenDatabase, "db">,
+    private readonly engine: Pick<
+      Engine,
+      "config" | "clock" | "schedules" | "queueReviews" | "logger"
+    >,
   ) {
     this.timezone = engine.config.review.timezone ?? "UTC";
     this.cron = new Cron(engine.config.review.schedule, { timezone: this.timezone, paused: true });
-    this.cursor = new ScheduleStore(database.db);
-    this.posts = new ReviewPostStore(database.db);
-    this.outbox = new OutboxStore(database.db, engine.clock);
   }
 
   /** Catches up once, then wakes at each tick. Returns the months queued by the catch-up. */
@@ -54,22 +46,16 @@ export class ReviewSchedule {
   /** Queues the review of each month whose tick is due and not yet posted; returns them. */
   async tick(): Promise<string[]> {
     const now = this.engine.clock.now();
-    const last = this.cursor.lastFiredAt(CURSOR);
+    const { schedules } = this.engine;
+    const last = await schedules.lastFiredAt(CURSOR);
     if (last === undefined) {
-      this.cursor.record(CURSOR, now);
+      await schedules.record(CURSOR, now);
       return [];
     }
     const due = dueTicks(this.cron, last, now);
     if (due.length === 0) return [];
     const months = [...new Set(due.map((tick) => previousMonth(tick, this.timezone)))];
-    return await this.engine.transaction(() => {
-      this.cursor.record(CURSOR, due.at(-1)!);
-      return months.filter((month) => {
-        if (!this.posts.claim(month, now)) return false;
-        this.outbox.add({ kind: "review_report", month }, `review:${month}`);
-        return true;
-      });
-    });
+    return this.engine.queueReviews(months, { schedule: CURSOR, tick: due.at(-1)! });
   }
 
   private async tickSafely(): Promise<void> {

@@ -1,9 +1,8 @@
 import { briefText } from "../core/brief.js";
 import type { Clock } from "../core/clock.js";
 import { briefOf, type Task } from "../core/task.js";
-import type { RoutingExampleStore } from "../db/routing-example-store.js";
 import type { Router } from "../routing/classify.js";
-import type { LearnedExample } from "../routing/learned.js";
+import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 
 /**
  * Turns people's routing decisions into examples the router learns from at once, and keeps them
@@ -12,20 +11,20 @@ import type { LearnedExample } from "../routing/learned.js";
  */
 export class RoutingLearning {
   constructor(
-    private readonly store: RoutingExampleStore,
+    private readonly store: LearnedExamples<"async">,
     private readonly router: Router,
     private readonly clock: Clock,
   ) {}
 
   /** An operator moved `task` (as it was before the move) to `category`. */
-  rerouted(task: Task, category: string, actor: string): void {
-    this.record(task, { category, from: task.category, origin: "reroute", actor });
+  rerouted(task: Task, category: string, actor: string): Promise<void> {
+    return this.record(task, { category, from: task.category, origin: "reroute", actor });
   }
 
   /** A request filed with a category its requester named. */
-  filedExplicitly(task: Task): void {
+  async filedExplicitly(task: Task): Promise<void> {
     if (task.routing.rule !== "explicit" || !fromAPerson(task)) return;
-    this.record(task, {
+    await this.record(task, {
       category: task.category,
       from: null,
       origin: "explicit",
@@ -33,28 +32,28 @@ export class RoutingLearning {
     });
   }
 
-  examples(category?: string): LearnedExample[] {
+  examples(category?: string): Promise<LearnedExample[]> {
     return this.store.list(category);
   }
 
   /** The latest decisions, most recent first: the intake agent's few-shot context. */
-  recent(limit: number): LearnedExample[] {
+  recent(limit: number): Promise<LearnedExample[]> {
     return this.store.recent(limit);
   }
 
-  forget(id: number): boolean {
-    const removed = this.store.remove(id);
+  async forget(id: number): Promise<boolean> {
+    const removed = await this.store.remove(id);
     if (removed) this.router.forget(id);
     return removed;
   }
 
-  private record(
+  private async record(
     task: Task,
     decision: Pick<LearnedExample, "category" | "from" | "origin" | "actor">,
-  ): void {
+  ): Promise<void> {
     const text = briefText(briefOf(task));
     if (text.trim() === "") return;
-    const example = this.store.add({
+    const example = await this.store.add({
       text,
       ...decision,
       taskId: task.id,

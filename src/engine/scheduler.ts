@@ -1,9 +1,8 @@
 import { Cron } from "croner";
 import type { ScheduleConfig } from "../config/schema.js";
 import { isStewardError } from "../core/errors.js";
+import type { ScheduleRuns } from "../core/schedule-runs.js";
 import { isTerminal } from "../core/states.js";
-import type { OpenDatabase } from "../db/connection.js";
-import { ScheduleStore } from "../db/schedule-store.js";
 import { placeholders, renderTemplate } from "../intake/template.js";
 import type { Engine } from "./engine.js";
 
@@ -39,7 +38,7 @@ interface Entry {
  */
 export class Scheduler {
   private readonly entries: Entry[];
-  private readonly store: ScheduleStore;
+  private readonly store: ScheduleRuns<"async">;
   private readonly triggers: Cron[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   /** Wall-clock time (ms) the last tick finished, for health; undefined until started. */
@@ -50,11 +49,10 @@ export class Scheduler {
 
   constructor(
     private readonly engine: Engine,
-    database: OpenDatabase,
     options: { heartbeatMs?: number } = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-    this.store = new ScheduleStore(database.db);
+    this.store = engine.schedules;
     this.entries = engine.config.schedules.map((config) => {
       const timezone = config.timezone ?? "UTC";
       return { config, timezone, cron: new Cron(config.cron, { timezone, paused: true }) };
@@ -123,9 +121,9 @@ export class Scheduler {
     const now = this.engine.clock.now();
     const runs: ScheduleRun[] = [];
     for (const entry of this.entries) {
-      const last = this.store.lastFiredAt(entry.config.name);
+      const last = await this.store.lastFiredAt(entry.config.name);
       if (last === undefined) {
-        this.store.record(entry.config.name, now);
+        await this.store.record(entry.config.name, now);
         continue;
       }
       const due = dueTicks(entry.cron, last, now);
@@ -143,7 +141,7 @@ export class Scheduler {
     const base = { schedule: config.name, tick, missed };
     const previous = await this.engine.latestFrom(source);
     if (previous !== undefined && !isTerminal(previous.state)) {
-      this.store.record(config.name, tick);
+      await this.store.record(config.name, tick);
       return {
         ...base,
         outcome: "skipped_overlap",
@@ -171,7 +169,7 @@ export class Scheduler {
       return { ...base, outcome: "filed", taskId: result.task.id };
     } catch (error) {
       if (!isStewardError(error)) throw error;
-      this.store.record(config.name, tick);
+      await this.store.record(config.name, tick);
       this.engine.logger.warn(`schedule ${config.name}: ${error.message}`);
       return { ...base, outcome: "refused", detail: error.message };
     }

@@ -3,12 +3,11 @@ import type { Attempt } from "../core/attempt.js";
 import type { Clock } from "../core/clock.js";
 import type { ProcessList } from "../core/processes.js";
 import type { StateCount } from "../core/states.js";
+import type { StatusReads } from "../core/status-reads.js";
 import type { Task, TaskEvent } from "../core/task.js";
-import type { MonitorQueries } from "../db/monitor-queries.js";
-import type { StatusQueries } from "../db/status-queries.js";
 import type { Escalations } from "../escalation/escalations.js";
 import type { EscalationGroup } from "../escalation/store.js";
-import type { OpenAnomaly } from "../monitor/store.js";
+import type { MonitorStore, OpenAnomaly } from "../monitor/store.js";
 
 /** A task with its timeline: what `status T-4` and the Discord details show. */
 export interface TaskDetail {
@@ -39,14 +38,14 @@ export interface StatusSnapshot {
 export interface StatusSources {
   config: Config;
   clock: Clock;
-  queries: StatusQueries;
-  monitor: MonitorQueries;
+  queries: StatusReads<"async">;
+  monitor: Pick<MonitorStore<"async">, "openAnomalies">;
   escalations: Escalations;
-  openIncidents(): { worker: string; error: string; startedAt: number }[];
+  openIncidents(): Promise<{ worker: string; error: string; startedAt: number }[]>;
   isPaused(worker: string): boolean;
-  backlog(): number;
-  processes(): ProcessList;
-  detail(taskId: number): TaskDetail;
+  backlog(): Promise<number>;
+  processes(): Promise<ProcessList>;
+  detail(taskId: number): Promise<TaskDetail>;
 }
 
 /** What a status view reads (the console, /status, `steward status`): one snapshot of the queries. */
@@ -55,16 +54,18 @@ export class StatusReader {
 
   async snapshot(): Promise<StatusSnapshot> {
     const { from } = this;
-    const incidents = new Map(from.openIncidents().map((row) => [row.worker, row]));
+    const incidents = new Map((await from.openIncidents()).map((row) => [row.worker, row]));
+    const escalations: WaitingEscalation[] = [];
+    for (const group of await from.escalations.undecided()) {
+      const waiting = await from.escalations.waitingIn(group.id);
+      escalations.push({ ...group, taskIds: waiting.map((member) => member.task.id) });
+    }
     return {
-      counts: from.queries.counts(),
-      inFlight: from.queries.inFlight(),
-      anomalies: from.monitor.openAnomalies(),
-      waitingForDetails: from.queries.waitingForDetails(),
-      escalations: from.escalations.undecided().map((group) => ({
-        ...group,
-        taskIds: from.escalations.waitingIn(group.id).map((member) => member.task.id),
-      })),
+      counts: await from.queries.counts(),
+      inFlight: await from.queries.inFlight(),
+      anomalies: await from.monitor.openAnomalies(),
+      waitingForDetails: await from.queries.waitingForDetails(),
+      escalations,
       pausedWorkers: Object.keys(from.config.workers)
         .filter((worker) => from.isPaused(worker))
         .map((worker) => ({
@@ -72,8 +73,8 @@ export class StatusReader {
           error: incidents.get(worker)?.error,
           since: incidents.get(worker)?.startedAt,
         })),
-      outboxBacklog: from.backlog(),
-      processes: from.processes(),
+      outboxBacklog: await from.backlog(),
+      processes: await from.processes(),
       now: from.clock.now(),
     };
   }

@@ -50,15 +50,16 @@ export class TaskCommands {
   }
 
   /** Inside the transaction that completed `task`: returns it as it now stands when a next step was linked. */
-  completed(task: Task): Task | undefined {
+  completed(task: Task): Promise<Task | undefined> {
     const { config, logger, changed } = this;
-    const { intake, outbox, tasks } = this.parts;
+    const { intake, store } = this.parts;
+    const { outbox, tasks } = store;
     return onCompleted({ config, logger, intake, outbox, tasks, changed }, task);
   }
 
   /** Inside the transaction that sent a task back to its requester: the question, once. */
-  clarify(task: Task, note: string): void {
-    this.parts.outbox.add(
+  async clarify(task: Task, note: string): Promise<void> {
+    await this.parts.store.outbox.add(
       { kind: "clarification", taskId: task.id, missing: task.missingFields, note },
       `clarification:${task.id}:${task.updatedAt}`,
     );
@@ -68,18 +69,18 @@ export class TaskCommands {
    * An operator's decision on an escalation: applied to every waiting task of the group, or
    * to one. Refused for non-operators; a stale button changes nothing and says why.
    */
-  actOnEscalation(
+  async actOnEscalation(
     escalationId: number,
     request: EscalationRequest,
     person: Person,
     onlyTaskId?: number,
-  ): EscalationOutcome {
+  ): Promise<EscalationOutcome> {
     requireOperator(this.config, person);
-    const group = this.parts.escalations.group(escalationId);
+    const group = await this.parts.escalations.group(escalationId);
     const members = decidable(
       escalationId,
       group,
-      this.parts.escalations.waitingIn(escalationId, onlyTaskId),
+      await this.parts.escalations.waitingIn(escalationId, onlyTaskId),
     );
     const pausedWorker = pausedWorkerOf(group!);
     const resolution = resolutionOf(request);
@@ -90,50 +91,50 @@ export class TaskCommands {
       skipped: [],
       resolved: false,
     };
-    this.parts.tasks.write(() => {
+    await this.parts.store.tasks.write(async () => {
       for (const { task } of members) {
-        const current = this.parts.tasks.require(task.id);
+        const current = await this.parts.store.tasks.require(task.id);
         const step = stepFor(current, request, pausedWorker);
         if (step.kind === "skip") {
           outcome.skipped.push({ taskId: task.id, why: step.why });
           continue;
         }
-        outcome.acted.push(this.carryOut(current, step, person.id));
+        outcome.acted.push(await this.carryOut(current, step, person.id));
         // A systemic retry leaves the tasks queued behind the probe: settle them here.
-        this.parts.escalations.settle(task.id, resolution, person.id);
+        await this.parts.escalations.settle(task.id, resolution, person.id);
       }
-      outcome.resolved = this.parts.escalations.group(escalationId)?.state === "resolved";
+      outcome.resolved = (await this.parts.escalations.group(escalationId))?.state === "resolved";
     });
     for (const task of outcome.acted) this.changed(task);
     return outcome;
   }
 
   /** One task's share of an escalation decision, as `stepFor` decided it. */
-  private carryOut(
+  private async carryOut(
     current: Task,
     step: Exclude<DecisionStep, { kind: "skip" }>,
     actor: Actor,
-  ): Task {
+  ): Promise<Task> {
     const taskId = current.id;
     switch (step.kind) {
       case "cancel":
         return this.cancel(taskId, actor, `cancelled by ${actor} from its escalation`);
       case "probe":
-        this.parts.pool.probeNow(step.worker);
+        await this.parts.pool.probeNow(step.worker);
         return current;
       case "retry":
         return this.retry(taskId, actor);
       case "reroute":
         return this.reroute(taskId, step.category, actor);
       case "edit":
-        return this.answer(taskId, { text: step.text, fields: step.fields }, actor).task;
+        return (await this.answer(taskId, { text: step.text, fields: step.fields }, actor)).task;
     }
   }
 
   /** Escalates a task from wherever it is (the status checker, an operator), staged like any other. */
-  escalate(taskId: number, cause: EscalationCause, actor: Actor = "system"): Task {
-    const escalated = this.parts.tasks.write(() => {
-      const moved = this.parts.tasks.transition(taskId, "escalated", {
+  async escalate(taskId: number, cause: EscalationCause, actor: Actor = "system"): Promise<Task> {
+    const escalated = await this.parts.store.tasks.write(async () => {
+      const moved = await this.parts.store.tasks.transition(taskId, "escalated", {
         actor,
         reason: cause.reason,
         data: { failureClass: cause.failureClass, worker: cause.worker },
@@ -144,7 +145,7 @@ export class TaskCommands {
           lastError: cause.error ?? null,
         },
       });
-      this.escalated(moved, cause);
+      await this.escalated(moved, cause);
       return moved;
     });
     this.parts.pool.abort(taskId);
@@ -153,40 +154,40 @@ export class TaskCommands {
   }
 
   /** The requester's answer to a clarification, or an operator's edit of the brief. */
-  answer(
+  async answer(
     taskId: number,
     answer: { text?: string; fields?: FieldValues },
     actor: Actor,
-  ): IntakeResult {
-    const result = this.parts.tasks.write(() => {
+  ): Promise<IntakeResult> {
+    const result = await this.parts.store.tasks.write(async () => {
       // Settled first: an answer that escalates again opens an escalation nobody has decided.
-      this.parts.escalations.settle(taskId, "edited", actor);
+      await this.parts.escalations.settle(taskId, "edited", actor);
       return this.parts.intake.resume(taskId, answer, actor);
     });
     this.changed(result.task);
     return result;
   }
 
-  cancel(taskId: number, actor: Actor, reason = "cancelled"): Task {
-    const task = this.parts.tasks.require(taskId);
+  async cancel(taskId: number, actor: Actor, reason = "cancelled"): Promise<Task> {
+    const task = await this.parts.store.tasks.require(taskId);
     if (isTerminal(task.state)) {
       throw new StewardError(
         "illegal_transition",
         `${formatTaskId(taskId)} is already ${task.state}`,
       );
     }
-    const cancelled = this.parts.tasks.write(() => {
-      const moved = this.parts.tasks.transition(taskId, "cancelled", {
+    const cancelled = await this.parts.store.tasks.write(async () => {
+      const moved = await this.parts.store.tasks.transition(taskId, "cancelled", {
         actor,
         reason,
         data: { action: "cancel" },
         patch: { leaseOwner: null, leaseExpiresAt: null },
       });
-      this.parts.outbox.add(
+      await this.parts.store.outbox.add(
         { kind: "task_cancelled", taskId, actor, reason },
         `cancelled:${taskId}`,
       );
-      this.parts.escalations.settle(taskId, "cancelled", actor);
+      await this.parts.escalations.settle(taskId, "cancelled", actor);
       return moved;
     });
     this.parts.pool.abort(taskId);
@@ -195,8 +196,8 @@ export class TaskCommands {
   }
 
   /** An operator's "try again": a fresh set of attempts from the queue. */
-  retry(taskId: number, actor: Actor): Task {
-    const task = this.parts.tasks.require(taskId);
+  async retry(taskId: number, actor: Actor): Promise<Task> {
+    const task = await this.parts.store.tasks.require(taskId);
     const category = categoryNamed(this.config, task.category);
     if (category.catch_all) {
       throw new StewardError(
@@ -204,9 +205,9 @@ export class TaskCommands {
         `${formatTaskId(taskId)} fits no category: reroute it instead`,
       );
     }
-    const retried = this.parts.tasks.write(() => {
-      this.parts.escalations.settle(taskId, "retried", actor);
-      return this.parts.tasks.transition(taskId, "queued", {
+    const retried = await this.parts.store.tasks.write(async () => {
+      await this.parts.escalations.settle(taskId, "retried", actor);
+      return this.parts.store.tasks.transition(taskId, "queued", {
         actor,
         reason: `retried by ${actor}`,
         data: { action: "retry" },
@@ -221,8 +222,8 @@ export class TaskCommands {
   }
 
   /** An operator's "this belongs elsewhere": the new category is recorded as the deciding rule. */
-  reroute(taskId: number, categoryName: string, actor: Actor): Task {
-    const task = this.parts.tasks.require(taskId);
+  async reroute(taskId: number, categoryName: string, actor: Actor): Promise<Task> {
+    const task = await this.parts.store.tasks.require(taskId);
     const category = categoryNamed(this.config, categoryName);
     if (category.catch_all) {
       throw new StewardError(
@@ -230,8 +231,8 @@ export class TaskCommands {
         `reroute to a category that has a worker, not ${categoryName}`,
       );
     }
-    const rerouted = this.parts.tasks.write(() => {
-      this.parts.escalations.settle(taskId, `rerouted:${category.name}`, actor);
+    const rerouted = await this.parts.store.tasks.write(async () => {
+      await this.parts.escalations.settle(taskId, `rerouted:${category.name}`, actor);
       return this.parts.intake.reroute(
         taskId,
         category,
@@ -247,21 +248,22 @@ export class TaskCommands {
         { action: "reroute", from: task.category, to: category.name },
       );
     });
-    if (task.category !== category.name) this.parts.learning.rerouted(task, category.name, actor);
+    if (task.category !== category.name)
+      await this.parts.learning.rerouted(task, category.name, actor);
     this.changed(rerouted);
     return rerouted;
   }
 
   /** The output reached its destination: what the status checker's delivery rule looks for. */
-  markDelivered(taskId: number): void {
-    this.parts.tasks.update(taskId, { deliveredAt: this.clock.now() });
+  markDelivered(taskId: number): Promise<void> {
+    return this.parts.store.tasks.update(taskId, { deliveredAt: this.clock.now() });
   }
 
   /** The output pump put a task's output where its brief said (`where`, in words). */
-  outputDelivered(taskId: number, where: string): void {
-    this.parts.tasks.write(() => {
-      this.markDelivered(taskId);
-      this.parts.outbox.add(
+  async outputDelivered(taskId: number, where: string): Promise<void> {
+    await this.parts.store.tasks.write(async () => {
+      await this.markDelivered(taskId);
+      await this.parts.store.outbox.add(
         { kind: "output_delivery", taskId, delivered: true, detail: where },
         `output:${taskId}`,
       );
@@ -272,19 +274,17 @@ export class TaskCommands {
    * The brief named a destination Steward refuses (outside delivery.dir, a URL not allowed, a
    * redirect): no retry can fix that, so the requester hears why; the output stays on the task.
    */
-  outputRefused(taskId: number, reason: string): void {
-    this.parts.tasks.write(() => {
-      this.parts.outbox.add(
-        { kind: "output_delivery", taskId, delivered: false, detail: reason },
-        `output:${taskId}`,
-      );
-    });
+  async outputRefused(taskId: number, reason: string): Promise<void> {
+    await this.parts.store.outbox.add(
+      { kind: "output_delivery", taskId, delivered: false, detail: reason },
+      `output:${taskId}`,
+    );
   }
 
   /** Inside the transaction that escalated the task: staged, and its requester told. */
-  escalated(task: Task, cause: EscalationCause): void {
-    this.parts.escalations.stage(task, cause);
-    this.parts.outbox.add(
+  async escalated(task: Task, cause: EscalationCause): Promise<void> {
+    await this.parts.escalations.stage(task, cause);
+    await this.parts.store.outbox.add(
       { kind: "task_escalated", taskId: task.id, reason: cause.reason },
       `escalated:${task.id}:${task.updatedAt}`,
     );

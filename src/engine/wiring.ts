@@ -3,20 +3,12 @@ import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { EscalationCause } from "../core/ports.js";
 import type { Task } from "../core/task.js";
-import { ChatRefRows } from "../db/chat-ref-store.js";
+import { asyncSqliteStore } from "../db/async-sqlite-store.js";
 import type { OpenDatabase } from "../db/connection.js";
-import { EscalationStore } from "../db/escalation-store.js";
-import { MonitorQueries } from "../db/monitor-queries.js";
-import { OutboxStore } from "../db/outbox-store.js";
-import { ProcessStore } from "../db/process-store.js";
-import { QueueStore } from "../db/queue-store.js";
-import { createReviewQueries } from "../db/review-queries.js";
-import { RoutingExampleStore } from "../db/routing-example-store.js";
-import { StatusQueries } from "../db/status-queries.js";
-import { TaskStore } from "../db/task-store.js";
+import { sqliteStore } from "../db/sqlite-store.js";
+import type { Store } from "../db/store.js";
 import { Escalations } from "../escalation/escalations.js";
 import { Intake } from "../intake/intake.js";
-import type { ReviewQueries } from "../review/port.js";
 import { createCategoryRouter, type Router } from "../routing/classify.js";
 import { type PoolHooks, WorkerPool } from "../workers/pool.js";
 import { createWorkerRunner } from "../workers/registry.js";
@@ -43,61 +35,55 @@ export interface WiringOptions {
 /** What the engine's parts call back into: the engine's own reactions to what they did. */
 export interface WiringHooks extends Required<Pick<PoolHooks, "onDone" | "onClarify">> {
   /** Inside the transaction that escalated the task (intake, the pool, an incident). */
-  escalated(task: Task, cause: EscalationCause): void;
-  incidentResolved(worker: string): void;
+  escalated(task: Task, cause: EscalationCause): Promise<void>;
+  incidentResolved(worker: string): Promise<void>;
   /** After any change of the pool's, once committed. */
   changed(task: Task): void;
   error(error: Error, context: string): void;
 }
 
-/** The engine's parts: its stores and the domain services over them. Only the engine holds them. */
+/** The engine's parts: its store and the domain services over it. Only the engine holds them. */
 export interface Parts {
   database: OpenDatabase;
-  tasks: TaskStore;
-  queue: QueueStore;
-  outbox: OutboxStore;
-  escalationStore: EscalationStore;
+  store: Store<"async">;
   escalations: Escalations;
   router: Router;
   learning: RoutingLearning;
   intake: Intake;
   filings: Filings;
   pool: WorkerPool;
-  chatRefs: ChatRefRows;
-  /** Which processes run on the database (here, this one): `steward status` lists them. */
-  processes: ProcessStore;
   /** Read only when a status view asks: made on first use. */
   status(): StatusReader;
-  monitorQueries(): MonitorQueries;
-  reviewQueries(): ReviewQueries;
 }
 
-/** Builds the stores on `database`, then the domain services and the pool over them. */
+/**
+ * Builds the store on `database` (its asynchronous face: the ports PostgreSQL answers too), then
+ * the domain services and the pool over it. The router learns the decisions stored so far
+ * (`learnStored`) before the engine takes requests.
+ */
 export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   const { config, database, clock } = options;
-  const tasks = new TaskStore(database.db, clock, database.writes);
-  const queue = new QueueStore(database.db, tasks, clock);
-  const outbox = new OutboxStore(database.db, clock);
+  const sync = sqliteStore(database, clock);
   // The busy paths' statements, ready before the first request or claim, not during it.
-  tasks.prepare();
-  queue.prepare();
-  outbox.prepare();
-  const escalationStore = new EscalationStore(database.db);
+  sync.tasks.prepare();
+  sync.queue.prepare();
+  sync.outbox.prepare();
+  const store = asyncSqliteStore(sync);
+  const { tasks, queue, outbox } = store;
   const escalations = new Escalations({
     config,
-    store: escalationStore,
+    store: store.escalations,
     outbox,
     clock,
     attemptsOf: (taskId) => queue.attemptsOf(taskId),
     transaction: (work) => tasks.write(work),
   });
-  const examples = new RoutingExampleStore(database.db);
   const router = createCategoryRouter(config.categories, {
     minConfidence: config.intake.classifier.min_confidence,
-    learned: examples.list(),
+    learned: sync.routingExamples.list(),
     corpus: config.corpus,
   });
-  const learning = new RoutingLearning(examples, router, clock);
+  const learning = new RoutingLearning(store.routingExamples, router, clock);
   const intake = new Intake({
     config,
     router,
@@ -134,44 +120,28 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
       onError: hooks.error,
     },
   });
-  let monitorQueries: MonitorQueries | undefined;
-  let reviewQueries: ReviewQueries | undefined;
   let status: StatusReader | undefined;
-  const processes = new ProcessStore(database.db, clock);
   const parts: Parts = {
     database,
-    tasks,
-    queue,
-    outbox,
-    escalationStore,
+    store,
     escalations,
     router,
     learning,
     intake,
     filings,
     pool,
-    chatRefs: new ChatRefRows(database.db, clock),
-    processes,
-    monitorQueries: () => {
-      monitorQueries ??= new MonitorQueries(database.sqlite);
-      return monitorQueries;
-    },
-    reviewQueries: () => {
-      reviewQueries ??= createReviewQueries(database.sqlite);
-      return reviewQueries;
-    },
     status: () => {
       status ??= new StatusReader({
         config,
         clock,
-        queries: new StatusQueries(database.db),
-        monitor: new MonitorQueries(database.sqlite),
+        queries: store.status,
+        monitor: store.monitor,
         escalations,
         openIncidents: () => queue.openIncidents(),
         isPaused: (worker) => pool.isPaused(worker),
         backlog: () => outbox.backlog(),
-        processes: () => processes.list(STALE_AFTER_MS),
-        detail: (taskId) => detailOf(parts, taskId),
+        processes: () => store.processes.list(STALE_AFTER_MS),
+        detail: (taskId) => detailOf(store, taskId),
       });
       return status;
     },
@@ -180,11 +150,14 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
 }
 
 /** A task with its timeline and attempts. */
-export function detailOf(parts: Pick<Parts, "tasks" | "queue">, taskId: number): TaskDetail {
+export async function detailOf(
+  store: Pick<Store<"async">, "tasks" | "queue">,
+  taskId: number,
+): Promise<TaskDetail> {
   return {
-    task: parts.tasks.require(taskId),
-    events: parts.tasks.events(taskId),
-    attempts: parts.queue.attemptsOf(taskId),
+    task: await store.tasks.require(taskId),
+    events: await store.tasks.events(taskId),
+    attempts: await store.queue.attemptsOf(taskId),
   };
 }
 

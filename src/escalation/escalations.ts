@@ -14,12 +14,12 @@ import type { EscalatedTask, EscalationGroup, EscalationGroups } from "./store.j
 
 export interface EscalationsDeps {
   config: Config;
-  store: EscalationGroups;
-  outbox: Outbox;
+  store: EscalationGroups<"async">;
+  outbox: Outbox<"async">;
   clock: Clock;
-  attemptsOf(taskId: number): AttemptSummary[];
+  attemptsOf(taskId: number): Promise<AttemptSummary[]>;
   /** Runs work in one transaction. */
-  transaction<T>(work: () => T): T;
+  transaction<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -30,11 +30,11 @@ export class Escalations {
   constructor(private readonly deps: EscalationsDeps) {}
 
   /** Called inside the transaction that escalated the task. */
-  stage(task: Task, cause: EscalationCause): EscalationGroup {
+  async stage(task: Task, cause: EscalationCause): Promise<EscalationGroup> {
     const { clock, store } = this.deps;
     const now = clock.now();
     const urgent = isUrgent(cause);
-    const group = store.stage(
+    const group = await store.stage(
       task.id,
       {
         rootCause: rootCauseOf(task, cause),
@@ -50,31 +50,33 @@ export class Escalations {
     );
     if (group.state === "open") {
       // Already posted: the message is updated to cover the newcomer instead of a second one.
-      const count = this.deps.store.tasksOf(group.id).length;
-      this.deps.outbox.add(
+      const count = (await this.deps.store.tasksOf(group.id)).length;
+      await this.deps.outbox.add(
         { kind: "escalation_updated", escalationId: group.id },
         `escalation-updated:${group.id}:${count}`,
       );
     } else if (urgent) {
-      this.post([group], false);
+      await this.post([group], false);
     }
     return group;
   }
 
   /** Posts every group whose window is over; returns how many messages were queued. */
-  flush(): number {
-    const due = this.deps.store.due(this.deps.clock.now());
+  async flush(): Promise<number> {
+    const due = await this.deps.store.due(this.deps.clock.now());
     if (due.length === 0) return 0;
     const window = this.deps.config.escalation.batch_window;
     // Held back by quiet hours (waited longer than the window): they arrive together as a digest.
     const held = due.filter((group) => group.postAfter - group.createdAt > window);
     const onTime = due.filter((group) => !held.includes(group));
-    return this.deps.transaction(() => this.post(onTime, false) + this.post(held, held.length > 1));
+    return this.deps.transaction(
+      async () => (await this.post(onTime, false)) + (await this.post(held, held.length > 1)),
+    );
   }
 
-  view(id: number): EscalationView {
+  async view(id: number): Promise<EscalationView> {
     const { store, config } = this.deps;
-    const group = store.get(id);
+    const group = await store.get(id);
     if (group === undefined) {
       throw new StewardError("escalation_not_found", `${formatEscalationId(id)} does not exist`);
     }
@@ -86,12 +88,14 @@ export class Escalations {
       worker: group.worker,
       urgent: group.urgent,
       createdAt: group.createdAt,
-      members: store.tasksOf(id).map((member) => ({
-        task: member.task,
-        reason: member.reason,
-        attempts: this.deps.attemptsOf(member.task.id),
-        resolution: member.resolution,
-      })),
+      members: await Promise.all(
+        (await store.tasksOf(id)).map(async (member) => ({
+          task: member.task,
+          reason: member.reason,
+          attempts: await this.deps.attemptsOf(member.task.id),
+          resolution: member.resolution,
+        })),
+      ),
       categories: config.categories.filter((c) => !c.catch_all).map((c) => c.name),
       resolved:
         group.state === "resolved" && group.resolvedAt !== null
@@ -105,42 +109,42 @@ export class Escalations {
     };
   }
 
-  group(id: number): EscalationGroup | undefined {
+  group(id: number): Promise<EscalationGroup | undefined> {
     return this.deps.store.get(id);
   }
 
   /** Every task of the group, decided or not, in task order. */
-  members(id: number): EscalatedTask[] {
+  members(id: number): Promise<EscalatedTask[]> {
     return this.deps.store.tasksOf(id);
   }
 
   /** The tasks of the group still waiting for a decision (none when there is no such group). */
-  waitingIn(id: number, onlyTaskId?: number): EscalatedTask[] {
-    return stillWaiting(this.deps.store.tasksOf(id), onlyTaskId);
+  async waitingIn(id: number, onlyTaskId?: number): Promise<EscalatedTask[]> {
+    return stillWaiting(await this.deps.store.tasksOf(id), onlyTaskId);
   }
 
   /** The unresolved group a task is waiting in, if any. */
-  openGroupOf(taskId: number): EscalationGroup | undefined {
+  openGroupOf(taskId: number): Promise<EscalationGroup | undefined> {
     return this.deps.store.openGroupOf(taskId);
   }
 
   /** Groups not yet decided (staged or posted), the longest waiting first. */
-  undecided(): EscalationGroup[] {
-    return this.deps.store.open().sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  async undecided(): Promise<EscalationGroup[]> {
+    return (await this.deps.store.open()).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
   }
 
   /**
    * A decision on a task also answers the escalation it was waiting in; the group is resolved
    * (and said to be) once none of its tasks waits. Inside the decision's transaction.
    */
-  settle(taskId: number, resolution: string, actor: string): void {
+  async settle(taskId: number, resolution: string, actor: string): Promise<void> {
     const { store, clock, outbox } = this.deps;
-    const group = store.openGroupOf(taskId);
+    const group = await store.openGroupOf(taskId);
     if (group === undefined) return;
     const now = clock.now();
-    store.resolveTask(group.id, taskId, resolution, now);
-    if (store.resolveIfSettled(group.id, resolution, actor, now)) {
-      outbox.add(
+    await store.resolveTask(group.id, taskId, resolution, now);
+    if (await store.resolveIfSettled(group.id, resolution, actor, now)) {
+      await outbox.add(
         { kind: "escalation_resolved", escalationId: group.id },
         `escalation-resolved:${group.id}`,
       );
@@ -148,17 +152,17 @@ export class Escalations {
   }
 
   /** A paused worker answered again: its systemic escalations are over, each in one write. */
-  recovered(worker: string): void {
+  async recovered(worker: string): Promise<void> {
     const { store, clock, outbox } = this.deps;
-    for (const group of store.open()) {
+    for (const group of await store.open()) {
       if (group.failureClass !== "systemic" || group.worker !== worker) continue;
-      this.deps.transaction(() => {
-        for (const member of store.tasksOf(group.id)) {
+      await this.deps.transaction(async () => {
+        for (const member of await store.tasksOf(group.id)) {
           if (member.resolvedAt === null)
-            store.resolveTask(group.id, member.task.id, "recovered", clock.now());
+            await store.resolveTask(group.id, member.task.id, "recovered", clock.now());
         }
-        store.resolveIfSettled(group.id, "recovered", "system", clock.now());
-        outbox.add(
+        await store.resolveIfSettled(group.id, "recovered", "system", clock.now());
+        await outbox.add(
           { kind: "escalation_resolved", escalationId: group.id },
           `escalation-resolved:${group.id}`,
         );
@@ -166,23 +170,23 @@ export class Escalations {
     }
   }
 
-  private post(groups: EscalationGroup[], asDigest: boolean): number {
+  private async post(groups: EscalationGroup[], asDigest: boolean): Promise<number> {
     if (groups.length === 0) return 0;
     const { store, outbox, clock } = this.deps;
-    store.markPosted(
+    await store.markPosted(
       groups.map((group) => group.id),
       clock.now(),
     );
     if (asDigest) {
       const ids = groups.map((group) => group.id);
-      outbox.add(
+      await outbox.add(
         { kind: "escalation_digest", escalationIds: ids },
         `escalation-digest:${ids.join(",")}`,
       );
       return 1;
     }
     for (const group of groups)
-      outbox.add({ kind: "escalation", escalationId: group.id }, `escalation:${group.id}`);
+      await outbox.add({ kind: "escalation", escalationId: group.id }, `escalation:${group.id}`);
     return groups.length;
   }
 

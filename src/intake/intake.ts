@@ -87,10 +87,10 @@ export type Filing = { request: RawRequest } & (
 export interface IntakeDeps {
   config: Config;
   router: Router;
-  tasks: TaskRepository;
-  outbox: Outbox;
+  tasks: TaskRepository<"async">;
+  outbox: Outbox<"async">;
   /** Called inside the transaction that escalated a task, so the escalation is staged with it. */
-  onEscalated?: (task: Task, reason: string) => void;
+  onEscalated?: (task: Task, reason: string) => Promise<void>;
 }
 
 /** The routing rule recorded when a person moved a task to another category. */
@@ -133,18 +133,18 @@ export class Intake {
   constructor(private readonly deps: IntakeDeps) {}
 
   /** Any request → a routed task in needs_clarification, queued or escalated. */
-  submit(request: RawRequest): IntakeResult {
-    return this.file(this.prepare(request));
+  async submit(request: RawRequest): Promise<IntakeResult> {
+    return this.file(await this.prepare(request));
   }
 
   /**
    * What intake makes of a request before storing it: checked (a request it refuses throws
    * here), parsed and routed. Writes nothing: `file` stores it.
    */
-  prepare(request: RawRequest): Filing {
+  async prepare(request: RawRequest): Promise<Filing> {
     checkRequestSize(request);
     checkLabelSizes(request);
-    const earlier = this.earlierDelivery(request);
+    const earlier = await this.earlierDelivery(request);
     if (earlier !== undefined) return { request, earlier };
     const { brief, routing, category, missing, refusal, filled } = planFiling(
       this.deps.config,
@@ -155,16 +155,16 @@ export class Intake {
   }
 
   /** Stores a prepared request as a task, with what its first state asks for. */
-  file(filing: Filing): IntakeResult {
+  async file(filing: Filing): Promise<IntakeResult> {
     if ("earlier" in filing) return this.resultOf(filing.earlier, true);
     // Filed since this one was prepared: the same delivery twice in one batch.
-    const earlier = this.earlierDelivery(filing.request);
+    const earlier = await this.earlierDelivery(filing.request);
     if (earlier !== undefined) return this.resultOf(earlier, true);
     const { request, brief, routing, category, missing, refusal, filled } = filing;
     const { tasks } = this.deps;
     const next = decide({ missing, refusal }, category, routing);
-    return tasks.write(() => {
-      const task = tasks.create(
+    return tasks.write(async () => {
+      const task = await tasks.create(
         {
           state: next.state,
           ...briefColumns(brief),
@@ -189,7 +189,7 @@ export class Intake {
           },
         },
       );
-      this.afterEntering(task, next.reason);
+      await this.afterEntering(task, next.reason);
       return { task, brief, missing, routing, filled, duplicate: false };
     }, WITH_CALLER);
   }
@@ -198,13 +198,13 @@ export class Intake {
    * The requester answered a clarification (or an operator edited the brief): merge the
    * answer and run the brief through intake again.
    */
-  resume(
+  async resume(
     taskId: number,
     answer: { text?: string; fields?: FieldValues },
     actor: Actor,
-  ): IntakeResult {
+  ): Promise<IntakeResult> {
     const { tasks } = this.deps;
-    const task = tasks.require(taskId);
+    const task = await tasks.require(taskId);
     if (task.state !== "needs_clarification" && task.state !== "escalated") {
       throw new StewardError(
         "illegal_transition",
@@ -230,8 +230,8 @@ export class Intake {
         `T-${taskId} still ${DOES_NOT_FIT}; reroute it instead`,
       );
     }
-    return tasks.write(() => {
-      const moved = tasks.transition(taskId, next.state, {
+    return tasks.write(async () => {
+      const moved = await tasks.transition(taskId, next.state, {
         actor,
         reason: `details added; ${next.reason}`,
         // Editing an escalated brief is an operator's intervention; answering a question is not.
@@ -249,7 +249,7 @@ export class Intake {
           nextRunAt: 0,
         },
       });
-      this.afterEntering(moved, next.reason);
+      await this.afterEntering(moved, next.reason);
       return { task: moved, brief, missing, routing, filled: {}, duplicate: false };
     }, WITH_CALLER);
   }
@@ -259,21 +259,21 @@ export class Intake {
    * required fields apply as if it had been routed there, so it never reaches the queue
    * incomplete.
    */
-  reroute(
+  async reroute(
     taskId: number,
     category: CategoryConfig,
     routing: RoutingTrace,
     actor: Actor,
     data: Record<string, unknown>,
-  ): Task {
+  ): Promise<Task> {
     const { tasks, config } = this.deps;
-    const task = tasks.require(taskId);
+    const task = await tasks.require(taskId);
     const brief = applyDefaults(briefOf(task), category);
     const needs = unmet(brief, config);
     const { missing } = needs;
     const next = missing.length > 0 ? "needs_clarification" : "queued";
     const why = missing.length > 0 ? clarify(needs).reason : "";
-    const moved = tasks.transition(taskId, next, {
+    const moved = await tasks.transition(taskId, next, {
       actor,
       reason: `rerouted from ${task.category} to ${category.name} by ${actor}${why === "" ? "" : `; ${why}`}`,
       data,
@@ -286,7 +286,7 @@ export class Intake {
         nextRunAt: 0,
       },
     });
-    this.afterEntering(moved, moved.state === "needs_clarification" ? why : "");
+    await this.afterEntering(moved, moved.state === "needs_clarification" ? why : "");
     return moved;
   }
   /** The brief a request would become and what it should be routed on; stores nothing. */
@@ -313,19 +313,19 @@ export class Intake {
   }
 
   /** The task an earlier delivery with the request's dedupe key filed, if any. */
-  private earlierDelivery(request: RawRequest): Task | undefined {
+  private async earlierDelivery(request: RawRequest): Promise<Task | undefined> {
     if (request.dedupeKey === undefined) return undefined;
     return this.deps.tasks.findByDedupeKey(request.source, request.dedupeKey);
   }
 
-  private afterEntering(task: Task, reason: string): void {
+  private async afterEntering(task: Task, reason: string): Promise<void> {
     if (task.state === "needs_clarification") {
-      this.deps.outbox.add(
+      await this.deps.outbox.add(
         { kind: "clarification", taskId: task.id, missing: task.missingFields, note: reason },
         `clarification:${task.id}:${task.updatedAt}:${task.missingFields.join(",")}`,
       );
     } else if (task.state === "escalated") {
-      this.deps.onEscalated?.(task, reason);
+      await this.deps.onEscalated?.(task, reason);
     }
   }
 

@@ -33,9 +33,9 @@ export const DEFAULT_CHECKER_SETTINGS: CheckerSettings = {
 
 export interface CheckerDeps {
   config: Config;
-  queries: MonitorStore;
-  /** On the same connection as `queries`: messages commit with the anomalies. */
-  outbox: Outbox;
+  queries: MonitorStore<"async">;
+  /** On the same store as `queries`: messages commit with the anomalies. */
+  outbox: Outbox<"async">;
   /** Median samples carried between runs; without it each run reads its history afresh. */
   history?: StayHistory;
   logger?: Logger;
@@ -74,15 +74,17 @@ export interface Reconciliation {
  * what is new. A bad row or a failing rule is reported in `problems`, never thrown; a rule
  * that did not see all its data keeps its open anomalies open.
  */
-export function runChecks(deps: CheckerDeps, now: number): CheckSummary {
+export async function runChecks(deps: CheckerDeps, now: number): Promise<CheckSummary> {
   const started = performance.now();
   const problems: Problems = [];
   const settings = { ...DEFAULT_CHECKER_SETTINGS, ...deps.settings };
-  const { snapshot, partial } = gather(deps, settings, now, problems);
+  const { snapshot, partial } = await gather(deps, settings, now, problems);
   const findings = evaluate(snapshot, now, partial, problems);
-  const open = deps.queries.openAnomalies();
+  const open = await deps.queries.openAnomalies();
   const plan = reconcile(open, findings, partial);
-  const { raised, reminded } = deps.queries.transaction(() => apply(deps, plan, findings, now));
+  const { raised, reminded } = await deps.queries.transaction(() =>
+    apply(deps, plan, findings, now),
+  );
   const summary: CheckSummary = {
     durationMs: performance.now() - started,
     raised: raised.length,
@@ -132,26 +134,26 @@ export function reconcile(
   return { raise, resolve };
 }
 
-function gather(
+async function gather(
   deps: CheckerDeps,
   settings: CheckerSettings,
   now: number,
   problems: Problems,
-): Gathered {
+): Promise<Gathered> {
   const { config, queries } = deps;
   const partial = new Set<RuleId>();
   const ruleSettings = rulesSettingsOf(config, settings);
   const limits = stallLimitsOf(config);
   const pipelines = pipelinesOf(config);
-  const medians = attempt(problems, "stay history", () => {
+  const medians = await attempt(problems, "stay history", async () => {
     const history = deps.history ?? new StayHistory(settings.history);
-    history.refresh((state, after, limit) => queries.stays(state, after, limit, problems));
+    await history.refresh((state, after, limit) => queries.stays(state, after, limit, problems));
     return history.stats();
   });
   if (medians === undefined) partial.add("stalled.median");
   const safeMedians: PerCategoryState<StayStats> = medians ?? {};
 
-  const stalled = collect(
+  const stalled = await collect(
     problems,
     "stalled tasks",
     ["stalled.threshold", "stalled.median"],
@@ -161,24 +163,28 @@ function gather(
         queries.stalled(cutoff.state, cutoff.category, cutoff.before, problems),
       ),
   );
-  const retrying = collect(
+  const retrying = await collect(
     problems,
     "retries",
     ["retries.exhausted", "retries.approaching"],
     partial,
     () => [queries.retrying(problems)],
   );
-  const missingNext = collect(problems, "pipelines", ["pipeline.missing_next"], partial, () =>
+  const missingNext = await collect(problems, "pipelines", ["pipeline.missing_next"], partial, () =>
     Object.keys(pipelines).map((category) =>
       queries.missingNext(category, now - settings.pipelineGraceMs, problems),
     ),
   );
-  const undelivered = collect(problems, "deliveries", ["delivery.missing"], partial, () => [
+  const undelivered = await collect(problems, "deliveries", ["delivery.missing"], partial, () => [
     queries.undelivered(now - settings.deliveryGraceMs, problems),
   ]);
-  const escalations = collect(problems, "escalations", ["escalation.unanswered"], partial, () => [
-    queries.unanswered(now - ruleSettings.remindAfterMs, problems),
-  ]);
+  const escalations = await collect(
+    problems,
+    "escalations",
+    ["escalation.unanswered"],
+    partial,
+    () => [queries.unanswered(now - ruleSettings.remindAfterMs, problems)],
+  );
   return {
     snapshot: {
       stalled,
@@ -202,33 +208,39 @@ function evaluate(
   problems: Problems,
 ): Finding[] {
   return RULES.flatMap((rule) => {
-    const findings = attempt(problems, `rule ${rule.id}`, () => rule.check(snapshot, now));
-    if (findings === undefined) partial.add(rule.id);
+    let findings: Finding[] | undefined;
+    try {
+      findings = rule.check(snapshot, now);
+    } catch (error) {
+      problems.push(`rule ${rule.id} failed: ${messageOf(error)}`);
+      partial.add(rule.id);
+    }
     return findings ?? [];
   });
 }
 
 /** The writes of one run; called inside the transaction. */
-function apply(
+async function apply(
   deps: CheckerDeps,
   plan: Reconciliation,
   findings: readonly Finding[],
   now: number,
-): { raised: number[]; reminded: number } {
+): Promise<{ raised: number[]; reminded: number }> {
   const { queries, outbox } = deps;
-  const raised = plan.raise.map((finding) => queries.insertAnomaly(finding, now));
-  for (const id of plan.resolve) queries.resolveAnomaly(id, now);
+  const raised: number[] = [];
+  for (const finding of plan.raise) raised.push(await queries.insertAnomaly(finding, now));
+  for (const id of plan.resolve) await queries.resolveAnomaly(id, now);
   let reminded = 0;
   for (const finding of findings) {
     if (finding.remind !== true || finding.escalationId === undefined) continue;
     const escalationId = finding.escalationId;
-    if (!queries.markReminded(escalationId, now)) continue;
-    outbox.add({ kind: "reminder", escalationId }, `reminder:${escalationId}`);
+    if (!(await queries.markReminded(escalationId, now))) continue;
+    await outbox.add({ kind: "reminder", escalationId }, `reminder:${escalationId}`);
     reminded += 1;
   }
   if (raised.length > 0) {
     // Ids are fresh per run, so the first and last make a key no other run can have.
-    outbox.add(
+    await outbox.add(
       { kind: "anomalies", anomalyIds: raised },
       `anomalies:${raised[0]}-${raised.at(-1)}`,
     );
@@ -265,14 +277,14 @@ function pipelinesOf(config: Config): Record<string, string> {
  * Runs the reads behind some rules. A read that throws, or that hit its row cap, leaves those
  * rules partial: they still raise what they saw but close nothing.
  */
-function collect<T>(
+async function collect<T>(
   problems: Problems,
   what: string,
   rules: readonly RuleId[],
   partial: Set<RuleId>,
-  read: () => Read<T>[],
-): T[] {
-  const reads = attempt(problems, what, read);
+  read: () => Promise<Read<T>>[],
+): Promise<T[]> {
+  const reads = await attempt(problems, what, () => Promise.all(read()));
   const complete = reads?.every((result) => result.complete) === true;
   if (!complete) for (const rule of rules) partial.add(rule);
   if (reads === undefined) return [];
@@ -289,13 +301,21 @@ function uniqueById<T extends { id: number }>(rows: T[]): T[] {
   return [...new Map(rows.map((row) => [row.id, row])).values()];
 }
 
-function attempt<T>(problems: Problems, what: string, work: () => T): T | undefined {
+async function attempt<T>(
+  problems: Problems,
+  what: string,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
   try {
-    return work();
+    return await work();
   } catch (error) {
-    problems.push(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(`${what} failed: ${messageOf(error)}`);
     return undefined;
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function report(logger: Logger | undefined, summary: CheckSummary): void {

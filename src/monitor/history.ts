@@ -16,7 +16,7 @@ export interface StayBatch {
   full: boolean;
 }
 
-export type StayReader = (state: TaskState, afterId: number, limit: number) => StayBatch;
+export type StayReader = (state: TaskState, afterId: number, limit: number) => Promise<StayBatch>;
 
 export interface StayHistoryOptions {
   /** Most recent stays kept per (category, state). */
@@ -48,8 +48,8 @@ export class StayHistory {
     this.options = { ...DEFAULT_STAY_HISTORY, ...options };
   }
 
-  refresh(read: StayReader, states: readonly TaskState[] = ACTIVE_STATES): void {
-    for (const state of states) this.refreshState(read, state);
+  async refresh(read: StayReader, states: readonly TaskState[] = ACTIVE_STATES): Promise<void> {
+    for (const state of states) await this.refreshState(read, state);
   }
 
   /** Median and sample count per (category, state); recomputed only where stays were added. */
@@ -75,9 +75,9 @@ export class StayHistory {
     return total;
   }
 
-  private refreshState(read: StayReader, state: TaskState): void {
+  private async refreshState(read: StayReader, state: TaskState): Promise<void> {
     const after = this.lastEventIds.get(state) ?? 0;
-    const batch = read(state, after, this.options.perState);
+    const batch = await read(state, after, this.options.perState);
     // A full batch may leave a gap after what we hold: the batch alone is the recent history.
     if (batch.full) this.samples.delete(state);
     const byCategory = this.samples.get(state) ?? new Map<string, Samples>();

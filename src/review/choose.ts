@@ -11,17 +11,17 @@ export type ReviewAnswer =
  * (a first run, say): a blank report tells nobody anything, so that is said and this month,
  * which has the work, is offered instead. A month asked for by name is always reviewed.
  */
-export function chooseReview(
+export async function chooseReview(
   month: string | undefined,
   now: number,
   timeZone: string,
-  build: (month: string) => Review,
-): ReviewAnswer {
+  build: (month: string) => Promise<Review>,
+): Promise<ReviewAnswer> {
   if (month !== undefined) {
     parseMonth(month);
-    return { kind: "review", review: build(month.trim()) };
+    return { kind: "review", review: await build(month.trim()) };
   }
-  const review = build(previousMonth(now, timeZone));
+  const review = await build(previousMonth(now, timeZone));
   if (!isEmptyReview(review)) return { kind: "review", review };
   return { kind: "empty", month: review.month, current: currentMonth(now, timeZone) };
 }

@@ -109,31 +109,35 @@ export interface ReviewOptions {
 
 /** Runs the month's queries on one snapshot and assembles the review, suggestions included. */
 export function buildReview(
-  queries: ReviewQueries,
+  queries: ReviewQueries<"async">,
   config: Config,
   month: string,
   options: ReviewOptions = {},
-): Review {
+): Promise<Review> {
   const period = monthPeriod(month, config.review.timezone ?? "UTC");
   return queries.snapshot(() => assemble(queries, config, period, options));
 }
 
-function assemble(
-  queries: ReviewQueries,
+async function assemble(
+  queries: ReviewQueries<"async">,
   config: Config,
   period: ReviewPeriod,
   options: ReviewOptions,
-): Review {
+): Promise<Review> {
   const catchAllName = config.categories.find((category) => category.catch_all)?.name ?? "";
-  const created = queries.createdTasks(period);
-  const attempts = queries.endedAttempts(period);
-  const catchAll = queries.catchAll(period, catchAllName, CATCH_ALL_SAMPLE);
-  const reroutes = queries.reroutes(period, REROUTE_SAMPLE);
+  const created = await queries.createdTasks(period);
+  const attempts = await queries.endedAttempts(period);
+  const catchAll = await queries.catchAll(period, catchAllName, CATCH_ALL_SAMPLE);
+  const reroutes = await queries.reroutes(period, REROUTE_SAMPLE);
   // Beside the catch-all and the reroutes: the same operator actions, still in the page cache.
-  const interventions = queries.interventions(period);
-  const anomalyRows = queries.anomaliesByRule(period);
-  const repeatedFailures = queries.repeatedLogicFailures(period, 2);
-  const escalations = queries.escalationsByRootCause(period);
+  const interventions = await queries.interventions(period);
+  const anomalyRows = await queries.anomaliesByRule(period);
+  const repeatedFailures = await queries.repeatedLogicFailures(period, 2);
+  const escalations = await queries.escalationsByRootCause(period);
+  const items = await queries.escalationItems(period, ITEMS_PER_CAUSE);
+  const outsideEscalations = await queries.otherInterventions(period, OTHER_INTERVENTIONS);
+  const reroutedTasks = await queries.reroutedTasks(period);
+  const dailyEscalations = await queries.dailyEscalations(period);
   const volume = volumeOf(created.byDay);
   return {
     month: period.month,
@@ -151,11 +155,11 @@ function assemble(
       byRootCause: [...escalations].sort(
         (a, b) => b.tasks - a.tasks || b.escalations - a.escalations,
       ),
-      items: queries.escalationItems(period, ITEMS_PER_CAUSE),
+      items,
     },
     interventions: {
       ...interventionFigures(interventions),
-      outsideEscalations: queries.otherInterventions(period, OTHER_INTERVENTIONS),
+      outsideEscalations,
     },
     anomalies: {
       fired: sum(anomalyRows, (row) => row.fired),
@@ -180,9 +184,9 @@ function assemble(
       count,
       taskIds: tasks.slice(0, 5).map((task) => task.taskId),
     })),
-    reroutedTasks: queries.reroutedTasks(period),
+    reroutedTasks,
     repeatedFailures,
-    daily: dailyFigures(period, created.byDay, queries),
+    daily: dailyFigures(period, created.byDay, dailyEscalations),
     suggestions: suggest(
       { catchAll, reroutes, anomalies: anomalyRows, repeatedFailures },
       suggestionContext(config),
@@ -291,9 +295,9 @@ function interventionFigures(
 function dailyFigures(
   period: ReviewPeriod,
   created: readonly CreatedRow[],
-  queries: ReviewQueries,
+  daily: readonly { day: string; count: number }[],
 ): ReviewDay[] {
-  const escalations = new Map(queries.dailyEscalations(period).map((row) => [row.day, row.count]));
+  const escalations = new Map(daily.map((row) => [row.day, row.count]));
   return period.days.map(({ day }) => {
     const counts: Record<string, number> = {};
     for (const row of created) {

@@ -1,9 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
-import type { EscalationCause } from "../core/ports.js";
+import type { EscalationCause, QueueRepository, TaskRepository } from "../core/ports.js";
 import type { Task } from "../core/task.js";
-import type { QueueStore } from "../db/queue-store.js";
-import type { TaskStore } from "../db/task-store.js";
 import { errorSignature, type Failure } from "../policy/classify.js";
 import { decide } from "../policy/decide.js";
 import type { IncidentTracker } from "./incidents.js";
@@ -11,16 +9,16 @@ import type { Outcome } from "./outcome.js";
 
 /** What applying the policy tells the pool's owner, inside the transaction that moved the task. */
 export interface PolicyHooks {
-  onEscalated?(task: Task, cause: EscalationCause): void;
-  onClarify?(task: Task, note: string): void;
+  onEscalated?(task: Task, cause: EscalationCause): Promise<void>;
+  onClarify?(task: Task, note: string): Promise<void>;
   /** After the move committed, for progress displays. */
   onChange?(task: Task): void;
 }
 
 export interface PolicyDeps {
   config: Config;
-  tasks: TaskStore;
-  queue: QueueStore;
+  tasks: TaskRepository<"async">;
+  queue: QueueRepository<"async">;
   clock: Clock;
   random: () => number;
   incidents: IncidentTracker;
@@ -34,46 +32,41 @@ export interface PolicyDeps {
 export class PolicyApplier {
   constructor(private readonly deps: PolicyDeps) {}
 
-  apply(task: Task, attemptId: number, outcome: Outcome): void {
+  async apply(task: Task, attemptId: number, outcome: Outcome): Promise<void> {
     switch (outcome.kind) {
       case "settled":
         return;
       case "failed":
-        this.fail(task, attemptId, outcome.worker, outcome.failure);
-        return;
+        return this.fail(task, attemptId, outcome.worker, outcome.failure);
       case "shutdown":
-        this.requeueForShutdown(task, attemptId);
-        return;
+        return this.requeueForShutdown(task, attemptId);
       case "abandoned":
-        this.abandon(attemptId, outcome.why);
-        return;
+        return this.abandon(attemptId, outcome.why);
     }
   }
 
-  abandon(attemptId: number, why: string): void {
-    abandonAttempt(this.deps.queue, attemptId, why);
+  abandon(attemptId: number, why: string): Promise<void> {
+    return abandonAttempt(this.deps.queue, attemptId, why);
   }
 
   /** Applies the failure policy: retry, clarify, escalate or pause the worker. */
-  fail(task: Task, attemptId: number, worker: string, failure: Failure): void {
+  async fail(task: Task, attemptId: number, worker: string, failure: Failure): Promise<void> {
     const { tasks, queue, config, clock, incidents, hooks } = this.deps;
     const failureNow = incidents.escalateConnectionFailures(worker, task.id, failure);
-    const current = tasks.require(task.id);
+    const current = await tasks.require(task.id);
     if (current.state !== "running" && current.state !== "reviewing") {
-      this.abandon(attemptId, `the task moved to ${current.state} while it ran`);
+      await this.abandon(attemptId, `the task moved to ${current.state} while it ran`);
       return;
     }
     const sameLogicFailures =
       failureNow.failureClass === "logic"
         ? 1 +
-          queue
-            .attemptsOf(task.id)
-            .filter(
-              (a) =>
-                a.failureClass === "logic" &&
-                a.error !== null &&
-                errorSignature(a.error) === errorSignature(failureNow.message),
-            ).length
+          (await queue.attemptsOf(task.id)).filter(
+            (a) =>
+              a.failureClass === "logic" &&
+              a.error !== null &&
+              errorSignature(a.error) === errorSignature(failureNow.message),
+          ).length
         : 0;
     const decision = decide(
       {
@@ -97,14 +90,14 @@ export class PolicyApplier {
       error: failureNow.message,
       worker,
     };
-    const moved = tasks.write((): Task => {
-      queue.finishAttempt(attemptId, "failed", {
+    const moved = await tasks.write(async (): Promise<Task> => {
+      await queue.finishAttempt(attemptId, "failed", {
         failureClass: failureNow.failureClass,
         error: failureNow.message,
       });
       switch (decision.action) {
         case "retry":
-          return tasks.transition(task.id, "retry_wait", {
+          return await tasks.transition(task.id, "retry_wait", {
             actor: "system",
             reason: decision.reason,
             data,
@@ -117,23 +110,23 @@ export class PolicyApplier {
             },
           });
         case "clarify": {
-          const moved = tasks.transition(task.id, "needs_clarification", {
+          const moved = await tasks.transition(task.id, "needs_clarification", {
             actor: "system",
             reason: decision.reason,
             data,
             patch: base,
           });
-          hooks.onClarify?.(moved, failureNow.message);
+          await hooks.onClarify?.(moved, failureNow.message);
           return moved;
         }
         case "escalate": {
-          const moved = tasks.transition(task.id, "escalated", {
+          const moved = await tasks.transition(task.id, "escalated", {
             actor: "system",
             reason: decision.reason,
             data,
             patch: base,
           });
-          hooks.onEscalated?.(moved, {
+          await hooks.onEscalated?.(moved, {
             reason: decision.reason,
             failureClass: failureNow.failureClass,
             worker,
@@ -143,14 +136,14 @@ export class PolicyApplier {
         }
         case "pause": {
           // The task did nothing wrong: it goes back to wait, and the attempt is not counted.
-          const moved = tasks.transition(task.id, "queued", {
+          const moved = await tasks.transition(task.id, "queued", {
             actor: "system",
             reason: `${decision.reason}; ${worker} paused until a probe succeeds`,
             data,
             // One more attempt in the budget: numbering stays unique, the budget unburned.
             patch: { ...base, maxAttempts: current.maxAttempts + 1, nextRunAt: clock.now() },
           });
-          incidents.pause(worker, failureNow.message, moved);
+          await incidents.pause(worker, failureNow.message, moved);
           return moved;
         }
       }
@@ -160,13 +153,13 @@ export class PolicyApplier {
   }
 
   /** Steward shut down before the run finished: the task goes back to the queue, unburned. */
-  requeueForShutdown(task: Task, attemptId: number): void {
+  async requeueForShutdown(task: Task, attemptId: number): Promise<void> {
     const { tasks, clock } = this.deps;
-    tasks.write(() => {
-      this.abandon(attemptId, "Steward shut down before it finished");
-      const current = tasks.require(task.id);
+    await tasks.write(async () => {
+      await this.abandon(attemptId, "Steward shut down before it finished");
+      const current = await tasks.require(task.id);
       if (current.state === "running" || current.state === "reviewing") {
-        tasks.transition(task.id, "queued", {
+        await tasks.transition(task.id, "queued", {
           actor: "system",
           reason: "Steward shut down before it finished; it will run again",
           patch: {
@@ -182,6 +175,10 @@ export class PolicyApplier {
 }
 
 /** The attempt ends without a verdict on the task: its result, if any, is not wanted. */
-export function abandonAttempt(queue: QueueStore, attemptId: number, why: string): void {
-  queue.finishAttempt(attemptId, "abandoned", { error: why });
+export function abandonAttempt(
+  queue: Pick<QueueRepository<"async">, "finishAttempt">,
+  attemptId: number,
+  why: string,
+): Promise<void> {
+  return queue.finishAttempt(attemptId, "abandoned", { error: why });
 }

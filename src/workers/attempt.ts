@@ -16,7 +16,7 @@ export interface AttemptDeps extends WorkerSetup {
   incidents: IncidentTracker;
   outputCheck: OutputCheck;
   /** Applies what the attempt came to (see apply-policy.ts). */
-  settle(task: Task, attemptId: number, outcome: Outcome): void;
+  settle(task: Task, attemptId: number, outcome: Outcome): Promise<void>;
 }
 
 /**
@@ -58,7 +58,7 @@ export class AttemptRunner {
       deadlines.release(deadline);
     }
     if (outcome === undefined) {
-      this.deps.incidents.answered(worker);
+      await this.deps.incidents.answered(worker);
       outcome = await this.deps.outputCheck.run(
         task,
         attemptId,
@@ -67,6 +67,6 @@ export class AttemptRunner {
         controller.signal,
       );
     }
-    this.deps.settle(task, attemptId, outcome);
+    await this.deps.settle(task, attemptId, outcome);
   }
 }

@@ -1,16 +1,17 @@
 import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
+import type { Incident, QueueRepository } from "../core/ports.js";
 import type { Task } from "../core/task.js";
-import type { QueueStore } from "../db/queue-store.js";
-import type { IncidentRow } from "../db/schema.js";
 import type { Failure } from "../policy/classify.js";
+
+const SETTLED = Promise.resolve();
 
 /** What the tracker needs from the pool that owns it. */
 export interface IncidentOwner {
   /** Inside the transaction that opened a systemic incident. */
-  onIncident?(incident: IncidentRow, task: Task): void;
+  onIncident?(incident: Incident, task: Task): Promise<void>;
   /** A paused worker answered again: its incident is over. */
-  onIncidentResolved?(worker: string): void;
+  onIncidentResolved?(worker: string): Promise<void>;
   /** Something may be claimable again (a worker resumed, a probe is due). */
   kick(): void;
 }
@@ -22,15 +23,19 @@ export interface IncidentOwner {
 export class IncidentTracker {
   /** Connection failures in a row per worker (no success between), and the tasks they hit. */
   private readonly connectionFailures = new Map<string, { count: number; tasks: Set<number> }>();
-  private readonly paused = new Map<string, IncidentRow>();
+  private readonly paused = new Map<string, Incident>();
 
   constructor(
-    private readonly queue: QueueStore,
+    private readonly queue: QueueRepository<"async">,
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly owner: IncidentOwner,
-  ) {
-    for (const incident of queue.openIncidents()) this.paused.set(incident.worker, incident);
+  ) {}
+
+  /** The workers paused when the pool starts: their incidents are still open. */
+  async load(): Promise<void> {
+    for (const incident of await this.queue.openIncidents())
+      this.paused.set(incident.worker, incident);
   }
 
   isPaused(worker: string): boolean {
@@ -38,7 +43,7 @@ export class IncidentTracker {
   }
 
   /** A category waits while its worker or its reviewer is paused: either fails every task. */
-  incidentOf(category: CategoryConfig): IncidentRow | undefined {
+  incidentOf(category: CategoryConfig): Incident | undefined {
     const { worker, review } = category;
     const ofWorker = worker === undefined ? undefined : this.paused.get(worker);
     if (ofWorker !== undefined || review.reviewer === undefined) return ofWorker;
@@ -46,13 +51,19 @@ export class IncidentTracker {
   }
 
   /** The worker answered (whatever its answer): its dependency is up, its incident over. */
-  answered(worker: string): void {
+  answered(worker: string): Promise<void> {
     this.connectionFailures.delete(worker);
     const incident = this.paused.get(worker);
-    if (incident === undefined) return;
-    this.queue.resolveIncident(incident.id);
+    // (Once a task, nearly always with no incident: no promise made for it.)
+    if (incident === undefined) return SETTLED;
+    return this.resume(worker, incident);
+  }
+
+  private async resume(worker: string, incident: Incident): Promise<void> {
+    // Resumed at once, so that a second answer meanwhile does not resolve it again.
     this.paused.delete(worker);
-    this.owner.onIncidentResolved?.(worker);
+    await this.queue.resolveIncident(incident.id);
+    await this.owner.onIncidentResolved?.(worker);
     this.owner.kick();
   }
 
@@ -81,30 +92,30 @@ export class IncidentTracker {
   }
 
   /** Inside the transaction that paused `task` for it: the worker's incident, opened once. */
-  pause(worker: string, error: string, task: Task): void {
-    const { incident, opened } = this.queue.openIncident(
+  async pause(worker: string, error: string, task: Task): Promise<void> {
+    const { incident, opened } = await this.queue.openIncident(
       worker,
       error,
       this.config.policies.systemic.probe_every,
     );
     this.paused.set(worker, incident);
-    if (opened) this.owner.onIncident?.(incident, task);
+    if (opened) await this.owner.onIncident?.(incident, task);
   }
 
   /** A task of a paused worker's category was claimed as the probe: the next probe is later. */
-  probeClaimed(incident: IncidentRow): void {
+  async probeClaimed(incident: Incident): Promise<void> {
     const next = this.clock.now() + this.config.policies.systemic.probe_every;
-    this.queue.scheduleProbe(incident.id, next);
     this.paused.set(incident.worker, { ...incident, nextProbeAt: next });
+    await this.queue.scheduleProbe(incident.id, next);
   }
 
   /** An operator's "retry" on an incident: probe the paused worker on the next pass. */
-  probeNow(worker: string): void {
+  async probeNow(worker: string): Promise<void> {
     const incident = this.paused.get(worker);
     if (incident === undefined) return;
     const now = this.clock.now();
-    this.queue.scheduleProbe(incident.id, now);
     this.paused.set(worker, { ...incident, nextProbeAt: now });
+    await this.queue.scheduleProbe(incident.id, now);
     this.owner.kick();
   }
 }

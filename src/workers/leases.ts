@@ -1,5 +1,5 @@
+import type { QueueRepository } from "../core/ports.js";
 import type { Task } from "../core/task.js";
-import type { QueueStore } from "../db/queue-store.js";
 
 /**
  * The pool's leases on the tasks it runs: renewed on a heartbeat while they run, and the leases of
@@ -10,14 +10,14 @@ export class Leases {
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly queue: QueueStore,
+    private readonly queue: QueueRepository<"async">,
     /** Who holds the leases: unique per process. */
     private readonly owner: string,
     readonly ms: number,
   ) {}
 
   /** At start-up: every task a previous process left running goes back to the queue. */
-  recoverAll(): Task[] {
+  recoverAll(): Promise<Task[]> {
     return this.queue.recoverLeases({
       everyLease: true,
       reason: "recovered at start-up: the process running it stopped",
@@ -25,7 +25,7 @@ export class Leases {
   }
 
   /** Tasks whose lease ran out go back to the queue (inside a pass). */
-  recoverExpired(): Task[] {
+  recoverExpired(): Promise<Task[]> {
     return this.queue.recoverLeases({
       everyLease: false,
       reason: "lease expired: its worker stopped renewing it",
@@ -33,7 +33,10 @@ export class Leases {
   }
 
   /** Renews the leases of `running()` every third of a lease (`renew` guards the call). */
-  startRenewing(renew: (work: () => void) => void, running: () => readonly number[]): void {
+  startRenewing(
+    renew: (work: () => Promise<void>) => void,
+    running: () => readonly number[],
+  ): void {
     this.heartbeat = setInterval(
       () => renew(() => this.queue.renewLeases(running(), this.owner, this.ms)),
       Math.max(1000, this.ms / 3),

@@ -2,10 +2,8 @@ import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { isStewardError } from "../core/errors.js";
 import { TransientError } from "../core/failures.js";
-import type { TransitionStep } from "../core/ports.js";
+import type { QueueRepository, TaskRepository, TransitionStep } from "../core/ports.js";
 import type { Task } from "../core/task.js";
-import type { QueueStore } from "../db/queue-store.js";
-import type { TaskStore } from "../db/task-store.js";
 import { classifyError, type Failure } from "../policy/classify.js";
 import { checkOutput, parseVerdict } from "../policy/output-check.js";
 import { abandonAttempt } from "./apply-policy.js";
@@ -19,21 +17,21 @@ export interface OutputCheckHooks {
    * Inside the transaction that completed a task: pipelines, delivery, notices. Returns the task
    * as it now stands when the hook changed it (a next step's link).
    */
-  onDone?(task: Task): Task | undefined;
+  onDone?(task: Task): Promise<Task | undefined>;
   /** After a change committed, for progress displays. */
   onChange?(task: Task): void;
 }
 
 export interface OutputCheckDeps extends WorkerSetup {
   config: Config;
-  tasks: TaskStore;
-  queue: QueueStore;
+  tasks: TaskRepository<"async">;
+  queue: QueueRepository<"async">;
   clock: Clock;
   leaseMs: number;
   incidents: IncidentTracker;
   hooks: OutputCheckHooks;
   /** Ends a run: resolves once `work` is written with the pool's next pass (see pass-batch.ts). */
-  writeWithNextPass(taskId: number, signal: AbortSignal, work: () => void): Promise<void>;
+  writeWithNextPass(taskId: number, signal: AbortSignal, work: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -58,7 +56,7 @@ export class OutputCheck {
     const straightToDone = reasons.length === 0 && reviewer === undefined;
     // Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted.
     // (Straight to done, the pass's write checks it, as late as it can be.)
-    if (!straightToDone && tasks.stateOf(task.id) !== "running")
+    if (!straightToDone && (await tasks.stateOf(task.id)) !== "running")
       return { kind: "abandoned", why: "the task moved on while it ran" };
     const reviewing: TransitionStep = {
       to: "reviewing",
@@ -71,21 +69,21 @@ export class OutputCheck {
       },
     };
     if (reasons.length > 0) {
-      tasks.advance(task.id, [reviewing]);
+      await tasks.advance(task.id, [reviewing]);
       return { kind: "failed", worker: category.worker!, failure: logicFailure(reasons) };
     }
     if (reviewer === undefined) {
       // Structural checks only: through reviewing to done in one write, with the next pass.
       let done: Task | undefined;
-      const written = this.deps.writeWithNextPass(task.id, signal, () => {
+      const written = this.deps.writeWithNextPass(task.id, signal, async () => {
         if (voided(signal)) return;
         try {
-          done = this.complete(task.id, attemptId, result, { reviewing, claimed: task });
+          done = await this.complete(task.id, attemptId, result, { reviewing, claimed: task });
         } catch (error) {
           // Cancelled between the run and the pass: the output is no longer wanted (the move
           // refused before it wrote anything).
           if (!isStewardError(error, "task_moved")) throw error;
-          abandonAttempt(this.deps.queue, attemptId, "the task moved on while it ran");
+          await abandonAttempt(this.deps.queue, attemptId, "the task moved on while it ran");
         }
       });
       try {
@@ -98,7 +96,7 @@ export class OutputCheck {
       if (done !== undefined) hooks.onChange?.(done);
       return SETTLED_OUTCOME;
     }
-    hooks.onChange?.(tasks.advance(task.id, [reviewing]));
+    hooks.onChange?.(await tasks.advance(task.id, [reviewing]));
     let verdictReasons: string[];
     try {
       // Cancel and shutdown stop the reviewer as they stop the worker.
@@ -108,7 +106,7 @@ export class OutputCheck {
         { signal: AbortSignal.any([signal, timeout]), env, configDir },
       );
       // It answered: whatever the verdict, the reviewer's dependency is up.
-      this.deps.incidents.answered(reviewer);
+      await this.deps.incidents.answered(reviewer);
       const verdict = parseVerdict(review.output);
       if (verdict === undefined) {
         // The reviewer's failure, not the output's: no rejection for the worker to act on.
@@ -135,9 +133,9 @@ export class OutputCheck {
     if (verdictReasons.length > 0)
       return { kind: "failed", worker: category.worker!, failure: logicFailure(verdictReasons) };
     // Cancelled while the reviewer judged, its verdict too late to stop: nothing to complete.
-    if (tasks.stateOf(task.id) !== "reviewing")
+    if ((await tasks.stateOf(task.id)) !== "reviewing")
       return { kind: "abandoned", why: "the task moved on while it was reviewed" };
-    hooks.onChange?.(tasks.write(() => this.complete(task.id, attemptId, result)));
+    hooks.onChange?.(await tasks.write(() => this.complete(task.id, attemptId, result)));
     return SETTLED_OUTCOME;
   }
 
@@ -147,12 +145,12 @@ export class OutputCheck {
    * task as claimed. Still running, it differs from its row only in the lease, which done
    * clears, so the move starts from it instead of reading the row.
    */
-  private complete(
+  private async complete(
     taskId: number,
     attemptId: number,
     result: WorkerResult,
     straight?: { reviewing: TransitionStep; claimed: Task },
-  ): Task {
+  ): Promise<Task> {
     const { tasks, queue, hooks } = this.deps;
     const done: TransitionStep = {
       to: "done",
@@ -162,10 +160,10 @@ export class OutputCheck {
     };
     const completed =
       straight === undefined
-        ? tasks.advance(taskId, [done])
-        : tasks.advance(taskId, [straight.reviewing, done], straight.claimed);
-    queue.finishAttempt(attemptId, "succeeded", { meta: result.meta });
-    return hooks.onDone?.(completed) ?? completed;
+        ? await tasks.advance(taskId, [done])
+        : await tasks.advance(taskId, [straight.reviewing, done], straight.claimed);
+    await queue.finishAttempt(attemptId, "succeeded", { meta: result.meta });
+    return (await hooks.onDone?.(completed)) ?? completed;
   }
 }
 

@@ -1,8 +1,6 @@
 import { performance } from "node:perf_hooks";
-import type { WriteOptions } from "../core/ports.js";
+import type { QueueRepository, TaskRepository, WriteOptions } from "../core/ports.js";
 import type { Task } from "../core/task.js";
-import type { QueueStore } from "../db/queue-store.js";
-import type { TaskStore } from "../db/task-store.js";
 import { ClaimLost, RolledBack } from "./outcome.js";
 
 /** How long passes take savepoints after one failed without (see `pass`). */
@@ -27,7 +25,7 @@ export interface PassOwner<Claim> {
   /** A run's write is in: its slot is free, unless the task is another run's by now. */
   release(taskId: number, signal: AbortSignal): void;
   /** Inside the pass's unit, after its writes: what it claims, and the tasks it recovered. */
-  claim(requeued: Task[]): { claimed: Claim[]; recovered: Task[] };
+  claim(requeued: Task[]): Promise<{ claimed: Claim[]; recovered: Task[] }>;
   /** After the pass's unit: starts a claimed task. */
   launch(claim: Claim): Launched;
   /** Is a run of the task in flight? */
@@ -44,7 +42,7 @@ interface PendingWrite {
   taskId: number;
   /** The run's signal: which run of the task this is. */
   signal: AbortSignal;
-  work: () => void;
+  work: () => Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -56,6 +54,9 @@ interface PendingWrite {
 interface Unsaved {
   launched: Launched[];
   completed: number[];
+  /** The pass is still launching what it claimed: a failure heard meanwhile waits in `failed`. */
+  launching: boolean;
+  failed?: Error;
 }
 
 /**
@@ -66,16 +67,14 @@ interface Unsaved {
  */
 export class PassBatch<Claim> {
   private pendingWrites: PendingWrite[] = [];
-  /** What the open group holds of the pool's work; undefined when it holds none. */
-  private unsaved: Unsaved | undefined;
   /** Tasks still held under this pool's lease whose completion was rolled back: to requeue. */
   private orphans: number[] = [];
   /** Until when passes take savepoints (see pass). */
   private carefulUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly tasks: TaskStore,
-    private readonly queue: QueueStore,
+    private readonly tasks: TaskRepository<"async">,
+    private readonly queue: QueueRepository<"async">,
     /** Who holds the leases. */
     private readonly leaseOwner: string,
     private readonly owner: PassOwner<Claim>,
@@ -87,7 +86,7 @@ export class PassBatch<Claim> {
   }
 
   /** Ends a run: resolves once `work` is written with the pool's next pass. */
-  writeWithNextPass(taskId: number, signal: AbortSignal, work: () => void): Promise<void> {
+  writeWithNextPass(taskId: number, signal: AbortSignal, work: () => Promise<void>): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pendingWrites.push({ taskId, signal, work, resolve, reject });
       this.owner.passSoon();
@@ -100,7 +99,7 @@ export class PassBatch<Claim> {
    * pass is grouped with the passes around it into one commit (see GroupCommit): the task that
    * just finished and the one that takes its slot share their pages. A claim is acted on before
    * it commits; a crash then leaves the task queued, to run again, as a crash mid-run would.
-   * Returns how many tasks it claimed.
+   * Returns how many tasks it claimed. Passes run one at a time (the pool's `Serial`).
    *
    * A pass has no savepoint of its own (a savepoint copies the pages its unit touches, a large
    * share of processing; see docs/performance.md): if it fails half-way, the whole group is rolled
@@ -109,7 +108,7 @@ export class PassBatch<Claim> {
    * own: a write that fails again is undone alone and its task left to lease recovery, instead of
    * rolling back everything around it each time its task runs again.
    */
-  pass(claiming: boolean): number {
+  async pass(claiming: boolean): Promise<number> {
     const writes = this.pendingWrites.splice(0);
     if (!claiming && writes.length === 0) return 0;
     for (const write of writes) this.owner.release(write.taskId, write.signal);
@@ -118,12 +117,16 @@ export class PassBatch<Claim> {
     const failed =
       performance.now() < this.carefulUntil ? new Map<PendingWrite, unknown>() : undefined;
     const progress: { failing?: PendingWrite } = {};
+    const unsaved: Unsaved = { launched: [], completed: [], launching: true };
     let pass: { claimed: Claim[]; recovered: Task[] };
     try {
       // (Arrows made inline: tsx names a closure kept in a variable, at a cost every pass.)
       pass = failed
-        ? tasks.write(() => this.applyPass(writes, claiming, progress, failed), CAREFUL_PASS)
-        : tasks.write(() => this.applyPass(writes, claiming, progress), PASS);
+        ? await tasks.write(
+            () => this.applyPass(writes, claiming, progress, unsaved, failed),
+            CAREFUL_PASS,
+          )
+        : await tasks.write(() => this.applyPass(writes, claiming, progress, unsaved), PASS);
     } catch (error) {
       const { failing } = progress;
       if (failed === undefined) this.carefulUntil = performance.now() + CAREFUL_MS;
@@ -146,67 +149,66 @@ export class PassBatch<Claim> {
       else write.resolve();
     }
     for (const task of pass.recovered) this.owner.onChange?.(task);
-    const launched: Launched[] = [];
-    for (const claim of pass.claimed) launched.push(this.owner.launch(claim));
-    this.holdUntilCommitted(written, launched);
+    for (const write of written) unsaved.completed.push(write.taskId);
+    for (const claim of pass.claimed) unsaved.launched.push(this.owner.launch(claim));
+    unsaved.launching = false;
+    // Its group failed before the pass launched them: the claims were void already.
+    if (unsaved.failed !== undefined) this.groupEnded(unsaved, unsaved.failed);
     return pass.claimed.length;
   }
 
   /**
-   * Inside the pass's unit: its writes, then its claims. With `failed`, each write has a
-   * savepoint of its own, and one that throws is undone alone and noted there.
+   * Inside the pass's unit: its writes, then its claims, then what it holds of the pool's work
+   * is remembered until its group has committed (see groupEnded). With `failed`, each write has
+   * a savepoint of its own, and one that throws is undone alone and noted there.
    */
-  private applyPass(
+  private async applyPass(
     writes: readonly PendingWrite[],
     claiming: boolean,
     progress: { failing?: PendingWrite },
+    unsaved: Unsaved,
     failed?: Map<PendingWrite, unknown>,
-  ): { claimed: Claim[]; recovered: Task[] } {
+  ): Promise<{ claimed: Claim[]; recovered: Task[] }> {
     for (const write of writes) {
       progress.failing = write;
-      if (failed === undefined) write.work();
+      if (failed === undefined) await write.work();
       else {
         try {
-          this.tasks.write(write.work);
+          await this.tasks.write(write.work);
         } catch (error) {
           failed.set(write, error);
         }
       }
     }
     progress.failing = undefined;
-    return claiming ? this.owner.claim(this.requeueOrphans()) : { claimed: [], recovered: [] };
+    const pass = claiming
+      ? await this.owner.claim(await this.requeueOrphans())
+      : { claimed: [], recovered: [] };
+    if (writes.length > 0 || pass.claimed.length > 0)
+      this.tasks.afterCommit((error) => this.groupEnded(unsaved, error));
+    return pass;
   }
 
   /** Completions rolled back earlier, whose tasks no run holds: back to the queue. */
-  private requeueOrphans(): Task[] {
+  private async requeueOrphans(): Promise<Task[]> {
     if (this.orphans.length === 0) return [];
     const orphans = this.orphans.splice(0).filter((id) => !this.owner.isRunning(id));
     return this.queue.requeueHeld(orphans, this.leaseOwner, ROLLED_BACK);
-  }
-
-  /** Remembers what a pass wrote until its group has committed (see groupEnded). */
-  private holdUntilCommitted(writes: readonly PendingWrite[], launched: readonly Launched[]): void {
-    if (writes.length === 0 && launched.length === 0) return;
-    let unsaved = this.unsaved;
-    if (unsaved === undefined) {
-      unsaved = { launched: [], completed: [] };
-      this.unsaved = unsaved;
-      const held = unsaved;
-      this.tasks.afterCommit((error) => this.groupEnded(held, error));
-    }
-    for (const write of writes) unsaved.completed.push(write.taskId);
-    for (const flight of launched) unsaved.launched.push(flight);
   }
 
   /**
    * The group holding `unsaved` committed, or failed and was rolled back. Then its claims are
    * gone: their runs are void (stopped, and nothing they do is written). Its completions are
    * gone: their tasks are back in running under this pool's lease with no run, so they go back
-   * to the queue on the next pass, to run again.
+   * to the queue on the next pass, to run again. (Heard before the pass launched what it
+   * claimed, it is noted, and the pass acts on it once it has.)
    */
   private groupEnded(unsaved: Unsaved, error: Error | undefined): void {
-    if (this.unsaved === unsaved) this.unsaved = undefined;
     if (error === undefined) return;
+    if (unsaved.launching) {
+      unsaved.failed = error;
+      return;
+    }
     for (const flight of unsaved.launched) {
       flight.controller.abort(new ClaimLost(`T-${flight.taskId}'s claim was rolled back`));
     }

@@ -15,7 +15,10 @@ export class PassScheduler {
   /** When the passes running back to back began (see BURST_MS). */
   private burstStart = Number.NEGATIVE_INFINITY;
 
-  /** `pass` is the pool's pass, guarded (it must not throw). */
+  /**
+   * `pass` starts the pool's pass, guarded (it must not throw); passes queue behind one another
+   * in the pool, so one asked for while another runs comes after it.
+   */
   constructor(private readonly pass: () => void) {}
 
   /** Makes a pass soon; coalesced so a burst of calls makes one pass. */

@@ -1,9 +1,9 @@
 import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { coerceError } from "../core/errors.js";
+import type { Incident, QueueRepository, TaskRepository } from "../core/ports.js";
+import { Serial } from "../core/serial.js";
 import type { Task } from "../core/task.js";
-import type { QueueStore } from "../db/queue-store.js";
-import type { TaskStore } from "../db/task-store.js";
 import { PolicyApplier, type PolicyHooks } from "./apply-policy.js";
 import { AttemptRunner } from "./attempt.js";
 import { Deadlines } from "./deadlines.js";
@@ -24,8 +24,8 @@ export interface PoolHooks extends PolicyHooks, OutputCheckHooks, Omit<IncidentO
 
 export interface PoolOptions extends WorkerSetup {
   config: Config;
-  tasks: TaskStore;
-  queue: QueueStore;
+  tasks: TaskRepository<"async">;
+  queue: QueueRepository<"async">;
   clock: Clock;
   /** Who holds the leases: unique per process. */
   owner: string;
@@ -77,6 +77,11 @@ export class WorkerPool {
   private readonly attempts: AttemptRunner;
   private readonly batch: PassBatch<Launch>;
   private readonly scheduler: PassScheduler;
+  /** Passes run one at a time, scheduled or ticked. */
+  private readonly passes = new Serial();
+  /** Start-up's recovery and reads: passes that claim wait for it. */
+  private ready: Promise<void> = Promise.resolve();
+  private recovered = true;
   private timer: NodeJS.Timeout | undefined;
   /** Due retries and expired leases are looked for when time may have made some: on a poll. */
   private housekeepingDue = true;
@@ -144,10 +149,13 @@ export class WorkerPool {
     this.scheduler = new PassScheduler(() => this.safely("claiming tasks", this.passNow));
   }
 
-  /** Returns tasks a previous process left running to the queue, then starts polling. */
-  start(): void {
+  /**
+   * Returns tasks a previous process left running to the queue and reads the paused workers,
+   * then starts polling (passes before that wait for it); resolves once that is done.
+   */
+  start(): Promise<void> {
     this.moveTo("running", ["idle", "stopped"]);
-    for (const task of this.leases.recoverAll()) this.hooks.onChange?.(task);
+    this.ready = this.recover();
     // The poll looks at every category: what was queued unannounced waits one poll at most.
     this.timer = setInterval(() => this.kick(), this.pollMs);
     this.leases.startRenewing(
@@ -155,6 +163,19 @@ export class WorkerPool {
       () => [...this.inFlight.keys()],
     );
     this.kick();
+    return this.ready;
+  }
+
+  private async recover(): Promise<void> {
+    this.recovered = false;
+    try {
+      await this.incidents.load();
+      for (const task of await this.leases.recoverAll()) this.hooks.onChange?.(task);
+    } catch (error) {
+      this.hooks.onError?.(coerceError(error), "recovering leases at start-up");
+    } finally {
+      this.recovered = true;
+    }
   }
 
   /** Stops claiming; waits for running tasks up to `graceMs`, then aborts and requeues them. */
@@ -173,6 +194,8 @@ export class WorkerPool {
       await Promise.all([...this.inFlight.values()].map((flight) => flight.done));
     }
     clearTimeout(graceTimer);
+    // The runs' last writes go in with the passes they asked for.
+    await this.passes.idle();
     this.leases.stopRenewing();
     this.deadlines.stop();
     // (A second stop while the first drained finds the pool stopped by the first.)
@@ -186,14 +209,14 @@ export class WorkerPool {
   }
 
   /** A pass now that looks at everything, as a poll does (simulations drive the pool with it). */
-  tick(): number {
+  tick(): Promise<number> {
     this.lookAtEverything();
-    return this.batch.pass(this.mode === "running");
+    return this.passes.run(this.runPass);
   }
 
   /** An operator's "retry" on an incident: probe the paused worker on the next pass. */
-  probeNow(worker: string): void {
-    this.incidents.probeNow(worker);
+  probeNow(worker: string): Promise<void> {
+    return this.incidents.probeNow(worker);
   }
 
   /** Stops the run of a task that was cancelled; its result, if any, is dropped. */
@@ -201,10 +224,11 @@ export class WorkerPool {
     this.inFlight.get(taskId)?.controller.abort(new CancelAbort(`T-${taskId} was cancelled`));
   }
 
-  /** Resolves when nothing is running (tests and benches). */
+  /** Resolves when nothing is running, and no pass (tests and benches). */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0)
       await Promise.all([...this.inFlight.values()].map((flight) => flight.done));
+    await this.passes.idle();
   }
 
   get running(): number {
@@ -227,21 +251,24 @@ export class WorkerPool {
   }
 
   /** Inside the pass's unit: what can run now, claimed but not started yet. */
-  private claim(requeued: Task[]): { claimed: Launch[]; recovered: Task[] } {
+  private async claim(requeued: Task[]): Promise<{ claimed: Launch[]; recovered: Task[] }> {
     const { queue, config } = this.options;
     let recovered = requeued;
     if (requeued.length > 0) this.drained.clear();
     if (this.housekeepingDue) {
       this.housekeepingDue = false;
-      const promoted = queue.promoteDueRetries();
-      const expired = this.leases.recoverExpired();
+      const promoted = await queue.promoteDueRetries();
+      const expired = await this.leases.recoverExpired();
       if (promoted > 0 || expired.length > 0) this.drained.clear();
       recovered = [...recovered, ...expired];
     }
     const claimed: Launch[] = [];
     for (const category of config.categories) {
       if (category.worker === undefined) continue;
-      claimed.push(...this.claimFor(category, category.worker));
+      // (Most categories have nothing to claim on most passes: no promise for them.)
+      const claiming = this.claimFor(category, category.worker);
+      if (claiming === undefined) continue;
+      for (const launch of await claiming) claimed.push(launch);
     }
     return { claimed, recovered };
   }
@@ -268,9 +295,14 @@ export class WorkerPool {
     return flight;
   }
 
-  /** The pass the scheduler runs, made once (see PassScheduler). */
-  private readonly passNow = (): void => {
-    this.batch.pass(this.mode === "running");
+  /** The pass the scheduler runs, made once (see PassScheduler), in its turn. */
+  private readonly passNow = (): Promise<number> => this.passes.run(this.runPass);
+
+  /** One pass; one that claims waits for start-up's recovery first. */
+  private readonly runPass = async (): Promise<number> => {
+    const claiming = this.mode === "running";
+    if (claiming && !this.recovered) await this.ready;
+    return this.batch.pass(claiming);
   };
 
   /** The next pass looks at every category, due retries and expired leases. */
@@ -279,19 +311,31 @@ export class WorkerPool {
     this.housekeepingDue = true;
   }
 
-  private claimFor(category: CategoryConfig, worker: string): Launch[] {
-    const { clock, queue, owner } = this.options;
+  /** Claims for the category's free slots; undefined, without asking the store, when none may be. */
+  private claimFor(category: CategoryConfig, worker: string): Promise<Launch[]> | undefined {
     const incident = this.incidents.incidentOf(category);
     let slots = category.limits.concurrency - this.runningIn(category.name);
-    if (slots <= 0 || this.drained.has(category.name)) return [];
+    if (slots <= 0 || this.drained.has(category.name)) return undefined;
     if (incident !== undefined) {
       // Paused: one task at a time serves as the probe, once the probe is due.
-      if (clock.now() < incident.nextProbeAt || this.runningFor(incident.worker) > 0) return [];
+      const { clock } = this.options;
+      if (clock.now() < incident.nextProbeAt || this.runningFor(incident.worker) > 0)
+        return undefined;
       slots = Math.min(slots, 1);
     }
-    const claimed = queue.claim(category.name, worker, slots, owner, this.leases.ms);
+    return this.claimSlots(category, worker, slots, incident);
+  }
+
+  private async claimSlots(
+    category: CategoryConfig,
+    worker: string,
+    slots: number,
+    incident: Incident | undefined,
+  ): Promise<Launch[]> {
+    const { queue, owner } = this.options;
+    const claimed = await queue.claim(category.name, worker, slots, owner, this.leases.ms);
     if (claimed.length < slots) this.drained.add(category.name);
-    if (incident !== undefined && claimed.length > 0) this.incidents.probeClaimed(incident);
+    if (incident !== undefined && claimed.length > 0) await this.incidents.probeClaimed(incident);
     return claimed.map(({ task, attemptId }) => ({ task, attemptId, category, worker }));
   }
 
@@ -318,11 +362,7 @@ export class WorkerPool {
     this.mode = next;
   }
 
-  private safely(context: string, work: () => unknown): void {
-    try {
-      work();
-    } catch (error) {
-      this.hooks.onError?.(coerceError(error), context);
-    }
+  private safely(context: string, work: () => Promise<unknown>): void {
+    work().catch((error: unknown) => this.hooks.onError?.(coerceError(error), context));
   }
 }

@@ -205,6 +205,23 @@ export function taskContract(open: OpenStore): void {
       expect(await store.tasks.require(task.id)).toEqual(task);
     });
 
+    it("stateOf answers the task's state alone, undefined for no task", async () => {
+      const { store } = opened();
+      const task = await store.tasks.create(newTask(), FILED);
+      await store.tasks.transition(task.id, "escalated", { actor: "U1", reason: "why" });
+      expect(await store.tasks.stateOf(task.id)).toBe("escalated");
+      expect(await store.tasks.stateOf(404)).toBeUndefined();
+    });
+
+    it("latestFrom is the newest task filed from a source", async () => {
+      const { store } = opened();
+      await store.tasks.create(newTask({ source: "schedule:weekly" }), FILED);
+      const newest = await store.tasks.create(newTask({ source: "schedule:weekly" }), FILED);
+      await store.tasks.create(newTask({ source: "console" }), FILED);
+      expect(await store.tasks.latestFrom("schedule:weekly")).toEqual(newest);
+      expect(await store.tasks.latestFrom("schedule:daily")).toBeUndefined();
+    });
+
     it("findByDedupeKey finds a task by its source and key, both", async () => {
       const { store } = opened();
       const task = await store.tasks.create(

@@ -212,6 +212,83 @@ export function writeContract(open: OpenStore): void {
       expect(await filed(store, "inside")).toBe(false);
     });
 
+    it("afterCommit inside a write is told once the write has committed", async () => {
+      const { store } = opened();
+      const heard: { error?: Error; filed: boolean }[] = [];
+      await store.tasks.write(async () => {
+        await file(store, "told");
+        store.tasks.afterCommit((error) => {
+          // (Read synchronously through a promise later: noted now, checked after.)
+          heard.push({ error, filed: false });
+        });
+        await otherTurns();
+        expect(heard).toEqual([]);
+      });
+      await store.committed();
+      expect(heard).toEqual([{ error: undefined, filed: false }]);
+      expect(await filed(store, "told")).toBe(true);
+    });
+
+    it("afterCommit inside a write that fails is told the error", async () => {
+      const { store } = opened();
+      const heard: (Error | undefined)[] = [];
+      await expect(
+        store.tasks.write(async () => {
+          await file(store, "undone");
+          store.tasks.afterCommit((error) => heard.push(error));
+          throw new Boom("undone");
+        }),
+      ).rejects.toBeInstanceOf(Boom);
+      expect(heard).toHaveLength(1);
+      expect(heard[0]).toBeInstanceOf(Boom);
+    });
+
+    it("afterCommit in a nested write undone alone is told its error; the outer commits", async () => {
+      const { store } = opened();
+      const heard: string[] = [];
+      await store.tasks.write(async () => {
+        await file(store, "kept");
+        await store.tasks
+          .write(async () => {
+            await file(store, "undone");
+            store.tasks.afterCommit((error) => heard.push(`inner: ${error?.message}`));
+            throw new Boom("inner");
+          })
+          .catch(() => undefined);
+        store.tasks.afterCommit((error) => heard.push(`outer: ${error?.message}`));
+      });
+      await store.committed();
+      expect(heard).toEqual(["inner: inner", "outer: undefined"]);
+      expect(await filed(store, "kept")).toBe(true);
+      expect(await filed(store, "undone")).toBe(false);
+    });
+
+    it("afterCommit in a grouped write is told once committed() would resolve", async () => {
+      const { store } = opened();
+      let told = false;
+      await store.tasks.write(
+        async () => {
+          await file(store, "grouped");
+          store.tasks.afterCommit((error) => {
+            told = error === undefined;
+          });
+        },
+        { commit: "grouped" },
+      );
+      await store.committed();
+      expect(told).toBe(true);
+    });
+
+    it("afterCommit outside a write with nothing open is told at once", async () => {
+      const { store } = opened();
+      await file(store, "before");
+      let told = false;
+      store.tasks.afterCommit(() => {
+        told = true;
+      });
+      expect(told).toBe(true);
+    });
+
     it("a grouped write is there once committed() resolves", async () => {
       const { store } = opened();
       await store.tasks.write(() => file(store, "grouped"), { commit: "grouped" });

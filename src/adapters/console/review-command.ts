@@ -30,7 +30,7 @@ export async function reviewCommand(
   await withReviews(settings, config, async (build) => {
     const month =
       options.month ?? (options.json ? previousMonth(clock.now(), timeZone) : undefined);
-    const answer = chooseReview(month, clock.now(), timeZone, build);
+    const answer = await chooseReview(month, clock.now(), timeZone, build);
     if (answer.kind === "empty") {
       process.stdout.write(emptyMonthNotice(answer, `steward review --month ${answer.current}`));
       return;

@@ -65,7 +65,7 @@ export async function checkHealth(
     chat: parts.chat.status,
     scheduler: parts.scheduler.status,
     // A paused worker is an incident being handled (escalated, probed), not an unhealthy process.
-    paused_workers: await engine.pausedWorkers(),
+    paused_workers: await engine.pausedWorkers().catch(() => []),
     processes: await processesOf(engine),
     failing,
     degraded: parts.chat.ok ? [] : ["chat"],

@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns } from "drizzle-orm";
 import type { Clock } from "../../core/clock.js";
 import { StewardError } from "../../core/errors.js";
 import type {
@@ -126,6 +126,25 @@ export class PgTaskStore implements TaskRepository<"async"> {
     if (task === undefined)
       throw new StewardError("task_not_found", `${formatTaskId(id)} does not exist`);
     return task;
+  }
+
+  async stateOf(id: number): Promise<TaskState | undefined> {
+    const [row] = await this.db.select({ state: tasks.state }).from(tasks).where(eq(tasks.id, id));
+    return row?.state;
+  }
+
+  async latestFrom(source: string): Promise<Task | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(tasks)
+      .where(eq(tasks.source, source))
+      .orderBy(desc(tasks.id))
+      .limit(1);
+    return row;
+  }
+
+  afterCommit(done: (error?: Error) => void): void {
+    this.transactions.afterCommit(done);
   }
 
   events(id: number): Promise<TaskEvent[]> {

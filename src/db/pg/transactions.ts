@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { drizzle, type NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type pg from "pg";
+import { coerceError } from "../../core/errors.js";
 import type { WriteOptions } from "../../core/ports.js";
 import type { PgDb } from "./connection.js";
 import * as schema from "./schema.js";
@@ -17,6 +18,8 @@ interface OpenWrite {
   depth: { savepoints: number };
   /** A write joined without a savepoint (`undo: "all"`) failed: this one fails, caught or not. */
   failed?: { error: unknown };
+  /** Who waits to hear how this write ends (`afterCommit`). */
+  waiting: ((error?: Error) => void)[];
   /**
    * The end of the last savepoint opened directly in this write: side-by-side nested writes on
    * one connection take turns, as a savepoint rolled back would otherwise undo its sibling's work.
@@ -59,6 +62,17 @@ export class Transactions {
     if (open === undefined) return this.transaction(work);
     if (options.undo === "all") return this.joining(open, work);
     return this.savepoint(open, work);
+  }
+
+  /**
+   * Calls `done` once the write this call is part of has committed, or with the error that undid
+   * it (a savepoint's waiters hear when the transaction around it ends); outside a write, at
+   * once: every write outside one has committed when it returned.
+   */
+  afterCommit(done: (error?: Error) => void): void {
+    const open = this.current.getStore();
+    if (open === undefined) done();
+    else open.waiting.push(done);
   }
 
   /**
@@ -108,16 +122,27 @@ export class Transactions {
     try {
       await control(begin);
       let result: T;
+      const write: OpenWrite = {
+        client,
+        db: this.over(client),
+        depth: { savepoints: 0 },
+        waiting: [],
+      };
       try {
-        const write = { client, db: this.over(client), depth: { savepoints: 0 } };
-        result = await this.within(write, work);
+        try {
+          result = await this.within(write, work);
+        } catch (error) {
+          await control("ROLLBACK");
+          throw error;
+        }
+        const commit = await control("COMMIT");
+        if (commit.command !== "COMMIT")
+          throw new Error("the write was rolled back: a statement in it failed");
       } catch (error) {
-        await control("ROLLBACK");
+        for (const done of write.waiting) done(coerceError(error));
         throw error;
       }
-      const commit = await control("COMMIT");
-      if (commit.command !== "COMMIT")
-        throw new Error("the write was rolled back: a statement in it failed");
+      for (const done of write.waiting) done();
       return result;
     } finally {
       client.release(broken);
@@ -136,14 +161,18 @@ export class Transactions {
     try {
       await client.query(`SAVEPOINT ${name}`);
       let result: T;
+      const write: OpenWrite = { client, db: open.db, depth, waiting: [] };
       try {
-        result = await this.within({ client, db: open.db, depth }, work);
+        result = await this.within(write, work);
       } catch (error) {
         await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
         await client.query(`RELEASE SAVEPOINT ${name}`);
+        for (const done of write.waiting) done(coerceError(error));
         throw error;
       }
       await client.query(`RELEASE SAVEPOINT ${name}`);
+      // Undone or committed with the write around it.
+      open.waiting.push(...write.waiting);
       return result;
     } finally {
       depth.savepoints--;

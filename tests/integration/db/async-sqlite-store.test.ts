@@ -164,6 +164,36 @@ describe("grouped writes through the asynchronous face", () => {
     expect(reader.state(task.id)).toBe("queued");
   });
 
+  it("a read outside a write commits nothing: the open group stays open, and is seen", async () => {
+    const { sync, store, reader } = open({ grouping: LONG_WINDOW });
+    const task = await store.tasks.write(() => store.tasks.create(newTask(), FILED), grouped);
+
+    expect(await store.tasks.stateOf(task.id)).toBe("queued");
+    expect(await store.status.openCounts()).not.toEqual([]);
+    expect(await store.outbox.pending(10)).toEqual([]);
+    expect(groupOpen(sync)).toBe(true);
+    expect(reader.count("tasks")).toBe(0);
+    // A write outside a write commits at once, and the group it joined with it.
+    await store.outbox.markDelivered(404);
+    expect(groupOpen(sync)).toBe(false);
+    expect(reader.count("tasks")).toBe(1);
+  });
+
+  it("afterCommit in a grouped write hears once its group has committed", async () => {
+    const { store, reader } = open({ grouping: { windowMs: 200, maxUnits: 1024 } });
+    const heard: number[] = [];
+    await store.tasks.write(async () => {
+      await store.tasks.create(newTask(), FILED);
+      store.tasks.afterCommit((error) => {
+        if (error === undefined) heard.push(reader.count("tasks"));
+      });
+    }, grouped);
+    await otherTurns();
+    expect(heard).toEqual([]);
+    await store.committed();
+    expect(heard).toEqual([1]);
+  });
+
   it("grouped writes share one commit, made when the group is full", async () => {
     const { sync, store, reader } = open({ grouping: { windowMs: 60_000, maxUnits: 2 } });
     await store.tasks.write(() => store.tasks.create(newTask(), FILED), grouped);

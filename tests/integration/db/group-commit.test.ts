@@ -75,6 +75,32 @@ describe("group commit", () => {
     }
   });
 
+  it("afterCommit inside a write committed at once hears after its commit, or its error", () => {
+    const { store, sqlite, file } = testStore();
+    const write = scratchTable(sqlite);
+    const reader = outsideReader(file);
+    const heard: string[] = [];
+    try {
+      store.write(() => {
+        write(1);
+        store.afterCommit((error) =>
+          heard.push(`${error?.message ?? "ok"} ${reader.count("scratch")}`),
+        );
+        expect(heard).toEqual([]);
+      });
+      expect(() =>
+        store.write(() => {
+          write(2);
+          store.afterCommit((error) => heard.push(`${error?.message ?? "ok"}`));
+          throw new Error("undone");
+        }),
+      ).toThrow("undone");
+      expect(heard).toEqual(["ok 1", "undone"]);
+    } finally {
+      reader.close();
+    }
+  });
+
   it("a unit that throws undoes only itself; the rest of its group commits", async () => {
     const { store, sqlite, file } = testStore();
     const write = scratchTable(sqlite);

@@ -13,7 +13,7 @@ describe("the processes on the database", () => {
     const engine = new Engine({ config: config(), configDir: "config", database });
     expect(await engine.status.processes()).toEqual({ live: [], stale: [] });
 
-    engine.start();
+    await engine.start();
     const { live } = await engine.status.processes();
     expect(live).toHaveLength(1);
     expect(live[0]).toMatchObject({ host: hostname(), pid: process.pid, roles: [...ROLES] });
@@ -27,10 +27,10 @@ describe("the processes on the database", () => {
   it("on SQLite a new start marks whoever registered before as gone: one process owns the file", async () => {
     const database = testDatabase();
     const crashed = new Engine({ config: config(), configDir: "config", database });
-    crashed.start();
+    await crashed.start();
     // Never stopped: its registration stays, as a killed process's would.
     const restarted = new Engine({ config: config(), configDir: "config", database });
-    restarted.start();
+    await restarted.start();
     try {
       const { live, stale } = await restarted.status.processes();
       expect(live).toHaveLength(1);

@@ -16,7 +16,7 @@ async function withScheduler(heartbeatMs?: number) {
       scheduler: scheduler?.health() ?? { ok: false, status: "not built" },
     }),
   });
-  scheduler = new Scheduler(started.engine, started.database, { heartbeatMs });
+  scheduler = new Scheduler(started.engine, { heartbeatMs });
   return { ...started, scheduler };
 }
 

@@ -3,10 +3,11 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load.js";
 import { ManualClock } from "../../../src/core/clock.js";
 import type { TaskState } from "../../../src/core/states.js";
+import { asyncSqliteStore } from "../../../src/db/async-sqlite-store.js";
 import type { OpenDatabase } from "../../../src/db/connection.js";
 import { MonitorQueries } from "../../../src/db/monitor-queries.js";
-import { OutboxStore } from "../../../src/db/outbox-store.js";
 import { anomalies, escalations, outbox, taskEvents, tasks } from "../../../src/db/schema.js";
+import { sqliteStore } from "../../../src/db/sqlite-store.js";
 import { startMonitor } from "../../../src/engine/monitor-schedule.js";
 import { type CheckerDeps, runChecks } from "../../../src/monitor/checker.js";
 import { StayHistory } from "../../../src/monitor/history.js";
@@ -46,17 +47,23 @@ escalation: { remind_after: 4h }
   {},
 );
 
+/** The checker over the asynchronous face of the SQLite store, its queries capped at `maxRows`. */
+function storeOn(database: OpenDatabase, clock: ManualClock, maxRows?: number) {
+  return asyncSqliteStore({
+    ...sqliteStore(database, clock),
+    monitor: new MonitorQueries(database.sqlite, maxRows),
+  });
+}
+
 function setUp() {
   const database = testDatabase();
   const clock = new ManualClock(NOW);
+  const store = storeOn(database, clock);
+  const deps: CheckerDeps = { config, queries: store.monitor, outbox: store.outbox };
   // The SQLite queries themselves, not only the port the checker sees: a test reads their plans.
-  const deps: CheckerDeps & { queries: MonitorQueries } = {
-    config,
-    queries: new MonitorQueries(database.sqlite),
-    outbox: new OutboxStore(database.db, clock),
-  };
+  const plans = () => new MonitorQueries(database.sqlite).plans();
   const check = () => runChecks(deps, clock.now());
-  return { database, clock, deps, check };
+  return { database, clock, deps, check, store, plans };
 }
 
 function openAnomalies(database: OpenDatabase) {
@@ -103,7 +110,7 @@ function finishedWithStay(
 }
 
 describe("the status checker, against a real SQLite file", () => {
-  it("flags a task stalled past its threshold once, and closes it when the task moves on", () => {
+  it("flags a task stalled past its threshold once, and closes it when the task moves on", async () => {
     const { database, clock, check } = setUp();
     const stuck = insertTask(database, {
       category: "support",
@@ -112,9 +119,9 @@ describe("the status checker, against a real SQLite file", () => {
     });
     insertTask(database, { category: "support", state: "queued", stateSince: NOW - 10 * MINUTE });
 
-    const first = check();
+    const first = await check();
     clock.advance(15 * MINUTE);
-    const second = check();
+    const second = await check();
 
     expect(first).toMatchObject({ raised: 1, resolved: 0, open: 1, problems: [] });
     expect(second).toMatchObject({ raised: 0, resolved: 0, open: 1 });
@@ -140,7 +147,7 @@ describe("the status checker, against a real SQLite file", () => {
       .where(eq(tasks.id, stuck.id))
       .run();
     clock.advance(15 * MINUTE);
-    const third = check();
+    const third = await check();
 
     expect(third).toMatchObject({ raised: 0, resolved: 1, open: 0 });
     const [closed] = database.db.select().from(anomalies).all();
@@ -148,7 +155,7 @@ describe("the status checker, against a real SQLite file", () => {
     expect(outboxKinds(database)).toEqual(["anomalies"]);
   });
 
-  it("sends one reminder for an unanswered escalation, and keeps it open until answered", () => {
+  it("sends one reminder for an unanswered escalation, and keeps it open until answered", async () => {
     const { database, clock, check } = setUp();
     const escalation = database.db
       .insert(escalations)
@@ -163,9 +170,9 @@ describe("the status checker, against a real SQLite file", () => {
       .returning()
       .get();
 
-    const first = check();
+    const first = await check();
     clock.advance(15 * MINUTE);
-    const second = check();
+    const second = await check();
 
     expect(first).toMatchObject({ raised: 1, reminded: 1 });
     expect(second).toMatchObject({ raised: 0, reminded: 0, open: 1 });
@@ -185,10 +192,10 @@ describe("the status checker, against a real SQLite file", () => {
       .set({ state: "resolved" })
       .where(eq(escalations.id, escalation.id))
       .run();
-    expect(check()).toMatchObject({ resolved: 1, open: 0, reminded: 0 });
+    expect(await check()).toMatchObject({ resolved: 1, open: 0, reminded: 0 });
   });
 
-  it("uses the median once a category has 20 completed stays in a state", () => {
+  it("uses the median once a category has 20 completed stays in a state", async () => {
     const { database, deps, check } = setUp();
     for (let index = 0; index < 19; index += 1) {
       finishedWithStay(database, "research", "running", 10 * MINUTE, NOW - (index + 1) * HOUR);
@@ -201,12 +208,12 @@ describe("the status checker, against a real SQLite file", () => {
     const history = new StayHistory();
     const withHistory = () => runChecks({ ...deps, history }, NOW);
 
-    expect(withHistory()).toMatchObject({ raised: 0 });
+    expect(await withHistory()).toMatchObject({ raised: 0 });
 
     finishedWithStay(database, "research", "running", 10 * MINUTE, NOW - 30 * HOUR);
     // The kept history reads only the new events; a fresh run reads them all: both agree.
-    expect(withHistory()).toMatchObject({ raised: 1 });
-    expect(check()).toMatchObject({ raised: 0, open: 1 });
+    expect(await withHistory()).toMatchObject({ raised: 1 });
+    expect(await check()).toMatchObject({ raised: 0, open: 1 });
     expect(openAnomalies(database)).toEqual([
       expect.objectContaining({
         rule: "stalled.median",
@@ -216,7 +223,7 @@ describe("the status checker, against a real SQLite file", () => {
     ]);
   });
 
-  it("finds exhausted and last retries, missing next steps and missing deliveries", () => {
+  it("finds exhausted and last retries, missing next steps and missing deliveries", async () => {
     const { database, check } = setUp();
     const exhausted = insertTask(database, {
       category: "research",
@@ -248,7 +255,7 @@ describe("the status checker, against a real SQLite file", () => {
     });
     insertTask(database, { category: "research", state: "done", stateSince: NOW - 5 * MINUTE });
 
-    expect(check()).toMatchObject({ raised: 4, problems: [] });
+    expect(await check()).toMatchObject({ raised: 4, problems: [] });
     const found = openAnomalies(database).map((row) => [row.rule, row.taskId]);
     expect(found).toEqual(
       expect.arrayContaining([
@@ -260,7 +267,7 @@ describe("the status checker, against a real SQLite file", () => {
     );
   });
 
-  it("reports a row it cannot read instead of throwing", () => {
+  it("reports a row it cannot read instead of throwing", async () => {
     const { database, check } = setUp();
     finishedWithStay(database, "research", "running", 10 * MINUTE, NOW - HOUR);
     database.sqlite
@@ -268,7 +275,7 @@ describe("the status checker, against a real SQLite file", () => {
       .run();
     insertTask(database, { category: "support", state: "queued", stateSince: NOW - 2 * HOUR });
 
-    const summary = check();
+    const summary = await check();
 
     expect(summary.raised).toBe(1);
     expect(summary.problems).toEqual([
@@ -276,9 +283,12 @@ describe("the status checker, against a real SQLite file", () => {
     ]);
   });
 
-  it("bounds every read; a rule that did not see everything closes nothing", () => {
+  it("bounds every read; a rule that did not see everything closes nothing", async () => {
     const { database, deps } = setUp();
-    const capped: CheckerDeps = { ...deps, queries: new MonitorQueries(database.sqlite, 1) };
+    const capped: CheckerDeps = {
+      ...deps,
+      queries: storeOn(database, new ManualClock(NOW), 1).monitor,
+    };
     const oldest = insertTask(database, {
       category: "support",
       state: "queued",
@@ -287,24 +297,24 @@ describe("the status checker, against a real SQLite file", () => {
     insertTask(database, { category: "support", state: "queued", stateSince: NOW - 2 * HOUR });
     insertTask(database, { category: "support", state: "queued", stateSince: NOW - 2 * HOUR });
 
-    const first = runChecks(capped, NOW);
+    const first = await runChecks(capped, NOW);
     database.db
       .update(tasks)
       .set({ state: "running", stateSince: NOW })
       .where(eq(tasks.id, oldest.id))
       .run();
-    const second = runChecks(capped, NOW);
+    const second = await runChecks(capped, NOW);
 
     expect(first).toMatchObject({ raised: 1, resolved: 0 });
     expect(first.problems).toEqual([expect.stringContaining("more than the row cap matched")]);
     // The oldest moved on, but a capped read cannot tell "cleared" from "not read": kept open.
     expect(second).toMatchObject({ raised: 1, resolved: 0, open: 2 });
-    expect(runChecks(deps, NOW)).toMatchObject({ raised: 1, resolved: 1, open: 2 });
+    expect(await runChecks(deps, NOW)).toMatchObject({ raised: 1, resolved: 1, open: 2 });
   });
 
-  it("reads through indexes only: no plan scans a table", () => {
-    const { deps } = setUp();
-    const plans = Object.entries(deps.queries.plans());
+  it("reads through indexes only: no plan scans a table", async () => {
+    const { plans: planOf } = setUp();
+    const plans = Object.entries(planOf());
     expect(plans.length).toBeGreaterThan(5);
     // Scanning a partial index is reading exactly its few rows; any other SCAN is a table scan.
     const scan = /^SCAN (?!\w+ USING (COVERING )?INDEX tasks_(retries|undelivered|missing_next)\b)/;
@@ -313,21 +323,21 @@ describe("the status checker, against a real SQLite file", () => {
     }
   });
 
-  it("runs on demand through the schedule, and stops", () => {
-    const { database, clock } = setUp();
+  it("runs on demand through the schedule, and stops", async () => {
+    const { database, clock, store } = setUp();
     insertTask(database, { category: "support", state: "running", stateSince: NOW - HOUR });
     const summaries: number[] = [];
     const monitor = startMonitor({
       config,
-      database,
-      outbox: new OutboxStore(database.db, clock),
+      queries: store.monitor,
+      outbox: store.outbox,
       clock,
       onRun: (summary) => summaries.push(summary.raised),
     });
 
     expect(monitor.nextRun()).toBeInstanceOf(Date);
-    expect(monitor.runNow()).toMatchObject({ raised: 1, open: 1 });
-    expect(monitor.runNow()).toMatchObject({ raised: 0, open: 1 });
+    expect(await monitor.runNow()).toMatchObject({ raised: 1, open: 1 });
+    expect(await monitor.runNow()).toMatchObject({ raised: 0, open: 1 });
     monitor.stop();
 
     expect(summaries).toEqual([1, 0]);

@@ -236,7 +236,7 @@ describe("stopping work", () => {
       return task;
     });
 
-    engine.start();
+    await engine.start();
 
     const reason = "recovered at start-up: the process running it stopped";
     for (const task of stranded) {

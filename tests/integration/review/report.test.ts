@@ -7,9 +7,10 @@ import { promisify } from "node:util";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/schema.js";
+import { ManualClock } from "../../../src/core/clock.js";
 import type { Task } from "../../../src/core/task.js";
+import { asyncSqliteStore } from "../../../src/db/async-sqlite-store.js";
 import type { OpenDatabase } from "../../../src/db/connection.js";
-import { createReviewQueries } from "../../../src/db/review-queries.js";
 import {
   anomalies,
   attempts,
@@ -17,6 +18,7 @@ import {
   escalationTasks,
   taskEvents,
 } from "../../../src/db/schema.js";
+import { sqliteStore } from "../../../src/db/sqlite-store.js";
 import { renderReviewChart } from "../../../src/review/chart.js";
 import { chooseReview } from "../../../src/review/choose.js";
 import { buildReview, type Review } from "../../../src/review/report.js";
@@ -147,6 +149,12 @@ const UNSUBSCRIBE = [
  * logic failure, T6 queued, T13 done after a logic failure; catch-all T7 (rerouted to content,
  * done), T8 escalated, T9 cancelled; T10–T12 rerouted content → support, queued.
  */
+/** The month's review of `database`, read through the store's asynchronous face. */
+function reviewOf(database: OpenDatabase, month: string, on: Config = config): Promise<Review> {
+  const { review } = asyncSqliteStore(sqliteStore(database, new ManualClock()));
+  return buildReview(review, on, month);
+}
+
 function seedFebruary(database: OpenDatabase): Record<string, number> {
   const month = new Month(database);
   const ids: Record<string, number> = {};
@@ -252,10 +260,10 @@ describe("the monthly review over a real database", () => {
   let ids: Record<string, number>;
   let review: Review;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     database = testDatabase();
     ids = seedFebruary(database);
-    review = buildReview(createReviewQueries(database.sqlite), config, "2026-02");
+    review = await reviewOf(database, "2026-02");
   });
 
   const id = (name: string) => ids[name]!;
@@ -369,7 +377,7 @@ describe("the monthly review over a real database", () => {
     expect(worker?.evidence.quotes).toEqual([REFUND(1)]);
   });
 
-  it("a stall that ended in a failed attempt (a hung run timed out) was no false alarm", () => {
+  it("a stall that ended in a failed attempt (a hung run timed out) was no false alarm", async () => {
     const month = new Month(database);
     for (const day of [20, 21, 22]) {
       const hung = month.task({ category: "research" }, [
@@ -380,7 +388,7 @@ describe("the monthly review over a real database", () => {
       month.attempt(hung, feb(day, 45 * MINUTE), ["transient", "timed out after 45m"]);
       month.anomaly("stalled.threshold", hung, feb(day, 31 * MINUTE), feb(day, 46 * MINUTE));
     }
-    const later = buildReview(createReviewQueries(database.sqlite), config, "2026-02");
+    const later = await reviewOf(database, "2026-02");
     expect(later.anomalies.byRule.find((row) => row.rule === "stalled.threshold")).toMatchObject({
       fired: 3,
       resolved: 3,
@@ -391,7 +399,7 @@ describe("the monthly review over a real database", () => {
     ).toEqual([]);
   });
 
-  it("still reviews a month whose logic failures were recorded without a message", () => {
+  it("still reviews a month whose logic failures were recorded without a message", async () => {
     for (const day of [20, 21, 22]) {
       const taskId = insertTask(database, { category: "support", createdAt: feb(day) }).id;
       database.db
@@ -408,7 +416,7 @@ describe("the monthly review over a real database", () => {
         })
         .run();
     }
-    const month = buildReview(createReviewQueries(database.sqlite), config, "2026-02");
+    const month = await reviewOf(database, "2026-02");
     const silent = month.repeatedFailures.find((row) => row.worker === "silent-worker");
     expect(silent).toMatchObject({ count: 3, tasks: 3, example: "" });
     const advice = month.suggestions.filter((s) => s.kind === "worker_instructions");
@@ -429,9 +437,9 @@ describe("the monthly review over a real database", () => {
     expect(review.daily.reduce((sum, day) => sum + day.total, 0)).toBe(13);
   });
 
-  it("takes the month in the configured time zone", () => {
+  it("takes the month in the configured time zone", async () => {
     const berlin: Config = { ...config, review: { ...config.review, timezone: "Europe/Berlin" } };
-    const local = buildReview(createReviewQueries(database.sqlite), berlin, "2026-02");
+    const local = await reviewOf(database, "2026-02", berlin);
     // 23:30 UTC on 31 January is 00:30 on 1 February in Berlin.
     expect(local.start).toBe("2026-01-31T23:00:00.000Z");
     expect(local.volume.created).toBe(14);
@@ -484,20 +492,19 @@ describe("the monthly review over a real database", () => {
   });
 
   it("an empty month has nothing to chart, and without a month asked the next one is offered", async () => {
-    const empty = buildReview(createReviewQueries(database.sqlite), config, "2025-06");
+    const empty = await reviewOf(database, "2025-06");
     expect(await renderReviewChart(empty)).toBeUndefined();
     const july = Date.UTC(2025, 6, 3);
-    const build = (month: string) =>
-      buildReview(createReviewQueries(database.sqlite), config, month);
-    expect(chooseReview(undefined, july, "UTC", build)).toEqual({
+    const build = (month: string) => reviewOf(database, month);
+    expect(await chooseReview(undefined, july, "UTC", build)).toEqual({
       kind: "empty",
       month: "2025-06",
       current: "2025-07",
     });
     // Asked for by name, the empty month is still reviewed.
-    expect(chooseReview("2025-06", july, "UTC", build)).toMatchObject({ kind: "review" });
+    expect(await chooseReview("2025-06", july, "UTC", build)).toMatchObject({ kind: "review" });
     // A month with work is reviewed without being named.
-    expect(chooseReview(undefined, Date.UTC(2026, 2, 5), "UTC", build)).toMatchObject({
+    expect(await chooseReview(undefined, Date.UTC(2026, 2, 5), "UTC", build)).toMatchObject({
       kind: "review",
       review: { month: "2026-02" },
     });

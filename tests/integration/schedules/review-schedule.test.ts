@@ -18,7 +18,7 @@ function steward(file: string, now: number) {
   const database = openDatabase(file);
   const clock = new ManualClock(now);
   const engine = new Engine({ config, configDir: "config", database, clock });
-  return { clock, database, schedule: new ReviewSchedule(engine, database) };
+  return { clock, database, schedule: new ReviewSchedule(engine) };
 }
 
 function reviewMessages(database: ReturnType<typeof openDatabase>) {

@@ -28,7 +28,7 @@ function setUp(start: number) {
     {},
   );
   const engine = new Engine({ config, configDir: "config", database, clock });
-  return { clock, database, engine, scheduler: new Scheduler(engine, database) };
+  return { clock, database, engine, scheduler: new Scheduler(engine) };
 }
 
 const mondayMorning = Date.UTC(2026, 10, 23, 7, 0); // 08:00 in Paris
@@ -71,7 +71,7 @@ describe("schedules, on a fake clock", () => {
       database,
       clock,
     });
-    const scheduler = new Scheduler(engine, database);
+    const scheduler = new Scheduler(engine);
     const runs = await scheduler.start();
     scheduler.stop();
 

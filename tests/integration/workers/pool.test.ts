@@ -14,7 +14,7 @@ describe("the worker pool's mode", () => {
   it("a pool built but not started only records: its passes claim nothing", async () => {
     const { engine } = makeEngine(echoConfig());
     const task = await submit(engine, "writing", "Write a haiku about queues");
-    expect(engine.pool.tick()).toBe(0);
+    expect(await engine.pool.tick()).toBe(0);
     expect((await engine.task(task.id)).state).toBe("queued");
   });
 
@@ -27,7 +27,7 @@ describe("the worker pool's mode", () => {
       );
       await engine.pool.stop(1_000);
       const task = await submit(engine, "writing", "Write a limerick about leases");
-      expect(engine.pool.tick()).toBe(0);
+      expect(await engine.pool.tick()).toBe(0);
       engine.pool.start();
       await waitForState(engine, task.id, "done");
     } finally {

@@ -414,15 +414,15 @@ describe("StayHistory", () => {
     full,
   });
 
-  it("keeps the newest stays per (category, state) across refreshes", () => {
+  it("keeps the newest stays per (category, state) across refreshes", async () => {
     const history = new StayHistory({ perKey: 3, perState: 100 });
     // Newest first, as the reader returns them.
-    history.refresh(() => batch([...stays(2, 30), ...stays(3, 10)], 5), ["queued"]);
+    await history.refresh(async () => batch([...stays(2, 30), ...stays(3, 10)], 5), ["queued"]);
     expect(history.stats().support?.queued).toEqual({ median: 30, samples: 3 });
 
     const asked: [string, number][] = [];
-    history.refresh(
-      (state, after) => {
+    await history.refresh(
+      async (state, after) => {
         asked.push([state, after]);
         return batch(stays(3, 50), 8);
       },
@@ -432,10 +432,10 @@ describe("StayHistory", () => {
     expect(history.stats().support?.queued).toEqual({ median: 50, samples: 3 });
   });
 
-  it("reads each state on its own", () => {
+  it("reads each state on its own", async () => {
     const history = new StayHistory({ perKey: 10, perState: 100 });
-    history.refresh(
-      (state) => batch(stays(1, state === "running" ? 99 : 1), 1),
+    await history.refresh(
+      async (state) => batch(stays(1, state === "running" ? 99 : 1), 1),
       ["queued", "running"],
     );
     expect(history.stats()).toEqual({
@@ -443,10 +443,10 @@ describe("StayHistory", () => {
     });
   });
 
-  it("starts a state over from a full batch, which may have skipped stays", () => {
+  it("starts a state over from a full batch, which may have skipped stays", async () => {
     const history = new StayHistory({ perKey: 10, perState: 2 });
-    history.refresh(() => batch(stays(1, 99), 1), ["queued", "running"]);
-    history.refresh(() => batch(stays(2, 10), 50, true), ["queued"]);
+    await history.refresh(async () => batch(stays(1, 99), 1), ["queued", "running"]);
+    await history.refresh(async () => batch(stays(2, 10), 50, true), ["queued"]);
     expect(history.stats()).toEqual({
       support: { queued: { median: 10, samples: 2 }, running: { median: 99, samples: 1 } },
     });
