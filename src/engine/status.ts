@@ -42,7 +42,6 @@ export interface StatusSources {
   monitor: Pick<MonitorStore<"async">, "openAnomalies">;
   escalations: Escalations;
   openIncidents(): Promise<{ worker: string; error: string; startedAt: number }[]>;
-  isPaused(worker: string): boolean;
   backlog(): Promise<number>;
   processes(): Promise<ProcessList>;
   detail(taskId: number): Promise<TaskDetail>;
@@ -66,8 +65,9 @@ export class StatusReader {
       anomalies: await from.monitor.openAnomalies(),
       waitingForDetails: await from.queries.waitingForDetails(),
       escalations,
+      // From the open incidents, not the pool: right in a process that does not run workers.
       pausedWorkers: Object.keys(from.config.workers)
-        .filter((worker) => from.isPaused(worker))
+        .filter((worker) => incidents.has(worker))
         .map((worker) => ({
           worker,
           error: incidents.get(worker)?.error,

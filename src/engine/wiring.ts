@@ -138,7 +138,6 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
         monitor: store.monitor,
         escalations,
         openIncidents: () => queue.openIncidents(),
-        isPaused: (worker) => pool.isPaused(worker),
         backlog: () => outbox.backlog(),
         processes: () => store.processes.list(STALE_AFTER_MS),
         detail: (taskId) => detailOf(store, taskId),

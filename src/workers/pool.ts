@@ -81,6 +81,7 @@ export class WorkerPool {
   private readonly passes = new Serial();
   /** Start-up's recovery and reads: passes that claim wait for it. */
   private ready: Promise<void> = Promise.resolve();
+  /** `ready` has settled: a pass need not wait on it (a promise's hop each pass otherwise). */
   private recovered = true;
   private timer: NodeJS.Timeout | undefined;
   /** Due retries and expired leases are looked for when time may have made some: on a poll. */
