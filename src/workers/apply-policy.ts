@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { EscalationCause, QueueRepository, TaskRepository } from "../core/ports.js";
+import { RESOLVED } from "../core/resolved.js";
 import type { Task } from "../core/task.js";
 import { errorSignature, type Failure } from "../policy/classify.js";
 import { decide } from "../policy/decide.js";
@@ -32,10 +33,11 @@ export interface PolicyDeps {
 export class PolicyApplier {
   constructor(private readonly deps: PolicyDeps) {}
 
-  async apply(task: Task, attemptId: number, outcome: Outcome): Promise<void> {
+  apply(task: Task, attemptId: number, outcome: Outcome): Promise<void> {
     switch (outcome.kind) {
       case "settled":
-        return;
+        // (The outcome of nearly every attempt: no promise made for it.)
+        return RESOLVED;
       case "failed":
         return this.fail(task, attemptId, outcome.worker, outcome.failure);
       case "shutdown":

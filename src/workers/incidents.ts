@@ -1,10 +1,9 @@
 import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { Incident, QueueRepository } from "../core/ports.js";
+import { RESOLVED } from "../core/resolved.js";
 import type { Task } from "../core/task.js";
 import type { Failure } from "../policy/classify.js";
-
-const SETTLED = Promise.resolve();
 
 /** What the tracker needs from the pool that owns it. */
 export interface IncidentOwner {
@@ -55,7 +54,7 @@ export class IncidentTracker {
     this.connectionFailures.delete(worker);
     const incident = this.paused.get(worker);
     // (Once a task, nearly always with no incident: no promise made for it.)
-    if (incident === undefined) return SETTLED;
+    if (incident === undefined) return RESOLVED;
     return this.resume(worker, incident);
   }
 

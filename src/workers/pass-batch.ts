@@ -182,7 +182,7 @@ export class PassBatch<Claim> {
     }
     progress.failing = undefined;
     const pass = claiming
-      ? await this.owner.claim(await this.requeueOrphans())
+      ? await this.owner.claim(this.orphans.length === 0 ? [] : await this.requeueOrphans())
       : { claimed: [], recovered: [] };
     if (writes.length > 0 || pass.claimed.length > 0)
       this.tasks.afterCommit((error) => this.groupEnded(unsaved, error));
@@ -191,7 +191,6 @@ export class PassBatch<Claim> {
 
   /** Completions rolled back earlier, whose tasks no run holds: back to the queue. */
   private async requeueOrphans(): Promise<Task[]> {
-    if (this.orphans.length === 0) return [];
     const orphans = this.orphans.splice(0).filter((id) => !this.owner.isRunning(id));
     return this.queue.requeueHeld(orphans, this.leaseOwner, ROLLED_BACK);
   }

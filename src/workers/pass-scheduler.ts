@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { RESOLVED } from "../core/resolved.js";
 
 /**
  * How long passes may follow one another without a turn of the event loop in between: the
@@ -7,8 +8,6 @@ import { performance } from "node:perf_hooks";
  * this long the loop gets its turn, for timers (the group's commit) and I/O (requests coming in).
  */
 const BURST_MS = 2;
-const SETTLED = Promise.resolve();
-
 /** When the pool's next pass runs: soon, once for a burst of asks. */
 export class PassScheduler {
   private scheduled = false;
@@ -27,7 +26,7 @@ export class PassScheduler {
     this.scheduled = true;
     // Still coalesced: the runs that end together all queue their writes before this runs.
     // A promise's reaction, not queueMicrotask: Node wraps each of those in an AsyncResource.
-    if (performance.now() - this.burstStart < BURST_MS) void SETTLED.then(this.scheduledPass);
+    if (performance.now() - this.burstStart < BURST_MS) void RESOLVED.then(this.scheduledPass);
     else setImmediate(this.burstingPass);
   }
 

@@ -300,10 +300,10 @@ export class WorkerPool {
   private readonly passNow = (): Promise<number> => this.passes.run(this.runPass);
 
   /** One pass; one that claims waits for start-up's recovery first. */
-  private readonly runPass = async (): Promise<number> => {
+  private readonly runPass = (): Promise<number> => {
     const claiming = this.mode === "running";
-    if (claiming && !this.recovered) await this.ready;
-    return this.batch.pass(claiming);
+    if (!claiming || this.recovered) return this.batch.pass(claiming);
+    return this.ready.then(() => this.batch.pass(claiming));
   };
 
   /** The next pass looks at every category, due retries and expired leases. */

@@ -1,0 +1,2 @@
+/** A promise already settled, made once: for answering at once on busy paths without making one. */
+export const RESOLVED: Promise<void> = Promise.resolve();
