@@ -1,4 +1,3 @@
-import type { MethodNames } from "./promised.js";
 import type { Answer, StorageMode } from "./storage-mode.js";
 
 /** Where a card or an escalation message lives, and the thread its conversation goes on in. */
@@ -22,10 +21,3 @@ export interface ChatRefStore<M extends StorageMode = "sync"> {
   /** The thread of a kept ref; nothing when none is kept. */
   setThread(kind: ChatRefKind, subjectId: number, threadId: string): Answer<M, void>;
 }
-
-/** The port's methods, for its asynchronous faces (`promised`). */
-export const CHAT_REF_METHODS: MethodNames<ChatRefStore> = {
-  get: "read",
-  save: "write",
-  setThread: "write",
-};

@@ -1,9 +1,8 @@
-import { CHAT_REF_METHODS, type ChatRefStore } from "../core/chat-refs.js";
+import type { ChatRefStore } from "../core/chat-refs.js";
 import type { Clock } from "../core/clock.js";
 import type { Outbox } from "../core/outbox.js";
 import type { QueueRepository, TaskRepository } from "../core/ports.js";
 import type { ProcessRegistry } from "../core/processes.js";
-import { type Access, type MethodNames, promised } from "../core/promised.js";
 import type { ScheduleRuns } from "../core/schedule-runs.js";
 import type { StatusReads } from "../core/status-reads.js";
 import type { EscalationGroups } from "../escalation/store.js";
@@ -12,6 +11,7 @@ import type { ReviewPosts, ReviewQueries } from "../review/port.js";
 import type { LearnedExamples } from "../routing/learned.js";
 import { AsyncWrites } from "./async-writes.js";
 import type { DatabaseOptions } from "./connection.js";
+import { type Access, type MethodNames, promised } from "./promised.js";
 import { openSqliteStore, type SqliteStore } from "./sqlite-store.js";
 import type { Store } from "./store.js";
 
@@ -160,6 +160,11 @@ const STATUS_METHODS: MethodNames<StatusReads> = {
   waitingForDetails: "read",
   inFlight: "read",
   moving: "read",
+};
+const CHAT_REF_METHODS: MethodNames<ChatRefStore> = {
+  get: "read",
+  save: "write",
+  setThread: "write",
 };
 const SCHEDULE_METHODS: MethodNames<ScheduleRuns> = { lastFiredAt: "read", record: "write" };
 const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {

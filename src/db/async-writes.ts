@@ -4,6 +4,7 @@ import { coerceError } from "../core/errors.js";
 import type { WriteOptions } from "../core/ports.js";
 import { Serial } from "../core/serial.js";
 import type { OpenDatabase } from "./connection.js";
+import type { GroupCommit } from "./group-commit.js";
 import type { Writes } from "./writes.js";
 
 /** A write in progress. */
@@ -33,10 +34,11 @@ export class AsyncWrites {
   private readonly sqlite: Database.Database;
   /** How an outermost write commits, and what knows that one is open (`Writes.holding`). */
   private readonly writes: Writes;
+  private readonly commits: GroupCommit;
 
   constructor(database: OpenDatabase) {
-    ({ sqlite: this.sqlite, writes: this.writes } = database);
-    database.commits.takeTurnsIn(this.turns);
+    ({ sqlite: this.sqlite, writes: this.writes, commits: this.commits } = database);
+    this.commits.takeTurnsIn(this.turns);
   }
 
   write<T>(work: () => Promise<T>, options: WriteOptions = {}): Promise<T> {
@@ -56,8 +58,8 @@ export class AsyncWrites {
   }
 
   /**
-   * A repository's call: inside a write, part of it (its own failure undone by the synchronous
-   * store); outside, a write of its own.
+   * A repository's call: inside a write, part of it (as the synchronous store's own writes are
+   * inside one, `Writes.write`); outside, a write of its own.
    */
   call<T>(run: () => T): Promise<T> {
     const outer = this.openWrite();
@@ -82,7 +84,7 @@ export class AsyncWrites {
    */
   afterCommit(done: (error?: Error) => void): void {
     const open = this.openWrite();
-    if (open === undefined) this.writes.afterGroup(done);
+    if (open === undefined) this.commits.whenCommitted(done);
     else open.waiting.push(done);
   }
 

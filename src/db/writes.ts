@@ -79,14 +79,6 @@ export class Writes {
     else this.commits.whenCommitted(done);
   }
 
-  /**
-   * Calls `done` once the open group has committed (at once if none is open), whatever write is in
-   * progress: for callers outside it (see AsyncWrites.afterCommit).
-   */
-  afterGroup(done: (error?: Error) => void): void {
-    this.commits.whenCommitted(done);
-  }
-
   /** Resolves once everything written so far has committed. */
   committed(): Promise<void> {
     return this.commits.committed();
