@@ -14,10 +14,8 @@
  * same requests): a decision should only override the classifier where it knows better.
  * Run: `npx tsx bench/decision-similarity.ts` (about 30 s: six trainings).
  */
-import { readFileSync } from "node:fs";
 import { loadConfigFile } from "../src/config/load.js";
 import { createCategoryRouter } from "../src/routing/classify.js";
-import { type LabelledRequest, parseLabelled } from "../src/routing/evaluate.js";
 import {
   type FeatureCounts,
   familyOf,
@@ -25,16 +23,9 @@ import {
   magnitude,
   similarity,
 } from "../src/routing/features.js";
+import { tuningSets } from "./support/learning-protocol.js";
 
-const FOLDS = 5;
 const GRID = Array.from({ length: 14 }, (_, step) => 0.3 + step * 0.05);
-const DEV = "tests/fixtures/routing/dev.jsonl";
-
-interface TuningSet {
-  name: string;
-  training: readonly LabelledRequest[];
-  lines: readonly LabelledRequest[];
-}
 
 /** One checked request and the nearest decision of the other half. */
 interface Met {
@@ -55,23 +46,6 @@ const config = loadConfigFile("config/steward.yaml", {});
 const minConfidence = config.intake.classifier.min_confidence;
 const catchAll = config.categories.find((category) => category.catch_all)!.name;
 const corpus = config.corpus ?? [];
-
-function tuningSets(): TuningSet[] {
-  const blockOf = (index: number) => Math.floor((index * FOLDS) / corpus.length);
-  const sets: TuningSet[] = [];
-  for (let block = 0; block < FOLDS; block++)
-    sets.push({
-      name: `fold ${block + 1}`,
-      training: corpus.filter((_, index) => blockOf(index) !== block),
-      lines: corpus.filter((_, index) => blockOf(index) === block),
-    });
-  sets.push({
-    name: "dev",
-    training: corpus,
-    lines: parseLabelled(readFileSync(DEV, "utf8"), DEV),
-  });
-  return sets;
-}
 
 /** As `closestDecision`: only decisions sharing a word with the request are compared. */
 function nearest(
@@ -98,7 +72,7 @@ const met: Met[] = [];
 const halves = new Map<string, number>();
 let routedByClassifier = 0;
 let routedRight = 0;
-for (const set of tuningSets()) {
+for (const set of tuningSets(corpus)) {
   const router = createCategoryRouter(config.categories, { minConfidence, corpus: set.training });
   const routed = set.lines.map(
     (request) => router.route({ text: request.text, source: "console" }).category,

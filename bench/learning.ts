@@ -9,19 +9,10 @@
  * Run: `npx tsx bench/learning.ts [FILE.jsonl…]` (about a minute; labelled files named are
  * measured instead, each with the whole corpus: the held-out sets, once, at the end of a change).
  */
-import { readFileSync } from "node:fs";
 import { loadConfigFile } from "../src/config/load.js";
 import { createCategoryRouter } from "../src/routing/classify.js";
-import { type LabelledRequest, parseLabelled } from "../src/routing/evaluate.js";
-
-const FOLDS = 5;
-const DEV = "tests/fixtures/routing/dev.jsonl";
-
-interface TuningSet {
-  name: string;
-  training: readonly LabelledRequest[];
-  lines: readonly LabelledRequest[];
-}
+import type { LabelledRequest } from "../src/routing/evaluate.js";
+import { type TuningSet, teachReroutes, tuningSets } from "./support/learning-protocol.js";
 
 interface Checked {
   right: number;
@@ -32,22 +23,6 @@ const config = loadConfigFile("config/steward.yaml", {});
 const minConfidence = config.intake.classifier.min_confidence;
 const catchAll = config.categories.find((category) => category.catch_all)!.name;
 const corpus = config.corpus ?? [];
-
-function sets(files: readonly string[]): TuningSet[] {
-  const labelled = (file: string) => ({
-    name: file.replace(/.*\//, ""),
-    training: corpus,
-    lines: parseLabelled(readFileSync(file, "utf8"), file),
-  });
-  if (files.length > 0) return files.map(labelled);
-  const blockOf = (index: number) => Math.floor((index * FOLDS) / corpus.length);
-  const folds = Array.from({ length: FOLDS }, (_, block) => ({
-    name: `fold ${block + 1}`,
-    training: corpus.filter((_, index) => blockOf(index) !== block),
-    lines: corpus.filter((_, index) => blockOf(index) === block),
-  }));
-  return [...folds, labelled(DEV)];
-}
 
 /** One half teaches, the other is checked before and after. */
 async function learning(
@@ -67,23 +42,7 @@ async function learning(
     return { right, silent };
   };
   const before = check();
-  let reroutes = 0;
-  for (const request of taught) {
-    const routed = router.route({ text: request.text, source: "console" }).category;
-    if (routed === request.category || request.category === catchAll) continue;
-    reroutes += 1;
-    router.learn({
-      id: reroutes,
-      text: request.text,
-      category: request.category,
-      from: routed,
-      origin: "reroute",
-      taskId: reroutes,
-      actor: "bench",
-      at: 0,
-    });
-  }
-  await router.settled();
+  const reroutes = await teachReroutes(router, taught, catchAll);
   return { before, after: check(), reroutes };
 }
 
@@ -91,7 +50,7 @@ const pct = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1
 const folds = { checked: 0, before: 0, after: 0, silentBefore: 0, silentAfter: 0 };
 let worst = 0;
 console.log("set, half that teaches: checked half's accuracy before → after, silent misroutes");
-for (const set of sets(process.argv.slice(2))) {
+for (const set of tuningSets(corpus, process.argv.slice(2))) {
   const even = set.lines.filter((_, index) => index % 2 === 0);
   const odd = set.lines.filter((_, index) => index % 2 === 1);
   for (const [half, taught, checked] of [

@@ -16,6 +16,7 @@ import {
   parseLabelled,
   scoreRouting,
 } from "../src/routing/evaluate.js";
+import { teachReroutes } from "./support/learning-protocol.js";
 import { mulberry32 } from "./support/random.js";
 
 const REQUESTS = 10_000;
@@ -160,26 +161,10 @@ async function learningLine(
         router.route({ text: request.text, source: "console" }).category === request.category,
     ).length / checked.length;
   const before = accuracy();
-  let id = 0;
-  for (const request of taught) {
-    const routed = router.route({ text: request.text, source: "console" }).category;
-    if (routed === request.category || request.category === catchAll) continue;
-    id += 1;
-    router.learn({
-      id,
-      text: request.text,
-      category: request.category,
-      from: routed,
-      origin: "reroute",
-      taskId: id,
-      actor: "bench",
-      at: 0,
-    });
-  }
-  await router.settled();
+  const reroutes = await teachReroutes(router, taught, catchAll);
   const after = accuracy();
   const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
-  return `learning: ${id} reroutes of the even half; odd half accuracy ${pct(before)} → ${pct(after)}`;
+  return `learning: ${reroutes} reroutes of the even half; odd half accuracy ${pct(before)} → ${pct(after)}`;
 }
 
 /** Per-request wall time in µs, from `process.hrtime.bigint()`. */

@@ -46,16 +46,23 @@ export function decideOutOfFold(
   corpus: readonly LabelledRequest[],
   options: { learned?: readonly LearnedExample[]; source: string },
 ): Decided[][] {
-  const blockOf = (index: number) => Math.floor((index * FOLDS) / corpus.length);
-  const folds: Decided[][] = [];
-  for (let block = 0; block < FOLDS; block++) {
+  return corpusBlocks(corpus).map(({ training, held }) => {
     const router = createCategoryRouter(categories, {
       minConfidence: 0,
       learned: options.learned,
-      corpus: corpus.filter((_, index) => blockOf(index) !== block),
+      corpus: training,
     });
-    const held = corpus.filter((_, index) => blockOf(index) === block);
-    folds.push(decideAll(router, held, options.source));
-  }
-  return folds;
+    return decideAll(router, held, options.source);
+  });
+}
+
+/** The corpus cut into its contiguous blocks: each block held out, the rest to train on. */
+export function corpusBlocks(
+  corpus: readonly LabelledRequest[],
+): { training: LabelledRequest[]; held: LabelledRequest[] }[] {
+  const blockOf = (index: number) => Math.floor((index * FOLDS) / corpus.length);
+  return Array.from({ length: FOLDS }, (_, block) => ({
+    training: corpus.filter((_, index) => blockOf(index) !== block),
+    held: corpus.filter((_, index) => blockOf(index) === block),
+  }));
 }
