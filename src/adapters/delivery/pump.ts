@@ -1,13 +1,11 @@
 import type { Engine } from "../../engine/engine.js";
-import { OutboxPump } from "../outbox-pump.js";
+import { engineOutbox, OutboxPump } from "../outbox-pump.js";
 import { deliverOutput, RefusedDestination } from "./outputs.js";
 
 /** Delivers outputs bound for files and webhooks, whichever chat adapter is running. */
 export function outputDelivery(engine: Engine): OutboxPump {
   return new OutboxPump({
-    outbox: engine.outbox,
-    committed: () => engine.committed(),
-    clock: engine.clock,
+    ...engineOutbox(engine),
     logger: engine.logger,
     kinds: ["deliver_output"],
     isPermanent: (error) => error instanceof RefusedDestination,

@@ -1,7 +1,9 @@
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { engineOutbox, OutboxPump } from "../../../src/adapters/outbox-pump.js";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { systemClock } from "../../../src/core/clock.js";
+import { silentLogger } from "../../../src/core/log.js";
 import { noRole } from "../../../src/core/roles.js";
 import { type OpenStore, openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
@@ -166,5 +168,32 @@ describe("engines sharing a PostgreSQL database", () => {
     const [id] = await file(filer.engine, "research");
     await until(() => idle.ran.includes(id!), 5_000);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("two deliverers at once (a role changing hands mid-send) never send one message twice", async () => {
+    const a = await worker({ start: false });
+    const b = await worker({ start: false });
+    await a.opened.store.tasks.write(async () => {
+      for (let taskId = 1; taskId <= 40; taskId++) {
+        await a.opened.store.outbox.add(
+          { kind: "task_done", taskId, destination: { kind: "reply" } },
+          `done:${taskId}`,
+        );
+      }
+    });
+    const sent: number[] = [];
+    const pump = (engine: Engine) =>
+      new OutboxPump({
+        ...engineOutbox(engine),
+        logger: silentLogger,
+        batch: 7,
+        deliver: async ({ message }) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          if (message.kind === "task_done") sent.push(message.taskId);
+        },
+      });
+    const pumps = [pump(a.engine), pump(b.engine)];
+    for (let round = 0; round < 8; round++) await Promise.all(pumps.map((p) => p.drain()));
+    expect(sent.toSorted((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 });

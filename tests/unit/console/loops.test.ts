@@ -38,6 +38,9 @@ function fakeOutbox(messages: OutboxMessage[]) {
         .splice(0, limit)
         .filter((m) => kinds === undefined || kinds.includes(m.message.kind));
     },
+    claim: async () => {
+      throw new Error("one process: the pump reads, it does not claim");
+    },
     markDelivered: async (id: number) => void delivered.push(id),
     markFailed: async (id: number, error: string) => void failed.push({ id, error }),
   };
