@@ -1,10 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROLES } from "../../../src/core/roles.js";
 import { tempDir } from "../../helpers.js";
-import { postgresDatabase } from "../../postgres.js";
+import { databaseWithClient } from "../../postgres.js";
 import {
   eventually,
   FROM_SOURCE,
@@ -20,16 +19,7 @@ const REQUEST = JSON.stringify({
   text: "Objective: Answer the refund request for order 4411\nDone when: the customer has a reply",
 });
 
-let url: string;
-let admin: pg.Client;
-beforeAll(async () => {
-  url = await postgresDatabase();
-  admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin.end();
-});
+const database = databaseWithClient();
 
 function environment(db: string) {
   return {
@@ -76,7 +66,7 @@ describe("steward on PostgreSQL, several processes", () => {
   });
 
   it("one serve holds every role, a worker only works; when it stops, a standby serve takes over", async () => {
-    const env = environment(url);
+    const env = environment(database.url);
     const first = launch(["serve"], env);
     await first.logged("steward started");
     await holdsEveryRole(first);
@@ -89,7 +79,9 @@ describe("steward on PostgreSQL, several processes", () => {
     const filed = await deliver(http as string, "helpdesk", REQUEST, { secret: SECRET });
     expect(filed).toMatchObject({ status: 202, json: { task: "T-1", state: "queued" } });
     await eventually(async () => {
-      const { rows } = await admin.query<{ state: string }>("SELECT state FROM tasks WHERE id = 1");
+      const { rows } = await database.client.query<{ state: string }>(
+        "SELECT state FROM tasks WHERE id = 1",
+      );
       return rows[0]?.state === "done" ? true : undefined;
     }, "T-1 done");
     expect(acquired(standby)).toEqual([]);

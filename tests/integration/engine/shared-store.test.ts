@@ -1,5 +1,4 @@
-import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { engineOutbox, OutboxPump } from "../../../src/adapters/outbox-pump.js";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { systemClock } from "../../../src/core/clock.js";
@@ -8,28 +7,19 @@ import { noRole } from "../../../src/core/roles.js";
 import { type OpenStore, openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
 import type { WorkerRunner } from "../../../src/workers/runner.js";
-import { postgresDatabase } from "../../postgres.js";
+import { databaseWithClient, emptyTables } from "../../postgres.js";
 
 /**
  * Engines sharing one PostgreSQL database, as `serve` and `steward worker` processes do: who
  * claims what, what start-up recovers, and how queued work reaches an idle process.
  */
-let url: string;
-let admin: pg.Client;
-beforeAll(async () => {
-  url = await postgresDatabase();
-  admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin.end();
-});
+const database = databaseWithClient();
 
 const config = () => loadConfigFile("config/steward.yaml", {});
 const running: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const stop of running.splice(0).reverse()) await stop();
-  await admin.query("TRUNCATE tasks, task_events, attempts, outbox RESTART IDENTITY CASCADE");
+  await emptyTables(database.url);
 });
 
 interface Started {
@@ -49,7 +39,7 @@ async function worker(
     start?: boolean;
   } = {},
 ): Promise<Started> {
-  const opened = await openStore({ kind: "postgres", url }, systemClock);
+  const opened = await openStore({ kind: "postgres", url: database.url }, systemClock);
   const ran: number[] = [];
   const runner: WorkerRunner = async (task, { signal }) => {
     ran.push(task.id);
@@ -150,7 +140,7 @@ describe("engines sharing a PostgreSQL database", () => {
 
     // The first process stops renewing (frozen, cut off): once its lease runs out, a pass of
     // any other process returns the task to the queue and runs it again.
-    await admin.query("UPDATE tasks SET lease_expires_at = 0 WHERE id = $1", [id]);
+    await database.client.query("UPDATE tasks SET lease_expires_at = 0 WHERE id = $1", [id]);
     await second.engine.pool.tick();
     await until(() => second.ran.includes(id!));
     const events = await second.engine.events(id!);
