@@ -44,8 +44,8 @@ export class Engine extends EngineReads {
   private readonly checkListeners = new Set<(summary: CheckSummary) => void>();
   /** The roles' jobs this process runs while it holds them: the checker, the batcher. */
   private jobs: RoleJob[] = [];
-  /** The roles as this process asks for them (`roles`). */
-  private held: Roles | undefined;
+  /** The roles `start` was given, observed for the heartbeat (`roles`). */
+  private asked: Roles | undefined;
   /** The checker's schedule, while this process holds the checker's role. */
   private monitor: MonitorSchedule | undefined;
   private heartbeat: Heartbeat<"async"> | undefined;
@@ -91,7 +91,7 @@ export class Engine extends EngineReads {
    */
   async start(options: { roles?: Roles } = {}): Promise<void> {
     const roles = observedRoles(options.roles ?? everyRole(), () => this.heartbeat?.beatNow());
-    this.held = roles;
+    this.asked = roles;
     const recovering = this.pool.start();
     this.jobs = [
       new RoleJob("checker", this.checkerJob(), this.logger),
@@ -108,8 +108,8 @@ export class Engine extends EngineReads {
    * schedules, delivery, Discord): what this process holds is then said at once by its heartbeat.
    */
   get roles(): Roles {
-    if (this.held === undefined) throw new Error("the engine is not started");
-    return this.held;
+    if (this.asked === undefined) throw new Error("the engine is not started");
+    return this.asked;
   }
 
   /** The status checker on its schedule. */
