@@ -79,4 +79,29 @@ describe("people's routing decisions", () => {
     await router.settled();
     expect(route(router, text).category).toBe("unsorted");
   });
+
+  it("include confirmations: the classifier trains on them, but they decide nothing by likeness", async () => {
+    const text = "the Tallow Lane Gribble thing needs sorting";
+    // Done in admin many times over, so that a classifier trained on them routes it by itself.
+    const confirmed = Array.from({ length: 20 }, () => ({
+      ...decision(text, "admin", "unsorted"),
+      from: null,
+      origin: "confirmation" as const,
+    }));
+    const router = routerWith();
+    expect(route(router, text).category).toBe("unsorted");
+
+    // A few wait for more before the classifier retrains (five would route it: checked below).
+    for (const example of confirmed.slice(0, 5)) router.learn(example);
+    await router.settled();
+    expect(route(router, text).category).toBe("unsorted");
+    expect(route(routerWith(confirmed.slice(0, 5)), text).category).toBe("admin");
+    for (const example of confirmed.slice(5)) router.learn(example);
+    // No person's decision to follow at once: the router placed these itself.
+    expect(route(router, text).category).toBe("unsorted");
+    await router.settled();
+    const trained = route(router, text);
+    expect(trained).toMatchObject({ category: "admin", rule: "classifier" });
+    expect(trained.example).toBeUndefined();
+  });
 });
