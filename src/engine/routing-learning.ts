@@ -55,7 +55,10 @@ export class RoutingLearning {
     return this.store.list(category);
   }
 
-  /** The latest decisions, most recent first: the intake agent's few-shot context. */
+  /**
+   * The latest decisions, most recent first: the intake agent's few-shot context. Confirmations
+   * aside: the agent is shown where people put requests, not where the rules did.
+   */
   recent(limit: number): Promise<LearnedExample[]> {
     return this.store.recent(limit);
   }

@@ -30,7 +30,7 @@ export interface LearnedExamples<M extends StorageMode = "sync"> {
   add(example: Omit<LearnedExample, "id">): Answer<M, LearnedExample>;
   /** Oldest first; one category's when `category` is given. */
   list(category?: string): Answer<M, LearnedExample[]>;
-  /** The latest `limit` decisions, most recent first. */
+  /** The latest `limit` decisions, most recent first; confirmations aside (they decided nothing). */
   recent(limit: number): Answer<M, LearnedExample[]>;
   /** Forgets one example; false when there was none with that id. */
   remove(id: number): Answer<M, boolean>;
