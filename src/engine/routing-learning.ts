@@ -57,7 +57,7 @@ export class RoutingLearning {
 
   /**
    * The latest decisions, most recent first: the intake agent's few-shot context. Confirmations
-   * aside: the agent is shown where people put requests, not where the rules did.
+   * aside: the agent is shown where people put requests, not where the router did.
    */
   recent(limit: number): Promise<LearnedExample[]> {
     return this.store.recent(limit);
