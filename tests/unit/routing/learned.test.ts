@@ -104,4 +104,25 @@ describe("people's routing decisions", () => {
     expect(trained).toMatchObject({ category: "admin", rule: "classifier" });
     expect(trained.example).toBeUndefined();
   });
+
+  it("train on the latest 2,000 confirmations only: a deployment's oldest traffic drops out", () => {
+    const text = "the Tallow Lane Gribble thing needs sorting";
+    const confirmation = (id: number, said: string, category: string): LearnedExample => ({
+      id,
+      text: said,
+      category,
+      from: null,
+      origin: "confirmation",
+      taskId: id,
+      actor: "steward",
+      at: id,
+    });
+    const oldest = Array.from({ length: 20 }, (_, i) => confirmation(i + 1, text, "admin"));
+    const later = Array.from({ length: 2_000 }, (_, i) =>
+      confirmation(i + 21, `weekly note ${i}`, "support"),
+    );
+    // Twenty would route it to admin (five do, above); the 2,000 later ones push them out.
+    expect(route(routerWith([...oldest, ...later.slice(20)]), text).category).toBe("admin");
+    expect(route(routerWith([...oldest, ...later]), text).category).toBe("unsorted");
+  });
 });
