@@ -153,6 +153,8 @@ async function learningLine(
   const router = createCategoryRouter(config.categories, {
     minConfidence: config.intake.classifier.min_confidence,
     corpus: config.corpus,
+    // Every confirmation counts at once, as over the weeks a half's requests take.
+    confirmationPaceMs: 0,
   });
   const taught = labelled.filter((_, index) => index % 2 === 0);
   const checked = labelled.filter((_, index) => index % 2 === 1);

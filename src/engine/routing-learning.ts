@@ -46,16 +46,23 @@ export class RoutingLearning {
    * its category. Learned from reroutes alone, a business's names lean towards the categories of
    * the requests the router got wrong (docs/performance.md, session 14). A category a person chose
    * was learned when they chose it; the catch-all's tasks confirm nothing (a person may have done
-   * the job there whatever it was).
+   * the job there whatever it was). Stored in the completion's write, so undone with it; what it
+   * returns teaches the router, once that write has committed.
    */
-  async completed(task: Task): Promise<void> {
-    if (!this.confirms(task)) return;
+  async completed(task: Task): Promise<(() => void) | undefined> {
+    if (!this.confirms(task)) return undefined;
     const { category } = task;
-    await this.record(task, { category, from: null, origin: "confirmation", actor: "steward" });
+    const example = await this.stored(task, {
+      category,
+      from: null,
+      origin: "confirmation",
+      actor: "steward",
+    });
     // The store keeps what the router trains on, not every task ever done.
     if (++this.confirmed % PRUNE_EVERY === 0) {
       await this.store.pruneConfirmations(CONFIRMATIONS_KEPT);
     }
+    return example === undefined ? undefined : () => this.router.learn(example);
   }
 
   /** Whether `task`, once done, is a confirmation (checked before anything waits on it). */
@@ -90,15 +97,17 @@ export class RoutingLearning {
     task: Task,
     decision: Pick<LearnedExample, "category" | "from" | "origin" | "actor">,
   ): Promise<void> {
+    const example = await this.stored(task, decision);
+    if (example !== undefined) this.router.learn(example);
+  }
+
+  private async stored(
+    task: Task,
+    decision: Pick<LearnedExample, "category" | "from" | "origin" | "actor">,
+  ): Promise<LearnedExample | undefined> {
     const text = briefText(briefOf(task));
-    if (text.trim() === "") return;
-    const example = await this.store.add({
-      text,
-      ...decision,
-      taskId: task.id,
-      at: this.clock.now(),
-    });
-    this.router.learn(example);
+    if (text.trim() === "") return undefined;
+    return this.store.add({ text, ...decision, taskId: task.id, at: this.clock.now() });
   }
 }
 

@@ -36,6 +36,12 @@ const WEIGHT = { description: 1, keyword: 1, corpus: 1, example: 1.5, learned: 1
  */
 const CONFIRMATIONS_PER_RETRAINING = 10;
 
+/**
+ * Nor, by default, more often than every ten minutes: a retraining costs seconds of CPU, and a
+ * burst of tasks done (a backlog drained) would otherwise retrain back to back while it lasts.
+ */
+export const CONFIRMATION_RETRAINING_PACE_MS = 600_000;
+
 /** A description is a list of topics: each phrase teaches on its own, like a short request. */
 const PHRASE_BREAK = /[,;:\n]|\s+(?:and|or)\s+/;
 
@@ -78,6 +84,8 @@ export class CategoryModel {
   private stale = false;
   /** Confirmations learned since the last retraining began (`CONFIRMATIONS_PER_RETRAINING`). */
   private waitingConfirmations = 0;
+  /** When the last retraining began (`performance.now()`), or the model was made. */
+  private retrainedAt = performance.now();
   /** Bumped by every forget: a retraining that started before one is stale. */
   private forgets = 0;
   /** Every learned example's features, and which examples hold each word: for `closestDecision`. */
@@ -89,6 +97,8 @@ export class CategoryModel {
     catchAll: CategoryConfig,
     learned: readonly LearnedExample[],
     private readonly corpus: readonly LabelledRequest[] = [],
+    /** Least time between retrainings that confirmations alone ask for. */
+    private readonly confirmationPaceMs = CONFIRMATION_RETRAINING_PACE_MS,
   ) {
     this.classes = classesOf(candidates, catchAll, corpus);
     this.indexOf = new Map(this.classes.map((category, index) => [category.name, index]));
@@ -102,8 +112,12 @@ export class CategoryModel {
    */
   learn(example: LearnedExample): void {
     if (!this.remember(example) || this.current === undefined) return;
-    const confirmation = example.origin === "confirmation";
-    if (confirmation && ++this.waitingConfirmations < CONFIRMATIONS_PER_RETRAINING) return;
+    if (example.origin === "confirmation") {
+      this.waitingConfirmations += 1;
+      if (this.waitingConfirmations < CONFIRMATIONS_PER_RETRAINING) return;
+      // Paced by the process's own time, not the engine's clock: it is CPU being spent.
+      if (performance.now() - this.retrainedAt < this.confirmationPaceMs) return;
+    }
     this.stale = true;
     this.retraining ??= this.retrain().finally(() => {
       this.retraining = undefined;
@@ -240,6 +254,7 @@ export class CategoryModel {
     while (this.stale) {
       this.stale = false;
       this.waitingConfirmations = 0;
+      this.retrainedAt = performance.now();
       const forgets = this.forgets;
       const steps = this.training();
       let next = steps.next();

@@ -52,6 +52,8 @@ export interface RouterOptions {
   learned?: readonly LearnedExample[];
   /** Labelled requests to train on beside the categories' examples (`intake.classifier.corpus`). */
   corpus?: readonly LabelledRequest[] | undefined;
+  /** Least time between retrainings confirmations alone ask for (ten minutes; benches, tests). */
+  confirmationPaceMs?: number;
 }
 
 export function createCategoryRouter(
@@ -62,7 +64,13 @@ export function createCategoryRouter(
   const candidates = categories.filter((category) => !category.catch_all);
   const rules = candidates.map(compileRules);
   const keywordIndex = indexKeywords(rules);
-  const model = new CategoryModel(candidates, catchAll, options.learned ?? [], options.corpus);
+  const model = new CategoryModel(
+    candidates,
+    catchAll,
+    options.learned ?? [],
+    options.corpus,
+    options.confirmationPaceMs,
+  );
   const byName = new Map(categories.map((category) => [category.name, category]));
 
   function route(request: RouteRequest): RoutingDecision {

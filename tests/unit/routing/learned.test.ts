@@ -9,6 +9,8 @@ const routerWith = (learned: readonly LearnedExample[] = []) =>
     minConfidence: config.intake.classifier.min_confidence,
     corpus: config.corpus,
     learned,
+    // Confirmations retrain once ten wait, not ten minutes after the last retraining.
+    confirmationPaceMs: 0,
   });
 
 let ids = 0;
