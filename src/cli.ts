@@ -1,8 +1,8 @@
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import type { RouteOptions } from "./adapters/console/route-command.js";
-import { readSettings } from "./config/env.js";
+import { locateStore, readSettings, type StoreLocation } from "./config/env.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
-import { openDatabase } from "./db/connection.js";
+import { systemClock } from "./core/clock.js";
 import { VERSION } from "./package-info.js";
 
 const program = new Command()
@@ -27,6 +27,25 @@ program
   .action(async () => {
     const { main } = await import("./main.js");
     await main(settingsOrExit(), "serve").catch(reportAndExit);
+  });
+
+program
+  .command("worker")
+  .description(
+    "run only workers, on a PostgreSQL database shared with `steward serve` (any host that reaches it)",
+  )
+  .option("--categories <a,b>", "work only these categories' tasks (default: every category)")
+  .option("--concurrency <n>", "run at most n tasks at once in this process", positiveInteger)
+  .action(async (options: { categories?: string; concurrency?: number }) => {
+    const { runWorker } = await import("./worker.js");
+    const categories = options.categories
+      ?.split(",")
+      .map((name) => name.trim())
+      .filter((name) => name !== "");
+    await runWorker(settingsOrExit(), {
+      categories,
+      concurrency: options.concurrency,
+    }).catch(reportAndExit);
   });
 
 program
@@ -103,10 +122,11 @@ program
 program
   .command("migrate")
   .description("create the database or apply pending migrations")
-  .action(() => {
-    const { dbPath } = settingsOrExit();
-    openDatabase(dbPath).close();
-    console.log(`OK ${dbPath} is up to date`);
+  .action(async () => {
+    const { openStore } = await import("./db/open-store.js");
+    const opened = await openStore(storeOrExit(), systemClock).catch(reportAndExit);
+    await opened.store.close();
+    console.log(`OK ${opened.description} is up to date`);
   });
 
 program
@@ -114,11 +134,14 @@ program
   .description("copy the database to FILE (SQLite online backup: safe while Steward runs)")
   .argument("<file>", "where to write the copy (must not exist)")
   .action(async (file: string) => {
-    const { dbPath } = settingsOrExit();
+    const where = storeOrExit();
+    if (where.kind !== "sqlite") {
+      reportAndExit(new Error("backup copies a SQLite file; back PostgreSQL up with pg_dump"));
+    }
     const { backupDatabase } = await import("./db/backup.js");
-    const copy = await backupDatabase(dbPath, file).catch(reportAndExit);
+    const copy = await backupDatabase(where.path, file).catch(reportAndExit);
     const mib = (copy.bytes / 1024 / 1024).toFixed(1);
-    console.log(`OK ${dbPath} backed up to ${copy.file} (${copy.pages} pages, ${mib} MiB)`);
+    console.log(`OK ${where.path} backed up to ${copy.file} (${copy.pages} pages, ${mib} MiB)`);
   });
 
 program
@@ -197,6 +220,19 @@ function settingsOrExit() {
   } catch (error) {
     return reportAndExit(error);
   }
+}
+
+/** Where the data is: STEWARD_DB, else the config's `database.url`, else the default file. */
+function storeOrExit(): StoreLocation {
+  const settings = settingsOrExit();
+  // STEWARD_DB alone needs no config (a migration before the config is written).
+  return settings.store ?? locateStore(settings, loadOrExit());
+}
+
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
 }
 
 function loadOrExit() {

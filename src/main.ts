@@ -1,23 +1,22 @@
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { runConsole } from "./adapters/console/console.js";
 import { outputDelivery } from "./adapters/delivery/pump.js";
 import type { DiscordAdapter } from "./adapters/discord/adapter.js";
 import { startHttpServer } from "./adapters/http/server.js";
 import { createLogger, secretsIn } from "./adapters/log.js";
 import { logTaskFailures } from "./adapters/task-log.js";
-import type { Settings } from "./config/env.js";
+import { locateStore, type Settings, type StoreLocation } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
+import { systemClock } from "./core/clock.js";
 import type { Logger } from "./core/log.js";
-import { type DatabaseOptions, openDatabase } from "./db/connection.js";
+import { everyRole } from "./core/roles.js";
+import { dataDirOf, openStore } from "./db/open-store.js";
 import { Engine } from "./engine/engine.js";
 import { ReviewSchedule } from "./engine/review-schedule.js";
+import { RoleJob } from "./engine/role-job.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { VERSION } from "./package-info.js";
-
-/** How long running tasks may finish after SIGTERM before they are put back in the queue. */
-const SHUTDOWN_GRACE_MS = 10_000;
-/** Past the grace, closing the rest (HTTP, Discord, the database) gets this long, then exit 1. */
-const SHUTDOWN_MARGIN_MS = 5_000;
+import { exitOnSignals, SHUTDOWN_GRACE_MS } from "./shutdown.js";
 
 /**
  * `start`: Discord with a token, else the console on a terminal, else headless (systemd, a
@@ -41,17 +40,13 @@ function chooseInterface(mode: RunMode, settings: Settings): Interface {
  * On a terminal the console owns the screen: log lines would break into the line being
  * typed, so they go to a file beside the database (the console says where).
  */
-function logFileFor(chosen: Interface, settings: Settings): string | undefined {
+function logFileFor(chosen: Interface, where: StoreLocation): string | undefined {
   if (chosen !== "console" || !isTty(process.stdin) || !isTty(process.stdout)) return undefined;
-  return join(dataDir(settings), "steward.log");
+  return join(dataDirOf(where), "steward.log");
 }
 
-/** Beside the database: the log and the console's history live with the data they concern. */
-function dataDir(settings: Settings): string {
-  return settings.dbPath === ":memory:" ? "data" : dirname(resolve(settings.dbPath));
-}
-
-function mainLogger(settings: Settings, file?: string): Logger {
+/** The process's logger: pretty on a terminal, JSON lines otherwise, secrets masked. */
+export function mainLogger(settings: Settings, file?: string): Logger {
   const onTerminal = file === undefined ? isTty(process.stderr) : isTty(process.stdout);
   return createLogger({
     level: settings.logLevel,
@@ -61,106 +56,141 @@ function mainLogger(settings: Settings, file?: string): Logger {
   });
 }
 
-/** The composition root: config → database → engine → the adapter that talks to people. */
+/**
+ * The composition root: config → store → engine → the adapters that talk to people. On a
+ * shared PostgreSQL database the singleton jobs (the schedules, delivery, the Discord
+ * connection; the engine's checker and batcher) run only while this process holds their role.
+ */
 export async function main(settings: Settings, mode: RunMode): Promise<void> {
   const config = loadConfigFile(settings.configPath);
+  const where = locateStore(settings, config);
   const chosen = chooseInterface(mode, settings);
-  const logFile = logFileFor(chosen, settings);
+  const logFile = logFileFor(chosen, where);
   const logger = mainLogger(settings, logFile);
-  const database = openNamed(settings.dbPath, {
-    backgroundCheckpoints: { onError: (message) => logger.warn(`checkpoint failed: ${message}`) },
-  });
   // Before the queue left from the last run starts, and before the doors open.
-  await database.ready;
-  const engine = new Engine({ config, configDir: dirname(settings.configPath), database, logger });
+  const opened = await openStore(where, systemClock, {
+    sqlite: {
+      backgroundCheckpoints: { onError: (message) => logger.warn(`checkpoint failed: ${message}`) },
+    },
+    onIdleError: (error) => logger.warn(`database: an idle connection broke: ${error.message}`),
+  });
+  const engine = new Engine({
+    config,
+    configDir: dirname(settings.configPath),
+    store: opened,
+    logger,
+  });
   logTaskFailures(engine);
   // The classifier trains in under a second: before the doors open, not on the first request.
   engine.router.warm();
-  await engine.start();
+  const roles =
+    opened.coordination?.roles((error) => logger.warn(`roles: ${error.message}`)) ?? everyRole();
+  await engine.start({ roles });
+  const wakeups = await opened.coordination?.listen(
+    (category) => engine.pool.wake(category),
+    (error) => logger.warn(`wake-ups: ${error.message}`),
+  );
+
   const outputs = outputDelivery(engine);
-  outputs.start();
   const scheduler = new Scheduler(engine);
-  await scheduler.start();
   const reviews = new ReviewSchedule(engine);
-  await reviews.start();
-  let chat = () => ({ ok: true, status: chosen === "discord" ? "discord starting" : chosen });
+  const schedules = new RoleJob(
+    "scheduler",
+    {
+      start: async () => {
+        await scheduler.start();
+        await reviews.start();
+      },
+      stop: () => {
+        scheduler.stop();
+        reviews.stop();
+      },
+    },
+    logger,
+  );
+  const delivery = new RoleJob("delivery", outputs, logger);
   let discord: DiscordAdapter | undefined;
+  const gateway = new RoleJob(
+    "gateway",
+    {
+      start: async () => {
+        if (chosen !== "discord" || settings.discordToken === undefined) return;
+        const { startDiscord } = await import("./adapters/discord/adapter.js");
+        discord = await startDiscord({
+          engine,
+          token: settings.discordToken,
+          apiBase: settings.discordApiBase,
+          logger,
+        });
+      },
+      stop: async () => {
+        // No new interactions; the outbox left undelivered goes out with the next holder.
+        await discord?.stop();
+        discord = undefined;
+      },
+    },
+    logger,
+  );
+  for (const job of [schedules, delivery]) job.holdWith(roles);
+  // On SQLite the roles are held at once: a schedule that cannot start stops Steward here.
+  if (!roles.shared) await schedules.started();
+
+  const elsewhere = { ok: true, status: "held by another process" };
   const http = await startHttpServer(engine, {
     host: config.http.host,
     port: settings.httpPort,
     logger,
-    // The chat adapter starts below; until then (and with the console) this says so.
-    health: () => ({ chat: chat(), scheduler: scheduler.health() }),
+    health: () => ({
+      chat:
+        discord?.health() ??
+        (chosen !== "discord"
+          ? { ok: true, status: chosen }
+          : gateway.active || !roles.shared
+            ? { ok: true, status: "discord starting" }
+            : elsewhere),
+      scheduler: schedules.active || !roles.shared ? scheduler.health() : elsewhere,
+    }),
   }).catch(async (error: unknown) => {
-    scheduler.stop();
-    reviews.stop();
-    await engine.stop(SHUTDOWN_GRACE_MS);
-    await outputs.stop();
-    database.close();
+    await closeAll();
     throw portInUse(error, config.http.host, settings.httpPort) ?? error;
   });
   engine.onCheck((summary) => http.metrics.observeCheck(summary.durationMs));
 
+  async function closeAll(): Promise<void> {
+    await schedules.close();
+    await gateway.close();
+    await engine.stop(SHUTDOWN_GRACE_MS);
+    await delivery.close();
+    await wakeups?.close();
+    // Last: another process may take the roles once their jobs have stopped here.
+    await roles.close();
+    await opened.store.close();
+  }
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
-      scheduler.stop();
-      reviews.stop();
+      await schedules.close();
       // No new webhooks while the workers wind down.
       await http.close();
-      // No new interactions either; the outbox left undelivered goes out on the next start.
-      await discord?.stop();
-      await engine.stop(SHUTDOWN_GRACE_MS);
-      await outputs.stop();
-      database.close();
+      await closeAll();
     })();
     return stopping;
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping !== undefined) {
-      logger.warn(`${signal} again: exiting without waiting for running tasks`);
-      process.exit(1);
-    }
-    const started = Date.now();
-    logger.info(`${signal}: shutting down`, { grace_ms: SHUTDOWN_GRACE_MS });
-    setTimeout(() => {
-      logger.error("shutdown did not finish in time: exiting");
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS + SHUTDOWN_MARGIN_MS).unref();
-    shutdown().then(
-      () => {
-        logger.info("stopped", { after_ms: Date.now() - started });
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error(`shutdown failed: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", onSignal);
-  // On a terminal the console reads Ctrl-C itself (raw mode); this is `kill -INT` and headless.
-  process.once("SIGINT", onSignal);
+  exitOnSignals(logger, shutdown);
 
-  if (chosen === "discord" && settings.discordToken !== undefined) {
-    const { startDiscord } = await import("./adapters/discord/adapter.js");
-    const started = await startDiscord({
-      engine,
-      token: settings.discordToken,
-      apiBase: settings.discordApiBase,
-      logger,
-    }).catch(async (error: unknown) => {
+  gateway.holdWith(roles);
+  if (!roles.shared) {
+    // One process: a Discord that cannot start (a wrong token) stops Steward with its error.
+    await gateway.started()?.catch(async (error: unknown) => {
       await shutdown();
       throw error;
     });
-    discord = started;
-    chat = () => started.health();
   }
   logger.info("steward started", {
     version: VERSION,
     node: process.version,
     config: settings.configPath,
-    database: settings.dbPath,
+    database: opened.description,
     interface: chosen,
     http: http.url,
     ...(logFile === undefined ? {} : { log: logFile }),
@@ -174,7 +204,7 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     output: process.stdout,
     outputs,
     logFile,
-    historyFile: join(dataDir(settings), ".steward_history"),
+    historyFile: join(opened.dataDir, ".steward_history"),
   });
   await shutdown();
   logger.info("stopped: the console ended");
@@ -186,13 +216,4 @@ function portInUse(error: unknown, host: string, port: number): Error | undefine
   return new Error(
     `${host}:${port} is already in use (is another Steward running?); set STEWARD_HTTP_PORT to a free port, or to 0 to pick one`,
   );
-}
-
-/** The database file, or an error that names the setting to change. */
-function openNamed(path: string, options: DatabaseOptions) {
-  try {
-    return openDatabase(path, options);
-  } catch (error) {
-    throw new Error(`STEWARD_DB: cannot open ${path} (${(error as Error).message})`);
-  }
 }

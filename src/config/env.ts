@@ -6,7 +6,8 @@ export const DEFAULT_DB_PATH = "data/steward.db";
 /** The environment contract (README.md, "Environment"), read in one place. */
 export interface Settings {
   configPath: string;
-  dbPath: string;
+  /** From STEWARD_DB; unset, the config's `database.url` or else `DEFAULT_DB_PATH` (`locateStore`). */
+  store: StoreLocation | undefined;
   discordToken: string | undefined;
   discordApiBase: string | undefined;
   httpPort: number;
@@ -24,7 +25,7 @@ export function readSettings(env: Env = process.env): Settings {
   const port = env.STEWARD_HTTP_PORT;
   return {
     configPath: env.STEWARD_CONFIG || DEFAULT_CONFIG_PATH,
-    dbPath: databasePath(env.STEWARD_DB || DEFAULT_DB_PATH),
+    store: env.STEWARD_DB ? storeLocation("STEWARD_DB", env.STEWARD_DB) : undefined,
     discordToken: env.DISCORD_TOKEN || undefined,
     discordApiBase: env.DISCORD_API_BASE ? parseUrl(env.DISCORD_API_BASE) : undefined,
     httpPort: port === undefined || port === "" ? 8787 : parsePort(port),
@@ -33,22 +34,34 @@ export function readSettings(env: Env = process.env): Settings {
   };
 }
 
+/** Where the data lives: a SQLite file, or a PostgreSQL database several processes share. */
+export type StoreLocation = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
 /**
- * A SQLite file. A URL is refused rather than opened as a path (which made a folder named
- * `postgres:`): the PostgreSQL store is held to the stores' contract, but serving does not run
- * on it yet. The URL is not repeated, for its password.
+ * What `setting` names: a `postgres://` URL, or else a SQLite file path. Another scheme is
+ * refused rather than opened as a path (which would make a folder named `mysql:`); the URL is
+ * not repeated, for its password.
  */
-function databasePath(value: string): string {
+export function storeLocation(setting: string, value: string): StoreLocation {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-  if (scheme === undefined) return value;
-  if (scheme === "postgres" || scheme === "postgresql") {
-    throw new Error(
-      "STEWARD_DB: a PostgreSQL URL; this version of Steward serves from a SQLite file only" +
-        " (`steward migrate-store` copies one into PostgreSQL for when it does): set STEWARD_DB" +
-        " to a file path, or leave it unset for data/steward.db",
-    );
+  if (scheme === undefined) return { kind: "sqlite", path: value };
+  if ((scheme === "postgres" || scheme === "postgresql") && URL.canParse(value)) {
+    return { kind: "postgres", url: value };
   }
-  throw new Error(`STEWARD_DB: expected a SQLite file path, got a ${scheme}:// URL`);
+  throw new Error(
+    `${setting}: expected a SQLite file path or a postgres://user@host:port/database URL, got a ${scheme}:// value`,
+  );
+}
+
+/** STEWARD_DB wins over the config's `database.url`; neither set, the SQLite file by default. */
+export function locateStore(
+  settings: Pick<Settings, "store">,
+  config: { database: { url?: string } },
+): StoreLocation {
+  if (settings.store !== undefined) return settings.store;
+  const { url } = config.database;
+  if (url !== undefined) return storeLocation("database.url", url);
+  return { kind: "sqlite", path: DEFAULT_DB_PATH };
 }
 
 function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {

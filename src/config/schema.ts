@@ -340,6 +340,22 @@ export const configSchema = z
         allowed_urls: z.array(z.url()).default([]),
       })
       .default({ dir: "data/outputs", allowed_urls: [] }),
+    database: z
+      .strictObject({
+        /** A `postgres://` URL (usually `${DATABASE_URL}`); STEWARD_DB, when set, wins. */
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
+          .optional(),
+        /**
+         * How long a claimed task stays its process's without a renewal: a process that died
+         * holds its tasks this long before another process runs them again.
+         */
+        lease: duration
+          .refine((ms) => ms >= 3_000, "expected at least 3s: a lease is renewed every third of it")
+          .default(60_000),
+      })
+      .default({ lease: 60_000 }),
   })
   .superRefine((config, ctx) => {
     for (const issue of referenceIssues(config)) ctx.addIssue({ code: "custom", ...issue });

@@ -6,3 +6,42 @@
 export const ROLES = ["gateway", "scheduler", "checker", "escalations", "delivery"] as const;
 
 export type Role = (typeof ROLES)[number];
+
+export interface RoleHandlers {
+  /** This process now holds the role: start doing its job. */
+  onAcquired?(): void;
+  /** It lost the role (its hold on the database broke): stop doing its job now. */
+  onLost?(error: Error): void;
+}
+
+/**
+ * Which roles this process holds. On PostgreSQL each is an advisory lock (`src/db/pg/leadership.ts`);
+ * on SQLite the one process holds them all (`everyRole`).
+ */
+export interface Roles {
+  /** Other processes may hold the roles: taking or losing one is news. */
+  readonly shared: boolean;
+  /** Asks for `role`: `onAcquired` once this process holds it, however long that takes. */
+  hold(role: Role, handlers?: RoleHandlers): void;
+  held(): ReadonlySet<Role>;
+  /** Gives every role up. */
+  close(): Promise<void>;
+}
+
+/** Every role, held from the start and never lost: the one process on a SQLite file. */
+export function everyRole(): Roles {
+  const holding: ReadonlySet<Role> = new Set(ROLES);
+  return {
+    shared: false,
+    hold(_role, handlers) {
+      handlers?.onAcquired?.();
+    },
+    held: () => holding,
+    close: async () => {},
+  };
+}
+
+/** No role at all: a process that only works (`steward worker`). */
+export function noRole(): Roles {
+  return { shared: true, hold() {}, held: () => new Set(), close: async () => {} };
+}

@@ -1,5 +1,5 @@
 import type { EscalationCause } from "../core/ports.js";
-import { ROLES } from "../core/roles.js";
+import { everyRole, type Roles } from "../core/roles.js";
 import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { EscalationOutcome, EscalationRequest } from "../escalation/decisions.js";
@@ -15,6 +15,7 @@ import { Heartbeat, thisProcess } from "./heartbeat.js";
 import { ModelQuestions } from "./models.js";
 import { type MonitorSchedule, startMonitor } from "./monitor-schedule.js";
 import { type EngineOptions, EngineReads } from "./reads.js";
+import { RoleJob, type RoleWork } from "./role-job.js";
 import { TaskCommands } from "./task-commands.js";
 import type { WiringHooks } from "./wiring.js";
 
@@ -41,7 +42,9 @@ export class Engine extends EngineReads {
   private readonly commands: TaskCommands;
   private readonly listeners = new Set<TaskListener>();
   private readonly checkListeners = new Set<(summary: CheckSummary) => void>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  /** The roles' jobs this process runs while it holds them: the checker, the batcher. */
+  private jobs: RoleJob[] = [];
+  /** The checker's schedule, while this process holds the checker's role. */
   private monitor: MonitorSchedule | undefined;
   private heartbeat: Heartbeat<"async"> | undefined;
 
@@ -80,49 +83,79 @@ export class Engine extends EngineReads {
   }
 
   /**
-   * Starts the pool, the checker and the heartbeat; resolves once the leases a previous process
-   * left are recovered and this process is registered.
+   * Starts the pool and the heartbeat, and asks `roles` for the checker's and the escalation
+   * batcher's roles (every role is this process's on SQLite); resolves once the leases a previous
+   * process left are recovered and this process is registered.
    */
-  async start(): Promise<void> {
+  async start(options: { roles?: Roles } = {}): Promise<void> {
+    const roles = options.roles ?? everyRole();
     const recovering = this.pool.start();
-    // Created here, not in the constructor: croner starts its timer as soon as the job exists.
-    this.monitor = startMonitor({
-      config: this.config,
-      queries: this.parts.store.monitor,
-      outbox: this.parts.store.outbox,
-      clock: this.clock,
-      logger: this.logger,
-      onRun: (summary) => {
-        for (const listener of this.checkListeners) listener(summary);
-      },
-    });
-    // The batching window is the latency floor of an escalation; checking 10× per window is plenty.
-    const every = Math.min(5_000, Math.max(50, this.config.escalation.batch_window / 10));
-    this.flushTimer = setInterval(() => void this.flushEscalations(), every);
-    const { heartbeat, registered } = this.startHeartbeat();
+    this.jobs = [
+      new RoleJob("checker", this.checkerJob(), this.logger),
+      new RoleJob("escalations", this.batcherJob(), this.logger),
+    ];
+    for (const job of this.jobs) job.holdWith(roles);
+    const { heartbeat, registered } = this.startHeartbeat(roles);
     this.heartbeat = heartbeat;
     await Promise.all([recovering, registered]);
   }
 
-  /**
-   * Registers this process and beats while it runs (`steward status` lists it). On SQLite one
-   * process owns the database, so it holds every role, and whoever registered before is gone
-   * (as every lease is void at start-up).
-   */
-  private startHeartbeat(): { heartbeat: Heartbeat<"async">; registered: Promise<void> } {
-    const registry = this.parts.store.processes;
-    // What it holds never changes on SQLite: every role, every category's worker.
-    const held = {
-      roles: [...ROLES],
-      categories: this.config.categories.filter((c) => !c.catch_all).map((c) => c.name),
+  /** The status checker on its schedule. */
+  private checkerJob(): RoleWork {
+    return {
+      // Created on start, not before: croner starts its timer as soon as the job exists.
+      start: () => {
+        this.monitor = startMonitor({
+          config: this.config,
+          queries: this.parts.store.monitor,
+          outbox: this.parts.store.outbox,
+          clock: this.clock,
+          logger: this.logger,
+          onRun: (summary) => {
+            for (const listener of this.checkListeners) listener(summary);
+          },
+        });
+      },
+      stop: () => {
+        this.monitor?.stop();
+        this.monitor = undefined;
+      },
     };
-    const heartbeat = new Heartbeat(registry, thisProcess(held), {
-      current: () => held,
+  }
+
+  /** Posts the escalations whose batching window is over, and reminders. */
+  private batcherJob(): RoleWork {
+    let timer: NodeJS.Timeout | undefined;
+    // The batching window is the latency floor of an escalation; checking 10× per window is plenty.
+    const every = Math.min(5_000, Math.max(50, this.config.escalation.batch_window / 10));
+    return {
+      start: () => {
+        timer = setInterval(() => void this.flushEscalations(), every);
+      },
+      stop: () => clearInterval(timer),
+    };
+  }
+
+  /**
+   * Registers this process and beats while it runs (`steward status` lists it), with the roles
+   * it holds at each beat. On SQLite one process owns the database, so whoever registered
+   * before is gone (as every lease is void at start-up).
+   */
+  private startHeartbeat(roles: Roles): {
+    heartbeat: Heartbeat<"async">;
+    registered: Promise<void>;
+  } {
+    const registry = this.parts.store.processes;
+    const current = () => ({ roles: [...roles.held()], categories: this.pool.categories });
+    const heartbeat = new Heartbeat(registry, thisProcess(current()), {
+      current,
       onError: (error) => this.logger.warn(`heartbeat: ${error.message}`),
     });
     const starting = async () => {
-      const { live, stale } = await registry.list(0);
-      for (const earlier of [...live, ...stale]) await registry.gone(earlier.id);
+      if (!roles.shared) {
+        const { live, stale } = await registry.list(0);
+        for (const earlier of [...live, ...stale]) await registry.gone(earlier.id);
+      }
       await heartbeat.start();
     };
     const registered = starting().catch((error: Error) =>
@@ -136,9 +169,8 @@ export class Engine extends EngineReads {
     // still waiting on a model are read and routed by the rules now, the trace saying why.
     await this.models.stop();
     await this.parts.filings.fileWaiting();
-    clearInterval(this.flushTimer);
-    this.monitor?.stop();
-    this.monitor = undefined;
+    await Promise.all(this.jobs.map((job) => job.close()));
+    this.jobs = [];
     await this.pool.stop(graceMs);
     await this.heartbeat?.close();
     this.heartbeat = undefined;

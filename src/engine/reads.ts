@@ -6,7 +6,6 @@ import { type Logger, silentLogger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
 import type { ScheduleRuns } from "../core/schedule-runs.js";
 import type { Task, TaskEvent } from "../core/task.js";
-import { checkWritable } from "../db/connection.js";
 import { type EscalationCard, formatEscalation, type PersonName } from "../escalation/format.js";
 import { isOperator, type Person, requireOperator } from "../escalation/operators.js";
 import type { EscalatedTask, EscalationGroup } from "../escalation/store.js";
@@ -148,17 +147,14 @@ export class EngineReads {
     return this.parts.store.queue.openIncidents();
   }
 
-  /** The database file: reports are written beside it. */
-  get databaseFile(): string {
-    return this.parts.database.sqlite.name;
+  /** Where files that go with the data are written (review charts beside the SQLite file). */
+  get dataDir(): string {
+    return this.parts.opened.dataDir;
   }
 
-  /**
-   * Writable, measured: outside a transaction, take the write lock and let it go. A group of
-   * writes being open means the connection is writing already. Throws when it is not.
-   */
-  async checkWritable(): Promise<void> {
-    checkWritable(this.parts.database.sqlite);
+  /** Throws unless the database takes writes now (`/readyz`). */
+  checkWritable(): Promise<void> {
+    return this.parts.opened.checkWritable();
   }
 
   /** The open anomalies among `ids`, in words: what a status-check message is about. */

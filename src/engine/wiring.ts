@@ -3,9 +3,8 @@ import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { EscalationCause } from "../core/ports.js";
 import type { Task } from "../core/task.js";
-import { asyncSqliteStore } from "../db/async-sqlite-store.js";
 import type { OpenDatabase } from "../db/connection.js";
-import { sqliteStore } from "../db/sqlite-store.js";
+import { type OpenStore, sqliteOpenStore } from "../db/open-store.js";
 import type { Store } from "../db/store.js";
 import { Escalations } from "../escalation/escalations.js";
 import { Intake } from "../intake/intake.js";
@@ -22,14 +21,20 @@ export interface WiringOptions {
   config: Config;
   /** Folder of the config file: worker paths are relative to it. */
   configDir: string;
-  database: OpenDatabase;
+  /** The store, opened on the engine's clock (`openStore`)… */
+  store?: OpenStore;
+  /** …or a SQLite database to build it on (tests, benches, one-shot commands). */
+  database?: OpenDatabase;
   clock: Clock;
   env?: Readonly<Record<string, string | undefined>>;
   /** Replaces the runner built from config for a worker (benchmarks, embedding). */
   runners?: ReadonlyMap<string, WorkerRunner>;
+  /** A claimed task's lease: the config's `database.lease` unless given. */
   leaseMs?: number;
   pollMs?: number;
   random?: () => number;
+  /** Which categories this process works, and how many tasks at once (`steward worker`). */
+  workers?: { categories?: readonly string[]; concurrency?: number };
 }
 
 /** What the engine's parts call back into: the engine's own reactions to what they did. */
@@ -44,7 +49,7 @@ export interface WiringHooks extends Required<Pick<PoolHooks, "onDone" | "onClar
 
 /** The engine's parts: its store and the domain services over it. Only the engine holds them. */
 export interface Parts {
-  database: OpenDatabase;
+  opened: OpenStore;
   store: Store<"async">;
   escalations: Escalations;
   router: Router;
@@ -57,18 +62,13 @@ export interface Parts {
 }
 
 /**
- * Builds the store on `database` (its asynchronous face: the ports PostgreSQL answers too), then
- * the domain services and the pool over it. The router learns the decisions stored so far
- * (`learnStored`) before the engine takes requests.
+ * The domain services and the pool over the store (SQLite's asynchronous face or PostgreSQL:
+ * the same ports). The router is built on the decisions stored when the store was opened.
  */
 export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
-  const { config, database, clock } = options;
-  const sync = sqliteStore(database, clock);
-  // The busy paths' statements, ready before the first request or claim, not during it.
-  sync.tasks.prepare();
-  sync.queue.prepare();
-  sync.outbox.prepare();
-  const store = asyncSqliteStore(sync);
+  const { config, clock } = options;
+  const opened = openedOf(options);
+  const { store } = opened;
   const { tasks, queue, outbox } = store;
   const escalations = new Escalations({
     config,
@@ -80,7 +80,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   });
   const router = createCategoryRouter(config.categories, {
     minConfidence: config.intake.classifier.min_confidence,
-    learned: sync.routingExamples.list(),
+    learned: opened.learned,
     corpus: config.corpus,
   });
   const learning = new RoutingLearning(store.routingExamples, router, clock);
@@ -101,9 +101,13 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
     owner: `${hostname()}:${process.pid}`,
     env: options.env ?? process.env,
     configDir: options.configDir,
-    leaseMs: options.leaseMs,
-    pollMs: options.pollMs,
+    leaseMs: options.leaseMs ?? config.database.lease,
+    // Shared, new work wakes the pool (LISTEN/NOTIFY): the poll is for due retries and leases.
+    pollMs: options.pollMs ?? (opened.shared ? 2_000 : undefined),
     random: options.random,
+    categories: options.workers?.categories,
+    concurrency: options.workers?.concurrency,
+    shared: opened.shared,
     hooks: {
       onDone: hooks.onDone,
       onClarify: hooks.onClarify,
@@ -122,7 +126,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   });
   let status: StatusReader | undefined;
   const parts: Parts = {
-    database,
+    opened,
     store,
     escalations,
     router,
@@ -146,6 +150,12 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
     },
   };
   return parts;
+}
+
+function openedOf(options: WiringOptions): OpenStore {
+  if (options.store !== undefined) return options.store;
+  if (options.database === undefined) throw new Error("an engine needs a store or a database");
+  return sqliteOpenStore(options.database, options.clock);
 }
 
 /** A task with its timeline and attempts. */

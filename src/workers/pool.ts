@@ -33,6 +33,15 @@ export interface PoolOptions extends WorkerSetup {
   pollMs?: number;
   random?: () => number;
   hooks?: PoolHooks;
+  /** Only these categories' tasks are claimed (`steward worker --categories`); all by default. */
+  categories?: readonly string[];
+  /** At most this many tasks run at once in this process, whatever the categories allow. */
+  concurrency?: number;
+  /**
+   * Other processes work the same store: at start-up only expired leases are recovered (the
+   * rest are theirs), not every lease as when this process is the only one.
+   */
+  shared?: boolean;
 }
 
 /**
@@ -91,10 +100,16 @@ export class WorkerPool {
    * have been queued (a kick from outside, a promoted retry or expired lease, or the poll).
    */
   private readonly drained = new Set<string>();
+  /** The categories whose tasks this pool claims, in config order. */
+  private readonly worked: readonly CategoryConfig[];
+  /** Tasks this process may run at once (`concurrency`), across categories. */
+  private readonly processSlots: number;
 
   constructor(private readonly options: PoolOptions) {
     const { config, tasks, queue, clock, runners, env, configDir } = options;
     this.pollMs = options.pollMs ?? 500;
+    this.worked = workedCategories(config, options.categories);
+    this.processSlots = options.concurrency ?? Number.POSITIVE_INFINITY;
     this.hooks = options.hooks ?? {};
     this.deadlines = new Deadlines(clock);
     this.leases = new Leases(queue, options.owner, options.leaseMs ?? 60_000);
@@ -171,7 +186,10 @@ export class WorkerPool {
     this.recovered = false;
     try {
       await this.incidents.load();
-      for (const task of await this.leases.recoverAll()) this.hooks.onChange?.(task);
+      const returned = this.options.shared
+        ? await this.leases.recoverExpired()
+        : await this.leases.recoverAll();
+      for (const task of returned) this.hooks.onChange?.(task);
     } catch (error) {
       this.hooks.onError?.(coerceError(error), "recovering leases at start-up");
     } finally {
@@ -209,6 +227,15 @@ export class WorkerPool {
     this.passSoon();
   }
 
+  /** Another process queued work in `category` (every category, when it is not known). */
+  wake(category?: string): void {
+    if (category === undefined) this.kick();
+    else {
+      this.drained.delete(category);
+      this.passSoon();
+    }
+  }
+
   /** A pass now that looks at everything, as a poll does (simulations drive the pool with it). */
   tick(): Promise<number> {
     this.lookAtEverything();
@@ -230,6 +257,11 @@ export class WorkerPool {
     while (this.inFlight.size > 0)
       await Promise.all([...this.inFlight.values()].map((flight) => flight.done));
     await this.passes.idle();
+  }
+
+  /** The categories this pool claims tasks of (those with a worker). */
+  get categories(): string[] {
+    return this.worked.filter((category) => category.worker !== undefined).map((c) => c.name);
   }
 
   get running(): number {
@@ -264,7 +296,7 @@ export class WorkerPool {
       recovered = [...recovered, ...expired];
     }
     const claimed: Launch[] = [];
-    for (const category of config.categories) {
+    for (const category of this.worked) {
       if (category.worker === undefined) continue;
       // (Most categories have nothing to claim on most passes: no promise for them.)
       const claiming = this.claimFor(category, category.worker);
@@ -315,7 +347,10 @@ export class WorkerPool {
   /** Claims for the category's free slots; undefined, without asking the store, when none may be. */
   private claimFor(category: CategoryConfig, worker: string): Promise<Launch[]> | undefined {
     const incident = this.incidents.incidentOf(category);
-    let slots = category.limits.concurrency - this.runningIn(category.name);
+    let slots = Math.min(
+      category.limits.concurrency - this.runningIn(category.name),
+      this.processSlots - this.inFlight.size,
+    );
     if (slots <= 0 || this.drained.has(category.name)) return undefined;
     if (incident !== undefined) {
       // Paused: one task at a time serves as the probe, once the probe is due.
@@ -366,4 +401,15 @@ export class WorkerPool {
   private safely(context: string, work: () => Promise<unknown>): void {
     work().catch((error: unknown) => this.hooks.onError?.(coerceError(error), context));
   }
+}
+
+/** The categories named (each must exist), or every category. */
+function workedCategories(config: Config, names?: readonly string[]): CategoryConfig[] {
+  if (names === undefined) return config.categories;
+  const unknown = names.filter((name) => !config.categories.some((c) => c.name === name));
+  if (unknown.length > 0) {
+    const known = config.categories.map((c) => c.name).join(", ");
+    throw new Error(`no category named ${unknown.join(", ")} (the categories: ${known})`);
+  }
+  return config.categories.filter((category) => names.includes(category.name));
 }

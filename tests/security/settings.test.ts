@@ -40,13 +40,25 @@ describe("bad settings", () => {
     expectOneClearLine(run.stderr, /^STEWARD_DB: cannot open .*a-file\/steward\.db \(/);
   });
 
-  it("a STEWARD_DB that is a PostgreSQL URL is refused, not opened as a path, and its password not echoed", async () => {
-    const url = "postgres://steward:hunter2@127.0.0.1:5432/steward";
+  it("a STEWARD_DB URL of another kind is refused, not opened as a path, and not echoed", async () => {
+    const url = "mysql://steward:hunter2@127.0.0.1:3306/steward";
     const run = await runSteward(["status"], { env: { STEWARD_DB: url } });
     expect(run.code).toBe(1);
-    expectOneClearLine(run.stderr, /^STEWARD_DB: a PostgreSQL URL; .*SQLite file only/);
+    expectOneClearLine(run.stderr, /^STEWARD_DB: expected a SQLite file path or a postgres:\/\//);
     expect(run.stderr).not.toContain("hunter2");
-    // Opened as a path, the URL had made a folder named "postgres:" where Steward ran.
+    // Opened as a path, the URL had made a folder named "mysql:" where Steward ran.
+    expect(existsSync(join(ROOT, "mysql:"))).toBe(false);
+  });
+
+  it("a PostgreSQL STEWARD_DB that cannot be reached is named without its password", async () => {
+    const url = "postgres://steward:hunter2@127.0.0.1:1/steward";
+    const run = await runSteward(["status"], { env: { STEWARD_DB: url } });
+    expect(run.code).toBe(1);
+    expectOneClearLine(
+      run.stderr,
+      /^cannot open PostgreSQL at postgres:\/\/steward:\*\*\*@127\.0\.0\.1:1\/steward \(/,
+    );
+    expect(run.stderr).not.toContain("hunter2");
     expect(existsSync(join(ROOT, "postgres:"))).toBe(false);
   });
 

@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Engine } from "../../engine/engine.js";
 import { emptyMonthNotice, type ReviewAnswer } from "../../review/choose.js";
 import { printedReview } from "../../review/print.js";
@@ -17,6 +17,5 @@ export function reviewText(engine: Engine, review: Review): Promise<string> {
 
 /** `data/reviews/` beside `data/steward.db`. */
 function chartDir(engine: Engine): string {
-  const name = engine.databaseFile;
-  return join(name === ":memory:" ? "data" : dirname(resolve(name)), "reviews");
+  return join(engine.dataDir, "reviews");
 }

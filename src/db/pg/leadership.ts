@@ -1,15 +1,8 @@
 import type pg from "pg";
 import { coerceError } from "../../core/errors.js";
-import type { Role } from "../../core/roles.js";
+import type { Role, RoleHandlers, Roles } from "../../core/roles.js";
 import { abandon, openDedicated } from "./dedicated-connection.js";
 import { tryLockForSession } from "./locks.js";
-
-export interface RoleHandlers {
-  /** This process now holds the role: start doing its job. */
-  onAcquired?(): void;
-  /** The connection holding it broke: stop doing its job now (another process may take it). */
-  onLost?(error: Error): void;
-}
 
 export interface LeadershipOptions {
   /** Between tries for roles another process holds, and between liveness checks (2 s). */
@@ -34,7 +27,8 @@ type Mode = "idle" | "running" | "closed";
  * times out drops every role at once (`onLost`) before anything else, then reconnects and tries
  * again (`dedicated-connection.ts` says how a connection that hangs or stops ticking is noticed).
  */
-export class Leadership {
+export class Leadership implements Roles {
+  readonly shared = true;
   private mode: Mode = "idle";
   private readonly wanted = new Map<Role, RoleHandlers>();
   private readonly holding = new Set<Role>();

@@ -1,7 +1,7 @@
 import type { Clock } from "../../core/clock.js";
 import type { Store } from "../store.js";
 import { PgChatRefStore } from "./chat-ref-store.js";
-import { openPostgres, type PostgresOptions } from "./connection.js";
+import { type OpenPostgres, openPostgres, type PostgresOptions } from "./connection.js";
 import { PgEscalationStore } from "./escalation-store.js";
 import { PgMonitorStore } from "./monitor-store.js";
 import { PgOutboxStore } from "./outbox-store.js";
@@ -24,7 +24,11 @@ export async function openPostgresStore(
   clock: Clock,
   options: PostgresOptions = {},
 ): Promise<Store<"async">> {
-  const database = await openPostgres(url, options);
+  return postgresStore(await openPostgres(url, options), clock);
+}
+
+/** The store on an open pool; its `close()` ends the pool. */
+export function postgresStore(database: OpenPostgres, clock: Clock): Store<"async"> {
   const transactions = new Transactions(database.db);
   const tasks = new PgTaskStore(transactions, clock);
   return {
@@ -44,4 +48,12 @@ export async function openPostgresStore(
     committed: () => Promise.resolve(),
     close: () => database.close(),
   };
+}
+
+/** Throws unless the server takes writes: reachable, and a primary rather than a standby. */
+export async function postgresWritable(database: OpenPostgres): Promise<void> {
+  const { rows } = await database.pool.query<{ standby: boolean }>(
+    "SELECT pg_is_in_recovery() AS standby",
+  );
+  if (rows[0]?.standby) throw new Error("the PostgreSQL server is a read-only standby");
 }

@@ -1,0 +1,142 @@
+import { dirname, resolve } from "node:path";
+import type { StoreLocation } from "../config/env.js";
+import type { Clock } from "../core/clock.js";
+import type { Roles } from "../core/roles.js";
+import type { LearnedExample } from "../routing/learned.js";
+import { asyncSqliteStore } from "./async-sqlite-store.js";
+import {
+  checkWritable,
+  type DatabaseOptions,
+  type OpenDatabase,
+  openDatabase,
+} from "./connection.js";
+import { sqliteStore } from "./sqlite-store.js";
+import type { Store } from "./store.js";
+
+/**
+ * A store opened for an engine: its ports, what the router learns before the first request, and
+ * what only the database can say (whether it takes writes, where files that go with it belong).
+ */
+export interface OpenStore {
+  readonly kind: StoreLocation["kind"];
+  readonly store: Store<"async">;
+  /** People's routing decisions as of opening: the router is built on them. */
+  readonly learned: readonly LearnedExample[];
+  /** Files that belong with the data (review charts, the console's log and history) go here. */
+  readonly dataDir: string;
+  /** Where the data is, fit to print (a URL without its password). */
+  readonly description: string;
+  /** Several processes may share it: roles are held by one, leases recovered only once expired. */
+  readonly shared: boolean;
+  /** Throws when the database cannot take a write now (`/readyz`). */
+  checkWritable(): Promise<void>;
+  /** On a shared store: how its processes take turns at the roles and hear of new work. */
+  readonly coordination?: Coordination;
+}
+
+/** How the processes sharing a store coordinate, each on a connection of its own. */
+export interface Coordination {
+  /** One process at a time holds each role. */
+  roles(onError: (error: Error) => void): Roles;
+  /**
+   * Calls `onWork` when a write queued work in a category, and with no category when notices
+   * may have been missed (a lost connection): look at every category then. Resolves listening.
+   */
+  listen(
+    onWork: (category?: string) => void,
+    onError: (error: Error) => void,
+  ): Promise<{ close(): Promise<void> }>;
+}
+
+/** The store on an open SQLite database, its busy paths' statements prepared. */
+export function sqliteOpenStore(database: OpenDatabase, clock: Clock): OpenStore {
+  const sync = sqliteStore(database, clock);
+  // The busy paths' statements, ready before the first request or claim, not during it.
+  sync.tasks.prepare();
+  sync.queue.prepare();
+  sync.outbox.prepare();
+  const file = database.sqlite.name;
+  return {
+    kind: "sqlite",
+    store: asyncSqliteStore(sync),
+    learned: sync.routingExamples.list(),
+    dataDir: dataDirOf({ kind: "sqlite", path: file }),
+    description: file,
+    shared: false,
+    // Outside a transaction, take the write lock and let it go; an open group is writing already.
+    checkWritable: async () => checkWritable(database.sqlite),
+  };
+}
+
+export interface OpenStoreOptions {
+  /** SQLite only: see `DatabaseOptions`. */
+  sqlite?: DatabaseOptions;
+  /** PostgreSQL only: a connection of the pool broke while idle. */
+  onIdleError?: (error: Error) => void;
+}
+
+/** Opens (creating and migrating if needed) the store at `where`. */
+export async function openStore(
+  where: StoreLocation,
+  clock: Clock,
+  options: OpenStoreOptions = {},
+): Promise<OpenStore> {
+  if (where.kind === "sqlite") {
+    const database = openNamed(where.path, options.sqlite);
+    await database.ready;
+    return sqliteOpenStore(database, clock);
+  }
+  // Loaded only when asked for: a SQLite deployment never loads the PostgreSQL driver.
+  const { openPostgres } = await import("./pg/connection.js");
+  const { postgresStore, postgresWritable } = await import("./pg/store.js");
+  const { redacted } = await import("./pg/migrate-store.js");
+  const { Leadership } = await import("./pg/leadership.js");
+  const { Wakeups } = await import("./pg/wakeups.js");
+  const { url } = where;
+  const database = await openPostgres(url, { onIdleError: options.onIdleError }).catch(
+    (error: unknown) => {
+      throw new Error(`cannot open PostgreSQL at ${redacted(url)} (${(error as Error).message})`);
+    },
+  );
+  const store = postgresStore(database, clock);
+  const learned = await store.routingExamples.list().catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  return {
+    kind: "postgres",
+    store,
+    learned,
+    dataDir: dataDirOf(where),
+    description: redacted(where.url),
+    shared: true,
+    checkWritable: () => postgresWritable(database),
+    coordination: {
+      roles: (onError) => new Leadership(url, { onError }),
+      listen: async (onWork, onError) => {
+        const wakeups = new Wakeups(url, {
+          onWork: (category) => onWork(category),
+          onResync: () => onWork(),
+          onError,
+        });
+        await wakeups.start();
+        return wakeups;
+      },
+    },
+  };
+}
+
+/** Beside the SQLite file; `data/` in the working folder for PostgreSQL or a memory database. */
+export function dataDirOf(where: StoreLocation): string {
+  if (where.kind === "sqlite" && where.path !== ":memory:") return dirname(resolve(where.path));
+  return resolve("data");
+}
+
+/** The database file, or an error that names the setting to change. */
+function openNamed(path: string, options?: DatabaseOptions): OpenDatabase {
+  try {
+    return openDatabase(path, options);
+  } catch (error) {
+    throw new Error(`STEWARD_DB: cannot open ${path} (${(error as Error).message})`);
+  }
+}
