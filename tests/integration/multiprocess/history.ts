@@ -4,14 +4,15 @@
  * kill explains it).
  */
 import type pg from "pg";
-import type { Kill } from "./supervisor.js";
 
 export interface AttemptRow {
   taskId: number;
   number: number;
-  owner: string;
   outcome: string;
 }
+
+/** An attempt named as `taskId/number`. */
+export const attemptKey = (taskId: number, number: number) => `${taskId}/${number}`;
 
 export async function stateCounts(db: pg.ClientBase): Promise<Record<string, number>> {
   const { rows } = await db.query<{ state: string; n: number }>(
@@ -29,27 +30,29 @@ export async function doneCount(db: pg.ClientBase): Promise<number> {
 
 export async function allAttempts(db: pg.ClientBase): Promise<AttemptRow[]> {
   const { rows } = await db.query<AttemptRow>(
-    `SELECT task_id AS "taskId", number, owner, outcome FROM attempts ORDER BY task_id, number`,
+    `SELECT task_id AS "taskId", number, outcome FROM attempts ORDER BY task_id, number`,
   );
   return rows;
 }
 
-/** Tasks the server holds for `owner` (running under its lease) right now. */
-export async function heldBy(db: pg.ClientBase, owner: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM tasks WHERE lease_owner = $1 AND state IN ('running', 'reviewing')",
+/**
+ * The attempts `owner` (a process's `${hostname}:${pid}`) holds a lease for: read right after
+ * the process was killed, these are the attempts the kill cut (their leases outlive it).
+ */
+export async function leasedTo(db: pg.ClientBase, owner: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: number; attempts: number }>(
+    "SELECT id, attempts FROM tasks WHERE lease_owner = $1 AND state IN ('running', 'reviewing')",
     [owner],
   );
-  return rows[0]?.n ?? 0;
+  return rows.map((row) => attemptKey(row.id, row.attempts));
 }
 
 /**
  * Attempts beyond each task's one success, split by whether a kill explains them: an attempt
- * that did not succeed, written by a process the test killed, had its lease cut by the kill.
- * Anything else (a second success, a failure, an attempt of a live process) is unexplained.
+ * abandoned after its process was killed holding its lease was cut by the kill. Anything else
+ * (a second success, a failure, an attempt a live process lost) is unexplained.
  */
-export function extraAttempts(attempts: AttemptRow[], kills: Kill[]) {
-  const killed = new Set(kills.map((kill) => kill.owner));
+export function extraAttempts(attempts: AttemptRow[], cutByKills: ReadonlySet<string>) {
   const cut: AttemptRow[] = [];
   const unexplained: AttemptRow[] = [];
   const succeeded = new Map<number, number>();
@@ -58,8 +61,12 @@ export function extraAttempts(attempts: AttemptRow[], kills: Kill[]) {
       const before = succeeded.get(attempt.taskId) ?? 0;
       succeeded.set(attempt.taskId, before + 1);
       if (before > 0) unexplained.push(attempt);
-    } else if (killed.has(attempt.owner) && attempt.outcome === "abandoned") cut.push(attempt);
-    else unexplained.push(attempt);
+    } else if (
+      attempt.outcome === "abandoned" &&
+      cutByKills.has(attemptKey(attempt.taskId, attempt.number))
+    ) {
+      cut.push(attempt);
+    } else unexplained.push(attempt);
   }
   return { cut, unexplained, succeeded };
 }

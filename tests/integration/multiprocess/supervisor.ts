@@ -12,7 +12,7 @@ const RESTART_MS = 500;
 export interface Kill {
   unit: string;
   pid: number;
-  /** `${hostname}:${pid}`: the lease owner (and attempt owner) the process wrote. */
+  /** `${hostname}:${pid}`: the lease owner the process wrote on the tasks it claimed. */
   owner: string;
   at: number;
 }
