@@ -4,7 +4,7 @@ import type { Logger } from "../core/log.js";
 import { type Outbox, type OutboxKind, PARKED, type PendingMessage } from "../core/outbox.js";
 
 export interface OutboxPumpOptions {
-  outbox: Pick<Outbox<"async">, "pending" | "markDelivered" | "markFailed">;
+  outbox: Pick<Outbox<"async">, "pending" | "claim" | "markDelivered" | "markFailed">;
   clock: Clock;
   logger: Logger;
   /** Only these kinds; another pump (or adapter) owns the rest. */
@@ -16,6 +16,12 @@ export interface OutboxPumpOptions {
   isPermanent?(error: Error): boolean;
   everyMs?: number;
   batch?: number;
+  /**
+   * On a store other processes share: each message is claimed for this long before it is sent,
+   * so a pump that took the role over while the last holder is mid-send skips what that one
+   * holds (until its claim ends, should it have died holding it).
+   */
+  claimMs?: number;
 }
 
 /** Waits after a failed delivery: 5 s, 10 s, 20 s … up to 10 minutes. */
@@ -30,6 +36,7 @@ export function redeliveryDelay(attempts: number): number {
 export class OutboxPump {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(private readonly options: OutboxPumpOptions) {}
 
@@ -38,9 +45,15 @@ export class OutboxPump {
     void this.drain();
   }
 
+  /** Ends the pass in progress after the message in hand: a lost role stops sending at once. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
-    await this.running;
+    try {
+      await this.running;
+    } finally {
+      this.stopping = false;
+    }
   }
 
   /** One pass over what is due; concurrent calls share the pass in progress. */
@@ -57,7 +70,14 @@ export class OutboxPump {
     // The door that filed a task acts on it in the tick its commit lands (a card it will post,
     // which the task's first notice must wait for): read only once that tick is over.
     await new Promise((resolve) => setImmediate(resolve));
-    for (const message of await outbox.pending(this.options.batch ?? 50, kinds)) {
+    const { claimMs, batch = 50 } = this.options;
+    // Shared, each is claimed as its turn comes: the claim covers the one being sent, and none
+    // is left taken when the pass ends early.
+    const read = claimMs === undefined ? await outbox.pending(batch, kinds) : [];
+    for (let sent = 0; sent < batch && !this.stopping; sent++) {
+      const message =
+        claimMs === undefined ? read[sent] : (await outbox.claim(1, claimMs, kinds))[0];
+      if (message === undefined) return;
       try {
         await deliver(message);
         await outbox.markDelivered(message.id);

@@ -147,6 +147,11 @@ export class EngineReads {
     return this.parts.store.queue.openIncidents();
   }
 
+  /** Other processes share the store (PostgreSQL): what two of them could do at once is claimed. */
+  get shared(): boolean {
+    return this.parts.opened.shared;
+  }
+
   /** Where files that go with the data are written (review charts beside the SQLite file). */
   get dataDir(): string {
     return this.parts.opened.dataDir;

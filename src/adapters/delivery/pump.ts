@@ -10,6 +10,8 @@ export function outputDelivery(engine: Engine): OutboxPump {
     clock: engine.clock,
     logger: engine.logger,
     kinds: ["deliver_output"],
+    // Held as long as a task's lease: a deliverer that died mid-send is taken over as its tasks are.
+    claimMs: engine.shared ? engine.config.database.lease : undefined,
     isPermanent: (error) => error instanceof RefusedDestination,
     deliver: async ({ message }) => {
       if (message.kind !== "deliver_output") return;

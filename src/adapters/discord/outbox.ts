@@ -97,6 +97,7 @@ export function discordDelivery(ctx: DiscordContext, everyMs = 250): OutboxPump 
     logger: ctx.logger,
     kinds: DISCORD_KINDS,
     everyMs,
+    claimMs: ctx.engine.shared ? ctx.engine.config.database.lease : undefined,
     isPermanent,
     deliver: (pending) => deliver(ctx, pending),
   });
