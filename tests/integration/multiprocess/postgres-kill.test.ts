@@ -18,11 +18,18 @@ import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../../bench/support/random.js";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { systemClock } from "../../../src/core/clock.js";
+import type { ProcessList } from "../../../src/core/processes.js";
 import { ROLES } from "../../../src/core/roles.js";
 import { openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { postgresDatabase } from "../../postgres.js";
-import { eventually, type LogEntry, ROOT, type StewardProcess } from "../../steward-process.js";
+import {
+  eventually,
+  type LogEntry,
+  launch,
+  ROOT,
+  type StewardProcess,
+} from "../../steward-process.js";
 import {
   allAttempts,
   attemptKey,
@@ -220,6 +227,9 @@ describe("several Steward processes on one PostgreSQL database", () => {
       );
       const finishedAt = Date.now();
       phase.end("the rest of the run");
+      // `steward status --json` as an operator would run it beside them: who is up, with what.
+      const status = launch(["status", "--json"], env);
+      const statusExit = await status.exited;
       await supervisor.stop();
 
       // 4. The figures, printed before any assertion can fail.
@@ -243,8 +253,18 @@ describe("several Steward processes on one PostgreSQL database", () => {
           `${((finishedAt - startedAt) / 1000).toFixed(1)} s; test ${((Date.now() - began) / 1000).toFixed(1)} s (${phase})`,
       );
 
-      // 5. Nothing lost, nothing crashed, the standby took over in time.
+      // 5. Nothing lost, nothing crashed, the standby took over in time; status lists the four
+      // processes running at the end as live, their roles every role.
       expect(supervisor.crashes).toEqual([]);
+      expect({ ...statusExit, stderr: status.stderr() }).toMatchObject({ code: 0 });
+      const { live } = (JSON.parse(status.stdout()) as { processes: ProcessList }).processes;
+      for (const unit of supervisor.units) {
+        expect(live.map((entry) => entry.pid)).toContain(unit.current.child.pid);
+      }
+      const liveRoles = live
+        .filter((entry) => supervisor.units.some((unit) => unit.current.child.pid === entry.pid))
+        .flatMap((entry) => entry.roles);
+      expect(new Set(liveRoles)).toEqual(new Set(ROLES));
       expect(await stateCounts(db)).toEqual({ done: TASKS });
       expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_LIMIT_MS);
 
