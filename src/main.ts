@@ -83,9 +83,11 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   logTaskFailures(engine);
   // The classifier trains in under a second: before the doors open, not on the first request.
   engine.router.warm();
-  const roles =
-    opened.coordination?.roles((error) => logger.warn(`roles: ${error.message}`)) ?? everyRole();
-  await engine.start({ roles });
+  await engine.start({
+    roles:
+      opened.coordination?.roles((error) => logger.warn(`roles: ${error.message}`)) ?? everyRole(),
+  });
+  const { roles } = engine;
   const wakeups = await opened.coordination?.listen(
     (category) => engine.pool.wake(category),
     (error) => logger.warn(`wake-ups: ${error.message}`),

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 
 /**
  * A PostgreSQL database of its own for each test file: made on first use from the server's
@@ -61,6 +61,21 @@ export async function postgresDatabase(): Promise<string> {
   const url = new URL(SERVER);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/**
+ * The file's database and a client on it (to look behind Steward's back), made before its tests
+ * and closed after them; read the fields inside tests and hooks.
+ */
+export function databaseWithClient(): { readonly url: string; readonly client: pg.Client } {
+  const held = {} as { url: string; client: pg.Client };
+  beforeAll(async () => {
+    held.url = await postgresDatabase();
+    held.client = new pg.Client({ connectionString: held.url });
+    await held.client.connect();
+  });
+  afterAll(() => held.client.end());
+  return held;
 }
 
 /**

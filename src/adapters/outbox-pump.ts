@@ -2,9 +2,16 @@ import type { Clock } from "../core/clock.js";
 import { coerceError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { type Outbox, type OutboxKind, PARKED, type PendingMessage } from "../core/outbox.js";
+import type { Engine } from "../engine/engine.js";
 
 export interface OutboxPumpOptions {
   outbox: Pick<Outbox<"async">, "pending" | "claim" | "markDelivered" | "markFailed">;
+  /**
+   * Several processes share the store: take messages for this long (a claim) instead of reading
+   * them, so a deliverer that lost its role mid-send and the one that took it over never both
+   * send one message.
+   */
+  claimMs?: number;
   clock: Clock;
   logger: Logger;
   /** Only these kinds; another pump (or adapter) owns the rest. */
@@ -16,12 +23,21 @@ export interface OutboxPumpOptions {
   isPermanent?(error: Error): boolean;
   everyMs?: number;
   batch?: number;
-  /**
-   * On a store other processes share: each message is claimed for this long before it is sent,
-   * so a pump that took the role over while the last holder is mid-send skips what that one
-   * holds (until its claim ends, should it have died holding it).
-   */
-  claimMs?: number;
+}
+
+/** A claim outlasts any delivery's timeout: a message is never sent while another claim holds it. */
+const CLAIM_MS = 120_000;
+
+/** What every pump takes from the engine: its outbox, when writes are durable, its clock. */
+export function engineOutbox(
+  engine: Engine,
+): Pick<OutboxPumpOptions, "outbox" | "committed" | "clock" | "claimMs"> {
+  return {
+    outbox: engine.outbox,
+    committed: () => engine.committed(),
+    clock: engine.clock,
+    claimMs: engine.sharedStore ? CLAIM_MS : undefined,
+  };
 }
 
 /** Waits after a failed delivery: 5 s, 10 s, 20 s … up to 10 minutes. */
@@ -36,7 +52,6 @@ export function redeliveryDelay(attempts: number): number {
 export class OutboxPump {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private stopping = false;
 
   constructor(private readonly options: OutboxPumpOptions) {}
 
@@ -45,15 +60,9 @@ export class OutboxPump {
     void this.drain();
   }
 
-  /** Ends the pass in progress after the message in hand: a lost role stops sending at once. */
   async stop(): Promise<void> {
-    this.stopping = true;
     clearInterval(this.timer);
-    try {
-      await this.running;
-    } finally {
-      this.stopping = false;
-    }
+    await this.running;
   }
 
   /** One pass over what is due; concurrent calls share the pass in progress. */
@@ -70,14 +79,13 @@ export class OutboxPump {
     // The door that filed a task acts on it in the tick its commit lands (a card it will post,
     // which the task's first notice must wait for): read only once that tick is over.
     await new Promise((resolve) => setImmediate(resolve));
-    const { claimMs, batch = 50 } = this.options;
-    // Shared, each is claimed as its turn comes: the claim covers the one being sent, and none
-    // is left taken when the pass ends early.
-    const read = claimMs === undefined ? await outbox.pending(batch, kinds) : [];
-    for (let sent = 0; sent < batch && !this.stopping; sent++) {
-      const message =
-        claimMs === undefined ? read[sent] : (await outbox.claim(1, claimMs, kinds))[0];
-      if (message === undefined) return;
+    const batch = this.options.batch ?? 50;
+    const { claimMs } = this.options;
+    const due =
+      claimMs === undefined
+        ? await outbox.pending(batch, kinds)
+        : await outbox.claim(batch, claimMs, kinds);
+    for (const message of due) {
       try {
         await deliver(message);
         await outbox.markDelivered(message.id);

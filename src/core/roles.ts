@@ -45,3 +45,24 @@ export function everyRole(): Roles {
 export function noRole(): Roles {
   return { shared: true, hold() {}, held: () => new Set(), close: async () => {} };
 }
+
+/** `roles`, calling `changed` after each role this process takes or loses. */
+export function observedRoles(roles: Roles, changed: () => void): Roles {
+  return {
+    shared: roles.shared,
+    hold(role, handlers) {
+      roles.hold(role, {
+        onAcquired() {
+          handlers?.onAcquired?.();
+          changed();
+        },
+        onLost(error) {
+          handlers?.onLost?.(error);
+          changed();
+        },
+      });
+    },
+    held: () => roles.held(),
+    close: () => roles.close(),
+  };
+}

@@ -1,5 +1,5 @@
 import type { EscalationCause } from "../core/ports.js";
-import { everyRole, type Roles } from "../core/roles.js";
+import { everyRole, observedRoles, type Roles } from "../core/roles.js";
 import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
 import type { EscalationOutcome, EscalationRequest } from "../escalation/decisions.js";
@@ -44,6 +44,8 @@ export class Engine extends EngineReads {
   private readonly checkListeners = new Set<(summary: CheckSummary) => void>();
   /** The roles' jobs this process runs while it holds them: the checker, the batcher. */
   private jobs: RoleJob[] = [];
+  /** The roles `start` was given, observed for the heartbeat (`roles`). */
+  private asked: Roles | undefined;
   /** The checker's schedule, while this process holds the checker's role. */
   private monitor: MonitorSchedule | undefined;
   private heartbeat: Heartbeat<"async"> | undefined;
@@ -88,7 +90,8 @@ export class Engine extends EngineReads {
    * process left are recovered and this process is registered.
    */
   async start(options: { roles?: Roles } = {}): Promise<void> {
-    const roles = options.roles ?? everyRole();
+    const roles = observedRoles(options.roles ?? everyRole(), () => this.heartbeat?.beatNow());
+    this.asked = roles;
     const recovering = this.pool.start();
     this.jobs = [
       new RoleJob("checker", this.checkerJob(), this.logger),
@@ -98,6 +101,15 @@ export class Engine extends EngineReads {
     const { heartbeat, registered } = this.startHeartbeat(roles);
     this.heartbeat = heartbeat;
     await Promise.all([recovering, registered]);
+  }
+
+  /**
+   * The roles given to `start`, for the jobs the composition root runs with them (the
+   * schedules, delivery, Discord): what this process holds is then said at once by its heartbeat.
+   */
+  get roles(): Roles {
+    if (this.asked === undefined) throw new Error("the engine is not started");
+    return this.asked;
   }
 
   /** The status checker on its schedule. */

@@ -48,11 +48,15 @@ export class Heartbeat<M extends StorageMode> {
     if (this.mode !== "idle") throw new Error(`the heartbeat is ${this.mode}`);
     await this.registry.register(this.entry);
     this.mode = "beating";
-    this.timer = setInterval(() => {
-      this.beating ??= this.beat().finally(() => {
-        this.beating = undefined;
-      });
-    }, this.options.everyMs ?? BEAT_MS);
+    this.timer = setInterval(() => this.beatNow(), this.options.everyMs ?? BEAT_MS);
+  }
+
+  /** Beats now rather than on the next tick (what it holds changed); one beat at a time. */
+  beatNow(): void {
+    if (this.mode !== "beating") return;
+    this.beating ??= this.beat().finally(() => {
+      this.beating = undefined;
+    });
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,8 @@ export class EngineReads {
   readonly chatRefs: ChatRefStore<"async">;
   /** When each schedule last fired (the scheduler's cursors). */
   readonly schedules: ScheduleRuns<"async">;
+  /** Other processes work the same store (PostgreSQL). */
+  readonly sharedStore: boolean;
   protected readonly parts: Parts;
 
   /** `hooks` are the engine's reactions to what its parts do, asked for once `this` exists. */
@@ -61,6 +63,7 @@ export class EngineReads {
     this.router = this.parts.router;
     this.pool = this.parts.pool;
     this.learning = this.parts.learning;
+    this.sharedStore = this.parts.opened.shared;
     const { outbox, chatRefs, schedules } = this.parts.store;
     this.outbox = outbox;
     this.chatRefs = chatRefs;
@@ -145,11 +148,6 @@ export class EngineReads {
 
   async openIncidents() {
     return this.parts.store.queue.openIncidents();
-  }
-
-  /** Other processes share the store (PostgreSQL): what two of them could do at once is claimed. */
-  get shared(): boolean {
-    return this.parts.opened.shared;
   }
 
   /** Where files that go with the data are written (review charts beside the SQLite file). */

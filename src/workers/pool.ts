@@ -285,7 +285,7 @@ export class WorkerPool {
 
   /** Inside the pass's unit: what can run now, claimed but not started yet. */
   private async claim(requeued: Task[]): Promise<{ claimed: Launch[]; recovered: Task[] }> {
-    const { queue, config } = this.options;
+    const { queue } = this.options;
     let recovered = requeued;
     if (requeued.length > 0) this.drained.clear();
     if (this.housekeepingDue) {

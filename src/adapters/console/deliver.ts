@@ -7,7 +7,7 @@ import {
 } from "../../core/outbox.js";
 import { formatEscalationId } from "../../core/states.js";
 import type { Engine } from "../../engine/engine.js";
-import { OutboxPump } from "../outbox-pump.js";
+import { engineOutbox, OutboxPump } from "../outbox-pump.js";
 import { type GroupSnapshot, groupIdsOf, isGroupMessage } from "./escalation-cards.js";
 import type { ConsoleView } from "./format.js";
 import { messageCard, type TaskEscalation } from "./message-cards.js";
@@ -34,9 +34,7 @@ export function consoleDelivery(
   // Remembered for the session, so a group of one task can point at the card already shown.
   const shownTasks = new Set<number>();
   return new OutboxPump({
-    outbox: engine.outbox,
-    committed: () => engine.committed(),
-    clock: engine.clock,
+    ...engineOutbox(engine),
     logger: engine.logger,
     kinds: CONSOLE_KINDS,
     everyMs: EVERY_MS,

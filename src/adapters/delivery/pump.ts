@@ -1,17 +1,13 @@
 import type { Engine } from "../../engine/engine.js";
-import { OutboxPump } from "../outbox-pump.js";
+import { engineOutbox, OutboxPump } from "../outbox-pump.js";
 import { deliverOutput, RefusedDestination } from "./outputs.js";
 
 /** Delivers outputs bound for files and webhooks, whichever chat adapter is running. */
 export function outputDelivery(engine: Engine): OutboxPump {
   return new OutboxPump({
-    outbox: engine.outbox,
-    committed: () => engine.committed(),
-    clock: engine.clock,
+    ...engineOutbox(engine),
     logger: engine.logger,
     kinds: ["deliver_output"],
-    // Held as long as a task's lease: a deliverer that died mid-send is taken over as its tasks are.
-    claimMs: engine.shared ? engine.config.database.lease : undefined,
     isPermanent: (error) => error instanceof RefusedDestination,
     deliver: async ({ message }) => {
       if (message.kind !== "deliver_output") return;

@@ -1,6 +1,6 @@
 import { DiscordAPIError, RESTJSONErrorCodes } from "discord.js";
 import { CHAT_KINDS, type OutboxKind, type PendingMessage } from "../../core/outbox.js";
-import { OutboxPump } from "../outbox-pump.js";
+import { engineOutbox, OutboxPump } from "../outbox-pump.js";
 import { sendableChannel, Undeliverable } from "./channels.js";
 import type { DiscordContext } from "./context.js";
 import { postDigest, postEscalation, postReminder, refreshEscalation } from "./escalation-posts.js";
@@ -91,13 +91,10 @@ async function deliver(ctx: DiscordContext, { message }: PendingMessage): Promis
 /** Delivers everything a person should hear about to Discord, retried while it is away. */
 export function discordDelivery(ctx: DiscordContext, everyMs = 250): OutboxPump {
   return new OutboxPump({
-    outbox: ctx.engine.outbox,
-    committed: () => ctx.engine.committed(),
-    clock: ctx.engine.clock,
+    ...engineOutbox(ctx.engine),
     logger: ctx.logger,
     kinds: DISCORD_KINDS,
     everyMs,
-    claimMs: ctx.engine.shared ? ctx.engine.config.database.lease : undefined,
     isPermanent,
     deliver: (pending) => deliver(ctx, pending),
   });

@@ -74,6 +74,12 @@ export function createMetrics(engine: Engine): StewardMetrics {
     labelNames: ["state"] as const,
     registers,
   });
+  const roleHolders = new Gauge({
+    name: "steward_role_held",
+    help: "1 for each singleton role a live Steward process holds, by the process's host and pid",
+    labelNames: ["role", "host", "pid"] as const,
+    registers,
+  });
   const checkDuration = new Gauge({
     name: "steward_status_check_duration_seconds",
     help: "How long the status checker's last run took",
@@ -160,6 +166,10 @@ export function createMetrics(engine: Engine): StewardMetrics {
     openAnomalies.set(open.anomalies);
     processes.set({ state: "live" }, live.length);
     processes.set({ state: "stale" }, stale.length);
+    roleHolders.reset();
+    for (const { roles, host, pid } of live) {
+      for (const role of roles) roleHolders.set({ role, host, pid: String(pid) }, 1);
+    }
     const pausedNow = new Set(pausedWorkers);
     for (const worker of Object.keys(engine.config.workers)) {
       paused.set({ worker }, pausedNow.has(worker) ? 1 : 0);

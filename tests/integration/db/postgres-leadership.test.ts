@@ -1,23 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Role } from "../../../src/core/roles.js";
 import { Leadership } from "../../../src/db/pg/leadership.js";
-import { postgresDatabase } from "../../postgres.js";
+import { databaseWithClient } from "../../postgres.js";
 import { ROOT } from "../../steward-process.js";
 
 /** Failover is measured and printed; this bound only keeps a broken one from hanging. */
 const FAILOVER_GUARD_MS = 15_000;
 
-let url: string;
-let admin: pg.Client;
-beforeAll(async () => {
-  url = await postgresDatabase();
-  admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-});
-afterAll(() => admin.end());
+const database = databaseWithClient();
 
 const opened: Leadership[] = [];
 afterEach(async () => {
@@ -26,7 +18,7 @@ afterEach(async () => {
 
 /** A process's leadership (a connection of its own), recording what it is told. */
 function contender(role: Role) {
-  const leadership = new Leadership(url, { everyMs: 250 });
+  const leadership = new Leadership(database.url, { everyMs: 250 });
   opened.push(leadership);
   const told: string[] = [];
   let acquired: () => void = () => undefined;
@@ -45,7 +37,7 @@ function contender(role: Role) {
 
 /** The server process whose session holds `role`'s lock, if any. */
 async function holderPid(role: string): Promise<number | undefined> {
-  const { rows } = await admin.query<{ pid: number }>(
+  const { rows } = await database.client.query<{ pid: number }>(
     `SELECT pid FROM pg_locks
       WHERE locktype = 'advisory' AND granted AND classid = 3 AND objid::int = hashtext($1)`,
     [role],
@@ -100,7 +92,7 @@ describe("singleton roles on PostgreSQL", () => {
     expect(pid).toBeDefined();
 
     const cut = Date.now();
-    await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+    await database.client.query("SELECT pg_terminate_backend($1)", [pid]);
     await until(() => first.told.includes("lost"), 5_000, "the holder told of its loss");
     const noticed = Date.now() - cut;
     const taken = (await within(second.acquired, FAILOVER_GUARD_MS, "failover")) - cut;
@@ -127,7 +119,7 @@ describe("singleton roles on PostgreSQL", () => {
   it("a holder that lost its connection takes the role again once it is free", async () => {
     const only = contender("gateway");
     await within(only.acquired, 5_000, "the holder");
-    await admin.query("SELECT pg_terminate_backend($1)", [await holderPid("gateway")]);
+    await database.client.query("SELECT pg_terminate_backend($1)", [await holderPid("gateway")]);
     await until(() => only.told.length === 3, 5_000, "lost, then acquired again");
     expect(only.told).toEqual(["acquired", "lost", "acquired"]);
   });
@@ -144,7 +136,7 @@ describe("singleton roles across real processes", () => {
   function holdInProcess(role: Role) {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(ROOT, "tests/fixtures/pg/hold-role.ts"), url, role],
+      ["--import", "tsx", join(ROOT, "tests/fixtures/pg/hold-role.ts"), database.url, role],
       { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
     );
     children.add(child);

@@ -6,13 +6,12 @@
  * a pass. Each output must still be POSTed once.
  */
 import { join } from "node:path";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { systemClock } from "../../../src/core/clock.js";
 import { openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { postgresDatabase } from "../../postgres.js";
+import { databaseWithClient } from "../../postgres.js";
 import { eventually, ROOT } from "../../steward-process.js";
 import { reply, TestServer } from "../workers/helpers.js";
 import { repeated } from "./receiver.js";
@@ -23,9 +22,11 @@ const TASKS = 30;
 /** How long the receiver takes to answer: a pass over the backlog lasts seconds. */
 const ANSWER_MS = 250;
 
+const database = databaseWithClient();
+
 describe("the delivery role taken over from a live holder", () => {
   it("sends each output once when the holder's role connection is cut mid-pass", async () => {
-    const url = await postgresDatabase();
+    const { url, client: db } = database;
     const received: { body: { task: string }; at: number }[] = [];
     const server = new TestServer();
     server.handler = (request, response) => {
@@ -40,8 +41,6 @@ describe("the delivery role taken over from a live holder", () => {
       RECEIVER_URL: outputsUrl,
     };
     const supervisor = new Supervisor(env);
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
     const opened = await openStore({ kind: "postgres", url }, systemClock);
     const filing = new Engine({
       config: loadConfigFile(CONFIG, env),
@@ -86,7 +85,6 @@ describe("the delivery role taken over from a live holder", () => {
       await supervisor.stop();
       await filing.stop().catch(() => undefined);
       await opened.store.close();
-      await db.end();
       await server.stop();
     }
   }, 180_000);

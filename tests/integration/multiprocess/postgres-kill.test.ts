@@ -13,7 +13,6 @@
  * the processes run, wake them through LISTEN/NOTIFY as any door's commits would.
  */
 import { dirname, join } from "node:path";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../../bench/support/random.js";
 import { loadConfigFile } from "../../../src/config/load.js";
@@ -22,7 +21,7 @@ import type { ProcessList } from "../../../src/core/processes.js";
 import { ROLES } from "../../../src/core/roles.js";
 import { openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { postgresDatabase } from "../../postgres.js";
+import { databaseWithClient } from "../../postgres.js";
 import {
   eventually,
   type LogEntry,
@@ -127,6 +126,8 @@ function phases() {
   };
 }
 
+const database = databaseWithClient();
+
 describe("several Steward processes on one PostgreSQL database", () => {
   it("lose no task, repeat only what a kill cut and deliver each output once through kill -9 of the leader and a worker", async () => {
     const began = Date.now();
@@ -136,7 +137,7 @@ describe("several Steward processes on one PostgreSQL database", () => {
     const workerShare = KILL_AT.from + random() * KILL_AT.span;
     const workerVictim = random() < 0.5 ? 0 : 1;
 
-    const url = await postgresDatabase();
+    const { url, client: db } = database;
     const receiver = await startReceiver();
     const env = {
       STEWARD_DB: url,
@@ -146,8 +147,6 @@ describe("several Steward processes on one PostgreSQL database", () => {
       RUNS_URL: receiver.runsUrl,
     };
     const supervisor = new Supervisor(env);
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
     const config = loadConfigFile(CONFIG, env);
     // Migrates the database before any process starts (they would wait on the same lock).
     const opened = await openStore({ kind: "postgres", url }, systemClock);
@@ -299,7 +298,6 @@ describe("several Steward processes on one PostgreSQL database", () => {
       await supervisor.stop();
       await filing.stop().catch(() => undefined);
       await opened.store.close();
-      await db.end();
     }
   }, 180_000);
 });

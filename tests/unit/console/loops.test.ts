@@ -38,8 +38,9 @@ function fakeOutbox(messages: OutboxMessage[]) {
         .splice(0, limit)
         .filter((m) => kinds === undefined || kinds.includes(m.message.kind));
     },
-    // What a pump on a shared store asks for instead of `pending`; the console's is not one.
-    claim: async () => [],
+    claim: async () => {
+      throw new Error("one process: the pump reads, it does not claim");
+    },
     markDelivered: async (id: number) => void delivered.push(id),
     markFailed: async (id: number, error: string) => void failed.push({ id, error }),
   };

@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { engineOutbox, OutboxPump } from "../../../src/adapters/outbox-pump.js";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { systemClock } from "../../../src/core/clock.js";
+import { silentLogger } from "../../../src/core/log.js";
+import { noRole } from "../../../src/core/roles.js";
+import { type OpenStore, openStore } from "../../../src/db/open-store.js";
+import { Engine } from "../../../src/engine/engine.js";
+import type { WorkerRunner } from "../../../src/workers/runner.js";
+import { databaseWithClient, emptyTables } from "../../postgres.js";
+
+/**
+ * Engines sharing one PostgreSQL database, as `serve` and `steward worker` processes do: who
+ * claims what, what start-up recovers, and how queued work reaches an idle process.
+ */
+const database = databaseWithClient();
+
+const config = () => loadConfigFile("config/steward.yaml", {});
+const running: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of running.splice(0).reverse()) await stop();
+  await emptyTables(database.url);
+});
+
+interface Started {
+  engine: Engine;
+  opened: OpenStore;
+  ran: number[];
+}
+
+/** An engine on the shared database, started without roles; its runs recorded, held by `gate`. */
+async function worker(
+  options: {
+    categories?: string[];
+    concurrency?: number;
+    pollMs?: number;
+    gate?: Promise<void>;
+    listen?: boolean;
+    start?: boolean;
+  } = {},
+): Promise<Started> {
+  const opened = await openStore({ kind: "postgres", url: database.url }, systemClock);
+  const ran: number[] = [];
+  const runner: WorkerRunner = async (task, { signal }) => {
+    ran.push(task.id);
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener("abort", () => reject(signal.reason as Error)),
+    );
+    await Promise.race([options.gate, aborted]);
+    return { output: `done ${task.id}` };
+  };
+  const engine = new Engine({
+    config: config(),
+    configDir: "config",
+    store: opened,
+    runners: new Map([["demo-writer", runner]]),
+    pollMs: options.pollMs,
+    workers: { categories: options.categories, concurrency: options.concurrency },
+  });
+  let wakeups: { close(): Promise<void> } | undefined;
+  if (options.start !== false) {
+    await engine.start({ roles: noRole() });
+    if (options.listen) {
+      wakeups = await opened.coordination!.listen(
+        (category) => engine.pool.wake(category),
+        () => {},
+      );
+    }
+  }
+  running.push(async () => {
+    await wakeups?.close();
+    await engine.stop(100);
+    await opened.store.close();
+  });
+  return { engine, opened, ran };
+}
+
+async function file(engine: Engine, category: string, n = 1): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { task } = await engine.submit(
+      {
+        source: "console",
+        requester: "test",
+        category,
+        fields: { objective: `${category} ${i}`, acceptance_criteria: "anything" },
+      },
+      { rulesOnly: true },
+    );
+    ids.push(task.id);
+  }
+  return ids;
+}
+
+async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe("engines sharing a PostgreSQL database", () => {
+  it("a worker given categories claims only theirs, at most `concurrency` at once", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const filer = await worker({ start: false });
+    const content = await file(filer.engine, "content", 3);
+    const support = await file(filer.engine, "support", 2);
+    const { engine, ran } = await worker({ categories: ["content"], concurrency: 1, gate });
+    expect(engine.pool.categories).toEqual(["content"]);
+    engine.pool.kick();
+    await until(() => ran.length === 1);
+    // `content` allows 2 at once; this process, 1.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ran).toEqual([content[0]]);
+    open();
+    await until(() => ran.length === 3);
+    expect(ran).toEqual(content);
+    for (const id of support) expect((await engine.task(id)).state).toBe("queued");
+  });
+
+  it("refuses categories the config does not have, naming them", async () => {
+    await expect(worker({ categories: ["content", "nope"] })).rejects.toThrow(
+      /no category named nope \(the categories: support, content/,
+    );
+  });
+
+  it("starting up, it leaves the running tasks of live processes alone and recovers expired leases", async () => {
+    const gate = new Promise<void>(() => {});
+    const first = await worker({ categories: ["content"], gate });
+    const [id] = await file(first.engine, "content");
+    first.engine.pool.kick();
+    await until(() => first.ran.length === 1);
+
+    const second = await worker({ categories: ["content"] });
+    expect((await second.engine.task(id!)).state).toBe("running");
+
+    // The first process stops renewing (frozen, cut off): once its lease runs out, a pass of
+    // any other process returns the task to the queue and runs it again.
+    await database.client.query("UPDATE tasks SET lease_expires_at = 0 WHERE id = $1", [id]);
+    await second.engine.pool.tick();
+    await until(() => second.ran.includes(id!));
+    const events = await second.engine.events(id!);
+    expect(events.map((event) => event.reason)).toContain(
+      "lease expired: its worker stopped renewing it",
+    );
+  });
+
+  it("work queued by one process wakes an idle one at once, not on its next poll", async () => {
+    const idle = await worker({ pollMs: 60_000, listen: true });
+    // Its first pass found nothing: only a notice can wake it before a minute is up.
+    await idle.engine.pool.idle();
+    const filer = await worker({ start: false });
+    const started = Date.now();
+    const [id] = await file(filer.engine, "research");
+    await until(() => idle.ran.includes(id!), 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("two deliverers at once (a role changing hands mid-send) never send one message twice", async () => {
+    const a = await worker({ start: false });
+    const b = await worker({ start: false });
+    await a.opened.store.tasks.write(async () => {
+      for (let taskId = 1; taskId <= 40; taskId++) {
+        await a.opened.store.outbox.add(
+          { kind: "task_done", taskId, destination: { kind: "reply" } },
+          `done:${taskId}`,
+        );
+      }
+    });
+    const sent: number[] = [];
+    const pump = (engine: Engine) =>
+      new OutboxPump({
+        ...engineOutbox(engine),
+        logger: silentLogger,
+        batch: 7,
+        deliver: async ({ message }) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          if (message.kind === "task_done") sent.push(message.taskId);
+        },
+      });
+    const pumps = [pump(a.engine), pump(b.engine)];
+    for (let round = 0; round < 8; round++) await Promise.all(pumps.map((p) => p.drain()));
+    expect(sent.toSorted((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+});
