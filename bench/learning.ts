@@ -3,8 +3,8 @@
  * corpus's five blocks (each a few businesses, routed by a classifier trained on the other four)
  * and dev.jsonl (one business, routed by one trained on the whole corpus). Each set's lines are
  * cut into halves (even, odd); one half is filed and every request of it that was misrouted or
- * sent to the catch-all is rerouted to its category, as an operator would (learned as a reroute);
- * the other half's accuracy and silent misroutes before and after, both ways round. The bench's
+ * sent to the catch-all is rerouted to its category, as an operator would (learned as a reroute),
+ * and every one placed right is done there (learned as a confirmation); the other half's accuracy and silent misroutes before and after, both ways round. The bench's
  * learning line (bench/route.ts) is the same protocol on one half of the held-out set.
  * Run: `npx tsx bench/learning.ts [FILE.jsonl…]` (about a minute; labelled files named are
  * measured instead, each with the whole corpus: the held-out sets, once, at the end of a change).
@@ -12,7 +12,12 @@
 import { loadConfigFile } from "../src/config/load.js";
 import { createCategoryRouter } from "../src/routing/classify.js";
 import type { LabelledRequest } from "../src/routing/evaluate.js";
-import { type TuningSet, teachReroutes, tuningSets } from "./support/learning-protocol.js";
+import {
+  type Fed,
+  type TuningSet,
+  teachDecisions,
+  tuningSets,
+} from "./support/learning-protocol.js";
 
 interface Checked {
   right: number;
@@ -29,7 +34,7 @@ async function learning(
   set: TuningSet,
   taught: readonly LabelledRequest[],
   checked: readonly LabelledRequest[],
-): Promise<{ before: Checked; after: Checked; reroutes: number }> {
+): Promise<{ before: Checked; after: Checked; fed: Fed }> {
   const router = createCategoryRouter(config.categories, { minConfidence, corpus: set.training });
   const check = (): Checked => {
     let right = 0;
@@ -42,8 +47,8 @@ async function learning(
     return { right, silent };
   };
   const before = check();
-  const reroutes = await teachReroutes(router, taught, catchAll);
-  return { before, after: check(), reroutes };
+  const fed = await teachDecisions(router, taught, catchAll);
+  return { before, after: check(), fed };
 }
 
 const pct = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)} %`;
@@ -57,11 +62,12 @@ for (const set of tuningSets(corpus, process.argv.slice(2))) {
     ["even", even, odd],
     ["odd", odd, even],
   ] as const) {
-    const { before, after, reroutes } = await learning(set, taught, checked);
+    const { before, after, fed } = await learning(set, taught, checked);
     const n = checked.length;
     console.log(
       `${`${set.name}, ${half}`.padEnd(32)} ${pct(before.right, n)} → ${pct(after.right, n)}` +
-        `  silent ${pct(before.silent, n)} → ${pct(after.silent, n)}  (${reroutes} reroutes)`,
+        `  silent ${pct(before.silent, n)} → ${pct(after.silent, n)}` +
+        `  (${fed.reroutes} reroutes, ${fed.confirmations} confirmations)`,
     );
     worst = Math.max(worst, after.silent / n);
     if (!set.name.startsWith("fold")) continue;

@@ -16,7 +16,7 @@ import {
   parseLabelled,
   scoreRouting,
 } from "../src/routing/evaluate.js";
-import { teachReroutes } from "./support/learning-protocol.js";
+import { teachDecisions } from "./support/learning-protocol.js";
 import { mulberry32 } from "./support/random.js";
 
 const REQUESTS = 10_000;
@@ -141,8 +141,9 @@ async function main(): Promise<void> {
 }
 
 /**
- * Learning from decisions: the held-out set's even lines are filed and every misplaced one is
- * rerouted by an "operator" (learned as a reroute); accuracy on the odd lines before and after.
+ * Learning from decisions: the held-out set's even lines are filed, every misplaced one rerouted
+ * by an "operator" and every other done where it was placed (`teachDecisions`); accuracy on the
+ * odd lines before and after.
  */
 async function learningLine(
   config: ReturnType<typeof loadConfigFile>,
@@ -161,10 +162,13 @@ async function learningLine(
         router.route({ text: request.text, source: "console" }).category === request.category,
     ).length / checked.length;
   const before = accuracy();
-  const reroutes = await teachReroutes(router, taught, catchAll);
+  const { reroutes, confirmations } = await teachDecisions(router, taught, catchAll);
   const after = accuracy();
   const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
-  return `learning: ${reroutes} reroutes of the even half; odd half accuracy ${pct(before)} → ${pct(after)}`;
+  return (
+    `learning: ${reroutes} reroutes and ${confirmations} confirmations of the even half;` +
+    ` odd half accuracy ${pct(before)} → ${pct(after)}`
+  );
 }
 
 /** Per-request wall time in µs, from `process.hrtime.bigint()`. */

@@ -7,7 +7,7 @@ import { corpusBlocks } from "../../src/routing/out-of-fold.js";
 /*
  * The learning protocol the routing benches share (bench/route.ts, bench/learning.ts,
  * bench/decision-similarity.ts): sets cut into halves, one half's failures rerouted as an
- * operator would, the other half checked.
+ * operator would and its successes confirmed, the other half checked.
  */
 
 const DEV = "tests/fixtures/routing/dev.jsonl";
@@ -41,31 +41,44 @@ export function tuningSets(
   return [...folds, labelled(DEV, "dev")];
 }
 
+/** What a labelled half fed the router, as a deployment would have. */
+export interface Fed {
+  reroutes: number;
+  confirmations: number;
+}
+
 /**
- * Each request of `taught` the router misplaces (the catch-all's own aside) is rerouted to its
- * category, learned as an operator's reroute; resolves with how many, once the router has them.
+ * Each request of `taught` is filed and decided as in a deployment: one the router misplaces (the
+ * catch-all's own aside) is rerouted to its category, learned as an operator's reroute; one it
+ * places right is done there, learned as a confirmation (`RoutingLearning.completed`), or as the
+ * requester's choice when the text named its category. Resolves once the router has them.
  */
-export async function teachReroutes(
+export async function teachDecisions(
   router: Router,
   taught: readonly LabelledRequest[],
   catchAll: string,
-): Promise<number> {
-  let reroutes = 0;
+): Promise<Fed> {
+  const fed: Fed = { reroutes: 0, confirmations: 0 };
+  let id = 0;
   for (const request of taught) {
-    const routed = router.route({ text: request.text, source: "console" }).category;
-    if (routed === request.category || request.category === catchAll) continue;
-    reroutes += 1;
+    if (request.category === catchAll) continue;
+    const routed = router.route({ text: request.text, source: "console" });
+    const right = routed.category === request.category;
+    const origin = !right ? "reroute" : routed.rule === "explicit" ? "explicit" : "confirmation";
+    if (origin === "reroute") fed.reroutes += 1;
+    if (origin === "confirmation") fed.confirmations += 1;
+    id += 1;
     router.learn({
-      id: reroutes,
+      id,
       text: request.text,
       category: request.category,
-      from: routed,
-      origin: "reroute",
-      taskId: reroutes,
+      from: right ? null : routed.category,
+      origin,
+      taskId: id,
       actor: "bench",
       at: 0,
     });
   }
   await router.settled();
-  return reroutes;
+  return fed;
 }

@@ -1,4 +1,4 @@
-import { asc, desc, eq } from "drizzle-orm";
+import { asc, desc, eq, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 import type { Db } from "./connection.js";
 import { exampleRow, toExample } from "./routing-example-rows.js";
@@ -31,6 +31,7 @@ export class RoutingExampleStore implements LearnedExamples {
     return this.db
       .select()
       .from(routingExamples)
+      .where(ne(routingExamples.origin, "confirmation"))
       .orderBy(desc(routingExamples.at), desc(routingExamples.id))
       .limit(limit)
       .all()

@@ -12,6 +12,7 @@ import type { FailureClass } from "../core/failures.js";
 import type { Role } from "../core/roles.js";
 import type { TaskState } from "../core/states.js";
 import type { RoutingTrace, SourceRef } from "../core/task.js";
+import type { LearnedOrigin } from "../routing/learned.js";
 
 /** Times are integers: milliseconds since the epoch, from the injected clock. */
 const at = (name: string) => integer(name);
@@ -324,7 +325,7 @@ export const routingExamples = sqliteTable(
     text: text("text").notNull(),
     category: text("category").notNull(),
     fromCategory: text("from_category"),
-    origin: text("origin").$type<"reroute" | "explicit" | "correction">().notNull(),
+    origin: text("origin").$type<LearnedOrigin>().notNull(),
     taskId: integer("task_id"),
     actor: text("actor").notNull(),
     at: at("at").notNull(),

@@ -1,13 +1,15 @@
 import { briefText } from "../core/brief.js";
 import type { Clock } from "../core/clock.js";
 import { briefOf, type Task } from "../core/task.js";
+import { REROUTE_RULE } from "../intake/intake.js";
 import type { Router } from "../routing/classify.js";
 import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 
 /**
  * Turns people's routing decisions into examples the router learns from at once, and keeps them
- * so a restart learns them again. Only a person's choice teaches: a webhook's or a schedule's
- * fixed category, or a pipeline's next step, says nothing about how requests are worded.
+ * so a restart learns them again: a person's choice, or the router's placement of a person's
+ * request done where it was placed. A webhook's or a schedule's fixed category, or a pipeline's
+ * next step, says nothing about how requests are worded.
  */
 export class RoutingLearning {
   constructor(
@@ -32,11 +34,31 @@ export class RoutingLearning {
     });
   }
 
+  /**
+   * `task` is done where the router placed it: a confirmation, this business's own request with
+   * its category. Learned from reroutes alone, a business's names lean towards the categories of
+   * the requests the router got wrong (docs/performance.md, session 14). A category a person chose
+   * was learned when they chose it; the catch-all's tasks confirm nothing (a person may have done
+   * the job there whatever it was).
+   */
+  async completed(task: Task): Promise<void> {
+    const { routing, category } = task;
+    if (routing.category !== category || CHOSEN_BY_A_PERSON.has(routing.rule)) return;
+    const catchAll = this.router.categories.some(
+      (each) => each.catch_all && each.name === category,
+    );
+    if (catchAll || !fromAPerson(task)) return;
+    await this.record(task, { category, from: null, origin: "confirmation", actor: "steward" });
+  }
+
   examples(category?: string): Promise<LearnedExample[]> {
     return this.store.list(category);
   }
 
-  /** The latest decisions, most recent first: the intake agent's few-shot context. */
+  /**
+   * The latest decisions, most recent first: the intake agent's few-shot context. Confirmations
+   * aside: the agent is shown where people put requests, not where the router did.
+   */
   recent(limit: number): Promise<LearnedExample[]> {
     return this.store.recent(limit);
   }
@@ -62,6 +84,9 @@ export class RoutingLearning {
     this.router.learn(example);
   }
 }
+
+/** How a person chose a task's category: learned when they chose it, not again when it is done. */
+const CHOSEN_BY_A_PERSON = new Set(["explicit", REROUTE_RULE]);
 
 function fromAPerson(task: Task): boolean {
   return !/^(webhook|schedule|pipeline):/.test(task.source) && task.parentId === null;

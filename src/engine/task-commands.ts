@@ -52,8 +52,15 @@ export class TaskCommands {
   /** Inside the transaction that completed `task`: returns it as it now stands when a next step was linked. */
   completed(task: Task): Promise<Task | undefined> {
     const { config, logger, changed } = this;
-    const { intake, store } = this.parts;
+    const { intake, learning, store } = this.parts;
     const { outbox, tasks } = store;
+    // Learned once the completion has committed: a completion undone teaches nothing.
+    tasks.afterCommit((failed) => {
+      if (failed !== undefined) return;
+      learning.completed(task).catch((error: Error) => {
+        logger.error(`learning from T-${task.id}'s completion: ${error.message}`);
+      });
+    });
     return onCompleted({ config, logger, intake, outbox, tasks, changed }, task);
   }
 

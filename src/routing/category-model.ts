@@ -30,10 +30,24 @@ export interface ModelPrediction {
  */
 const WEIGHT = { description: 1, keyword: 1, corpus: 1, example: 1.5, learned: 1 } as const;
 
+/**
+ * Confirmations (requests done where the router sent them) the classifier trains on: the latest
+ * this many, so training stays about as long as it is as a deployment's history grows (a year of
+ * a one-person business is a few thousand tasks; the corpus is 7,850 lines).
+ */
+const CONFIRMATIONS_KEPT = 2_000;
+
+/**
+ * A confirmation alone does not retrain the classifier: one says little, and nearly every task
+ * done brings one. They are trained on with the next decision, or once this many have come.
+ */
+const CONFIRMATIONS_PER_RETRAINING = 10;
+
 /** A description is a list of topics: each phrase teaches on its own, like a short request. */
 const PHRASE_BREAK = /[,;:\n]|\s+(?:and|or)\s+/;
 
-type Source = { kind: "config" } | { kind: "learned"; example: LearnedExample };
+/** Where a training document came from: a person's decision is named in explanations. */
+type Source = { kind: "config" | "confirmation" } | { kind: "learned"; example: LearnedExample };
 
 /**
  * The categories the model tells apart. The catch-all is one of them, last, only when the corpus
@@ -67,6 +81,8 @@ export class CategoryModel {
   private retraining: Promise<void> | undefined;
   /** A decision was learned that the classifier has not been trained on. */
   private stale = false;
+  /** Confirmations learned since the last retraining began (`CONFIRMATIONS_PER_RETRAINING`). */
+  private waitingConfirmations = 0;
   /** Bumped by every forget: a retraining that started before one is stale. */
   private forgets = 0;
   /** Every learned example's features, and which examples hold each word: for `closestDecision`. */
@@ -87,10 +103,12 @@ export class CategoryModel {
   /**
    * Learns a person's decision: requests very like it follow it at once (`closestDecision`), and
    * the classifier retrains on it in the background, a pass per turn of the event loop, so that
-   * serving never stalls.
+   * serving never stalls. A confirmation only trains the classifier, with others.
    */
   learn(example: LearnedExample): void {
     if (!this.remember(example) || this.current === undefined) return;
+    const confirmation = example.origin === "confirmation";
+    if (confirmation && ++this.waitingConfirmations < CONFIRMATIONS_PER_RETRAINING) return;
     this.stale = true;
     this.retraining ??= this.retrain().finally(() => {
       this.retraining = undefined;
@@ -193,8 +211,9 @@ export class CategoryModel {
     const category = this.indexOf.get(example.category);
     if (category === undefined) return false;
     this.learned.set(example.id, example);
-    // The catch-all's examples teach the classifier; they are no route to follow.
-    if (category >= this.candidates.length) return true;
+    // The catch-all's examples teach the classifier; they are no route to follow. Nor is a
+    // confirmation: the router already sent that request where it belongs.
+    if (category >= this.candidates.length || example.origin === "confirmation") return true;
     const features = featureCounts(example.text);
     this.decisions.set(example.id, { features, magnitude: magnitude(features) });
     features.forEach((_, feature) => {
@@ -216,6 +235,7 @@ export class CategoryModel {
   private async retrain(): Promise<void> {
     while (this.stale) {
       this.stale = false;
+      this.waitingConfirmations = 0;
       const forgets = this.forgets;
       const steps = this.training();
       let next = steps.next();
@@ -227,6 +247,16 @@ export class CategoryModel {
       if (forgets !== this.forgets || this.current === undefined) continue;
       this.current = next.value;
     }
+  }
+
+  /** The learned examples trained on: every decision, and the latest confirmations. */
+  private trainedOn(): LearnedExample[] {
+    const examples = [...this.learned.values()];
+    let confirmations = examples.filter((example) => example.origin === "confirmation").length;
+    // Oldest first (start-up lists them so, and later ones are learned after): drop the oldest.
+    return examples.filter(
+      (example) => example.origin !== "confirmation" || confirmations-- <= CONFIRMATIONS_KEPT,
+    );
   }
 
   private *training(): Generator<void, Trained> {
@@ -252,10 +282,16 @@ export class CategoryModel {
       const label = this.indexOf.get(request.category);
       if (label !== undefined) add(request.text, label, WEIGHT.corpus, config);
     }
-    for (const example of this.learned.values()) {
+    for (const example of this.trainedOn()) {
       const label = this.indexOf.get(example.category);
-      if (label !== undefined)
-        add(example.text, label, WEIGHT.learned, { kind: "learned", example });
+      if (label === undefined) continue;
+      const confirmed = example.origin === "confirmation";
+      add(
+        example.text,
+        label,
+        WEIGHT.learned,
+        confirmed ? CONFIRMED : { kind: "learned", example },
+      );
     }
     const learnedDocs: number[][] = this.classes.map(() => []);
     sources.forEach((source, doc) => {
@@ -265,6 +301,8 @@ export class CategoryModel {
     return { classifier, sources, learnedDocs, surface: surfaceWords(docs) };
   }
 }
+
+const CONFIRMED: Source = { kind: "confirmation" };
 
 function surfaceWords(docs: readonly TrainingDoc[]): Map<string, string> {
   const surface = new Map<string, string>();

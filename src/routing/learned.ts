@@ -2,9 +2,10 @@ import type { Answer, StorageMode } from "../core/storage-mode.js";
 
 /**
  * A person's decision about where a request belongs, kept as a labelled example the classifier
- * learns from: an operator's reroute, a category named at filing, a requester's correction.
+ * learns from: an operator's reroute, a category named at filing, a requester's correction; or
+ * a confirmation, a request the router placed that was done there without anyone moving it.
  */
-export type LearnedOrigin = "reroute" | "explicit" | "correction";
+export type LearnedOrigin = "reroute" | "explicit" | "correction" | "confirmation";
 
 export interface LearnedExample {
   id: number;
@@ -29,7 +30,7 @@ export interface LearnedExamples<M extends StorageMode = "sync"> {
   add(example: Omit<LearnedExample, "id">): Answer<M, LearnedExample>;
   /** Oldest first; one category's when `category` is given. */
   list(category?: string): Answer<M, LearnedExample[]>;
-  /** The latest `limit` decisions, most recent first. */
+  /** The latest `limit` decisions, most recent first; confirmations aside (they decided nothing). */
   recent(limit: number): Answer<M, LearnedExample[]>;
   /** Forgets one example; false when there was none with that id. */
   remove(id: number): Answer<M, boolean>;
@@ -39,6 +40,7 @@ const ORIGIN_VERB: Record<LearnedOrigin, string> = {
   reroute: "rerouted to",
   explicit: "filed under",
   correction: "corrected to",
+  confirmation: "done in",
 };
 
 /** "T-42, rerouted to support by alice on 2026-11-03". */

@@ -12,7 +12,7 @@ const example = (text: string, category: string, at: number): Omit<LearnedExampl
   at,
 });
 
-/** Learned routing examples: kept, listed, the latest first, forgotten one by one. */
+/** Learned routing examples: kept, listed, the latest decisions first, forgotten one by one. */
 export function routingExampleContract(open: OpenStore): void {
   describe("routing examples", () => {
     const opened = freshStore(open);
@@ -27,13 +27,19 @@ export function routingExampleContract(open: OpenStore): void {
         taskId: null,
       });
       const third = await store.routingExamples.add(example("refund", "billing", 3));
+      const confirmed = await store.routingExamples.add({
+        ...example("refund the order", "billing", 4),
+        from: null,
+        origin: "confirmation",
+      });
 
       expect(first).toEqual({
         id: expect.any(Number),
         ...example("fix the invoice", "billing", 2),
       });
-      expect(await store.routingExamples.list()).toEqual([first, second, third]);
-      expect(await store.routingExamples.list("billing")).toEqual([first, third]);
+      expect(await store.routingExamples.list()).toEqual([first, second, third, confirmed]);
+      expect(await store.routingExamples.list("billing")).toEqual([first, third, confirmed]);
+      // A confirmation teaches the classifier; the intake agent is shown people's decisions.
       expect(await store.routingExamples.recent(2)).toEqual([third, first]);
     });
 

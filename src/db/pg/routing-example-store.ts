@@ -1,4 +1,4 @@
-import { asc, desc, eq } from "drizzle-orm";
+import { asc, desc, eq, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../../routing/learned.js";
 import { exampleRow, toExample } from "../routing-example-rows.js";
 import { routingExamples } from "./schema.js";
@@ -26,6 +26,7 @@ export class PgRoutingExampleStore implements LearnedExamples<"async"> {
     const rows = await this.db
       .select()
       .from(routingExamples)
+      .where(ne(routingExamples.origin, "confirmation"))
       .orderBy(desc(routingExamples.at), desc(routingExamples.id))
       .limit(limit);
     return rows.map(toExample);

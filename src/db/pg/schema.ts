@@ -15,6 +15,7 @@ import type { FailureClass } from "../../core/failures.js";
 import type { Role } from "../../core/roles.js";
 import type { TaskState } from "../../core/states.js";
 import type { RoutingTrace, SourceRef } from "../../core/task.js";
+import type { LearnedOrigin } from "../../routing/learned.js";
 
 /**
  * The PostgreSQL mirror of `../schema.ts`: the same tables, columns and keys, so a SQLite
@@ -296,7 +297,7 @@ export const routingExamples = pgTable(
     text: text("text").notNull(),
     category: text("category").notNull(),
     fromCategory: text("from_category"),
-    origin: text("origin").$type<"reroute" | "explicit" | "correction">().notNull(),
+    origin: text("origin").$type<LearnedOrigin>().notNull(),
     taskId: integer("task_id"),
     actor: text("actor").notNull(),
     at: at("at").notNull(),

@@ -70,6 +70,36 @@ describe("learning from people's routing decisions", () => {
     ]);
   });
 
+  it("a task done where the router placed it is learned as a confirmation; one a person placed is not", async () => {
+    const instant = config();
+    instant.workers["demo-writer"] = { kind: "demo", delay: 0, timeout: 5000 };
+    const engine = new Engine({ config: instant, configDir: "config", database: testDatabase() });
+    const brief = (objective: string) => `Objective: ${objective}\nDone when: under 500 words`;
+    const placed = await file(engine, brief("Draft a blog post about our launch"));
+    const named = await file(engine, `Category: content\n${brief("A post about the Kiln Club")}`);
+    const moved = await file(engine, brief("Draft a blog post about the Pipsqueak refund"));
+    await engine.reroute(moved.id, "support", "alice");
+    const tasks = [placed, named, moved];
+    expect(tasks.map((task) => task.state)).toEqual(["queued", "queued", "queued"]);
+
+    engine.start();
+    const done = async () =>
+      (await Promise.all(tasks.map((task) => engine.task(task.id)))).every(
+        (task) => task.state === "done",
+      );
+    for (let i = 0; i < 200 && !(await done()); i++) await new Promise((r) => setTimeout(r, 20));
+    await engine.stop();
+    expect(await done()).toBe(true);
+
+    const learned = (await engine.learning.examples()).map((e) => [e.taskId, e.origin, e.category]);
+    // The named and the moved tasks were learned when a person chose; done, they add nothing.
+    expect(learned).toEqual([
+      [named.id, "explicit", "content"],
+      [moved.id, "reroute", "support"],
+      [placed.id, "confirmation", "content"],
+    ]);
+  });
+
   it("after an operator reroutes half a labelled set, those requests route right and the rest no worse than by one", async () => {
     const { engine } = steward();
     const path = "tests/fixtures/routing/dev.jsonl";

@@ -79,4 +79,50 @@ describe("people's routing decisions", () => {
     await router.settled();
     expect(route(router, text).category).toBe("unsorted");
   });
+
+  it("include confirmations: the classifier trains on them, but they decide nothing by likeness", async () => {
+    const text = "the Tallow Lane Gribble thing needs sorting";
+    // Done in admin many times over, so that a classifier trained on them routes it by itself.
+    const confirmed = Array.from({ length: 20 }, () => ({
+      ...decision(text, "admin", "unsorted"),
+      from: null,
+      origin: "confirmation" as const,
+    }));
+    const router = routerWith();
+    expect(route(router, text).category).toBe("unsorted");
+
+    // A few wait for more before the classifier retrains (five would route it: checked below).
+    for (const example of confirmed.slice(0, 5)) router.learn(example);
+    await router.settled();
+    expect(route(router, text).category).toBe("unsorted");
+    expect(route(routerWith(confirmed.slice(0, 5)), text).category).toBe("admin");
+    for (const example of confirmed.slice(5)) router.learn(example);
+    // No person's decision to follow at once: the router placed these itself.
+    expect(route(router, text).category).toBe("unsorted");
+    await router.settled();
+    const trained = route(router, text);
+    expect(trained).toMatchObject({ category: "admin", rule: "classifier" });
+    expect(trained.example).toBeUndefined();
+  });
+
+  it("train on the latest 2,000 confirmations only: a deployment's oldest traffic drops out", () => {
+    const text = "the Tallow Lane Gribble thing needs sorting";
+    const confirmation = (id: number, said: string, category: string): LearnedExample => ({
+      id,
+      text: said,
+      category,
+      from: null,
+      origin: "confirmation",
+      taskId: id,
+      actor: "steward",
+      at: id,
+    });
+    const oldest = Array.from({ length: 20 }, (_, i) => confirmation(i + 1, text, "admin"));
+    const later = Array.from({ length: 2_000 }, (_, i) =>
+      confirmation(i + 21, `weekly note ${i}`, "support"),
+    );
+    // Twenty would route it to admin (five do, above); the 2,000 later ones push them out.
+    expect(route(routerWith([...oldest, ...later.slice(20)]), text).category).toBe("admin");
+    expect(route(routerWith([...oldest, ...later]), text).category).toBe("unsorted");
+  });
 });
