@@ -9,6 +9,10 @@ export interface AttemptRow {
   taskId: number;
   number: number;
   outcome: string;
+  /** When it started and ended, and why it ended so: what a failure shows of an unexplained one. */
+  startedAt: number;
+  endedAt: number | null;
+  error: string | null;
 }
 
 /** An attempt named as `taskId/number`. */
@@ -30,7 +34,9 @@ export async function doneCount(db: pg.ClientBase): Promise<number> {
 
 export async function allAttempts(db: pg.ClientBase): Promise<AttemptRow[]> {
   const { rows } = await db.query<AttemptRow>(
-    `SELECT task_id AS "taskId", number, outcome FROM attempts ORDER BY task_id, number`,
+    `SELECT task_id AS "taskId", number, outcome, started_at::float8 AS "startedAt",
+            ended_at::float8 AS "endedAt", error
+       FROM attempts ORDER BY task_id, number`,
   );
   return rows;
 }

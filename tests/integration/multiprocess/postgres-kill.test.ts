@@ -249,7 +249,8 @@ describe("several Steward processes on one PostgreSQL database", () => {
           `again in ${takeoverMs} ms (${[...leaderRoles].map((role) => `${role} ${roles[role] ?? "never"}`).join(", ")}); ` +
           `${cut.length} attempt(s) cut by a kill, ${rerun.length} task(s) run twice, ` +
           `${redelivered.length} output(s) delivered twice; ${TASKS} tasks in ` +
-          `${((finishedAt - startedAt) / 1000).toFixed(1)} s; test ${((Date.now() - began) / 1000).toFixed(1)} s (${phase})`,
+          `${((finishedAt - startedAt) / 1000).toFixed(1)} s; test ${((Date.now() - began) / 1000).toFixed(1)} s (${phase}); ` +
+          `kills: ${supervisor.kills.map((kill) => `${kill.unit} pid ${kill.pid} at ${kill.at}`).join(", ")}`,
       );
 
       // 5. Nothing lost, nothing crashed, the standby took over in time; status lists the four
