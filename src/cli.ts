@@ -197,8 +197,15 @@ routing
   .option("--json", "print them as JSON")
   .option("--export", "print them as the config's `examples`, to review and paste")
   .option("--corpus", "print them as corpus lines ({text, category}), to append to the corpus")
+  .option("--confirmations", "include tasks done where the router put them (counted otherwise)")
   .action(
-    async (options: { category?: string; json?: boolean; export?: boolean; corpus?: boolean }) => {
+    async (options: {
+      category?: string;
+      json?: boolean;
+      export?: boolean;
+      corpus?: boolean;
+      confirmations?: boolean;
+    }) => {
       const { examplesCommand } = await import("./adapters/console/routing-command.js");
       await examplesCommand(readSettings(), loadOrExit(), options).catch(reportAndExit);
     },

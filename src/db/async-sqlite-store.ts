@@ -172,4 +172,5 @@ const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {
   list: "read",
   recent: "read",
   remove: "write",
+  pruneConfirmations: "write",
 };

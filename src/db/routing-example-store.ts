@@ -1,4 +1,4 @@
-import { asc, desc, eq, ne } from "drizzle-orm";
+import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 import type { Db } from "./connection.js";
 import { exampleRow, toExample } from "./routing-example-rows.js";
@@ -42,4 +42,21 @@ export class RoutingExampleStore implements LearnedExamples {
   remove(id: number): boolean {
     return this.db.delete(routingExamples).where(eq(routingExamples.id, id)).run().changes > 0;
   }
+
+  pruneConfirmations(kept: number): number {
+    return this.db.delete(routingExamples).where(olderConfirmations(this.db, kept)).run().changes;
+  }
+}
+
+/** Confirmations older than the latest `kept` (their ids below the `kept`-th newest's). */
+function olderConfirmations(db: Db, kept: number) {
+  const confirmation = eq(routingExamples.origin, "confirmation");
+  const newest = db
+    .select({ id: routingExamples.id })
+    .from(routingExamples)
+    .where(confirmation)
+    .orderBy(desc(routingExamples.id))
+    .limit(1)
+    .offset(kept - 1);
+  return and(confirmation, lt(routingExamples.id, newest));
 }

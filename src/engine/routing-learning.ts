@@ -3,7 +3,11 @@ import type { Clock } from "../core/clock.js";
 import { briefOf, type Task } from "../core/task.js";
 import { REROUTE_RULE } from "../intake/intake.js";
 import type { Router } from "../routing/classify.js";
-import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
+import {
+  CONFIRMATIONS_KEPT,
+  type LearnedExample,
+  type LearnedExamples,
+} from "../routing/learned.js";
 
 /**
  * Turns people's routing decisions into examples the router learns from at once, and keeps them
@@ -12,6 +16,9 @@ import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
  * next step, says nothing about how requests are worded.
  */
 export class RoutingLearning {
+  /** Confirmations recorded by this process: the store is pruned every `PRUNE_EVERY`. */
+  private confirmed = 0;
+
   constructor(
     private readonly store: LearnedExamples<"async">,
     private readonly router: Router,
@@ -42,13 +49,23 @@ export class RoutingLearning {
    * the job there whatever it was).
    */
   async completed(task: Task): Promise<void> {
+    if (!this.confirms(task)) return;
+    const { category } = task;
+    await this.record(task, { category, from: null, origin: "confirmation", actor: "steward" });
+    // The store keeps what the router trains on, not every task ever done.
+    if (++this.confirmed % PRUNE_EVERY === 0) {
+      await this.store.pruneConfirmations(CONFIRMATIONS_KEPT);
+    }
+  }
+
+  /** Whether `task`, once done, is a confirmation (checked before anything waits on it). */
+  confirms(task: Task): boolean {
     const { routing, category } = task;
-    if (routing.category !== category || CHOSEN_BY_A_PERSON.has(routing.rule)) return;
+    if (routing.category !== category || CHOSEN_BY_A_PERSON.has(routing.rule)) return false;
     const catchAll = this.router.categories.some(
       (each) => each.catch_all && each.name === category,
     );
-    if (catchAll || !fromAPerson(task)) return;
-    await this.record(task, { category, from: null, origin: "confirmation", actor: "steward" });
+    return !catchAll && fromAPerson(task);
   }
 
   examples(category?: string): Promise<LearnedExample[]> {
@@ -84,6 +101,9 @@ export class RoutingLearning {
     this.router.learn(example);
   }
 }
+
+/** A prune now and then is enough: at most this many confirmations over the kept ones. */
+const PRUNE_EVERY = 50;
 
 /** How a person chose a task's category: learned when they chose it, not again when it is done. */
 const CHOSEN_BY_A_PERSON = new Set(["explicit", REROUTE_RULE]);

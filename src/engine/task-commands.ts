@@ -55,12 +55,14 @@ export class TaskCommands {
     const { intake, learning, store } = this.parts;
     const { outbox, tasks } = store;
     // Learned once the completion has committed: a completion undone teaches nothing.
-    tasks.afterCommit((failed) => {
-      if (failed !== undefined) return;
-      learning.completed(task).catch((error: Error) => {
-        logger.error(`learning from T-${task.id}'s completion: ${error.message}`);
+    if (learning.confirms(task)) {
+      tasks.afterCommit((failed) => {
+        if (failed !== undefined) return;
+        learning.completed(task).catch((error: Error) => {
+          logger.error(`learning from T-${task.id}'s completion: ${error.message}`);
+        });
       });
-    });
+    }
     return onCompleted({ config, logger, intake, outbox, tasks, changed }, task);
   }
 

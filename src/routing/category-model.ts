@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { LabelledRequest } from "../config/labelled.js";
 import type { CategoryConfig } from "../config/schema.js";
 import { type FeatureCounts, familyOf, featureCounts, magnitude, similarity } from "./features.js";
-import type { LearnedExample } from "./learned.js";
+import { CONFIRMATIONS_KEPT, type LearnedExample } from "./learned.js";
 import { finish, type SparseVector, TextClassifier, type TrainingDoc } from "./text-classifier.js";
 import { terms } from "./tokenize.js";
 
@@ -29,13 +29,6 @@ export interface ModelPrediction {
  * 10: −0.7; 30: −5.0; docs/performance.md).
  */
 const WEIGHT = { description: 1, keyword: 1, corpus: 1, example: 1.5, learned: 1 } as const;
-
-/**
- * Confirmations (requests done where the router sent them) the classifier trains on: the latest
- * this many, so training stays about as long as it is as a deployment's history grows (a year of
- * a one-person business is a few thousand tasks; the corpus is 7,850 lines).
- */
-const CONFIRMATIONS_KEPT = 2_000;
 
 /**
  * A confirmation alone does not retrain the classifier: one says little, and nearly every task
@@ -76,6 +69,8 @@ export class CategoryModel {
   private readonly classes: readonly CategoryConfig[];
   private readonly indexOf: ReadonlyMap<string, number>;
   private readonly learned = new Map<number, LearnedExample>();
+  /** The confirmations among `learned`, oldest first: only the latest `CONFIRMATIONS_KEPT` stay. */
+  private readonly confirmations: number[] = [];
   private current: Trained | undefined;
   /** The retraining under way, while a person's decision is being learned. */
   private retraining: Promise<void> | undefined;
@@ -129,6 +124,8 @@ export class CategoryModel {
     const example = this.learned.get(id);
     if (example === undefined) return false;
     this.learned.delete(id);
+    if (example.origin === "confirmation")
+      this.confirmations.splice(this.confirmations.indexOf(id), 1);
     const decision = this.decisions.get(id);
     this.decisions.delete(id);
     for (const feature of decision?.features.keys() ?? []) this.byWord.get(feature)?.delete(id);
@@ -211,6 +208,13 @@ export class CategoryModel {
     const category = this.indexOf.get(example.category);
     if (category === undefined) return false;
     this.learned.set(example.id, example);
+    if (example.origin === "confirmation") {
+      this.confirmations.push(example.id);
+      // Start-up lists them oldest first, and later ones come after: the oldest go.
+      while (this.confirmations.length > CONFIRMATIONS_KEPT) {
+        this.learned.delete(this.confirmations.shift()!);
+      }
+    }
     // The catch-all's examples teach the classifier; they are no route to follow. Nor is a
     // confirmation: the router already sent that request where it belongs.
     if (category >= this.candidates.length || example.origin === "confirmation") return true;
@@ -249,16 +253,6 @@ export class CategoryModel {
     }
   }
 
-  /** The learned examples trained on: every decision, and the latest confirmations. */
-  private trainedOn(): LearnedExample[] {
-    const examples = [...this.learned.values()];
-    let confirmations = examples.filter((example) => example.origin === "confirmation").length;
-    // Oldest first (start-up lists them so, and later ones are learned after): drop the oldest.
-    return examples.filter(
-      (example) => example.origin !== "confirmation" || confirmations-- <= CONFIRMATIONS_KEPT,
-    );
-  }
-
   private *training(): Generator<void, Trained> {
     const docs: TrainingDoc[] = [];
     const sources: Source[] = [];
@@ -282,7 +276,7 @@ export class CategoryModel {
       const label = this.indexOf.get(request.category);
       if (label !== undefined) add(request.text, label, WEIGHT.corpus, config);
     }
-    for (const example of this.trainedOn()) {
+    for (const example of this.learned.values()) {
       const label = this.indexOf.get(example.category);
       if (label === undefined) continue;
       const confirmed = example.origin === "confirmation";

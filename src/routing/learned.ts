@@ -7,6 +7,13 @@ import type { Answer, StorageMode } from "../core/storage-mode.js";
  */
 export type LearnedOrigin = "reroute" | "explicit" | "correction" | "confirmation";
 
+/**
+ * Confirmations (requests done where the router sent them) kept and trained on: the latest this
+ * many, so training stays about as long as it is as a deployment's history grows (a year of a
+ * one-person business is a few thousand tasks; the corpus is 7,850 lines).
+ */
+export const CONFIRMATIONS_KEPT = 2_000;
+
 export interface LearnedExample {
   id: number;
   /** The request as it was routed (its brief's text). */
@@ -34,6 +41,8 @@ export interface LearnedExamples<M extends StorageMode = "sync"> {
   recent(limit: number): Answer<M, LearnedExample[]>;
   /** Forgets one example; false when there was none with that id. */
   remove(id: number): Answer<M, boolean>;
+  /** Forgets every confirmation but the latest `kept`; says how many went. */
+  pruneConfirmations(kept: number): Answer<M, number>;
 }
 
 const ORIGIN_VERB: Record<LearnedOrigin, string> = {

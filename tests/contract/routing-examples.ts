@@ -52,5 +52,19 @@ export function routingExampleContract(open: OpenStore): void {
       expect(await store.routingExamples.remove(gone.id)).toBe(false);
       expect(await store.routingExamples.list()).toEqual([kept]);
     });
+
+    it("pruneConfirmations keeps the latest confirmations and every person's decision", async () => {
+      const { store } = opened();
+      const add = (text: string, origin: "confirmation" | "reroute") =>
+        store.routingExamples.add({ ...example(text, "billing", 1), origin });
+      await add("one", "confirmation");
+      const decision = await add("two", "reroute");
+      await add("three", "confirmation");
+      const kept = [await add("four", "confirmation"), await add("five", "confirmation")];
+
+      expect(await store.routingExamples.pruneConfirmations(2)).toBe(2);
+      expect(await store.routingExamples.list()).toEqual([decision, ...kept]);
+      expect(await store.routingExamples.pruneConfirmations(2)).toBe(0);
+    });
   });
 }

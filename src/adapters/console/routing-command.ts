@@ -4,21 +4,42 @@ import type { Config } from "../../config/schema.js";
 import { withEngine } from "../../engine/open.js";
 import { describeLearned, type LearnedExample } from "../../routing/learned.js";
 
-/** `steward routing examples`: what people's decisions taught the router. */
+/**
+ * `steward routing examples`: what people's decisions taught the router. Confirmations (tasks
+ * done where the router put them: one per task) are counted, and listed or exported only when
+ * asked for; `--json` gives everything, each with its origin.
+ */
 export async function examplesCommand(
   settings: Settings,
   config: Config,
-  options: { category?: string; json?: boolean; export?: boolean; corpus?: boolean },
+  options: {
+    category?: string;
+    json?: boolean;
+    export?: boolean;
+    corpus?: boolean;
+    confirmations?: boolean;
+  },
 ): Promise<void> {
-  const examples = await withEngine(settings, config, (engine) =>
+  const learned = await withEngine(settings, config, (engine) =>
     engine.learning.examples(options.category),
   );
-  if (options.json) console.log(JSON.stringify(examples, null, 2));
-  else if (options.export) console.log(asConfigExamples(examples));
+  if (options.json) return console.log(JSON.stringify(learned, null, 2));
+  const examples = options.confirmations
+    ? learned
+    : learned.filter((example) => example.origin !== "confirmation");
+  const confirmations = learned.length - examples.length;
+  if (options.export) console.log(asConfigExamples(examples));
   else if (options.corpus) for (const line of asCorpusLines(examples)) console.log(line);
-  else if (examples.length === 0)
-    console.log("nothing learned yet: reroutes and named categories teach the router");
-  else for (const example of examples) console.log(describeExample(example));
+  else {
+    if (examples.length === 0)
+      console.log("no decision learned yet: reroutes and named categories teach the router");
+    for (const example of examples) console.log(describeExample(example));
+    if (confirmations > 0) {
+      console.log(
+        `and ${confirmations} confirmation${confirmations === 1 ? "" : "s"} (tasks done where the router put them; --confirmations lists them)`,
+      );
+    }
+  }
 }
 
 /** `steward routing forget <id>`. */

@@ -1,4 +1,4 @@
-import { asc, desc, eq, ne } from "drizzle-orm";
+import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../../routing/learned.js";
 import { exampleRow, toExample } from "../routing-example-rows.js";
 import { routingExamples } from "./schema.js";
@@ -38,6 +38,23 @@ export class PgRoutingExampleStore implements LearnedExamples<"async"> {
       .where(eq(routingExamples.id, id))
       .returning({ id: routingExamples.id });
     return removed.length > 0;
+  }
+
+  /** Confirmations older than the latest `kept` (their ids below the `kept`-th newest's). */
+  async pruneConfirmations(kept: number): Promise<number> {
+    const confirmation = eq(routingExamples.origin, "confirmation");
+    const newest = this.db
+      .select({ id: routingExamples.id })
+      .from(routingExamples)
+      .where(confirmation)
+      .orderBy(desc(routingExamples.id))
+      .limit(1)
+      .offset(kept - 1);
+    const pruned = await this.db
+      .delete(routingExamples)
+      .where(and(confirmation, lt(routingExamples.id, newest)))
+      .returning({ id: routingExamples.id });
+    return pruned.length;
   }
 
   private get db() {

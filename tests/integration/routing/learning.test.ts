@@ -1,9 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
+import { ManualClock } from "../../../src/core/clock.js";
+import { asyncSqliteStore } from "../../../src/db/async-sqlite-store.js";
+import { sqliteStore } from "../../../src/db/sqlite-store.js";
 import { Engine } from "../../../src/engine/engine.js";
+import { RoutingLearning } from "../../../src/engine/routing-learning.js";
+import { createCategoryRouter } from "../../../src/routing/classify.js";
 import { parseLabelled } from "../../../src/routing/evaluate.js";
-import { testDatabase } from "../../helpers.js";
+import { CONFIRMATIONS_KEPT } from "../../../src/routing/learned.js";
+import { insertTask, testDatabase } from "../../helpers.js";
 
 const config = () => loadConfigFile("config/steward.yaml", {});
 
@@ -82,7 +88,7 @@ describe("learning from people's routing decisions", () => {
     const tasks = [placed, named, moved];
     expect(tasks.map((task) => task.state)).toEqual(["queued", "queued", "queued"]);
 
-    engine.start();
+    await engine.start();
     const done = async () =>
       (await Promise.all(tasks.map((task) => engine.task(task.id)))).every(
         (task) => task.state === "done",
@@ -98,6 +104,22 @@ describe("learning from people's routing decisions", () => {
       [moved.id, "reroute", "support"],
       [placed.id, "confirmation", "content"],
     ]);
+  });
+
+  it("keeps the latest confirmations only: a deployment's history does not grow the table", async () => {
+    const database = testDatabase();
+    const clock = new ManualClock();
+    const { routingExamples } = asyncSqliteStore(sqliteStore(database, clock));
+    const router = createCategoryRouter(config().categories, { minConfidence: 0.2 });
+    const learning = new RoutingLearning(routingExamples, router, clock);
+    const routing = { ...insertTask(database).routing, rule: "classifier" };
+    const task = insertTask(database, { source: "console", routing });
+    expect(learning.confirms(task)).toBe(true);
+
+    for (let i = 0; i < CONFIRMATIONS_KEPT + 50; i++) await learning.completed(task);
+    const kept = await routingExamples.list();
+    expect(kept).toHaveLength(CONFIRMATIONS_KEPT);
+    expect(kept.at(-1)!.id).toBe(CONFIRMATIONS_KEPT + 50);
   });
 
   it("after an operator reroutes half a labelled set, those requests route right and the rest no worse than by one", async () => {
