@@ -14,7 +14,9 @@ export interface Kill {
   pid: number;
   /** `${hostname}:${pid}`: the lease owner the process wrote on the tasks it claimed. */
   owner: string;
+  /** When SIGKILL was sent, and when its exit was seen here. */
   at: number;
+  diedAt: number;
 }
 
 export interface Unit {
@@ -48,10 +50,12 @@ export class Supervisor {
   async kill(unit: Unit): Promise<Kill> {
     const { child } = unit.current;
     const pid = child.pid!;
-    const kill: Kill = { unit: unit.name, pid, owner: `${hostname()}:${pid}`, at: Date.now() };
+    const at = Date.now();
+    const kill: Kill = { unit: unit.name, pid, owner: `${hostname()}:${pid}`, at, diedAt: at };
     this.kills.push(kill);
     child.kill("SIGKILL");
     await unit.current.exited;
+    kill.diedAt = Date.now();
     return kill;
   }
 
