@@ -1,10 +1,10 @@
 /**
  * Tasks per second on PostgreSQL with 1, 2 and 3 worker processes, each job an I/O-bound task
- * (a 20 ms timer), for each system in the same run. Steward joins graphile-worker, the peer, as
- * a second `ScaleSystem` (bench/support/scale-system.ts) once `steward worker` exists.
+ * (a 20 ms timer), for each system in the same run: graphile-worker, the peer, and Steward as
+ * `steward worker` runs it, each a `ScaleSystem` (bench/support/scale-system.ts).
  *
  *   npx tsx bench/scale.ts [--n 1000] [--processes 1,2,3] [--concurrency 10] [--task-ms 20]
- *                          [--runs 3] [--system graphile-worker] [--timeout-s 300]
+ *                          [--runs 3] [--system graphile-worker,steward] [--timeout-s 300]
  *
  * Protocol, the same for every system:
  * - Each (system, K processes) run has a database of its own, created through the server's
@@ -33,10 +33,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { graphileWorker } from "./support/scale-graphile-worker.js";
+import { steward } from "./support/scale-steward.js";
 import type { ScaleSystem, ScaleWorker } from "./support/scale-system.js";
 import { withScratchDatabase } from "./support/scratch-postgres.js";
 
-const SYSTEMS: readonly ScaleSystem[] = [graphileWorker];
+const SYSTEMS: readonly ScaleSystem[] = [graphileWorker, steward];
 const POLL_MS = 10;
 /** The kernel's clock ticks a second, the unit of /proc's CPU times (`getconf CLK_TCK`). */
 const TICKS_PER_SECOND = 100;

@@ -25,8 +25,12 @@ export interface OutboxPumpOptions {
   batch?: number;
 }
 
-/** A claim outlasts any delivery's timeout: a message is never sent while another claim holds it. */
-const CLAIM_MS = 120_000;
+/**
+ * A claim outlasts any delivery's timeout (15 s for a webhook POST or a Discord request): a
+ * message is never sent while another claim holds it. Past that, it lasts as long as a task's
+ * lease (`database.lease`): a deliverer that died mid-send is taken over as its tasks are.
+ */
+const MIN_CLAIM_MS = 20_000;
 
 /** What every pump takes from the engine: its outbox, when writes are durable, its clock. */
 export function engineOutbox(
@@ -36,7 +40,7 @@ export function engineOutbox(
     outbox: engine.outbox,
     committed: () => engine.committed(),
     clock: engine.clock,
-    claimMs: engine.sharedStore ? CLAIM_MS : undefined,
+    claimMs: engine.sharedStore ? Math.max(MIN_CLAIM_MS, engine.config.database.lease) : undefined,
   };
 }
 
@@ -52,6 +56,7 @@ export function redeliveryDelay(attempts: number): number {
 export class OutboxPump {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(private readonly options: OutboxPumpOptions) {}
 
@@ -60,9 +65,15 @@ export class OutboxPump {
     void this.drain();
   }
 
+  /** Ends the pass in progress after the message in hand: a lost role stops sending at once. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
-    await this.running;
+    try {
+      await this.running;
+    } finally {
+      this.stopping = false;
+    }
   }
 
   /** One pass over what is due; concurrent calls share the pass in progress. */
@@ -79,13 +90,15 @@ export class OutboxPump {
     // The door that filed a task acts on it in the tick its commit lands (a card it will post,
     // which the task's first notice must wait for): read only once that tick is over.
     await new Promise((resolve) => setImmediate(resolve));
-    const batch = this.options.batch ?? 50;
-    const { claimMs } = this.options;
-    const due =
-      claimMs === undefined
-        ? await outbox.pending(batch, kinds)
-        : await outbox.claim(batch, claimMs, kinds);
-    for (const message of due) {
+    const { claimMs, batch = 50 } = this.options;
+    // Shared, each message is claimed as its turn comes, not the batch at once: a deliverer
+    // killed mid-pass leaves one message claimed (the one in hand), not up to `batch` of them
+    // waiting out their claims, and a pass ended early leaves none.
+    const read = claimMs === undefined ? await outbox.pending(batch, kinds) : [];
+    for (let sent = 0; sent < batch && !this.stopping; sent++) {
+      const message =
+        claimMs === undefined ? read[sent] : (await outbox.claim(1, claimMs, kinds))[0];
+      if (message === undefined) return;
       try {
         await deliver(message);
         await outbox.markDelivered(message.id);
