@@ -29,7 +29,12 @@ export async function deliverOutput(
     if (refusal !== undefined) throw new RefusedDestination(refusal);
     const response = await fetch(destination.url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        // The same on every try: a POST sent again (its answer lost, a deliverer killed mid-send)
+        // can be told from a new output by the receiver.
+        "idempotency-key": `steward-output-${formatTaskId(task.id)}`,
+      },
       body: JSON.stringify({
         task: formatTaskId(task.id),
         category: task.category,

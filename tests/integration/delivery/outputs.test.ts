@@ -17,14 +17,16 @@ afterEach(async () => {
 /** A real HTTP server on 127.0.0.1 that answers with the given statuses in turn, then 200. */
 async function receiver(statuses: number[] = []) {
   const bodies: unknown[] = [];
+  const keys: unknown[] = [];
   const server = new TestServer();
   servers.push(server);
   server.handler = (request, response) => {
     const status = statuses.shift() ?? 200;
+    keys.push(request.headers["idempotency-key"]);
     if (status === 200) bodies.push(JSON.parse(request.body));
     reply(response, status, "");
   };
-  return { url: `${await server.start()}/hook`, bodies };
+  return { url: `${await server.start()}/hook`, bodies, keys };
 }
 
 async function doneTask(
@@ -101,6 +103,8 @@ describe("delivering outputs where the brief says", () => {
     expect(hook.bodies).toEqual([
       expect.objectContaining({ task: `T-${task.id}`, category: "content" }),
     ]);
+    // The failed try and the one that landed carry one key: a receiver can drop a repeat.
+    expect(hook.keys).toEqual([`steward-output-T-${task.id}`, `steward-output-T-${task.id}`]);
     expect((await engine.task(task.id)).deliveredAt).not.toBeNull();
   });
 
