@@ -80,24 +80,8 @@ async function main(): Promise<void> {
     requester: "bench",
     text: "Answer the refund request from customer 0 whose order arrived damaged",
   });
-  const copy: NewTask = {
-    state: "queued",
-    objective: task.objective,
-    inputs: task.inputs,
-    constraints: task.constraints,
-    outputFormat: task.outputFormat,
-    acceptanceCriteria: task.acceptanceCriteria,
-    missingFields: task.missingFields,
-    category: task.category,
-    routing: task.routing,
-    priority: task.priority,
-    maxAttempts: task.maxAttempts,
-    parentId: null,
-    requester: task.requester,
-    source: task.source,
-    sourceRef: task.sourceRef,
-    dedupeKey: null,
-  };
+  // A task is a new task plus what happened to it: `create` reads only a new task's fields.
+  const copy: NewTask = { ...task, parentId: null, dedupeKey: null };
   const store = sqliteStore(database, systemClock);
   store.tasks.write(() => {
     for (let i = 1; i < n; i++)
@@ -106,7 +90,7 @@ async function main(): Promise<void> {
 
   const promises0 = promises;
   const cpu0 = process.cpuUsage();
-  engine.start();
+  await engine.start();
   await finished;
   const cpu = process.cpuUsage(cpu0);
   const made = promises - promises0;

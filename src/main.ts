@@ -138,18 +138,17 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   if (!roles.shared) await schedules.started();
 
   const elsewhere = { ok: true, status: "held by another process" };
+  /** Until Discord runs here: the console or headless, Discord starting, or another's. */
+  const chatBeforeDiscord = () => {
+    if (chosen !== "discord") return { ok: true, status: chosen };
+    return roles.held().has("gateway") ? { ok: true, status: "discord starting" } : elsewhere;
+  };
   const http = await startHttpServer(engine, {
     host: config.http.host,
     port: settings.httpPort,
     logger,
     health: () => ({
-      chat:
-        discord?.health() ??
-        (chosen !== "discord"
-          ? { ok: true, status: chosen }
-          : gateway.active || !roles.shared
-            ? { ok: true, status: "discord starting" }
-            : elsewhere),
+      chat: discord?.health() ?? chatBeforeDiscord(),
       scheduler: schedules.active || !roles.shared ? scheduler.health() : elsewhere,
     }),
   }).catch(async (error: unknown) => {

@@ -48,8 +48,7 @@ export async function runWorker(settings: Settings, options: WorkerOptions): Pro
     throw error;
   }
   logTaskFailures(engine);
-  const roles = noRole();
-  await engine.start({ roles });
+  await engine.start({ roles: noRole() });
   const wakeups = await opened.coordination!.listen(
     (category) => engine.pool.wake(category),
     (error) => logger.warn(`wake-ups: ${error.message}`),

@@ -18,7 +18,6 @@ import type { Store } from "./store.js";
  * what only the database can say (whether it takes writes, where files that go with it belong).
  */
 export interface OpenStore {
-  readonly kind: StoreLocation["kind"];
   readonly store: Store<"async">;
   /** People's routing decisions as of opening: the router is built on them. */
   readonly learned: readonly LearnedExample[];
@@ -26,11 +25,12 @@ export interface OpenStore {
   readonly dataDir: string;
   /** Where the data is, fit to print (a URL without its password). */
   readonly description: string;
-  /** Several processes may share it: roles are held by one, leases recovered only once expired. */
-  readonly shared: boolean;
   /** Throws when the database cannot take a write now (`/readyz`). */
   checkWritable(): Promise<void>;
-  /** On a shared store: how its processes take turns at the roles and hear of new work. */
+  /**
+   * Set when several processes may share the store (PostgreSQL): how they take turns at the
+   * roles and hear of new work. Shared, leases are recovered at start-up only once expired.
+   */
   readonly coordination?: Coordination;
 }
 
@@ -57,12 +57,10 @@ export function sqliteOpenStore(database: OpenDatabase, clock: Clock): OpenStore
   sync.outbox.prepare();
   const file = database.sqlite.name;
   return {
-    kind: "sqlite",
     store: asyncSqliteStore(sync),
     learned: sync.routingExamples.list(),
     dataDir: dataDirOf({ kind: "sqlite", path: file }),
     description: file,
-    shared: false,
     // Outside a transaction, take the write lock and let it go; an open group is writing already.
     checkWritable: async () => checkWritable(database.sqlite),
   };
@@ -104,12 +102,10 @@ export async function openStore(
     throw error;
   });
   return {
-    kind: "postgres",
     store,
     learned,
     dataDir: dataDirOf(where),
     description: redacted(where.url),
-    shared: true,
     checkWritable: () => postgresWritable(database),
     coordination: {
       roles: (onError) => new Leadership(url, { onError }),

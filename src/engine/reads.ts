@@ -63,7 +63,7 @@ export class EngineReads {
     this.router = this.parts.router;
     this.pool = this.parts.pool;
     this.learning = this.parts.learning;
-    this.sharedStore = this.parts.opened.shared;
+    this.sharedStore = this.parts.opened.coordination !== undefined;
     const { outbox, chatRefs, schedules } = this.parts.store;
     this.outbox = outbox;
     this.chatRefs = chatRefs;

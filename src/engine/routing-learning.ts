@@ -46,11 +46,11 @@ export class RoutingLearning {
    * its category. Learned from reroutes alone, a business's names lean towards the categories of
    * the requests the router got wrong (docs/performance.md, session 14). A category a person chose
    * was learned when they chose it; the catch-all's tasks confirm nothing (a person may have done
-   * the job there whatever it was). Stored in the completion's write, so undone with it; what it
-   * returns teaches the router, once that write has committed.
+   * the job there whatever it was). For a task `confirms` accepts (asked first: most completions
+   * confirm nothing, and ask nothing more). Stored in the completion's write, so undone with it;
+   * what it returns teaches the router, once that write has committed.
    */
   async completed(task: Task): Promise<(() => void) | undefined> {
-    if (!this.confirms(task)) return undefined;
     const { category } = task;
     const example = await this.stored(task, {
       category,

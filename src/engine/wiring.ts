@@ -70,6 +70,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   const opened = openedOf(options);
   const { store } = opened;
   const { tasks, queue, outbox } = store;
+  const shared = opened.coordination !== undefined;
   const escalations = new Escalations({
     config,
     store: store.escalations,
@@ -103,11 +104,11 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
     configDir: options.configDir,
     leaseMs: options.leaseMs ?? config.database.lease,
     // Shared, new work wakes the pool (LISTEN/NOTIFY): the poll is for due retries and leases.
-    pollMs: options.pollMs ?? (opened.shared ? 2_000 : undefined),
+    pollMs: options.pollMs ?? (shared ? 2_000 : undefined),
     random: options.random,
     categories: options.workers?.categories,
     concurrency: options.workers?.concurrency,
-    shared: opened.shared,
+    shared,
     hooks: {
       onDone: hooks.onDone,
       onClarify: hooks.onClarify,
