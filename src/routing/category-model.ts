@@ -272,7 +272,7 @@ export class CategoryModel {
     const docs: TrainingDoc[] = [];
     const sources: Source[] = [];
     const add = (text: string, label: number, weight: number, source: Source) => {
-      docs.push({ text, label, weight });
+      docs.push({ text, label, weight, learned: source.kind !== "config" });
       sources.push(source);
     };
     const config: Source = { kind: "config" };
@@ -333,7 +333,10 @@ function* trainedOnce(
   classes: number,
 ): Generator<void, TextClassifier> {
   const hash = createHash("sha256").update(String(classes));
-  for (const doc of docs) hash.update(`\u0000${doc.label}\u0000${doc.weight}\u0000${doc.text}`);
+  for (const doc of docs)
+    hash.update(
+      `\u0000${doc.label}\u0000${doc.weight}\u0000${doc.learned ?? false}\u0000${doc.text}`,
+    );
   const key = hash.digest("base64");
   let classifier = trained.get(key);
   if (classifier === undefined) {

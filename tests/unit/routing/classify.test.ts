@@ -196,7 +196,7 @@ describe("routing table (default config)", () => {
   });
 
   it("keeps the default min_confidence", () => {
-    expect(minConfidence).toBe(0.21);
+    expect(minConfidence).toBe(0.38);
   });
 });
 
@@ -325,7 +325,7 @@ describe("the classifier and the catch-all", () => {
     expect(decision).toMatchObject({ category: "unsorted", rule: "catch_all" });
     expect(decision.runner_up).toBeDefined();
     expect(decision.explanation).toMatch(
-      /^does not fit any category \(best: \w+ 0\.\d\d < 0\.21: its probability 0\.\d\d less half the next one's\)$/,
+      /^does not fit any category \(best: \w+ 0\.\d\d < 0\.38: its probability 0\.\d\d less half the next one's\)$/,
     );
   });
 
@@ -338,7 +338,9 @@ describe("the classifier and the catch-all", () => {
   });
 
   it("sends a classifier tie to the catch-all", () => {
-    const decision = createCategoryRouter(twins(), { minConfidence }).route({
+    // A two-way tie's confidence is at most 0.25 (a half less half of a half): a threshold above
+    // that turns it away as unsure before it is seen as a tie, so this one is lower.
+    const decision = createCategoryRouter(twins(), { minConfidence: 0.2 }).route({
       text: "water the garden",
       source: "cli",
     });
