@@ -19,6 +19,8 @@ export interface ModelPrediction {
   vector: SparseVector;
   /** The request's features, before the classifier's vocabulary drops what it has not seen. */
   features: FeatureCounts;
+  /** The text predicted on, for naming its words as the requester wrote them. */
+  text: string;
 }
 
 /**
@@ -67,8 +69,6 @@ interface Trained {
   sources: Source[];
   /** Per class, the training documents that are learned examples. */
   learnedDocs: number[][];
-  /** The word each stem was first written as in training text, for explanations. */
-  surface: Map<string, string>;
 }
 
 export class CategoryModel {
@@ -157,15 +157,22 @@ export class CategoryModel {
       nowhere: probabilities[candidates] ?? 0,
       vector,
       features,
+      text,
     };
   }
 
-  /** The request's words that pushed it hardest towards `category`, as written in training text. */
+  /**
+   * The request's words that pushed it hardest towards `category`, as the requester wrote them
+   * ("fix", not a training text's "fixed").
+   */
   telling(prediction: ModelPrediction, category: number, limit: number): string[] {
-    const { classifier, surface } = this.trained();
+    const { classifier } = this.trained();
+    const written = new Map<string, string>();
+    for (const { word, stem } of terms(prediction.text))
+      if (!written.has(stem)) written.set(stem, word);
     return classifier
       .strongest(prediction.vector, category, "w", limit)
-      .map((stem) => surface.get(stem) ?? stem);
+      .map((stem) => written.get(stem) ?? stem);
   }
 
   /**
@@ -307,18 +314,11 @@ export class CategoryModel {
       if (source.kind === "learned") learnedDocs[docs[doc]!.label]!.push(doc);
     });
     const classifier = yield* trainedOnce(docs, this.classes.length);
-    return { classifier, sources, learnedDocs, surface: surfaceWords(docs) };
+    return { classifier, sources, learnedDocs };
   }
 }
 
 const CONFIRMED: Source = { kind: "confirmation" };
-
-function surfaceWords(docs: readonly TrainingDoc[]): Map<string, string> {
-  const surface = new Map<string, string>();
-  for (const doc of docs)
-    for (const { word, stem } of terms(doc.text)) if (!surface.has(stem)) surface.set(stem, word);
-  return surface;
-}
 
 /**
  * Trained classifiers by what they were trained on. A model is immutable and training the same

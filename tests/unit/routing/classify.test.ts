@@ -316,6 +316,15 @@ describe("the classifier and the catch-all", () => {
     expect(decision.explanation).toContain("telling words:");
   });
 
+  it("names the telling words as the requester wrote them, not as training text did", () => {
+    // The corpus writes "fixed", "breaking", "upgrading"; the request "fix", "breaks", "bump".
+    const decision = route("bump the postgres driver and fix whatever breaks");
+    expect(decision).toMatchObject({ category: "engineering", rule: "classifier" });
+    const written = new Set("bump the postgres driver and fix whatever breaks".split(" "));
+    expect(decision.matched!.length).toBeGreaterThan(0);
+    for (const word of decision.matched!) expect(written, word).toContain(word);
+  });
+
   it("explains a request that fits nowhere with the best candidate and the threshold", () => {
     // Without the corpus the catch-all is no class: the threshold decides.
     const decision = createCategoryRouter(config.categories, { minConfidence }).route({
