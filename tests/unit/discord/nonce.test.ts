@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { once, outboxNonces } from "../../../src/adapters/discord/nonce.js";
+import type { PendingMessage } from "../../../src/core/outbox.js";
+
+const pending = (over: Partial<PendingMessage> = {}): PendingMessage => ({
+  id: 7,
+  key: "done:3",
+  message: { kind: "task_done", taskId: 3, destination: { kind: "reply" } },
+  attempts: 0,
+  createdAt: 1_765_000_000_000,
+  ...over,
+});
+
+describe("outbox nonces", () => {
+  it("are the same on every attempt of one message, by any process, and fit Discord's 25", () => {
+    const first = outboxNonces(pending())("done");
+    const retried = outboxNonces(pending({ attempts: 3 }))("done");
+    expect(retried).toEqual(first);
+    expect(first.enforceNonce).toBe(true);
+    expect(first.nonce.length).toBeLessThanOrEqual(25);
+  });
+
+  it("differ between posts of one message, between messages, and between databases", () => {
+    const nonces = [
+      outboxNonces(pending())("done"),
+      outboxNonces(pending())("card:3"),
+      outboxNonces(pending({ id: 8 }))("done"),
+      // Another database's message #7, same key: queued at another moment.
+      outboxNonces(pending({ createdAt: 1_765_000_000_001 }))("done"),
+    ].map(({ nonce }) => nonce);
+    expect(new Set(nonces).size).toBe(nonces.length);
+  });
+
+  it("are added only while an outbox message is delivered", () => {
+    expect(once({}, "done")).toEqual({});
+    expect(once({ nonces: outboxNonces(pending()) }, "done")).toMatchObject({ enforceNonce: true });
+  });
+});
