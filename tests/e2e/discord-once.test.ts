@@ -74,6 +74,31 @@ describe("Discord: an outbox message sent again is posted once", () => {
     expect(sends.map((send) => send.id)).toEqual([posted[0]?.id, posted[0]?.id]);
   });
 
+  it("a notice Discord created but whose answer was lost, tried again, is one message", async () => {
+    const { fake } = steward;
+    const intake = `/channels/${fake.ids.intakeChannel}/messages`;
+    // The first post is carried out and answered 503: discord.js sends it again, as it does.
+    const lost = fake.failRest({
+      status: 503,
+      times: 1,
+      lostAnswer: true,
+      match: (method, path) => method === "POST" && path === intake,
+    });
+    const filed = fake.slashCommand(
+      "task",
+      { objective: "Answer the refund ticket from Cy", acceptance: "ok" },
+      fake.ids.member,
+    );
+    await cardOf(filed);
+    await waitForState(steward, 1, "done");
+    await until(() => rowOf("task_done")?.deliveredAt != null, "task_done to be delivered");
+
+    const isDone = (content: string) => content.includes("T-1** is done");
+    expect(lost.hits).toBe(1);
+    expect(messagePosts(isDone).map((request) => request.status)).toEqual([503, 200]);
+    expect(fake.messages(fake.ids.intakeChannel).filter((m) => isDone(m.content))).toHaveLength(1);
+  });
+
   it("an escalation posted but not remembered, sent again: one message, one thread, one intro", async () => {
     const { fake, database } = steward;
     steward.billingDown(true);
