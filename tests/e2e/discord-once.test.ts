@@ -99,6 +99,31 @@ describe("Discord: an outbox message sent again is posted once", () => {
     expect(fake.messages(fake.ids.intakeChannel).filter((m) => isDone(m.content))).toHaveLength(1);
   });
 
+  it("a card Discord made whose answers were all lost is not posted again by the task's notice", async () => {
+    const { fake } = steward;
+    const asked = fake.postMessage(
+      fake.ids.intakeChannel,
+      fake.ids.member,
+      "Draft the newsletter about the spring sale",
+    );
+    // The card's post in the message's thread: carried out, every answer (and retry's) lost.
+    const lost = fake.failRest({
+      status: 503,
+      times: 4,
+      lostAnswer: true,
+      match: (method, path) => method === "POST" && path === `/channels/${asked.id}/messages`,
+    });
+    await waitForState(steward, 1, "needs_clarification");
+    await until(
+      () => fake.messages(asked.id).some((m) => m.content.includes("needs acceptance criteria")),
+      "the clarification in the message's thread",
+    );
+    expect(lost.hits).toBe(4);
+    const cards = fake.messages(asked.id).filter((m) => m.embeds.length > 0);
+    expect(cards.map((m) => m.embeds[0]?.title?.slice(0, 3))).toEqual(["T-1"]);
+    expect(steward.logs.some((log) => log.message.includes("card waits for Discord"))).toBe(true);
+  });
+
   it("an escalation posted but not remembered, sent again: one message, one thread, one intro", async () => {
     const { fake, database } = steward;
     steward.billingDown(true);

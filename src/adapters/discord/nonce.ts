@@ -15,17 +15,29 @@ export interface Once {
 /** The nonce of each message one outbox message creates, by what it is (`"card:4"`, `"done"`). */
 export type Nonces = (send: string) => Once;
 
+/** Discord takes 25 characters: a letter and 96 bits of hash. */
+function hashed(prefix: string, identity: string): Once {
+  const hash = createHash("sha256").update(identity).digest("hex").slice(0, 24);
+  return { nonce: `${prefix}${hash}`, enforceNonce: true };
+}
+
 /**
  * Derived from the outbox message, never drawn at random: the same on every attempt, by any
  * process. Its time as well as its id, so another database's message #1 (a fresh install on the
- * same bot) is not mistaken for this one. Discord takes 25 characters: `o` and 96 bits of hash.
+ * same bot) is not mistaken for this one.
  */
 export function outboxNonces(pending: PendingMessage): Nonces {
   const identity = `${pending.id}:${pending.createdAt}:${pending.key}`;
-  return (send) => ({
-    nonce: `o${createHash("sha256").update(`${identity}:${send}`).digest("hex").slice(0, 24)}`,
-    enforceNonce: true,
-  });
+  return (send) => hashed("o", `${identity}:${send}`);
+}
+
+/**
+ * A task's card is one message whoever posts it: the door that filed the task, or the first
+ * notice that finds it missing (the door's post failed, or was made but not kept). So its nonce
+ * comes from the task, not from an outbox message.
+ */
+export function cardNonce(task: { id: number; createdAt: number }): Once {
+  return hashed("t", `card:${task.id}:${task.createdAt}`);
 }
 
 /** The send's nonce while an outbox message is delivered; none for a reply to a person. */

@@ -9,7 +9,7 @@ import type { Task } from "../../core/task.js";
 import { taskCard } from "./cards.js";
 import { sendableChannel, threadUnder, Undeliverable } from "./channels.js";
 import type { DiscordContext } from "./context.js";
-import { once } from "./nonce.js";
+import { cardNonce } from "./nonce.js";
 import type { ChatRef } from "./refs.js";
 import { send } from "./respond.js";
 import { NO_PINGS } from "./safety.js";
@@ -68,7 +68,7 @@ async function postUnderMessage(
   const card = {
     embeds: [taskCard(task, ctx.engine.config)],
     allowedMentions: NO_PINGS,
-    ...once(ctx, `card:${task.id}`),
+    ...cardNonce(task),
   };
   let thread: SendableChannels;
   try {
@@ -123,7 +123,7 @@ async function postCard(ctx: DiscordContext, task: Task): Promise<ChatRef> {
   const card = await channel.send({
     embeds: [taskCard(task, ctx.engine.config)],
     allowedMentions: NO_PINGS,
-    ...once(ctx, `card:${task.id}`),
+    ...cardNonce(task),
   });
   return {
     channelId: card.channelId,

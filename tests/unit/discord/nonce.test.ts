@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { once, outboxNonces } from "../../../src/adapters/discord/nonce.js";
+import { cardNonce, once, outboxNonces } from "../../../src/adapters/discord/nonce.js";
 import type { PendingMessage } from "../../../src/core/outbox.js";
 
 const pending = (over: Partial<PendingMessage> = {}): PendingMessage => ({
@@ -29,6 +29,14 @@ describe("outbox nonces", () => {
       outboxNonces(pending({ createdAt: 1_765_000_000_001 }))("done"),
     ].map(({ nonce }) => nonce);
     expect(new Set(nonces).size).toBe(nonces.length);
+  });
+
+  it("a task's card has one nonce, whichever message posts it, and it fits too", () => {
+    const card = cardNonce({ id: 3, createdAt: 1_765_000_000_000 });
+    expect(cardNonce({ id: 3, createdAt: 1_765_000_000_000 })).toEqual(card);
+    expect(cardNonce({ id: 4, createdAt: 1_765_000_000_000 }).nonce).not.toBe(card.nonce);
+    expect(cardNonce({ id: 3, createdAt: 1_765_000_000_001 }).nonce).not.toBe(card.nonce);
+    expect(card.nonce.length).toBeLessThanOrEqual(25);
   });
 
   it("are added only while an outbox message is delivered", () => {
