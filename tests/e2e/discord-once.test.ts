@@ -155,6 +155,12 @@ describe("Discord: an outbox message sent again is posted once", () => {
         r.path.endsWith(`/${fake.ids.escalationChannel}/messages`),
       ),
     ).toHaveLength(2);
+    const starts = fake.requests.filter(
+      (r) => r.path === `/channels/${fake.ids.escalationChannel}/messages/${thread.id}/threads`,
+    );
+    expect(starts.map((r) => (r.response as { code?: number }).code ?? r.status)).toEqual([
+      201, 160004,
+    ]);
     expect(await steward.discord.context.refs.escalation(1)).toMatchObject({
       messageId: cards[0]?.id,
       threadId: thread.id,
