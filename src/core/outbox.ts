@@ -59,6 +59,8 @@ export interface PendingMessage {
   key: string;
   message: OutboxMessage;
   attempts: number;
+  /** When it was queued: with its id, what tells it from another database's message. */
+  createdAt: number;
 }
 
 /** A message still to deliver, with why its last attempt failed (null before any failed). */

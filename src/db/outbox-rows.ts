@@ -25,11 +25,13 @@ export function pendingOf(row: {
   key: string;
   payload: unknown;
   attempts: number;
+  createdAt: number;
 }): PendingMessage {
   return {
     id: row.id,
     key: row.key,
     message: row.payload as OutboxMessage,
     attempts: row.attempts,
+    createdAt: row.createdAt,
   };
 }

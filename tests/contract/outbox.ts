@@ -23,12 +23,20 @@ export function outboxContract(open: OpenStore): void {
     const opened = freshStore(open);
 
     it("add is idempotent by key: the second add of a key returns false and keeps the first", async () => {
-      const { store } = opened();
+      const { store, clock } = opened();
       expect(await store.outbox.add(report("2026-01"), "report:2026-01")).toBe(true);
+      const queuedAt = clock.now();
+      clock.advance(1_000);
       expect(await store.outbox.add(report("2026-02"), "report:2026-01")).toBe(false);
 
       expect(await store.outbox.pending(10)).toEqual([
-        { id: expect.any(Number), key: "report:2026-01", message: report("2026-01"), attempts: 0 },
+        {
+          id: expect.any(Number),
+          key: "report:2026-01",
+          message: report("2026-01"),
+          attempts: 0,
+          createdAt: queuedAt,
+        },
       ]);
     });
 
@@ -94,8 +102,8 @@ export function outboxContract(open: OpenStore): void {
 
       const claimed = await store.outbox.claim(2, 30_000, ["task_done"]);
       expect(claimed).toEqual([
-        { id: expect.any(Number), key: "b", message: done(1), attempts: 0 },
-        { id: expect.any(Number), key: "c", message: done(2), attempts: 0 },
+        { id: expect.any(Number), key: "b", message: done(1), attempts: 0, createdAt: clock.now() },
+        { id: expect.any(Number), key: "c", message: done(2), attempts: 0, createdAt: clock.now() },
       ]);
     });
 

@@ -3,6 +3,7 @@ import { formatEscalationId } from "../../core/states.js";
 import { sendableChannel, threadUnder, Undeliverable } from "./channels.js";
 import type { DiscordContext } from "./context.js";
 import { escalationPayload, threadIntro } from "./escalation-message.js";
+import { once } from "./nonce.js";
 import { clip, LIMITS, NO_PINGS, oneLine, relativeTime } from "./safety.js";
 
 function escalationsChannel(ctx: DiscordContext): string {
@@ -29,7 +30,10 @@ export async function postEscalation(
   let ref = await refs.escalation(escalationId);
   if (ref === undefined) {
     const channel = where ?? (await sendableChannel(client, escalationsChannel(ctx)));
-    const message = await channel.send(await escalationPayload(engine, escalationId));
+    const message = await channel.send({
+      ...(await escalationPayload(engine, escalationId)),
+      ...once(ctx, `escalation:${escalationId}`),
+    });
     ref = {
       channelId: message.channelId,
       messageId: message.id,
@@ -49,6 +53,7 @@ export async function postEscalation(
   await thread.send({
     content: await threadIntro(engine, escalationId),
     allowedMentions: NO_PINGS,
+    ...once(ctx, `intro:${escalationId}`),
   });
 }
 
@@ -95,6 +100,7 @@ export async function postDigest(ctx: DiscordContext, escalationIds: number[]): 
         },
       ],
       allowedMentions: NO_PINGS,
+      ...once(ctx, "digest"),
     }));
   const thread = await threadUnder(client, channel.id, digest.id, "Escalation digest");
   for (const id of escalationIds) await postEscalation(ctx, id, thread);
@@ -119,5 +125,6 @@ export async function postReminder(ctx: DiscordContext, escalationId: number): P
   await channel.send({
     content: `⏰ ${formatEscalationId(escalationId)} still waits for a decision (posted ${relativeTime(since)}).`,
     allowedMentions: NO_PINGS,
+    ...once(ctx, "reminder"),
   });
 }

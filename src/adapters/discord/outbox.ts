@@ -4,6 +4,7 @@ import { engineOutbox, OutboxPump } from "../outbox-pump.js";
 import { sendableChannel, Undeliverable } from "./channels.js";
 import type { DiscordContext } from "./context.js";
 import { postDigest, postEscalation, postReminder, refreshEscalation } from "./escalation-posts.js";
+import { once, outboxNonces } from "./nonce.js";
 import { reviewMessage } from "./review-message.js";
 import { clip, LIMITS, NO_PINGS, shortLiteral } from "./safety.js";
 import {
@@ -46,6 +47,7 @@ async function postAnomalies(ctx: DiscordContext, ids: number[]): Promise<void> 
       LIMITS.content,
     ),
     allowedMentions: NO_PINGS,
+    ...once(ctx, "anomalies"),
   });
 }
 
@@ -77,7 +79,8 @@ async function deliver(ctx: DiscordContext, { message }: PendingMessage): Promis
       const channelId = ctx.engine.config.discord.channels.reports;
       if (channelId === "") throw new Undeliverable("discord.channels.reports is not configured");
       const channel = await sendableChannel(ctx.client, channelId);
-      await channel.send(await reviewMessage(ctx, await ctx.engine.review(message.month)));
+      const report = await reviewMessage(ctx, await ctx.engine.review(message.month));
+      await channel.send({ ...report, ...once(ctx, "review") });
       return;
     }
     default: {
@@ -88,14 +91,24 @@ async function deliver(ctx: DiscordContext, { message }: PendingMessage): Promis
   }
 }
 
+/**
+ * A message whose deliverer was killed mid-send goes to its successor when its claim ends, and
+ * its nonce spares a second post only while Discord remembers it ("a few minutes"): so the claim
+ * ends within a minute, however long a task's lease.
+ */
+const MAX_CLAIM_MS = 60_000;
+
 /** Delivers everything a person should hear about to Discord, retried while it is away. */
 export function discordDelivery(ctx: DiscordContext, everyMs = 250): OutboxPump {
+  const outbox = engineOutbox(ctx.engine);
   return new OutboxPump({
-    ...engineOutbox(ctx.engine),
+    ...outbox,
+    claimMs: outbox.claimMs === undefined ? undefined : Math.min(outbox.claimMs, MAX_CLAIM_MS),
     logger: ctx.logger,
     kinds: DISCORD_KINDS,
     everyMs,
     isPermanent,
-    deliver: (pending) => deliver(ctx, pending),
+    // Whoever sends this message, and however often, Discord creates each of its posts once.
+    deliver: (pending) => deliver({ ...ctx, nonces: outboxNonces(pending) }, pending),
   });
 }

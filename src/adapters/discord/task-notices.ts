@@ -17,6 +17,7 @@ import { stateLabel } from "./cards.js";
 import { sendableChannel } from "./channels.js";
 import type { DiscordContext } from "./context.js";
 import { encodeCustomId } from "./custom-ids.js";
+import { once } from "./nonce.js";
 import { clip, defuse, LIMITS, NO_PINGS, pingOnly, shortLiteral, who } from "./safety.js";
 import { taskReplyTarget, taskThread } from "./task-posts.js";
 
@@ -55,6 +56,7 @@ export async function postClarification(
     content: clip(lines.join("\n"), LIMITS.content),
     components: [detailsButton(task.id)],
     allowedMentions: pingOnly(task.requester),
+    ...once(ctx, "clarification"),
   });
 }
 
@@ -98,6 +100,7 @@ export async function postDone(ctx: DiscordContext, message: Of<"task_done">): P
       ...outputMessage(task, header),
       ...reply,
       allowedMentions: pingOnly(task.requester),
+      ...once(ctx, "done"),
     });
     await engine.markDelivered(task.id);
     return;
@@ -107,6 +110,7 @@ export async function postDone(ctx: DiscordContext, message: Of<"task_done">): P
     await channel.send({
       ...outputMessage(task, `**${formatTaskId(task.id)}** for ${who(task.requester)}:`),
       allowedMentions: NO_PINGS,
+      ...once(ctx, "output"),
     });
     await engine.markDelivered(task.id);
   }
@@ -115,6 +119,7 @@ export async function postDone(ctx: DiscordContext, message: Of<"task_done">): P
     content: `${header} Output: ${describeDestination(destination)}.`,
     ...reply,
     allowedMentions: pingOnly(task.requester),
+    ...once(ctx, "done"),
   });
 }
 
@@ -137,6 +142,7 @@ export async function postEscalated(
       LIMITS.content,
     ),
     allowedMentions: NO_PINGS,
+    ...once(ctx, "escalated"),
   });
 }
 
@@ -152,6 +158,7 @@ export async function postCancelled(
       LIMITS.content,
     ),
     allowedMentions: NO_PINGS,
+    ...once(ctx, "cancelled"),
   });
 }
 
@@ -163,8 +170,8 @@ export async function postOutputDelivery(
   const task = await ctx.engine.task(message.taskId);
   const thread = await taskThread(ctx, task);
   const id = `**${formatTaskId(task.id)}**`;
-  await thread.send(
-    message.delivered
+  await thread.send({
+    ...(message.delivered
       ? {
           content: clip(
             `${id}'s output was delivered: ${shortLiteral(message.detail, 300)}.`,
@@ -178,6 +185,7 @@ export async function postOutputDelivery(
             LIMITS.content,
           ),
           allowedMentions: pingOnly(task.requester),
-        },
-  );
+        }),
+    ...once(ctx, "output-delivery"),
+  });
 }

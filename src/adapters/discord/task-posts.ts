@@ -9,6 +9,7 @@ import type { Task } from "../../core/task.js";
 import { taskCard } from "./cards.js";
 import { sendableChannel, threadUnder, Undeliverable } from "./channels.js";
 import type { DiscordContext } from "./context.js";
+import { cardNonce } from "./nonce.js";
 import type { ChatRef } from "./refs.js";
 import { send } from "./respond.js";
 import { NO_PINGS } from "./safety.js";
@@ -64,7 +65,11 @@ async function postUnderMessage(
   channelId: string,
   messageId: string,
 ): Promise<ChatRef> {
-  const card = { embeds: [taskCard(task, ctx.engine.config)], allowedMentions: NO_PINGS };
+  const card = {
+    embeds: [taskCard(task, ctx.engine.config)],
+    allowedMentions: NO_PINGS,
+    ...cardNonce(task),
+  };
   let thread: SendableChannels;
   try {
     thread = await threadUnder(ctx.client, channelId, messageId, threadTitle(task));
@@ -118,6 +123,7 @@ async function postCard(ctx: DiscordContext, task: Task): Promise<ChatRef> {
   const card = await channel.send({
     embeds: [taskCard(task, ctx.engine.config)],
     allowedMentions: NO_PINGS,
+    ...cardNonce(task),
   });
   return {
     channelId: card.channelId,

@@ -12,7 +12,7 @@ import {
   type RESTAPIAttachment,
   type RESTAPIMessageReference,
 } from "discord-api-types/v10";
-import { Codes, notFound, RestError } from "./errors.js";
+import { Codes, invalidFormBody, notFound, RestError } from "./errors.js";
 import type { Dispatch } from "./gateway.js";
 import { type MessageBody, validateMessage } from "./limits.js";
 import { computePings, pingsAnyone } from "./mentions.js";
@@ -31,6 +31,7 @@ export interface MessageWrite {
     message_reference?: RESTAPIMessageReference;
     tts?: boolean;
     nonce?: string | number;
+    enforce_nonce?: boolean;
   };
   files: RecordedFile[];
   /** The REST call, for the mention log, e.g. `POST /channels/1/messages`. */
@@ -193,6 +194,36 @@ export function createMessage(
   if (!isEphemeral(message)) {
     world.dispatch(GatewayDispatchEvents.MessageCreate, messageEvent(state, message));
   }
+  return message;
+}
+
+/**
+ * `POST /channels/:id/messages`. With `enforce_nonce`, a nonce the same author sent in the same
+ * channel within the window returns the message it created (200, the same id) and creates
+ * nothing: no second message, no MESSAGE_CREATE, no ping.
+ */
+export function createChannelMessage(
+  world: World,
+  channelId: string,
+  write: MessageWrite,
+): APIMessage {
+  const { state } = world;
+  const { nonce, enforce_nonce: enforce } = write.body;
+  if (typeof nonce === "string" && nonce.length > 25) {
+    throw invalidFormBody([
+      { path: ["nonce"], code: "BASE_TYPE_MAX_LENGTH", message: "Must be 25 or fewer in length." },
+    ]);
+  }
+  if (enforce !== true || nonce === undefined) return createMessage(world, channelId, write);
+  const key = `${channelId}:${state.ids.bot}:${nonce}`;
+  const seen = state.nonces.get(key);
+  const earlier =
+    seen !== undefined && Date.now() - seen.at <= state.nonceWindowMs
+      ? state.messages.get(channelId)?.get(seen.messageId)
+      : undefined;
+  if (earlier !== undefined) return earlier;
+  const message = createMessage(world, channelId, write);
+  state.nonces.set(key, { messageId: message.id, at: Date.now() });
   return message;
 }
 

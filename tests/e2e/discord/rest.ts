@@ -41,6 +41,11 @@ export interface RestFault {
   match?: (method: string, path: string) => boolean;
   /** For 429: seconds in `Retry-After` and the body's `retry_after` (discord.js waits, then retries). */
   retryAfter?: number;
+  /**
+   * Carry the request out, then answer `status`: Discord acted but its answer was lost (a
+   * timeout, a 5xx from a proxy), so the bot cannot know and may send it again.
+   */
+  lostAnswer?: boolean;
 }
 
 export interface FaultHandle {
@@ -203,6 +208,8 @@ export class FakeRest {
     if (fault) {
       fault.hits++;
       entry.fault = true;
+      // What the request did stays done; only its answer is replaced.
+      if (fault.fault.lostAnswer) await this.route(request, entry, url, parsed).catch(() => {});
       const { status, retryAfter = 1 } = fault.fault;
       if (status === 429) {
         return {
@@ -213,6 +220,16 @@ export class FakeRest {
       }
       return ok({ code: 0, message: statusText[status] ?? `${status}` }, status);
     }
+    return this.route(request, entry, url, parsed);
+  }
+
+  private async route(
+    request: IncomingMessage,
+    entry: RecordedRequest,
+    url: URL,
+    parsed: { body: unknown; files: RecordedFile[] },
+  ): Promise<RestReply> {
+    const { method, path } = entry;
     let allowed = false;
     for (const route of this.routes) {
       const params = matchPattern(route.pattern, path);

@@ -12,7 +12,7 @@ import {
 import { Codes, invalidFormBody, notFound, RestError } from "./errors.js";
 import {
   channelOrThrow,
-  createMessage,
+  createChannelMessage,
   deleteMessage,
   editMessage,
   isEphemeral,
@@ -200,7 +200,7 @@ export function channelRoutes(world: World): Route[] {
       handle: (request) => {
         const channelId = request.params.channelId ?? "";
         reopenForPosting(world, channelId);
-        return ok(createMessage(world, channelId, write(request)));
+        return ok(createChannelMessage(world, channelId, write(request)));
       },
     },
     {

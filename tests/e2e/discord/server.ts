@@ -63,6 +63,8 @@ export interface FakeDiscordOptions extends WorldOptions {
   heartbeatIntervalMs?: number;
   /** Callbacks later than this get 10062 Unknown interaction. Default 3000, as on Discord. */
   callbackDeadlineMs?: number;
+  /** How long an `enforce_nonce` send returns the message its nonce created. Default 2 min. */
+  nonceWindowMs?: number;
 }
 
 export interface FakeDiscord {
@@ -171,6 +173,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
   const state = new FakeState(baseUrl, token);
   seedWorld(state, options);
+  if (options.nonceWindowMs !== undefined) state.nonceWindowMs = options.nonceWindowMs;
   const gateway = new FakeGateway({
     token,
     url: gatewayUrl,

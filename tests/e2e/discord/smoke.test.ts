@@ -382,6 +382,51 @@ describe("fake Discord with the real discord.js client", () => {
     ]);
   });
 
+  it("enforce_nonce: a nonce sent again in the same channel returns the first message, creates none", async () => {
+    const channel = textChannel(fake.ids.intakeChannel);
+    const created: string[] = [];
+    client.on(Events.MessageCreate, (message: Message) => {
+      if (message.author.bot) created.push(message.id);
+    });
+    const once = { nonce: "o1-done", enforceNonce: true } as const;
+    const first = await channel.send({ content: "T-1 is done", ...once });
+    const again = await channel.send({ content: "T-1 is done", ...once });
+    expect(again.id).toBe(first.id);
+    const posts = fake.requests.filter((r) => r.route === "POST /channels/:channelId/messages");
+    expect(posts.map((r) => r.status)).toEqual([200, 200]);
+    expect(fake.messages(fake.ids.intakeChannel).map((m) => m.id)).toEqual([first.id]);
+
+    // Only the same nonce, enforced, in the same channel: anything else is a message of its own.
+    await channel.send({ content: "another", nonce: "o2-done", enforceNonce: true });
+    await channel.send({ content: "not enforced", nonce: "o1-done" });
+    const other = textChannel(fake.ids.reportsChannel);
+    const elsewhere = await other.send({ content: "elsewhere", ...once });
+    expect(elsewhere.id).not.toBe(first.id);
+    expect(fake.messages(fake.ids.intakeChannel)).toHaveLength(3);
+    await vi.waitFor(() => expect(created).toHaveLength(4)); // one MESSAGE_CREATE per message
+
+    const tooLong = channel.send({ content: "x", nonce: "n".repeat(26), enforceNonce: true });
+    await expect(tooLong).rejects.toMatchObject({ code: 50035, status: 400 });
+  });
+
+  it("enforce_nonce holds only within its window: later, the same nonce posts anew", async () => {
+    const brief = await startFakeDiscord({ heartbeatIntervalMs: 400, nonceWindowMs: 100 });
+    const bot = await login(brief.apiBase, brief.token);
+    try {
+      const channel = bot.channels.cache.get(brief.ids.intakeChannel);
+      if (channel?.type !== ChannelType.GuildText) throw new Error("no intake channel");
+      const once = { nonce: "o1-done", enforceNonce: true } as const;
+      const first = await channel.send({ content: "T-1 is done", ...once });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const later = await channel.send({ content: "T-1 is done", ...once });
+      expect(later.id).not.toBe(first.id);
+      expect(brief.messages(brief.ids.intakeChannel)).toHaveLength(2);
+    } finally {
+      await bot.destroy();
+      await brief.close();
+    }
+  });
+
   it("answers invalid bodies like Discord and records who would be pinged", async () => {
     const channel = textChannel(fake.ids.intakeChannel);
     const tooLong = channel.send("x".repeat(2001));

@@ -116,6 +116,10 @@ export class FakeState {
   readonly interactions = new Map<string, InteractionRecord>();
   readonly requests: RecordedRequest[] = [];
   readonly mentions: MentionRecord[] = [];
+  /** `enforce_nonce` sends: channel, author and nonce → the message created and when. */
+  readonly nonces = new Map<string, { messageId: string; at: number }>();
+  /** How long a nonce returns its message; Discord says "the past few minutes". */
+  nonceWindowMs = 120_000;
   guildCommands: APIApplicationCommand[] = [];
   globalCommands: APIApplicationCommand[] = [];
 

@@ -24,6 +24,7 @@ function fakeOutbox(messages: OutboxMessage[]) {
     key: `k${i + 1}`,
     message,
     attempts: 0,
+    createdAt: 0,
   }));
   const delivered: number[] = [];
   const failed: { id: number; error: string }[] = [];
@@ -95,6 +96,7 @@ const pending = (message: OutboxMessage, id = 1): PendingMessage => ({
   key: `k${id}`,
   message,
   attempts: 0,
+  createdAt: 0,
 });
 
 describe("outbox delivery", () => {
@@ -217,6 +219,7 @@ describe("outbox delivery", () => {
       key: "k",
       message,
       attempts: 0,
+      createdAt: 0,
     });
     expect(markedDelivered).toEqual([]);
   });
