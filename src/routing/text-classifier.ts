@@ -62,7 +62,7 @@ export class TextClassifier {
     private readonly classes: number,
     private readonly docs: readonly SparseVector[],
     private readonly labels: Int32Array,
-    /** likelihoods[feature * classes + class]: naive Bayes's log P(feature | class), 0 for n-grams. */
+    /** likelihoods[feature * classes + class]: naive Bayes's log P(feature | class); 0: not counted. */
     private readonly likelihoods: Float64Array,
   ) {}
 
@@ -181,7 +181,7 @@ export class TextClassifier {
       const value = vector.values[at]!;
       for (let label = 0; label < this.classes; label++)
         scores[label]! += this.weights[row + label]! * value;
-      // Zero for n-grams: only words and pairs count as evidence.
+      // Zero for n-grams and for words naive Bayes did not count: they are no evidence.
       if (this.likelihoods[row] === 0) continue;
       words += 1;
       for (let label = 0; label < this.classes; label++)
@@ -246,8 +246,8 @@ const NAIVE_BAYES_SMOOTHING = 0.2;
  * Naive Bayes's log P(feature | class) for words and word pairs, from in how many of each class's
  * documents a feature appears (a document counts it once: a pasted log repeating a word says no
  * more). Character n-grams stay 0: they repeat what the words say, spelt differently. Learned
- * documents are left out (`TrainingDoc.learned`): on dev's halves, counting them took the worst
- * half's silent misroutes from 3.1 to 3.8 % (docs/performance.md, session 15).
+ * documents are left out (`TrainingDoc.learned`): on the corpus's single businesses, taught half
+ * by half, counting them lost what learning gained (docs/performance.md, session 15).
  */
 function naiveBayes(
   docs: readonly TrainingDoc[],
@@ -271,6 +271,11 @@ function naiveBayes(
   const likelihoods = new Float64Array(counted.length);
   for (let index = 0; index < names.length; index++) {
     if (!isWord[index]) continue;
+    // A word only learned examples use stays 0, as n-grams do: naive Bayes never counted it, and
+    // its smoothed likelihoods would differ by class only by how much text each class has.
+    let seen = 0;
+    for (let label = 0; label < classes; label++) seen += counted[index * classes + label]!;
+    if (seen === 0) continue;
     for (let label = 0; label < classes; label++) {
       const at = index * classes + label;
       likelihoods[at] = Math.log(
