@@ -1,7 +1,7 @@
 /**
  * The process phase of bench/throughput.ts alone, for comparing engines on a loaded machine.
  *
- *   npx tsx bench/process-phase.ts [--n 20000] [--concurrency 1] [--count-promises]
+ *   npx tsx bench/process-phase.ts [--n 20000] [--concurrency 1] [--count-promises] [--unconfirmed]
  *
  * One request goes through `engine.submit` (so the task is filed as a door files it); N−1 copies
  * of it are then written straight into the table in one write (no intake: the submit phase is
@@ -9,7 +9,10 @@
  * support category at concurrency C, a no-op runner, structural checks, done). Prints the CPU
  * time of the process (all threads) per task over the process phase; with `--count-promises`,
  * also the promises made per task (an async_hooks init hook, which itself slows the run and
- * makes each `await` one promise more, as AsyncLocalStorage's hooks do).
+ * makes each `await` one promise more, as AsyncLocalStorage's hooks do). The request is a
+ * person's, routed by the rules, so each task done confirms the router (a routing example
+ * stored); with `--unconfirmed` the copies come from a webhook and confirm nothing, as no task
+ * did before confirmations (for comparing the engine alone with older commits).
  */
 import { createHook } from "node:async_hooks";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   });
   // A task is a new task plus what happened to it: `create` reads only a new task's fields.
   const copy: NewTask = { ...task, parentId: null, dedupeKey: null };
+  if (process.argv.includes("--unconfirmed")) copy.source = "webhook:bench";
   const store = sqliteStore(database, systemClock);
   store.tasks.write(() => {
     for (let i = 1; i < n; i++)

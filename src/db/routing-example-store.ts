@@ -1,16 +1,35 @@
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 import type { Db } from "./connection.js";
+import { prepareDirect, slots } from "./direct.js";
 import { exampleRow, toExample } from "./routing-example-rows.js";
 import { routingExamples } from "./schema.js";
 
+const COLUMNS = ["text", "category", "fromCategory", "origin", "taskId", "actor", "at"] as const;
+
+/**
+ * A confirmation is stored with every task the router placed that is done: the insert is on
+ * the task path, so it is prepared once per connection (building and preparing it through
+ * drizzle on each call cost more than the rest of the completion; docs/performance.md).
+ */
+function prepareInsert(db: Db) {
+  const values = slots<typeof routingExamples.$inferInsert>(COLUMNS);
+  return prepareDirect(db, db.insert(routingExamples).values(values), COLUMNS);
+}
+
 /** People's routing decisions, kept for the router to learn from. */
 export class RoutingExampleStore implements LearnedExamples {
+  private insert: ReturnType<typeof prepareInsert> | undefined;
+
   constructor(private readonly db: Db) {}
 
   add(example: Omit<LearnedExample, "id">): LearnedExample {
-    const row = this.db.insert(routingExamples).values(exampleRow(example)).returning().get();
-    return toExample(row);
+    // Prepared on first use, so a store can be made before the migrations run.
+    this.insert ??= prepareInsert(this.db);
+    const row = exampleRow(example);
+    const { text, category, fromCategory, origin, taskId, actor, at } = row;
+    const inserted = this.insert.run(text, category, fromCategory, origin, taskId, actor, at);
+    return toExample({ id: Number(inserted.lastInsertRowid), ...row });
   }
 
   /** Oldest first; one category's when `category` is given. */

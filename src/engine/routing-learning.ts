@@ -111,8 +111,12 @@ export class RoutingLearning {
   }
 }
 
-/** A prune now and then is enough: at most this many confirmations over the kept ones. */
-const PRUNE_EVERY = 50;
+/**
+ * A prune now and then is enough: at most this many confirmations over the kept ones. Each prune
+ * reads past the kept ones to find where to cut, whatever it deletes: rarely, it costs a task
+ * little (docs/performance.md).
+ */
+export const PRUNE_EVERY = 500;
 
 /** How a person chose a task's category: learned when they chose it, not again when it is done. */
 const CHOSEN_BY_A_PERSON = new Set(["explicit", REROUTE_RULE]);

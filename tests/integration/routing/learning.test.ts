@@ -5,7 +5,7 @@ import { ManualClock } from "../../../src/core/clock.js";
 import { asyncSqliteStore } from "../../../src/db/async-sqlite-store.js";
 import { sqliteStore } from "../../../src/db/sqlite-store.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { RoutingLearning } from "../../../src/engine/routing-learning.js";
+import { PRUNE_EVERY, RoutingLearning } from "../../../src/engine/routing-learning.js";
 import { createCategoryRouter } from "../../../src/routing/classify.js";
 import { parseLabelled } from "../../../src/routing/evaluate.js";
 import { CONFIRMATIONS_KEPT } from "../../../src/routing/learned.js";
@@ -116,10 +116,10 @@ describe("learning from people's routing decisions", () => {
     const task = insertTask(database, { source: "console", routing });
     expect(learning.confirms(task)).toBe(true);
 
-    for (let i = 0; i < CONFIRMATIONS_KEPT + 50; i++) await learning.completed(task);
+    for (let i = 0; i < CONFIRMATIONS_KEPT + PRUNE_EVERY; i++) await learning.completed(task);
     const kept = await routingExamples.list();
     expect(kept).toHaveLength(CONFIRMATIONS_KEPT);
-    expect(kept.at(-1)!.id).toBe(CONFIRMATIONS_KEPT + 50);
+    expect(kept.at(-1)!.id).toBe(CONFIRMATIONS_KEPT + PRUNE_EVERY);
   });
 
   it("after an operator reroutes half a labelled set, those requests route right and the rest no worse than by one", async () => {
