@@ -41,6 +41,27 @@ export function tuningSets(
   return [...folds, labelled(DEV, "dev")];
 }
 
+/**
+ * A business's month, as the corpus was written: its writers wrote 100–150 requests per
+ * business, in runs, so a run of this many lines of a block is about one business.
+ */
+const BUSINESS_LINES = 150;
+
+/**
+ * The corpus's blocks cut into runs of about one business each, each routed by a classifier
+ * trained on the other blocks: a hundred-odd sets shaped like one founder's requests, which the
+ * classifier never saw (what a new deployment meets).
+ */
+export function businessSets(corpus: readonly LabelledRequest[]): TuningSet[] {
+  return corpusBlocks(corpus).flatMap(({ training, held }, block) =>
+    Array.from({ length: Math.floor(held.length / BUSINESS_LINES) }, (_, run) => ({
+      name: `fold ${block + 1}, business ${run + 1}`,
+      training,
+      lines: held.slice(run * BUSINESS_LINES, (run + 1) * BUSINESS_LINES),
+    })),
+  );
+}
+
 /** What a labelled half fed the router, as a deployment would have. */
 export interface Fed {
   reroutes: number;
