@@ -37,6 +37,8 @@ export class Heartbeat<M extends StorageMode> {
   private mode: Mode = "idle";
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
+  /** Asked to beat while a beat was under way. */
+  private again = false;
 
   constructor(
     private readonly registry: ProcessRegistry<M>,
@@ -49,13 +51,26 @@ export class Heartbeat<M extends StorageMode> {
     await this.registry.register(this.entry);
     this.mode = "beating";
     this.timer = setInterval(() => this.beatNow(), this.options.everyMs ?? BEAT_MS);
+    // A role taken while registering is in no row yet: say it now, not a beat later.
+    this.beatNow();
   }
 
-  /** Beats now rather than on the next tick (what it holds changed); one beat at a time. */
+  /**
+   * Beats now rather than on the next tick (what it holds changed); one beat at a time. Asked
+   * while one is under way, it beats again after it: that beat may have read what it holds
+   * before the change (a role acquired just after), and would otherwise stand until the next tick.
+   */
   beatNow(): void {
     if (this.mode !== "beating") return;
-    this.beating ??= this.beat().finally(() => {
+    if (this.beating !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.beating = this.beat().finally(() => {
       this.beating = undefined;
+      if (!this.again) return;
+      this.again = false;
+      this.beatNow();
     });
   }
 

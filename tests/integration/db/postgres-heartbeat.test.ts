@@ -52,4 +52,39 @@ describe("process heartbeats on PostgreSQL", () => {
     expect(after.stale.map(({ id }) => id)).toEqual([crashed.id]);
     await serve.close();
   });
+  it("a role taken while a beat is under way is beaten again at once, not a tick later", async () => {
+    const real = stores[0]!.processes;
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The real registry, its beats held until released: the first beat reads no role.
+    const slow: typeof real = {
+      register: (entry) => real.register(entry),
+      beat: async (id, now) => {
+        await held;
+        return real.beat(id, now);
+      },
+      gone: (id) => real.gone(id),
+      list: (staleAfterMs) => real.list(staleAfterMs),
+    };
+    const roles: Role[] = [];
+    const heartbeat = new Heartbeat(slow, thisProcess({ roles: [], categories: [] }), {
+      everyMs: 60_000,
+      current: () => ({ roles: [...roles], categories: [] }),
+    });
+    await heartbeat.start();
+    heartbeat.beatNow();
+    roles.push("delivery");
+    heartbeat.beatNow();
+    release();
+    let listed: Role[] | undefined;
+    for (let tries = 0; tries < 50 && listed?.[0] !== "delivery"; tries++) {
+      await pause(20);
+      const { live } = await real.list(60_000);
+      listed = live.find(({ id }) => id === heartbeat.entry.id)?.roles;
+    }
+    expect(listed).toEqual(["delivery"]);
+    await heartbeat.close();
+  });
 });
