@@ -5,9 +5,9 @@ import { FAMILY_WEIGHT, type FeatureCounts, familyOf, featureCounts } from "./fe
  * in well under a second on what the config, its corpus and people's decisions say about each
  * category, with a naive Bayes model's word evidence added to its scores. Logistic regression
  * gives a probability usable as a confidence (naive Bayes alone pushes short texts to 0 or 1);
- * naive Bayes counts every word a category's texts use, where 20 regularised steps leave rare
- * ones near zero, and together they separate right from wrong better than either
- * (docs/performance.md, session 15).
+ * naive Bayes weighs each word by how often each category's texts use it, an estimate made
+ * differently from the regression's, and together they separate right from wrong better than
+ * either (docs/performance.md, session 15).
  */
 
 export interface TrainingDoc {

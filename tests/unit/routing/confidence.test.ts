@@ -24,7 +24,8 @@ describe("the classifier's confidence", () => {
   });
 
   it("routes most of the development set right at the default threshold, with ≤ 3 % silent misroutes", () => {
-    // Before: the probability alone, n-grams weighed 0.45, threshold 0.44: 73.7 % at 2.7 % silent.
+    // Before: the probability alone, n-grams weighed 0.45, threshold 0.44: 73.7 % at 2.7 % silent;
+    // the regression alone at 0.21: 80.5 % at 2.3 %; with naive Bayes beside it at 0.38: 83.5 %.
     const path = "tests/fixtures/routing/dev.jsonl";
     const requests = parseLabelled(readFileSync(path, "utf8"), path);
     const unthresholded = createCategoryRouter(config.categories, {
@@ -40,7 +41,7 @@ describe("the classifier's confidence", () => {
       };
     });
     const [point] = thresholdCurve(decided, catchAll, [minConfidence]);
-    expect(point!.routedRight).toBeGreaterThanOrEqual(0.8);
+    expect(point!.routedRight).toBeGreaterThanOrEqual(0.82);
     expect(point!.silentMisroutes).toBeLessThanOrEqual(0.03);
   });
 });
