@@ -10,7 +10,7 @@ export type LearnedOrigin = "reroute" | "explicit" | "correction" | "confirmatio
 /**
  * Confirmations (requests done where the router sent them) kept and trained on: the latest this
  * many, so training stays about as long as it is as a deployment's history grows (a year of a
- * one-person business is a few thousand tasks; the corpus is 9,000 lines).
+ * one-person business is a few thousand tasks; the corpus is 10,000 lines).
  */
 export const CONFIRMATIONS_KEPT = 2_000;
 
