@@ -54,6 +54,15 @@ function originOf(task: Task): { channelId: string; messageId: string } | undefi
   return channel && message ? { channelId: channel, messageId: message } : undefined;
 }
 
+/** The task's card as a message of its own, posted once wherever it is posted (its nonce). */
+function cardMessage(ctx: DiscordContext, task: Task) {
+  return {
+    embeds: [taskCard(task, ctx.engine.config)],
+    allowedMentions: NO_PINGS,
+    ...cardNonce(task),
+  };
+}
+
 /**
  * The card in a thread started from the person's message (or the one an earlier try started).
  * Where no thread can be started (a permission, a thread channel), the card replies to the
@@ -65,11 +74,7 @@ async function postUnderMessage(
   channelId: string,
   messageId: string,
 ): Promise<ChatRef> {
-  const card = {
-    embeds: [taskCard(task, ctx.engine.config)],
-    allowedMentions: NO_PINGS,
-    ...cardNonce(task),
-  };
+  const card = cardMessage(ctx, task);
   let thread: SendableChannels;
   try {
     thread = await threadUnder(ctx.client, channelId, messageId, threadTitle(task));
@@ -120,11 +125,7 @@ async function postCard(ctx: DiscordContext, task: Task): Promise<ChatRef> {
     parent === undefined
       ? await sendableChannel(ctx.client, homeChannel(ctx))
       : await taskThread(ctx, parent);
-  const card = await channel.send({
-    embeds: [taskCard(task, ctx.engine.config)],
-    allowedMentions: NO_PINGS,
-    ...cardNonce(task),
-  });
+  const card = await channel.send(cardMessage(ctx, task));
   return {
     channelId: card.channelId,
     messageId: card.id,
