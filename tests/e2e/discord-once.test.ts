@@ -46,16 +46,22 @@ function messagePosts(match: (content: string) => boolean): RecordedRequest[] {
   });
 }
 
+/** Files T-1 by /task and waits until it is done: its done notice is then due. */
+async function fileUntilDone(): Promise<void> {
+  const { fake } = steward;
+  const filed = fake.slashCommand(
+    "task",
+    { objective: "Answer the refund ticket from Cy", acceptance: "ok" },
+    fake.ids.member,
+  );
+  await cardOf(filed);
+  await waitForState(steward, 1, "done");
+}
+
 describe("Discord: an outbox message sent again is posted once", () => {
   it("a done notice sent again by the next deliverer is one message: Discord returns the first", async () => {
     const { fake } = steward;
-    const filed = fake.slashCommand(
-      "task",
-      { objective: "Answer the refund ticket from Cy", acceptance: "ok" },
-      fake.ids.member,
-    );
-    await cardOf(filed);
-    await waitForState(steward, 1, "done");
+    await fileUntilDone();
     await deliverAgain("task_done");
 
     const isDone = (content: string) => content.includes("T-1** is done");
@@ -84,13 +90,7 @@ describe("Discord: an outbox message sent again is posted once", () => {
       lostAnswer: true,
       match: (method, path) => method === "POST" && path === intake,
     });
-    const filed = fake.slashCommand(
-      "task",
-      { objective: "Answer the refund ticket from Cy", acceptance: "ok" },
-      fake.ids.member,
-    );
-    await cardOf(filed);
-    await waitForState(steward, 1, "done");
+    await fileUntilDone();
     await until(() => rowOf("task_done")?.deliveredAt != null, "task_done to be delivered");
 
     const isDone = (content: string) => content.includes("T-1** is done");
