@@ -1,10 +1,17 @@
 import { createHash } from "node:crypto";
 import type { LabelledRequest } from "../config/labelled.js";
 import type { CategoryConfig } from "../config/schema.js";
-import { type FeatureCounts, familyOf, featureCounts, magnitude, similarity } from "./features.js";
+import {
+  type FeatureCounts,
+  familyOf,
+  featureCounts,
+  magnitude,
+  routedPart,
+  similarity,
+} from "./features.js";
 import { CONFIRMATIONS_KEPT, type LearnedExample } from "./learned.js";
 import { finish, type SparseVector, TextClassifier, type TrainingDoc } from "./text-classifier.js";
-import { terms } from "./tokenize.js";
+import { type Term, terms } from "./tokenize.js";
 
 /**
  * The text classifier of the candidate categories: what it is trained on, and retraining when a
@@ -19,8 +26,8 @@ export interface ModelPrediction {
   vector: SparseVector;
   /** The request's features, before the classifier's vocabulary drops what it has not seen. */
   features: FeatureCounts;
-  /** The text predicted on, for naming its words as the requester wrote them. */
-  text: string;
+  /** The request's words as written, with their stems: for naming the telling ones. */
+  written: readonly Term[];
 }
 
 /**
@@ -148,7 +155,12 @@ export class CategoryModel {
     return true;
   }
 
-  predict(text: string, stems?: readonly string[]): ModelPrediction {
+  /** `written`, `stems`: the routed part's terms and their stems, when the caller has them. */
+  predict(
+    text: string,
+    written: readonly Term[] = terms(routedPart(text)),
+    stems: readonly string[] = written.map((term) => term.stem),
+  ): ModelPrediction {
     const features = featureCounts(text, stems);
     const { probabilities, vector } = this.trained().classifier.predictFeatures(features);
     const candidates = this.candidates.length;
@@ -157,7 +169,7 @@ export class CategoryModel {
       nowhere: probabilities[candidates] ?? 0,
       vector,
       features,
-      text,
+      written,
     };
   }
 
@@ -167,12 +179,10 @@ export class CategoryModel {
    */
   telling(prediction: ModelPrediction, category: number, limit: number): string[] {
     const { classifier } = this.trained();
-    const written = new Map<string, string>();
-    for (const { word, stem } of terms(prediction.text))
-      if (!written.has(stem)) written.set(stem, word);
-    return classifier
-      .strongest(prediction.vector, category, "w", limit)
-      .map((stem) => written.get(stem) ?? stem);
+    const strongest = classifier.strongest(prediction.vector, category, "w", limit);
+    return strongest.map(
+      (stem) => prediction.written.find((term) => term.stem === stem)?.word ?? stem,
+    );
   }
 
   /**

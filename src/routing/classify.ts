@@ -14,7 +14,7 @@ import {
 import { routedPart } from "./features.js";
 import type { LearnedExample } from "./learned.js";
 import { collectHits, compileRules, indexKeywords } from "./rules.js";
-import { tokenize } from "./tokenize.js";
+import { terms } from "./tokenize.js";
 
 export interface RouteRequest {
   text: string;
@@ -81,8 +81,9 @@ export function createCategoryRouter(
     // Keywords and the classifier read the opening of a long paste, not all of it: a keyword deep
     // in a forwarded thread is as likely to misfire as to help, and it keeps routing cheap.
     const routed = routedPart(request.text);
-    const tokens = tokenize(routed);
-    const prediction = model.predict(routed, tokens);
+    const written = terms(routed);
+    const tokens = written.map((term) => term.stem);
+    const prediction = model.predict(routed, written, tokens);
     const context: DecisionContext = {
       candidates,
       catchAll,
