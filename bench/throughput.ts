@@ -144,6 +144,8 @@ async function runSteward(spec: RunSpec, dir: string): Promise<RunResult> {
     runners: new Map([[category.worker, noop]]),
     pollMs,
   });
+  // As `steward start` does before it takes requests: the classifier's training is not timed.
+  engine.router.warm();
   const rss = new RssSampler();
   let done = 0;
   let resolveAll: () => void = () => {};
