@@ -6,7 +6,7 @@
  * (docs/performance.md).
  */
 export class Serial {
-  private tail: Promise<void> = Promise.resolve();
+  private tail: Promise<void> = SETTLED;
   /** Jobs handed over and not yet settled. */
   private unsettled = 0;
 
@@ -43,3 +43,6 @@ export class Serial {
     this.unsettled--;
   };
 }
+
+/** An empty chain's tail, made once: a write makes a Serial of its own. */
+const SETTLED: Promise<void> = Promise.resolve();

@@ -315,16 +315,28 @@ export class Engine extends EngineReads {
    * undone with it (a schedule's cursor).
    */
   async submit(request: RawRequest, options: SubmitOptions = {}): Promise<IntakeResult> {
-    const asking = options.rulesOnly ? Promise.resolve(request) : this.withModels(request);
-    // Tracked until the filing is handed over (wrapped, so not until it commits): `stop` then
-    // files it with the others before it closes.
-    const handed = this.models.track(
-      asking.then(async (asked) => ({
-        filed: this.parts.filings.add(await this.parts.intake.prepare(asked), options.alongside),
-      })),
-    );
-    const { filed } = await handed;
-    return this.filed(await filed);
+    const { filings, intake, learning } = this.parts;
+    const asking = !options.rulesOnly && this.models.asks(request);
+    let filed: Promise<IntakeResult>;
+    if (!asking && request.dedupeKey === undefined) {
+      // Nothing to wait for: handed to filing in this turn (the common path, without a hop).
+      filed = filings.add(intake.plan(request), options.alongside);
+    } else {
+      // Tracked until the filing is handed over (wrapped, so not until it commits): `stop` then
+      // files it with the others before it closes.
+      const handed = this.models.track(
+        (asking ? this.withModels(request) : Promise.resolve(request)).then(async (asked) => ({
+          filed: filings.add(await intake.prepare(asked), options.alongside),
+        })),
+      );
+      ({ filed } = await handed);
+    }
+    const result = await filed;
+    // A replayed delivery returned the earlier task: no news.
+    if (result.duplicate) return result;
+    if (learning.choseCategory(result.task)) await learning.filedExplicitly(result.task);
+    this.changed(result.task);
+    return result;
   }
 
   /**
@@ -334,14 +346,6 @@ export class Engine extends EngineReads {
    */
   withModels(request: RawRequest): Promise<RawRequest> {
     return this.models.withModels(request);
-  }
-
-  /** A filed request: its task is news, unless a replayed delivery returned the earlier one. */
-  private async filed(result: IntakeResult): Promise<IntakeResult> {
-    if (result.duplicate) return result;
-    await this.parts.learning.filedExplicitly(result.task);
-    this.changed(result.task);
-    return result;
   }
 
   private changed(task: Task): void {

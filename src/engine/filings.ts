@@ -69,8 +69,8 @@ export class Filings {
     }
   }
 
-  private async fileOne({ filing, alongside }: Waiting): Promise<IntakeResult> {
-    await alongside?.();
-    return this.file(filing);
+  private fileOne({ filing, alongside }: Waiting): Promise<IntakeResult> {
+    if (alongside === undefined) return this.file(filing);
+    return alongside().then(() => this.file(filing));
   }
 }

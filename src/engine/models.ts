@@ -5,6 +5,7 @@ import type { Intake, RawRequest } from "../intake/intake.js";
 import type { Router } from "../routing/classify.js";
 import { classifyWithLlm } from "../routing/llm-classifier.js";
 import { jsonModel } from "../workers/kinds/llm.js";
+import type { WorkerConfigOf } from "../workers/runner.js";
 import type { RoutingLearning } from "./routing-learning.js";
 
 export interface ModelDeps {
@@ -33,6 +34,11 @@ export class ModelQuestions {
   async stop(): Promise<void> {
     this.stopping.abort(new Error("Steward is stopping"));
     await Promise.allSettled(this.asking);
+  }
+
+  /** Whether a configured model would be asked about `request` (`withModels` changes nothing else). */
+  asks(request: RawRequest): boolean {
+    return this.agentFor(request) !== undefined || this.classifierFor(request) !== undefined;
   }
 
   /** The request with what the configured models made of it (see `Engine.withModels`). */
@@ -74,19 +80,12 @@ export class ModelQuestions {
    * request of fields alone (already a brief) nor a pipeline step (the output of the one before).
    */
   private async askIntakeAgent(request: RawRequest): Promise<AgentReading | undefined> {
-    const { config, learning } = this.deps;
-    const agent = config.intake.agent;
-    const text = request.text ?? "";
-    if (agent === undefined || request.agent !== undefined || this.stopping.signal.aborted) {
-      return undefined;
-    }
-    if (text.trim() === "" || request.parentId !== undefined) return undefined;
-    const worker = config.workers[agent.worker];
-    if (worker?.kind !== "llm") return undefined;
+    const worker = this.agentFor(request);
+    if (worker === undefined) return undefined;
     const question = {
-      text,
-      categories: config.categories,
-      examples: await learning.recent(MAX_AGENT_EXAMPLES),
+      text: request.text!,
+      categories: this.deps.config.categories,
+      examples: await this.deps.learning.recent(MAX_AGENT_EXAMPLES),
     };
     return askIntakeAgent(jsonModel(worker, "intake agent"), question, {
       timeoutMs: worker.timeout,
@@ -99,15 +98,35 @@ export class ModelQuestions {
    * undefined otherwise (the rules route it, with no wait).
    */
   private askLlmClassifier(request: RawRequest): ReturnType<typeof classifyWithLlm> | undefined {
-    const classifier = this.deps.config.intake.classifier;
-    if (classifier.kind !== "llm" || request.routing !== undefined) return undefined;
-    if (this.stopping.signal.aborted) return undefined;
-    const worker = this.deps.config.workers[classifier.worker];
-    if (worker?.kind !== "llm") return undefined;
+    const worker = this.classifierFor(request);
+    if (worker === undefined) return undefined;
     const { routeRequest } = this.deps.intake.preview(request);
     return classifyWithLlm(this.deps.router, jsonModel(worker, "llm classifier"), routeRequest, {
       timeoutMs: worker.timeout,
       stop: this.stopping.signal,
     });
   }
+
+  /** The intake agent's model, when one is configured and `request` is free text to read. */
+  private agentFor(request: RawRequest): WorkerConfigOf<"llm"> | undefined {
+    const { agent } = this.deps.config.intake;
+    if (agent === undefined || request.agent !== undefined || this.stopping.signal.aborted) {
+      return undefined;
+    }
+    if ((request.text ?? "").trim() === "" || request.parentId !== undefined) return undefined;
+    return llmWorker(this.deps.config, agent.worker);
+  }
+
+  /** The LLM classifier's model, when one is configured and `request` still needs routing. */
+  private classifierFor(request: RawRequest): WorkerConfigOf<"llm"> | undefined {
+    const { classifier } = this.deps.config.intake;
+    if (classifier.kind !== "llm" || request.routing !== undefined) return undefined;
+    if (this.stopping.signal.aborted) return undefined;
+    return llmWorker(this.deps.config, classifier.worker);
+  }
+}
+
+function llmWorker(config: Config, name: string): WorkerConfigOf<"llm"> | undefined {
+  const worker = config.workers[name];
+  return worker?.kind === "llm" ? worker : undefined;
 }

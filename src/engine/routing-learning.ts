@@ -30,9 +30,13 @@ export class RoutingLearning {
     return this.record(task, { category, from: task.category, origin: "reroute", actor });
   }
 
-  /** A request filed with a category its requester named. */
+  /** Whether `task` was filed in a category its requester named (asked first, as `confirms`). */
+  choseCategory(task: Task): boolean {
+    return task.routing.rule === "explicit" && fromAPerson(task);
+  }
+
+  /** A request filed with a category its requester named (`choseCategory`). */
   async filedExplicitly(task: Task): Promise<void> {
-    if (task.routing.rule !== "explicit" || !fromAPerson(task)) return;
     await this.record(task, {
       category: task.category,
       from: null,

@@ -142,10 +142,18 @@ export class Intake {
    * here), parsed and routed. Writes nothing: `file` stores it.
    */
   async prepare(request: RawRequest): Promise<Filing> {
+    const planned = this.plan(request);
+    const earlier = await this.earlierDelivery(request);
+    return earlier === undefined ? planned : { request, earlier };
+  }
+
+  /**
+   * `prepare` without looking for an earlier delivery: for a request without a dedupe key, which
+   * none can have filed.
+   */
+  plan(request: RawRequest): Filing {
     checkRequestSize(request);
     checkLabelSizes(request);
-    const earlier = await this.earlierDelivery(request);
-    if (earlier !== undefined) return { request, earlier };
     const { brief, routing, category, missing, refusal, filled } = planFiling(
       this.deps.config,
       this.deps.router,
@@ -189,7 +197,8 @@ export class Intake {
           },
         },
       );
-      await this.afterEntering(task, next.reason);
+      // (Queued, most are: nothing more to write, and no promise to wait on.)
+      if (task.state !== "queued") await this.afterEntering(task, next.reason);
       return { task, brief, missing, routing, filled, duplicate: false };
     }, WITH_CALLER);
   }
@@ -313,8 +322,8 @@ export class Intake {
   }
 
   /** The task an earlier delivery with the request's dedupe key filed, if any. */
-  private async earlierDelivery(request: RawRequest): Promise<Task | undefined> {
-    if (request.dedupeKey === undefined) return undefined;
+  private earlierDelivery(request: RawRequest): Promise<Task | undefined> {
+    if (request.dedupeKey === undefined) return NONE;
     return this.deps.tasks.findByDedupeKey(request.source, request.dedupeKey);
   }
 
@@ -340,3 +349,6 @@ export class Intake {
     };
   }
 }
+
+/** No earlier delivery, made once: most requests carry no dedupe key. */
+const NONE: Promise<undefined> = Promise.resolve(undefined);
