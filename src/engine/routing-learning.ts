@@ -56,17 +56,19 @@ export class RoutingLearning {
    */
   async completed(task: Task): Promise<(() => void) | undefined> {
     const { category } = task;
-    const example = await this.stored(task, {
+    const storing = this.stored(task, {
       category,
       from: null,
       origin: "confirmation",
       actor: "steward",
     });
+    if (storing === undefined) return undefined;
+    const example = await storing;
     // The store keeps what the router trains on, not every task ever done.
     if (++this.confirmed % PRUNE_EVERY === 0) {
       await this.store.pruneConfirmations(CONFIRMATIONS_KEPT);
     }
-    return example === undefined ? undefined : () => this.router.learn(example);
+    return () => this.router.learn(example);
   }
 
   /** Whether `task`, once done, is a confirmation (checked before anything waits on it). */
@@ -101,14 +103,15 @@ export class RoutingLearning {
     task: Task,
     decision: Pick<LearnedExample, "category" | "from" | "origin" | "actor">,
   ): Promise<void> {
-    const example = await this.stored(task, decision);
-    if (example !== undefined) this.router.learn(example);
+    const storing = this.stored(task, decision);
+    if (storing !== undefined) this.router.learn(await storing);
   }
 
-  private async stored(
+  /** The decision stored as an example; undefined, storing nothing, for a task with no text. */
+  private stored(
     task: Task,
     decision: Pick<LearnedExample, "category" | "from" | "origin" | "actor">,
-  ): Promise<LearnedExample | undefined> {
+  ): Promise<LearnedExample> | undefined {
     const text = briefText(briefOf(task));
     if (text.trim() === "") return undefined;
     return this.store.add({ text, ...decision, taskId: task.id, at: this.clock.now() });
