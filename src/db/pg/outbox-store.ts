@@ -9,8 +9,28 @@ import {
   type UndeliveredMessage,
 } from "../../core/outbox.js";
 import { due, pendingOf } from "../outbox-rows.js";
+import { asJson, Prepared, placeholder } from "./prepared.js";
 import { outbox } from "./schema.js";
 import type { Transactions } from "./transactions.js";
+
+/** A message added unless its key was: each connection's, prepared once (see Prepared). */
+const ADD = new Prepared((db) => {
+  const p = placeholder;
+  return db
+    .insert(outbox)
+    .values({
+      kind: p("kind"),
+      key: p("key"),
+      taskId: p("taskId"),
+      escalationId: p("escalationId"),
+      payload: placeholder("payload"),
+      createdAt: p("createdAt"),
+      deliverAfter: p("deliverAfter"),
+    })
+    .onConflictDoNothing({ target: outbox.key })
+    .returning({ id: outbox.id })
+    .prepare("steward_outbox_add");
+});
 
 /** The outbox on PostgreSQL: a message is added with the change that caused it, once per key. */
 export class PgOutboxStore implements Outbox<"async"> {
@@ -21,19 +41,15 @@ export class PgOutboxStore implements Outbox<"async"> {
 
   async add(message: OutboxMessage, key: string, deliverAfter?: number): Promise<boolean> {
     const now = this.clock.now();
-    const added = await this.db
-      .insert(outbox)
-      .values({
-        kind: message.kind,
-        key,
-        taskId: "taskId" in message ? message.taskId : null,
-        escalationId: "escalationId" in message ? message.escalationId : null,
-        payload: message,
-        createdAt: now,
-        deliverAfter: deliverAfter ?? now,
-      })
-      .onConflictDoNothing({ target: outbox.key })
-      .returning({ id: outbox.id });
+    const added = await ADD.on(this.db).execute({
+      kind: message.kind,
+      key,
+      taskId: "taskId" in message ? message.taskId : null,
+      escalationId: "escalationId" in message ? message.escalationId : null,
+      payload: asJson(message),
+      createdAt: now,
+      deliverAfter: deliverAfter ?? now,
+    });
     return added.length > 0;
   }
 

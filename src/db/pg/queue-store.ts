@@ -23,6 +23,7 @@ import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
 import { requeueStep } from "../requeue-step.js";
 import { lockUntilCommit } from "./locks.js";
+import { asJson, Prepared, placeholder } from "./prepared.js";
 import { attempts, incidents, taskEvents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import type { PgTaskStore } from "./task-store.js";
@@ -30,6 +31,22 @@ import type { Transactions } from "./transactions.js";
 
 /** Highest priority, then oldest: tasks_queue's own order (its priority is DESC NULLS LAST). */
 const CLAIM_ORDER = [sql`${tasks.priority} DESC NULLS LAST`, asc(tasks.nextRunAt), asc(tasks.id)];
+
+/** An attempt's end, written once per task: each connection's, prepared once (see Prepared). */
+const FINISH_ATTEMPT = new Prepared((db) => {
+  const p = placeholder;
+  return db
+    .update(attempts)
+    .set({
+      endedAt: p("endedAt"),
+      outcome: p("outcome"),
+      failureClass: p("failureClass"),
+      error: p("error"),
+      meta: placeholder("meta"),
+    })
+    .where(eq(attempts.id, p("id")))
+    .prepare("steward_finish_attempt");
+});
 
 /** `CLAIM_ORDER` for rows in hand. */
 function inClaimOrder(a: Task, b: Task): number {
@@ -160,16 +177,14 @@ export class PgQueueStore implements QueueRepository<"async"> {
     outcome: Attempt["outcome"],
     end: AttemptEnd = {},
   ): Promise<void> {
-    await this.db
-      .update(attempts)
-      .set({
-        endedAt: this.clock.now(),
-        outcome,
-        failureClass: end.failureClass ?? null,
-        error: end.error ?? null,
-        meta: end.meta ?? null,
-      })
-      .where(eq(attempts.id, attemptId));
+    await FINISH_ATTEMPT.on(this.db).execute({
+      id: attemptId,
+      endedAt: this.clock.now(),
+      outcome,
+      failureClass: end.failureClass ?? null,
+      error: end.error ?? null,
+      meta: asJson(end.meta),
+    });
   }
 
   attemptsOf(taskId: number): Promise<Attempt[]> {

@@ -12,8 +12,9 @@ import type {
 import { assertTransition, formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
 import { freshTask } from "../fresh-task.js";
+import { asJson, Prepared, placeholder, StatementNames } from "./prepared.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
-import type { Transactions } from "./transactions.js";
+import type { Queryable, Transactions } from "./transactions.js";
 import { notifyWork } from "./wakeups.js";
 
 // A compile-time check that the stored row is exactly the domain's Task.
@@ -21,6 +22,20 @@ const rowIsTask = (row: TaskRow): Task => row;
 void rowIsTask;
 
 const COLUMNS = new Set(Object.keys(getTableColumns(tasks)));
+/** The jsonb columns: a prepared move passes them as JSON text (see `placeholder`). */
+const JSON_COLUMNS = new Set(
+  Object.entries(getTableColumns(tasks))
+    .filter(([, column]) => column.dataType === "json")
+    .map(([name]) => name),
+);
+
+/** `written` with its jsonb columns' values as JSON text, for a prepared move. */
+function jsonColumns(written: Partial<NewTaskRow>): Record<string, unknown> {
+  const values: Record<string, unknown> = { ...written };
+  for (const column in values)
+    if (JSON_COLUMNS.has(column)) values[column] = asJson(values[column]);
+  return values;
+}
 
 /** The columns a patch sets: known and defined ones, as the SQLite store ignores the rest. */
 function columnsOf(patch: Readonly<Record<string, unknown>>): Partial<NewTaskRow> {
@@ -35,6 +50,44 @@ function freshRow(task: NewTask, now: number): NewTaskRow {
   const { id, ...row } = freshTask(task, now);
   return row;
 }
+
+/** An event's row, as `appendEvent` writes it. */
+function prepareEvent(db: Queryable) {
+  const p = placeholder;
+  return db
+    .insert(taskEvents)
+    .values({
+      taskId: p("taskId"),
+      from: p("from"),
+      to: p("to"),
+      at: p("at"),
+      enteredAt: p("enteredAt"),
+      actor: p("actor"),
+      reason: p("reason"),
+      data: placeholder("data"),
+    })
+    .prepare("steward_task_event");
+}
+
+/** A move's update of the row: `written`'s columns, if the task is still in the state left. */
+function prepareMove(db: Queryable, written: readonly string[]) {
+  const p = placeholder;
+  const set = Object.fromEntries(written.map((column) => [column, p(column)]));
+  return db
+    .update(tasks)
+    .set(set)
+    .where(and(eq(tasks.id, p("whereId")), eq(tasks.state, p("whereState"))))
+    .returning()
+    .prepare(MOVE_NAMES.of(written.join(",")));
+}
+
+const MOVE_NAMES = new StatementNames("steward_task_move");
+
+/** Each connection's statements: the event's, and a move's per list of columns it writes. */
+const STATEMENTS = new Prepared((db) => ({
+  event: prepareEvent(db),
+  moves: new Map<string, ReturnType<typeof prepareMove>>(),
+}));
 
 /** Where a move starts: the state left and since when (the stay its first event ends). */
 interface Stay {
@@ -92,11 +145,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
       const written: Partial<NewTaskRow> = {};
       for (const step of steps) Object.assign(written, columnsOf(step.patch ?? {}));
       Object.assign(written, { state: to, updatedAt: now, stateSince: now });
-      const [moved] = await this.db
-        .update(tasks)
-        .set(written)
-        .where(and(eq(tasks.id, id), eq(tasks.state, current.state)))
-        .returning();
+      const [moved] = await this.move(id, current.state, written);
       if (moved === undefined)
         throw new StewardError("task_moved", `${formatTaskId(id)} is no longer ${current.state}`);
       let left: Stay = current;
@@ -198,7 +247,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
     at: number,
     request: Omit<TransitionRequest, "patch">,
   ): Promise<void> {
-    await this.db.insert(taskEvents).values({
+    await STATEMENTS.on(this.db).event.execute({
       taskId,
       from: from.state,
       to,
@@ -206,7 +255,20 @@ export class PgTaskStore implements TaskRepository<"async"> {
       enteredAt: from.stateSince,
       actor: request.actor,
       reason: request.reason,
-      data: request.data ?? null,
+      data: asJson(request.data),
     });
+  }
+
+  /** Writes `written` to the task's row if it is still `from`: the row as it now is, if so. */
+  private move(id: number, from: TaskState, written: Partial<NewTaskRow>): Promise<Task[]> {
+    const { moves } = STATEMENTS.on(this.db);
+    const columns = Object.keys(written);
+    const key = columns.join(",");
+    let statement = moves.get(key);
+    if (statement === undefined) {
+      statement = prepareMove(this.db, columns);
+      moves.set(key, statement);
+    }
+    return statement.execute({ ...jsonColumns(written), whereId: id, whereState: from });
   }
 }

@@ -167,4 +167,21 @@ describe("writes on PostgreSQL", () => {
     expect(await store.outbox.add(message, "once")).toBe(false);
     expect(await committedCount("outbox", "key = 'once'")).toBe(1);
   });
+
+  it("prepared statements store a missing jsonb value as NULL, a present one as itself", async () => {
+    const task = await store.tasks.create(newTask({ category: "nulls" }), FILED);
+    const [claim] = await store.queue.claim("nulls", "writer", 1, "me", 60_000);
+    await store.queue.finishAttempt(claim!.attemptId, "succeeded");
+    await store.tasks.advance(task.id, [
+      { to: "reviewing", actor: "tester", reason: "output ready", patch: { outputMeta: null } },
+      { to: "done", actor: "tester", reason: "passed", data: { rule: "checks" } },
+    ]);
+    const where = `task_id = ${task.id}`;
+    expect(await committedCount("attempts", `${where} AND meta IS NULL`)).toBe(1);
+    expect(
+      await committedCount("task_events", `${where} AND "to" = 'reviewing' AND data IS NULL`),
+    ).toBe(1);
+    expect(await committedCount("task_events", `${where} AND data->>'rule' = 'checks'`)).toBe(1);
+    expect(await committedCount("tasks", `id = ${task.id} AND output_meta IS NULL`)).toBe(1);
+  });
 });
