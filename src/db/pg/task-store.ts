@@ -52,11 +52,10 @@ function freshRow(task: NewTask, now: number): NewTaskRow {
 }
 
 /** An event's row, as `appendEvent` writes it. */
-function prepareEvent(db: Queryable) {
-  const p = placeholder;
-  return db
-    .insert(taskEvents)
-    .values({
+function prepareEvents(db: Queryable, count: number) {
+  const rows = Array.from({ length: count }, (_, row) => {
+    const p = (field: string) => placeholder(`${field}${row}`);
+    return {
       taskId: p("taskId"),
       from: p("from"),
       to: p("to"),
@@ -64,9 +63,10 @@ function prepareEvent(db: Queryable) {
       enteredAt: p("enteredAt"),
       actor: p("actor"),
       reason: p("reason"),
-      data: placeholder("data"),
-    })
-    .prepare("steward_task_event");
+      data: p("data"),
+    };
+  });
+  return db.insert(taskEvents).values(rows).prepare(`steward_task_events_${count}`);
 }
 
 /** A move's update of the row: `written`'s columns, if the task is still in the state left. */
@@ -83,9 +83,9 @@ function prepareMove(db: Queryable, written: readonly string[]) {
 
 const MOVE_NAMES = new StatementNames("steward_task_move");
 
-/** Each connection's statements: the event's, and a move's per list of columns it writes. */
-const STATEMENTS = new Prepared((db) => ({
-  event: prepareEvent(db),
+/** Each connection's statements: a move's events' per count, a move's per list of columns. */
+const STATEMENTS = new Prepared(() => ({
+  events: new Map<number, ReturnType<typeof prepareEvents>>(),
   moves: new Map<string, ReturnType<typeof prepareMove>>(),
 }));
 
@@ -111,12 +111,11 @@ export class PgTaskStore implements TaskRepository<"async"> {
     return this.transactions.atomic(async () => {
       const now = this.clock.now();
       const [created] = await this.db.insert(tasks).values(freshRow(task, now)).returning();
-      await this.appendEvent(
+      await this.appendEvents(
         created!.id,
         { state: "intake", stateSince: now },
-        created!.state,
+        [{ ...event, to: created!.state }],
         now,
-        event,
       );
       await this.announceQueued(created!);
       return created!;
@@ -148,11 +147,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
       const [moved] = await this.move(id, current.state, written);
       if (moved === undefined)
         throw new StewardError("task_moved", `${formatTaskId(id)} is no longer ${current.state}`);
-      let left: Stay = current;
-      for (const step of steps) {
-        await this.appendEvent(id, left, step.to, now, step);
-        left = { state: step.to, stateSince: now };
-      }
+      await this.appendEvents(id, current, steps, now);
       await this.announceQueued(moved);
       return moved;
     });
@@ -240,23 +235,33 @@ export class PgTaskStore implements TaskRepository<"async"> {
     return row;
   }
 
-  private async appendEvent(
+  /** An event per step from `from`, each step's stay starting `at`: one statement. */
+  private async appendEvents(
     taskId: number,
     from: Stay,
-    to: TaskState,
+    steps: readonly Omit<TransitionStep, "patch">[],
     at: number,
-    request: Omit<TransitionRequest, "patch">,
   ): Promise<void> {
-    await STATEMENTS.on(this.db).event.execute({
-      taskId,
-      from: from.state,
-      to,
-      at,
-      enteredAt: from.stateSince,
-      actor: request.actor,
-      reason: request.reason,
-      data: asJson(request.data),
+    const { events } = STATEMENTS.on(this.db);
+    let statement = events.get(steps.length);
+    if (statement === undefined) {
+      statement = prepareEvents(this.db, steps.length);
+      events.set(steps.length, statement);
+    }
+    const values: Record<string, unknown> = {};
+    let left = from;
+    steps.forEach((step, row) => {
+      values[`taskId${row}`] = taskId;
+      values[`from${row}`] = left.state;
+      values[`to${row}`] = step.to;
+      values[`at${row}`] = at;
+      values[`enteredAt${row}`] = left.stateSince;
+      values[`actor${row}`] = step.actor;
+      values[`reason${row}`] = step.reason;
+      values[`data${row}`] = asJson(step.data);
+      left = { state: step.to, stateSince: at };
     });
+    await statement.execute(values);
   }
 
   /** Writes `written` to the task's row if it is still `from`: the row as it now is, if so. */
