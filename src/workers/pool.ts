@@ -313,16 +313,22 @@ export class WorkerPool {
       taskId: task.id,
       category: category.name,
       controller,
-      done: Promise.resolve(),
+      done: LAUNCHING,
+    };
+    const ended = () => {
+      // A run ended by a pass has left already, its slot refilled by that pass.
+      if (this.inFlight.get(task.id) !== flight) return;
+      this.inFlight.delete(task.id);
+      this.passSoon();
     };
     flight.done = this.attempts
       .run(task, attemptId, category, worker, controller)
-      .catch((error: unknown) => this.hooks.onError?.(coerceError(error), `running T-${task.id}`))
-      .finally(() => {
-        // A run ended by a pass has left already, its slot refilled by that pass.
-        if (this.inFlight.get(task.id) !== flight) return;
-        this.inFlight.delete(task.id);
-        this.passSoon();
+      .then(ended, (error: unknown) => {
+        try {
+          this.hooks.onError?.(coerceError(error), `running T-${task.id}`);
+        } finally {
+          ended();
+        }
       });
     this.inFlight.set(task.id, flight);
     return flight;
@@ -413,3 +419,6 @@ function workedCategories(config: Config, names?: readonly string[]): CategoryCo
   }
   return config.categories.filter((category) => names.includes(category.name));
 }
+
+/** A flight's `done` until its run is handed it, made once. */
+const LAUNCHING: Promise<void> = Promise.resolve();
