@@ -81,7 +81,8 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     logger,
   });
   logTaskFailures(engine);
-  // The classifier trains in under a second: before the doors open, not on the first request.
+  // The classifier trains (seconds, on the default corpus) before the doors open, not on the
+  // first request.
   engine.router.warm();
   await engine.start({
     roles:

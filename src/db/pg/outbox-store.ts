@@ -9,28 +9,21 @@ import {
   type UndeliveredMessage,
 } from "../../core/outbox.js";
 import { due, pendingOf } from "../outbox-rows.js";
-import { asJson, Prepared, placeholder } from "./prepared.js";
+import { asJson, Prepared, placeholders } from "./prepared.js";
 import { outbox } from "./schema.js";
 import type { Transactions } from "./transactions.js";
 
 /** A message added unless its key was: each connection's, prepared once (see Prepared). */
-const ADD = new Prepared((db) => {
-  const p = placeholder;
-  return db
+const ADD = new Prepared((db) =>
+  db
     .insert(outbox)
-    .values({
-      kind: p("kind"),
-      key: p("key"),
-      taskId: p("taskId"),
-      escalationId: p("escalationId"),
-      payload: placeholder("payload"),
-      createdAt: p("createdAt"),
-      deliverAfter: p("deliverAfter"),
-    })
+    .values(
+      placeholders("kind", "key", "taskId", "escalationId", "payload", "createdAt", "deliverAfter"),
+    )
     .onConflictDoNothing({ target: outbox.key })
     .returning({ id: outbox.id })
-    .prepare("steward_outbox_add");
-});
+    .prepare("steward_outbox_add"),
+);
 
 /** The outbox on PostgreSQL: a message is added with the change that caused it, once per key. */
 export class PgOutboxStore implements Outbox<"async"> {

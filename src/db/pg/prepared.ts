@@ -51,6 +51,11 @@ export function placeholder(name: string): SQL {
   return sql`${sql.placeholder(name)}`;
 }
 
+/** A `placeholder` per name, each under its own name: a statement's values or columns to set. */
+export function placeholders<K extends string>(...names: K[]): Record<K, SQL> {
+  return Object.fromEntries(names.map((name) => [name, placeholder(name)])) as Record<K, SQL>;
+}
+
 /** A jsonb column's value for `placeholder`: its JSON text, or NULL. */
 export function asJson(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);

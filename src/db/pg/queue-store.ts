@@ -23,7 +23,7 @@ import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
 import { requeueStep } from "../requeue-step.js";
 import { lockUntilCommit } from "./locks.js";
-import { asJson, Prepared, placeholder } from "./prepared.js";
+import { asJson, Prepared, placeholder, placeholders } from "./prepared.js";
 import { attempts, incidents, taskEvents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import type { PgTaskStore } from "./task-store.js";
@@ -33,20 +33,13 @@ import type { Transactions } from "./transactions.js";
 const CLAIM_ORDER = [sql`${tasks.priority} DESC NULLS LAST`, asc(tasks.nextRunAt), asc(tasks.id)];
 
 /** An attempt's end, written once per task: each connection's, prepared once (see Prepared). */
-const FINISH_ATTEMPT = new Prepared((db) => {
-  const p = placeholder;
-  return db
+const FINISH_ATTEMPT = new Prepared((db) =>
+  db
     .update(attempts)
-    .set({
-      endedAt: p("endedAt"),
-      outcome: p("outcome"),
-      failureClass: p("failureClass"),
-      error: p("error"),
-      meta: placeholder("meta"),
-    })
-    .where(eq(attempts.id, p("id")))
-    .prepare("steward_finish_attempt");
-});
+    .set(placeholders("endedAt", "outcome", "failureClass", "error", "meta"))
+    .where(eq(attempts.id, placeholder("id")))
+    .prepare("steward_finish_attempt"),
+);
 
 /** `CLAIM_ORDER` for rows in hand. */
 function inClaimOrder(a: Task, b: Task): number {

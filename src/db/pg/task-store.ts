@@ -12,7 +12,7 @@ import type {
 import { assertTransition, formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
 import { freshTask } from "../fresh-task.js";
-import { asJson, Prepared, placeholder, StatementNames } from "./prepared.js";
+import { asJson, Prepared, placeholder, placeholders, StatementNames } from "./prepared.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import type { Queryable, Transactions } from "./transactions.js";
 import { notifyWork } from "./wakeups.js";
@@ -71,12 +71,10 @@ function prepareEvents(db: Queryable, count: number) {
 
 /** A move's update of the row: `written`'s columns, if the task is still in the state left. */
 function prepareMove(db: Queryable, written: readonly string[]) {
-  const p = placeholder;
-  const set = Object.fromEntries(written.map((column) => [column, p(column)]));
   return db
     .update(tasks)
-    .set(set)
-    .where(and(eq(tasks.id, p("whereId")), eq(tasks.state, p("whereState"))))
+    .set(placeholders(...written))
+    .where(and(eq(tasks.id, placeholder("whereId")), eq(tasks.state, placeholder("whereState"))))
     .returning()
     .prepare(MOVE_NAMES.of(written.join(",")));
 }
