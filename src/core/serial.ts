@@ -1,3 +1,5 @@
+import { RESOLVED } from "./resolved.js";
+
 /**
  * Runs jobs one at a time, in the order they were handed over: a promise chain, the whole of
  * an async mutex. A job that fails does not stop the ones after it. With nothing running or
@@ -6,7 +8,7 @@
  * (docs/performance.md).
  */
 export class Serial {
-  private tail: Promise<void> = SETTLED;
+  private tail: Promise<void> = RESOLVED;
   /** Jobs handed over and not yet settled. */
   private unsettled = 0;
 
@@ -43,6 +45,3 @@ export class Serial {
     this.unsettled--;
   };
 }
-
-/** An empty chain's tail, made once: a write makes a Serial of its own. */
-const SETTLED: Promise<void> = Promise.resolve();

@@ -5,6 +5,7 @@ import { StewardError } from "../core/errors.js";
 import type { TokenUsage } from "../core/model.js";
 import type { Outbox } from "../core/outbox.js";
 import type { TaskRepository, WriteOptions } from "../core/ports.js";
+import { NOTHING } from "../core/resolved.js";
 import type { Actor } from "../core/states.js";
 import {
   briefColumns,
@@ -323,7 +324,8 @@ export class Intake {
 
   /** The task an earlier delivery with the request's dedupe key filed, if any. */
   private earlierDelivery(request: RawRequest): Promise<Task | undefined> {
-    if (request.dedupeKey === undefined) return NONE;
+    // (Most requests carry no dedupe key.)
+    if (request.dedupeKey === undefined) return NOTHING;
     return this.deps.tasks.findByDedupeKey(request.source, request.dedupeKey);
   }
 
@@ -349,6 +351,3 @@ export class Intake {
     };
   }
 }
-
-/** No earlier delivery, made once: most requests carry no dedupe key. */
-const NONE: Promise<undefined> = Promise.resolve(undefined);

@@ -2,6 +2,7 @@ import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { coerceError } from "../core/errors.js";
 import type { Incident, QueueRepository, TaskRepository } from "../core/ports.js";
+import { RESOLVED } from "../core/resolved.js";
 import { Serial } from "../core/serial.js";
 import type { Task } from "../core/task.js";
 import { PolicyApplier, type PolicyHooks } from "./apply-policy.js";
@@ -313,7 +314,7 @@ export class WorkerPool {
       taskId: task.id,
       category: category.name,
       controller,
-      done: LAUNCHING,
+      done: RESOLVED,
     };
     const ended = () => {
       // A run ended by a pass has left already, its slot refilled by that pass.
@@ -419,6 +420,3 @@ function workedCategories(config: Config, names?: readonly string[]): CategoryCo
   }
   return config.categories.filter((category) => names.includes(category.name));
 }
-
-/** A flight's `done` until its run is handed it, made once. */
-const LAUNCHING: Promise<void> = Promise.resolve();
