@@ -24,6 +24,26 @@ export class Prepared<S> {
 }
 
 /**
+ * A statement prepared in variants (a list of columns, a count of rows): each variant once per
+ * connection, when first asked for (see `Prepared`).
+ */
+export class PreparedVariants<K, S> {
+  private readonly variants = new Prepared(() => new Map<K, S>());
+
+  constructor(private readonly prepare: (db: Queryable, variant: K) => S) {}
+
+  on(db: Queryable, variant: K): S {
+    const prepared = this.variants.on(db);
+    let statement = prepared.get(variant);
+    if (statement === undefined) {
+      statement = this.prepare(db, variant);
+      prepared.set(variant, statement);
+    }
+    return statement;
+  }
+}
+
+/**
  * A name per distinct statement text, the same on every connection: the server keeps a named
  * statement per connection, and one name must never stand for two texts.
  */

@@ -12,7 +12,7 @@ import type {
 import { assertTransition, formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
 import { freshTask } from "../fresh-task.js";
-import { asJson, Prepared, placeholder, placeholders, StatementNames } from "./prepared.js";
+import { asJson, PreparedVariants, placeholder, placeholders, StatementNames } from "./prepared.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import type { Queryable, Transactions } from "./transactions.js";
 import { notifyWork } from "./wakeups.js";
@@ -51,7 +51,7 @@ function freshRow(task: NewTask, now: number): NewTaskRow {
   return row;
 }
 
-/** An event's row, as `appendEvent` writes it. */
+/** A move's events, `count` rows, as `appendEvents` writes them. */
 function prepareEvents(db: Queryable, count: number) {
   const rows = Array.from({ length: count }, (_, row) => {
     const p = (field: string) => placeholder(`${field}${row}`);
@@ -69,23 +69,24 @@ function prepareEvents(db: Queryable, count: number) {
   return db.insert(taskEvents).values(rows).prepare(`steward_task_events_${count}`);
 }
 
-/** A move's update of the row: `written`'s columns, if the task is still in the state left. */
-function prepareMove(db: Queryable, written: readonly string[]) {
+/**
+ * A move's update of the row: the columns `written` lists (comma-separated), if the task is still
+ * in the state left.
+ */
+function prepareMove(db: Queryable, written: string) {
   return db
     .update(tasks)
-    .set(placeholders(...written))
+    .set(placeholders(...written.split(",")))
     .where(and(eq(tasks.id, placeholder("whereId")), eq(tasks.state, placeholder("whereState"))))
     .returning()
-    .prepare(MOVE_NAMES.of(written.join(",")));
+    .prepare(MOVE_NAMES.of(written));
 }
 
 const MOVE_NAMES = new StatementNames("steward_task_move");
-
-/** Each connection's statements: a move's events' per count, a move's per list of columns. */
-const STATEMENTS = new Prepared(() => ({
-  events: new Map<number, ReturnType<typeof prepareEvents>>(),
-  moves: new Map<string, ReturnType<typeof prepareMove>>(),
-}));
+/** A move's events, per count of steps. */
+const EVENTS = new PreparedVariants(prepareEvents);
+/** A move's update, per list of columns written. */
+const MOVES = new PreparedVariants(prepareMove);
 
 /** Where a move starts: the state left and since when (the stay its first event ends). */
 interface Stay {
@@ -240,12 +241,6 @@ export class PgTaskStore implements TaskRepository<"async"> {
     steps: readonly Omit<TransitionStep, "patch">[],
     at: number,
   ): Promise<void> {
-    const { events } = STATEMENTS.on(this.db);
-    let statement = events.get(steps.length);
-    if (statement === undefined) {
-      statement = prepareEvents(this.db, steps.length);
-      events.set(steps.length, statement);
-    }
     const values: Record<string, unknown> = {};
     let left = from;
     steps.forEach((step, row) => {
@@ -259,19 +254,12 @@ export class PgTaskStore implements TaskRepository<"async"> {
       values[`data${row}`] = asJson(step.data);
       left = { state: step.to, stateSince: at };
     });
-    await statement.execute(values);
+    await EVENTS.on(this.db, steps.length).execute(values);
   }
 
   /** Writes `written` to the task's row if it is still `from`: the row as it now is, if so. */
   private move(id: number, from: TaskState, written: Partial<NewTaskRow>): Promise<Task[]> {
-    const { moves } = STATEMENTS.on(this.db);
-    const columns = Object.keys(written);
-    const key = columns.join(",");
-    let statement = moves.get(key);
-    if (statement === undefined) {
-      statement = prepareMove(this.db, columns);
-      moves.set(key, statement);
-    }
+    const statement = MOVES.on(this.db, Object.keys(written).join(","));
     return statement.execute({ ...jsonColumns(written), whereId: id, whereState: from });
   }
 }
