@@ -7,6 +7,7 @@ import {
   cardOf,
   controls,
   embedOf,
+  escalatedCharges,
   type Steward,
   startStewardForEachTest,
   until,
@@ -159,18 +160,7 @@ describe("Discord: delivery", () => {
 
   it("the monthly report goes to the reports channel, a reminder to its escalation's thread", async () => {
     const { fake, engine, database } = steward;
-    steward.billingDown(true);
-    await fake
-      .slashCommand(
-        "task",
-        { objective: "Charge the invoice", acceptance: "charged" },
-        fake.ids.member,
-      )
-      .response();
-    const escalation = await until(
-      () => fake.messages(fake.ids.escalationChannel).find((m) => controls(m).length > 0),
-      "the escalation",
-    );
+    const escalation = await escalatedCharges(steward);
     const month = new Date().toISOString().slice(0, 7);
     // As the review schedule and the status checker queue them, in the engine's database.
     const queued = new OutboxStore(database.db, engine.clock);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   controls,
   embedOf,
+  escalatedCharges,
   type Steward,
   startStewardForEachTest,
   stateOf,
@@ -16,26 +17,6 @@ startStewardForEachTest((started) => {
   steward = started;
 });
 
-/** Files billing tasks (the billing API is down) and returns the escalation message. */
-async function failingCharges(count: number): Promise<APIMessage> {
-  const { fake } = steward;
-  steward.billingDown(true);
-  for (let n = 1; n <= count; n++) {
-    await fake
-      .slashCommand(
-        "task",
-        { objective: `Charge the invoice for client ${n}`, acceptance: "charged" },
-        fake.ids.member,
-      )
-      .response();
-  }
-  for (let id = 1; id <= count; id++) await waitForState(steward, id, "escalated");
-  return until(
-    () => fake.messages(fake.ids.escalationChannel).find((m) => controls(m).length > 0),
-    "the escalation message",
-  );
-}
-
 function disabledEverywhere(message: APIMessage | undefined): boolean {
   const all = controls(message);
   return all.length > 0 && all.every((c) => c.disabled);
@@ -44,7 +25,7 @@ function disabledEverywhere(message: APIMessage | undefined): boolean {
 describe("Discord: escalations", () => {
   it("a failing worker's task is escalated: card and buttons in the escalations channel, its own thread", async () => {
     const { fake, engine } = steward;
-    const message = await failingCharges(1);
+    const message = await escalatedCharges(steward);
     const card = embedOf(message);
     expect(card.title).toContain("E-1 ·");
     expect(card.fields?.map((f) => f.name)).toEqual([
@@ -74,7 +55,7 @@ describe("Discord: escalations", () => {
 
   it("a non-operator's press is refused privately and changes nothing", async () => {
     const { fake, engine } = steward;
-    const message = await failingCharges(1);
+    const message = await escalatedCharges(steward);
     const press = fake.pressButton(message, "esc:cancel:1", fake.ids.member);
     const response = await press.response();
     expect(response.ephemeral).toBe(true);
@@ -87,7 +68,7 @@ describe("Discord: escalations", () => {
 
   it("an operator's Retry runs the task again and the message shows who decided, buttons disabled", async () => {
     const { fake, engine } = steward;
-    const message = await failingCharges(1);
+    const message = await escalatedCharges(steward);
     steward.billingDown(false);
     const press = fake.pressButton(message, "esc:retry:1");
     expect((await press.response()).type).toBe(InteractionResponseType.UpdateMessage);
@@ -111,7 +92,7 @@ describe("Discord: escalations", () => {
 
   it("an operator's Reroute moves the task to the chosen category, where it runs", async () => {
     const { fake, engine } = steward;
-    const message = await failingCharges(1);
+    const message = await escalatedCharges(steward);
     const choose = fake.chooseOption(message, "esc:reroute:1", ["support"]);
     await choose.response();
     await waitForState(steward, 1, "done");
@@ -122,7 +103,7 @@ describe("Discord: escalations", () => {
 
   it("an operator's Cancel cancels the task and tells the requester", async () => {
     const { fake } = steward;
-    const message = await failingCharges(1);
+    const message = await escalatedCharges(steward);
     await fake.pressButton(message, "esc:cancel:1").response();
     expect(await stateOf(steward, 1)).toBe("cancelled");
     expect(disabledEverywhere(fake.message(message.id))).toBe(true);
@@ -135,7 +116,7 @@ describe("Discord: escalations", () => {
 
   it("one root cause, three tasks: one message; act on one task, then on the rest at once", async () => {
     const { fake } = steward;
-    const message = await failingCharges(3);
+    const message = await escalatedCharges(steward, 3);
     expect(
       fake.messages(fake.ids.escalationChannel).filter((m) => controls(m).length > 0),
     ).toHaveLength(1);
@@ -181,7 +162,7 @@ describe("Discord: escalations", () => {
 
   it("a task failing the same way after the message is posted joins it: one message, updated", async () => {
     const { fake } = steward;
-    const message = await failingCharges(1);
+    const message = await escalatedCharges(steward);
     await fake
       .slashCommand(
         "task",

@@ -6,6 +6,7 @@ import type { RecordedRequest } from "./discord/server.js";
 import {
   cardOf,
   controls,
+  escalatedCharges,
   type Steward,
   startStewardForEachTest,
   until,
@@ -126,15 +127,7 @@ describe("Discord: an outbox message sent again is posted once", () => {
 
   it("an escalation posted but not remembered, sent again: one message, one thread, one intro", async () => {
     const { fake, database } = steward;
-    steward.billingDown(true);
-    await fake
-      .slashCommand(
-        "task",
-        { objective: "Charge the invoice for client 1", acceptance: "charged" },
-        fake.ids.member,
-      )
-      .response();
-    await waitForState(steward, 1, "escalated");
+    await escalatedCharges(steward);
     const thread = await until(() => fake.threads(fake.ids.escalationChannel)[0], "the thread");
     await until(() => fake.messages(thread.id)[0], "the thread's first message");
     await until(() => rowOf("escalation")?.deliveredAt != null, "escalation to be delivered");

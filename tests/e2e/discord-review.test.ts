@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { controls, type Steward, startStewardForEachTest, until } from "./steward-harness.js";
+import {
+  escalatedCharges,
+  type Steward,
+  startStewardForEachTest,
+  until,
+} from "./steward-harness.js";
 
 let steward: Steward;
 startStewardForEachTest((started) => {
@@ -9,18 +14,7 @@ startStewardForEachTest((started) => {
 describe("Discord: the monthly review", () => {
   it("/review lists each escalation in words, with a link to its thread", async () => {
     const { fake, engine } = steward;
-    steward.billingDown(true);
-    await fake
-      .slashCommand(
-        "task",
-        { objective: "Charge the invoice", acceptance: "charged" },
-        fake.ids.member,
-      )
-      .response();
-    const posted = await until(
-      () => fake.messages(fake.ids.escalationChannel).find((m) => controls(m).length > 0),
-      "the escalation",
-    );
+    const posted = await escalatedCharges(steward);
     const thread = await until(() => fake.threads(fake.ids.escalationChannel)[0], "its thread");
     expect(thread.id).toBe(posted.id);
 

@@ -193,6 +193,30 @@ export function controls(message: APIMessage | undefined): { id: string; disable
   );
 }
 
+/**
+ * The billing API down, `count` billing tasks filed with `/task` by a member: resolves once each
+ * is escalated, with the escalation message (the one with buttons). Tasks T-1 to T-`count` on a
+ * fresh Steward.
+ */
+export async function escalatedCharges(steward: Steward, count = 1): Promise<APIMessage> {
+  const { fake } = steward;
+  steward.billingDown(true);
+  for (let n = 1; n <= count; n++) {
+    await fake
+      .slashCommand(
+        "task",
+        { objective: `Charge the invoice for client ${n}`, acceptance: "charged" },
+        fake.ids.member,
+      )
+      .response();
+  }
+  for (let id = 1; id <= count; id++) await waitForState(steward, id, "escalated");
+  return until(
+    () => fake.messages(fake.ids.escalationChannel).find((m) => controls(m).length > 0),
+    "the escalation message",
+  );
+}
+
 /** Safety net for every test: nothing the bot sent could ping anyone but an intended user. */
 export function expectNoStrayPings(steward: Steward): void {
   for (const record of steward.fake.mentions) {

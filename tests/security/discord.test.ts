@@ -3,10 +3,9 @@
  * Discord's protocol: a member who is not an operator presses escalation buttons, and task
  * text tries to ping everyone.
  */
-import type { APIMessage } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
 import {
-  controls,
+  escalatedCharges,
   type Steward,
   startStewardForEachTest,
   stateOf,
@@ -19,28 +18,10 @@ startStewardForEachTest((started) => {
   steward = started;
 });
 
-/** A billing task escalated because the billing API is down; its escalation message. */
-async function escalated(): Promise<APIMessage> {
-  const { fake } = steward;
-  steward.billingDown(true);
-  await fake
-    .slashCommand(
-      "task",
-      { objective: "Charge the invoice for client 1", acceptance: "charged" },
-      fake.ids.member,
-    )
-    .response();
-  await waitForState(steward, 1, "escalated");
-  return until(
-    () => fake.messages(fake.ids.escalationChannel).find((m) => controls(m).length > 0),
-    "the escalation message",
-  );
-}
-
 describe("Discord", () => {
   it("a member who is not an operator presses every escalation button: each is refused privately, nothing changes", async () => {
     const { fake, engine } = steward;
-    const message = await escalated();
+    const message = await escalatedCharges(steward);
     for (const id of ["esc:retry:1", "esc:cancel:1", "esc:reroute:1"]) {
       const press =
         id === "esc:reroute:1"
