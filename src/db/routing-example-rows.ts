@@ -12,6 +12,17 @@ export interface RoutingExampleRow {
   at: number;
 }
 
+/** The columns a new example's row sets (`exampleRow`), in the order the stores' inserts take them. */
+export const EXAMPLE_COLUMNS = [
+  "text",
+  "category",
+  "fromCategory",
+  "origin",
+  "taskId",
+  "actor",
+  "at",
+] as const;
+
 /** The row a new example is stored as, without the id the database gives it. */
 export function exampleRow(example: Omit<LearnedExample, "id">): Omit<RoutingExampleRow, "id"> {
   return {

@@ -2,10 +2,8 @@ import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 import type { Db } from "./connection.js";
 import { prepareDirect, slots } from "./direct.js";
-import { exampleRow, toExample } from "./routing-example-rows.js";
+import { EXAMPLE_COLUMNS, exampleRow, toExample } from "./routing-example-rows.js";
 import { routingExamples } from "./schema.js";
-
-const COLUMNS = ["text", "category", "fromCategory", "origin", "taskId", "actor", "at"] as const;
 
 /**
  * A confirmation is stored with every task the router placed that is done: the insert is on
@@ -13,8 +11,8 @@ const COLUMNS = ["text", "category", "fromCategory", "origin", "taskId", "actor"
  * drizzle on each call cost more than the rest of the completion; docs/performance.md).
  */
 function prepareInsert(db: Db) {
-  const values = slots<typeof routingExamples.$inferInsert>(COLUMNS);
-  return prepareDirect(db, db.insert(routingExamples).values(values), COLUMNS);
+  const values = slots<typeof routingExamples.$inferInsert>(EXAMPLE_COLUMNS);
+  return prepareDirect(db, db.insert(routingExamples).values(values), EXAMPLE_COLUMNS);
 }
 
 /** People's routing decisions, kept for the router to learn from. */

@@ -1,15 +1,28 @@
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../../routing/learned.js";
-import { exampleRow, toExample } from "../routing-example-rows.js";
+import { EXAMPLE_COLUMNS, exampleRow, toExample } from "../routing-example-rows.js";
+import { Prepared, placeholders } from "./prepared.js";
 import { routingExamples } from "./schema.js";
 import type { Transactions } from "./transactions.js";
+
+/**
+ * A confirmation is stored with every task the router placed that is done: its insert is
+ * prepared once per connection, as the task path's other statements are (see Prepared).
+ */
+const ADD = new Prepared((db) =>
+  db
+    .insert(routingExamples)
+    .values(placeholders(...EXAMPLE_COLUMNS))
+    .returning()
+    .prepare("steward_routing_example_add"),
+);
 
 /** People's routing decisions on PostgreSQL, kept for the router to learn from. */
 export class PgRoutingExampleStore implements LearnedExamples<"async"> {
   constructor(private readonly transactions: Transactions) {}
 
   async add(example: Omit<LearnedExample, "id">): Promise<LearnedExample> {
-    const [row] = await this.db.insert(routingExamples).values(exampleRow(example)).returning();
+    const [row] = await ADD.on(this.db).execute(exampleRow(example));
     return toExample(row!);
   }
 
