@@ -2,7 +2,7 @@ import { FAMILY_WEIGHT, type FeatureCounts, familyOf, featureCounts } from "./fe
 
 /**
  * A multinomial logistic regression over word, word-pair and character n-gram features, trained
- * in well under a second on what the config, its corpus and people's decisions say about each
+ * in seconds on what the config, its corpus and people's decisions say about each
  * category, with a naive Bayes model's word evidence added to its scores. Logistic regression
  * gives a probability usable as a confidence (naive Bayes alone pushes short texts to 0 or 1);
  * naive Bayes weighs each word by how often each category's texts use it, an estimate made
