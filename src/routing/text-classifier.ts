@@ -1,4 +1,10 @@
-import { FAMILY_WEIGHT, type FeatureCounts, familyOf, featureCounts } from "./features.js";
+import {
+  FAMILY_WEIGHT,
+  type Family,
+  type FeatureCounts,
+  familyOf,
+  featureCounts,
+} from "./features.js";
 
 /**
  * A multinomial logistic regression over word, word-pair and character n-gram features, trained
@@ -156,7 +162,7 @@ export class TextClassifier {
   }
 
   /** The request's features that pushed hardest towards `label`, strongest first. */
-  strongest(vector: SparseVector, label: number, family: "w" | "b" | "c", limit: number): string[] {
+  strongest(vector: SparseVector, label: number, family: Family, limit: number): string[] {
     const scored: { feature: string; push: number }[] = [];
     for (let at = 0; at < vector.indices.length; at++) {
       const index = vector.indices[at]!;

@@ -37,6 +37,16 @@ const REQUEST_FILLER = [
 ];
 /** A set, not `removeStopwords`: that scans the whole list for every word of a long request. */
 const STOP_WORDS = new Set([...eng, ...REQUEST_FILLER]);
+/**
+ * Words the English list drops that say what kind of job a request is when it opens with them:
+ * "how does Jane App handle waitlists", "who are they", "make the footer sticky".
+ */
+const TELLING_OPENERS = ["how", "what", "where", "which", "who", "make", "get", "take", "do"];
+const OPENING_STOP_WORDS = new Set(
+  [...STOP_WORDS].filter((word) => !TELLING_OPENERS.includes(word)),
+);
+/** The opening searched for its first words: greetings and filler seldom run longer. */
+const OPENING_CHARS = 200;
 /** Stemming is the dearest step and words repeat, so stems are remembered (bounded: any text). */
 const STEM_CACHE_LIMIT = 20_000;
 const stems = new Map<string, string>();
@@ -81,6 +91,23 @@ function words(text: string): string[] {
   for (const match of found) {
     const word = apostrophes ? match.replace(APOSTROPHE, "") : match;
     if (!STOP_WORDS.has(word)) kept.push(word);
+  }
+  return kept;
+}
+
+/**
+ * The stems of the first `count` words a request leads with, filler and greetings skipped (the
+ * instruction, mostly: "fix…", "pay…", "find…", "who…"). Kept apart from `tokenize`, whose
+ * stop words stay what keyword rules and decisions were written and measured with.
+ */
+export function openingStems(text: string, count: number): string[] {
+  const opening = text.slice(0, OPENING_CHARS).toLowerCase();
+  const kept: string[] = [];
+  for (const match of opening.matchAll(WORD)) {
+    const word = match[0].replace(APOSTROPHE, "");
+    if (OPENING_STOP_WORDS.has(word)) continue;
+    kept.push(stem(word));
+    if (kept.length === count) break;
   }
   return kept;
 }

@@ -196,7 +196,7 @@ describe("routing table (default config)", () => {
   });
 
   it("keeps the default min_confidence", () => {
-    expect(minConfidence).toBe(0.39);
+    expect(minConfidence).toBe(0.34);
   });
 });
 
@@ -334,7 +334,7 @@ describe("the classifier and the catch-all", () => {
     expect(decision).toMatchObject({ category: "unsorted", rule: "catch_all" });
     expect(decision.runner_up).toBeDefined();
     expect(decision.explanation).toMatch(
-      /^does not fit any category \(best: \w+ 0\.\d\d < 0\.39: its probability 0\.\d\d less half the next one's\)$/,
+      /^does not fit any category \(best: \w+ 0\.\d\d < 0\.34: its probability 0\.\d\d less half the next one's\)$/,
     );
   });
 
