@@ -142,6 +142,12 @@ export interface QueueRepository<M extends StorageMode = "sync"> {
    * against their budget: expired leases, or with `everyLease` every lease.
    */
   recoverLeases(options: { everyLease: boolean; reason: string }): Answer<M, Task[]>;
+  /**
+   * Tasks leased by a process that closed, or has not beaten since `since`, go back to the queue
+   * (as `recoverLeases`): a killed worker's tasks need not wait out their leases. A lease whose
+   * owner never registered (an older version's) is left to expire.
+   */
+  recoverStopped(since: number, reason: string): Answer<M, Task[]>;
   /** Of `ids`, the tasks `owner` still holds go back to the queue (as `recoverLeases`). */
   requeueHeld(ids: readonly number[], owner: Actor, reason: string): Answer<M, Task[]>;
   finishAttempt(attemptId: number, outcome: Attempt["outcome"], end?: AttemptEnd): Answer<M, void>;

@@ -1,6 +1,14 @@
 import type { Role } from "./roles.js";
 import type { Answer, StorageMode } from "./storage-mode.js";
 
+/** Between beats, unless a heartbeat says otherwise. */
+export const BEAT_MS = 5_000;
+/**
+ * A process that missed three beats is stale: crashed, frozen or cut off. `steward status` lists
+ * it so, and the tasks it leased go back to the queue (`QueueRepository.recoverStopped`).
+ */
+export const STALE_AFTER_MS = 3 * BEAT_MS;
+
 /** A Steward process as it registers: where it runs, what it holds and what it works. */
 export interface ProcessEntry {
   /** Unique per process run (host, pid and a random part): a restart is a new process. */

@@ -92,6 +92,7 @@ const QUEUE_METHODS: MethodNames<QueueRepository> = {
   promoteDueRetries: "write",
   renewLeases: "write",
   recoverLeases: "write",
+  recoverStopped: "write",
   requeueHeld: "write",
   finishAttempt: "write",
   attemptsOf: "read",

@@ -1,4 +1,17 @@
-import { and, asc, desc, eq, inArray, isNull, lt, lte, type Placeholder, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  type Placeholder,
+  sql,
+} from "drizzle-orm";
 import type { Clock } from "../core/clock.js";
 import type {
   AttemptEnd,
@@ -12,7 +25,14 @@ import type { Task } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, slots } from "./direct.js";
 import { requeueStep } from "./requeue-step.js";
-import { type AttemptRow, attempts, type IncidentRow, incidents, tasks } from "./schema.js";
+import {
+  type AttemptRow,
+  attempts,
+  type IncidentRow,
+  incidents,
+  processes,
+  tasks,
+} from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import { decodeTask, type TaskStore } from "./task-store.js";
 
@@ -60,10 +80,23 @@ function prepareStatements(db: Db) {
       .from(tasks)
       .where(HOLDING_LEASE)
       .prepare(),
+    stoppedOwners: db
+      .select({ id: tasks.id, maxAttempts: tasks.maxAttempts })
+      .from(tasks)
+      .where(and(HOLDING_LEASE, inArray(tasks.leaseOwner, stoppedProcesses(db))))
+      .prepare(),
   };
 }
 
 type Statements = ReturnType<typeof prepareStatements>;
+
+/** The ids of processes that closed or have not beaten since the `since` placeholder. */
+function stoppedProcesses(db: Db) {
+  return db
+    .select({ id: processes.id })
+    .from(processes)
+    .where(or(isNotNull(processes.goneAt), lt(processes.heartbeatAt, sql.placeholder("since"))));
+}
 
 /** A claim stands or falls with the pass it is part of (no savepoint of its own). */
 const WITH_CALLER: WriteOptions = { undo: "all" };
@@ -169,6 +202,10 @@ export class QueueStore implements QueueRepository {
       ? this.statements.everyLease.all()
       : this.statements.expiredLeases.all({ now: this.clock.now() });
     return this.requeue(stranded, options.reason);
+  }
+
+  recoverStopped(since: number, reason: string): Task[] {
+    return this.requeue(this.statements.stoppedOwners.all({ since }), reason);
   }
 
   /**

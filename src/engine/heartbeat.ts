@@ -1,20 +1,24 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { coerceError } from "../core/errors.js";
-import type { ProcessEntry, ProcessRegistry } from "../core/processes.js";
+import { BEAT_MS, type ProcessEntry, type ProcessRegistry } from "../core/processes.js";
 import type { StorageMode } from "../core/storage-mode.js";
 
-/** This process as it registers: its host, pid and an id no other run shares. */
-export function thisProcess(now: Pick<ProcessEntry, "roles" | "categories">): ProcessEntry {
-  const host = hostname();
-  const id = `${host}:${process.pid}:${randomBytes(4).toString("hex")}`;
-  return { id, host, pid: process.pid, ...now };
+/**
+ * An id no other process run shares: host and pid (for people), and a random part (a pid comes
+ * round again, in a container at every start). It registers the process and owns its leases.
+ */
+export function newProcessId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 }
 
-/** Between beats, unless a heartbeat says otherwise. */
-export const BEAT_MS = 5_000;
-/** A process that missed three beats is listed as stale: crashed, frozen or cut off. */
-export const STALE_AFTER_MS = 3 * BEAT_MS;
+/** This process as it registers, under `id`. */
+export function thisProcess(
+  id: string,
+  now: Pick<ProcessEntry, "roles" | "categories">,
+): ProcessEntry {
+  return { id, host: hostname(), pid: process.pid, ...now };
+}
 
 export interface HeartbeatOptions {
   /** Between beats (`BEAT_MS`); readers call a process stale after a few missed ones. */

@@ -1,7 +1,7 @@
-import { hostname } from "node:os";
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { EscalationCause } from "../core/ports.js";
+import { STALE_AFTER_MS } from "../core/processes.js";
 import type { Task } from "../core/task.js";
 import type { OpenDatabase } from "../db/connection.js";
 import { type OpenStore, sqliteOpenStore } from "../db/open-store.js";
@@ -13,7 +13,7 @@ import { type PoolHooks, WorkerPool } from "../workers/pool.js";
 import { createWorkerRunner } from "../workers/registry.js";
 import type { WorkerRunner } from "../workers/runner.js";
 import { Filings } from "./filings.js";
-import { STALE_AFTER_MS } from "./heartbeat.js";
+import { newProcessId } from "./heartbeat.js";
 import { RoutingLearning } from "./routing-learning.js";
 import { StatusReader, type TaskDetail } from "./status.js";
 
@@ -49,6 +49,8 @@ export interface WiringHooks extends Required<Pick<PoolHooks, "onDone" | "onClar
 
 /** The engine's parts: its store and the domain services over it. Only the engine holds them. */
 export interface Parts {
+  /** This process's id: it registers under it and owns its leases with it. */
+  processId: string;
   opened: OpenStore;
   store: Store<"async">;
   escalations: Escalations;
@@ -93,13 +95,14 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
     onEscalated: (task, reason) => hooks.escalated(task, { reason }),
   });
   const filings = new Filings(tasks, (filing) => intake.file(filing));
+  const processId = newProcessId();
   const pool = new WorkerPool({
     config,
     tasks,
     queue,
     runners: runnersOf(config, options.runners),
     clock,
-    owner: `${hostname()}:${process.pid}`,
+    owner: processId,
     env: options.env ?? process.env,
     configDir: options.configDir,
     leaseMs: options.leaseMs ?? config.database.lease,
@@ -127,6 +130,7 @@ export function wire(options: WiringOptions, hooks: WiringHooks): Parts {
   });
   let status: StatusReader | undefined;
   const parts: Parts = {
+    processId,
     opened,
     store,
     escalations,

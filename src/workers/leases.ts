@@ -32,6 +32,14 @@ export class Leases {
     });
   }
 
+  /**
+   * Tasks leased by a process that closed or stopped beating before `since` go back to the queue
+   * (inside a pass, when processes share the store): a killed worker's need not wait out a lease.
+   */
+  recoverStopped(since: number): Promise<Task[]> {
+    return this.queue.recoverStopped(since, "its process stopped: no heartbeat from it");
+  }
+
   /** Renews the leases of `running()` every third of a lease (`renew` guards the call). */
   startRenewing(
     renew: (work: () => Promise<void>) => void,

@@ -2,6 +2,7 @@ import type { CategoryConfig, Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { coerceError } from "../core/errors.js";
 import type { Incident, QueueRepository, TaskRepository } from "../core/ports.js";
+import { STALE_AFTER_MS } from "../core/processes.js";
 import { RESOLVED } from "../core/resolved.js";
 import { Serial } from "../core/serial.js";
 import type { Task } from "../core/task.js";
@@ -183,12 +184,23 @@ export class WorkerPool {
     return this.ready;
   }
 
+  /**
+   * Leases of runs that stopped: expired ones, and with other processes on the store, those of
+   * a process listed stale or gone (three missed beats, not a whole lease).
+   */
+  private async recoverLeases(): Promise<Task[]> {
+    const expired = await this.leases.recoverExpired();
+    if (!this.options.shared) return expired;
+    const stopped = await this.leases.recoverStopped(this.options.clock.now() - STALE_AFTER_MS);
+    return stopped.length === 0 ? expired : [...expired, ...stopped];
+  }
+
   private async recover(): Promise<void> {
     this.recovered = false;
     try {
       await this.incidents.load();
       const returned = this.options.shared
-        ? await this.leases.recoverExpired()
+        ? await this.recoverLeases()
         : await this.leases.recoverAll();
       for (const task of returned) this.hooks.onChange?.(task);
     } catch (error) {
@@ -292,7 +304,7 @@ export class WorkerPool {
     if (this.housekeepingDue) {
       this.housekeepingDue = false;
       const promoted = await queue.promoteDueRetries();
-      const expired = await this.leases.recoverExpired();
+      const expired = await this.recoverLeases();
       if (promoted > 0 || expired.length > 0) this.drained.clear();
       recovered = [...recovered, ...expired];
     }

@@ -178,6 +178,34 @@ export function queueContract(open: OpenStore): void {
       for (const task of recovered) expect(task.state).toBe("queued");
     });
 
+    it("recoverStopped requeues the leases of processes gone or silent since, not of live or unknown owners", async () => {
+      const { store, clock } = opened();
+      const process = (id: string) => ({ id, host: "h", pid: 1, roles: [], categories: [] });
+      for (const id of ["live", "silent", "gone"]) await store.processes.register(process(id));
+      await store.processes.gone("gone");
+      const leased: Record<string, number> = {};
+      for (const owner of ["live", "silent", "gone", "unregistered"]) {
+        await queued(store);
+        const [claim] = await store.queue.claim("content", "w", 1, owner, LEASE);
+        leased[owner] = claim!.task.id;
+      }
+      clock.advance(20_000);
+      await store.processes.beat("live", { roles: [], categories: [] });
+
+      const recovered = await store.queue.recoverStopped(clock.now() - 15_000, "stopped");
+
+      expect(recovered.map(({ id }) => id).sort((a, b) => a - b)).toEqual([
+        leased.silent,
+        leased.gone,
+      ]);
+      expect(recovered[0]).toMatchObject({ state: "queued", leaseOwner: null, maxAttempts: 4 });
+      expect(await store.queue.attemptsOf(leased.silent!)).toEqual([
+        expect.objectContaining({ outcome: "abandoned", error: "stopped" }),
+      ]);
+      for (const owner of ["live", "unregistered"])
+        expect((await store.tasks.require(leased[owner]!)).state).toBe("running");
+    });
+
     it("requeueHeld requeues, of the ids given, the tasks their owner still holds", async () => {
       const { store } = opened();
       for (let n = 0; n < 3; n++) await queued(store);

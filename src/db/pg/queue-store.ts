@@ -4,9 +4,11 @@ import {
   eq,
   getTableColumns,
   inArray,
+  isNotNull,
   isNull,
   lt,
   lte,
+  or,
   type SQL,
   sql,
 } from "drizzle-orm";
@@ -24,7 +26,7 @@ import type { Task } from "../../core/task.js";
 import { requeueStep } from "../requeue-step.js";
 import { lockUntilCommit } from "./locks.js";
 import { asJson, Prepared, placeholder, placeholders } from "./prepared.js";
-import { attempts, incidents, taskEvents, tasks } from "./schema.js";
+import { attempts, incidents, processes, taskEvents, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import type { PgTaskStore } from "./task-store.js";
 import type { Transactions } from "./transactions.js";
@@ -155,6 +157,14 @@ export class PgQueueStore implements QueueRepository<"async"> {
   recoverLeases(options: { everyLease: boolean; reason: string }): Promise<Task[]> {
     const expired = options.everyLease ? undefined : lt(tasks.leaseExpiresAt, this.clock.now());
     return this.requeue(and(HOLDING_LEASE, expired), options.reason);
+  }
+
+  recoverStopped(since: number, reason: string): Promise<Task[]> {
+    const stopped = this.db
+      .select({ id: processes.id })
+      .from(processes)
+      .where(or(isNotNull(processes.goneAt), lt(processes.heartbeatAt, since)));
+    return this.requeue(and(HOLDING_LEASE, inArray(tasks.leaseOwner, stopped)), reason);
   }
 
   async requeueHeld(ids: readonly number[], owner: Actor, reason: string): Promise<Task[]> {

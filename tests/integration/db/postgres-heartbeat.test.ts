@@ -3,7 +3,7 @@ import { systemClock } from "../../../src/core/clock.js";
 import type { Role } from "../../../src/core/roles.js";
 import { openPostgresStore } from "../../../src/db/pg/store.js";
 import type { Store } from "../../../src/db/store.js";
-import { Heartbeat, thisProcess } from "../../../src/engine/heartbeat.js";
+import { Heartbeat, newProcessId, thisProcess } from "../../../src/engine/heartbeat.js";
 import { postgresDatabase } from "../../postgres.js";
 
 let stores: Store<"async">[];
@@ -19,13 +19,17 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("process heartbeats on PostgreSQL", () => {
   it("two processes beat; one closes and leaves the list; one that never beats again turns stale", async () => {
     const roles: Role[] = [];
-    const serve = new Heartbeat(stores[0]!.processes, thisProcess({ roles, categories: [] }), {
-      everyMs: 100,
-      current: () => ({ roles, categories: [] }),
-    });
+    const serve = new Heartbeat(
+      stores[0]!.processes,
+      thisProcess(newProcessId(), { roles, categories: [] }),
+      {
+        everyMs: 100,
+        current: () => ({ roles, categories: [] }),
+      },
+    );
     const worker = new Heartbeat(
       stores[1]!.processes,
-      thisProcess({ roles: [], categories: ["content"] }),
+      thisProcess(newProcessId(), { roles: [], categories: ["content"] }),
       { everyMs: 100, current: () => ({ roles: [], categories: ["content"] }) },
     );
     await serve.start();
@@ -44,7 +48,7 @@ describe("process heartbeats on PostgreSQL", () => {
     ]);
 
     // A process that registered and crashed: no beats, never marked gone.
-    const crashed = thisProcess({ roles: [], categories: ["code"] });
+    const crashed = thisProcess(newProcessId(), { roles: [], categories: ["code"] });
     await stores[1]!.processes.register(crashed);
     await pause(600);
     const after = await stores[0]!.processes.list(500);
@@ -69,10 +73,14 @@ describe("process heartbeats on PostgreSQL", () => {
       list: (staleAfterMs) => real.list(staleAfterMs),
     };
     const roles: Role[] = [];
-    const heartbeat = new Heartbeat(slow, thisProcess({ roles: [], categories: [] }), {
-      everyMs: 60_000,
-      current: () => ({ roles: [...roles], categories: [] }),
-    });
+    const heartbeat = new Heartbeat(
+      slow,
+      thisProcess(newProcessId(), { roles: [], categories: [] }),
+      {
+        everyMs: 60_000,
+        current: () => ({ roles: [...roles], categories: [] }),
+      },
+    );
     await heartbeat.start();
     heartbeat.beatNow();
     roles.push("delivery");

@@ -3,6 +3,7 @@ import { engineOutbox, OutboxPump } from "../../../src/adapters/outbox-pump.js";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { systemClock } from "../../../src/core/clock.js";
 import { silentLogger } from "../../../src/core/log.js";
+import { STALE_AFTER_MS } from "../../../src/core/processes.js";
 import { noRole } from "../../../src/core/roles.js";
 import { type OpenStore, openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
@@ -146,6 +147,35 @@ describe("engines sharing a PostgreSQL database", () => {
     const events = await second.engine.events(id!);
     expect(events.map((event) => event.reason)).toContain(
       "lease expired: its worker stopped renewing it",
+    );
+  });
+
+  it("a process that stops beating has its tasks run again by another, its leases unexpired", async () => {
+    const gate = new Promise<void>(() => {});
+    const first = await worker({ categories: ["content"], gate });
+    const [id] = await file(first.engine, "content");
+    first.engine.pool.kick();
+    await until(() => first.ran.length === 1);
+    const second = await worker({ categories: ["content"] });
+    await second.engine.pool.tick();
+    expect((await second.engine.task(id!)).state).toBe("running");
+
+    // Killed, as far as the others can tell: its last beat is older than three beats. Its lease
+    // still has most of a minute to run.
+    await database.client.query(
+      "UPDATE processes SET heartbeat_at = heartbeat_at - $1 WHERE id = $2",
+      [STALE_AFTER_MS + 1_000, first.engine.processId],
+    );
+    const { rows } = await database.client.query(
+      "SELECT lease_expires_at FROM tasks WHERE id = $1",
+      [id],
+    );
+    expect(Number(rows[0].lease_expires_at)).toBeGreaterThan(Date.now() + 30_000);
+    await second.engine.pool.tick();
+    await until(() => second.ran.includes(id!));
+    const events = await second.engine.events(id!);
+    expect(events.map((event) => event.reason)).toContain(
+      "its process stopped: no heartbeat from it",
     );
   });
 

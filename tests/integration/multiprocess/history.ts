@@ -42,13 +42,15 @@ export async function allAttempts(db: pg.ClientBase): Promise<AttemptRow[]> {
 }
 
 /**
- * The attempts `owner` (a process's `${hostname}:${pid}`) holds a lease for: read right after
- * the process was killed, these are the attempts the kill cut (their leases outlive it).
+ * The attempts a process (`${hostname}:${pid}`, the start of its lease owner's id) holds a lease
+ * for: read right after the process was killed, these are the attempts the kill cut (their
+ * leases outlive it until the process is seen stale).
  */
-export async function leasedTo(db: pg.ClientBase, owner: string): Promise<string[]> {
+export async function leasedTo(db: pg.ClientBase, hostPid: string): Promise<string[]> {
   const { rows } = await db.query<{ id: number; attempts: number }>(
-    "SELECT id, attempts FROM tasks WHERE lease_owner = $1 AND state IN ('running', 'reviewing')",
-    [owner],
+    "SELECT id, attempts FROM tasks WHERE starts_with(lease_owner, $1 || ':') " +
+      "AND state IN ('running', 'reviewing')",
+    [hostPid],
   );
   return rows.map((row) => attemptKey(row.id, row.attempts));
 }

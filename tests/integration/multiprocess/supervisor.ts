@@ -12,7 +12,7 @@ const RESTART_MS = 500;
 export interface Kill {
   unit: string;
   pid: number;
-  /** `${hostname}:${pid}`: the lease owner the process wrote on the tasks it claimed. */
+  /** `${hostname}:${pid}`: how the lease owner it wrote on the tasks it claimed begins. */
   owner: string;
   /** When SIGKILL was sent, and when its exit was seen here. */
   at: number;
