@@ -129,36 +129,36 @@ describe("engines sharing a PostgreSQL database", () => {
     );
   });
 
-  it("starting up, it leaves the running tasks of live processes alone and recovers expired leases", async () => {
+  /** A content task running on a first process, held there, and a second process beside it. */
+  async function runningOnFirst() {
     const gate = new Promise<void>(() => {});
     const first = await worker({ categories: ["content"], gate });
     const [id] = await file(first.engine, "content");
     first.engine.pool.kick();
     await until(() => first.ran.length === 1);
-
     const second = await worker({ categories: ["content"] });
-    expect((await second.engine.task(id!)).state).toBe("running");
+    return { first, second, id: id! };
+  }
+
+  it("starting up, it leaves the running tasks of live processes alone and recovers expired leases", async () => {
+    const { second, id } = await runningOnFirst();
+    expect((await second.engine.task(id)).state).toBe("running");
 
     // The first process stops renewing (frozen, cut off): once its lease runs out, a pass of
     // any other process returns the task to the queue and runs it again.
     await database.client.query("UPDATE tasks SET lease_expires_at = 0 WHERE id = $1", [id]);
     await second.engine.pool.tick();
-    await until(() => second.ran.includes(id!));
-    const events = await second.engine.events(id!);
+    await until(() => second.ran.includes(id));
+    const events = await second.engine.events(id);
     expect(events.map((event) => event.reason)).toContain(
       "lease expired: its worker stopped renewing it",
     );
   });
 
   it("a process that stops beating has its tasks run again by another, its leases unexpired", async () => {
-    const gate = new Promise<void>(() => {});
-    const first = await worker({ categories: ["content"], gate });
-    const [id] = await file(first.engine, "content");
-    first.engine.pool.kick();
-    await until(() => first.ran.length === 1);
-    const second = await worker({ categories: ["content"] });
+    const { first, second, id } = await runningOnFirst();
     await second.engine.pool.tick();
-    expect((await second.engine.task(id!)).state).toBe("running");
+    expect((await second.engine.task(id)).state).toBe("running");
 
     // Killed, as far as the others can tell: its last beat is older than three beats. Its lease
     // still has most of a minute to run.
@@ -172,8 +172,8 @@ describe("engines sharing a PostgreSQL database", () => {
     );
     expect(Number(rows[0].lease_expires_at)).toBeGreaterThan(Date.now() + 30_000);
     await second.engine.pool.tick();
-    await until(() => second.ran.includes(id!));
-    const events = await second.engine.events(id!);
+    await until(() => second.ran.includes(id));
+    const events = await second.engine.events(id);
     expect(events.map((event) => event.reason)).toContain(
       "its process stopped: no heartbeat from it",
     );
