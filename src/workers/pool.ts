@@ -304,9 +304,9 @@ export class WorkerPool {
     if (this.housekeepingDue) {
       this.housekeepingDue = false;
       const promoted = await queue.promoteDueRetries();
-      const expired = await this.recoverLeases();
-      if (promoted > 0 || expired.length > 0) this.drained.clear();
-      recovered = [...recovered, ...expired];
+      const stranded = await this.recoverLeases();
+      if (promoted > 0 || stranded.length > 0) this.drained.clear();
+      recovered = [...recovered, ...stranded];
     }
     const claimed: Launch[] = [];
     for (const category of this.worked) {
