@@ -110,17 +110,23 @@ function prepareStatements(db: Db) {
 
 // No RETURNING: SQLite runs an UPDATE … RETURNING slower than the UPDATE and a read of the row
 // by id (docs/performance.md), so the row is read back after a write.
-function prepareUpdate(db: Db, written: readonly string[], ifState: boolean) {
+/** With `guarded`, only a row still in a given state and held by a given lease owner is written. */
+function prepareUpdate(db: Db, written: readonly string[], guarded: boolean) {
   // The statement sets its columns in the table's order, whatever the patch's.
   const keys = Object.keys(taskColumns).filter((key) => written.includes(key));
   const byId = eq(tasks.id, sql.placeholder("$id"));
+  const unchanged = and(
+    byId,
+    eq(tasks.state, sql.placeholder("$state")),
+    sql`${tasks.leaseOwner} IS ${sql.placeholder("$owner")}`,
+  );
   const statement = prepareDirect(
     db,
     db
       .update(tasks)
       .set(slots<Partial<NewTaskRow>>(keys))
-      .where(ifState ? and(byId, eq(tasks.state, sql.placeholder("$state"))) : byId),
-    ifState ? [...keys, "$id", "$state"] : [...keys, "$id"],
+      .where(guarded ? unchanged : byId),
+    guarded ? [...keys, "$id", "$state", "$owner"] : [...keys, "$id"],
   );
   return { statement, keys };
 }
@@ -192,8 +198,8 @@ export class TaskStore implements TaskRepository {
    * `stored`: the task as it is stored now, when the caller holds it (just read, or returned by the
    * previous write). The move then starts from it and returns it moved, without reading the row
    * before and after (the dearer half of a move; docs/performance.md). The write still checks that
-   * the row is in `stored`'s state: if it has moved on since (a cancel while it ran), nothing is
-   * written and the move refuses with `task_moved`.
+   * the row is in `stored`'s state and lease: if it has moved on since (a cancel while it ran, a
+   * run requeued and claimed again), nothing is written and the move refuses with `task_moved`.
    */
   advance(id: number, steps: readonly TransitionStep[], stored?: Task): Task {
     if (steps.length === 0) throw new Error("advance needs at least one step");
@@ -212,7 +218,7 @@ export class TaskStore implements TaskRepository {
       written.state = from;
       written.updatedAt = now;
       written.stateSince = now;
-      const keys = this.set(id, written, stored?.state);
+      const keys = this.set(id, written, stored);
       if (keys === undefined) {
         throw new StewardError("task_moved", `${formatTaskId(id)} is no longer ${current.state}`);
       }
@@ -297,25 +303,26 @@ export class TaskStore implements TaskRepository {
 
   /**
    * Unknown and undefined keys are ignored, as drizzle does. Returns the columns written; with
-   * `ifState`, only a row in that state is written, and undefined says the row was not.
+   * `ifUnchanged`, only a row still in its state and held by its lease owner is written, and
+   * undefined says the row was not.
    */
   private set(
     id: number,
     values: Partial<NewTaskRow>,
-    ifState?: Task["state"],
+    ifUnchanged?: Pick<Task, "state" | "leaseOwner">,
   ): readonly string[] | undefined {
     const written = writtenColumns(values);
-    const shape = `${written.join(",")}${ifState === undefined ? "" : " if state"}`;
+    const shape = `${written.join(",")}${ifUnchanged === undefined ? "" : " if unchanged"}`;
     let update = this.updates.get(shape);
     if (update === undefined) {
-      update = prepareUpdate(this.db, written, ifState !== undefined);
+      update = prepareUpdate(this.db, written, ifUnchanged !== undefined);
       this.updates.set(shape, update);
     }
     const parameters = encodedTaskValues(update.keys, values);
     parameters.push(id);
-    if (ifState !== undefined) parameters.push(ifState);
+    if (ifUnchanged !== undefined) parameters.push(ifUnchanged.state, ifUnchanged.leaseOwner);
     const { changes } = update.statement.run(parameters);
-    return ifState === undefined || changes > 0 ? update.keys : undefined;
+    return ifUnchanged === undefined || changes > 0 ? update.keys : undefined;
   }
 
   /** `from` is the state left and since when the task was in it: the stay this event ends. */

@@ -60,6 +60,11 @@ export class PolicyApplier {
       await this.abandon(attemptId, `the task moved to ${current.state} while it ran`);
       return;
     }
+    if (current.leaseOwner !== task.leaseOwner) {
+      // Requeued while it ran (its process was seen stopped) and claimed by another run.
+      await this.abandon(attemptId, "the task was requeued while it ran");
+      return;
+    }
     const sameLogicFailures =
       failureNow.failureClass === "logic"
         ? 1 +
@@ -160,7 +165,8 @@ export class PolicyApplier {
     await tasks.write(async () => {
       await this.abandon(attemptId, "Steward shut down before it finished");
       const current = await tasks.require(task.id);
-      if (current.state === "running" || current.state === "reviewing") {
+      const ours = current.leaseOwner === task.leaseOwner;
+      if (ours && (current.state === "running" || current.state === "reviewing")) {
         await tasks.transition(task.id, "queued", {
           actor: "system",
           reason: "Steward shut down before it finished; it will run again",

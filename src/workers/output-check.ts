@@ -56,7 +56,7 @@ export class OutputCheck {
     const straightToDone = reasons.length === 0 && reviewer === undefined;
     // Cancelled (or otherwise moved) while the worker ran: its output is no longer wanted.
     // (Straight to done, the pass's write checks it, as late as it can be.)
-    if (!straightToDone && (await tasks.stateOf(task.id)) !== "running")
+    if (!straightToDone && !(await this.stillHeld(task, "running")))
       return { kind: "abandoned", why: "the task moved on while it ran" };
     const reviewing: TransitionStep = {
       to: "reviewing",
@@ -133,10 +133,19 @@ export class OutputCheck {
     if (verdictReasons.length > 0)
       return { kind: "failed", worker: category.worker!, failure: logicFailure(verdictReasons) };
     // Cancelled while the reviewer judged, its verdict too late to stop: nothing to complete.
-    if ((await tasks.stateOf(task.id)) !== "reviewing")
+    if (!(await this.stillHeld(task, "reviewing")))
       return { kind: "abandoned", why: "the task moved on while it was reviewed" };
     hooks.onChange?.(await tasks.write(() => this.complete(task.id, attemptId, result)));
     return SETTLED_OUTCOME;
+  }
+
+  /**
+   * Whether the task is in `state` under this run's lease: not cancelled meanwhile, nor requeued
+   * (its process seen stopped) and claimed by another run.
+   */
+  private async stillHeld(claimed: Task, state: Task["state"]): Promise<boolean> {
+    const now = await this.deps.tasks.get(claimed.id);
+    return now?.state === state && now.leaseOwner === claimed.leaseOwner;
   }
 
   /**

@@ -192,6 +192,24 @@ export function taskContract(open: OpenStore): void {
       expect(await store.tasks.events(stale.id)).toHaveLength(2);
     });
 
+    it("advance from a stored run whose task was requeued and claimed again refuses: the run is another's", async () => {
+      const { store } = opened();
+      await store.tasks.create(newTask(), FILED);
+      const [mine] = await store.queue.claim("content", "w", 1, "me", 60_000);
+      await store.queue.requeueHeld([mine!.task.id], "me", "cut off");
+      const [theirs] = await store.queue.claim("content", "w", 1, "them", 60_000);
+      expect(theirs!.task).toMatchObject({ state: "running", leaseOwner: "them" });
+
+      const done = { to: "reviewing", actor: "worker:w", reason: "output ready" } as const;
+      await expect(store.tasks.advance(mine!.task.id, [done], mine!.task)).rejects.toMatchObject({
+        code: "task_moved",
+      });
+      expect(await store.tasks.get(mine!.task.id)).toEqual(theirs!.task);
+      // Their run, from the row as they claimed it, moves on.
+      const moved = await store.tasks.advance(theirs!.task.id, [done], theirs!.task);
+      expect(moved).toMatchObject({ state: "reviewing", leaseOwner: "them" });
+    });
+
     it("get, require and events of a task that does not exist", async () => {
       const { store } = opened();
       expect(await store.tasks.get(404)).toBeUndefined();

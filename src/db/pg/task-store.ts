@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Clock } from "../../core/clock.js";
 import { StewardError } from "../../core/errors.js";
 import type {
@@ -71,13 +71,19 @@ function prepareEvents(db: Queryable, count: number) {
 
 /**
  * A move's update of the row: the columns `written` lists (comma-separated), if the task is still
- * in the state left.
+ * in the state left and held by the same lease owner (or none).
  */
 function prepareMove(db: Queryable, written: string) {
   return db
     .update(tasks)
     .set(placeholders(...written.split(",")))
-    .where(and(eq(tasks.id, placeholder("whereId")), eq(tasks.state, placeholder("whereState"))))
+    .where(
+      and(
+        eq(tasks.id, placeholder("whereId")),
+        eq(tasks.state, placeholder("whereState")),
+        sql`${tasks.leaseOwner} IS NOT DISTINCT FROM ${placeholder("whereOwner")}::text`,
+      ),
+    )
     .returning()
     .prepare(MOVE_NAMES.of(written));
 }
@@ -93,6 +99,9 @@ interface Stay {
   state: TaskState;
   stateSince: number;
 }
+
+/** What a move's write checks is unchanged: the state left, and who held the lease. */
+type Held = Pick<Task, "state" | "leaseOwner">;
 
 /** Tasks and their events on PostgreSQL; every state change and its event in one transaction. */
 export class PgTaskStore implements TaskRepository<"async"> {
@@ -129,7 +138,8 @@ export class PgTaskStore implements TaskRepository<"async"> {
    * Moves a task through consecutive states in one write, an event per step, refusing before
    * writing if any step is illegal. Without `stored` the row is read and locked first (FOR
    * UPDATE: another process's move waits for this one instead of slipping between the check
-   * and the write); with it, the write itself checks the state (`task_moved` if it changed).
+   * and the write); with it, the write itself checks the state and the lease owner
+   * (`task_moved` if either changed: a run requeued and claimed again is another's).
    */
   async advance(id: number, steps: readonly TransitionStep[], stored?: Task): Promise<Task> {
     if (steps.length === 0) throw new Error("advance needs at least one step");
@@ -143,7 +153,7 @@ export class PgTaskStore implements TaskRepository<"async"> {
       const written: Partial<NewTaskRow> = {};
       for (const step of steps) Object.assign(written, columnsOf(step.patch ?? {}));
       Object.assign(written, { state: to, updatedAt: now, stateSince: now });
-      const [moved] = await this.move(id, current.state, written);
+      const [moved] = await this.move(id, current, written);
       if (moved === undefined)
         throw new StewardError("task_moved", `${formatTaskId(id)} is no longer ${current.state}`);
       await this.appendEvents(id, current, steps, now);
@@ -225,9 +235,9 @@ export class PgTaskStore implements TaskRepository<"async"> {
     if (task.state === "queued") await notifyWork(this.db, task.category);
   }
 
-  private async lockedStay(id: number): Promise<Stay | undefined> {
+  private async lockedStay(id: number): Promise<(Stay & Held) | undefined> {
     const [row] = await this.db
-      .select({ state: tasks.state, stateSince: tasks.stateSince })
+      .select({ state: tasks.state, stateSince: tasks.stateSince, leaseOwner: tasks.leaseOwner })
       .from(tasks)
       .where(eq(tasks.id, id))
       .for("update");
@@ -257,9 +267,17 @@ export class PgTaskStore implements TaskRepository<"async"> {
     await EVENTS.on(this.db, steps.length).execute(values);
   }
 
-  /** Writes `written` to the task's row if it is still `from`: the row as it now is, if so. */
-  private move(id: number, from: TaskState, written: Partial<NewTaskRow>): Promise<Task[]> {
+  /**
+   * Writes `written` to the task's row if it is still as `from` left it (its state and lease
+   * owner): the row as it now is, if so.
+   */
+  private move(id: number, from: Held, written: Partial<NewTaskRow>): Promise<Task[]> {
     const statement = MOVES.on(this.db, Object.keys(written).join(","));
-    return statement.execute({ ...jsonColumns(written), whereId: id, whereState: from });
+    return statement.execute({
+      ...jsonColumns(written),
+      whereId: id,
+      whereState: from.state,
+      whereOwner: from.leaseOwner,
+    });
   }
 }

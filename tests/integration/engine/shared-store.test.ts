@@ -101,6 +101,14 @@ async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Prom
   }
 }
 
+async function attemptsOf(taskId: number) {
+  const { rows } = await database.client.query(
+    "SELECT number, outcome, error FROM attempts WHERE task_id = $1 ORDER BY number",
+    [taskId],
+  );
+  return rows as { number: number; outcome: string; error: string | null }[];
+}
+
 describe("engines sharing a PostgreSQL database", () => {
   it("a worker given categories claims only theirs, at most `concurrency` at once", async () => {
     let open!: () => void;
@@ -129,54 +137,70 @@ describe("engines sharing a PostgreSQL database", () => {
     );
   });
 
-  /** A content task running on a first process, held there, and a second process beside it. */
-  async function runningOnFirst() {
+  it("starting up, it leaves the running tasks of live processes alone and recovers expired leases", async () => {
     const gate = new Promise<void>(() => {});
     const first = await worker({ categories: ["content"], gate });
     const [id] = await file(first.engine, "content");
     first.engine.pool.kick();
     await until(() => first.ran.length === 1);
-    const second = await worker({ categories: ["content"] });
-    return { first, second, id: id! };
-  }
 
-  it("starting up, it leaves the running tasks of live processes alone and recovers expired leases", async () => {
-    const { second, id } = await runningOnFirst();
-    expect((await second.engine.task(id)).state).toBe("running");
+    const second = await worker({ categories: ["content"] });
+    expect((await second.engine.task(id!)).state).toBe("running");
 
     // The first process stops renewing (frozen, cut off): once its lease runs out, a pass of
     // any other process returns the task to the queue and runs it again.
     await database.client.query("UPDATE tasks SET lease_expires_at = 0 WHERE id = $1", [id]);
     await second.engine.pool.tick();
-    await until(() => second.ran.includes(id));
-    const events = await second.engine.events(id);
+    await until(() => second.ran.includes(id!));
+    const events = await second.engine.events(id!);
     expect(events.map((event) => event.reason)).toContain(
       "lease expired: its worker stopped renewing it",
     );
   });
 
-  it("a process that stops beating has its tasks run again by another, its leases unexpired", async () => {
-    const { first, second, id } = await runningOnFirst();
+  it("a stopped process's task runs again elsewhere before its lease ends; the stopped run, if it wakes, writes nothing", async () => {
+    const release = { first: () => {}, second: () => {} };
+    const gate = (name: keyof typeof release) =>
+      new Promise<void>((resolve) => {
+        release[name] = resolve;
+      });
+    const first = await worker({ categories: ["content"], gate: gate("first") });
+    const [id] = await file(first.engine, "content");
+    first.engine.pool.kick();
+    await until(() => first.ran.length === 1);
+    const second = await worker({ categories: ["content"], gate: gate("second") });
     await second.engine.pool.tick();
-    expect((await second.engine.task(id)).state).toBe("running");
+    expect((await second.engine.task(id!)).state).toBe("running");
 
-    // Killed, as far as the others can tell: its last beat is older than three beats. Its lease
-    // still has most of a minute to run.
+    // What a killed process leaves: its registration, silent for over three beats, and the
+    // lease it held, with most of a minute still to run.
+    const killed = "gone-host:1:dead";
     await database.client.query(
-      "UPDATE processes SET heartbeat_at = heartbeat_at - $1 WHERE id = $2",
-      [STALE_AFTER_MS + 1_000, first.engine.processId],
+      "INSERT INTO processes (id, host, pid, started_at, heartbeat_at) VALUES ($1, 'gone-host', 1, 0, $2)",
+      [killed, Date.now() - STALE_AFTER_MS - 1_000],
     );
+    await database.client.query("UPDATE tasks SET lease_owner = $1 WHERE id = $2", [killed, id]);
     const { rows } = await database.client.query(
       "SELECT lease_expires_at FROM tasks WHERE id = $1",
       [id],
     );
     expect(Number(rows[0].lease_expires_at)).toBeGreaterThan(Date.now() + 30_000);
     await second.engine.pool.tick();
-    await until(() => second.ran.includes(id));
-    const events = await second.engine.events(id);
-    expect(events.map((event) => event.reason)).toContain(
-      "its process stopped: no heartbeat from it",
-    );
+    await until(() => second.ran.includes(id!));
+
+    // The first run wakes while the second holds the task: its output is not written.
+    release.first();
+    await until(async () => (await attemptsOf(id!))[0]?.error === "the task moved on while it ran");
+    expect((await second.engine.task(id!)).state).toBe("running");
+    release.second();
+    await until(async () => (await second.engine.task(id!)).state === "done");
+    expect(await attemptsOf(id!)).toEqual([
+      { number: 1, outcome: "abandoned", error: "the task moved on while it ran" },
+      { number: 2, outcome: "succeeded", error: null },
+    ]);
+    const reasons = (await second.engine.events(id!)).map((event) => event.reason);
+    expect(reasons).toContain("its process stopped: no heartbeat from it");
+    expect(reasons.filter((reason) => reason === "output passed review")).toHaveLength(1);
   });
 
   it("work queued by one process wakes an idle one at once, not on its next poll", async () => {
