@@ -78,10 +78,10 @@ export function terms(text: string): Term[] {
 }
 
 /**
- * The text's words, lower-cased, without apostrophes or stop words. One loop and no callbacks:
- * routing runs it on every request.
+ * The text's words, lower-cased, without apostrophes or `stopWords`; at most `limit` of them.
+ * One loop and no callbacks: routing runs it on every request.
  */
-function words(text: string): string[] {
+function words(text: string, stopWords = STOP_WORDS, limit = Number.POSITIVE_INFINITY): string[] {
   const lower = text.toLowerCase();
   const found = lower.match(WORD);
   if (found === null) return [];
@@ -90,7 +90,7 @@ function words(text: string): string[] {
   const kept: string[] = [];
   for (const match of found) {
     const word = apostrophes ? match.replace(APOSTROPHE, "") : match;
-    if (!STOP_WORDS.has(word)) kept.push(word);
+    if (!stopWords.has(word) && kept.push(word) === limit) break;
   }
   return kept;
 }
@@ -101,15 +101,7 @@ function words(text: string): string[] {
  * stop words stay what keyword rules and decisions were written and measured with.
  */
 export function openingStems(text: string, count: number): string[] {
-  const opening = text.slice(0, OPENING_CHARS).toLowerCase();
-  const kept: string[] = [];
-  for (const match of opening.matchAll(WORD)) {
-    const word = match[0].replace(APOSTROPHE, "");
-    if (OPENING_STOP_WORDS.has(word)) continue;
-    kept.push(stem(word));
-    if (kept.length === count) break;
-  }
-  return kept;
+  return words(text.slice(0, OPENING_CHARS), OPENING_STOP_WORDS, count).map(stem);
 }
 
 function stem(word: string): string {
