@@ -159,7 +159,7 @@ export class Engine extends EngineReads {
   } {
     const registry = this.parts.store.processes;
     const current = () => ({ roles: [...roles.held()], categories: this.pool.categories });
-    const heartbeat = new Heartbeat(registry, thisProcess(this.processId, current()), {
+    const heartbeat = new Heartbeat(registry, thisProcess(this.parts.processId, current()), {
       current,
       onError: (error) => this.logger.warn(`heartbeat: ${error.message}`),
     });

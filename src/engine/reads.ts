@@ -52,8 +52,6 @@ export class EngineReads {
   readonly schedules: ScheduleRuns<"async">;
   /** Other processes work the same store (PostgreSQL). */
   readonly sharedStore: boolean;
-  /** This process as the store knows it: registered under it, and owning its leases with it. */
-  readonly processId: string;
   protected readonly parts: Parts;
 
   /** `hooks` are the engine's reactions to what its parts do, asked for once `this` exists. */
@@ -66,7 +64,6 @@ export class EngineReads {
     this.pool = this.parts.pool;
     this.learning = this.parts.learning;
     this.sharedStore = this.parts.opened.coordination !== undefined;
-    this.processId = this.parts.processId;
     const { outbox, chatRefs, schedules } = this.parts.store;
     this.outbox = outbox;
     this.chatRefs = chatRefs;
