@@ -68,7 +68,13 @@ export interface TaskEvent {
   data: Record<string, unknown> | null;
 }
 
-export function briefOf(task: Task): Brief {
+/** A task's columns that hold its brief. */
+export type TaskBrief = Pick<
+  Task,
+  "objective" | "inputs" | "constraints" | "outputFormat" | "acceptanceCriteria"
+>;
+
+export function briefOf(task: TaskBrief): Brief {
   return {
     objective: task.objective,
     inputs: task.inputs,

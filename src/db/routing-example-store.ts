@@ -2,8 +2,8 @@ import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
 import type { Db } from "./connection.js";
 import { prepareDirect, slots } from "./direct.js";
-import { EXAMPLE_COLUMNS, exampleRow, toExample } from "./routing-example-rows.js";
-import { routingExamples } from "./schema.js";
+import { briefColumnsOf, EXAMPLE_COLUMNS, exampleRow, toExample } from "./routing-example-rows.js";
+import { routingExamples, tasks } from "./schema.js";
 
 /**
  * A confirmation is stored with every task the router placed that is done: the insert is on
@@ -27,20 +27,22 @@ export class RoutingExampleStore implements LearnedExamples {
     const row = exampleRow(example);
     const { text, category, fromCategory, origin, taskId, actor, at } = row;
     const inserted = this.insert.run(text, category, fromCategory, origin, taskId, actor, at);
-    return toExample({ id: Number(inserted.lastInsertRowid), ...row });
+    return { ...example, id: Number(inserted.lastInsertRowid) };
   }
 
-  /** Oldest first; one category's when `category` is given. */
+  /** Oldest first; one category's when `category` is given. A confirmation's text is its task's. */
   list(category?: string): LearnedExample[] {
-    const query = this.db.select().from(routingExamples);
-    const rows =
-      category === undefined
-        ? query.orderBy(asc(routingExamples.id)).all()
-        : query
-            .where(eq(routingExamples.category, category))
-            .orderBy(asc(routingExamples.id))
-            .all();
-    return rows.map(toExample);
+    const rows = this.db
+      .select({
+        example: routingExamples,
+        task: briefColumnsOf(tasks),
+      })
+      .from(routingExamples)
+      .leftJoin(tasks, eq(tasks.id, routingExamples.taskId))
+      .where(category === undefined ? undefined : eq(routingExamples.category, category))
+      .orderBy(asc(routingExamples.id))
+      .all();
+    return rows.flatMap(({ example, task }) => toExample(example, task) ?? []);
   }
 
   /** The latest `limit` decisions, most recent first. */
@@ -52,7 +54,7 @@ export class RoutingExampleStore implements LearnedExamples {
       .orderBy(desc(routingExamples.at), desc(routingExamples.id))
       .limit(limit)
       .all()
-      .map(toExample);
+      .flatMap((row) => toExample(row) ?? []);
   }
 
   /** Forgets one example; false when there was none with that id. */

@@ -316,22 +316,21 @@ export const chatRefs = sqliteTable(
 
 /**
  * People's routing decisions, kept as labelled examples the router learns from (reroutes,
- * categories named at filing). Rows are only added or forgotten, never edited.
+ * categories named at filing), and confirmations (tasks done where the router placed them).
+ * Rows are only added or forgotten, never edited. No index: the table is a few thousand rows,
+ * read whole at start-up, and a confirmation's insert is on the task path.
  */
-export const routingExamples = sqliteTable(
-  "routing_examples",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    text: text("text").notNull(),
-    category: text("category").notNull(),
-    fromCategory: text("from_category"),
-    origin: text("origin").$type<LearnedOrigin>().notNull(),
-    taskId: integer("task_id"),
-    actor: text("actor").notNull(),
-    at: at("at").notNull(),
-  },
-  (table) => [index("routing_examples_category").on(table.category)],
-);
+export const routingExamples = sqliteTable("routing_examples", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  // A confirmation's is its task's brief, read from the task (routing-example-rows.ts).
+  text: text("text"),
+  category: text("category").notNull(),
+  fromCategory: text("from_category"),
+  origin: text("origin").$type<LearnedOrigin>().notNull(),
+  taskId: integer("task_id"),
+  actor: text("actor").notNull(),
+  at: at("at").notNull(),
+});
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type NewTaskRow = typeof tasks.$inferInsert;

@@ -82,8 +82,11 @@ export class CategoryModel {
   private readonly classes: readonly CategoryConfig[];
   private readonly indexOf: ReadonlyMap<string, number>;
   private readonly learned = new Map<number, LearnedExample>();
-  /** The confirmations among `learned`, oldest first: only the latest `CONFIRMATIONS_KEPT` stay. */
-  private readonly confirmations: number[] = [];
+  /**
+   * The confirmations among `learned`, oldest first: only the latest `CONFIRMATIONS_KEPT` stay.
+   * (A set: one is added with nearly every task done, and the oldest dropped in constant time.)
+   */
+  private readonly confirmations = new Set<number>();
   private current: Trained | undefined;
   /** The retraining under way, while a person's decision is being learned. */
   private retraining: Promise<void> | undefined;
@@ -145,8 +148,7 @@ export class CategoryModel {
     const example = this.learned.get(id);
     if (example === undefined) return false;
     this.learned.delete(id);
-    if (example.origin === "confirmation")
-      this.confirmations.splice(this.confirmations.indexOf(id), 1);
+    if (example.origin === "confirmation") this.confirmations.delete(id);
     const decision = this.decisions.get(id);
     this.decisions.delete(id);
     for (const feature of decision?.features.keys() ?? []) this.byWord.get(feature)?.delete(id);
@@ -240,10 +242,12 @@ export class CategoryModel {
     if (category === undefined) return false;
     this.learned.set(example.id, example);
     if (example.origin === "confirmation") {
-      this.confirmations.push(example.id);
-      // Start-up lists them oldest first, and later ones come after: the oldest go.
-      while (this.confirmations.length > CONFIRMATIONS_KEPT) {
-        this.learned.delete(this.confirmations.shift()!);
+      this.confirmations.add(example.id);
+      // Start-up lists them oldest first, and later ones come after: the oldest goes.
+      if (this.confirmations.size > CONFIRMATIONS_KEPT) {
+        const oldest = this.confirmations.values().next().value!;
+        this.confirmations.delete(oldest);
+        this.learned.delete(oldest);
       }
     }
     // The catch-all's examples teach the classifier; they are no route to follow. Nor is a

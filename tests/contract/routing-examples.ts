@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { briefText } from "../../src/core/brief.js";
+import { briefOf } from "../../src/core/task.js";
 import type { LearnedExample } from "../../src/routing/learned.js";
-import { freshStore, type OpenStore } from "./harness.js";
+import { FILED, freshStore, newTask, type OpenStore } from "./harness.js";
 
 const example = (text: string, category: string, at: number): Omit<LearnedExample, "id"> => ({
   text,
@@ -27,10 +29,13 @@ export function routingExampleContract(open: OpenStore): void {
         taskId: null,
       });
       const third = await store.routingExamples.add(example("refund", "billing", 3));
+      const task = await store.tasks.create(newTask({ objective: "refund the order" }), FILED);
+      const text = briefText(briefOf(task));
       const confirmed = await store.routingExamples.add({
-        ...example("refund the order", "billing", 4),
+        ...example(text, "billing", 4),
         from: null,
         origin: "confirmation",
+        taskId: task.id,
       });
 
       expect(first).toEqual({
@@ -41,6 +46,25 @@ export function routingExampleContract(open: OpenStore): void {
       expect(await store.routingExamples.list("billing")).toEqual([first, third, confirmed]);
       // A confirmation teaches the classifier; the intake agent is shown people's decisions.
       expect(await store.routingExamples.recent(2)).toEqual([third, first]);
+    });
+
+    it("a confirmation's text is its task's brief, stored once: a confirmation whose task is gone is not listed", async () => {
+      const { store } = opened();
+      const task = await store.tasks.create(newTask(), FILED);
+      const confirmation = (taskId: number) =>
+        store.routingExamples.add({
+          ...example("what the router read", "content", 1),
+          from: null,
+          origin: "confirmation",
+          taskId,
+        });
+      const confirmed = await confirmation(task.id);
+      await confirmation(task.id + 1_000);
+
+      // The text is the task's as it is now (the example's was only the router's copy).
+      expect(await store.routingExamples.list()).toEqual([
+        { ...confirmed, text: briefText(briefOf(task)) },
+      ]);
     });
 
     it("remove forgets one example, false when there was none", async () => {
@@ -55,8 +79,15 @@ export function routingExampleContract(open: OpenStore): void {
 
     it("pruneConfirmations keeps the latest confirmations and every person's decision", async () => {
       const { store } = opened();
-      const add = (text: string, origin: "confirmation" | "reroute") =>
-        store.routingExamples.add({ ...example(text, "billing", 1), origin });
+      const task = await store.tasks.create(newTask({ objective: "bill them" }), FILED);
+      const add = async (text: string, origin: "confirmation" | "reroute") => {
+        const added = await store.routingExamples.add({
+          ...example(text, "billing", 1),
+          origin,
+          taskId: task.id,
+        });
+        return origin === "confirmation" ? { ...added, text: briefText(briefOf(task)) } : added;
+      };
       await add("one", "confirmation");
       const decision = await add("two", "reroute");
       await add("three", "confirmation");

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { LearnedExample, LearnedExamples } from "../../routing/learned.js";
-import { EXAMPLE_COLUMNS, exampleRow, toExample } from "../routing-example-rows.js";
+import { briefColumnsOf, EXAMPLE_COLUMNS, exampleRow, toExample } from "../routing-example-rows.js";
 import { Prepared, placeholders } from "./prepared.js";
-import { routingExamples } from "./schema.js";
+import { routingExamples, tasks } from "./schema.js";
 import type { Transactions } from "./transactions.js";
 
 /**
@@ -13,7 +13,7 @@ const ADD = new Prepared((db) =>
   db
     .insert(routingExamples)
     .values(placeholders(...EXAMPLE_COLUMNS))
-    .returning()
+    .returning({ id: routingExamples.id })
     .prepare("steward_routing_example_add"),
 );
 
@@ -23,16 +23,20 @@ export class PgRoutingExampleStore implements LearnedExamples<"async"> {
 
   async add(example: Omit<LearnedExample, "id">): Promise<LearnedExample> {
     const [row] = await ADD.on(this.db).execute(exampleRow(example));
-    return toExample(row!);
+    return { ...example, id: row!.id };
   }
 
   async list(category?: string): Promise<LearnedExample[]> {
     const rows = await this.db
-      .select()
+      .select({
+        example: routingExamples,
+        task: briefColumnsOf(tasks),
+      })
       .from(routingExamples)
+      .leftJoin(tasks, eq(tasks.id, routingExamples.taskId))
       .where(category === undefined ? undefined : eq(routingExamples.category, category))
       .orderBy(asc(routingExamples.id));
-    return rows.map(toExample);
+    return rows.flatMap(({ example, task }) => toExample(example, task) ?? []);
   }
 
   async recent(limit: number): Promise<LearnedExample[]> {
@@ -42,7 +46,7 @@ export class PgRoutingExampleStore implements LearnedExamples<"async"> {
       .where(ne(routingExamples.origin, "confirmation"))
       .orderBy(desc(routingExamples.at), desc(routingExamples.id))
       .limit(limit);
-    return rows.map(toExample);
+    return rows.flatMap((row) => toExample(row) ?? []);
   }
 
   async remove(id: number): Promise<boolean> {

@@ -289,21 +289,18 @@ export const chatRefs = pgTable(
   (table) => [primaryKey({ columns: [table.kind, table.subjectId] })],
 );
 
-/** People's routing decisions, kept as labelled examples the router learns from. */
-export const routingExamples = pgTable(
-  "routing_examples",
-  {
-    id: id(),
-    text: text("text").notNull(),
-    category: text("category").notNull(),
-    fromCategory: text("from_category"),
-    origin: text("origin").$type<LearnedOrigin>().notNull(),
-    taskId: integer("task_id"),
-    actor: text("actor").notNull(),
-    at: at("at").notNull(),
-  },
-  (table) => [index("routing_examples_category").on(table.category)],
-);
+/** People's routing decisions and confirmations, as on SQLite (`src/db/schema.ts`). */
+export const routingExamples = pgTable("routing_examples", {
+  id: id(),
+  // A confirmation's is its task's brief, read from the task (routing-example-rows.ts).
+  text: text("text"),
+  category: text("category").notNull(),
+  fromCategory: text("from_category"),
+  origin: text("origin").$type<LearnedOrigin>().notNull(),
+  taskId: integer("task_id"),
+  actor: text("actor").notNull(),
+  at: at("at").notNull(),
+});
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type NewTaskRow = typeof tasks.$inferInsert;

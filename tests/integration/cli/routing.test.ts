@@ -16,14 +16,15 @@ describe("steward routing", () => {
     const text = "the Kiln Club Pipsqueak thing needs sorting";
     const { task } = await engine.submit({ source: "console", requester: "owner", text });
     await engine.reroute(task.id, "admin", "alice");
-    // A task done where the router put it, as the engine records one.
+    // A task done where the router put it, as the engine records one (its text is the task's).
     const confirmed = "Customer wants a refund for a damaged order";
+    const placed = await engine.submit({ source: "console", requester: "owner", text: confirmed });
     new RoutingExampleStore(database.db).add({
       text: confirmed,
       category: "support",
       from: null,
       origin: "confirmation",
-      taskId: 2,
+      taskId: placed.task.id,
       actor: "steward",
       at: Date.now(),
     });
