@@ -135,8 +135,12 @@ export interface QueueRepository<M extends StorageMode = "sync"> {
   ): Answer<M, Claimed[]>;
   /** Retry waits that are over go back to the queue, each with its event; returns how many. */
   promoteDueRetries(): Answer<M, number>;
-  /** Extends the leases `owner` still holds among `ids`. */
-  renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): Answer<M, void>;
+  /**
+   * Extends the leases `owner` still holds among `ids`; returns the ids it extended. A run whose
+   * task is missing lost its lease: requeued (its process seen stopped, or the lease expired) and
+   * perhaps another run's by now.
+   */
+  renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): Answer<M, number[]>;
   /**
    * Tasks whose lease is void go back to the queue, their open attempt abandoned and not counted
    * against their budget: expired leases, or with `everyLease` every lease.

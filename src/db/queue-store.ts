@@ -183,13 +183,15 @@ export class QueueStore implements QueueRepository {
     return due.length;
   }
 
-  renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): void {
-    if (ids.length === 0) return;
-    this.db
+  renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): number[] {
+    if (ids.length === 0) return [];
+    return this.db
       .update(tasks)
       .set({ leaseExpiresAt: this.clock.now() + leaseMs })
-      .where(and(inArray(tasks.id, [...ids]), eq(tasks.leaseOwner, owner)))
-      .run();
+      .where(and(inArray(tasks.id, [...ids]), eq(tasks.leaseOwner, owner), HOLDING_LEASE))
+      .returning({ id: tasks.id })
+      .all()
+      .map(({ id }) => id);
   }
 
   /**

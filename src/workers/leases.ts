@@ -40,15 +40,19 @@ export class Leases {
     return this.queue.recoverStopped(since, "its process stopped: no heartbeat from it");
   }
 
-  /** Renews the leases of `running()` every third of a lease (`renew` guards the call). */
-  startRenewing(
-    renew: (work: () => Promise<void>) => void,
-    running: () => readonly number[],
-  ): void {
-    this.heartbeat = setInterval(
-      () => renew(() => this.queue.renewLeases(running(), this.owner, this.ms)),
-      Math.max(1000, this.ms / 3),
-    );
+  /**
+   * Renews the leases on `ids`; returns those this process no longer holds: their task was
+   * requeued (its lease expired, or this process was seen stopped) and may be another run's.
+   */
+  async renew(ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const renewed = new Set(await this.queue.renewLeases(ids, this.owner, this.ms));
+    return ids.filter((id) => !renewed.has(id));
+  }
+
+  /** Calls `renew` every third of a lease. */
+  startRenewing(renew: () => void): void {
+    this.heartbeat = setInterval(renew, Math.max(1000, this.ms / 3));
   }
 
   stopRenewing(): void {

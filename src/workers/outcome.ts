@@ -35,7 +35,18 @@ export class RolledBack extends Error {
   override name = "RolledBack";
 }
 
-/** The run's claim was rolled back (see pass-batch.ts): nothing it does may be written. */
+/**
+ * The run's lease was lost: its task was requeued meanwhile (the lease expired, or its process
+ * was seen stopped) and may be another run's. As with a claim rolled back, the run is void.
+ */
+export class LeaseLost extends ClaimLost {
+  override name = "LeaseLost";
+}
+
+/**
+ * The run's claim is void, rolled back (see pass-batch.ts) or its lease lost: nothing it does may
+ * be written.
+ */
 export function voided(signal: AbortSignal): boolean {
   return signal.reason instanceof ClaimLost;
 }

@@ -11,7 +11,7 @@ import { AttemptRunner } from "./attempt.js";
 import { Deadlines } from "./deadlines.js";
 import { type IncidentOwner, IncidentTracker } from "./incidents.js";
 import { Leases } from "./leases.js";
-import { CancelAbort, ShutdownAbort } from "./outcome.js";
+import { CancelAbort, LeaseLost, ShutdownAbort } from "./outcome.js";
 import { OutputCheck, type OutputCheckHooks } from "./output-check.js";
 import { type Launched, PassBatch, type PassOwner } from "./pass-batch.js";
 import { PassScheduler } from "./pass-scheduler.js";
@@ -176,10 +176,7 @@ export class WorkerPool {
     this.ready = this.recover();
     // The poll looks at every category: what was queued unannounced waits one poll at most.
     this.timer = setInterval(() => this.kick(), this.pollMs);
-    this.leases.startRenewing(
-      (work) => this.safely("renewing leases", work),
-      () => [...this.inFlight.keys()],
-    );
+    this.leases.startRenewing(() => this.safely("renewing leases", this.renewLeases));
     this.kick();
     return this.ready;
   }
@@ -233,6 +230,20 @@ export class WorkerPool {
     // (A second stop while the first drained finds the pool stopped by the first.)
     if (this.mode === "draining") this.moveTo("stopped", ["draining"]);
   }
+
+  /**
+   * Renews the leases of the runs in flight. A run whose lease is lost is stopped: its output
+   * would be refused, and its task is queued again, perhaps running elsewhere already.
+   */
+  private readonly renewLeases = async (): Promise<void> => {
+    const flights = [...this.inFlight.values()];
+    const lost = new Set(await this.leases.renew(flights.map((flight) => flight.taskId)));
+    for (const flight of flights) {
+      if (!lost.has(flight.taskId) || this.inFlight.get(flight.taskId) !== flight) continue;
+      const why = `T-${flight.taskId}'s lease was lost: the task was queued again meanwhile`;
+      flight.controller.abort(new LeaseLost(why));
+    }
+  };
 
   /** Something may have been queued: every category is looked at on the next pass. */
   kick(): void {

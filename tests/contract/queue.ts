@@ -127,10 +127,22 @@ export function queueContract(open: OpenStore): void {
       const before = (await store.tasks.require(theirs!)).leaseExpiresAt;
       clock.advance(30_000);
 
-      await store.queue.renewLeases([mine!, theirs!], "me", LEASE);
+      expect(await store.queue.renewLeases([mine!, theirs!], "me", LEASE)).toEqual([mine]);
 
       expect((await store.tasks.require(mine!)).leaseExpiresAt).toBe(clock.now() + LEASE);
       expect((await store.tasks.require(theirs!)).leaseExpiresAt).toBe(before);
+    });
+
+    it("renewLeases renews no lease on a task requeued meanwhile: the run has lost it", async () => {
+      const { store, clock } = opened();
+      const [held] = await ids(
+        queued(store).then(() => store.queue.claim("content", "w", 1, "me", LEASE)),
+      );
+      clock.advance(LEASE + 1);
+      await store.queue.recoverLeases({ everyLease: false, reason: "lease expired" });
+
+      expect(await store.queue.renewLeases([held!], "me", LEASE)).toEqual([]);
+      expect(await store.tasks.require(held!)).toMatchObject({ state: "queued", leaseOwner: null });
     });
 
     it("recoverLeases requeues expired leases only, abandons their attempt, gives one back", async () => {

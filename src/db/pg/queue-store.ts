@@ -142,12 +142,14 @@ export class PgQueueStore implements QueueRepository<"async"> {
     });
   }
 
-  async renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db
+  async renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const renewed = await this.db
       .update(tasks)
       .set({ leaseExpiresAt: this.clock.now() + leaseMs })
-      .where(and(inArray(tasks.id, [...ids]), eq(tasks.leaseOwner, owner)));
+      .where(and(inArray(tasks.id, [...ids]), eq(tasks.leaseOwner, owner), HOLDING_LEASE))
+      .returning({ id: tasks.id });
+    return renewed.map(({ id }) => id);
   }
 
   /**

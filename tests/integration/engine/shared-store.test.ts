@@ -27,6 +27,8 @@ interface Started {
   engine: Engine;
   opened: OpenStore;
   ran: number[];
+  /** Why each run the pool stopped was stopped (the abort reason's name). */
+  stopped: string[];
 }
 
 /** An engine on the shared database, started without roles; its runs recorded, held by `gate`. */
@@ -38,14 +40,19 @@ async function worker(
     gate?: Promise<void>;
     listen?: boolean;
     start?: boolean;
+    leaseMs?: number;
   } = {},
 ): Promise<Started> {
   const opened = await openStore({ kind: "postgres", url: database.url }, systemClock);
   const ran: number[] = [];
+  const stopped: string[] = [];
   const runner: WorkerRunner = async (task, { signal }) => {
     ran.push(task.id);
     const aborted = new Promise<never>((_, reject) =>
-      signal.addEventListener("abort", () => reject(signal.reason as Error)),
+      signal.addEventListener("abort", () => {
+        stopped.push((signal.reason as Error).name);
+        reject(signal.reason as Error);
+      }),
     );
     await Promise.race([options.gate, aborted]);
     return { output: `done ${task.id}` };
@@ -56,6 +63,7 @@ async function worker(
     store: opened,
     runners: new Map([["demo-writer", runner]]),
     pollMs: options.pollMs,
+    leaseMs: options.leaseMs,
     workers: { categories: options.categories, concurrency: options.concurrency },
   });
   let wakeups: { close(): Promise<void> } | undefined;
@@ -73,7 +81,7 @@ async function worker(
     await engine.stop(100);
     await opened.store.close();
   });
-  return { engine, opened, ran };
+  return { engine, opened, ran, stopped };
 }
 
 async function file(engine: Engine, category: string, n = 1): Promise<number[]> {
@@ -201,6 +209,35 @@ describe("engines sharing a PostgreSQL database", () => {
     const reasons = (await second.engine.events(id!)).map((event) => event.reason);
     expect(reasons).toContain("its process stopped: no heartbeat from it");
     expect(reasons.filter((reason) => reason === "output passed review")).toHaveLength(1);
+  });
+
+  it("a run whose task was queued again meanwhile (its process seen stopped) is stopped at its next lease renewal", async () => {
+    const first = await worker({
+      categories: ["content"],
+      gate: new Promise(() => {}),
+      leaseMs: 3_000,
+    });
+    const [id] = await file(first.engine, "content");
+    first.engine.pool.kick();
+    await until(() => first.ran.length === 1);
+    expect(first.engine.pool.running).toBe(1);
+
+    // Another process saw this one as stopped (a pause past three beats) and requeued its task.
+    const second = await worker({ categories: ["content"], start: false });
+    const requeued = await second.opened.store.queue.recoverStopped(
+      Date.now() + 60_000,
+      "seen stopped",
+    );
+    expect(requeued.map((task) => task.id)).toEqual([id]);
+
+    // Renewing finds the lease gone: the run is stopped, its slot freed, and nothing written.
+    await until(() => first.stopped.length === 1, 5_000);
+    expect(first.stopped).toEqual(["LeaseLost"]);
+    await until(() => first.engine.pool.running === 0);
+    expect(await second.engine.task(id!)).toMatchObject({ state: "queued", leaseOwner: null });
+    expect(await attemptsOf(id!)).toEqual([
+      { number: 1, outcome: "abandoned", error: "seen stopped" },
+    ]);
   });
 
   it("work queued by one process wakes an idle one at once, not on its next poll", async () => {
