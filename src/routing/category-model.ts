@@ -81,12 +81,14 @@ interface Trained {
 export class CategoryModel {
   private readonly classes: readonly CategoryConfig[];
   private readonly indexOf: ReadonlyMap<string, number>;
+  /** People's decisions, by id. */
   private readonly learned = new Map<number, LearnedExample>();
   /**
-   * The confirmations among `learned`, oldest first: only the latest `CONFIRMATIONS_KEPT` stay.
-   * (A set: one is added with nearly every task done, and the oldest dropped in constant time.)
+   * Confirmations, oldest first: the classifier trains on the latest `CONFIRMATIONS_KEPT`. One
+   * comes with nearly every task done, so they are only appended, and the list is cut back now
+   * and then (`remember`), not kept to size in a map on every task.
    */
-  private readonly confirmations = new Set<number>();
+  private confirmations: LearnedExample[] = [];
   private current: Trained | undefined;
   /** The retraining under way, while a person's decision is being learned. */
   private retraining: Promise<void> | undefined;
@@ -145,10 +147,11 @@ export class CategoryModel {
 
   /** Unlearns an example at once: the next request is routed by a classifier trained without it. */
   forget(id: number): boolean {
-    const example = this.learned.get(id);
-    if (example === undefined) return false;
-    this.learned.delete(id);
-    if (example.origin === "confirmation") this.confirmations.delete(id);
+    if (!this.learned.delete(id)) {
+      const confirmation = this.confirmations.findIndex((example) => example.id === id);
+      if (confirmation === -1) return false;
+      this.confirmations.splice(confirmation, 1);
+    }
     const decision = this.decisions.get(id);
     this.decisions.delete(id);
     for (const feature of decision?.features.keys() ?? []) this.byWord.get(feature)?.delete(id);
@@ -240,19 +243,17 @@ export class CategoryModel {
     // A decision for a category that is no longer configured (or an untaught catch-all) teaches nothing.
     const category = this.indexOf.get(example.category);
     if (category === undefined) return false;
-    this.learned.set(example.id, example);
+    // A confirmation is no route to follow: the router already sent that request where it belongs.
     if (example.origin === "confirmation") {
-      this.confirmations.add(example.id);
-      // Start-up lists them oldest first, and later ones come after: the oldest goes.
-      if (this.confirmations.size > CONFIRMATIONS_KEPT) {
-        const oldest = this.confirmations.values().next().value!;
-        this.confirmations.delete(oldest);
-        this.learned.delete(oldest);
-      }
+      // Start-up lists them oldest first, and later ones come after.
+      this.confirmations.push(example);
+      if (this.confirmations.length >= 2 * CONFIRMATIONS_KEPT)
+        this.confirmations = this.confirmations.slice(-CONFIRMATIONS_KEPT);
+      return true;
     }
-    // The catch-all's examples teach the classifier; they are no route to follow. Nor is a
-    // confirmation: the router already sent that request where it belongs.
-    if (category >= this.candidates.length || example.origin === "confirmation") return true;
+    this.learned.set(example.id, example);
+    // The catch-all's examples teach the classifier; they are no route to follow.
+    if (category >= this.candidates.length) return true;
     const features = featureCounts(example.text);
     this.decisions.set(example.id, { features, magnitude: magnitude(features) });
     features.forEach((_, feature) => {
@@ -312,7 +313,10 @@ export class CategoryModel {
       const label = this.indexOf.get(request.category);
       if (label !== undefined) add(request.text, label, WEIGHT.corpus, config);
     }
-    for (const example of this.learned.values()) {
+    for (const example of inIdOrder(
+      [...this.learned.values()],
+      this.confirmations.slice(-CONFIRMATIONS_KEPT),
+    )) {
       const label = this.indexOf.get(example.category);
       if (label === undefined) continue;
       const confirmed = example.origin === "confirmation";
@@ -333,6 +337,20 @@ export class CategoryModel {
 }
 
 const CONFIRMED: Source = { kind: "confirmation" };
+
+/** Decisions and confirmations as they were learned: two lists in id order, merged. */
+function* inIdOrder(
+  decisions: readonly LearnedExample[],
+  confirmations: readonly LearnedExample[],
+): Generator<LearnedExample> {
+  let next = 0;
+  for (const decision of decisions) {
+    while (next < confirmations.length && confirmations[next]!.id < decision.id)
+      yield confirmations[next++]!;
+    yield decision;
+  }
+  while (next < confirmations.length) yield confirmations[next++]!;
+}
 
 /**
  * Trained classifiers by what they were trained on. A model is immutable and training the same
