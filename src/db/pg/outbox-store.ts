@@ -13,16 +13,15 @@ import { asJson, Prepared, placeholders } from "./prepared.js";
 import { outbox } from "./schema.js";
 import type { Transactions } from "./transactions.js";
 
-/** A message added unless its key was: each connection's, prepared once (see Prepared). */
-const ADD = new Prepared((db) =>
+/** A message added unless its key was: a row back if it was (see Prepared). */
+const ADD = new Prepared("steward_outbox_add", (db) =>
   db
     .insert(outbox)
     .values(
       placeholders("kind", "key", "taskId", "escalationId", "payload", "createdAt", "deliverAfter"),
     )
     .onConflictDoNothing({ target: outbox.key })
-    .returning({ id: outbox.id })
-    .prepare("steward_outbox_add"),
+    .returning({ id: outbox.id }),
 );
 
 /** The outbox on PostgreSQL: a message is added with the change that caused it, once per key. */
@@ -34,7 +33,7 @@ export class PgOutboxStore implements Outbox<"async"> {
 
   async add(message: OutboxMessage, key: string, deliverAfter?: number): Promise<boolean> {
     const now = this.clock.now();
-    const added = await ADD.on(this.db).execute({
+    const added = await ADD.run(this.transactions, {
       kind: message.kind,
       key,
       taskId: "taskId" in message ? message.taskId : null,

@@ -1,64 +1,76 @@
-import { type SQL, sql } from "drizzle-orm";
-import type { Queryable } from "./transactions.js";
+import { is, Placeholder, type SQL, sql } from "drizzle-orm";
+import type { Queryable, Transactions } from "./transactions.js";
+
+/** What a statement is built from: a drizzle query, once, for its text and its placeholders. */
+type Built = { toSQL(): { sql: string; params: unknown[] } };
 
 /**
- * A repository's busiest statements, prepared once per connection: drizzle builds each query
- * once instead of on every call (building them was most of a worker process's CPU per task;
- * docs/performance.md), and the server parses each once per connection (a named statement).
- * `prepare` makes them over a connection's drizzle; `on` finds those of the connection a call
- * runs on: the open write's, or the pool's outside one.
+ * A repository's busiest statement, built by drizzle once per process and run by node-postgres
+ * directly as a named statement (the server parses it once per connection), its values filled by
+ * placeholder name. drizzle's own execution wraps every call in tracing and caching layers and
+ * maps each column by name: most of a worker process's CPU a task (docs/performance.md). Rows
+ * come back as arrays, decoded by `decode` (`rowDecoder` over the columns returned, in order).
  */
-export class Prepared<S> {
-  private readonly byConnection = new WeakMap<Queryable, S>();
+export class Prepared<Row = unknown> {
+  private statement: { text: string; slots: readonly Slot[] } | undefined;
 
-  constructor(private readonly prepare: (db: Queryable) => S) {}
+  constructor(
+    private readonly name: string,
+    private readonly build: (db: Queryable) => Built,
+    private readonly decode: (row: unknown[]) => Row = (row) => row as Row,
+  ) {}
 
-  on(db: Queryable): S {
-    let statements = this.byConnection.get(db);
-    if (statements === undefined) {
-      statements = this.prepare(db);
-      this.byConnection.set(db, statements);
-    }
-    return statements;
+  /** Runs on the open write's connection, or outside one on the pool (`Transactions.on`). */
+  async run(
+    transactions: Transactions,
+    values: Readonly<Record<string, unknown>> = {},
+  ): Promise<Row[]> {
+    this.statement ??= statementOf(this.build(transactions.db));
+    const { text, slots } = this.statement;
+    const result = await transactions.connection.query<unknown[]>({
+      name: this.name,
+      text,
+      values: slots.map((slot) => ("value" in slot ? slot.value : values[slot.name])),
+      rowMode: "array",
+    });
+    return result.rows.map(this.decode);
   }
 }
 
+/** A parameter of a built statement: a placeholder, filled by name, or a value it holds. */
+type Slot = { name: string } | { value: unknown };
+
+function statementOf(query: Built): { text: string; slots: readonly Slot[] } {
+  const { sql, params } = query.toSQL();
+  const slots = params.map((param) =>
+    is(param, Placeholder) ? { name: param.name } : { value: param },
+  );
+  return { text: sql, slots };
+}
+
 /**
- * A statement prepared in variants (a list of columns, a count of rows): each variant once per
- * connection, when first asked for (see `Prepared`).
+ * A statement in variants (a list of columns, a count of rows): each variant built when first
+ * asked for, under a name of its own (see `Prepared`).
  */
-export class PreparedVariants<K, S> {
-  private readonly variants = new Prepared(() => new Map<K, S>());
+export class PreparedVariants<K, Row = unknown> {
+  private readonly variants = new Map<K, Prepared<Row>>();
 
-  constructor(private readonly prepare: (db: Queryable, variant: K) => S) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly prepare: (variant: K) => {
+      build: (db: Queryable) => Built;
+      decode?: (row: unknown[]) => Row;
+    },
+  ) {}
 
-  on(db: Queryable, variant: K): S {
-    const prepared = this.variants.on(db);
-    let statement = prepared.get(variant);
+  of(variant: K): Prepared<Row> {
+    let statement = this.variants.get(variant);
     if (statement === undefined) {
-      statement = this.prepare(db, variant);
-      prepared.set(variant, statement);
+      const { build, decode } = this.prepare(variant);
+      statement = new Prepared(`${this.prefix}_${this.variants.size + 1}`, build, decode);
+      this.variants.set(variant, statement);
     }
     return statement;
-  }
-}
-
-/**
- * A name per distinct statement text, the same on every connection: the server keeps a named
- * statement per connection, and one name must never stand for two texts.
- */
-export class StatementNames {
-  private readonly names = new Map<string, string>();
-
-  constructor(private readonly prefix: string) {}
-
-  of(variant: string): string {
-    let name = this.names.get(variant);
-    if (name === undefined) {
-      name = `${this.prefix}_${this.names.size + 1}`;
-      this.names.set(variant, name);
-    }
-    return name;
   }
 }
 

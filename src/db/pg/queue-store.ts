@@ -25,23 +25,82 @@ import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
 import { requeueStep } from "../requeue-step.js";
 import { lockUntilCommit } from "./locks.js";
-import { asJson, Prepared, placeholder, placeholders } from "./prepared.js";
-import { attempts, incidents, processes, taskEvents, tasks } from "./schema.js";
+import { asJson, Prepared, PreparedVariants, placeholder, placeholders } from "./prepared.js";
+import { attempts, incidents, processes, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
-import type { PgTaskStore } from "./task-store.js";
+import { decodeTask, insertEvents, type PgTaskStore } from "./task-store.js";
 import type { Transactions } from "./transactions.js";
 
 /** Highest priority, then oldest: tasks_queue's own order (its priority is DESC NULLS LAST). */
 const CLAIM_ORDER = [sql`${tasks.priority} DESC NULLS LAST`, asc(tasks.nextRunAt), asc(tasks.id)];
 
-/** An attempt's end, written once per task: each connection's, prepared once (see Prepared). */
-const FINISH_ATTEMPT = new Prepared((db) =>
+/** An attempt's end, written once per task (see Prepared). */
+const FINISH_ATTEMPT = new Prepared("steward_finish_attempt", (db) =>
   db
     .update(attempts)
     .set(placeholders("endedAt", "outcome", "failureClass", "error", "meta"))
-    .where(eq(attempts.id, placeholder("id")))
-    .prepare("steward_finish_attempt"),
+    .where(eq(attempts.id, placeholder("id"))),
 );
+
+/**
+ * A claim of the due tasks of a category, up to a limit: one UPDATE whose CTE picks them (FOR
+ * UPDATE SKIP LOCKED), returning each task moved and when it had entered the queue.
+ */
+const CLAIM = new Prepared(
+  "steward_claim",
+  (db) => {
+    const due = db.$with("due").as(
+      db
+        .select({ id: tasks.id, enteredAt: tasks.stateSince })
+        .from(tasks)
+        .where(
+          and(
+            QUEUED,
+            eq(tasks.category, placeholder("category")),
+            lte(tasks.nextRunAt, placeholder("now")),
+          ),
+        )
+        .orderBy(...CLAIM_ORDER)
+        .limit(sql.placeholder("limit"))
+        .for("update", { skipLocked: true }),
+    );
+    return db
+      .with(due)
+      .update(tasks)
+      .set({
+        state: sql`'running'`,
+        attempts: sql`${tasks.attempts} + 1`,
+        leaseOwner: placeholder("owner"),
+        leaseExpiresAt: placeholder("leaseExpiresAt"),
+        updatedAt: placeholder("now"),
+        stateSince: placeholder("now"),
+      })
+      .from(due)
+      .where(eq(tasks.id, due.id))
+      .returning({ ...TASK_COLUMNS, enteredAt: due.enteredAt });
+  },
+  (row) => ({ task: decodeTask(row), enteredAt: Number(row[TASK_COLUMN_COUNT]) }),
+);
+const TASK_COLUMNS = getTableColumns(tasks);
+const TASK_COLUMN_COUNT = Object.keys(TASK_COLUMNS).length;
+
+/** A claim's attempts, one row per task claimed (prepared per count), returning their ids. */
+const START_ATTEMPTS = new PreparedVariants("steward_start_attempts", (count: number) => ({
+  build: (db) =>
+    db
+      .insert(attempts)
+      .values(
+        Array.from({ length: count }, (_, row) => ({
+          taskId: placeholder(`taskId${row}`),
+          number: placeholder(`number${row}`),
+          worker: placeholder("worker"),
+          startedAt: placeholder("startedAt"),
+          outcome: sql`'running'`,
+        })),
+      )
+      .returning({ id: attempts.id, taskId: attempts.taskId }),
+  decode: (row) => row as [number, number],
+}));
 
 /** `CLAIM_ORDER` for rows in hand. */
 function inClaimOrder(a: Task, b: Task): number {
@@ -75,38 +134,24 @@ export class PgQueueStore implements QueueRepository<"async"> {
   ): Promise<Claimed[]> {
     if (limit <= 0) return [];
     const now = this.clock.now();
-    return this.transactions.atomic(async () => {
-      const due = this.db.$with("due").as(
-        this.db
-          .select({ id: tasks.id, enteredAt: tasks.stateSince })
-          .from(tasks)
-          .where(and(QUEUED, eq(tasks.category, category), lte(tasks.nextRunAt, now)))
-          .orderBy(...CLAIM_ORDER)
-          .limit(limit)
-          .for("update", { skipLocked: true }),
-      );
-      const rows = await this.db
-        .with(due)
-        .update(tasks)
-        .set({
-          state: "running",
-          attempts: sql`${tasks.attempts} + 1`,
-          leaseOwner: owner,
-          leaseExpiresAt: now + leaseMs,
-          updatedAt: now,
-          stateSince: now,
-        })
-        .from(due)
-        .where(eq(tasks.id, due.id))
-        .returning({ ...getTableColumns(tasks), enteredAt: due.enteredAt });
-      if (rows.length === 0) return [];
+    const { transactions } = this;
+    return transactions.atomic(async () => {
+      const moved = await CLAIM.run(transactions, {
+        category,
+        now,
+        limit,
+        owner,
+        leaseExpiresAt: now + leaseMs,
+      });
+      if (moved.length === 0) return [];
       // RETURNING keeps no order: claims are handed out in the order they were picked.
-      const moved = rows.sort(inClaimOrder).map(({ enteredAt, ...task }) => ({ task, enteredAt }));
-      await this.db.insert(taskEvents).values(
+      moved.sort((a, b) => inClaimOrder(a.task, b.task));
+      await insertEvents(
+        transactions,
         moved.map(({ task, enteredAt }) => ({
           taskId: task.id,
-          from: "queued" as const,
-          to: "running" as const,
+          from: "queued",
+          to: "running",
           at: now,
           enteredAt,
           actor: `worker:${worker}`,
@@ -114,19 +159,13 @@ export class PgQueueStore implements QueueRepository<"async"> {
           data: { attempt: task.attempts, worker },
         })),
       );
-      const started = await this.db
-        .insert(attempts)
-        .values(
-          moved.map(({ task }) => ({
-            taskId: task.id,
-            number: task.attempts,
-            worker,
-            startedAt: now,
-            outcome: "running" as const,
-          })),
-        )
-        .returning({ id: attempts.id, taskId: attempts.taskId });
-      const attemptOf = new Map(started.map((attempt) => [attempt.taskId, attempt.id]));
+      const values: Record<string, unknown> = { worker, startedAt: now };
+      moved.forEach(({ task }, row) => {
+        values[`taskId${row}`] = task.id;
+        values[`number${row}`] = task.attempts;
+      });
+      const started = await START_ATTEMPTS.of(moved.length).run(transactions, values);
+      const attemptOf = new Map(started.map(([id, taskId]) => [taskId, id]));
       return moved.map(({ task }) => ({ task, attemptId: attemptOf.get(task.id)! }));
     });
   }
@@ -182,7 +221,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
     outcome: Attempt["outcome"],
     end: AttemptEnd = {},
   ): Promise<void> {
-    await FINISH_ATTEMPT.on(this.db).execute({
+    await FINISH_ATTEMPT.run(this.transactions, {
       id: attemptId,
       endedAt: this.clock.now(),
       outcome,

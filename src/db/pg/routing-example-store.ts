@@ -7,14 +7,16 @@ import type { Transactions } from "./transactions.js";
 
 /**
  * A confirmation is stored with every task the router placed that is done: its insert is
- * prepared once per connection, as the task path's other statements are (see Prepared).
+ * prepared, as the task path's other statements are (see Prepared).
  */
-const ADD = new Prepared((db) =>
-  db
-    .insert(routingExamples)
-    .values(placeholders(...EXAMPLE_COLUMNS))
-    .returning({ id: routingExamples.id })
-    .prepare("steward_routing_example_add"),
+const ADD = new Prepared(
+  "steward_routing_example_add",
+  (db) =>
+    db
+      .insert(routingExamples)
+      .values(placeholders(...EXAMPLE_COLUMNS))
+      .returning({ id: routingExamples.id }),
+  ([id]) => id as number,
 );
 
 /** People's routing decisions on PostgreSQL, kept for the router to learn from. */
@@ -22,8 +24,8 @@ export class PgRoutingExampleStore implements LearnedExamples<"async"> {
   constructor(private readonly transactions: Transactions) {}
 
   async add(example: Omit<LearnedExample, "id">): Promise<LearnedExample> {
-    const [row] = await ADD.on(this.db).execute(exampleRow(example));
-    return { ...example, id: row!.id };
+    const [id] = await ADD.run(this.transactions, exampleRow(example));
+    return { ...example, id: id! };
   }
 
   async list(category?: string): Promise<LearnedExample[]> {

@@ -11,8 +11,9 @@ import type {
 } from "../../core/ports.js";
 import { assertTransition, formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
+import { rowDecoder } from "../direct.js";
 import { freshTask } from "../fresh-task.js";
-import { asJson, PreparedVariants, placeholder, placeholders, StatementNames } from "./prepared.js";
+import { asJson, PreparedVariants, placeholder, placeholders } from "./prepared.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import type { Queryable, Transactions } from "./transactions.js";
 import { notifyWork } from "./wakeups.js";
@@ -21,7 +22,8 @@ import { notifyWork } from "./wakeups.js";
 const rowIsTask = (row: TaskRow): Task => row;
 void rowIsTask;
 
-const COLUMNS = new Set(Object.keys(getTableColumns(tasks)));
+const TASK_COLUMNS = getTableColumns(tasks);
+const COLUMNS = new Set(Object.keys(TASK_COLUMNS));
 /** The jsonb columns: a prepared move passes them as JSON text (see `placeholder`). */
 const JSON_COLUMNS = new Set(
   Object.entries(getTableColumns(tasks))
@@ -52,8 +54,13 @@ function freshRow(task: NewTask, now: number): NewTaskRow {
 }
 
 /** A move's events, `count` rows, as `appendEvents` writes them. */
-function prepareEvents(db: Queryable, count: number) {
-  const rows = Array.from({ length: count }, (_, row) => {
+function prepareEvents(count: number) {
+  return { build: (db: Queryable) => db.insert(taskEvents).values(eventRows(count)) };
+}
+
+/** The placeholders of `count` event rows, each field suffixed with its row. */
+function eventRows(count: number) {
+  return Array.from({ length: count }, (_, row) => {
     const p = (field: string) => placeholder(`${field}${row}`);
     return {
       taskId: p("taskId"),
@@ -66,33 +73,56 @@ function prepareEvents(db: Queryable, count: number) {
       data: p("data"),
     };
   });
-  return db.insert(taskEvents).values(rows).prepare(`steward_task_events_${count}`);
 }
 
 /**
  * A move's update of the row: the columns `written` lists (comma-separated), if the task is still
  * in the state left and held by the same lease owner (or none).
  */
-function prepareMove(db: Queryable, written: string) {
-  return db
-    .update(tasks)
-    .set(placeholders(...written.split(",")))
-    .where(
-      and(
-        eq(tasks.id, placeholder("whereId")),
-        eq(tasks.state, placeholder("whereState")),
-        sql`${tasks.leaseOwner} IS NOT DISTINCT FROM ${placeholder("whereOwner")}::text`,
-      ),
-    )
-    .returning()
-    .prepare(MOVE_NAMES.of(written));
+function prepareMove(written: string) {
+  const build = (db: Queryable) =>
+    db
+      .update(tasks)
+      .set(placeholders(...written.split(",")))
+      .where(
+        and(
+          eq(tasks.id, placeholder("whereId")),
+          eq(tasks.state, placeholder("whereState")),
+          sql`${tasks.leaseOwner} IS NOT DISTINCT FROM ${placeholder("whereOwner")}::text`,
+        ),
+      )
+      .returning(TASK_COLUMNS);
+  return { build, decode: decodeTask };
 }
 
-const MOVE_NAMES = new StatementNames("steward_task_move");
+/** A task row as a statement returning `TASK_COLUMNS` (first, in their order) gives it. */
+export const decodeTask = rowDecoder<Task>(TASK_COLUMNS);
 /** A move's events, per count of steps. */
-const EVENTS = new PreparedVariants(prepareEvents);
+const EVENTS = new PreparedVariants("steward_task_events", prepareEvents);
 /** A move's update, per list of columns written. */
-const MOVES = new PreparedVariants(prepareMove);
+const MOVES = new PreparedVariants("steward_task_move", prepareMove);
+
+/** An event as a move or a claim writes it. */
+export type EventRow = Omit<TaskEvent, "id" | "data"> & { data?: Record<string, unknown> | null };
+
+/** `rows` in one statement (prepared per count of rows). */
+export async function insertEvents(
+  transactions: Transactions,
+  rows: readonly EventRow[],
+): Promise<void> {
+  const values: Record<string, unknown> = {};
+  rows.forEach((event, row) => {
+    values[`taskId${row}`] = event.taskId;
+    values[`from${row}`] = event.from;
+    values[`to${row}`] = event.to;
+    values[`at${row}`] = event.at;
+    values[`enteredAt${row}`] = event.enteredAt;
+    values[`actor${row}`] = event.actor;
+    values[`reason${row}`] = event.reason;
+    values[`data${row}`] = asJson(event.data);
+  });
+  await EVENTS.of(rows.length).run(transactions, values);
+}
 
 /** Where a move starts: the state left and since when (the stay its first event ends). */
 interface Stay {
@@ -251,20 +281,22 @@ export class PgTaskStore implements TaskRepository<"async"> {
     steps: readonly Omit<TransitionStep, "patch">[],
     at: number,
   ): Promise<void> {
-    const values: Record<string, unknown> = {};
     let left = from;
-    steps.forEach((step, row) => {
-      values[`taskId${row}`] = taskId;
-      values[`from${row}`] = left.state;
-      values[`to${row}`] = step.to;
-      values[`at${row}`] = at;
-      values[`enteredAt${row}`] = left.stateSince;
-      values[`actor${row}`] = step.actor;
-      values[`reason${row}`] = step.reason;
-      values[`data${row}`] = asJson(step.data);
+    const rows = steps.map((step): EventRow => {
+      const row = {
+        taskId,
+        from: left.state,
+        to: step.to,
+        at,
+        enteredAt: left.stateSince,
+        actor: step.actor,
+        reason: step.reason,
+        data: step.data,
+      };
       left = { state: step.to, stateSince: at };
+      return row;
     });
-    await EVENTS.on(this.db, steps.length).execute(values);
+    await insertEvents(this.transactions, rows);
   }
 
   /**
@@ -272,8 +304,8 @@ export class PgTaskStore implements TaskRepository<"async"> {
    * owner): the row as it now is, if so.
    */
   private move(id: number, from: Held, written: Partial<NewTaskRow>): Promise<Task[]> {
-    const statement = MOVES.on(this.db, Object.keys(written).join(","));
-    return statement.execute({
+    const statement = MOVES.of(Object.keys(written).join(","));
+    return statement.run(this.transactions, {
       ...jsonColumns(written),
       whereId: id,
       whereState: from.state,

@@ -48,6 +48,11 @@ export class Transactions {
     return this.current.getStore()?.db ?? this.pool;
   }
 
+  /** `db`'s connection, for node-postgres directly (see `Prepared`). */
+  get connection(): pg.ClientBase | pg.Pool {
+    return this.current.getStore()?.client ?? this.pool.$client;
+  }
+
   /**
    * Runs `work` as one write on one connection: BEGIN … COMMIT, or ROLLBACK if it throws. Inside
    * another write it is part of that one: a savepoint undoes it alone (`undo: "own"`), or with
