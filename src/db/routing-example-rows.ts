@@ -31,7 +31,7 @@ export const EXAMPLE_COLUMNS = [
 /**
  * The row a new example is stored as, without the id the database gives it. A confirmation is
  * stored with every task done where the router placed it: without its text (a copy of the task's
- * brief), its insert costs the task about half (docs/performance.md).
+ * brief), its insert costs about half as much (docs/performance.md).
  */
 export function exampleRow(example: Omit<LearnedExample, "id">): Omit<RoutingExampleRow, "id"> {
   const fromTask = example.origin === "confirmation" && example.taskId !== null;

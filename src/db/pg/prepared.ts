@@ -20,7 +20,7 @@ export class Prepared<Row = unknown> {
     private readonly decode: (row: unknown[]) => Row = (row) => row as Row,
   ) {}
 
-  /** Runs on the open write's connection, or outside one on the pool (`Transactions.on`). */
+  /** Runs on the open write's connection, or outside one on the pool (`Transactions.connection`). */
   async run(
     transactions: Transactions,
     values: Readonly<Record<string, unknown>> = {},
@@ -30,7 +30,7 @@ export class Prepared<Row = unknown> {
     const result = await transactions.connection.query<unknown[]>({
       name: this.name,
       text,
-      values: slots.map((slot) => ("value" in slot ? slot.value : values[slot.name])),
+      values: slots.map((slot) => ("value" in slot ? slot.value : filled(values, slot.name))),
       rowMode: "array",
     });
     return result.rows.map(this.decode);
@@ -39,6 +39,13 @@ export class Prepared<Row = unknown> {
 
 /** A parameter of a built statement: a placeholder, filled by name, or a value it holds. */
 type Slot = { name: string } | { value: unknown };
+
+/** A placeholder's value; one not given is a bug in the caller, not a NULL to store. */
+function filled(values: Readonly<Record<string, unknown>>, name: string): unknown {
+  const value = values[name];
+  if (value === undefined && !(name in values)) throw new Error(`no value for placeholder ${name}`);
+  return value;
+}
 
 function statementOf(query: Built): { text: string; slots: readonly Slot[] } {
   const { sql, params } = query.toSQL();

@@ -1,17 +1,4 @@
-import {
-  and,
-  asc,
-  eq,
-  getTableColumns,
-  inArray,
-  isNotNull,
-  isNull,
-  lt,
-  lte,
-  or,
-  type SQL,
-  sql,
-} from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Attempt } from "../../core/attempt.js";
 import type { Clock } from "../../core/clock.js";
 import type {
@@ -28,7 +15,7 @@ import { lockUntilCommit } from "./locks.js";
 import { asJson, Prepared, PreparedVariants, placeholder, placeholders } from "./prepared.js";
 import { attempts, incidents, processes, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
-import { decodeTask, insertEvents, type PgTaskStore } from "./task-store.js";
+import { decodeTask, insertEvents, type PgTaskStore, TASK_COLUMNS } from "./task-store.js";
 import type { Transactions } from "./transactions.js";
 
 /** Highest priority, then oldest: tasks_queue's own order (its priority is DESC NULLS LAST). */
@@ -81,7 +68,6 @@ const CLAIM = new Prepared(
   },
   (row) => ({ task: decodeTask(row), enteredAt: Number(row[TASK_COLUMN_COUNT]) }),
 );
-const TASK_COLUMNS = getTableColumns(tasks);
 const TASK_COLUMN_COUNT = Object.keys(TASK_COLUMNS).length;
 
 /** A claim's attempts, one row per task claimed (prepared per count), returning their ids. */

@@ -22,11 +22,12 @@ import { notifyWork } from "./wakeups.js";
 const rowIsTask = (row: TaskRow): Task => row;
 void rowIsTask;
 
-const TASK_COLUMNS = getTableColumns(tasks);
+/** Every column of a task, in the table's order: what a statement returning a task returns. */
+export const TASK_COLUMNS = getTableColumns(tasks);
 const COLUMNS = new Set(Object.keys(TASK_COLUMNS));
 /** The jsonb columns: a prepared move passes them as JSON text (see `placeholder`). */
 const JSON_COLUMNS = new Set(
-  Object.entries(getTableColumns(tasks))
+  Object.entries(TASK_COLUMNS)
     .filter(([, column]) => column.dataType === "json")
     .map(([name]) => name),
 );
