@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import type { Clock } from "../../core/clock.js";
 import { StewardError } from "../../core/errors.js";
 import type {
@@ -77,12 +78,13 @@ function eventRows(count: number) {
 }
 
 /**
- * A move's update of the row: the columns `written` lists (comma-separated), if the task is still
- * in the state left and held by the same lease owner (or none).
+ * A move, in one statement (one round trip): the update of the row, the columns `written` lists,
+ * if the task is still in the state left and held by the same lease owner (or none); and then
+ * only, its `count` events (a data-modifying CTE). Returns the row as it now is, if moved.
  */
-function prepareMove(written: string) {
-  const build = (db: Queryable) =>
-    db
+function prepareMove({ written, count }: { written: string; count: number }) {
+  const build = (db: Queryable) => {
+    const update = db
       .update(tasks)
       .set(placeholders(...written.split(",")))
       .where(
@@ -93,15 +95,48 @@ function prepareMove(written: string) {
         ),
       )
       .returning(TASK_COLUMNS);
-  return { build, decode: decodeTask };
+    // Typed: in a SELECT, unlike in an INSERT's VALUES, a parameter's type is not the column's.
+    const rows = eventRows(count).map(
+      (row) =>
+        sql`(${sql.join(
+          EVENT_FIELDS.map(
+            (field) => sql`${row[field]}::${sql.raw(taskEvents[field].getSQLType())}`,
+          ),
+          sql`, `,
+        )})`,
+    );
+    const columns = sql.join(
+      EVENT_FIELDS.map((field) => sql.identifier(taskEvents[field].name)),
+      sql`, `,
+    );
+    const statement = sql`with moved as (${update.getSQL()}), logged as (insert into ${taskEvents} (${columns}) select * from (values ${sql.join(rows, sql`, `)}) as events where exists (select 1 from moved)) select * from moved`;
+    return DIALECT.sqlToQuery(statement);
+  };
+  return { build: (db: Queryable) => ({ toSQL: () => build(db) }), decode: decodeTask };
 }
+
+const DIALECT = new PgDialect();
+/** An event's fields, in the order a move's statement lists them. */
+const EVENT_FIELDS = [
+  "taskId",
+  "from",
+  "to",
+  "at",
+  "enteredAt",
+  "actor",
+  "reason",
+  "data",
+] as const;
 
 /** A task row as a statement returning `TASK_COLUMNS` (first, in their order) gives it. */
 export const decodeTask = rowDecoder<Task>(TASK_COLUMNS);
 /** A move's events, per count of steps. */
 const EVENTS = new PreparedVariants("steward_task_events", prepareEvents);
-/** A move's update, per list of columns written. */
-const MOVES = new PreparedVariants("steward_task_move", prepareMove);
+/** A move, per list of columns written and count of steps (`${written}|${count}`). */
+const MOVES = new PreparedVariants("steward_task_move", (variant: string) => {
+  const [written, count] = variant.split("|");
+  return prepareMove({ written: written!, count: Number(count) });
+});
 
 /** An event as a move or a claim writes it. */
 export type EventRow = Omit<TaskEvent, "id" | "data"> & { data?: Record<string, unknown> | null };
@@ -111,7 +146,11 @@ export async function insertEvents(
   transactions: Transactions,
   rows: readonly EventRow[],
 ): Promise<void> {
-  const values: Record<string, unknown> = {};
+  await EVENTS.of(rows.length).run(transactions, eventValues(rows));
+}
+
+/** The values of `rows` for `eventRows`'s placeholders. */
+function eventValues(rows: readonly EventRow[], values: Record<string, unknown> = {}) {
   rows.forEach((event, row) => {
     values[`taskId${row}`] = event.taskId;
     values[`from${row}`] = event.from;
@@ -122,13 +161,37 @@ export async function insertEvents(
     values[`reason${row}`] = event.reason;
     values[`data${row}`] = asJson(event.data);
   });
-  await EVENTS.of(rows.length).run(transactions, values);
+  return values;
 }
 
 /** Where a move starts: the state left and since when (the stay its first event ends). */
 interface Stay {
   state: TaskState;
   stateSince: number;
+}
+
+/** An event per step from `from`, each step's stay starting `at`. */
+function eventsOf(
+  taskId: number,
+  from: Stay,
+  steps: readonly Omit<TransitionStep, "patch">[],
+  at: number,
+): EventRow[] {
+  let left = from;
+  return steps.map((step) => {
+    const row = {
+      taskId,
+      from: left.state,
+      to: step.to,
+      at,
+      enteredAt: left.stateSince,
+      actor: step.actor,
+      reason: step.reason,
+      data: step.data,
+    };
+    left = { state: step.to, stateSince: at };
+    return row;
+  });
 }
 
 /** What a move's write checks is unchanged: the state left, and who held the lease. */
@@ -184,10 +247,9 @@ export class PgTaskStore implements TaskRepository<"async"> {
       const written: Partial<NewTaskRow> = {};
       for (const step of steps) Object.assign(written, columnsOf(step.patch ?? {}));
       Object.assign(written, { state: to, updatedAt: now, stateSince: now });
-      const [moved] = await this.move(id, current, written);
+      const [moved] = await this.move(id, current, written, eventsOf(id, current, steps, now));
       if (moved === undefined)
         throw new StewardError("task_moved", `${formatTaskId(id)} is no longer ${current.state}`);
-      await this.appendEvents(id, current, steps, now);
       await this.announceQueued(moved);
       return moved;
     });
@@ -282,35 +344,24 @@ export class PgTaskStore implements TaskRepository<"async"> {
     steps: readonly Omit<TransitionStep, "patch">[],
     at: number,
   ): Promise<void> {
-    let left = from;
-    const rows = steps.map((step): EventRow => {
-      const row = {
-        taskId,
-        from: left.state,
-        to: step.to,
-        at,
-        enteredAt: left.stateSince,
-        actor: step.actor,
-        reason: step.reason,
-        data: step.data,
-      };
-      left = { state: step.to, stateSince: at };
-      return row;
-    });
-    await insertEvents(this.transactions, rows);
+    await insertEvents(this.transactions, eventsOf(taskId, from, steps, at));
   }
 
   /**
    * Writes `written` to the task's row if it is still as `from` left it (its state and lease
    * owner): the row as it now is, if so.
    */
-  private move(id: number, from: Held, written: Partial<NewTaskRow>): Promise<Task[]> {
-    const statement = MOVES.of(Object.keys(written).join(","));
-    return statement.run(this.transactions, {
-      ...jsonColumns(written),
-      whereId: id,
-      whereState: from.state,
-      whereOwner: from.leaseOwner,
-    });
+  private move(
+    id: number,
+    from: Held,
+    written: Partial<NewTaskRow>,
+    events: readonly EventRow[],
+  ): Promise<Task[]> {
+    const statement = MOVES.of(`${Object.keys(written).join(",")}|${events.length}`);
+    const values = { ...jsonColumns(written), whereId: id, whereState: from.state };
+    return statement.run(
+      this.transactions,
+      eventValues(events, { ...values, whereOwner: from.leaseOwner }),
+    );
   }
 }
