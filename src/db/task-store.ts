@@ -12,6 +12,7 @@ import { assertTransition, formatTaskId } from "../core/states.js";
 import type { Task, TaskEvent } from "../core/task.js";
 import type { Db } from "./connection.js";
 import { encode, prepareDirect, rowDecoder, slots } from "./direct.js";
+import { EVENT_FIELDS } from "./event-fields.js";
 import { freshTask } from "./fresh-task.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import type { Writes } from "./writes.js";
@@ -63,17 +64,6 @@ function encodedTaskValues(
   return bound;
 }
 
-const EVENT_PARAMETERS = [
-  "taskId",
-  "from",
-  "to",
-  "at",
-  "enteredAt",
-  "actor",
-  "reason",
-  "data",
-] as const;
-
 /** The statements of the hot path, prepared once per connection. */
 function prepareStatements(db: Db) {
   const byId = eq(tasks.id, sql.placeholder("id"));
@@ -97,8 +87,8 @@ function prepareStatements(db: Db) {
       .prepare(),
     appendEvent: prepareDirect(
       db,
-      db.insert(taskEvents).values(slots<NewTaskEventRow>(EVENT_PARAMETERS)),
-      EVENT_PARAMETERS,
+      db.insert(taskEvents).values(slots<NewTaskEventRow>(EVENT_FIELDS)),
+      EVENT_FIELDS,
     ),
     insert: prepareDirect(
       db,

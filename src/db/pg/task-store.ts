@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Clock } from "../../core/clock.js";
 import { StewardError } from "../../core/errors.js";
@@ -13,6 +13,7 @@ import type {
 import { assertTransition, formatTaskId, type TaskState } from "../../core/states.js";
 import type { Task, TaskEvent } from "../../core/task.js";
 import { rowDecoder } from "../direct.js";
+import { EVENT_FIELDS, type EventField } from "../event-fields.js";
 import { freshTask } from "../fresh-task.js";
 import { asJson, PreparedVariants, placeholder, placeholders } from "./prepared.js";
 import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
@@ -61,20 +62,14 @@ function prepareEvents(count: number) {
 }
 
 /** The placeholders of `count` event rows, each field suffixed with its row. */
-function eventRows(count: number) {
-  return Array.from({ length: count }, (_, row) => {
-    const p = (field: string) => placeholder(`${field}${row}`);
-    return {
-      taskId: p("taskId"),
-      from: p("from"),
-      to: p("to"),
-      at: p("at"),
-      enteredAt: p("enteredAt"),
-      actor: p("actor"),
-      reason: p("reason"),
-      data: p("data"),
-    };
-  });
+function eventRows(count: number): Record<EventField, SQL>[] {
+  return Array.from(
+    { length: count },
+    (_, row) =>
+      Object.fromEntries(
+        EVENT_FIELDS.map((field) => [field, placeholder(`${field}${row}`)]),
+      ) as Record<EventField, SQL>,
+  );
 }
 
 /**
@@ -116,17 +111,6 @@ function prepareMove({ written, count }: { written: string; count: number }) {
 }
 
 const DIALECT = new PgDialect();
-/** An event's fields, in the order a move's statement lists them. */
-const EVENT_FIELDS = [
-  "taskId",
-  "from",
-  "to",
-  "at",
-  "enteredAt",
-  "actor",
-  "reason",
-  "data",
-] as const;
 
 /** A task row as a statement returning `TASK_COLUMNS` (first, in their order) gives it. */
 export const decodeTask = rowDecoder<Task>(TASK_COLUMNS);
