@@ -41,13 +41,13 @@ export class Leases {
   }
 
   /**
-   * Renews the leases on `ids`; returns those this process no longer holds: their task was
-   * requeued (its lease expired, or this process was seen stopped) and may be another run's.
+   * Renews the leases on `ids`; returns those it renewed. One missing is no longer this
+   * process's: its task was requeued (its lease expired, or this process was seen stopped) and
+   * may be another run's.
    */
-  async renew(ids: readonly number[]): Promise<number[]> {
-    if (ids.length === 0) return [];
-    const renewed = new Set(await this.queue.renewLeases(ids, this.owner, this.ms));
-    return ids.filter((id) => !renewed.has(id));
+  async renew(ids: readonly number[]): Promise<ReadonlySet<number>> {
+    if (ids.length === 0) return new Set();
+    return new Set(await this.queue.renewLeases(ids, this.owner, this.ms));
   }
 
   /** Calls `renew` every third of a lease. */

@@ -56,7 +56,7 @@ function freshRow(task: NewTask, now: number): NewTaskRow {
   return row;
 }
 
-/** A move's events, `count` rows, as `appendEvents` writes them. */
+/** Events inserted on their own (a task's creation, a claim's), `count` rows. */
 function prepareEvents(count: number) {
   return { build: (db: Queryable) => db.insert(taskEvents).values(eventRows(count)) };
 }
@@ -114,7 +114,7 @@ const DIALECT = new PgDialect();
 
 /** A task row as a statement returning `TASK_COLUMNS` (first, in their order) gives it. */
 export const decodeTask = rowDecoder<Task>(TASK_COLUMNS);
-/** A move's events, per count of steps. */
+/** Events inserted on their own, per count of rows (a move's go with its update). */
 const EVENTS = new PreparedVariants("steward_task_events", prepareEvents);
 /** A move, per list of columns written and count of steps (`${written}|${count}`). */
 const MOVES = new PreparedVariants("steward_task_move", (variant: string) => {
@@ -342,10 +342,10 @@ export class PgTaskStore implements TaskRepository<"async"> {
     events: readonly EventRow[],
   ): Promise<Task[]> {
     const statement = MOVES.of(`${Object.keys(written).join(",")}|${events.length}`);
-    const values = { ...jsonColumns(written), whereId: id, whereState: from.state };
-    return statement.run(
-      this.transactions,
-      eventValues(events, { ...values, whereOwner: from.leaseOwner }),
-    );
+    const values = jsonColumns(written);
+    values.whereId = id;
+    values.whereState = from.state;
+    values.whereOwner = from.leaseOwner;
+    return statement.run(this.transactions, eventValues(events, values));
   }
 }
