@@ -136,9 +136,10 @@ export interface QueueRepository<M extends StorageMode = "sync"> {
   /** Retry waits that are over go back to the queue, each with its event; returns how many. */
   promoteDueRetries(): Answer<M, number>;
   /**
-   * Extends the leases `owner` still holds among `ids`; returns the ids it extended. A run whose
-   * task is missing lost its lease: requeued (its process seen stopped, or the lease expired) and
-   * perhaps another run's by now.
+   * Extends the leases `owner` still holds among `ids`; returns the ids it still holds. One whose
+   * row another write holds just now may be left as it is, to be extended on the next beat, but
+   * it is answered as held. A run whose task is missing lost its lease: requeued (its process
+   * seen stopped, or the lease expired) and perhaps another run's by now.
    */
   renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): Answer<M, number[]>;
   /**

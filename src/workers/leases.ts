@@ -41,7 +41,7 @@ export class Leases {
   }
 
   /**
-   * Renews the leases on `ids`; returns those it renewed. One missing is no longer this
+   * Renews the leases on `ids`; returns those still held. One missing is no longer this
    * process's: its task was requeued (its lease expired, or this process was seen stopped) and
    * may be another run's.
    */

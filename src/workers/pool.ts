@@ -237,9 +237,9 @@ export class WorkerPool {
    */
   private readonly renewLeases = async (): Promise<void> => {
     const flights = [...this.inFlight.values()];
-    const renewed = await this.leases.renew(flights.map((flight) => flight.taskId));
+    const held = await this.leases.renew(flights.map((flight) => flight.taskId));
     for (const flight of flights) {
-      if (renewed.has(flight.taskId) || this.inFlight.get(flight.taskId) !== flight) continue;
+      if (held.has(flight.taskId) || this.inFlight.get(flight.taskId) !== flight) continue;
       const why = `T-${flight.taskId}'s lease was lost: the task was queued again meanwhile`;
       flight.controller.abort(new LeaseLost(why));
     }

@@ -167,14 +167,29 @@ export class PgQueueStore implements QueueRepository<"async"> {
     });
   }
 
+  /**
+   * Skips (SKIP LOCKED) a row another write holds, rather than wait for it: a heartbeat that
+   * waited on the owner's own pass, which moves several of the same rows in another order, could
+   * deadlock with it. A skipped row still held is answered as held, renewed on the next beat.
+   */
   async renewLeases(ids: readonly number[], owner: Actor, leaseMs: number): Promise<number[]> {
     if (ids.length === 0) return [];
+    const holding = and(inArray(tasks.id, [...ids]), eq(tasks.leaseOwner, owner), HOLDING_LEASE);
+    const free = this.db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(holding)
+      .for("update", { skipLocked: true });
     const renewed = await this.db
       .update(tasks)
       .set({ leaseExpiresAt: this.clock.now() + leaseMs })
-      .where(and(inArray(tasks.id, [...ids]), eq(tasks.leaseOwner, owner), HOLDING_LEASE))
+      .where(inArray(tasks.id, free))
       .returning({ id: tasks.id });
-    return renewed.map(({ id }) => id);
+    const held =
+      renewed.length === ids.length
+        ? renewed
+        : await this.db.select({ id: tasks.id }).from(tasks).where(holding);
+    return held.map(({ id }) => id);
   }
 
   /**

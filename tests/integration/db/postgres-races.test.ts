@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/core/clock.js";
 import type { Task } from "../../../src/core/task.js";
@@ -57,5 +58,50 @@ describe("what one process at a time must do, on PostgreSQL", () => {
     expect((await stores[0]!.escalations.get(groups[0]!.id))?.summary).toBe(
       "4 tasks hit the rate limit",
     );
+  });
+
+  it("a lease's renewal neither waits for a row another write holds nor drops its lease", async () => {
+    // The owner's pass moves several of its leased rows in one transaction, in its own order: a
+    // heartbeat that waited on one of them while holding another could deadlock with it.
+    const clock = new ManualClock(1_000);
+    const [store] = await processes(1, clock);
+    const lease = 60_000;
+    await store!.tasks.create(newTask(), FILED);
+    await store!.tasks.create(newTask(), FILED);
+    const [busy, free] = (await store!.queue.claim("content", "writer", 2, "me", lease)).map(
+      ({ task }) => task.id,
+    );
+    const claimedUntil = clock.now() + lease;
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let locked = () => {};
+    const holding = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const writing = store!.tasks.write(async () => {
+      await store!.tasks.update(busy!, { feedback: ["being written"] });
+      locked();
+      await gate;
+    });
+    await holding;
+    clock.advance(10_000);
+
+    const answer = await Promise.race([
+      store!.queue.renewLeases([busy!, free!], "me", lease),
+      sleep(2_000, "it waited for the write"),
+    ]);
+    open();
+    await writing;
+
+    expect(Array.isArray(answer) ? [...answer].sort((a, b) => a - b) : answer).toEqual([
+      busy,
+      free,
+    ]);
+    expect((await store!.tasks.require(free!)).leaseExpiresAt).toBe(clock.now() + lease);
+    expect((await store!.tasks.require(busy!)).leaseExpiresAt).toBe(claimedUntil);
+    expect(await store!.queue.renewLeases([busy!, free!], "me", lease)).toHaveLength(2);
+    expect((await store!.tasks.require(busy!)).leaseExpiresAt).toBe(clock.now() + lease);
   });
 });

@@ -255,6 +255,16 @@ describe("several Steward processes on one PostgreSQL database", () => {
           `kills: ${supervisor.kills.map((kill) => `${kill.unit} pid ${kill.pid} at ${kill.at}`).join(", ")}`,
       );
 
+      // What went wrong in the processes, should an assertion below fail.
+      const troubles = supervisor
+        .all()
+        .flatMap((run) =>
+          run.logs
+            .filter((entry) => entry.level === "warn" || entry.level === "error")
+            .map((entry) => `pid ${run.child.pid} ${entry.level}: ${entry.msg}`),
+        );
+      if (troubles.length > 0) console.log(`logged by the processes:\n${troubles.join("\n")}`);
+
       // 5. Nothing lost, nothing crashed, the standby took over in time; status lists the four
       // processes running at the end as live, their roles every role.
       expect(supervisor.crashes).toEqual([]);
