@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { type PgColumn, PgDialect } from "drizzle-orm/pg-core";
 import type { Attempt } from "../../core/attempt.js";
 import type { Clock } from "../../core/clock.js";
 import type {
@@ -12,7 +13,7 @@ import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
 import { requeueStep } from "../requeue-step.js";
 import { lockUntilCommit } from "./locks.js";
-import { asJson, Prepared, PreparedVariants, placeholder, placeholders } from "./prepared.js";
+import { asJson, Prepared, placeholder, placeholders } from "./prepared.js";
 import { attempts, incidents, processes, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import { decodeTask, insertEvents, type PgTaskStore, TASK_COLUMNS } from "./task-store.js";
@@ -30,8 +31,10 @@ const FINISH_ATTEMPT = new Prepared("steward_finish_attempt", (db) =>
 );
 
 /**
- * A claim of the due tasks of a category, up to a limit: one UPDATE whose CTE picks them (FOR
- * UPDATE SKIP LOCKED), returning each task moved and when it had entered the queue.
+ * A claim of the due tasks of a category, up to a limit, in one statement: an UPDATE whose CTE
+ * picks them (FOR UPDATE SKIP LOCKED), and the INSERT of an attempt per task it moved (a
+ * data-modifying CTE over the UPDATE's rows). Returns each task moved, when it had entered the
+ * queue and its attempt's id.
  */
 const CLAIM = new Prepared(
   "steward_claim",
@@ -51,7 +54,7 @@ const CLAIM = new Prepared(
         .limit(sql.placeholder("limit"))
         .for("update", { skipLocked: true }),
     );
-    return db
+    const moved = db
       .with(due)
       .update(tasks)
       .set({
@@ -65,28 +68,21 @@ const CLAIM = new Prepared(
       .from(due)
       .where(eq(tasks.id, due.id))
       .returning({ ...TASK_COLUMNS, enteredAt: due.enteredAt });
+    // Typed: in a SELECT, unlike in an INSERT's VALUES, a parameter's type is not the column's.
+    const typed = (name: string, column: PgColumn) =>
+      sql`${placeholder(name)}::${sql.raw(column.getSQLType())}`;
+    const column = (of: PgColumn) => sql.identifier(of.name);
+    const statement = sql`with claimed as (${moved.getSQL()}), started as (insert into ${attempts} (${column(attempts.taskId)}, ${column(attempts.number)}, ${column(attempts.worker)}, ${column(attempts.startedAt)}, ${column(attempts.outcome)}) select ${column(tasks.id)}, ${column(tasks.attempts)}, ${typed("worker", attempts.worker)}, ${typed("now", attempts.startedAt)}, 'running' from claimed returning ${column(attempts.id)}, ${column(attempts.taskId)}) select claimed.*, started.${column(attempts.id)} from claimed join started on started.${column(attempts.taskId)} = claimed.${column(tasks.id)}`;
+    return { toSQL: () => DIALECT.sqlToQuery(statement) };
   },
-  (row) => ({ task: decodeTask(row), enteredAt: Number(row[TASK_COLUMN_COUNT]) }),
+  (row) => ({
+    task: decodeTask(row),
+    enteredAt: Number(row[TASK_COLUMN_COUNT]),
+    attemptId: Number(row[TASK_COLUMN_COUNT + 1]),
+  }),
 );
 const TASK_COLUMN_COUNT = Object.keys(TASK_COLUMNS).length;
-
-/** A claim's attempts, one row per task claimed (prepared per count), returning their ids. */
-const START_ATTEMPTS = new PreparedVariants("steward_start_attempts", (count: number) => ({
-  build: (db) =>
-    db
-      .insert(attempts)
-      .values(
-        Array.from({ length: count }, (_, row) => ({
-          taskId: placeholder(`taskId${row}`),
-          number: placeholder(`number${row}`),
-          worker: placeholder("worker"),
-          startedAt: placeholder("startedAt"),
-          outcome: sql`'running'`,
-        })),
-      )
-      .returning({ id: attempts.id, taskId: attempts.taskId }),
-  decode: (row) => row as [number, number],
-}));
+const DIALECT = new PgDialect();
 
 /** `CLAIM_ORDER` for rows in hand. */
 function inClaimOrder(a: Task, b: Task): number {
@@ -106,10 +102,10 @@ export class PgQueueStore implements QueueRepository<"async"> {
   ) {}
 
   /**
-   * One UPDATE moves the claimed tasks, reading them in its own CTE (FOR UPDATE SKIP LOCKED);
-   * their events and attempts are then one INSERT each: a claim costs the same few round trips
-   * for one task or for `limit` of them. (The move is queued → running, allowed by the lifecycle;
-   * the CTE picks queued tasks only.)
+   * One statement moves the claimed tasks and starts their attempts (see CLAIM); their events are
+   * one INSERT after it: a claim costs the same two round trips for one task or for `limit` of
+   * them. (The move is queued → running, allowed by the lifecycle; the CTE picks queued tasks
+   * only.)
    */
   async claim(
     category: string,
@@ -127,6 +123,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
         now,
         limit,
         owner,
+        worker,
         leaseExpiresAt: now + leaseMs,
       });
       if (moved.length === 0) return [];
@@ -145,14 +142,7 @@ export class PgQueueStore implements QueueRepository<"async"> {
           data: { attempt: task.attempts, worker },
         })),
       );
-      const values: Record<string, unknown> = { worker, startedAt: now };
-      moved.forEach(({ task }, row) => {
-        values[`taskId${row}`] = task.id;
-        values[`number${row}`] = task.attempts;
-      });
-      const started = await START_ATTEMPTS.of(moved.length).run(transactions, values);
-      const attemptOf = new Map(started.map(([id, taskId]) => [taskId, id]));
-      return moved.map(({ task }) => ({ task, attemptId: attemptOf.get(task.id)! }));
+      return moved.map(({ task, attemptId }) => ({ task, attemptId }));
     });
   }
 
