@@ -72,7 +72,7 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     sqlite: {
       backgroundCheckpoints: { onError: (message) => logger.warn(`checkpoint failed: ${message}`) },
     },
-    onIdleError: (error) => logger.warn(`database: an idle connection broke: ${error.message}`),
+    onConnectionError: (error) => logger.warn(`database: a connection broke: ${error.message}`),
   });
   const engine = new Engine({
     config,

@@ -32,7 +32,7 @@ export async function runWorker(settings: Settings, options: WorkerOptions): Pro
   }
   const logger = mainLogger(settings);
   const opened = await openStore(where, systemClock, {
-    onIdleError: (error) => logger.warn(`database: an idle connection broke: ${error.message}`),
+    onConnectionError: (error) => logger.warn(`database: a connection broke: ${error.message}`),
   });
   let engine: Engine;
   try {

@@ -69,8 +69,8 @@ export function sqliteOpenStore(database: OpenDatabase, clock: Clock): OpenStore
 export interface OpenStoreOptions {
   /** SQLite only: see `DatabaseOptions`. */
   sqlite?: DatabaseOptions;
-  /** PostgreSQL only: a connection of the pool broke while idle. */
-  onIdleError?: (error: Error) => void;
+  /** PostgreSQL only: a connection of the pool broke (see `PostgresOptions`). */
+  onConnectionError?: (error: Error) => void;
 }
 
 /** Opens (creating and migrating if needed) the store at `where`. */
@@ -91,11 +91,10 @@ export async function openStore(
   const { Leadership } = await import("./pg/leadership.js");
   const { Wakeups } = await import("./pg/wakeups.js");
   const { url } = where;
-  const database = await openPostgres(url, { onIdleError: options.onIdleError }).catch(
-    (error: unknown) => {
-      throw new Error(`cannot open PostgreSQL at ${redacted(url)} (${(error as Error).message})`);
-    },
-  );
+  const { onConnectionError } = options;
+  const database = await openPostgres(url, { onConnectionError }).catch((error: unknown) => {
+    throw new Error(`cannot open PostgreSQL at ${redacted(url)} (${(error as Error).message})`);
+  });
   const store = postgresStore(database, clock);
   const learned = await store.routingExamples.list().catch(async (error: unknown) => {
     await store.close();

@@ -25,10 +25,11 @@ export interface PostgresOptions {
   /** Connections in the pool (pg's default is 10). */
   max?: number;
   /**
-   * An idle connection broke (the server restarted, a network cut): told here instead of
-   * crashing the process; the pool replaces it, and a query on a broken one fails on its own.
+   * A connection broke (the server restarted, a network cut), idle or in use: told here instead
+   * of crashing the process. The pool replaces it; the query or write it was serving fails on
+   * its own.
    */
-  onIdleError?: (error: Error) => void;
+  onConnectionError?: (error: Error) => void;
 }
 
 /**
@@ -44,7 +45,14 @@ export async function openPostgres(
   options: PostgresOptions = {},
 ): Promise<OpenPostgres> {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
-  pool.on("error", (error) => options.onIdleError?.(error));
+  // node-postgres emits a broken connection's error on its client, and the pool listens only
+  // while the client is idle: one lent out (a write between statements) would throw it
+  // unheard. Each client is listened to for its whole life instead.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => options.onConnectionError?.(error));
+  });
+  // The pool also passes an idle client's error on to itself; heard above already.
+  pool.on("error", () => {});
   const db = drizzle(pool, { schema });
   try {
     if (options.migrate !== false) await migrateSerialized(pool);
