@@ -79,6 +79,27 @@ export function databaseWithClient(): { readonly url: string; readonly client: p
 }
 
 /**
+ * A restart, as the database at `url` sees it: the server cuts every connection to it but
+ * `spared`'s (a test's own client) and refuses new ones for `ms`.
+ */
+export async function refuseConnections(url: string, spared: pg.Client, ms: number): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const { rows } = await spared.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+  await onServer(async (client) => {
+    await client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    try {
+      await client.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> $2",
+        [name, rows[0]!.pid],
+      );
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      await client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    }
+  });
+}
+
+/**
  * Empties every table of a migrated database and restarts its ids: a fresh store for each test
  * at a fraction of a new database's cost (one database per file, see `postgresDatabase`).
  */

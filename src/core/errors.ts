@@ -35,3 +35,13 @@ export function coerceError(thrown: unknown): Error {
     return new Error(String(thrown));
   }
 }
+
+/**
+ * What went wrong, for a log line: a wrapper's cause first (drizzle's "Failed query: …" hides
+ * the server's answer in `cause`), then the wrapper's first line.
+ */
+export function describeError(error: Error): string {
+  const first = error.message.split("\n", 1)[0]!;
+  if (!(error.cause instanceof Error)) return first;
+  return `${describeError(error.cause)} (${first})`;
+}

@@ -1,4 +1,6 @@
+import { coerceError, describeError } from "../core/errors.js";
 import type { EscalationCause } from "../core/ports.js";
+import { quietRepeats } from "../core/quiet-repeats.js";
 import { everyRole, observedRoles, type Roles } from "../core/roles.js";
 import type { Actor } from "../core/states.js";
 import type { Task } from "../core/task.js";
@@ -49,6 +51,18 @@ export class Engine extends EngineReads {
   /** The checker's schedule, while this process holds the checker's role. */
   private monitor: MonitorSchedule | undefined;
   private heartbeat: Heartbeat<"async"> | undefined;
+  /**
+   * Failures of what runs on a timer (the pool, the escalation flush; the heartbeat's warnings):
+   * while the database is down, a line a minute, not one a tick.
+   */
+  private readonly timerErrors = quietRepeats(
+    (line) => this.logger.error(line),
+    () => this.clock.now(),
+  );
+  private readonly heartbeatWarnings = quietRepeats(
+    (line) => this.logger.warn(line),
+    () => this.clock.now(),
+  );
 
   constructor(options: EngineOptions) {
     super(options, (self) => (self as Engine).hooks());
@@ -80,7 +94,8 @@ export class Engine extends EngineReads {
       escalated: (task, cause) => this.commands.escalated(task, cause),
       incidentResolved: (worker) => this.parts.escalations.recovered(worker),
       changed: (task) => this.emit(task),
-      error: (error, context) => this.logger.error(`worker pool: ${context}: ${error.message}`),
+      error: (error, context) =>
+        this.timerErrors(`worker pool: ${context}: ${describeError(error)}`),
     };
   }
 
@@ -161,7 +176,7 @@ export class Engine extends EngineReads {
     const current = () => ({ roles: [...roles.held()], categories: this.pool.categories });
     const heartbeat = new Heartbeat(registry, thisProcess(this.parts.processId, current()), {
       current,
-      onError: (error) => this.logger.warn(`heartbeat: ${error.message}`),
+      onError: (error) => this.heartbeatWarnings(`heartbeat: ${describeError(error)}`),
     });
     const starting = async () => {
       if (!roles.shared) {
@@ -171,7 +186,7 @@ export class Engine extends EngineReads {
       await heartbeat.start();
     };
     const registered = starting().catch((error: Error) =>
-      this.logger.warn(`heartbeat: ${error.message}`),
+      this.heartbeatWarnings(`heartbeat: ${describeError(error)}`),
     );
     return { heartbeat, registered };
   }
@@ -302,7 +317,7 @@ export class Engine extends EngineReads {
     try {
       return await this.parts.escalations.flush();
     } catch (error) {
-      this.logger.error(`escalation flush failed: ${(error as Error).message}`);
+      this.timerErrors(`escalation flush failed: ${describeError(coerceError(error))}`);
       return 0;
     }
   }

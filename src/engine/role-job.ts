@@ -1,4 +1,4 @@
-import { coerceError } from "../core/errors.js";
+import { coerceError, describeError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { Role, Roles } from "../core/roles.js";
 import { Serial } from "../core/serial.js";
@@ -40,14 +40,16 @@ export class RoleJob {
         // One process alone hears a failed start from `started()`; a shared one keeps serving.
         void starting.catch((error: unknown) => {
           if (roles.shared) {
-            this.logger.error(`${this.role}: could not start: ${coerceError(error).message}`);
+            this.logger.error(
+              `${this.role}: could not start: ${describeError(coerceError(error))}`,
+            );
           }
         });
       },
       onLost: (error) => {
         this.logger.warn("role lost", { role: this.role, error: error.message });
         void this.stop().catch((thrown: unknown) =>
-          this.logger.error(`${this.role}: could not stop: ${coerceError(thrown).message}`),
+          this.logger.error(`${this.role}: could not stop: ${describeError(coerceError(thrown))}`),
         );
       },
     });
