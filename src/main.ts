@@ -3,7 +3,7 @@ import { runConsole } from "./adapters/console/console.js";
 import { outputDelivery } from "./adapters/delivery/pump.js";
 import type { DiscordAdapter } from "./adapters/discord/adapter.js";
 import { startHttpServer } from "./adapters/http/server.js";
-import { createLogger, secretsIn } from "./adapters/log.js";
+import { createLogger, databaseWarnings, secretsIn } from "./adapters/log.js";
 import { logTaskFailures } from "./adapters/task-log.js";
 import { locateStore, type Settings, type StoreLocation } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
@@ -67,12 +67,13 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   const chosen = chooseInterface(mode, settings);
   const logFile = logFileFor(chosen, where);
   const logger = mainLogger(settings, logFile);
+  const warnings = databaseWarnings(logger);
   // Before the queue left from the last run starts, and before the doors open.
   const opened = await openStore(where, systemClock, {
     sqlite: {
       backgroundCheckpoints: { onError: (message) => logger.warn(`checkpoint failed: ${message}`) },
     },
-    onConnectionError: (error) => logger.warn(`database: a connection broke: ${error.message}`),
+    onConnectionError: warnings.connection,
   });
   const engine = new Engine({
     config,
@@ -85,13 +86,12 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   // first request.
   engine.router.warm();
   await engine.start({
-    roles:
-      opened.coordination?.roles((error) => logger.warn(`roles: ${error.message}`)) ?? everyRole(),
+    roles: opened.coordination?.roles(warnings.roles) ?? everyRole(),
   });
   const { roles } = engine;
   const wakeups = await opened.coordination?.listen(
     (category) => engine.pool.wake(category),
-    (error) => logger.warn(`wake-ups: ${error.message}`),
+    warnings.wakeups,
   );
 
   const outputs = outputDelivery(engine);

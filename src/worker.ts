@@ -1,4 +1,5 @@
 import { dirname } from "node:path";
+import { databaseWarnings } from "./adapters/log.js";
 import { logTaskFailures } from "./adapters/task-log.js";
 import { locateStore, type Settings } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
@@ -31,9 +32,8 @@ export async function runWorker(settings: Settings, options: WorkerOptions): Pro
     );
   }
   const logger = mainLogger(settings);
-  const opened = await openStore(where, systemClock, {
-    onConnectionError: (error) => logger.warn(`database: a connection broke: ${error.message}`),
-  });
+  const warnings = databaseWarnings(logger);
+  const opened = await openStore(where, systemClock, { onConnectionError: warnings.connection });
   let engine: Engine;
   try {
     engine = new Engine({
@@ -51,7 +51,7 @@ export async function runWorker(settings: Settings, options: WorkerOptions): Pro
   await engine.start({ roles: noRole() });
   const wakeups = await opened.coordination!.listen(
     (category) => engine.pool.wake(category),
-    (error) => logger.warn(`wake-ups: ${error.message}`),
+    warnings.wakeups,
   );
   exitOnSignals(logger, async () => {
     await wakeups.close();

@@ -1,6 +1,8 @@
 import { type DestinationStream, pino } from "pino";
 import type { LogFormat, LogLevel } from "../config/env.js";
+import { describeError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
+import { quietRepeats } from "../core/quiet-repeats.js";
 import { prettyLine } from "./log-pretty.js";
 
 export interface LogOptions {
@@ -87,4 +89,27 @@ function scrubValue<T>(value: T, secrets: readonly string[]): T {
     ) as T;
   }
   return value;
+}
+
+/** What a process says when its database connections fail, by where they failed. */
+export interface DatabaseWarnings {
+  /** A connection of the pool broke. */
+  connection(error: Error): void;
+  /** The roles' connection failed (PostgreSQL's advisory locks). */
+  roles(error: Error): void;
+  /** The wake-ups' connection failed (LISTEN). */
+  wakeups(error: Error): void;
+}
+
+/**
+ * Warnings of a process's database connections. Each retries every few seconds while the
+ * database is down: the same line is written once a minute, with how many were held back.
+ */
+export function databaseWarnings(logger: Logger): DatabaseWarnings {
+  const warn = quietRepeats((line) => logger.warn(line), Date.now);
+  return {
+    connection: (error) => warn(`database: a connection broke: ${describeError(error)}`),
+    roles: (error) => warn(`roles: ${describeError(error)}`),
+    wakeups: (error) => warn(`wake-ups: ${describeError(error)}`),
+  };
 }

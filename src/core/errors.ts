@@ -40,8 +40,9 @@ export function coerceError(thrown: unknown): Error {
  * What went wrong, for a log line: a wrapper's cause first (drizzle's "Failed query: …" hides
  * the server's answer in `cause`), then the wrapper's first line.
  */
-export function describeError(error: Error): string {
+export function describeError(error: Error, depth = 0): string {
   const first = error.message.split("\n", 1)[0]!;
-  if (!(error.cause instanceof Error)) return first;
-  return `${describeError(error.cause)} (${first})`;
+  // (A few causes deep at most: a cause may, by mistake, lead back to its error.)
+  if (!(error.cause instanceof Error) || depth >= 4) return first;
+  return `${describeError(error.cause, depth + 1)} (${first})`;
 }

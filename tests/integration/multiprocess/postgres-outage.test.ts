@@ -1,0 +1,81 @@
+/**
+ * A `steward worker` process, as the CLI runs it, while its PostgreSQL server restarts: its
+ * connections cut a dozen times as it works, then every one cut and new ones refused for 3 s. The process must stay up (a connection broken while
+ * lent out to a write once crashed it), finish every task, and say what happened in a few lines.
+ */
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../../src/config/load.js";
+import { systemClock } from "../../../src/core/clock.js";
+import { openStore } from "../../../src/db/open-store.js";
+import { Engine } from "../../../src/engine/engine.js";
+import { databaseWithClient, refuseConnections } from "../../postgres.js";
+import { eventually, launch, ROOT } from "../../steward-process.js";
+import { doneCount } from "./history.js";
+
+const CONFIG = join(ROOT, "tests/fixtures/multiprocess/steward.yaml");
+const TASKS = 300;
+const database = databaseWithClient();
+
+describe("a steward worker process through a PostgreSQL restart", () => {
+  it("stays up, finishes every task and logs each failure once", async () => {
+    const { url, client } = database;
+    const env = {
+      STEWARD_DB: url,
+      STEWARD_CONFIG: CONFIG,
+      // Outputs stay in the task: nothing is delivered in this test.
+      RECEIVER_URL: "http://127.0.0.1:9/unused",
+    };
+    const config = loadConfigFile(CONFIG, env);
+    const opened = await openStore({ kind: "postgres", url }, systemClock);
+    const filing = new Engine({ config, configDir: dirname(CONFIG), store: opened });
+    try {
+      for (let item = 1; item <= TASKS; item++) {
+        await filing.submit({
+          source: "outage-test",
+          requester: "tester",
+          category: "work",
+          fields: { objective: `Process item ${item}` },
+        });
+      }
+    } finally {
+      await opened.store.close();
+    }
+
+    const worker = launch(["worker", "--concurrency", "4"], env);
+    try {
+      await worker.logged("worker started", 60_000);
+      await eventually(async () => ((await doneCount(client)) >= 30 ? true : undefined), "30 done");
+      // Cuts while it works (one lent out to a write is likely among them), then the restart.
+      for (let round = 0; round < 12; round++) {
+        await client.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        );
+        await new Promise((resolve) => setTimeout(resolve, 20 + round * 10));
+      }
+      await refuseConnections(url, client, 3_000);
+      await eventually(
+        async () => {
+          // A crash fails here, with what it printed, rather than as a timeout.
+          if (worker.child.exitCode !== null) throw new Error(`it exited:\n${worker.stderr()}`);
+          return (await doneCount(client)) === TASKS ? true : undefined;
+        },
+        `all ${TASKS} done`,
+        60_000,
+      );
+      expect(worker.child.exitCode).toBeNull();
+    } finally {
+      worker.child.kill("SIGTERM");
+    }
+    expect(await worker.exited).toMatchObject({ code: 0 });
+
+    const troubles = worker.logs
+      .filter((entry) => entry.level === "warn" || entry.level === "error")
+      .map((entry) => entry.msg);
+    console.log(`the worker logged while its database restarted:\n${troubles.join("\n")}`);
+    expect(troubles.some((line) => line.startsWith("database: a connection broke"))).toBe(true);
+    // Its pool polls every 2 s and its wake-ups reconnect every few: each line at most once.
+    expect(troubles.filter((line, index) => troubles.indexOf(line) !== index)).toEqual([]);
+    expect(worker.stderr()).not.toMatch(/Uncaught|unhandled/i);
+  }, 120_000);
+});
