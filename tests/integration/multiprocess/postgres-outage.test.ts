@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { systemClock } from "../../../src/core/clock.js";
+import { ROLES } from "../../../src/core/roles.js";
 import { openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { databaseWithClient, refuseConnections } from "../../postgres.js";
@@ -17,8 +18,8 @@ const CONFIG = join(ROOT, "tests/fixtures/multiprocess/steward.yaml");
 const TASKS = 300;
 const database = databaseWithClient();
 
-describe("a steward worker process through a PostgreSQL restart", () => {
-  it("stays up, finishes every task and logs each failure once", async () => {
+describe("steward processes through a PostgreSQL restart", () => {
+  it("stay up, finish every task, take their roles again and log each failure once", async () => {
     const { url, client } = database;
     const env = {
       STEWARD_DB: url,
@@ -42,11 +43,16 @@ describe("a steward worker process through a PostgreSQL restart", () => {
       await opened.store.close();
     }
 
+    // The main process (every role) and a worker, as on two hosts.
+    const serve = launch(["serve"], { ...env, STEWARD_HTTP_PORT: "0" });
     const worker = launch(["worker", "--concurrency", "4"], env);
+    const processes = { serve, worker };
+    let restartedAt = 0;
     try {
+      await serve.logged("steward started", 60_000);
       await worker.logged("worker started", 60_000);
       await eventually(async () => ((await doneCount(client)) >= 30 ? true : undefined), "30 done");
-      // Cuts while it works (one lent out to a write is likely among them), then the restart.
+      // Cuts while they work (one lent out to a write is likely among them), then the restart.
       for (let round = 0; round < 12; round++) {
         await client.query(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
@@ -54,28 +60,44 @@ describe("a steward worker process through a PostgreSQL restart", () => {
         await new Promise((resolve) => setTimeout(resolve, 20 + round * 10));
       }
       await refuseConnections(url, client, 3_000);
+      restartedAt = Date.now();
       await eventually(
         async () => {
           // A crash fails here, with what it printed, rather than as a timeout.
-          if (worker.child.exitCode !== null) throw new Error(`it exited:\n${worker.stderr()}`);
+          for (const [name, run] of Object.entries(processes)) {
+            if (run.child.exitCode !== null) throw new Error(`${name} exited:\n${run.stderr()}`);
+          }
           return (await doneCount(client)) === TASKS ? true : undefined;
         },
         `all ${TASKS} done`,
         60_000,
       );
-      expect(worker.child.exitCode).toBeNull();
+      // The main process takes its roles again once the server answers.
+      const retaken = () =>
+        new Set(
+          serve.logs
+            .filter((entry) => entry.msg === "role acquired")
+            .filter((entry) => Date.parse(entry.time as string) >= restartedAt)
+            .map((entry) => entry.role),
+        );
+      await eventually(() => (retaken().size === ROLES.length ? true : undefined), "roles again");
     } finally {
+      serve.child.kill("SIGTERM");
       worker.child.kill("SIGTERM");
     }
+    expect(await serve.exited).toMatchObject({ code: 0 });
     expect(await worker.exited).toMatchObject({ code: 0 });
 
-    const troubles = worker.logs
-      .filter((entry) => entry.level === "warn" || entry.level === "error")
-      .map((entry) => entry.msg);
-    console.log(`the worker logged while its database restarted:\n${troubles.join("\n")}`);
-    expect(troubles.some((line) => line.startsWith("database: a connection broke"))).toBe(true);
-    // Its pool polls every 2 s and its wake-ups reconnect every few: each line at most once.
-    expect(troubles.filter((line, index) => troubles.indexOf(line) !== index)).toEqual([]);
-    expect(worker.stderr()).not.toMatch(/Uncaught|unhandled/i);
+    for (const [name, run] of Object.entries(processes)) {
+      // A line is its message and the role it names, if any ("role lost" is one line a role).
+      const troubles = run.logs
+        .filter((entry) => entry.level === "warn" || entry.level === "error")
+        .map((entry) => (entry.role === undefined ? entry.msg : `${entry.msg} (${entry.role})`));
+      console.log(`${name} logged while its database restarted:\n${troubles.join("\n")}`);
+      expect(troubles.some((line) => line.startsWith("database: a connection broke"))).toBe(true);
+      // Its pool polls every 2 s, its wake-ups and roles reconnect every few: each line once.
+      expect(troubles.filter((line, index) => troubles.indexOf(line) !== index)).toEqual([]);
+      expect(run.stderr()).not.toMatch(/Uncaught|unhandled/i);
+    }
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../../src/core/log.js";
 import type { Role, RoleHandlers, Roles } from "../../../src/core/roles.js";
 import { RoleJob } from "../../../src/engine/role-job.js";
@@ -98,5 +98,70 @@ describe("a job that runs while its role is held", () => {
     roles.give("gateway");
     await expect(job.started()).rejects.toThrow("401: invalid token");
     expect(job.active).toBe(false);
+  });
+
+  describe("on a shared store, a start that fails", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** A job whose first `failures` starts throw, as while the database is down. */
+    function failingJob(failures: number) {
+      const steps: string[] = [];
+      const errors: string[] = [];
+      let tries = 0;
+      const job = new RoleJob(
+        "scheduler",
+        {
+          start: async () => {
+            tries += 1;
+            steps.push(`start ${tries}`);
+            if (tries <= failures) throw new Error("the database is not answering");
+          },
+          stop: () => steps.push("stopped"),
+        },
+        { ...silentLogger, error: (message) => errors.push(message) },
+      );
+      return { job, steps, errors };
+    }
+
+    it("is taken down and tried again while the role is held, each wait twice the last", async () => {
+      vi.useFakeTimers();
+      const roles = new TestRoles();
+      const { job, steps, errors } = failingJob(2);
+      job.holdWith(roles);
+      roles.give("scheduler");
+      await vi.advanceTimersByTimeAsync(0);
+      expect(steps).toEqual(["start 1", "stopped"]);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(steps).toEqual(["start 1", "stopped", "start 2", "stopped"]);
+      await vi.advanceTimersByTimeAsync(3_999);
+      expect(job.active).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(steps.at(-1)).toBe("start 3");
+      expect(job.active).toBe(true);
+      expect(errors).toEqual([
+        "scheduler: could not start: the database is not answering; trying again in 2 s",
+        "scheduler: could not start: the database is not answering; trying again in 4 s",
+      ]);
+    });
+
+    it("is not tried again once the role is lost, nor once the job is closed", async () => {
+      vi.useFakeTimers();
+      const roles = new TestRoles();
+      const { job, steps } = failingJob(Number.POSITIVE_INFINITY);
+      job.holdWith(roles);
+      roles.give("scheduler");
+      await vi.advanceTimersByTimeAsync(0);
+      roles.take("scheduler");
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(steps).toEqual(["start 1", "stopped"]);
+
+      roles.give("scheduler");
+      await vi.advanceTimersByTimeAsync(0);
+      await job.close();
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(steps).toEqual(["start 1", "stopped", "start 2", "stopped"]);
+    });
   });
 });
