@@ -79,6 +79,20 @@ export function databaseWithClient(): { readonly url: string; readonly client: p
 }
 
 /**
+ * Connections cut under a process at work, as a flapping network or server would: every
+ * connection to `spared`'s database but its own, `rounds` times, 20 ms apart and 10 ms more each
+ * time (one lent out to a write is likely among them).
+ */
+export async function cutConnections(spared: pg.Client, rounds: number): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    await spared.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20 + round * 10));
+  }
+}
+
+/**
  * A restart, as the database at `url` sees it: the server cuts every connection to it but
  * `spared`'s (a test's own client) and refuses new ones for `ms`.
  */

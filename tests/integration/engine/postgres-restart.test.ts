@@ -5,7 +5,12 @@ import { noRole } from "../../../src/core/roles.js";
 import { openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
 import type { WorkerRunner } from "../../../src/workers/runner.js";
-import { databaseWithClient, emptyTables, refuseConnections } from "../../postgres.js";
+import {
+  cutConnections,
+  databaseWithClient,
+  emptyTables,
+  refuseConnections,
+} from "../../postgres.js";
 import { eventually } from "../../steward-process.js";
 
 /**
@@ -117,14 +122,7 @@ async function expectNothingLost(run: Run): Promise<void> {
 
 describe("an engine on PostgreSQL through a restart of the server", () => {
   it("loses nothing when its connections are cut, twelve times in half a second", async () => {
-    const run = await runThrough(async () => {
-      for (let round = 0; round < 12; round++) {
-        await database.client.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        );
-        await new Promise((resolve) => setTimeout(resolve, 20 + round * 10));
-      }
-    });
+    const run = await runThrough(() => cutConnections(database.client, 12));
     await expectNothingLost(run);
   }, 90_000);
 

@@ -10,7 +10,7 @@ import { systemClock } from "../../../src/core/clock.js";
 import { ROLES } from "../../../src/core/roles.js";
 import { openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { databaseWithClient, refuseConnections } from "../../postgres.js";
+import { cutConnections, databaseWithClient, refuseConnections } from "../../postgres.js";
 import { eventually, launch, ROOT } from "../../steward-process.js";
 import { doneCount } from "./history.js";
 
@@ -53,12 +53,7 @@ describe("steward processes through a PostgreSQL restart", () => {
       await worker.logged("worker started", 60_000);
       await eventually(async () => ((await doneCount(client)) >= 30 ? true : undefined), "30 done");
       // Cuts while they work (one lent out to a write is likely among them), then the restart.
-      for (let round = 0; round < 12; round++) {
-        await client.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        );
-        await new Promise((resolve) => setTimeout(resolve, 20 + round * 10));
-      }
+      await cutConnections(client, 12);
       await refuseConnections(url, client, 3_000);
       restartedAt = Date.now();
       await eventually(

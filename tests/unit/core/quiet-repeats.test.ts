@@ -3,15 +3,21 @@ import { ManualClock } from "../../../src/core/clock.js";
 import { describeError } from "../../../src/core/errors.js";
 import { quietRepeats } from "../../../src/core/quiet-repeats.js";
 
+/** `quietRepeats` over a list of the lines written, on a manual clock, a minute's window. */
+function recorded() {
+  const clock = new ManualClock(0);
+  const lines: string[] = [];
+  const say = quietRepeats(
+    (line) => lines.push(line),
+    () => clock.now(),
+    60_000,
+  );
+  return { clock, lines, say };
+}
+
 describe("a log line said again and again", () => {
   it("is written once a window, then with how many like it were held back", () => {
-    const clock = new ManualClock(0);
-    const lines: string[] = [];
-    const say = quietRepeats(
-      (line) => lines.push(line),
-      () => clock.now(),
-      60_000,
-    );
+    const { clock, lines, say } = recorded();
 
     for (let poll = 0; poll < 30; poll++) {
       say("worker pool: claiming tasks: the database is not accepting connections");
@@ -29,13 +35,7 @@ describe("a log line said again and again", () => {
   });
 
   it("forgets the oldest lines first, so a long run's distinct lines do not pile up", () => {
-    const clock = new ManualClock(0);
-    const lines: string[] = [];
-    const say = quietRepeats(
-      (line) => lines.push(line),
-      () => clock.now(),
-      60_000,
-    );
+    const { lines, say } = recorded();
     for (let task = 0; task <= 200; task++) say(`running T-${task}: failed`);
     say("running T-0: failed");
     say("running T-200: failed");
