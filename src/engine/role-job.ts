@@ -62,7 +62,11 @@ export class RoleJob {
         await this.work.start();
       } catch (error) {
         // What it set up before it failed is taken down: the next start begins from nothing.
-        await Promise.resolve(this.work.stop()).catch(() => undefined);
+        try {
+          await this.work.stop();
+        } catch {
+          // The start's failure is the one to tell.
+        }
         throw error;
       }
       this.running = true;
@@ -71,10 +75,12 @@ export class RoleJob {
     // One process alone hears a failed start from `started()`; a shared one keeps serving.
     void starting.catch((error: unknown) => {
       if (!shared) return;
-      const seconds = retryMs / 1000;
+      const again = this.held && !this.closed;
+      const next = again ? `; trying again in ${retryMs / 1000} s` : "";
       this.logger.error(
-        `${this.role}: could not start: ${describeError(coerceError(error))}; trying again in ${seconds} s`,
+        `${this.role}: could not start: ${describeError(coerceError(error))}${next}`,
       );
+      if (!again) return;
       clearTimeout(this.retry);
       this.retry = setTimeout(
         () => this.begin(shared, Math.min(retryMs * 2, RETRY_MAX_MS)),
