@@ -11,6 +11,7 @@ import { systemClock } from "./core/clock.js";
 import type { Logger } from "./core/log.js";
 import { everyRole } from "./core/roles.js";
 import { dataDirOf, openStore } from "./db/open-store.js";
+import { ownSqliteFile } from "./db/sqlite-owner.js";
 import { Engine } from "./engine/engine.js";
 import { ReviewSchedule } from "./engine/review-schedule.js";
 import { RoleJob } from "./engine/role-job.js";
@@ -68,6 +69,9 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   const logFile = logFileFor(chosen, where);
   const logger = mainLogger(settings, logFile);
   const warnings = databaseWarnings(logger);
+  // One Steward per SQLite file, held before anything in it is opened or recovered.
+  const owner =
+    where.kind === "sqlite" && where.path !== ":memory:" ? ownSqliteFile(where.path) : undefined;
   // Before the queue left from the last run starts, and before the doors open.
   const opened = await openStore(where, systemClock, {
     sqlite: {
@@ -167,6 +171,7 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     // Last: another process may take the roles once their jobs have stopped here.
     await roles.close();
     await opened.store.close();
+    owner?.release();
   }
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
