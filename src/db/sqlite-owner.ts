@@ -19,19 +19,24 @@ export interface SqliteOwner {
  */
 export function ownSqliteFile(file: string): SqliteOwner {
   const path = `${file}.lock`;
-  // Taken before the database is opened, which makes its folder on a first start.
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  const lock = new Database(path, { timeout: 0 });
+  let lock: Database.Database | undefined;
   try {
+    // Taken before the database is opened, which makes its folder on a first start.
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    lock = new Database(path, { timeout: 0 });
     lock.pragma("locking_mode = EXCLUSIVE");
     // The first write takes the exclusive lock; in this mode it is kept until the connection closes.
     lock.exec("BEGIN EXCLUSIVE; COMMIT");
   } catch (error) {
-    lock.close();
-    if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
-    throw new Error(
-      `another Steward is running on ${file} (it holds ${path}): stop it first. One process serves a SQLite file; several need PostgreSQL (README: "Several processes on PostgreSQL")`,
-    );
+    lock?.close();
+    if ((error as { code?: string }).code === "SQLITE_BUSY") {
+      throw new Error(
+        `another Steward is running on ${file} (it holds ${path}): stop it first. One process serves a SQLite file; several need PostgreSQL (README: "Several processes on PostgreSQL")`,
+      );
+    }
+    // As opening the database itself would say (`openStore`).
+    throw new Error(`STEWARD_DB: cannot open ${file} (${(error as Error).message})`);
   }
-  return { release: () => lock.close() };
+  const held = lock;
+  return { release: () => held.close() };
 }
