@@ -4,6 +4,7 @@ import type { PgTable } from "drizzle-orm/pg-core";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { openDatabase } from "../connection.js";
 import * as sqlite from "../schema.js";
+import { ownSqliteFile } from "../sqlite-owner.js";
 import { openPostgres } from "./connection.js";
 import * as postgres from "./schema.js";
 
@@ -39,15 +40,25 @@ export interface CopiedTable {
  * Copies a SQLite database (brought to the current schema first) into an empty PostgreSQL one,
  * ids kept, in one transaction: the identities then continue after the highest id copied, and
  * every table's count is checked against the source before it commits. A target that already
- * holds tasks is refused.
+ * holds tasks is refused, and so is a source a running Steward serves (`ownSqliteFile`).
  */
 export async function migrateStore(from: string, to: string): Promise<CopiedTable[]> {
   // Opening a SQLite path creates the file: a mistyped --from would copy an empty database.
   if (!existsSync(from)) throw new Error(`no SQLite database at ${from}`);
+  // Held while it copies: a Steward still serving the file would go on writing after the copy,
+  // and what it wrote would be left behind when PostgreSQL takes over.
+  const owner = ownSqliteFile(from);
+  try {
+    return await copy(from, to);
+  } finally {
+    owner.release();
+  }
+}
+
+async function copy(from: string, to: string): Promise<CopiedTable[]> {
   const source = openDatabase(from);
   const target = await openPostgres(to, { max: 1 });
-  // One snapshot of the source however long the copy takes: a Steward still writing to the
-  // file changes nothing the copy reads or counts.
+  // One read transaction for the whole copy: every table read and counted at one moment.
   source.sqlite.exec("BEGIN");
   try {
     return await target.db.transaction(async (tx) => {

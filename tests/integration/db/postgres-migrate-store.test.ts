@@ -8,6 +8,7 @@ import { EscalationStore } from "../../../src/db/escalation-store.js";
 import { OutboxStore } from "../../../src/db/outbox-store.js";
 import { openPostgresStore } from "../../../src/db/pg/store.js";
 import { QueueStore } from "../../../src/db/queue-store.js";
+import { ownSqliteFile } from "../../../src/db/sqlite-owner.js";
 import { FILED, newTask } from "../../contract/harness.js";
 import { tempDir, testStore } from "../../helpers.js";
 import { postgresDatabase } from "../../postgres.js";
@@ -95,6 +96,20 @@ describe("steward migrate-store", () => {
     await expect(again).rejects.toMatchObject({
       stderr: expect.stringContaining("already holds 31 tasks"),
     });
+  });
+
+  it("refuses a source file a running Steward serves, and copies it once that one has stopped", async () => {
+    const clock = new ManualClock(1_000);
+    const { file, close } = busySqlite(clock);
+    close();
+    const url = await postgresDatabase();
+    const serving = ownSqliteFile(file);
+
+    await expect(migrateStore(file, url)).rejects.toMatchObject({
+      stderr: expect.stringContaining(`another Steward is running on ${file}`),
+    });
+    serving.release();
+    expect(await migrateStore(file, url)).toMatch(/tasks/);
   });
 
   it("refuses a source file that is not there, and creates none", async () => {
