@@ -10,6 +10,7 @@ import {
   type OpenDatabase,
   openDatabase,
 } from "./connection.js";
+import { cannotOpenSqlite } from "./sqlite-owner.js";
 import { sqliteStore } from "./sqlite-store.js";
 import type { Store } from "./store.js";
 
@@ -132,6 +133,6 @@ function openNamed(path: string, options?: DatabaseOptions): OpenDatabase {
   try {
     return openDatabase(path, options);
   } catch (error) {
-    throw new Error(`STEWARD_DB: cannot open ${path} (${(error as Error).message})`);
+    throw cannotOpenSqlite(path, error);
   }
 }

@@ -34,9 +34,14 @@ export function ownSqliteFile(file: string): SqliteOwner {
         `another Steward is running on ${file} (it holds ${path}): stop it first. One process serves a SQLite file; several need PostgreSQL (README: "Several processes on PostgreSQL")`,
       );
     }
-    // As opening the database itself would say (`openStore`).
-    throw new Error(`STEWARD_DB: cannot open ${file} (${(error as Error).message})`);
+    // As opening the database itself would say.
+    throw cannotOpenSqlite(file, error);
   }
   const held = lock;
   return { release: () => held.close() };
+}
+
+/** A SQLite path that cannot be opened, named as the setting to change. */
+export function cannotOpenSqlite(path: string, error: unknown): Error {
+  return new Error(`STEWARD_DB: cannot open ${path} (${(error as Error).message})`);
 }
