@@ -59,6 +59,16 @@ describe("the delivery role taken over from a live holder", () => {
       }
       const leader = supervisor.start("serve-a", ["serve"]);
       await leader.current.logged("steward started", 60_000);
+      // "started" comes before the roles are taken: on a loaded host the standby, started too
+      // soon, could take delivery first, and the connection cut below would be its own.
+      await eventually(
+        () =>
+          leader.current.logs.find(
+            (entry) => entry.msg === "role acquired" && entry.role === "delivery",
+          ),
+        "the leader holds the delivery role",
+        30_000,
+      );
       const standby = supervisor.start("serve-b", ["serve"]);
       await standby.current.logged("steward started", 60_000);
       // A pass is under way: the leader POSTs one output after another.
