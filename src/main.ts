@@ -3,7 +3,7 @@ import { runConsole } from "./adapters/console/console.js";
 import { outputDelivery } from "./adapters/delivery/pump.js";
 import type { DiscordAdapter } from "./adapters/discord/adapter.js";
 import { startHttpServer } from "./adapters/http/server.js";
-import { createLogger, databaseWarnings, secretsIn } from "./adapters/log.js";
+import { createLogger, databaseWarnings, secretsIn, warnOfClockOffset } from "./adapters/log.js";
 import { logTaskFailures } from "./adapters/task-log.js";
 import { locateStore, type Settings, type StoreLocation } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
@@ -78,7 +78,9 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
       backgroundCheckpoints: { onError: (message) => logger.warn(`checkpoint failed: ${message}`) },
     },
     onConnectionError: warnings.connection,
+    time: "server",
   });
+  warnOfClockOffset(logger, opened.clockOffsetMs);
   const engine = new Engine({
     config,
     configDir: dirname(settings.configPath),

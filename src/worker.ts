@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import { databaseWarnings } from "./adapters/log.js";
+import { databaseWarnings, warnOfClockOffset } from "./adapters/log.js";
 import { logTaskFailures } from "./adapters/task-log.js";
 import { locateStore, type Settings } from "./config/env.js";
 import { loadConfigFile } from "./config/load.js";
@@ -33,7 +33,11 @@ export async function runWorker(settings: Settings, options: WorkerOptions): Pro
   }
   const logger = mainLogger(settings);
   const warnings = databaseWarnings(logger);
-  const opened = await openStore(where, systemClock, { onConnectionError: warnings.connection });
+  const opened = await openStore(where, systemClock, {
+    onConnectionError: warnings.connection,
+    time: "server",
+  });
+  warnOfClockOffset(logger, opened.clockOffsetMs);
   let engine: Engine;
   try {
     engine = new Engine({

@@ -113,3 +113,19 @@ export function databaseWarnings(logger: Logger): DatabaseWarnings {
     wakeups: (error) => warn(`wake-ups: ${describeError(error)}`),
   };
 }
+
+/** Less than this between a host's clock and the database server's is nothing to say. */
+const NOTABLE_CLOCK_OFFSET_MS = 1_000;
+
+/**
+ * Says so when this host's clock is off the database server's (`OpenStore.clockOffsetMs`):
+ * Steward keeps the server's time, but the host's other programs and logs do not.
+ */
+export function warnOfClockOffset(logger: Logger, offsetMs: number | undefined): void {
+  if (offsetMs === undefined || Math.abs(offsetMs) < NOTABLE_CLOCK_OFFSET_MS) return;
+  const seconds = (Math.abs(offsetMs) / 1000).toFixed(1);
+  const way = offsetMs > 0 ? "behind" : "ahead of";
+  logger.warn(
+    `this host's clock is ${seconds} s ${way} the database server's: Steward keeps the server's time (is NTP running here?)`,
+  );
+}

@@ -20,6 +20,13 @@ import type { Store } from "./store.js";
  */
 export interface OpenStore {
   readonly store: Store<"async">;
+  /** The time the store writes, which the engine on it keeps too (see `OpenStoreOptions.time`). */
+  readonly clock: Clock;
+  /**
+   * With the server's time: how far the server's clock is ahead of this host's (behind when
+   * negative), in ms, as measured at opening.
+   */
+  readonly clockOffsetMs?: number;
   /** People's routing decisions as of opening: the router is built on them. */
   readonly learned: readonly LearnedExample[];
   /** Files that belong with the data (review charts, the console's log and history) go here. */
@@ -59,6 +66,7 @@ export function sqliteOpenStore(database: OpenDatabase, clock: Clock): OpenStore
   const file = database.sqlite.name;
   return {
     store: asyncSqliteStore(sync),
+    clock,
     learned: sync.routingExamples.list(),
     dataDir: dataDirOf({ kind: "sqlite", path: file }),
     description: file,
@@ -72,6 +80,12 @@ export interface OpenStoreOptions {
   sqlite?: DatabaseOptions;
   /** PostgreSQL only: a connection of the pool broke (see `PostgresOptions`). */
   onConnectionError?: (error: Error) => void;
+  /**
+   * PostgreSQL only: `"server"` takes time from the database server (the clock given, corrected
+   * by its measured offset: `ServerClock`), so that processes on several hosts agree on it. The
+   * commands set it; tests and simulations keep the clock they give.
+   */
+  time?: "server";
 }
 
 /** Opens (creating and migrating if needed) the store at `where`. */
@@ -91,18 +105,28 @@ export async function openStore(
   const { redacted } = await import("./pg/migrate-store.js");
   const { Leadership } = await import("./pg/leadership.js");
   const { Wakeups } = await import("./pg/wakeups.js");
+  const { ServerClock } = await import("./pg/server-clock.js");
   const { url } = where;
   const { onConnectionError } = options;
   const database = await openPostgres(url, { onConnectionError }).catch((error: unknown) => {
     throw new Error(`cannot open PostgreSQL at ${redacted(url)} (${(error as Error).message})`);
   });
-  const store = postgresStore(database, clock);
-  const learned = await store.routingExamples.list().catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
+  const serverClock = options.time === "server" ? new ServerClock(clock, database.pool) : undefined;
+  const close = async () => {
+    serverClock?.stop();
+    await database.close();
+  };
+  const store = postgresStore({ ...database, close }, serverClock ?? clock);
+  const learned = await Promise.all([serverClock?.start(), store.routingExamples.list()])
+    .then(([, listed]) => listed)
+    .catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
   return {
     store,
+    clock: serverClock ?? clock,
+    ...(serverClock === undefined ? {} : { clockOffsetMs: serverClock.offsetMs }),
     learned,
     dataDir: dataDirOf(where),
     description: redacted(where.url),

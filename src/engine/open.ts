@@ -38,7 +38,8 @@ async function withStore<T>(
   config: Config,
   work: (opened: OpenStore) => T | Promise<T>,
 ): Promise<T> {
-  const opened = await openStore(locateStore(settings, config), systemClock);
+  // The server's time on PostgreSQL: what `status` says of other processes' beats is theirs.
+  const opened = await openStore(locateStore(settings, config), systemClock, { time: "server" });
   try {
     return await work(opened);
   } finally {

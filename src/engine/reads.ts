@@ -19,6 +19,7 @@ import type { StatusReader, TaskDetail } from "./status.js";
 import { detailOf, type Parts, type WiringHooks, type WiringOptions, wire } from "./wiring.js";
 
 export interface EngineOptions extends Omit<WiringOptions, "clock"> {
+  /** The store's by default (on PostgreSQL, the server's time); the system's without a store. */
   clock?: Clock;
   logger?: Logger;
 }
@@ -57,7 +58,8 @@ export class EngineReads {
   /** `hooks` are the engine's reactions to what its parts do, asked for once `this` exists. */
   constructor(options: EngineOptions, hooks: (self: EngineReads) => WiringHooks) {
     this.config = options.config;
-    this.clock = options.clock ?? systemClock;
+    // The store's: on PostgreSQL with the server's time, the one every process agrees on.
+    this.clock = options.clock ?? options.store?.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.parts = wire({ ...options, clock: this.clock }, hooks(this));
     this.router = this.parts.router;

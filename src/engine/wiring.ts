@@ -21,7 +21,7 @@ export interface WiringOptions {
   config: Config;
   /** Folder of the config file: worker paths are relative to it. */
   configDir: string;
-  /** The store, opened on the engine's clock (`openStore`)… */
+  /** The store, opened on the engine's clock (`openStore`: the engine takes the store's)… */
   store?: OpenStore;
   /** …or a SQLite database to build it on (tests, benches, one-shot commands). */
   database?: OpenDatabase;

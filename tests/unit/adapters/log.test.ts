@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, type LogOptions, secretsIn } from "../../../src/adapters/log.js";
+import {
+  createLogger,
+  type LogOptions,
+  secretsIn,
+  warnOfClockOffset,
+} from "../../../src/adapters/log.js";
 
 function capture(options: Partial<LogOptions> = {}) {
   const lines: string[] = [];
@@ -60,5 +65,21 @@ describe("the log", () => {
       /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO {2}steward started version=0\.1\.0 http=http:\/\/127\.0\.0\.1:8787\n$/,
     );
     expect(lines[1]).toMatch(/ WARN {2}two\\nlines\n$/);
+  });
+
+  it("warns of a host clock a second or more off the database server's, and says which way", () => {
+    const { logger, json } = capture();
+    for (const offset of [undefined, 0, 999, -999, 31_200, -2_000])
+      warnOfClockOffset(logger, offset);
+    expect(json().map((entry) => [entry.level, entry.msg])).toEqual([
+      [
+        "warn",
+        "this host's clock is 31.2 s behind the database server's: Steward keeps the server's time (is NTP running here?)",
+      ],
+      [
+        "warn",
+        "this host's clock is 2.0 s ahead of the database server's: Steward keeps the server's time (is NTP running here?)",
+      ],
+    ]);
   });
 });
