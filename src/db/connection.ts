@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from "../package-info.js";
 import { WalCheckpointer } from "./checkpointer.js";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import * as schema from "./schema.js";
+import { refuseNewerSchema } from "./schema-age.js";
 import { Writes } from "./writes.js";
 
 /** The migrations drizzle-kit generated, shipped beside the source (and beside `dist/`). */
@@ -70,6 +71,12 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): OpenD
   // large history hit the cache instead of the OS. Taken only as pages are read.
   sqlite.pragma("cache_size = -65536");
   const db = drizzle(sqlite, { schema });
+  try {
+    refuseNewerSchema("the database", newestApplied(sqlite), MIGRATIONS_FOLDER);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   const commits = new GroupCommit(sqlite, options.grouping ?? GROUPING);
   const writes = new Writes(sqlite, commits);
@@ -101,4 +108,18 @@ export function checkWritable(sqlite: Database.Database): void {
   if (sqlite.inTransaction) return;
   sqlite.exec("BEGIN IMMEDIATE");
   sqlite.exec("ROLLBACK");
+}
+
+/** The newest migration applied to the file (drizzle's bookkeeping); undefined for a new file. */
+function newestApplied(sqlite: Database.Database): number | undefined {
+  const kept = sqlite
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  if (kept === undefined) return undefined;
+  const row = sqlite
+    .prepare("SELECT max(created_at) AS newest FROM __drizzle_migrations")
+    .get() as {
+    newest: number | null;
+  };
+  return row.newest ?? undefined;
 }

@@ -4,6 +4,7 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { PACKAGE_ROOT } from "../../package-info.js";
+import { refuseNewerSchema } from "../schema-age.js";
 import * as schema from "./schema.js";
 
 /** The migrations drizzle-kit generated for PostgreSQL, shipped beside the source. */
@@ -71,6 +72,7 @@ export async function migrateSerialized(pool: pg.Pool): Promise<void> {
     const db = drizzle(client, { schema });
     await db.execute(sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
     try {
+      refuseNewerSchema("the database", await newestApplied(client), PG_MIGRATIONS_FOLDER);
       await migrate(db, { migrationsFolder: PG_MIGRATIONS_FOLDER });
     } finally {
       await db.execute(sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
@@ -82,4 +84,19 @@ export async function migrateSerialized(pool: pg.Pool): Promise<void> {
   } finally {
     client.release(failure);
   }
+}
+
+/** The newest migration applied to the database (drizzle's bookkeeping); undefined for a new one. */
+async function newestApplied(client: pg.PoolClient): Promise<number | undefined> {
+  const { rows } = await client
+    .query<{ newest: string | null }>(
+      "SELECT max(created_at)::text AS newest FROM drizzle.__drizzle_migrations",
+    )
+    .catch((error: { code?: string }) => {
+      // undefined_table, invalid_schema_name: nothing was ever migrated here.
+      if (error.code === "42P01" || error.code === "3F000") return { rows: [] };
+      throw error;
+    });
+  const newest = rows[0]?.newest;
+  return newest === null || newest === undefined ? undefined : Number(newest);
 }
