@@ -18,6 +18,8 @@ export interface ProcessEntry {
   roles: Role[];
   /** The task categories its workers claim. */
   categories: string[];
+  /** The Steward version it runs: hosts left on another show in `steward status`. */
+  version: string;
 }
 
 export interface ProcessRecord extends ProcessEntry {
@@ -60,6 +62,6 @@ export function byLiveness(
 
 /** The entry's own fields, nothing more an object passed as one may carry. */
 export function entryFields(entry: ProcessEntry): ProcessEntry {
-  const { id, host, pid, roles, categories } = entry;
-  return { id, host, pid, roles, categories };
+  const { id, host, pid, roles, categories, version } = entry;
+  return { id, host, pid, roles, categories, version };
 }

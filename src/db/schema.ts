@@ -277,6 +277,8 @@ export const processes = sqliteTable("processes", {
   pid: integer("pid").notNull(),
   roles: text("roles", { mode: "json" }).$type<Role[]>().notNull().default(sql`'[]'`),
   categories: text("categories", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  // Empty for a row written before versions were kept.
+  version: text("version").notNull().default(""),
   startedAt: at("started_at").notNull(),
   heartbeatAt: at("heartbeat_at").notNull(),
   goneAt: at("gone_at"),

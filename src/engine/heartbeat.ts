@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { coerceError } from "../core/errors.js";
 import { BEAT_MS, type ProcessEntry, type ProcessRegistry } from "../core/processes.js";
 import type { StorageMode } from "../core/storage-mode.js";
+import { VERSION } from "../package-info.js";
 
 /**
  * An id no other process run shares: host and pid (for people), and a random part (a pid comes
@@ -17,7 +18,7 @@ export function thisProcess(
   id: string,
   now: Pick<ProcessEntry, "roles" | "categories">,
 ): ProcessEntry {
-  return { id, host: hostname(), pid: process.pid, ...now };
+  return { id, host: hostname(), pid: process.pid, version: VERSION, ...now };
 }
 
 export interface HeartbeatOptions {

@@ -8,6 +8,7 @@ const entry = (id: string, overrides: Partial<ProcessEntry> = {}): ProcessEntry 
   pid: 100,
   roles: [],
   categories: ["content"],
+  version: "1.2.3",
   ...overrides,
 });
 

@@ -192,7 +192,14 @@ export function queueContract(open: OpenStore): void {
 
     it("recoverStopped requeues the leases of processes gone or silent since, not of live or unknown owners", async () => {
       const { store, clock } = opened();
-      const process = (id: string) => ({ id, host: "h", pid: 1, roles: [], categories: [] });
+      const process = (id: string) => ({
+        id,
+        host: "h",
+        pid: 1,
+        roles: [],
+        categories: [],
+        version: "1.2.3",
+      });
       for (const id of ["live", "silent", "gone"]) await store.processes.register(process(id));
       await store.processes.gone("gone");
       const leased: Record<string, number> = {};

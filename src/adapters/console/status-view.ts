@@ -61,13 +61,17 @@ function processLines({ processes, now }: Pick<Overview, "processes" | "now">): 
   const { live, stale } = processes;
   if (live.length + stale.length === 0) return [field("Processes", "none running", 14)];
   const lines = [field("Processes", "", 14).trimEnd()];
+  // One version is the rule, said by nothing; hosts left on another are named.
+  const mixed = new Set(live.map((entry) => entry.version)).size > 1;
   for (const entry of live) {
     const roles = entry.roles.length === 0 ? "no roles" : entry.roles.join(", ");
+    const version = mixed ? ` · ${versionOf(entry.version)}` : "";
     lines.push(
-      `    ${entry.host} pid ${entry.pid} · ${roles} · up ${duration(now - entry.startedAt)}` +
+      `    ${entry.host} pid ${entry.pid}${version} · ${roles} · up ${duration(now - entry.startedAt)}` +
         ` · beat ${duration(now - entry.heartbeatAt)} ago`,
     );
   }
+  if (mixed) lines.push("    not all on one version of Steward: run the same on every host");
   for (const entry of stale) {
     lines.push(
       `    ${entry.host} pid ${entry.pid} · stopped beating ${duration(now - entry.heartbeatAt)}` +
@@ -75,6 +79,11 @@ function processLines({ processes, now }: Pick<Overview, "processes" | "now">): 
     );
   }
   return lines;
+}
+
+/** A row written before processes said their version has none. */
+function versionOf(version: string): string {
+  return version === "" ? "an earlier version" : `v${version}`;
 }
 
 const stateOrder = (a: string, b: string) =>

@@ -258,6 +258,8 @@ export const processes = pgTable("processes", {
   pid: integer("pid").notNull(),
   roles: jsonb("roles").$type<Role[]>().notNull().default([]),
   categories: jsonb("categories").$type<string[]>().notNull().default([]),
+  // Empty for a row written before versions were kept.
+  version: text("version").notNull().default(""),
   startedAt: at("started_at").notNull(),
   heartbeatAt: at("heartbeat_at").notNull(),
   goneAt: at("gone_at"),

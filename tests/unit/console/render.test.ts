@@ -352,6 +352,7 @@ describe("status", () => {
             pid: 41,
             roles: ["scheduler", "checker"],
             categories: ["content"],
+            version: "0.1.0",
             startedAt: T0 - 60_000,
             heartbeatAt: T0 + 3000,
           },
@@ -363,6 +364,7 @@ describe("status", () => {
             pid: 7,
             roles: [],
             categories: ["research"],
+            version: "0.1.0",
             startedAt: T0 - 120_000,
             heartbeatAt: T0 - 55_000,
           },
@@ -389,6 +391,40 @@ describe("status", () => {
         "    gpu pid 7 · stopped beating 1m ago without closing (crashed, or cut off)",
       ].join("\n"),
     );
+  });
+
+  it("processes on different versions are each named with theirs, and told to be one", () => {
+    const process = (host: string, version: string) => ({
+      id: `${host}:1:ab`,
+      host,
+      pid: 1,
+      roles: [],
+      categories: ["content"],
+      version,
+      startedAt: T0 - 65_000,
+      heartbeatAt: T0 - 2_000,
+    });
+    const text = statusOverview({
+      counts: [],
+      inFlight: [],
+      waitingForDetails: [],
+      escalations: [],
+      anomalies: [],
+      pausedWorkers: [],
+      outboxBacklog: 0,
+      processes: {
+        live: [process("box", "0.2.0"), process("gpu", "0.1.0"), process("old", "")],
+        stale: [],
+      },
+      now: T0,
+    });
+    expect(text.split("\n").slice(-5)).toEqual([
+      "  Processes:",
+      "    box pid 1 · v0.2.0 · no roles · up 1m 5s · beat 2s ago",
+      "    gpu pid 1 · v0.1.0 · no roles · up 1m 5s · beat 2s ago",
+      "    old pid 1 · an earlier version · no roles · up 1m 5s · beat 2s ago",
+      "    not all on one version of Steward: run the same on every host",
+    ]);
   });
 
   it("the detail shows the brief, the routing trace, the attempts and the timeline", () => {

@@ -1,0 +1,1 @@
+ALTER TABLE `processes` ADD `version` text DEFAULT '' NOT NULL;
