@@ -116,10 +116,6 @@ function newestApplied(sqlite: Database.Database): number | undefined {
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
     .get();
   if (kept === undefined) return undefined;
-  const row = sqlite
-    .prepare("SELECT max(created_at) AS newest FROM __drizzle_migrations")
-    .get() as {
-    newest: number | null;
-  };
-  return row.newest ?? undefined;
+  const newest = sqlite.prepare("SELECT max(created_at) FROM __drizzle_migrations").pluck().get();
+  return typeof newest === "number" ? newest : undefined;
 }

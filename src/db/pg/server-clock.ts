@@ -52,7 +52,7 @@ export class ServerClock implements Clock {
   }
 
   /** The server's time against the midpoint of the round trip, from the quickest of a few reads. */
-  async measure(): Promise<void> {
+  private async measure(): Promise<void> {
     let best: { roundTrip: number; offset: number } | undefined;
     for (let sample = 0; sample < SAMPLES; sample++) {
       const sent = this.local.now();
