@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import pg from "pg";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 /**
  * A PostgreSQL database of its own for each test file: made on first use from the server's
@@ -130,4 +130,22 @@ export async function emptyTables(url: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The file's database (`databaseWithClient`) for tests that start engines on it: each pushes
+ * how to stop what it started onto `stops`; after each test they are stopped, last first, and
+ * the tables emptied.
+ */
+export function databaseEmptiedAfterEach(): {
+  database: { readonly url: string; readonly client: pg.Client };
+  stops: Array<() => Promise<void>>;
+} {
+  const database = databaseWithClient();
+  const stops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+    await emptyTables(database.url);
+  });
+  return { database, stops };
 }

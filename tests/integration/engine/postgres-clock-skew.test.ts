@@ -1,24 +1,18 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { loadConfigFile } from "../../../src/config/load.js";
+import { describe, expect, it } from "vitest";
 import { type Clock, systemClock } from "../../../src/core/clock.js";
 import { noRole } from "../../../src/core/roles.js";
 import { type OpenStoreOptions, openStore } from "../../../src/db/open-store.js";
-import { Engine } from "../../../src/engine/engine.js";
 import type { WorkerRunner } from "../../../src/workers/runner.js";
-import { databaseWithClient, emptyTables } from "../../postgres.js";
+import { databaseEmptiedAfterEach } from "../../postgres.js";
 import { eventually } from "../../steward-process.js";
+import { contentEngine } from "./content-engine.js";
 
 /**
  * Processes on hosts whose clocks disagree, on one PostgreSQL database: a worker host 30 s
  * behind (no NTP on the GPU box) must not look stopped to the others, nor have its running task
  * taken from it and run a second time.
  */
-const database = databaseWithClient();
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0).reverse()) await stop();
-  await emptyTables(database.url);
-});
+const { database, stops } = databaseEmptiedAfterEach();
 
 const SKEW_MS = 30_000;
 
@@ -30,13 +24,7 @@ function skewed(skewMs: number): Clock {
 /** An engine on the database with `clock`, running `runner` as the content worker. */
 async function engineOn(clock: Clock, runner: WorkerRunner, options: OpenStoreOptions) {
   const opened = await openStore({ kind: "postgres", url: database.url }, clock, options);
-  const engine = new Engine({
-    config: loadConfigFile("config/steward.yaml", {}),
-    configDir: "config",
-    store: opened,
-    runners: new Map([["demo-writer", runner]]),
-    pollMs: 50,
-  });
+  const engine = contentEngine(opened, runner);
   stops.push(async () => {
     await engine.stop(100);
     await opened.store.close();

@@ -1,17 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { loadConfigFile } from "../../../src/config/load.js";
+import { describe, expect, it } from "vitest";
 import { systemClock } from "../../../src/core/clock.js";
 import { noRole } from "../../../src/core/roles.js";
 import { openStore } from "../../../src/db/open-store.js";
-import { Engine } from "../../../src/engine/engine.js";
 import type { WorkerRunner } from "../../../src/workers/runner.js";
-import {
-  cutConnections,
-  databaseWithClient,
-  emptyTables,
-  refuseConnections,
-} from "../../postgres.js";
+import { cutConnections, databaseEmptiedAfterEach, refuseConnections } from "../../postgres.js";
 import { eventually } from "../../steward-process.js";
+import { contentEngine } from "./content-engine.js";
 
 /**
  * PostgreSQL restarting under a running engine (a failover, an upgrade): its connections are cut
@@ -19,12 +13,7 @@ import { eventually } from "../../steward-process.js";
  * twice but what a cut undid, the process must not crash, the engine must go on by itself, and
  * its log must say so in a few lines, not a line a poll.
  */
-const database = databaseWithClient();
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0).reverse()) await stop();
-  await emptyTables(database.url);
-});
+const { database, stops } = databaseEmptiedAfterEach();
 
 const TASKS = 200;
 
@@ -49,12 +38,7 @@ async function runThrough(disturb: () => Promise<void>): Promise<Run> {
     return { output: `done ${task.id}` };
   };
   const log = (message: string) => run.logged.push(message);
-  const engine = new Engine({
-    config: loadConfigFile("config/steward.yaml", {}),
-    configDir: "config",
-    store: opened,
-    runners: new Map([["demo-writer", runner]]),
-    pollMs: 50,
+  const engine = contentEngine(opened, runner, {
     leaseMs: 3_000,
     logger: { info() {}, warn: log, error: log },
   });
