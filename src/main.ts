@@ -95,9 +95,15 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     roles: opened.coordination?.roles(warnings.roles) ?? everyRole(),
   });
   const { roles } = engine;
+  // A schema outgrown (another host upgraded) stops this process, once its signals are wired.
+  let outgrown: string | undefined;
+  let stopBecause = (why: string) => {
+    outgrown ??= why;
+  };
   const wakeups = await opened.coordination?.listen(
     (category) => engine.pool.wake(category),
     warnings.wakeups,
+    (error) => stopBecause(error.message),
   );
 
   const outputs = outputDelivery(engine);
@@ -185,7 +191,8 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     })();
     return stopping;
   };
-  exitOnSignals(logger, shutdown);
+  stopBecause = exitOnSignals(logger, shutdown);
+  if (outgrown !== undefined) stopBecause(outgrown);
 
   gateway.holdWith(roles);
   if (!roles.shared) {

@@ -7,18 +7,18 @@ const SHUTDOWN_MARGIN_MS = 5_000;
 
 /**
  * On SIGTERM or SIGINT: `shutdown`, then exit 0 (1 if it failed or overran the grace and its
- * margin). A second signal exits at once, without waiting for running tasks.
+ * margin). A second signal exits at once, without waiting for running tasks. Returns how to stop
+ * the same way for a reason of the process's own (logged as an error), exiting 1: a process
+ * that cannot go on, for a supervisor to see.
  */
-export function exitOnSignals(logger: Logger, shutdown: () => Promise<void>): void {
+export function exitOnSignals(
+  logger: Logger,
+  shutdown: () => Promise<void>,
+): (why: string) => void {
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn(`${signal} again: exiting without waiting for running tasks`);
-      process.exit(1);
-    }
+  const stop = (code: 0 | 1) => {
     stopping = true;
     const started = Date.now();
-    logger.info(`${signal}: shutting down`, { grace_ms: SHUTDOWN_GRACE_MS });
     setTimeout(() => {
       logger.error("shutdown did not finish in time: exiting");
       process.exit(1);
@@ -26,7 +26,7 @@ export function exitOnSignals(logger: Logger, shutdown: () => Promise<void>): vo
     shutdown().then(
       () => {
         logger.info("stopped", { after_ms: Date.now() - started });
-        process.exit(0);
+        process.exit(code);
       },
       (error: unknown) => {
         logger.error(`shutdown failed: ${(error as Error).message}`);
@@ -34,7 +34,20 @@ export function exitOnSignals(logger: Logger, shutdown: () => Promise<void>): vo
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without waiting for running tasks`);
+      process.exit(1);
+    }
+    logger.info(`${signal}: shutting down`, { grace_ms: SHUTDOWN_GRACE_MS });
+    stop(0);
+  };
   process.once("SIGTERM", onSignal);
   // On a terminal the console reads Ctrl-C itself (raw mode); this is `kill -INT` and headless.
   process.once("SIGINT", onSignal);
+  return (why) => {
+    if (stopping) return;
+    logger.error(`${why}: shutting down`, { grace_ms: SHUTDOWN_GRACE_MS });
+    stop(1);
+  };
 }

@@ -53,15 +53,22 @@ export async function runWorker(settings: Settings, options: WorkerOptions): Pro
   }
   logTaskFailures(engine);
   await engine.start({ roles: noRole() });
+  // A schema outgrown (another host upgraded) stops this process, once its signals are wired.
+  let outgrown: string | undefined;
+  let stopBecause = (why: string) => {
+    outgrown ??= why;
+  };
   const wakeups = await opened.coordination!.listen(
     (category) => engine.pool.wake(category),
     warnings.wakeups,
+    (error) => stopBecause(error.message),
   );
-  exitOnSignals(logger, async () => {
+  stopBecause = exitOnSignals(logger, async () => {
     await wakeups.close();
     await engine.stop(SHUTDOWN_GRACE_MS);
     await opened.store.close();
   });
+  if (outgrown !== undefined) stopBecause(outgrown);
   logger.info("worker started", {
     version: VERSION,
     database: opened.description,

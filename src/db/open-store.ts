@@ -48,11 +48,14 @@ export interface Coordination {
   roles(onError: (error: Error) => void): Roles;
   /**
    * Calls `onWork` when a write queued work in a category, and with no category when notices
-   * may have been missed (a lost connection): look at every category then. Resolves listening.
+   * may have been missed (a lost connection): look at every category then. Calls `onOutgrown`
+   * when another process has migrated the database past this Steward's schema (a host upgraded
+   * while this one was not): the process must stop. Resolves listening.
    */
   listen(
     onWork: (category?: string) => void,
     onError: (error: Error) => void,
+    onOutgrown?: (error: Error) => void,
   ): Promise<{ close(): Promise<void> }>;
 }
 
@@ -100,7 +103,7 @@ export async function openStore(
     return sqliteOpenStore(database, clock);
   }
   // Loaded only when asked for: a SQLite deployment never loads the PostgreSQL driver.
-  const { openPostgres } = await import("./pg/connection.js");
+  const { openPostgres, schemaOutgrown } = await import("./pg/connection.js");
   const { postgresStore, postgresWritable } = await import("./pg/store.js");
   const { redacted } = await import("./pg/migrate-store.js");
   const { Leadership } = await import("./pg/leadership.js");
@@ -133,10 +136,15 @@ export async function openStore(
     checkWritable: () => postgresWritable(database),
     coordination: {
       roles: (onError) => new Leadership(url, { onError }),
-      listen: async (onWork, onError) => {
+      listen: async (onWork, onError, onOutgrown) => {
         const wakeups = new Wakeups(url, {
           onWork: (category) => onWork(category),
           onResync: () => onWork(),
+          onMigrated: () => {
+            schemaOutgrown(database.pool).then((outgrown) => {
+              if (outgrown !== undefined) onOutgrown?.(outgrown);
+            }, onError);
+          },
           onError,
         });
         await wakeups.start();

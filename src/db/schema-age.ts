@@ -28,9 +28,19 @@ export function refuseNewerSchema(
   applied: number | undefined,
   folder: string,
 ): void {
+  const newer = newerSchema(where, applied, folder);
+  if (newer !== undefined) throw newer;
+}
+
+/** What `refuseNewerSchema` throws, or undefined when this Steward knows the schema. */
+export function newerSchema(
+  where: string,
+  applied: number | undefined,
+  folder: string,
+): Error | undefined {
   const known = newestMigration(folder);
-  if (applied === undefined || applied <= known) return;
-  throw new Error(
+  if (applied === undefined || applied <= known) return undefined;
+  return new Error(
     `${where} was migrated by a newer Steward (its schema is of ${when(applied)}, this Steward's of ${when(known)}): run the same version of Steward on every host, or upgrade this one`,
   );
 }

@@ -4,7 +4,7 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { PACKAGE_ROOT } from "../../package-info.js";
-import { refuseNewerSchema } from "../schema-age.js";
+import { newerSchema, refuseNewerSchema } from "../schema-age.js";
 import * as schema from "./schema.js";
 
 /** The migrations drizzle-kit generated for PostgreSQL, shipped beside the source. */
@@ -72,8 +72,13 @@ export async function migrateSerialized(pool: pg.Pool): Promise<void> {
     const db = drizzle(client, { schema });
     await db.execute(sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
     try {
-      refuseNewerSchema("the database", await newestApplied(client), PG_MIGRATIONS_FOLDER);
+      const before = await newestApplied(client);
+      refuseNewerSchema("the database", before, PG_MIGRATIONS_FOLDER);
       await migrate(db, { migrationsFolder: PG_MIGRATIONS_FOLDER });
+      // Processes already running may be older than what was just applied: they check.
+      if ((await newestApplied(client)) !== before) {
+        await client.query("SELECT pg_notify($1, '')", [MIGRATED_CHANNEL]);
+      }
     } finally {
       await db.execute(sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
     }
@@ -86,8 +91,19 @@ export async function migrateSerialized(pool: pg.Pool): Promise<void> {
   }
 }
 
+/** The channel a process that migrated the database notifies on (see `schemaOutgrown`). */
+export const MIGRATED_CHANNEL = "steward_migrated";
+
+/**
+ * Whether the database's schema is newer than this Steward's now (another host, upgraded, has
+ * migrated it since this process started): the error to stop with, or undefined.
+ */
+export async function schemaOutgrown(pool: pg.Pool): Promise<Error | undefined> {
+  return newerSchema("the database", await newestApplied(pool), PG_MIGRATIONS_FOLDER);
+}
+
 /** The newest migration applied to the database (drizzle's bookkeeping); undefined for a new one. */
-async function newestApplied(client: pg.PoolClient): Promise<number | undefined> {
+async function newestApplied(client: pg.PoolClient | pg.Pool): Promise<number | undefined> {
   const { rows } = await client
     .query<{ newest: string | null }>(
       "SELECT max(created_at)::text AS newest FROM drizzle.__drizzle_migrations",

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type pg from "pg";
 import { coerceError } from "../../core/errors.js";
+import { MIGRATED_CHANNEL } from "./connection.js";
 import { abandon, openDedicated } from "./dedicated-connection.js";
 import type { Queryable } from "./transactions.js";
 
@@ -21,9 +22,11 @@ export interface WakeupHandlers {
   onWork(category: string): void;
   /**
    * Listening again after a lost connection: notices sent meanwhile are gone, so check the
-   * queue as if told of every category.
+   * queue as if told of every category (and the schema, as if told of a migration).
    */
   onResync(): void;
+  /** Another process migrated the database (`MIGRATED_CHANNEL`). */
+  onMigrated?(): void;
   /** A connection failed or a handler threw: told here, never thrown out of the loop. */
   onError?(error: Error): void;
 }
@@ -37,7 +40,7 @@ export interface WakeupHandlers {
 type Mode = "idle" | "listening" | "reconnecting" | "closed";
 
 /**
- * Wake-ups instead of polling: LISTEN on `steward_work` on a connection of its own (a pooled one
+ * Wake-ups instead of polling: LISTEN on `steward_work` (and `steward_migrated`) on a connection of its own (a pooled one
  * would be recycled with the LISTEN on it). A lost connection is noticed (its error or end, or a
  * check that fails) and replaced, and then `onResync` says notices may have been missed.
  */
@@ -95,6 +98,7 @@ export class Wakeups {
         this.client = client;
         this.mode = "listening";
         this.tell(() => this.handlers.onResync());
+        this.tell(() => this.handlers.onMigrated?.());
       }
     } catch (thrown) {
       this.lost(coerceError(thrown));
@@ -109,9 +113,10 @@ export class Wakeups {
     client.on("notification", (notice) => {
       if (notice.channel === WORK_CHANNEL && notice.payload !== undefined)
         this.tell(() => this.handlers.onWork(notice.payload!));
+      else if (notice.channel === MIGRATED_CHANNEL) this.tell(() => this.handlers.onMigrated?.());
     });
     try {
-      await client.query(`LISTEN ${WORK_CHANNEL}`);
+      await client.query(`LISTEN ${WORK_CHANNEL}; LISTEN ${MIGRATED_CHANNEL}`);
     } catch (error) {
       abandon(client);
       throw error;

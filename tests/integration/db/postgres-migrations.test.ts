@@ -1,6 +1,10 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { migrateSerialized, openPostgres } from "../../../src/db/pg/connection.js";
+import {
+  MIGRATED_CHANNEL,
+  migrateSerialized,
+  openPostgres,
+} from "../../../src/db/pg/connection.js";
 import { postgresDatabase } from "../../postgres.js";
 
 async function count(url: string, query: string): Promise<number> {
@@ -45,5 +49,23 @@ describe("PostgreSQL migrations", () => {
     const again = await openPostgres(url);
     await again.close();
     expect(await count(url, APPLIED)).toBe(files);
+  });
+
+  it("are announced when applied, so processes already running can check them; not otherwise", async () => {
+    const url = await postgresDatabase();
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (notice) => heard.push(notice.channel));
+    await listener.query(`LISTEN ${MIGRATED_CHANNEL}`);
+    try {
+      await (await openPostgres(url)).close();
+      await (await openPostgres(url)).close();
+      // A round trip on the listener: notices sent before it have arrived.
+      await listener.query("SELECT 1");
+      expect(heard).toEqual([MIGRATED_CHANNEL]);
+    } finally {
+      await listener.end();
+    }
   });
 });
