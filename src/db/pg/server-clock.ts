@@ -21,6 +21,7 @@ export class ServerClock implements Clock {
   constructor(
     private readonly local: Clock,
     private readonly pool: pg.Pool,
+    private readonly remeasureMs = REMEASURE_MS,
   ) {}
 
   /** Measures the offset now, and again every few minutes until `stop` (a failure keeps the last). */
@@ -30,7 +31,7 @@ export class ServerClock implements Clock {
       this.measure().catch(() => {
         // The database is down: the pool's own warnings say so; the last offset holds.
       });
-    }, REMEASURE_MS);
+    }, this.remeasureMs);
     this.timer.unref();
   }
 
