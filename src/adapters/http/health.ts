@@ -27,7 +27,13 @@ export interface HealthReport {
   paused_workers: string[];
   /** The Steward processes on the database, as `steward status` lists them; never failing. */
   processes: {
-    live: { host: string; pid: number; roles: string[]; heartbeat_ms_ago: number }[];
+    live: {
+      host: string;
+      pid: number;
+      version: string;
+      roles: string[];
+      heartbeat_ms_ago: number;
+    }[];
     stale: number;
   };
   /** Parts that make the process not ready: `db`, `scheduler`. */
@@ -78,9 +84,10 @@ async function processesOf(engine: Engine): Promise<HealthReport["processes"]> {
     const { live, stale } = await engine.status.processes();
     const now = engine.clock.now();
     return {
-      live: live.map(({ host, pid, roles, heartbeatAt }) => ({
+      live: live.map(({ host, pid, version, roles, heartbeatAt }) => ({
         host,
         pid,
+        version,
         roles,
         heartbeat_ms_ago: now - heartbeatAt,
       })),

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ROLES } from "../../../src/core/roles.js";
+import { VERSION } from "../../../src/package-info.js";
 import { tempDir } from "../../helpers.js";
 import { databaseWithClient } from "../../postgres.js";
 import {
@@ -44,7 +45,7 @@ async function holdsEveryRole(steward: StewardProcess, timeoutMs = 15_000): Prom
 }
 
 interface StatusJson {
-  processes: { live: { pid: number; roles: string[]; categories: string[] }[] };
+  processes: { live: { pid: number; roles: string[]; categories: string[]; version: string }[] };
 }
 
 async function status(env: Record<string, string>): Promise<StatusJson> {
@@ -91,6 +92,14 @@ describe("steward on PostgreSQL, several processes", () => {
     expect([...(byPid.get(first.child.pid!)?.roles ?? [])].sort()).toEqual([...ROLES].sort());
     expect(byPid.get(standby.child.pid!)?.roles).toEqual([]);
     expect(byPid.get(worker.child.pid!)).toMatchObject({ roles: [], categories: ["support"] });
+    // Each says the version it runs (hosts left behind in an upgrade show), here and in /readyz.
+    expect(processes.live.map((entry) => entry.version)).toEqual(processes.live.map(() => VERSION));
+    const ready = (await (await fetch(`${http}/readyz`)).json()) as {
+      processes: { live: { pid: number; version: string }[] };
+    };
+    expect(ready.processes.live.find((entry) => entry.pid === worker.child.pid)?.version).toBe(
+      VERSION,
+    );
     const metrics = await (await fetch(`${http}/metrics`)).text();
     expect(metrics).toContain(`steward_role_held{role="scheduler",host=`);
     expect(metrics).toMatch(
