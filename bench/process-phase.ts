@@ -1,7 +1,7 @@
 /**
  * The process phase of bench/throughput.ts alone, for comparing engines on a loaded machine.
  *
- *   npx tsx bench/process-phase.ts [--n 20000] [--concurrency 1] [--count-promises] [--unconfirmed]
+ *   npx tsx bench/process-phase.ts [--n 20000] [--concurrency 1] [--count-promises] [--unconfirmed] [--threads]
  *
  * One request goes through `engine.submit` (so the task is filed as a door files it); N−1 copies
  * of it are then written straight into the table in one write (no intake: the submit phase is
@@ -12,7 +12,10 @@
  * makes each `await` one promise more, as AsyncLocalStorage's hooks do). The request is a
  * person's, routed by the rules, so each task done confirms the router (a routing example
  * stored); with `--unconfirmed` the copies come from a webhook and confirm nothing, as no task
- * did before confirmations (for comparing the engine alone with older commits).
+ * did before confirmations (for comparing the engine alone with older commits). With `--threads`
+ * (Linux), the CPU is also split between the main thread and the others (the garbage collector's
+ * helpers, the checkpoint thread), and the phase's wall time is printed: on a noisy host, the
+ * main thread's share is where an engine's change shows.
  */
 import { createHook } from "node:async_hooks";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,6 +30,7 @@ import { sqliteStore } from "../src/db/sqlite-store.js";
 import { Engine } from "../src/engine/engine.js";
 import type { WorkerRunner } from "../src/workers/runner.js";
 import { FILED } from "./support/tasks.js";
+import { mainAndRest, threadTimes } from "./support/thread-cpu.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CATEGORY = "support";
@@ -93,10 +97,14 @@ async function main(): Promise<void> {
   });
 
   const promises0 = promises;
+  const threads0 = process.argv.includes("--threads") ? threadTimes() : undefined;
+  const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
   await engine.start();
   await finished;
   const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - wall0;
+  const threads = threads0 && mainAndRest(threads0, threadTimes()!);
   const made = promises - promises0;
   await engine.stop();
   database.close();
@@ -104,7 +112,10 @@ async function main(): Promise<void> {
   const perTask = (cpu.user + cpu.system) / n;
   console.log(
     `process phase, N=${n} C=${concurrency}: ${perTask.toFixed(1)} µs CPU a task` +
-      (countPromises ? `, ${(made / n).toFixed(1)} promises a task` : ""),
+      (countPromises ? `, ${(made / n).toFixed(1)} promises a task` : "") +
+      (threads === undefined
+        ? ""
+        : ` (main thread ${(threads.main / n).toFixed(1)}, other threads ${(threads.rest / n).toFixed(1)}; wall ${((wall * 1000) / n).toFixed(1)} µs a task)`),
   );
 }
 
