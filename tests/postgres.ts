@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { PG_MIGRATIONS_FOLDER } from "../src/db/pg/connection.js";
+import { newestMigration } from "../src/db/schema-age.js";
 
 /**
  * A PostgreSQL database of its own for each test file: made on first use from the server's
@@ -148,4 +150,16 @@ export function databaseEmptiedAfterEach(): {
     await emptyTables(database.url);
   });
   return { database, stops };
+}
+
+/**
+ * Records on `client`'s database a migration a day newer than any this Steward has, as a newer
+ * Steward's start on another host would have applied it.
+ */
+export async function recordNewerMigration(client: pg.Client): Promise<void> {
+  const newer = newestMigration(PG_MIGRATIONS_FOLDER) + 86_400_000;
+  await client.query(
+    "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('next', $1)",
+    [newer],
+  );
 }

@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { systemClock } from "../../../src/core/clock.js";
 import { MIGRATIONS_FOLDER, openDatabase } from "../../../src/db/connection.js";
 import { openStore } from "../../../src/db/open-store.js";
-import { openPostgres, PG_MIGRATIONS_FOLDER } from "../../../src/db/pg/connection.js";
+import { openPostgres } from "../../../src/db/pg/connection.js";
 import { newestMigration } from "../../../src/db/schema-age.js";
-import { postgresDatabase } from "../../postgres.js";
+import { postgresDatabase, recordNewerMigration } from "../../postgres.js";
 import { steward } from "../cli/steward-cli.js";
 
 /**
@@ -62,11 +62,7 @@ describe("a database migrated by a newer Steward", () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const newer = newestMigration(PG_MIGRATIONS_FOLDER) + DAY_MS;
-      await client.query(
-        "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('next', $1)",
-        [newer],
-      );
+      await recordNewerMigration(client);
       const applied = async () =>
         (await client.query("SELECT count(*) AS n FROM drizzle.__drizzle_migrations")).rows;
       const before = await applied();

@@ -14,10 +14,10 @@ import { Engine } from "../../../src/engine/engine.js";
 import { databaseWithClient } from "../../postgres.js";
 import { eventually, ROOT } from "../../steward-process.js";
 import { reply, TestServer } from "../workers/helpers.js";
+import { CONFIG, stewardEnv } from "./env.js";
 import { repeated } from "./receiver.js";
 import { Supervisor } from "./supervisor.js";
 
-const CONFIG = join(ROOT, "tests/fixtures/multiprocess/steward.yaml");
 const TASKS = 30;
 /** How long the receiver takes to answer: a pass over the backlog lasts seconds. */
 const ANSWER_MS = 250;
@@ -34,12 +34,7 @@ describe("the delivery role taken over from a live holder", () => {
       setTimeout(() => reply(response, 200, ""), ANSWER_MS);
     };
     const outputsUrl = `${await server.start()}/outputs`;
-    const env = {
-      STEWARD_DB: url,
-      STEWARD_CONFIG: CONFIG,
-      STEWARD_HTTP_PORT: "0",
-      RECEIVER_URL: outputsUrl,
-    };
+    const env = stewardEnv(url, outputsUrl, { STEWARD_HTTP_PORT: "0" });
     const supervisor = new Supervisor(env);
     const opened = await openStore({ kind: "postgres", url }, systemClock);
     const filing = new Engine({

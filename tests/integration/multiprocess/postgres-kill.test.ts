@@ -12,7 +12,7 @@
  * filing goes on whoever is killed (a webhook needs a live serve), and the last 300, filed while
  * the processes run, wake them through LISTEN/NOTIFY as any door's commits would.
  */
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../../bench/support/random.js";
 import { loadConfigFile } from "../../../src/config/load.js";
@@ -22,13 +22,8 @@ import { ROLES } from "../../../src/core/roles.js";
 import { openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { databaseWithClient } from "../../postgres.js";
-import {
-  eventually,
-  type LogEntry,
-  launch,
-  ROOT,
-  type StewardProcess,
-} from "../../steward-process.js";
+import { eventually, type LogEntry, launch, type StewardProcess } from "../../steward-process.js";
+import { CONFIG, stewardEnv } from "./env.js";
 import {
   allAttempts,
   attemptKey,
@@ -40,7 +35,6 @@ import {
 import { type ReportedRun, repeated, startReceiver } from "./receiver.js";
 import { type Kill, Supervisor, type Unit } from "./supervisor.js";
 
-const CONFIG = join(ROOT, "tests/fixtures/multiprocess/steward.yaml");
 const TASKS = 1_000;
 /**
  * Filed before the processes start, so the kills fall while every worker is busy (filing on
@@ -141,13 +135,10 @@ describe("several Steward processes on one PostgreSQL database", () => {
 
     const { url, client: db } = database;
     const receiver = await startReceiver();
-    const env = {
-      STEWARD_DB: url,
-      STEWARD_CONFIG: CONFIG,
+    const env = stewardEnv(url, receiver.outputsUrl, {
       STEWARD_HTTP_PORT: "0",
-      RECEIVER_URL: receiver.outputsUrl,
       RUNS_URL: receiver.runsUrl,
-    };
+    });
     const supervisor = new Supervisor(env);
     const config = loadConfigFile(CONFIG, env);
     // Migrates the database before any process starts (they would wait on the same lock).

@@ -3,7 +3,7 @@
  * connections cut a dozen times as it works, then every one cut and new ones refused for 3 s. The process must stay up (a connection broken while
  * lent out to a write once crashed it), finish every task, and say what happened in a few lines.
  */
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
 import { systemClock } from "../../../src/core/clock.js";
@@ -11,22 +11,18 @@ import { ROLES } from "../../../src/core/roles.js";
 import { openStore } from "../../../src/db/open-store.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { cutConnections, databaseWithClient, refuseConnections } from "../../postgres.js";
-import { eventually, launch, ROOT } from "../../steward-process.js";
+import { eventually, launch } from "../../steward-process.js";
+import { CONFIG, stewardEnv } from "./env.js";
 import { doneCount } from "./history.js";
 
-const CONFIG = join(ROOT, "tests/fixtures/multiprocess/steward.yaml");
 const TASKS = 300;
 const database = databaseWithClient();
 
 describe("steward processes through a PostgreSQL restart", () => {
   it("stay up, finish every task, take their roles again and log each failure once", async () => {
     const { url, client } = database;
-    const env = {
-      STEWARD_DB: url,
-      STEWARD_CONFIG: CONFIG,
-      // Outputs stay in the task: nothing is delivered in this test.
-      RECEIVER_URL: "http://127.0.0.1:9/unused",
-    };
+    // Outputs stay in the task: nothing is delivered in this test.
+    const env = stewardEnv(url);
     const config = loadConfigFile(CONFIG, env);
     const opened = await openStore({ kind: "postgres", url }, systemClock);
     const filing = new Engine({ config, configDir: dirname(CONFIG), store: opened });

@@ -5,14 +5,12 @@
  * a schema it does not know. Played here by a newer migration recorded and announced as
  * `migrateSerialized` does.
  */
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MIGRATED_CHANNEL, PG_MIGRATIONS_FOLDER } from "../../../src/db/pg/connection.js";
-import { newestMigration } from "../../../src/db/schema-age.js";
-import { databaseWithClient } from "../../postgres.js";
-import { launch, ROOT } from "../../steward-process.js";
+import { MIGRATED_CHANNEL } from "../../../src/db/pg/connection.js";
+import { databaseWithClient, recordNewerMigration } from "../../postgres.js";
+import { launch } from "../../steward-process.js";
+import { stewardEnv } from "./env.js";
 
-const CONFIG = join(ROOT, "tests/fixtures/multiprocess/steward.yaml");
 const OUTGROWN =
   /^the database was migrated by a newer Steward .*: run the same version of Steward on every host, or upgrade this one: shutting down$/;
 const database = databaseWithClient();
@@ -20,22 +18,14 @@ const database = databaseWithClient();
 describe("a database migrated past a running process's schema", () => {
   it("stops serve and worker with what to do, exit 1; a restart is refused the same way", async () => {
     const { url, client } = database;
-    const env = {
-      STEWARD_DB: url,
-      STEWARD_CONFIG: CONFIG,
-      RECEIVER_URL: "http://127.0.0.1:9/unused",
-    };
+    const env = stewardEnv(url);
     const serve = launch(["serve"], { ...env, STEWARD_HTTP_PORT: "0" });
     await serve.logged("steward started", 60_000);
     const worker = launch(["worker"], env);
     await worker.logged("worker started", 60_000);
 
     // What a newer Steward's start does on another host: migrate, then say so.
-    const newer = newestMigration(PG_MIGRATIONS_FOLDER) + 86_400_000;
-    await client.query(
-      "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('next', $1)",
-      [newer],
-    );
+    await recordNewerMigration(client);
     await client.query("SELECT pg_notify($1, '')", [MIGRATED_CHANNEL]);
 
     for (const process of [serve, worker]) {
