@@ -17,7 +17,7 @@ import { ReviewSchedule } from "./engine/review-schedule.js";
 import { RoleJob } from "./engine/role-job.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { VERSION } from "./package-info.js";
-import { exitOnSignals, SHUTDOWN_GRACE_MS } from "./shutdown.js";
+import { exitOnSignals, SHUTDOWN_GRACE_MS, StopRequest } from "./shutdown.js";
 
 /**
  * `start`: Discord with a token, else the console on a terminal, else headless (systemd, a
@@ -96,14 +96,11 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
   });
   const { roles } = engine;
   // A schema outgrown (another host upgraded) stops this process, once its signals are wired.
-  let outgrown: string | undefined;
-  let stopBecause = (why: string) => {
-    outgrown ??= why;
-  };
+  const outgrown = new StopRequest();
   const wakeups = await opened.coordination?.listen(
     (category) => engine.pool.wake(category),
     warnings.wakeups,
-    (error) => stopBecause(error.message),
+    (error) => outgrown.request(error.message),
   );
 
   const outputs = outputDelivery(engine);
@@ -191,8 +188,7 @@ export async function main(settings: Settings, mode: RunMode): Promise<void> {
     })();
     return stopping;
   };
-  stopBecause = exitOnSignals(logger, shutdown);
-  if (outgrown !== undefined) stopBecause(outgrown);
+  outgrown.arm(exitOnSignals(logger, shutdown));
 
   gateway.holdWith(roles);
   if (!roles.shared) {

@@ -6,6 +6,25 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 const SHUTDOWN_MARGIN_MS = 5_000;
 
 /**
+ * A reason of the process's own to stop (the schema outgrown), heard perhaps before the signals
+ * are wired: held until `arm` hands it the stop `exitOnSignals` returns.
+ */
+export class StopRequest {
+  private stop: ((why: string) => void) | undefined;
+  private why: string | undefined;
+
+  readonly request = (why: string): void => {
+    if (this.stop !== undefined) this.stop(why);
+    else this.why ??= why;
+  };
+
+  arm(stop: (why: string) => void): void {
+    this.stop = stop;
+    if (this.why !== undefined) stop(this.why);
+  }
+}
+
+/**
  * On SIGTERM or SIGINT: `shutdown`, then exit 0 (1 if it failed or overran the grace and its
  * margin). A second signal exits at once, without waiting for running tasks. Returns how to stop
  * the same way for a reason of the process's own (logged as an error), exiting 1: a process

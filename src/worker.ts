@@ -9,7 +9,7 @@ import { openStore } from "./db/open-store.js";
 import { Engine } from "./engine/engine.js";
 import { mainLogger } from "./main.js";
 import { VERSION } from "./package-info.js";
-import { exitOnSignals, SHUTDOWN_GRACE_MS } from "./shutdown.js";
+import { exitOnSignals, SHUTDOWN_GRACE_MS, StopRequest } from "./shutdown.js";
 
 export interface WorkerOptions {
   /** Only these categories' tasks (each must be in the config); every category by default. */
@@ -54,21 +54,19 @@ export async function runWorker(settings: Settings, options: WorkerOptions): Pro
   logTaskFailures(engine);
   await engine.start({ roles: noRole() });
   // A schema outgrown (another host upgraded) stops this process, once its signals are wired.
-  let outgrown: string | undefined;
-  let stopBecause = (why: string) => {
-    outgrown ??= why;
-  };
+  const outgrown = new StopRequest();
   const wakeups = await opened.coordination!.listen(
     (category) => engine.pool.wake(category),
     warnings.wakeups,
-    (error) => stopBecause(error.message),
+    (error) => outgrown.request(error.message),
   );
-  stopBecause = exitOnSignals(logger, async () => {
-    await wakeups.close();
-    await engine.stop(SHUTDOWN_GRACE_MS);
-    await opened.store.close();
-  });
-  if (outgrown !== undefined) stopBecause(outgrown);
+  outgrown.arm(
+    exitOnSignals(logger, async () => {
+      await wakeups.close();
+      await engine.stop(SHUTDOWN_GRACE_MS);
+      await opened.store.close();
+    }),
+  );
   logger.info("worker started", {
     version: VERSION,
     database: opened.description,

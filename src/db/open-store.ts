@@ -119,7 +119,8 @@ export async function openStore(
     serverClock?.stop();
     await database.close();
   };
-  const store = postgresStore({ ...database, close }, serverClock ?? clock);
+  const storeClock = serverClock ?? clock;
+  const store = postgresStore({ ...database, close }, storeClock);
   const learned = await Promise.all([serverClock?.start(), store.routingExamples.list()])
     .then(([, listed]) => listed)
     .catch(async (error: unknown) => {
@@ -128,8 +129,8 @@ export async function openStore(
     });
   return {
     store,
-    clock: serverClock ?? clock,
-    ...(serverClock === undefined ? {} : { clockOffsetMs: serverClock.offsetMs }),
+    clock: storeClock,
+    clockOffsetMs: serverClock?.offsetMs,
     learned,
     dataDir: dataDirOf(where),
     description: redacted(where.url),

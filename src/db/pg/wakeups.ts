@@ -40,9 +40,10 @@ export interface WakeupHandlers {
 type Mode = "idle" | "listening" | "reconnecting" | "closed";
 
 /**
- * Wake-ups instead of polling: LISTEN on `steward_work` (and `steward_migrated`) on a connection of its own (a pooled one
- * would be recycled with the LISTEN on it). A lost connection is noticed (its error or end, or a
- * check that fails) and replaced, and then `onResync` says notices may have been missed.
+ * Wake-ups instead of polling: LISTEN on `steward_work` (and `steward_migrated`) on a connection
+ * of its own (a pooled one would be recycled with the LISTEN on it). A lost connection is noticed
+ * (its error or end, or a check that fails) and replaced, and then `onResync` says notices may
+ * have been missed.
  */
 export class Wakeups {
   private mode: Mode = "idle";
