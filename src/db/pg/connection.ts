@@ -4,7 +4,7 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { PACKAGE_ROOT } from "../../package-info.js";
-import { newerSchema, refuseNewerSchema } from "../schema-age.js";
+import { newerSchema, newestMigration, refuseNewerSchema } from "../schema-age.js";
 import * as schema from "./schema.js";
 
 /** The migrations drizzle-kit generated for PostgreSQL, shipped beside the source. */
@@ -75,8 +75,9 @@ export async function migrateSerialized(pool: pg.Pool): Promise<void> {
       const before = await newestApplied(client);
       refuseNewerSchema("the database", before, PG_MIGRATIONS_FOLDER);
       await migrate(db, { migrationsFolder: PG_MIGRATIONS_FOLDER });
-      // Processes already running may be older than what was just applied: they check.
-      if ((await newestApplied(client)) !== before) {
+      // Something was applied (the database was behind this Steward): processes already
+      // running may be older than it now, so they are told to check.
+      if (before !== newestMigration(PG_MIGRATIONS_FOLDER)) {
         await client.query("SELECT pg_notify($1, '')", [MIGRATED_CHANNEL]);
       }
     } finally {
