@@ -10,9 +10,9 @@
  * time of the process (all threads) per task over the process phase; with `--count-promises`,
  * also the promises made per task (an async_hooks init hook, which itself slows the run and
  * makes each `await` one promise more, as AsyncLocalStorage's hooks do). The request is a
- * person's, routed by the rules, so each task done confirms the router (a routing example
- * stored); with `--unconfirmed` the copies come from a webhook and confirm nothing, as no task
- * did before confirmations (for comparing the engine alone with older commits). With `--threads`
+ * person's, routed by the rules, so each task done confirms the router (taught once the
+ * completion commits); with `--unconfirmed` the copies come from a webhook and confirm nothing,
+ * as no task did before confirmations (for comparing the engine alone with older commits). With `--threads`
  * (Linux), the CPU is also split between the main thread and the others (the garbage collector's
  * helpers, the checkpoint thread), and the phase's wall time is printed: on a noisy host, the
  * main thread's share is where an engine's change shows.

@@ -213,8 +213,11 @@ routing
 
 routing
   .command("forget")
-  .description("unlearn one example (a mistaken decision)")
-  .argument("<id>", "the example's id, from `routing examples`")
+  .description("unlearn one example (a mistaken decision), or a task's confirmation")
+  .argument(
+    "<id>",
+    "the example's id (#12) or the confirmation's task (T-42), from `routing examples`",
+  )
   .action(async (id: string) => {
     const { forgetCommand } = await import("./adapters/console/routing-command.js");
     await forgetCommand(readSettings(), loadOrExit(), id).catch(reportAndExit);

@@ -173,5 +173,6 @@ const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {
   list: "read",
   recent: "read",
   remove: "write",
-  pruneConfirmations: "write",
+  confirmations: "read",
+  unconfirm: "write",
 };

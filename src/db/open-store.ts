@@ -2,7 +2,7 @@ import { dirname, resolve } from "node:path";
 import type { StoreLocation } from "../config/env.js";
 import type { Clock } from "../core/clock.js";
 import type { Roles } from "../core/roles.js";
-import type { LearnedExample } from "../routing/learned.js";
+import { CONFIRMATIONS_READ, type LearnedExample } from "../routing/learned.js";
 import { asyncSqliteStore } from "./async-sqlite-store.js";
 import {
   checkWritable,
@@ -27,7 +27,10 @@ export interface OpenStore {
    * negative), in ms, as measured at opening.
    */
   readonly clockOffsetMs?: number;
-  /** People's routing decisions as of opening: the router is built on them. */
+  /**
+   * People's routing decisions and the latest confirmations as of opening, each list oldest
+   * first: the router is built on them (and leaves out the catch-all's confirmations).
+   */
   readonly learned: readonly LearnedExample[];
   /** Files that belong with the data (review charts, the console's log and history) go here. */
   readonly dataDir: string;
@@ -70,7 +73,10 @@ export function sqliteOpenStore(database: OpenDatabase, clock: Clock): OpenStore
   return {
     store: asyncSqliteStore(sync),
     clock,
-    learned: sync.routingExamples.list(),
+    learned: [
+      ...sync.routingExamples.list(),
+      ...sync.routingExamples.confirmations(CONFIRMATIONS_READ),
+    ],
     dataDir: dataDirOf({ kind: "sqlite", path: file }),
     description: file,
     // Outside a transaction, take the write lock and let it go; an open group is writing already.
@@ -121,8 +127,13 @@ export async function openStore(
   };
   const storeClock = serverClock ?? clock;
   const store = postgresStore({ ...database, close }, storeClock);
-  const learned = await Promise.all([serverClock?.start(), store.routingExamples.list()])
-    .then(([, listed]) => listed)
+  const { routingExamples } = store;
+  const learned = await Promise.all([
+    serverClock?.start(),
+    routingExamples.list(),
+    routingExamples.confirmations(CONFIRMATIONS_READ),
+  ])
+    .then(([, decisions, confirmations]) => [...decisions, ...confirmations])
     .catch(async (error: unknown) => {
       await store.close();
       throw error;

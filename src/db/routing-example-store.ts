@@ -1,81 +1,87 @@
-import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
-import type { LearnedExample, LearnedExamples } from "../routing/learned.js";
+import { and, asc, desc, eq, isNotNull, ne, sql } from "drizzle-orm";
+import type { Decision, LearnedExample, LearnedExamples, Unconfirmed } from "../routing/learned.js";
 import type { Db } from "./connection.js";
-import { prepareDirect, slots } from "./direct.js";
-import { briefColumnsOf, EXAMPLE_COLUMNS, exampleRow, toExample } from "./routing-example-rows.js";
+import * as exampleRows from "./routing-example-rows.js";
 import { routingExamples, tasks } from "./schema.js";
 
 /**
- * A confirmation is stored with every task the router placed that is done: the insert is on
- * the task path, so it is prepared once per connection (building and preparing it through
- * drizzle on each call cost more than the rest of the completion; docs/performance.md).
+ * People's routing decisions, kept for the router to learn from; and the confirmations, read
+ * from the tasks they are.
  */
-function prepareInsert(db: Db) {
-  const values = slots<typeof routingExamples.$inferInsert>(EXAMPLE_COLUMNS);
-  return prepareDirect(db, db.insert(routingExamples).values(values), EXAMPLE_COLUMNS);
-}
-
-/** People's routing decisions, kept for the router to learn from. */
 export class RoutingExampleStore implements LearnedExamples {
-  private insert: ReturnType<typeof prepareInsert> | undefined;
-
   constructor(private readonly db: Db) {}
 
-  add(example: Omit<LearnedExample, "id">): LearnedExample {
-    // Prepared on first use, so a store can be made before the migrations run.
-    this.insert ??= prepareInsert(this.db);
-    const row = exampleRow(example);
-    const { text, category, fromCategory, origin, taskId, actor, at } = row;
-    const inserted = this.insert.run(text, category, fromCategory, origin, taskId, actor, at);
-    return { ...example, id: Number(inserted.lastInsertRowid) };
-  }
-
-  /** Oldest first; one category's when `category` is given. A confirmation's text is its task's. */
-  list(category?: string): LearnedExample[] {
-    const rows = this.db
-      .select({
-        example: routingExamples,
-        task: briefColumnsOf(tasks),
-      })
-      .from(routingExamples)
-      .leftJoin(tasks, eq(tasks.id, routingExamples.taskId))
-      .where(category === undefined ? undefined : eq(routingExamples.category, category))
-      .orderBy(asc(routingExamples.id))
+  add(example: Decision): LearnedExample {
+    const [row] = this.db
+      .insert(routingExamples)
+      .values(exampleRows.decisionRow(example))
+      .returning({ id: routingExamples.id })
       .all();
-    return rows.flatMap(({ example, task }) => toExample(example, task) ?? []);
+    return { ...example, id: row!.id };
   }
 
-  /** The latest `limit` decisions, most recent first. */
+  list(category?: string): LearnedExample[] {
+    const ofCategory = category === undefined ? undefined : eq(routingExamples.category, category);
+    return this.db
+      .select()
+      .from(routingExamples)
+      .where(and(DECISION, ofCategory))
+      .orderBy(asc(routingExamples.id))
+      .all()
+      .map(exampleRows.toDecision);
+  }
+
   recent(limit: number): LearnedExample[] {
     return this.db
       .select()
       .from(routingExamples)
-      .where(ne(routingExamples.origin, "confirmation"))
+      .where(DECISION)
       .orderBy(desc(routingExamples.at), desc(routingExamples.id))
       .limit(limit)
       .all()
-      .flatMap((row) => toExample(row) ?? []);
+      .map(exampleRows.toDecision);
   }
 
-  /** Forgets one example; false when there was none with that id. */
   remove(id: number): boolean {
-    return this.db.delete(routingExamples).where(eq(routingExamples.id, id)).run().changes > 0;
+    const removing = this.db.delete(routingExamples);
+    return removing.where(and(eq(routingExamples.id, id), DECISION)).run().changes > 0;
   }
 
-  pruneConfirmations(kept: number): number {
-    return this.db.delete(routingExamples).where(olderConfirmations(this.db, kept)).run().changes;
+  confirmations(limit: number): LearnedExample[] {
+    // The latest by id (the primary key's order), however long ago they were filed.
+    const tasksDone: exampleRows.ConfirmationRow[] = this.db
+      .select(exampleRows.confirmationColumnsOf(tasks))
+      .from(tasks)
+      .where(exampleRows.confirmed(tasks, routed, this.forgotten()))
+      .orderBy(desc(tasks.id))
+      .limit(limit)
+      .all();
+    return exampleRows.confirmationsOf(tasksDone);
+  }
+
+  unconfirm(forgotten: Unconfirmed): boolean {
+    const already = this.db
+      .select({ id: routingExamples.id })
+      .from(routingExamples)
+      .where(and(FORGOTTEN, eq(routingExamples.taskId, forgotten.taskId)))
+      .get();
+    if (already !== undefined) return false;
+    this.db.insert(routingExamples).values(exampleRows.unconfirmedRow(forgotten)).run();
+    return true;
+  }
+
+  private forgotten() {
+    return this.db
+      .select({ id: routingExamples.taskId })
+      .from(routingExamples)
+      .where(and(FORGOTTEN, isNotNull(routingExamples.taskId)));
   }
 }
 
-/** Confirmations older than the latest `kept` (their ids below the `kept`-th newest's). */
-function olderConfirmations(db: Db, kept: number) {
-  const confirmation = eq(routingExamples.origin, "confirmation");
-  const newest = db
-    .select({ id: routingExamples.id })
-    .from(routingExamples)
-    .where(confirmation)
-    .orderBy(desc(routingExamples.id))
-    .limit(1)
-    .offset(kept - 1);
-  return and(confirmation, lt(routingExamples.id, newest));
+const FORGOTTEN = eq(routingExamples.origin, "unconfirmed");
+const DECISION = ne(routingExamples.origin, "unconfirmed");
+
+/** A key of a task's routing trace (JSON text). */
+function routed(key: string) {
+  return sql`json_extract(${tasks.routing}, ${`$.${key}`})`;
 }

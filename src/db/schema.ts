@@ -12,7 +12,7 @@ import type { FailureClass } from "../core/failures.js";
 import type { Role } from "../core/roles.js";
 import type { TaskState } from "../core/states.js";
 import type { RoutingTrace, SourceRef } from "../core/task.js";
-import type { LearnedOrigin } from "../routing/learned.js";
+import type { StoredOrigin } from "../routing/learned.js";
 
 /** Times are integers: milliseconds since the epoch, from the injected clock. */
 const at = (name: string) => integer(name);
@@ -318,17 +318,18 @@ export const chatRefs = sqliteTable(
 
 /**
  * People's routing decisions, kept as labelled examples the router learns from (reroutes,
- * categories named at filing), and confirmations (tasks done where the router placed them).
- * Rows are only added or forgotten, never edited. No index: the table is a few thousand rows,
- * read whole at start-up, and a confirmation's insert is on the task path.
+ * categories named at filing), and the confirmations a person asked it to forget (`unconfirmed`).
+ * A confirmation itself is its task, done where the router placed it: nothing is stored for it.
+ * Rows are only added or forgotten, never edited. No index: the table is a few rows for each
+ * decision a person made, read whole at start-up.
  */
 export const routingExamples = sqliteTable("routing_examples", {
   id: integer("id").primaryKey({ autoIncrement: true }),
-  // A confirmation's is its task's brief, read from the task (routing-example-rows.ts).
+  // Null in an `unconfirmed` row: it names its task only.
   text: text("text"),
   category: text("category").notNull(),
   fromCategory: text("from_category"),
-  origin: text("origin").$type<LearnedOrigin>().notNull(),
+  origin: text("origin").$type<StoredOrigin>().notNull(),
   taskId: integer("task_id"),
   actor: text("actor").notNull(),
   at: at("at").notNull(),

@@ -1,24 +1,26 @@
 import { briefText } from "../core/brief.js";
 import type { Clock } from "../core/clock.js";
 import { briefOf, type Task } from "../core/task.js";
-import { REROUTE_RULE } from "../intake/intake.js";
 import type { Router } from "../routing/classify.js";
 import {
+  CHOSEN_RULES,
   CONFIRMATIONS_KEPT,
+  CONFIRMATIONS_READ,
+  confirmationOf,
+  type Decision,
   type LearnedExample,
   type LearnedExamples,
+  UNWORDED_SOURCES,
 } from "../routing/learned.js";
 
 /**
  * Turns people's routing decisions into examples the router learns from at once, and keeps them
  * so a restart learns them again: a person's choice, or the router's placement of a person's
- * request done where it was placed. A webhook's or a schedule's fixed category, or a pipeline's
- * next step, says nothing about how requests are worded.
+ * request done where it was placed (a confirmation: the task itself, done, is what is kept). A
+ * webhook's or a schedule's fixed category, or a pipeline's next step, says nothing about how
+ * requests are worded.
  */
 export class RoutingLearning {
-  /** Confirmations recorded by this process: the store is pruned every `PRUNE_EVERY`. */
-  private confirmed = 0;
-
   constructor(
     private readonly store: LearnedExamples<"async">,
     private readonly router: Router,
@@ -51,38 +53,38 @@ export class RoutingLearning {
    * the requests the router got wrong (docs/performance.md, session 14). A category a person chose
    * was learned when they chose it; the catch-all's tasks confirm nothing (a person may have done
    * the job there whatever it was). For a task `confirms` accepts (asked first: most completions
-   * confirm nothing, and ask nothing more). Stored in the completion's write, so undone with it;
-   * what it returns teaches the router, once that write has committed.
+   * confirm nothing). Nothing is written: the task done is the confirmation, read back at
+   * start-up (`LearnedExamples.confirmations`). What it returns teaches the router, once the
+   * completion has committed.
    */
-  async completed(task: Task): Promise<(() => void) | undefined> {
-    const { category } = task;
-    const storing = this.stored(task, {
-      category,
-      from: null,
-      origin: "confirmation",
-      actor: "steward",
-    });
-    if (storing === undefined) return undefined;
-    const example = await storing;
-    // The store keeps what the router trains on, not every task ever done.
-    if (++this.confirmed % PRUNE_EVERY === 0) {
-      await this.store.pruneConfirmations(CONFIRMATIONS_KEPT);
-    }
-    return () => this.router.learn(example);
+  completed(task: Task): (() => void) | undefined {
+    const example = confirmationOf(task);
+    return example === undefined ? undefined : () => this.router.learn(example);
   }
 
   /** Whether `task`, once done, is a confirmation (checked before anything waits on it). */
   confirms(task: Task): boolean {
     const { routing, category } = task;
-    if (routing.category !== category || CHOSEN_BY_A_PERSON.has(routing.rule)) return false;
+    if (routing.category !== category || CHOSEN_RULES.includes(routing.rule)) return false;
     const catchAll = this.router.categories.some(
       (each) => each.catch_all && each.name === category,
     );
     return !catchAll && fromAPerson(task);
   }
 
-  examples(category?: string): Promise<LearnedExample[]> {
-    return this.store.list(category);
+  /**
+   * What the router learns from, oldest first: people's decisions, and the confirmations it
+   * trains on (the latest `CONFIRMATIONS_KEPT` outside the catch-all).
+   */
+  async examples(category?: string): Promise<LearnedExample[]> {
+    const [decisions, confirmations] = await Promise.all([
+      this.store.list(category),
+      this.store.confirmations(CONFIRMATIONS_READ),
+    ]);
+    const learned = this.learnable(confirmations).filter(
+      (example) => category === undefined || example.category === category,
+    );
+    return [...decisions, ...learned].sort((one, other) => one.at - other.at);
   }
 
   /**
@@ -93,15 +95,41 @@ export class RoutingLearning {
     return this.store.recent(limit);
   }
 
+  /** Forgets a person's decision; false when there was none with that id. */
   async forget(id: number): Promise<boolean> {
     const removed = await this.store.remove(id);
     if (removed) this.router.forget(id);
     return removed;
   }
 
+  /**
+   * Forgets the confirmation of the task `taskId`, for good; false when the router does not
+   * learn from one (not such a task, or forgotten already).
+   */
+  async unconfirm(taskId: number, actor: string): Promise<boolean> {
+    const confirmations = this.learnable(await this.store.confirmations(CONFIRMATIONS_READ));
+    const confirmation = confirmations.find((example) => example.taskId === taskId);
+    if (confirmation === undefined) return false;
+    const { category } = confirmation;
+    const at = this.clock.now();
+    if (!(await this.store.unconfirm({ taskId, category, actor, at }))) return false;
+    this.router.unconfirm(taskId);
+    return true;
+  }
+
+  /** The confirmations the router trains on, of those read (oldest first). */
+  private learnable(confirmations: readonly LearnedExample[]): LearnedExample[] {
+    const catchAll = new Set(
+      this.router.categories.filter((each) => each.catch_all).map((each) => each.name),
+    );
+    return confirmations
+      .filter((example) => !catchAll.has(example.category))
+      .slice(-CONFIRMATIONS_KEPT);
+  }
+
   private async record(
     task: Task,
-    decision: Pick<LearnedExample, "category" | "from" | "origin" | "actor">,
+    decision: Pick<Decision, "category" | "from" | "origin" | "actor">,
   ): Promise<void> {
     const storing = this.stored(task, decision);
     if (storing !== undefined) this.router.learn(await storing);
@@ -110,7 +138,7 @@ export class RoutingLearning {
   /** The decision stored as an example; undefined, storing nothing, for a task with no text. */
   private stored(
     task: Task,
-    decision: Pick<LearnedExample, "category" | "from" | "origin" | "actor">,
+    decision: Pick<Decision, "category" | "from" | "origin" | "actor">,
   ): Promise<LearnedExample> | undefined {
     const text = briefText(briefOf(task));
     if (text.trim() === "") return undefined;
@@ -118,16 +146,7 @@ export class RoutingLearning {
   }
 }
 
-/**
- * A prune now and then is enough: at most this many confirmations over the kept ones. Each prune
- * reads past the kept ones to find where to cut, whatever it deletes: rarely, it costs a task
- * little (docs/performance.md).
- */
-export const PRUNE_EVERY = 500;
-
-/** How a person chose a task's category: learned when they chose it, not again when it is done. */
-const CHOSEN_BY_A_PERSON = new Set(["explicit", REROUTE_RULE]);
-
 function fromAPerson(task: Task): boolean {
-  return !/^(webhook|schedule|pipeline):/.test(task.source) && task.parentId === null;
+  const unworded = UNWORDED_SOURCES.some((door) => task.source.startsWith(`${door}:`));
+  return !unworded && task.parentId === null;
 }

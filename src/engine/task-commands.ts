@@ -16,7 +16,8 @@ import {
   stepFor,
 } from "../escalation/decisions.js";
 import { type Person, requireOperator } from "../escalation/operators.js";
-import { type FieldValues, type IntakeResult, REROUTE_RULE } from "../intake/intake.js";
+import type { FieldValues, IntakeResult } from "../intake/intake.js";
+import { REROUTE_RULE } from "../routing/learned.js";
 import { onCompleted } from "./pipeline.js";
 import type { Parts } from "./wiring.js";
 
@@ -54,8 +55,8 @@ export class TaskCommands {
     const { config, logger, changed } = this;
     const { intake, learning, store } = this.parts;
     const { outbox, tasks } = store;
-    // Stored with the completion; the router learns it once that has committed.
-    const teach = learning.confirms(task) ? await learning.completed(task) : undefined;
+    // The router learns it once the completion has committed.
+    const teach = learning.confirms(task) ? learning.completed(task) : undefined;
     if (teach !== undefined) {
       tasks.afterCommit((failed) => {
         if (failed === undefined) teach();

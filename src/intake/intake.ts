@@ -15,6 +15,7 @@ import {
   type Task,
 } from "../core/task.js";
 import type { RouteRequest, Router } from "../routing/classify.js";
+import { REROUTE_RULE } from "../routing/learned.js";
 import { type AgentReading, routedByAgent } from "./agent.js";
 import { answerBrief } from "./answer.js";
 import { checkFieldSizes, checkLabelSizes, checkRequestSize } from "./checks.js";
@@ -93,9 +94,6 @@ export interface IntakeDeps {
   /** Called inside the transaction that escalated a task, so the escalation is staged with it. */
   onEscalated?: (task: Task, reason: string) => Promise<void>;
 }
-
-/** The routing rule recorded when a person moved a task to another category. */
-export const REROUTE_RULE = "reroute";
 
 /** Filing and resuming stand or fall with whatever write they are part of (a batch of filings). */
 const WITH_CALLER: WriteOptions = { undo: "all" };

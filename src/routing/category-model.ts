@@ -145,18 +145,22 @@ export class CategoryModel {
     while (this.retraining !== undefined) await this.retraining;
   }
 
-  /** Unlearns an example at once: the next request is routed by a classifier trained without it. */
+  /** Unlearns a decision at once: the next request is routed by a classifier trained without it. */
   forget(id: number): boolean {
-    if (!this.learned.delete(id)) {
-      const confirmation = this.confirmations.findIndex((example) => example.id === id);
-      if (confirmation === -1) return false;
-      this.confirmations.splice(confirmation, 1);
-    }
+    if (!this.learned.delete(id)) return false;
     const decision = this.decisions.get(id);
     this.decisions.delete(id);
     for (const feature of decision?.features.keys() ?? []) this.byWord.get(feature)?.delete(id);
-    this.forgets += 1;
-    this.current = undefined;
+    this.unlearned();
+    return true;
+  }
+
+  /** Unlearns the confirmation of the task `taskId` at once, as `forget` a decision. */
+  unconfirm(taskId: number): boolean {
+    const confirmation = this.confirmations.findIndex((example) => example.taskId === taskId);
+    if (confirmation === -1) return false;
+    this.confirmations.splice(confirmation, 1);
+    this.unlearned();
     return true;
   }
 
@@ -238,6 +242,12 @@ export class CategoryModel {
     return best;
   }
 
+  /** Something learned is gone: the classifier trained on it is dropped, and any retraining under way. */
+  private unlearned(): void {
+    this.forgets += 1;
+    this.current = undefined;
+  }
+
   /** Keeps a decision; false for one that teaches nothing. */
   private remember(example: LearnedExample): boolean {
     // A decision for a category that is no longer configured (or an untaught catch-all) teaches nothing.
@@ -245,6 +255,8 @@ export class CategoryModel {
     if (category === undefined) return false;
     // A confirmation is no route to follow: the router already sent that request where it belongs.
     if (example.origin === "confirmation") {
+      // The catch-all's tasks confirm nothing (start-up reads them with the rest).
+      if (category >= this.candidates.length) return false;
       // Start-up lists them oldest first, and later ones come after.
       this.confirmations.push(example);
       if (this.confirmations.length >= 2 * CONFIRMATIONS_KEPT)
@@ -313,7 +325,7 @@ export class CategoryModel {
       const label = this.indexOf.get(request.category);
       if (label !== undefined) add(request.text, label, WEIGHT.corpus, config);
     }
-    for (const example of inIdOrder(
+    for (const example of inLearningOrder(
       [...this.learned.values()],
       this.confirmations.slice(-CONFIRMATIONS_KEPT),
     )) {
@@ -338,14 +350,14 @@ export class CategoryModel {
 
 const CONFIRMED: Source = { kind: "confirmation" };
 
-/** Decisions and confirmations as they were learned: two lists in id order, merged. */
-function* inIdOrder(
+/** Decisions and confirmations as they were learned: two lists in time order, merged. */
+function* inLearningOrder(
   decisions: readonly LearnedExample[],
   confirmations: readonly LearnedExample[],
 ): Generator<LearnedExample> {
   let next = 0;
   for (const decision of decisions) {
-    while (next < confirmations.length && confirmations[next]!.id < decision.id)
+    while (next < confirmations.length && confirmations[next]!.at < decision.at)
       yield confirmations[next++]!;
     yield decision;
   }

@@ -35,8 +35,10 @@ export interface Router {
    * like it, and by the classifier once it has retrained (in the background; see `settled`).
    */
   learn(example: LearnedExample): void;
-  /** Unlearns an example (a mistaken decision); false if it was not known. */
+  /** Unlearns a decision (a mistaken one); false if it was not known. */
   forget(id: number): boolean;
+  /** Unlearns the confirmation of the task `taskId`; false if it was not known. */
+  unconfirm(taskId: number): boolean;
   /** Trains the classifier now rather than on the first request (a server, before its doors open). */
   warm(): void;
   /** Resolves once every decision learned so far is part of the classifier. */
@@ -115,6 +117,7 @@ export function createCategoryRouter(
     categories,
     learn: (example) => model.learn(example),
     forget: (id) => model.forget(id),
+    unconfirm: (taskId) => model.unconfirm(taskId),
     warm: () => model.warm(),
     settled: () => model.settled(),
     confidences,

@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import type { Settings } from "../../config/env.js";
 import type { Config } from "../../config/schema.js";
+import { formatTaskId, parseTaskId } from "../../core/states.js";
 import { withEngine } from "../../engine/open.js";
 import { describeLearned, type LearnedExample } from "../../routing/learned.js";
 
@@ -36,25 +37,42 @@ export async function examplesCommand(
     for (const example of examples) console.log(describeExample(example));
     if (confirmations > 0) {
       console.log(
-        `and ${confirmations} confirmation${confirmations === 1 ? "" : "s"} (tasks done where the router put them; --confirmations lists them)`,
+        `and ${confirmations} confirmation${confirmations === 1 ? "" : "s"} (tasks done where the router put them; --confirmations lists them, \`routing forget T-42\` forgets one)`,
       );
     }
   }
 }
 
-/** `steward routing forget <id>`. */
+/**
+ * `steward routing forget <id>`: a decision by its number (`#12`, `12`), a confirmation by its
+ * task (`T-42`): forgotten for good, a confirmation kept out of what start-up reads again.
+ */
 export async function forgetCommand(settings: Settings, config: Config, id: string): Promise<void> {
+  const task = /^\s*t-?\d+\s*$/i.test(id) ? parseTaskId(id) : undefined;
+  if (task !== undefined) {
+    const forgotten = await withEngine(settings, config, (engine) =>
+      engine.learning.unconfirm(task, "cli"),
+    );
+    if (!forgotten) throw new Error(`the router learns no confirmation from ${formatTaskId(task)}`);
+    return console.log(
+      `OK forgot ${formatTaskId(task)}'s confirmation; the router no longer learns from it`,
+    );
+  }
   const number = Number(id.replace(/^#/, ""));
-  if (!Number.isInteger(number) || number <= 0) throw new Error(`"${id}" is not an example id`);
+  if (!Number.isInteger(number) || number <= 0) {
+    throw new Error(`"${id}" is not an example id (#12) or a confirmation's task (T-42)`);
+  }
   const forgotten = await withEngine(settings, config, (engine) => engine.learning.forget(number));
   if (!forgotten) throw new Error(`no learned example #${number}`);
   console.log(`OK forgot example #${number}; the router no longer learns from it`);
 }
 
+/** A decision under its number; a confirmation under its task, which says it (`T-42, done in…`). */
 function describeExample(example: LearnedExample): string {
   const text = example.text.replace(/\s+/g, " ").slice(0, 100);
   const from = example.from === null ? "" : ` (was ${example.from})`;
-  return `#${example.id}  ${describeLearned(example)}${from}\n     ${JSON.stringify(text)}`;
+  const handle = example.origin === "confirmation" ? "" : `#${example.id}  `;
+  return `${handle}${describeLearned(example)}${from}\n     ${JSON.stringify(text)}`;
 }
 
 /** The examples as YAML under each category's name, ready to merge into the config. */

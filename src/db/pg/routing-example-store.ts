@@ -1,82 +1,92 @@
-import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
-import type { LearnedExample, LearnedExamples } from "../../routing/learned.js";
-import { briefColumnsOf, EXAMPLE_COLUMNS, exampleRow, toExample } from "../routing-example-rows.js";
-import { Prepared, placeholders } from "./prepared.js";
+import { and, asc, desc, eq, isNotNull, ne, sql } from "drizzle-orm";
+import type {
+  Decision,
+  LearnedExample,
+  LearnedExamples,
+  Unconfirmed,
+} from "../../routing/learned.js";
+import * as exampleRows from "../routing-example-rows.js";
 import { routingExamples, tasks } from "./schema.js";
 import type { Transactions } from "./transactions.js";
 
 /**
- * A confirmation is stored with every task the router placed that is done: its insert is
- * prepared, as the task path's other statements are (see Prepared).
+ * People's routing decisions on PostgreSQL, kept for the router to learn from; and the
+ * confirmations, read from the tasks they are.
  */
-const ADD = new Prepared(
-  "steward_routing_example_add",
-  (db) =>
-    db
-      .insert(routingExamples)
-      .values(placeholders(...EXAMPLE_COLUMNS))
-      .returning({ id: routingExamples.id }),
-  ([id]) => id as number,
-);
-
-/** People's routing decisions on PostgreSQL, kept for the router to learn from. */
 export class PgRoutingExampleStore implements LearnedExamples<"async"> {
   constructor(private readonly transactions: Transactions) {}
 
-  async add(example: Omit<LearnedExample, "id">): Promise<LearnedExample> {
-    const [id] = await ADD.run(this.transactions, exampleRow(example));
-    return { ...example, id: id! };
+  async add(example: Decision): Promise<LearnedExample> {
+    const [row] = await this.db
+      .insert(routingExamples)
+      .values(exampleRows.decisionRow(example))
+      .returning({ id: routingExamples.id });
+    return { ...example, id: row!.id };
   }
 
   async list(category?: string): Promise<LearnedExample[]> {
+    const ofCategory = category === undefined ? undefined : eq(routingExamples.category, category);
     const rows = await this.db
-      .select({
-        example: routingExamples,
-        task: briefColumnsOf(tasks),
-      })
+      .select()
       .from(routingExamples)
-      .leftJoin(tasks, eq(tasks.id, routingExamples.taskId))
-      .where(category === undefined ? undefined : eq(routingExamples.category, category))
+      .where(and(DECISION, ofCategory))
       .orderBy(asc(routingExamples.id));
-    return rows.flatMap(({ example, task }) => toExample(example, task) ?? []);
+    return rows.map(exampleRows.toDecision);
   }
 
   async recent(limit: number): Promise<LearnedExample[]> {
     const rows = await this.db
       .select()
       .from(routingExamples)
-      .where(ne(routingExamples.origin, "confirmation"))
+      .where(DECISION)
       .orderBy(desc(routingExamples.at), desc(routingExamples.id))
       .limit(limit);
-    return rows.flatMap((row) => toExample(row) ?? []);
+    return rows.map(exampleRows.toDecision);
   }
 
   async remove(id: number): Promise<boolean> {
     const removed = await this.db
       .delete(routingExamples)
-      .where(eq(routingExamples.id, id))
+      .where(and(eq(routingExamples.id, id), DECISION))
       .returning({ id: routingExamples.id });
     return removed.length > 0;
   }
 
-  /** Confirmations older than the latest `kept` (their ids below the `kept`-th newest's). */
-  async pruneConfirmations(kept: number): Promise<number> {
-    const confirmation = eq(routingExamples.origin, "confirmation");
-    const newest = this.db
+  async confirmations(limit: number): Promise<LearnedExample[]> {
+    const forgotten = this.db
+      .select({ id: routingExamples.taskId })
+      .from(routingExamples)
+      .where(and(FORGOTTEN, isNotNull(routingExamples.taskId)));
+    // The latest by id (the primary key's order), however long ago they were filed.
+    const tasksDone: exampleRows.ConfirmationRow[] = await this.db
+      .select(exampleRows.confirmationColumnsOf(tasks))
+      .from(tasks)
+      .where(exampleRows.confirmed(tasks, routed, forgotten))
+      .orderBy(desc(tasks.id))
+      .limit(limit);
+    return exampleRows.confirmationsOf(tasksDone);
+  }
+
+  async unconfirm(forgotten: Unconfirmed): Promise<boolean> {
+    const already = await this.db
       .select({ id: routingExamples.id })
       .from(routingExamples)
-      .where(confirmation)
-      .orderBy(desc(routingExamples.id))
-      .limit(1)
-      .offset(kept - 1);
-    const pruned = await this.db
-      .delete(routingExamples)
-      .where(and(confirmation, lt(routingExamples.id, newest)))
-      .returning({ id: routingExamples.id });
-    return pruned.length;
+      .where(and(FORGOTTEN, eq(routingExamples.taskId, forgotten.taskId)))
+      .limit(1);
+    if (already.length > 0) return false;
+    await this.db.insert(routingExamples).values(exampleRows.unconfirmedRow(forgotten));
+    return true;
   }
 
   private get db() {
     return this.transactions.db;
   }
+}
+
+const FORGOTTEN = eq(routingExamples.origin, "unconfirmed");
+const DECISION = ne(routingExamples.origin, "unconfirmed");
+
+/** A key of a task's routing trace (jsonb). */
+function routed(key: string) {
+  return sql`${tasks.routing} ->> ${key}`;
 }

@@ -15,7 +15,7 @@ import type { FailureClass } from "../../core/failures.js";
 import type { Role } from "../../core/roles.js";
 import type { TaskState } from "../../core/states.js";
 import type { RoutingTrace, SourceRef } from "../../core/task.js";
-import type { LearnedOrigin } from "../../routing/learned.js";
+import type { StoredOrigin } from "../../routing/learned.js";
 
 /**
  * The PostgreSQL mirror of `../schema.ts`: the same tables, columns and keys, so a SQLite
@@ -291,14 +291,14 @@ export const chatRefs = pgTable(
   (table) => [primaryKey({ columns: [table.kind, table.subjectId] })],
 );
 
-/** People's routing decisions and confirmations, as on SQLite (`src/db/schema.ts`). */
+/** People's routing decisions and forgotten confirmations, as on SQLite (`src/db/schema.ts`). */
 export const routingExamples = pgTable("routing_examples", {
   id: id(),
-  // A confirmation's is its task's brief, read from the task (routing-example-rows.ts).
+  // Null in an `unconfirmed` row: it names its task only.
   text: text("text"),
   category: text("category").notNull(),
   fromCategory: text("from_category"),
-  origin: text("origin").$type<LearnedOrigin>().notNull(),
+  origin: text("origin").$type<StoredOrigin>().notNull(),
   taskId: integer("task_id"),
   actor: text("actor").notNull(),
   at: at("at").notNull(),

@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
+import { systemClock } from "../../../src/core/clock.js";
 import { openDatabase } from "../../../src/db/connection.js";
-import { RoutingExampleStore } from "../../../src/db/routing-example-store.js";
+import { sqliteStore } from "../../../src/db/sqlite-store.js";
 import { Engine } from "../../../src/engine/engine.js";
 import { tempDir } from "../../helpers.js";
-import { steward } from "./steward-cli.js";
+import { steward, stewardFails } from "./steward-cli.js";
 
 describe("steward routing", () => {
   it("lists what reroutes taught, exports it for the config or the corpus, and forgets", async () => {
@@ -16,18 +17,16 @@ describe("steward routing", () => {
     const text = "the Kiln Club Pipsqueak thing needs sorting";
     const { task } = await engine.submit({ source: "console", requester: "owner", text });
     await engine.reroute(task.id, "admin", "alice");
-    // A task done where the router put it, as the engine records one (its text is the task's).
+    // A task done where the router put it: a confirmation.
     const confirmed = "Customer wants a refund for a damaged order";
     const placed = await engine.submit({ source: "console", requester: "owner", text: confirmed });
-    new RoutingExampleStore(database.db).add({
-      text: confirmed,
-      category: "support",
-      from: null,
-      origin: "confirmation",
-      taskId: placed.task.id,
-      actor: "steward",
-      at: Date.now(),
-    });
+    await engine.stop();
+    const run = { actor: "worker", reason: "ran" };
+    sqliteStore(database, systemClock).tasks.advance(placed.task.id, [
+      { to: "running", ...run },
+      { to: "reviewing", ...run },
+      { to: "done", ...run },
+    ]);
     database.close();
 
     const listed = steward(["routing", "examples"], db);
@@ -37,10 +36,10 @@ describe("steward routing", () => {
     expect(listed).toContain(`"${text}`);
     expect(listed).not.toContain(confirmed);
     expect(listed.trimEnd().split("\n").at(-1)).toBe(
-      "and 1 confirmation (tasks done where the router put them; --confirmations lists them)",
+      "and 1 confirmation (tasks done where the router put them; --confirmations lists them, `routing forget T-42` forgets one)",
     );
-    expect(steward(["routing", "examples", "--confirmations"], db)).toContain(
-      `#2  T-2, done in support by steward on`,
+    expect(steward(["routing", "examples", "--confirmations"], db)).toMatch(
+      /\nT-2, done in support by steward on \d{4}-\d\d-\d\d\n {5}"Customer wants a refund/,
     );
     expect(steward(["routing", "examples", "--export"], db)).toContain(
       `admin:\n  examples:\n    - ${text}`,
@@ -54,5 +53,10 @@ describe("steward routing", () => {
 
     expect(steward(["routing", "forget", "#1"], db)).toContain("OK forgot example #1");
     expect(steward(["routing", "examples", "--corpus"], db)).toBe("");
+    expect(steward(["routing", "forget", "T-2"], db)).toContain("OK forgot T-2's confirmation");
+    expect(steward(["routing", "examples", "--json"], db)).toBe("[]\n");
+    expect(stewardFails(["routing", "forget", "T-2"], db)).toContain(
+      "the router learns no confirmation from T-2",
+    );
   });
 });

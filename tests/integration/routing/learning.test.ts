@@ -1,14 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../../src/config/load.js";
-import { ManualClock } from "../../../src/core/clock.js";
-import { asyncSqliteStore } from "../../../src/db/async-sqlite-store.js";
-import { sqliteStore } from "../../../src/db/sqlite-store.js";
 import { Engine } from "../../../src/engine/engine.js";
-import { PRUNE_EVERY, RoutingLearning } from "../../../src/engine/routing-learning.js";
-import { createCategoryRouter } from "../../../src/routing/classify.js";
 import { parseLabelled } from "../../../src/routing/evaluate.js";
-import { CONFIRMATIONS_KEPT } from "../../../src/routing/learned.js";
 import { insertTask, testDatabase } from "../../helpers.js";
 
 const config = () => loadConfigFile("config/steward.yaml", {});
@@ -106,20 +100,35 @@ describe("learning from people's routing decisions", () => {
     ]);
   });
 
-  it("keeps the latest confirmations only: a deployment's history does not grow the table", async () => {
+  it("a confirmation is its task done: nothing more is written, a restart learns it again, and one forgotten stays forgotten", async () => {
     const database = testDatabase();
-    const clock = new ManualClock();
-    const { routingExamples } = asyncSqliteStore(sqliteStore(database, clock));
-    const router = createCategoryRouter(config().categories, { minConfidence: 0.2 });
-    const learning = new RoutingLearning(routingExamples, router, clock);
-    const routing = { ...insertTask(database).routing, rule: "classifier" };
-    const task = insertTask(database, { source: "console", routing });
-    expect(learning.confirms(task)).toBe(true);
+    const instant = config();
+    instant.workers["demo-writer"] = { kind: "demo", delay: 0, timeout: 5000 };
+    const engine = new Engine({ config: instant, configDir: "config", database });
+    const brief = (objective: string) => `Objective: ${objective}\nDone when: under 500 words`;
+    const placed = await file(engine, brief("Draft a blog post about our launch"));
+    await engine.start();
+    for (let i = 0; i < 200 && (await engine.task(placed.id))?.state !== "done"; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await engine.stop();
+    // Done in the catch-all, where the router put it: confirms nothing.
+    const routing = { ...placed.routing, category: "unsorted", rule: "catch_all" };
+    const unsorted = { category: "unsorted", routing, source: "console", state: "done" as const };
+    const elsewhere = insertTask(database, { ...unsorted, stateSince: Date.now() });
+    const rows = database.sqlite.prepare("SELECT count(*) FROM routing_examples").pluck();
+    expect(rows.get()).toBe(0);
 
-    for (let i = 0; i < CONFIRMATIONS_KEPT + PRUNE_EVERY; i++) await learning.completed(task);
-    const kept = await routingExamples.list();
-    expect(kept).toHaveLength(CONFIRMATIONS_KEPT);
-    expect(kept.at(-1)!.id).toBe(CONFIRMATIONS_KEPT + PRUNE_EVERY);
+    const restarted = steward(database).engine;
+    const confirmations = async (learning = restarted.learning) =>
+      (await learning.examples()).map((example) => [example.origin, example.taskId]);
+    expect(await confirmations()).toEqual([["confirmation", placed.id]]);
+
+    expect(await restarted.learning.unconfirm(elsewhere.id, "cli")).toBe(false);
+    expect(await restarted.learning.unconfirm(placed.id, "cli")).toBe(true);
+    expect(await restarted.learning.unconfirm(placed.id, "cli")).toBe(false);
+    expect(await confirmations()).toEqual([]);
+    expect(await confirmations(steward(database).engine.learning)).toEqual([]);
+    expect(rows.get()).toBe(1);
   });
 
   it("after an operator reroutes half a labelled set, those requests route right and the rest no worse than by one", async () => {

@@ -107,6 +107,25 @@ describe("people's routing decisions", () => {
     expect(trained.example).toBeUndefined();
   });
 
+  it("unlearn a confirmation by its task at once, and only a confirmation", () => {
+    const text = "the Tallow Lane Gribble thing needs sorting";
+    const confirmed = Array.from({ length: 5 }, (_, i) => ({
+      ...decision(text, "admin", "unsorted"),
+      id: 100 + i,
+      taskId: 100 + i,
+      from: null,
+      origin: "confirmation" as const,
+    }));
+    const router = routerWith(confirmed);
+    expect(route(router, text).category).toBe("admin");
+
+    // A decision's id is not a confirmation's task.
+    expect(router.forget(100)).toBe(false);
+    for (const example of confirmed) expect(router.unconfirm(example.taskId)).toBe(true);
+    expect(router.unconfirm(100)).toBe(false);
+    expect(route(router, text).category).toBe("unsorted");
+  });
+
   it("train on the latest 2,000 confirmations only: a deployment's oldest traffic drops out", () => {
     const text = "the Tallow Lane Gribble thing needs sorting";
     const confirmation = (id: number, said: string, category: string): LearnedExample => ({
