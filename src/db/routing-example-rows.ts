@@ -51,7 +51,7 @@ export function unconfirmedRow(forgotten: Unconfirmed): Omit<RoutingExampleRow, 
   return { text: null, category, fromCategory: null, origin: "unconfirmed", taskId, actor, at };
 }
 
-/** The decision a row holds (read with `DECISIONS`: every such row has its text). */
+/** The decision a row holds (any row but an `unconfirmed` one: every such row has its text). */
 export function toDecision(row: RoutingExampleRow): LearnedExample {
   return {
     id: row.id,
@@ -94,9 +94,11 @@ export function confirmationColumnsOf<T extends TaskColumns>(
 }
 
 /** The confirmations the latest tasks read are, as they were done (`confirmationOf`). */
-export function confirmationsOf(rows: ConfirmationRow[]): LearnedExample[] {
-  rows.sort((one, other) => one.stateSince - other.stateSince || one.id - other.id);
-  return rows.flatMap((row) => confirmationOf(row) ?? []);
+export function confirmationsOf(rows: readonly ConfirmationRow[]): LearnedExample[] {
+  const asDone = rows.toSorted(
+    (one, other) => one.stateSince - other.stateSince || one.id - other.id,
+  );
+  return asDone.flatMap((row) => confirmationOf(row) ?? []);
 }
 
 /**
