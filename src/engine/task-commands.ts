@@ -50,8 +50,11 @@ export class TaskCommands {
     this.changed = deps.changed;
   }
 
-  /** Inside the transaction that completed `task`: returns it as it now stands when a next step was linked. */
-  async completed(task: Task): Promise<Task | undefined> {
+  /**
+   * Inside the transaction that completed `task`: returns it as it now stands when a next step
+   * was linked. (Not async: nothing here waits but `onCompleted`, and a frame a task is not free.)
+   */
+  completed(task: Task): Promise<Task | undefined> {
     const { config, logger, changed } = this;
     const { intake, learning, store } = this.parts;
     const { outbox, tasks } = store;
