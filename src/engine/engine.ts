@@ -13,6 +13,7 @@ import {
   type RawRequest,
 } from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
+import { CONFIRMATION_RETRAINING_PACE_MS } from "../routing/category-model.js";
 import { Heartbeat, thisProcess } from "./heartbeat.js";
 import { ModelQuestions } from "./models.js";
 import { type MonitorSchedule, startMonitor } from "./monitor-schedule.js";
@@ -51,6 +52,8 @@ export class Engine extends EngineReads {
   /** The checker's schedule, while this process holds the checker's role. */
   private monitor: MonitorSchedule | undefined;
   private heartbeat: Heartbeat<"async"> | undefined;
+  /** On a shared store, the timer that learns other processes' confirmations (`relearnEvery`). */
+  private relearning: NodeJS.Timeout | undefined;
   /**
    * Failures of what runs on a timer (the pool, the escalation flush; the heartbeat's warnings):
    * while the database is down, a line a minute, not one a tick.
@@ -112,6 +115,7 @@ export class Engine extends EngineReads {
       new RoleJob("checker", this.checkerJob(), this.logger),
       new RoleJob("escalations", this.batcherJob(), this.logger),
     ];
+    if (roles.shared) this.relearning = this.relearnEvery(CONFIRMATION_RETRAINING_PACE_MS);
     for (const job of this.jobs) job.holdWith(roles);
     const { heartbeat, registered } = this.startHeartbeat(roles);
     this.heartbeat = heartbeat;
@@ -148,6 +152,20 @@ export class Engine extends EngineReads {
         this.monitor = undefined;
       },
     };
+  }
+
+  /**
+   * On a shared store, what other processes' workers confirmed, learned as often as
+   * confirmations may retrain the router (`RoutingLearning.refresh`).
+   */
+  private relearnEvery(ms: number): NodeJS.Timeout {
+    const relearn = () =>
+      this.parts.learning
+        .refresh()
+        .catch((error: Error) =>
+          this.timerErrors(`learning confirmations: ${describeError(error)}`),
+        );
+    return setInterval(relearn, ms).unref();
   }
 
   /** Posts the escalations whose batching window is over, and reminders. */
@@ -198,6 +216,7 @@ export class Engine extends EngineReads {
     await this.parts.filings.fileWaiting();
     await Promise.all(this.jobs.map((job) => job.close()));
     this.jobs = [];
+    clearInterval(this.relearning);
     await this.pool.stop(graceMs);
     await this.heartbeat?.close();
     this.heartbeat = undefined;

@@ -31,7 +31,7 @@ export interface EngineOptions extends Omit<WiringOptions, "clock"> {
 export type EngineOutbox = Omit<Outbox<"async">, "add">;
 
 /** What the doors ask of people's routing decisions (`steward routing`). */
-export type EngineLearning = Pick<RoutingLearning, "examples" | "forget" | "unconfirm">;
+export type EngineLearning = Pick<RoutingLearning, "examples" | "forget" | "unconfirm" | "refresh">;
 
 /**
  * The engine's read side: what the doors show (tasks and their timelines, escalations and who

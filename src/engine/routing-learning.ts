@@ -117,6 +117,19 @@ export class RoutingLearning {
     return true;
   }
 
+  /**
+   * Learns the confirmations the router does not know yet, as a start-up would read them now:
+   * on a shared store, other processes' workers complete tasks this process's router (the one
+   * that routes requests, in `serve`) would otherwise learn of only when it restarts. Returns
+   * how many were new.
+   */
+  async refresh(): Promise<number> {
+    const latest = this.learnable(await this.store.confirmations(CONFIRMATIONS_READ));
+    let learned = 0;
+    for (const example of latest) if (this.router.learn(example)) learned += 1;
+    return learned;
+  }
+
   /** The confirmations the router trains on, of those read (oldest first). */
   private learnable(confirmations: readonly LearnedExample[]): LearnedExample[] {
     const catchAll = new Set(

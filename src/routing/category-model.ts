@@ -89,6 +89,8 @@ export class CategoryModel {
    * and then (`remember`), not kept to size in a map on every task.
    */
   private confirmations: LearnedExample[] = [];
+  /** The tasks of `confirmations`: one learned again (read back from a shared store) is not new. */
+  private confirmedTasks = new Set<number | null>();
   private current: Trained | undefined;
   /** The retraining under way, while a person's decision is being learned. */
   private retraining: Promise<void> | undefined;
@@ -122,18 +124,20 @@ export class CategoryModel {
    * the classifier retrains on it in the background, a pass per turn of the event loop, so that
    * serving never stalls. A confirmation only trains the classifier, with others.
    */
-  learn(example: LearnedExample): void {
-    if (!this.remember(example) || this.current === undefined) return;
+  learn(example: LearnedExample): boolean {
+    if (!this.remember(example)) return false;
+    if (this.current === undefined) return true;
     if (example.origin === "confirmation") {
       this.waitingConfirmations += 1;
-      if (this.waitingConfirmations < CONFIRMATIONS_PER_RETRAINING) return;
+      if (this.waitingConfirmations < CONFIRMATIONS_PER_RETRAINING) return true;
       // Paced by the process's own time, not the engine's clock: it is CPU being spent.
-      if (performance.now() - this.retrainedAt < this.confirmationPaceMs) return;
+      if (performance.now() - this.retrainedAt < this.confirmationPaceMs) return true;
     }
     this.stale = true;
     this.retraining ??= this.retrain().finally(() => {
       this.retraining = undefined;
     });
+    return true;
   }
 
   warm(): void {
@@ -160,6 +164,7 @@ export class CategoryModel {
     const confirmation = this.confirmations.findIndex((example) => example.taskId === taskId);
     if (confirmation === -1) return false;
     this.confirmations.splice(confirmation, 1);
+    this.confirmedTasks.delete(taskId);
     this.unlearned();
     return true;
   }
@@ -257,10 +262,14 @@ export class CategoryModel {
     if (example.origin === "confirmation") {
       // The catch-all's tasks confirm nothing (start-up reads them with the rest).
       if (category >= this.candidates.length) return false;
+      if (this.confirmedTasks.has(example.taskId)) return false;
       // Start-up lists them oldest first, and later ones come after.
       this.confirmations.push(example);
-      if (this.confirmations.length >= 2 * CONFIRMATIONS_KEPT)
+      this.confirmedTasks.add(example.taskId);
+      if (this.confirmations.length >= 2 * CONFIRMATIONS_KEPT) {
         this.confirmations = this.confirmations.slice(-CONFIRMATIONS_KEPT);
+        this.confirmedTasks = new Set(this.confirmations.map((kept) => kept.taskId));
+      }
       return true;
     }
     this.learned.set(example.id, example);

@@ -240,6 +240,21 @@ describe("engines sharing a PostgreSQL database", () => {
     ]);
   });
 
+  it("a task one process's worker confirms, another's router learns without a restart", async () => {
+    const serving = await worker({ categories: ["support"] });
+    const working = await worker({ categories: ["content"] });
+    const text = "Objective: Draft a blog post about our launch\nDone when: under 500 words";
+    const { task } = await serving.engine.submit({ source: "console", requester: "owner", text });
+    expect(task).toMatchObject({ category: "content", state: "queued" });
+    expect(task.routing.rule).not.toBe("explicit");
+    await until(async () => (await working.engine.task(task.id))?.state === "done");
+
+    // The worker's own router learned it as the task was done; the other's learns it now, once.
+    expect(await working.engine.learning.refresh()).toBe(0);
+    expect(await serving.engine.learning.refresh()).toBe(1);
+    expect(await serving.engine.learning.refresh()).toBe(0);
+  });
+
   it("work queued by one process wakes an idle one at once, not on its next poll", async () => {
     const idle = await worker({ pollMs: 60_000, listen: true });
     // Its first pass found nothing: only a notice can wake it before a minute is up.
