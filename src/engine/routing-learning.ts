@@ -66,10 +66,7 @@ export class RoutingLearning {
   confirms(task: Task): boolean {
     const { routing, category } = task;
     if (routing.category !== category || CHOSEN_RULES.includes(routing.rule)) return false;
-    const catchAll = this.router.categories.some(
-      (each) => each.catch_all && each.name === category,
-    );
-    return !catchAll && fromAPerson(task);
+    return !this.isCatchAll(category) && fromAPerson(task);
   }
 
   /**
@@ -79,9 +76,9 @@ export class RoutingLearning {
   async examples(category?: string): Promise<LearnedExample[]> {
     const [decisions, confirmations] = await Promise.all([
       this.store.list(category),
-      this.store.confirmations(CONFIRMATIONS_READ),
+      this.latestConfirmations(),
     ]);
-    const learned = this.learnable(confirmations).filter(
+    const learned = confirmations.filter(
       (example) => category === undefined || example.category === category,
     );
     return [...decisions, ...learned].sort((one, other) => one.at - other.at);
@@ -107,7 +104,7 @@ export class RoutingLearning {
    * learn from one (not such a task, or forgotten already).
    */
   async unconfirm(taskId: number, actor: string): Promise<boolean> {
-    const confirmations = this.learnable(await this.store.confirmations(CONFIRMATIONS_READ));
+    const confirmations = await this.latestConfirmations();
     const confirmation = confirmations.find((example) => example.taskId === taskId);
     if (confirmation === undefined) return false;
     const { category } = confirmation;
@@ -124,38 +121,36 @@ export class RoutingLearning {
    * how many were new.
    */
   async refresh(): Promise<number> {
-    const latest = this.learnable(await this.store.confirmations(CONFIRMATIONS_READ));
     let learned = 0;
-    for (const example of latest) if (this.router.learn(example)) learned += 1;
+    for (const example of await this.latestConfirmations()) {
+      if (this.router.learn(example)) learned += 1;
+    }
     return learned;
   }
 
-  /** The confirmations the router trains on, of those read (oldest first). */
-  private learnable(confirmations: readonly LearnedExample[]): LearnedExample[] {
-    const catchAll = new Set(
-      this.router.categories.filter((each) => each.catch_all).map((each) => each.name),
-    );
-    return confirmations
-      .filter((example) => !catchAll.has(example.category))
-      .slice(-CONFIRMATIONS_KEPT);
+  /**
+   * The confirmations the router trains on as the store has them now, oldest first: the latest
+   * `CONFIRMATIONS_KEPT` outside the catch-all (which the store cannot tell).
+   */
+  private async latestConfirmations(): Promise<LearnedExample[]> {
+    const read = await this.store.confirmations(CONFIRMATIONS_READ);
+    return read.filter((example) => !this.isCatchAll(example.category)).slice(-CONFIRMATIONS_KEPT);
   }
 
+  /** Whether `category` is the catch-all, whose tasks confirm nothing (see `completed`). */
+  private isCatchAll(category: string): boolean {
+    return this.router.categories.some((each) => each.catch_all && each.name === category);
+  }
+
+  /** Stores the decision as an example and teaches the router; nothing for a task with no text. */
   private async record(
     task: Task,
     decision: Pick<Decision, "category" | "from" | "origin" | "actor">,
   ): Promise<void> {
-    const storing = this.stored(task, decision);
-    if (storing !== undefined) this.router.learn(await storing);
-  }
-
-  /** The decision stored as an example; undefined, storing nothing, for a task with no text. */
-  private stored(
-    task: Task,
-    decision: Pick<Decision, "category" | "from" | "origin" | "actor">,
-  ): Promise<LearnedExample> | undefined {
     const text = briefText(briefOf(task));
-    if (text.trim() === "") return undefined;
-    return this.store.add({ text, ...decision, taskId: task.id, at: this.clock.now() });
+    if (text.trim() === "") return;
+    const at = this.clock.now();
+    this.router.learn(await this.store.add({ text, ...decision, taskId: task.id, at }));
   }
 }
 
