@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { configFingerprint } from "./fingerprint.js";
 import { type LabelledRequest, readLabelledLines } from "./labelled.js";
 import { type ReferenceIssue, referenceIssues } from "./references.js";
 import { type Config, configSchema } from "./schema.js";
@@ -55,7 +56,8 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
     );
   }
   const problems: ConfigProblem[] = [];
-  const raw = substituteEnv(expand(document, file), [], env, problems);
+  const written = expand(document, file);
+  const raw = substituteEnv(written, [], env, problems);
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError(file, [
       { path: "", message: "expected a mapping at the top of the file" },
@@ -68,10 +70,11 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   if (!result.success) problems.push(...referenceIssues(raw).map(toReferenceProblem));
   if (problems.length > 0 || !result.success) throw new ConfigError(file, unique(problems));
   const corpusPath = result.data.intake.classifier.corpus;
-  if (corpusPath === undefined) return result.data;
+  if (corpusPath === undefined)
+    return { ...result.data, fingerprint: configFingerprint(written, undefined) };
   const corpus = readCorpus(resolve(dirname(file), corpusPath), result.data, problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { ...result.data, corpus };
+  return { ...result.data, corpus, fingerprint: configFingerprint(written, corpus) };
 }
 
 /** The classifier's corpus; every bad line is a problem of `intake.classifier.corpus`. */

@@ -367,6 +367,8 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema> & {
   /** The lines of `intake.classifier.corpus`, read by the loader. */
   readonly corpus?: readonly LabelledRequest[];
+  /** The file's `configFingerprint`, made by the loader (a config built in code has none). */
+  readonly fingerprint?: string;
 };
 export type CategoryConfig = Config["categories"][number];
 export type WorkerConfig = z.output<typeof workerSchema>;

@@ -20,6 +20,11 @@ export interface ProcessEntry {
   categories: string[];
   /** The Steward version it runs: hosts left on another show in `steward status`. */
   version: string;
+  /**
+   * The fingerprint of the config file it runs (`configFingerprint`): hosts left on another
+   * file show in `steward status`. Empty when not known (a config built in code).
+   */
+  config: string;
 }
 
 export interface ProcessRecord extends ProcessEntry {
@@ -62,6 +67,6 @@ export function byLiveness(
 
 /** The entry's own fields, nothing more an object passed as one may carry. */
 export function entryFields(entry: ProcessEntry): ProcessEntry {
-  const { id, host, pid, roles, categories, version } = entry;
-  return { id, host, pid, roles, categories, version };
+  const { id, host, pid, roles, categories, version, config } = entry;
+  return { id, host, pid, roles, categories, version, config };
 }

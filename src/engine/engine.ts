@@ -1,5 +1,6 @@
 import { coerceError, describeError } from "../core/errors.js";
 import type { EscalationCause } from "../core/ports.js";
+import { STALE_AFTER_MS } from "../core/processes.js";
 import { quietRepeats } from "../core/quiet-repeats.js";
 import { everyRole, observedRoles, type Roles } from "../core/roles.js";
 import type { Actor } from "../core/states.js";
@@ -14,7 +15,7 @@ import {
 } from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
 import { CONFIRMATION_RETRAINING_PACE_MS } from "../routing/category-model.js";
-import { Heartbeat, thisProcess } from "./heartbeat.js";
+import { Heartbeat, onOtherConfigs, thisProcess } from "./heartbeat.js";
 import { ModelQuestions } from "./models.js";
 import { type MonitorSchedule, startMonitor } from "./monitor-schedule.js";
 import { type EngineOptions, EngineReads } from "./reads.js";
@@ -192,7 +193,9 @@ export class Engine extends EngineReads {
   } {
     const registry = this.parts.store.processes;
     const current = () => ({ roles: [...roles.held()], categories: this.pool.categories });
-    const heartbeat = new Heartbeat(registry, thisProcess(this.parts.processId, current()), {
+    const fingerprint = this.config.fingerprint ?? "";
+    const entry = thisProcess(this.parts.processId, fingerprint, current());
+    const heartbeat = new Heartbeat(registry, entry, {
       current,
       onError: (error) => this.heartbeatWarnings(`heartbeat: ${describeError(error)}`),
     });
@@ -202,11 +205,26 @@ export class Engine extends EngineReads {
         for (const earlier of [...live, ...stale]) await registry.gone(earlier.id);
       }
       await heartbeat.start();
+      if (roles.shared) await this.warnOfOtherConfigs(fingerprint);
     };
     const registered = starting().catch((error: Error) =>
       this.heartbeatWarnings(`heartbeat: ${describeError(error)}`),
     );
     return { heartbeat, registered };
+  }
+
+  /** Processes already on the shared database that run another config file: a line at start. */
+  private async warnOfOtherConfigs(fingerprint: string): Promise<void> {
+    const { live } = await this.parts.store.processes.list(STALE_AFTER_MS);
+    const others = onOtherConfigs(live, fingerprint);
+    if (others.length === 0) return;
+    this.logger.warn(
+      "not every process runs this config file: give every host the same steward.yaml (and corpus)",
+      {
+        config: fingerprint,
+        others: others.map(({ host, pid, config }) => ({ host, pid, config })),
+      },
+    );
   }
 
   async stop(graceMs?: number): Promise<void> {

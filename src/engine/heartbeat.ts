@@ -13,12 +13,23 @@ export function newProcessId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 }
 
-/** This process as it registers, under `id`. */
+/** This process as it registers, under `id`, running the config file `config` fingerprints. */
 export function thisProcess(
   id: string,
+  config: string,
   now: Pick<ProcessEntry, "roles" | "categories">,
 ): ProcessEntry {
-  return { id, host: hostname(), pid: process.pid, version: VERSION, ...now };
+  return { id, host: hostname(), pid: process.pid, version: VERSION, config, ...now };
+}
+
+/**
+ * The processes in `live` that run another config file than `config`: said at start-up, as a
+ * host left on an old file routes, retries or reviews by rules the others no longer hold. A
+ * process whose file is not known (an earlier version's row, a config built in code) is left out.
+ */
+export function onOtherConfigs(live: readonly ProcessEntry[], config: string): ProcessEntry[] {
+  if (config === "") return [];
+  return live.filter((entry) => entry.config !== "" && entry.config !== config);
 }
 
 export interface HeartbeatOptions {

@@ -9,6 +9,7 @@ const entry = (id: string, overrides: Partial<ProcessEntry> = {}): ProcessEntry 
   roles: [],
   categories: ["content"],
   version: "1.2.3",
+  config: "3f2a9c0d1b7e",
   ...overrides,
 });
 

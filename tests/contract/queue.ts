@@ -199,6 +199,7 @@ export function queueContract(open: OpenStore): void {
         roles: [],
         categories: [],
         version: "1.2.3",
+        config: "",
       });
       for (const id of ["live", "silent", "gone"]) await store.processes.register(process(id));
       await store.processes.gone("gone");

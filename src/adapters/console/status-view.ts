@@ -61,17 +61,25 @@ function processLines({ processes, now }: Pick<Overview, "processes" | "now">): 
   const { live, stale } = processes;
   if (live.length + stale.length === 0) return [field("Processes", "none running", 14)];
   const lines = [field("Processes", "", 14).trimEnd()];
-  // One version is the rule, said by nothing; hosts left on another are named.
+  // One version and one config file are the rule, said by nothing; hosts left on another are named.
   const mixed = new Set(live.map((entry) => entry.version)).size > 1;
+  const mixedConfig = new Set(live.map((entry) => entry.config)).size > 1;
   for (const entry of live) {
     const roles = entry.roles.length === 0 ? "no roles" : entry.roles.join(", ");
     const version = mixed ? ` · ${versionOf(entry.version)}` : "";
+    const config = mixedConfig
+      ? ` · config ${entry.config === "" ? "not known" : entry.config}`
+      : "";
     lines.push(
-      `    ${entry.host} pid ${entry.pid}${version} · ${roles} · up ${duration(now - entry.startedAt)}` +
-        ` · beat ${duration(now - entry.heartbeatAt)} ago`,
+      `    ${entry.host} pid ${entry.pid}${version}${config} · ${roles}` +
+        ` · up ${duration(now - entry.startedAt)} · beat ${duration(now - entry.heartbeatAt)} ago`,
     );
   }
   if (mixed) lines.push("    not all on one version of Steward: run the same on every host");
+  if (mixedConfig)
+    lines.push(
+      "    not all on one config file: give every host the same steward.yaml (and corpus)",
+    );
   for (const entry of stale) {
     lines.push(
       `    ${entry.host} pid ${entry.pid} · stopped beating ${duration(now - entry.heartbeatAt)}` +

@@ -31,6 +31,8 @@ export interface HealthReport {
       host: string;
       pid: number;
       version: string;
+      /** The fingerprint of the config file it runs: hosts that differ run different files. */
+      config: string;
       roles: string[];
       heartbeat_ms_ago: number;
     }[];
@@ -84,10 +86,11 @@ async function processesOf(engine: Engine): Promise<HealthReport["processes"]> {
     const { live, stale } = await engine.status.processes();
     const now = engine.clock.now();
     return {
-      live: live.map(({ host, pid, version, roles, heartbeatAt }) => ({
+      live: live.map(({ host, pid, version, config, roles, heartbeatAt }) => ({
         host,
         pid,
         version,
+        config,
         roles,
         heartbeat_ms_ago: now - heartbeatAt,
       })),

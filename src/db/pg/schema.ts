@@ -260,6 +260,8 @@ export const processes = pgTable("processes", {
   categories: jsonb("categories").$type<string[]>().notNull().default([]),
   // Empty for a row written before versions were kept.
   version: text("version").notNull().default(""),
+  // Empty for a row written before config fingerprints were kept.
+  config: text("config").notNull().default(""),
   startedAt: at("started_at").notNull(),
   heartbeatAt: at("heartbeat_at").notNull(),
   goneAt: at("gone_at"),

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { loadConfigFile } from "../../../src/config/load.js";
 import { ROLES } from "../../../src/core/roles.js";
 import { VERSION } from "../../../src/package-info.js";
 import { tempDir } from "../../helpers.js";
@@ -45,7 +46,9 @@ async function holdsEveryRole(steward: StewardProcess, timeoutMs = 15_000): Prom
 }
 
 interface StatusJson {
-  processes: { live: { pid: number; roles: string[]; categories: string[]; version: string }[] };
+  processes: {
+    live: { pid: number; roles: string[]; categories: string[]; version: string; config: string }[];
+  };
 }
 
 async function status(env: Record<string, string>): Promise<StatusJson> {
@@ -73,7 +76,9 @@ describe("steward on PostgreSQL, several processes", () => {
     await holdsEveryRole(first);
     const standby = launch(["serve"], env);
     const { http } = await standby.logged("steward started");
-    const worker = launch(["worker", "--categories", "support", "--concurrency", "2"], env);
+    // A worker host needs no webhook secret: its environment differs, its config file does not.
+    const { HELPDESK_WEBHOOK_SECRET: _, ...workerEnv } = env;
+    const worker = launch(["worker", "--categories", "support", "--concurrency", "2"], workerEnv);
     await worker.logged("worker started");
 
     // A webhook to the standby is filed, and run by whichever process claims it.
@@ -94,12 +99,19 @@ describe("steward on PostgreSQL, several processes", () => {
     expect(byPid.get(worker.child.pid!)).toMatchObject({ roles: [], categories: ["support"] });
     // Each says the version it runs (hosts left behind in an upgrade show), here and in /readyz.
     expect(processes.live.map((entry) => entry.version)).toEqual(processes.live.map(() => VERSION));
-    const ready = (await (await fetch(`${http}/readyz`)).json()) as {
-      processes: { live: { pid: number; version: string }[] };
-    };
-    expect(ready.processes.live.find((entry) => entry.pid === worker.child.pid)?.version).toBe(
-      VERSION,
+    // So does the config file each runs (`steward status` names hosts on another file).
+    const { fingerprint } = loadConfigFile(env.STEWARD_CONFIG, {});
+    expect(fingerprint).toMatch(/^[0-9a-f]{12}$/);
+    expect(processes.live.map((entry) => entry.config)).toEqual(
+      processes.live.map(() => fingerprint),
     );
+    const ready = (await (await fetch(`${http}/readyz`)).json()) as {
+      processes: { live: { pid: number; version: string; config: string }[] };
+    };
+    expect(ready.processes.live.find((entry) => entry.pid === worker.child.pid)).toMatchObject({
+      version: VERSION,
+      config: fingerprint,
+    });
     const metrics = await (await fetch(`${http}/metrics`)).text();
     expect(metrics).toContain(`steward_role_held{role="scheduler",host=`);
     expect(metrics).toMatch(

@@ -21,7 +21,7 @@ describe("process heartbeats on PostgreSQL", () => {
     const roles: Role[] = [];
     const serve = new Heartbeat(
       stores[0]!.processes,
-      thisProcess(newProcessId(), { roles, categories: [] }),
+      thisProcess(newProcessId(), "", { roles, categories: [] }),
       {
         everyMs: 100,
         current: () => ({ roles, categories: [] }),
@@ -29,7 +29,7 @@ describe("process heartbeats on PostgreSQL", () => {
     );
     const worker = new Heartbeat(
       stores[1]!.processes,
-      thisProcess(newProcessId(), { roles: [], categories: ["content"] }),
+      thisProcess(newProcessId(), "", { roles: [], categories: ["content"] }),
       { everyMs: 100, current: () => ({ roles: [], categories: ["content"] }) },
     );
     await serve.start();
@@ -48,7 +48,7 @@ describe("process heartbeats on PostgreSQL", () => {
     ]);
 
     // A process that registered and crashed: no beats, never marked gone.
-    const crashed = thisProcess(newProcessId(), { roles: [], categories: ["code"] });
+    const crashed = thisProcess(newProcessId(), "", { roles: [], categories: ["code"] });
     await stores[1]!.processes.register(crashed);
     await pause(600);
     const after = await stores[0]!.processes.list(500);
@@ -75,7 +75,7 @@ describe("process heartbeats on PostgreSQL", () => {
     const roles: Role[] = [];
     const heartbeat = new Heartbeat(
       slow,
-      thisProcess(newProcessId(), { roles: [], categories: [] }),
+      thisProcess(newProcessId(), "", { roles: [], categories: [] }),
       {
         everyMs: 60_000,
         current: () => ({ roles: [...roles], categories: [] }),

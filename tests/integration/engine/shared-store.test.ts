@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { engineOutbox, OutboxPump } from "../../../src/adapters/outbox-pump.js";
-import { loadConfigFile } from "../../../src/config/load.js";
+import { loadConfigFile, parseConfig } from "../../../src/config/load.js";
+import type { Config } from "../../../src/config/schema.js";
 import { systemClock } from "../../../src/core/clock.js";
-import { silentLogger } from "../../../src/core/log.js";
+import { type Logger, silentLogger } from "../../../src/core/log.js";
 import { STALE_AFTER_MS } from "../../../src/core/processes.js";
 import { noRole } from "../../../src/core/roles.js";
 import { type OpenStore, openStore } from "../../../src/db/open-store.js";
@@ -41,6 +43,8 @@ async function worker(
     listen?: boolean;
     start?: boolean;
     leaseMs?: number;
+    config?: Config;
+    logger?: Logger;
   } = {},
 ): Promise<Started> {
   const opened = await openStore({ kind: "postgres", url: database.url }, systemClock);
@@ -58,8 +62,9 @@ async function worker(
     return { output: `done ${task.id}` };
   };
   const engine = new Engine({
-    config: config(),
+    config: options.config ?? config(),
     configDir: "config",
+    logger: options.logger,
     store: opened,
     runners: new Map([["demo-writer", runner]]),
     pollMs: options.pollMs,
@@ -291,5 +296,37 @@ describe("engines sharing a PostgreSQL database", () => {
     const pumps = [pump(a.engine), pump(b.engine)];
     for (let round = 0; round < 8; round++) await Promise.all(pumps.map((p) => p.drain()));
     expect(sent.toSorted((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it("a process that starts on another config file than those running says so, naming them", async () => {
+    const warned = (into: unknown[][]): Logger => ({
+      ...silentLogger,
+      warn: (...line) => into.push(line),
+    });
+    const first: unknown[][] = [];
+    await worker({ logger: warned(first) });
+    const same: unknown[][] = [];
+    await worker({ logger: warned(same) });
+    const stale = readFileSync("config/steward.yaml", "utf8").replace("delay: 2s", "delay: 5s");
+    const edited = parseConfig(stale, "config/steward.yaml", {});
+    const other: unknown[][] = [];
+    await worker({ config: edited, logger: warned(other) });
+
+    // The first had no one to differ from, the second runs the same file: neither says a thing.
+    expect([...first, ...same]).toEqual([]);
+    const fingerprint = config().fingerprint;
+    expect(edited.fingerprint).not.toBe(fingerprint);
+    expect(other).toEqual([
+      [
+        "not every process runs this config file: give every host the same steward.yaml (and corpus)",
+        {
+          config: edited.fingerprint,
+          others: [
+            { host: expect.any(String), pid: process.pid, config: fingerprint },
+            { host: expect.any(String), pid: process.pid, config: fingerprint },
+          ],
+        },
+      ],
+    ]);
   });
 });

@@ -234,6 +234,47 @@ describe("loading the configuration", () => {
     );
   });
 
+  it("fingerprints the file as written: the same whatever the environment fills in or the keys' order, another for another file", () => {
+    const fingerprint = (text: string, env: Record<string, string> = {}) =>
+      parseConfig(text, "config/steward.yaml", env).fingerprint;
+    const serveHost = fingerprint(defaultText, {
+      DISCORD_GUILD_ID: "111",
+      HELPDESK_WEBHOOK_SECRET: "s3cret",
+    });
+    expect(serveHost).toMatch(/^[0-9a-f]{12}$/);
+    // A worker host has no Discord or webhook secrets: it still runs the same file.
+    expect(fingerprint(defaultText)).toBe(serveHost);
+    const reordered = parse(defaultText) as RawConfig;
+    const [first, ...rest] = Object.keys(reordered);
+    const moved: RawConfig = {};
+    for (const key of [...rest, first!]) moved[key] = reordered[key];
+    expect(fingerprint(stringify(moved))).toBe(serveHost);
+    const edited = variant((c) => {
+      c.categories[0].limits = { ...c.categories[0].limits, concurrency: 7 };
+    });
+    expect(fingerprint(edited)).not.toBe(serveHost);
+  });
+
+  it("a corpus edited changes the fingerprint: the router it trains is another", () => {
+    const dir = mkdtempSync(join(tmpdir(), "steward-corpus-"));
+    try {
+      const text = variant((c) => {
+        c.intake.classifier.corpus = "corpus.jsonl";
+      });
+      const file = join(dir, "steward.yaml");
+      writeFileSync(file, text);
+      const withCorpus = (line: string) => {
+        writeFileSync(join(dir, "corpus.jsonl"), `${line}\n`);
+        return loadConfigFile(file, {}).fingerprint;
+      };
+      const before = withCorpus('{"text": "refund my order", "category": "support"}');
+      expect(withCorpus('{"text": "refund my order", "category": "support"}')).toBe(before);
+      expect(withCorpus('{"text": "refund my order", "category": "finance"}')).not.toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("reads the classifier's corpus relative to the config file, naming each bad line", () => {
     const dir = mkdtempSync(join(tmpdir(), "steward-corpus-"));
     try {

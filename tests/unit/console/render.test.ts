@@ -353,6 +353,7 @@ describe("status", () => {
             roles: ["scheduler", "checker"],
             categories: ["content"],
             version: "0.1.0",
+            config: "3f2a9c0d1b7e",
             startedAt: T0 - 60_000,
             heartbeatAt: T0 + 3000,
           },
@@ -365,6 +366,7 @@ describe("status", () => {
             roles: [],
             categories: ["research"],
             version: "0.1.0",
+            config: "3f2a9c0d1b7e",
             startedAt: T0 - 120_000,
             heartbeatAt: T0 - 55_000,
           },
@@ -393,18 +395,20 @@ describe("status", () => {
     );
   });
 
-  it("processes on different versions are each named with theirs, and told to be one", () => {
-    const process = (host: string, version: string) => ({
-      id: `${host}:1:ab`,
-      host,
-      pid: 1,
-      roles: [],
-      categories: ["content"],
-      version,
-      startedAt: T0 - 65_000,
-      heartbeatAt: T0 - 2_000,
-    });
-    const text = statusOverview({
+  const hostOn = (host: string, version: string, config = "3f2a9c0d1b7e") => ({
+    id: `${host}:1:ab`,
+    host,
+    pid: 1,
+    roles: [],
+    categories: ["content"],
+    version,
+    config,
+    startedAt: T0 - 65_000,
+    heartbeatAt: T0 - 2_000,
+  });
+  /** The overview's lines about `live` processes, nothing else on the database. */
+  const processesOf = (live: ReturnType<typeof hostOn>[]) =>
+    statusOverview({
       counts: [],
       inFlight: [],
       waitingForDetails: [],
@@ -412,18 +416,35 @@ describe("status", () => {
       anomalies: [],
       pausedWorkers: [],
       outboxBacklog: 0,
-      processes: {
-        live: [process("box", "0.2.0"), process("gpu", "0.1.0"), process("old", "")],
-        stale: [],
-      },
+      processes: { live, stale: [] },
       now: T0,
-    });
-    expect(text.split("\n").slice(-5)).toEqual([
+    })
+      .split("\n")
+      .slice(-5);
+
+  it("processes on different versions are each named with theirs, and told to be one", () => {
+    const lines = processesOf([hostOn("box", "0.2.0"), hostOn("gpu", "0.1.0"), hostOn("old", "")]);
+    expect(lines).toEqual([
       "  Processes:",
       "    box pid 1 · v0.2.0 · no roles · up 1m 5s · beat 2s ago",
       "    gpu pid 1 · v0.1.0 · no roles · up 1m 5s · beat 2s ago",
       "    old pid 1 · an earlier version · no roles · up 1m 5s · beat 2s ago",
       "    not all on one version of Steward: run the same on every host",
+    ]);
+  });
+
+  it("processes on different config files are each named with their file's fingerprint, and told to share one", () => {
+    const lines = processesOf([
+      hostOn("box", "0.2.0", "3f2a9c0d1b7e"),
+      hostOn("gpu", "0.2.0", "77c01d5e9a24"),
+      hostOn("old", "0.2.0", ""),
+    ]);
+    expect(lines).toEqual([
+      "  Processes:",
+      "    box pid 1 · config 3f2a9c0d1b7e · no roles · up 1m 5s · beat 2s ago",
+      "    gpu pid 1 · config 77c01d5e9a24 · no roles · up 1m 5s · beat 2s ago",
+      "    old pid 1 · config not known · no roles · up 1m 5s · beat 2s ago",
+      "    not all on one config file: give every host the same steward.yaml (and corpus)",
     ]);
   });
 

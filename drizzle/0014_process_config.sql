@@ -1,0 +1,1 @@
+ALTER TABLE `processes` ADD `config` text DEFAULT '' NOT NULL;
