@@ -175,4 +175,5 @@ const ROUTING_EXAMPLE_METHODS: MethodNames<LearnedExamples> = {
   remove: "write",
   confirmations: "read",
   unconfirm: "write",
+  forgottenConfirmations: "read",
 };

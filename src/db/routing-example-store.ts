@@ -70,6 +70,14 @@ export class RoutingExampleStore implements LearnedExamples {
     return true;
   }
 
+  forgottenConfirmations(limit: number): number[] {
+    return this.forgotten()
+      .orderBy(desc(routingExamples.id))
+      .limit(limit)
+      .all()
+      .map(({ id }) => id!);
+  }
+
   private forgotten() {
     return this.db
       .select({ id: routingExamples.taskId })

@@ -14,12 +14,12 @@ import {
   type RawRequest,
 } from "../intake/intake.js";
 import { type CheckSummary, runChecks } from "../monitor/checker.js";
-import { CONFIRMATION_RETRAINING_PACE_MS } from "../routing/category-model.js";
 import { Heartbeat, onOtherConfigs, thisProcess } from "./heartbeat.js";
 import { ModelQuestions } from "./models.js";
 import { type MonitorSchedule, startMonitor } from "./monitor-schedule.js";
 import { type EngineOptions, EngineReads } from "./reads.js";
 import { RoleJob, type RoleWork } from "./role-job.js";
+import { LEARNING_REFRESH_MS } from "./routing-learning.js";
 import { TaskCommands } from "./task-commands.js";
 import type { WiringHooks } from "./wiring.js";
 
@@ -53,7 +53,7 @@ export class Engine extends EngineReads {
   /** The checker's schedule, while this process holds the checker's role. */
   private monitor: MonitorSchedule | undefined;
   private heartbeat: Heartbeat<"async"> | undefined;
-  /** On a shared store, the timer that learns other processes' confirmations (`relearnEvery`). */
+  /** The timer that learns what other processes learned and forgot (`relearnEvery`). */
   private relearning: NodeJS.Timeout | undefined;
   /**
    * Failures of what runs on a timer (the pool, the escalation flush; the heartbeat's warnings):
@@ -116,7 +116,7 @@ export class Engine extends EngineReads {
       new RoleJob("checker", this.checkerJob(), this.logger),
       new RoleJob("escalations", this.batcherJob(), this.logger),
     ];
-    if (roles.shared) this.relearning = this.relearnEvery(CONFIRMATION_RETRAINING_PACE_MS);
+    this.relearning = this.relearnEvery(LEARNING_REFRESH_MS);
     for (const job of this.jobs) job.holdWith(roles);
     const { heartbeat, registered } = this.startHeartbeat(roles);
     this.heartbeat = heartbeat;
@@ -156,15 +156,15 @@ export class Engine extends EngineReads {
   }
 
   /**
-   * On a shared store, what other processes' workers confirmed, learned as often as
-   * confirmations may retrain the router (`RoutingLearning.refresh`).
+   * What other processes learned and forgot (`RoutingLearning.refresh`): on a shared store their
+   * workers' confirmations; on any, `steward routing forget` run beside this process.
    */
   private relearnEvery(ms: number): NodeJS.Timeout {
     const relearn = () =>
       this.parts.learning
         .refresh()
         .catch((error: Error) =>
-          this.timerErrors(`learning confirmations: ${describeError(error)}`),
+          this.timerErrors(`refreshing what routing learned: ${describeError(error)}`),
         );
     return setInterval(relearn, ms).unref();
   }

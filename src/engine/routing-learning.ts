@@ -14,6 +14,13 @@ import {
 } from "../routing/learned.js";
 
 /**
+ * How often a process reads again what the router learns from (`refresh`): a forget run beside it
+ * applies within this, and a read of at most `CONFIRMATIONS_READ` tasks and the decisions costs
+ * tens of milliseconds (docs/performance.md). Learning is cheap; retraining keeps its own pace.
+ */
+export const LEARNING_REFRESH_MS = 60_000;
+
+/**
  * Turns people's routing decisions into examples the router learns from at once, and keeps them
  * so a restart learns them again: a person's choice, or the router's placement of a person's
  * request done where it was placed (a confirmation: the task itself, done, is what is kept). A
@@ -115,17 +122,30 @@ export class RoutingLearning {
   }
 
   /**
-   * Learns the confirmations the router does not know yet, as a start-up would read them now:
-   * on a shared store, other processes' workers complete tasks this process's router (the one
-   * that routes requests, in `serve`) would otherwise learn of only when it restarts. Returns
-   * how many were new.
+   * Brings the router to what the store holds now, as a start-up would read it: what other
+   * processes learned meanwhile (on a shared store, the confirmations of tasks their workers did,
+   * which this process's router, the one that routes requests in `serve`, would otherwise learn
+   * of only when it restarts), and what was forgotten elsewhere (`steward routing forget`, run
+   * beside a running Steward). Returns how many examples it learned or unlearned.
    */
   async refresh(): Promise<number> {
-    let learned = 0;
-    for (const example of await this.latestConfirmations()) {
-      if (this.router.learn(example)) learned += 1;
+    // Decisions this process learns while the store is read are no news to it: left alone.
+    const held = this.router.learnedDecisions();
+    const [decisions, confirmations, forgotten] = await Promise.all([
+      this.store.list(),
+      this.latestConfirmations(),
+      this.store.forgottenConfirmations(CONFIRMATIONS_READ),
+    ]);
+    let changed = 0;
+    const kept = new Set(decisions.map(({ id }) => id));
+    for (const id of held) if (!kept.has(id) && this.router.forget(id)) changed += 1;
+    for (const taskId of forgotten) if (this.router.unconfirm(taskId)) changed += 1;
+    const known = new Set(held);
+    for (const decision of decisions) {
+      if (!known.has(decision.id) && this.router.learn(decision)) changed += 1;
     }
-    return learned;
+    for (const confirmation of confirmations) if (this.router.learn(confirmation)) changed += 1;
+    return changed;
   }
 
   /**

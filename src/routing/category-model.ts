@@ -159,6 +159,11 @@ export class CategoryModel {
     return true;
   }
 
+  /** The ids of the decisions learned. */
+  learnedDecisions(): number[] {
+    return [...this.learned.keys()];
+  }
+
   /** Unlearns the confirmation of the task `taskId` at once, as `forget` a decision. */
   unconfirm(taskId: number): boolean {
     const confirmation = this.confirmations.findIndex((example) => example.taskId === taskId);

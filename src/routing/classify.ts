@@ -40,6 +40,8 @@ export interface Router {
   forget(id: number): boolean;
   /** Unlearns the confirmation of the task `taskId`; false if it was not known. */
   unconfirm(taskId: number): boolean;
+  /** The ids of the decisions it has learned (and not forgotten). */
+  learnedDecisions(): number[];
   /** Trains the classifier now rather than on the first request (a server, before its doors open). */
   warm(): void;
   /** Resolves once every decision learned so far is part of the classifier. */
@@ -119,6 +121,7 @@ export function createCategoryRouter(
     learn: (example) => model.learn(example),
     forget: (id) => model.forget(id),
     unconfirm: (taskId) => model.unconfirm(taskId),
+    learnedDecisions: () => model.learnedDecisions(),
     warm: () => model.warm(),
     settled: () => model.settled(),
     confidences,

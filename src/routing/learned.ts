@@ -89,6 +89,8 @@ export interface LearnedExamples<M extends StorageMode = "sync"> {
   confirmations(limit: number): Answer<M, LearnedExample[]>;
   /** Forgets the confirmation of the task `taskId`; false when it was forgotten already. */
   unconfirm(forgotten: Unconfirmed): Answer<M, boolean>;
+  /** The tasks of the latest `limit` confirmations forgotten (`unconfirm`), latest first. */
+  forgottenConfirmations(limit: number): Answer<M, number[]>;
 }
 
 /** The confirmation a task done is; undefined for one whose brief has no text to learn from. */

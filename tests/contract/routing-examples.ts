@@ -126,6 +126,31 @@ export function routingExampleContract(open: OpenStore): void {
       expect(await store.routingExamples.list()).toEqual([]);
       expect(await store.routingExamples.recent(10)).toEqual([]);
     });
+
+    it("forgottenConfirmations names the tasks forgotten, latest first, as many as asked", async () => {
+      const { store, clock } = opened();
+      const tasks = [];
+      for (const objective of ["one", "two", "three"])
+        tasks.push(await done(store, clock, { objective }));
+      expect(await store.routingExamples.forgottenConfirmations(10)).toEqual([]);
+      for (const task of [tasks[2]!, tasks[0]!]) {
+        await store.routingExamples.unconfirm({
+          taskId: task.id,
+          category: "content",
+          actor: "cli",
+          at: 5,
+        });
+      }
+      await store.routingExamples.add(
+        example("a decision is no forgotten confirmation", "admin", 9),
+      );
+
+      expect(await store.routingExamples.forgottenConfirmations(10)).toEqual([
+        tasks[0]!.id,
+        tasks[2]!.id,
+      ]);
+      expect(await store.routingExamples.forgottenConfirmations(1)).toEqual([tasks[0]!.id]);
+    });
   });
 }
 

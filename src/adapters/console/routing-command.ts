@@ -55,7 +55,7 @@ export async function forgetCommand(settings: Settings, config: Config, id: stri
     );
     if (!forgotten) throw new Error(`the router learns no confirmation from ${formatTaskId(task)}`);
     return console.log(
-      `OK forgot ${formatTaskId(task)}'s confirmation; the router no longer learns from it`,
+      `OK forgot ${formatTaskId(task)}'s confirmation; the router no longer learns from it${APPLIES}`,
     );
   }
   const number = Number(id.replace(/^#/, ""));
@@ -64,8 +64,11 @@ export async function forgetCommand(settings: Settings, config: Config, id: stri
   }
   const forgotten = await withEngine(settings, config, (engine) => engine.learning.forget(number));
   if (!forgotten) throw new Error(`no learned example #${number}`);
-  console.log(`OK forgot example #${number}; the router no longer learns from it`);
+  console.log(`OK forgot example #${number}; the router no longer learns from it${APPLIES}`);
 }
+
+/** A Steward running beside the command reads it within `LEARNING_REFRESH_MS`. */
+const APPLIES = " (a running Steward forgets it within a minute)";
 
 /** A decision under its number; a confirmation under its task, which says it (`T-42, done in…`). */
 function describeExample(example: LearnedExample): string {

@@ -53,15 +53,11 @@ export class PgRoutingExampleStore implements LearnedExamples<"async"> {
   }
 
   async confirmations(limit: number): Promise<LearnedExample[]> {
-    const forgotten = this.db
-      .select({ id: routingExamples.taskId })
-      .from(routingExamples)
-      .where(and(FORGOTTEN, isNotNull(routingExamples.taskId)));
     // The latest by id (the primary key's order), however long ago they were filed.
     const tasksDone: exampleRows.ConfirmationRow[] = await this.db
       .select(exampleRows.confirmationColumnsOf(tasks))
       .from(tasks)
-      .where(exampleRows.confirmed(tasks, routed, forgotten))
+      .where(exampleRows.confirmed(tasks, routed, this.forgotten()))
       .orderBy(desc(tasks.id))
       .limit(limit);
     return exampleRows.confirmationsOf(tasksDone);
@@ -76,6 +72,18 @@ export class PgRoutingExampleStore implements LearnedExamples<"async"> {
     if (already.length > 0) return false;
     await this.db.insert(routingExamples).values(exampleRows.unconfirmedRow(forgotten));
     return true;
+  }
+
+  async forgottenConfirmations(limit: number): Promise<number[]> {
+    const rows = await this.forgotten().orderBy(desc(routingExamples.id)).limit(limit);
+    return rows.map(({ id }) => id!);
+  }
+
+  private forgotten() {
+    return this.db
+      .select({ id: routingExamples.taskId })
+      .from(routingExamples)
+      .where(and(FORGOTTEN, isNotNull(routingExamples.taskId)));
   }
 
   private get db() {

@@ -131,6 +131,36 @@ describe("learning from people's routing decisions", () => {
     expect(rows.get()).toBe(1);
   });
 
+  it("a forget run beside a running Steward reaches its router at the next refresh, not the next restart", async () => {
+    const database = testDatabase();
+    const instant = config();
+    instant.workers["demo-writer"] = { kind: "demo", delay: 0, timeout: 5000 };
+    const serving = new Engine({ config: instant, configDir: "config", database });
+    const stray = await file(serving, "the Zorvex Plimbo thing needs sorting");
+    await serving.reroute(stray.id, "admin", "alice");
+    const brief = "Objective: Draft a blog post about our launch\nDone when: under 500 words";
+    const placed = await file(serving, brief);
+    await serving.start();
+    for (let i = 0; i < 200 && (await serving.task(placed.id))?.state !== "done"; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    // Its workers stop (once the completion has committed and taught the router); it serves on.
+    await serving.stop();
+    // Nothing changed elsewhere yet: the refresh finds the router as the store has it.
+    expect(await serving.learning.refresh()).toBe(0);
+
+    // `steward routing forget`, a process of its own on the same file.
+    const cli = steward(database).engine;
+    const [decision] = await cli.learning.examples();
+    expect(await cli.learning.forget(decision!.id)).toBe(true);
+    expect(await cli.learning.unconfirm(placed.id, "cli")).toBe(true);
+    const again = "the Zorvex Plimbo thing, sort it again";
+    expect((await file(serving, again)).routing.rule).toBe("learned");
+
+    expect(await serving.learning.refresh()).toBe(2);
+    expect(await serving.learning.refresh()).toBe(0);
+    expect((await file(serving, again)).category).toBe("unsorted");
+  });
+
   it("after an operator reroutes half a labelled set, those requests route right and the rest no worse than by one", async () => {
     const { engine } = steward();
     const path = "tests/fixtures/routing/dev.jsonl";
