@@ -129,7 +129,7 @@ export class RoutingLearning {
    * beside a running Steward). Returns how many examples it learned or unlearned.
    */
   async refresh(): Promise<number> {
-    // Decisions this process learns while the store is read are no news to it: left alone.
+    // A decision this process learns while the store is read is not forgotten for being new.
     const held = this.router.learnedDecisions();
     const [decisions, confirmations, forgotten] = await Promise.all([
       this.store.list(),
@@ -140,11 +140,8 @@ export class RoutingLearning {
     const kept = new Set(decisions.map(({ id }) => id));
     for (const id of held) if (!kept.has(id) && this.router.forget(id)) changed += 1;
     for (const taskId of forgotten) if (this.router.unconfirm(taskId)) changed += 1;
-    const known = new Set(held);
-    for (const decision of decisions) {
-      if (!known.has(decision.id) && this.router.learn(decision)) changed += 1;
-    }
-    for (const confirmation of confirmations) if (this.router.learn(confirmation)) changed += 1;
+    for (const example of [...decisions, ...confirmations])
+      if (this.router.learn(example)) changed += 1;
     return changed;
   }
 

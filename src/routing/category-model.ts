@@ -277,6 +277,8 @@ export class CategoryModel {
       }
       return true;
     }
+    // A decision read again (a refresh) is no news.
+    if (this.learned.has(example.id)) return false;
     this.learned.set(example.id, example);
     // The catch-all's examples teach the classifier; they are no route to follow.
     if (category >= this.candidates.length) return true;

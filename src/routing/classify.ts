@@ -33,7 +33,7 @@ export interface Router {
   /**
    * A person's decision to learn from, used from the next request on: at once for requests very
    * like it, and by the classifier once it has retrained (in the background; see `settled`).
-   * False when it teaches nothing new (a confirmation learned already, a category gone).
+   * False when it teaches nothing new (an example learned already, a category gone).
    */
   learn(example: LearnedExample): boolean;
   /** Unlearns a decision (a mistaken one); false if it was not known. */
