@@ -368,7 +368,8 @@ async function main(): Promise<void> {
     const history = new StayHistory();
     // The checker as the engine runs it: over the store's asynchronous face.
     const store = asyncSqliteStore(sqliteStore(database, clock));
-    const deps = { config, queries: store.monitor, outbox: store.outbox, history };
+    const { monitor, outbox, processes } = store;
+    const deps = { config, queries: monitor, outbox, processes, history };
     const run = async (at: number, kept = true): Promise<CheckSummary & Timed> => {
       clock.set(at);
       const cpu = process.cpuUsage();

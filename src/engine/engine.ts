@@ -141,6 +141,7 @@ export class Engine extends EngineReads {
           config: this.config,
           queries: this.parts.store.monitor,
           outbox: this.parts.store.outbox,
+          processes: this.parts.store.processes,
           clock: this.clock,
           logger: this.logger,
           onRun: (summary) => {
@@ -309,8 +310,9 @@ export class Engine extends EngineReads {
   async checkNow(): Promise<CheckSummary> {
     if (this.monitor !== undefined) return this.monitor.runNow();
     const { config, logger } = this;
-    const { monitor: queries, outbox } = this.parts.store;
-    const summary = await runChecks({ config, queries, outbox, logger }, this.clock.now());
+    const { monitor: queries, outbox, processes } = this.parts.store;
+    const deps = { config, queries, outbox, processes, logger };
+    const summary = await runChecks(deps, this.clock.now());
     for (const listener of this.checkListeners) listener(summary);
     return summary;
   }

@@ -3,7 +3,12 @@ import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, silentLogger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
-import { type CheckerSettings, type CheckSummary, runChecks } from "../monitor/checker.js";
+import {
+  type CheckerDeps,
+  type CheckerSettings,
+  type CheckSummary,
+  runChecks,
+} from "../monitor/checker.js";
 import { StayHistory } from "../monitor/history.js";
 import type { MonitorStore } from "../monitor/store.js";
 
@@ -12,6 +17,7 @@ export interface MonitorOptions {
   queries: MonitorStore<"async">;
   /** On the same store as `queries`: messages commit with the anomalies. */
   outbox: Outbox<"async">;
+  processes: CheckerDeps["processes"];
   clock?: Clock;
   logger?: Logger;
   settings?: Partial<CheckerSettings>;
@@ -39,6 +45,7 @@ export function startMonitor(options: MonitorOptions): MonitorSchedule {
     config: options.config,
     queries: options.queries,
     outbox: options.outbox,
+    processes: options.processes,
     history,
     logger,
     settings: options.settings,

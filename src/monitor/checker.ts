@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../core/log.js";
 import type { Outbox } from "../core/outbox.js";
+import { type ProcessRegistry, STALE_AFTER_MS } from "../core/processes.js";
 import { DEFAULT_STAY_HISTORY, StayHistory, type StayHistoryOptions } from "./history.js";
 import {
   type Finding,
@@ -36,6 +37,8 @@ export interface CheckerDeps {
   queries: MonitorStore<"async">;
   /** On the same store as `queries`: messages commit with the anomalies. */
   outbox: Outbox<"async">;
+  /** Who runs on the database, for the config-drift rule. */
+  processes: Pick<ProcessRegistry<"async">, "list">;
   /** Median samples carried between runs; without it each run reads its history afresh. */
   history?: StayHistory;
   logger?: Logger;
@@ -185,8 +188,14 @@ async function gather(
     partial,
     () => [queries.unanswered(now - ruleSettings.remindAfterMs, problems)],
   );
+  const processes = await attempt(problems, "processes", async () => {
+    const { live } = await deps.processes.list(STALE_AFTER_MS);
+    return live.map(({ host, pid, config }) => ({ host, pid, config }));
+  });
+  if (processes === undefined) partial.add("processes.config_drift");
   return {
     snapshot: {
+      processes: processes ?? [],
       stalled,
       retrying,
       done: uniqueById([...missingNext, ...undelivered]),

@@ -14,6 +14,7 @@ export const RULE_IDS = [
   "pipeline.missing_next",
   "delivery.missing",
   "escalation.unanswered",
+  "processes.config_drift",
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -21,7 +22,10 @@ export type RuleId = (typeof RULE_IDS)[number];
 /** One thing a rule found. `(rule, subject)` is the key: one open anomaly per key at a time. */
 export interface Finding {
   rule: RuleId;
-  /** A stable key: `task:42:queued` (one stay in one state), `task:42`, `escalation:7`. */
+  /**
+   * A stable key: `task:42:queued` (one stay in one state), `task:42`, `escalation:7`,
+   * `config:<fingerprints>` (one set of config files running side by side).
+   */
   subject: string;
   detail: string;
   taskId?: number;
@@ -79,8 +83,18 @@ export interface RuleSettings {
   remindAfterMs: number;
 }
 
+/** A process beating on the database, as the config-drift rule sees it. */
+export interface LiveProcess {
+  host: string;
+  pid: number;
+  /** Its config file's fingerprint; empty when not known (an earlier version's row). */
+  config: string;
+}
+
 /** Everything the rules look at, gathered once per run. */
 export interface MonitorSnapshot {
+  /** The processes beating on the database (one, on SQLite). */
+  processes: readonly LiveProcess[];
   /** Active tasks past at least one stall cutoff (see `stallCutoffs`). */
   stalled: readonly StayingTask[];
   /** Escalated tasks and tasks waiting for a retry (on their last attempt or past it). */
@@ -228,6 +242,30 @@ export function escalationUnanswered(snapshot: MonitorSnapshot, now: number): Fi
   });
 }
 
+/**
+ * Processes running different config files side by side: a host left on an old steward.yaml
+ * retries, reviews or routes by rules the others dropped, and nothing else would say so. One
+ * anomaly per set of files, closed once every process runs the same one.
+ */
+export function configDrift(snapshot: MonitorSnapshot, _now: number): Finding[] {
+  const known = snapshot.processes.filter((process) => process.config !== "");
+  const files = [...new Set(known.map((process) => process.config))].sort();
+  if (files.length < 2) return [];
+  const where = files.map((file) => {
+    const on = known.filter((process) => process.config === file);
+    return `${file} on ${on.map(({ host, pid }) => `${host} pid ${pid}`).join(", ")}`;
+  });
+  return [
+    {
+      rule: "processes.config_drift",
+      subject: `config:${files.join(",")}`,
+      detail:
+        `processes run ${files.length} different config files (${where.join("; ")}): ` +
+        "give every host the same steward.yaml (and corpus)",
+    },
+  ];
+}
+
 /** Every rule, in the order findings are reported. */
 export const RULES: readonly Rule[] = [
   { id: "stalled.threshold", check: stalledThreshold },
@@ -237,6 +275,7 @@ export const RULES: readonly Rule[] = [
   { id: "pipeline.missing_next", check: pipelineMissingNext },
   { id: "delivery.missing", check: deliveryMissing },
   { id: "escalation.unanswered", check: escalationUnanswered },
+  { id: "processes.config_drift", check: configDrift },
 ];
 
 /** A cutoff for the stall query: tasks in `state` of `category` that entered it before `before`. */

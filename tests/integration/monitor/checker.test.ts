@@ -59,7 +59,12 @@ function setUp() {
   const database = testDatabase();
   const clock = new ManualClock(NOW);
   const store = storeOn(database, clock);
-  const deps: CheckerDeps = { config, queries: store.monitor, outbox: store.outbox };
+  const deps: CheckerDeps = {
+    config,
+    queries: store.monitor,
+    outbox: store.outbox,
+    processes: store.processes,
+  };
   // The SQLite queries themselves, not only the port the checker sees: a test reads their plans.
   const plans = () => new MonitorQueries(database.sqlite).plans();
   const check = () => runChecks(deps, clock.now());
@@ -283,6 +288,40 @@ describe("the status checker, against a real SQLite file", () => {
     ]);
   });
 
+  it("processes on different config files raise one anomaly, which closes once the odd one goes", async () => {
+    const { database, check, store } = setUp();
+    const process = (id: string, host: string, config: string) => ({
+      id,
+      host,
+      pid: 7,
+      roles: [],
+      categories: [],
+      version: "1.0.0",
+      config,
+    });
+    await store.processes.register(process("a", "box", "3f2a9c0d1b7e"));
+    await store.processes.register(process("b", "gpu", "3f2a9c0d1b7e"));
+    expect(await check()).toMatchObject({ raised: 0, open: 0 });
+
+    await store.processes.register(process("c", "old", "77c01d5e9a24"));
+    expect(await check()).toMatchObject({ raised: 1, open: 1, problems: [] });
+    expect(await check()).toMatchObject({ raised: 0, open: 1 });
+    expect(openAnomalies(database)).toEqual([
+      expect.objectContaining({
+        rule: "processes.config_drift",
+        subject: "config:3f2a9c0d1b7e,77c01d5e9a24",
+        detail:
+          "processes run 2 different config files (3f2a9c0d1b7e on box pid 7, gpu pid 7; " +
+          "77c01d5e9a24 on old pid 7): give every host the same steward.yaml (and corpus)",
+      }),
+    ]);
+    // Posted with the other anomalies: Discord's anomalies message says it.
+    expect(outboxKinds(database)).toEqual(["anomalies"]);
+
+    await store.processes.gone("c");
+    expect(await check()).toMatchObject({ raised: 0, resolved: 1, open: 0 });
+  });
+
   it("bounds every read; a rule that did not see everything closes nothing", async () => {
     const { database, deps } = setUp();
     const capped: CheckerDeps = {
@@ -331,6 +370,7 @@ describe("the status checker, against a real SQLite file", () => {
       config,
       queries: store.monitor,
       outbox: store.outbox,
+      processes: store.processes,
       clock,
       onRun: (summary) => summaries.push(summary.raised),
     });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { reconcile } from "../../../src/monitor/checker.js";
 import { type Stay, type StayBatch, StayHistory } from "../../../src/monitor/history.js";
 import {
+  configDrift,
   type DoneTask,
   deliveryMissing,
   escalationUnanswered,
@@ -32,6 +33,7 @@ const HOUR = 60 * MINUTE;
 
 function snapshot(overrides: Partial<MonitorSnapshot> = {}): MonitorSnapshot {
   return {
+    processes: [],
     stalled: [],
     retrying: [],
     done: [],
@@ -310,6 +312,42 @@ describe("escalation.unanswered", () => {
       detail: expect.stringMatching(/^E-3 has waited 5h/),
     });
     expect(finding?.taskId).toBeUndefined();
+  });
+});
+
+describe("processes.config_drift", () => {
+  const on = (host: string, config: string) => ({ host, pid: 7, config });
+
+  it.each([
+    { name: "one process", processes: [on("box", "aaa")], files: [] },
+    { name: "all on one file", processes: [on("box", "aaa"), on("gpu", "aaa")], files: [] },
+    {
+      name: "a file not known (an earlier version)",
+      processes: [on("box", "aaa"), on("old", "")],
+      files: [],
+    },
+    {
+      name: "two files",
+      processes: [on("gpu", "bbb"), on("box", "aaa"), on("ci", "aaa")],
+      files: ["config:aaa,bbb"],
+    },
+  ])("$name", ({ processes, files }) => {
+    const findings = configDrift(snapshot({ processes }), NOW);
+    expect(findings.map((finding) => finding.subject)).toEqual(files);
+  });
+
+  it("names each file and the hosts on it, and what to do", () => {
+    const [finding] = configDrift(
+      snapshot({ processes: [on("gpu", "bbb"), on("box", "aaa"), on("ci", "aaa")] }),
+      NOW,
+    );
+    expect(finding).toEqual({
+      rule: "processes.config_drift",
+      subject: "config:aaa,bbb",
+      detail:
+        "processes run 2 different config files (aaa on box pid 7, ci pid 7; bbb on gpu pid 7): " +
+        "give every host the same steward.yaml (and corpus)",
+    });
   });
 });
 
