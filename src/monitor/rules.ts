@@ -4,6 +4,7 @@
  * records what the rules find as anomalies.
  */
 import { formatDuration } from "../config/duration.js";
+import type { ProcessEntry } from "../core/processes.js";
 import { formatEscalationId, formatTaskId, type TaskState } from "../core/states.js";
 
 export const RULE_IDS = [
@@ -84,12 +85,7 @@ export interface RuleSettings {
 }
 
 /** A process beating on the database, as the config-drift rule sees it. */
-export interface LiveProcess {
-  host: string;
-  pid: number;
-  /** Its config file's fingerprint; empty when not known (an earlier version's row). */
-  config: string;
-}
+export type LiveProcess = Pick<ProcessEntry, "host" | "pid" | "config">;
 
 /** Everything the rules look at, gathered once per run. */
 export interface MonitorSnapshot {
