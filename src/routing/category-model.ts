@@ -166,6 +166,8 @@ export class CategoryModel {
 
   /** Unlearns the confirmation of the task `taskId` at once, as `forget` a decision. */
   unconfirm(taskId: number): boolean {
+    // Most a refresh names are long unlearned: a lookup, not a scan of every confirmation each.
+    if (!this.confirmedTasks.has(taskId)) return false;
     const confirmation = this.confirmations.findIndex((example) => example.taskId === taskId);
     if (confirmation === -1) return false;
     this.confirmations.splice(confirmation, 1);
