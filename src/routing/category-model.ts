@@ -49,7 +49,7 @@ const CONFIRMATIONS_PER_RETRAINING = 10;
  * Nor, by default, more often than every ten minutes: a retraining costs seconds of CPU, and a
  * burst of tasks done (a backlog drained) would otherwise retrain back to back while it lasts.
  */
-export const CONFIRMATION_RETRAINING_PACE_MS = 600_000;
+const CONFIRMATION_RETRAINING_PACE_MS = 600_000;
 
 /** A description is a list of topics: each phrase teaches on its own, like a short request. */
 const PHRASE_BREAK = /[,;:\n]|\s+(?:and|or)\s+/;
