@@ -7,6 +7,7 @@ import type { Deadlines } from "./deadlines.js";
 import type { IncidentTracker } from "./incidents.js";
 import { type Outcome, stoppedByPool } from "./outcome.js";
 import type { OutputCheck } from "./output-check.js";
+import type { RunStop } from "./run-stop.js";
 import type { WorkerResult, WorkerSetup } from "./runner.js";
 
 export interface AttemptDeps extends WorkerSetup {
@@ -33,23 +34,26 @@ export class AttemptRunner {
     attemptId: number,
     category: CategoryConfig,
     worker: string,
-    controller: AbortController,
+    stop: RunStop,
   ): Promise<void> {
     const { config, env, configDir, deadlines } = this.deps;
     const { timeout } = config.workers[worker]!;
     const deadline = deadlines.watch(timeout, () =>
-      controller.abort(new Error(`timed out after ${formatDuration(timeout)}`)),
+      stop.abort(new Error(`timed out after ${formatDuration(timeout)}`)),
     );
     let result: WorkerResult;
     let outcome: Outcome | undefined;
     try {
+      // The signal through a getter: made only if the worker asks for it (see RunStop).
       result = await runnerOf(this.deps.runners, worker)(workerTask(task), {
-        signal: controller.signal,
+        get signal() {
+          return stop.signal;
+        },
         env,
         configDir,
       });
     } catch (error) {
-      outcome = stoppedByPool(controller.signal) ?? {
+      outcome = stoppedByPool(stop) ?? {
         kind: "failed",
         worker,
         failure: classifyError(error, config.policies.classify),
@@ -59,13 +63,7 @@ export class AttemptRunner {
     }
     if (outcome === undefined) {
       await this.deps.incidents.answered(worker);
-      outcome = await this.deps.outputCheck.run(
-        task,
-        attemptId,
-        category,
-        result!,
-        controller.signal,
-      );
+      outcome = await this.deps.outputCheck.run(task, attemptId, category, result!, stop);
     }
     await this.deps.settle(task, attemptId, outcome);
   }

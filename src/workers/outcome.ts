@@ -43,23 +43,28 @@ export class LeaseLost extends ClaimLost {
   override name = "LeaseLost";
 }
 
+/** Why a run was stopped, if it was: a `RunStop`'s, or an AbortSignal's. */
+export interface Stopped {
+  readonly reason: unknown;
+}
+
 /**
  * The run's claim is void, rolled back (see pass-batch.ts) or its lease lost: nothing it does may
  * be written.
  */
-export function voided(signal: AbortSignal): boolean {
-  return signal.reason instanceof ClaimLost;
+export function voided(stop: Stopped): boolean {
+  return stop.reason instanceof ClaimLost;
 }
 
 /**
  * A run stopped by shutdown or cancel is no failure of the task: its outcome, or undefined when
  * the pool did not stop it.
  */
-export function stoppedByPool(signal: AbortSignal): Outcome | undefined {
+export function stoppedByPool(stop: Stopped): Outcome | undefined {
   // Nothing of the run is stored (its attempt's id may be another's by now): nothing to write.
-  if (voided(signal)) return SETTLED_OUTCOME;
-  if (signal.reason instanceof ShutdownAbort) return { kind: "shutdown" };
-  if (signal.reason instanceof CancelAbort)
+  if (voided(stop)) return SETTLED_OUTCOME;
+  if (stop.reason instanceof ShutdownAbort) return { kind: "shutdown" };
+  if (stop.reason instanceof CancelAbort)
     return { kind: "abandoned", why: "cancelled while running" };
   return undefined;
 }

@@ -10,6 +10,7 @@ import { abandonAttempt } from "./apply-policy.js";
 import { reviewerTask, runnerOf } from "./briefs.js";
 import type { IncidentTracker } from "./incidents.js";
 import { type Outcome, RolledBack, SETTLED_OUTCOME, stoppedByPool, voided } from "./outcome.js";
+import type { RunStop } from "./run-stop.js";
 import type { WorkerResult, WorkerSetup } from "./runner.js";
 
 export interface OutputCheckHooks {
@@ -31,7 +32,7 @@ export interface OutputCheckDeps extends WorkerSetup {
   incidents: IncidentTracker;
   hooks: OutputCheckHooks;
   /** Ends a run: resolves once `work` is written with the pool's next pass (see pass-batch.ts). */
-  writeWithNextPass(taskId: number, signal: AbortSignal, work: () => Promise<void>): Promise<void>;
+  writeWithNextPass(taskId: number, stop: RunStop, work: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -47,10 +48,10 @@ export class OutputCheck {
     attemptId: number,
     category: CategoryConfig,
     result: WorkerResult,
-    signal: AbortSignal,
+    stop: RunStop,
   ): Promise<Outcome> {
     const { tasks, env, configDir, hooks } = this.deps;
-    if (voided(signal)) return SETTLED_OUTCOME;
+    if (voided(stop)) return SETTLED_OUTCOME;
     const reasons = checkOutput(result.output, category.review.checks);
     const reviewer = category.review.reviewer;
     const straightToDone = reasons.length === 0 && reviewer === undefined;
@@ -75,8 +76,8 @@ export class OutputCheck {
     if (reviewer === undefined) {
       // Structural checks only: through reviewing to done in one write, with the next pass.
       let done: Task | undefined;
-      const written = this.deps.writeWithNextPass(task.id, signal, async () => {
-        if (voided(signal)) return;
+      const written = this.deps.writeWithNextPass(task.id, stop, async () => {
+        if (voided(stop)) return;
         try {
           done = await this.complete(task.id, attemptId, result, { reviewing, claimed: task });
         } catch (error) {
@@ -103,7 +104,7 @@ export class OutputCheck {
       const timeout = AbortSignal.timeout(this.deps.config.workers[reviewer]!.timeout);
       const review = await runnerOf(this.deps.runners, reviewer)(
         reviewerTask(task, result.output),
-        { signal: AbortSignal.any([signal, timeout]), env, configDir },
+        { signal: AbortSignal.any([stop.signal, timeout]), env, configDir },
       );
       // It answered: whatever the verdict, the reviewer's dependency is up.
       await this.deps.incidents.answered(reviewer);
@@ -122,14 +123,14 @@ export class OutputCheck {
     } catch (error) {
       // The reviewer itself failing is not the output's fault: treat it as a transient failure.
       return (
-        stoppedByPool(signal) ?? {
+        stoppedByPool(stop) ?? {
           kind: "failed",
           worker: reviewer,
           failure: classifyError(error, this.deps.config.policies.classify),
         }
       );
     }
-    if (voided(signal)) return SETTLED_OUTCOME;
+    if (voided(stop)) return SETTLED_OUTCOME;
     if (verdictReasons.length > 0)
       return { kind: "failed", worker: category.worker!, failure: logicFailure(verdictReasons) };
     // Cancelled while the reviewer judged, its verdict too late to stop: nothing to complete.

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { QueueRepository, TaskRepository, WriteOptions } from "../core/ports.js";
 import type { Task } from "../core/task.js";
 import { ClaimLost, RolledBack } from "./outcome.js";
+import type { RunStop } from "./run-stop.js";
 
 /** How long passes take savepoints after one failed without (see `pass`). */
 const CAREFUL_MS = 1_000;
@@ -17,13 +18,13 @@ const ROLLED_BACK =
 /** A run started by a pass: what is undone should its claim be rolled back. */
 export interface Launched {
   taskId: number;
-  controller: AbortController;
+  stop: RunStop;
 }
 
 /** What the batch needs from the pool that owns it. */
 export interface PassOwner<Claim> {
   /** A run's write is in: its slot is free, unless the task is another run's by now. */
-  release(taskId: number, signal: AbortSignal): void;
+  release(taskId: number, stop: RunStop): void;
   /** Inside the pass's unit, after its writes: what it claims, and the tasks it recovered. */
   claim(requeued: Task[]): Promise<{ claimed: Claim[]; recovered: Task[] }>;
   /** After the pass's unit: starts a claimed task. */
@@ -40,8 +41,8 @@ export interface PassOwner<Claim> {
 interface PendingWrite {
   /** The task whose run this write ends: its slot is free for the same pass's claims. */
   taskId: number;
-  /** The run's signal: which run of the task this is. */
-  signal: AbortSignal;
+  /** The run's stop switch: which run of the task this is. */
+  stop: RunStop;
   work: () => Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -86,9 +87,9 @@ export class PassBatch<Claim> {
   }
 
   /** Ends a run: resolves once `work` is written with the pool's next pass. */
-  writeWithNextPass(taskId: number, signal: AbortSignal, work: () => Promise<void>): Promise<void> {
+  writeWithNextPass(taskId: number, stop: RunStop, work: () => Promise<void>): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pendingWrites.push({ taskId, signal, work, resolve, reject });
+      this.pendingWrites.push({ taskId, stop, work, resolve, reject });
       this.owner.passSoon();
     });
   }
@@ -111,7 +112,7 @@ export class PassBatch<Claim> {
   async pass(claiming: boolean): Promise<number> {
     const writes = this.pendingWrites.splice(0);
     if (!claiming && writes.length === 0) return 0;
-    for (const write of writes) this.owner.release(write.taskId, write.signal);
+    for (const write of writes) this.owner.release(write.taskId, write.stop);
     const { tasks } = this;
     // Careful passes note the writes that failed alone (see applyPass).
     const failed =
@@ -209,7 +210,7 @@ export class PassBatch<Claim> {
       return;
     }
     for (const flight of unsaved.launched) {
-      flight.controller.abort(new ClaimLost(`T-${flight.taskId}'s claim was rolled back`));
+      flight.stop.abort(new ClaimLost(`T-${flight.taskId}'s claim was rolled back`));
     }
     this.orphans.push(...unsaved.completed);
     this.owner.passSoon();

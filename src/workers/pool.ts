@@ -15,6 +15,7 @@ import { CancelAbort, LeaseLost, ShutdownAbort } from "./outcome.js";
 import { OutputCheck, type OutputCheckHooks } from "./output-check.js";
 import { type Launched, PassBatch, type PassOwner } from "./pass-batch.js";
 import { PassScheduler } from "./pass-scheduler.js";
+import { RunStop } from "./run-stop.js";
 import type { WorkerSetup } from "./runner.js";
 
 export interface PoolHooks extends PolicyHooks, OutputCheckHooks, Omit<IncidentOwner, "kick"> {
@@ -132,7 +133,7 @@ export class WorkerPool {
       hooks,
     });
     const owner: PassOwner<Launch> = {
-      release: (taskId, signal) => this.release(taskId, signal),
+      release: (taskId, stop) => this.release(taskId, stop),
       claim: (requeued) => this.claim(requeued),
       launch: (claim) => this.launch(claim),
       isRunning: (taskId) => this.inFlight.has(taskId),
@@ -151,8 +152,7 @@ export class WorkerPool {
       leaseMs: this.leases.ms,
       incidents: this.incidents,
       hooks,
-      writeWithNextPass: (taskId, signal, work) =>
-        this.batch.writeWithNextPass(taskId, signal, work),
+      writeWithNextPass: (taskId, stop, work) => this.batch.writeWithNextPass(taskId, stop, work),
     });
     this.attempts = new AttemptRunner({
       config,
@@ -219,7 +219,7 @@ export class WorkerPool {
     });
     if ((await Promise.race([finished, graceOver])) === "timeout") {
       for (const flight of this.inFlight.values())
-        flight.controller.abort(new ShutdownAbort("Steward is shutting down"));
+        flight.stop.abort(new ShutdownAbort("Steward is shutting down"));
       await Promise.all([...this.inFlight.values()].map((flight) => flight.done));
     }
     clearTimeout(graceTimer);
@@ -241,7 +241,7 @@ export class WorkerPool {
     for (const flight of flights) {
       if (held.has(flight.taskId) || this.inFlight.get(flight.taskId) !== flight) continue;
       const why = `T-${flight.taskId}'s lease was lost: the task was queued again meanwhile`;
-      flight.controller.abort(new LeaseLost(why));
+      flight.stop.abort(new LeaseLost(why));
     }
   };
 
@@ -273,7 +273,7 @@ export class WorkerPool {
 
   /** Stops the run of a task that was cancelled; its result, if any, is dropped. */
   abort(taskId: number): void {
-    this.inFlight.get(taskId)?.controller.abort(new CancelAbort(`T-${taskId} was cancelled`));
+    this.inFlight.get(taskId)?.stop.abort(new CancelAbort(`T-${taskId} was cancelled`));
   }
 
   /** Resolves when nothing is running, and no pass (tests and benches). */
@@ -303,8 +303,8 @@ export class WorkerPool {
   }
 
   /** A run's write is in: its slot is free, unless the task is another run's by now. */
-  private release(taskId: number, signal: AbortSignal): void {
-    if (this.inFlight.get(taskId)?.controller.signal === signal) this.inFlight.delete(taskId);
+  private release(taskId: number, stop: RunStop): void {
+    if (this.inFlight.get(taskId)?.stop === stop) this.inFlight.delete(taskId);
   }
 
   /** Inside the pass's unit: what can run now, claimed but not started yet. */
@@ -332,15 +332,15 @@ export class WorkerPool {
 
   private launch({ task, attemptId, category, worker }: Launch): InFlight {
     this.hooks.onChange?.(task);
-    const controller = new AbortController();
+    const stop = new RunStop();
     const flight: InFlight = {
       taskId: task.id,
       category: category.name,
-      controller,
+      stop,
       done: RESOLVED,
     };
     // (Arrows made inline: tsx names a closure kept in a variable, at a cost every task.)
-    flight.done = this.attempts.run(task, attemptId, category, worker, controller).then(
+    flight.done = this.attempts.run(task, attemptId, category, worker, stop).then(
       () => this.ended(flight),
       (error: unknown) => {
         try {
