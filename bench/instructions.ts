@@ -5,8 +5,8 @@
  *
  *   npx tsx bench/instructions.ts [--tree DIR]... [--concurrency 1,8] [--n 1000,11000] [--unconfirmed]
  *
- * Each tree (this checkout by default; `--tree` adds another, such as a worktree of an older
- * commit with this bench's process-phase.ts and support/ copied in) has its process-phase.ts
+ * Each tree (`--tree`, once per checkout: this one and, say, a worktree of an older commit with
+ * this bench's process-phase.ts and support/ copied in; this checkout alone by default) has its process-phase.ts
  * bundled (see `bundle`) and run under `valgrind --tool=cachegrind --cache-sim=no`, with
  * `node --predictable` (V8's collector on the main thread and its heuristics fixed, so a run's
  * count repeats within a few tenths of a percent), at two N. The difference of the two counts
@@ -53,8 +53,11 @@ function parseArgs(argv: string[]): Options {
       continue;
     }
     if (arg === "--tree") options.trees.push(resolve(value ?? ""));
-    else if (arg === "--concurrency") options.concurrency = numbers(value);
-    else if (arg === "--n") {
+    else if (arg === "--concurrency") {
+      options.concurrency = numbers(value);
+      if (!options.concurrency.every((c) => Number.isInteger(c) && c > 0))
+        throw new Error("--concurrency takes whole numbers above 0, such as 1,8");
+    } else if (arg === "--n") {
       const [small, large] = numbers(value);
       if (!(small! > 0 && large! > small!))
         throw new Error("--n takes two sizes, the smaller first");
@@ -91,8 +94,7 @@ async function bundle(tree: string): Promise<{ script: string; dir: string }> {
 
 /** Instructions of one whole run of the bundled process phase. */
 async function count(script: string, n: number, concurrency: number, extra: string[]) {
-  const { stderr } = await run(
-    "valgrind",
+  const { stderr } = await valgrind(
     [
       "--tool=cachegrind",
       "--cache-sim=no",
@@ -111,6 +113,17 @@ async function count(script: string, n: number, concurrency: number, extra: stri
   const refs = /I\s+refs:\s+([\d,]+)/.exec(stderr);
   if (refs === null) throw new Error(`no instruction count in valgrind's output:\n${stderr}`);
   return Number(refs[1]!.replaceAll(",", ""));
+}
+
+/** valgrind with `args`; a missing valgrind is said plainly. */
+async function valgrind(args: string[], options: { cwd: string; maxBuffer: number }) {
+  try {
+    return await run("valgrind", args, options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new Error("valgrind is not installed (Debian: apt-get install valgrind)");
+    throw error;
+  }
 }
 
 /** Runs `jobs` at most `width` at a time. */
