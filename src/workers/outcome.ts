@@ -1,4 +1,5 @@
 import type { Failure } from "../policy/classify.js";
+import type { RunStop } from "./run-stop.js";
 
 // What an attempt came to, as a value (see attempt.ts), and why the pool may stop a run.
 
@@ -43,16 +44,11 @@ export class LeaseLost extends ClaimLost {
   override name = "LeaseLost";
 }
 
-/** Why a run was stopped, if it was: a `RunStop`'s, or an AbortSignal's. */
-export interface Stopped {
-  readonly reason: unknown;
-}
-
 /**
  * The run's claim is void, rolled back (see pass-batch.ts) or its lease lost: nothing it does may
  * be written.
  */
-export function voided(stop: Stopped): boolean {
+export function voided(stop: RunStop): boolean {
   return stop.reason instanceof ClaimLost;
 }
 
@@ -60,7 +56,7 @@ export function voided(stop: Stopped): boolean {
  * A run stopped by shutdown or cancel is no failure of the task: its outcome, or undefined when
  * the pool did not stop it.
  */
-export function stoppedByPool(stop: Stopped): Outcome | undefined {
+export function stoppedByPool(stop: RunStop): Outcome | undefined {
   // Nothing of the run is stored (its attempt's id may be another's by now): nothing to write.
   if (voided(stop)) return SETTLED_OUTCOME;
   if (stop.reason instanceof ShutdownAbort) return { kind: "shutdown" };

@@ -6,26 +6,26 @@
  * checks read `reason`, which makes nothing.
  */
 export class RunStop {
-  private stoppedWith: { reason: Error } | undefined;
+  private stoppedFor: Error | undefined;
   private controller: AbortController | undefined;
 
   /** Why the run was stopped; undefined while it may go on. */
   get reason(): Error | undefined {
-    return this.stoppedWith?.reason;
+    return this.stoppedFor;
   }
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this.stoppedWith !== undefined) this.controller.abort(this.stoppedWith.reason);
+      if (this.stoppedFor !== undefined) this.controller.abort(this.stoppedFor);
     }
     return this.controller.signal;
   }
 
   /** Stops the run; the first reason stands, as an AbortController's does. */
   abort(reason: Error): void {
-    if (this.stoppedWith !== undefined) return;
-    this.stoppedWith = { reason };
+    if (this.stoppedFor !== undefined) return;
+    this.stoppedFor = reason;
     this.controller?.abort(reason);
   }
 }

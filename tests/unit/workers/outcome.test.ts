@@ -6,11 +6,12 @@ import {
   stoppedByPool,
   voided,
 } from "../../../src/workers/outcome.js";
+import { RunStop } from "../../../src/workers/run-stop.js";
 
-function abortedWith(reason?: unknown): AbortSignal {
-  const controller = new AbortController();
-  if (reason !== undefined) controller.abort(reason);
-  return controller.signal;
+function abortedWith(reason?: Error): RunStop {
+  const stop = new RunStop();
+  if (reason !== undefined) stop.abort(reason);
+  return stop;
 }
 
 describe("what a run stopped by the pool comes to", () => {
