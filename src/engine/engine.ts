@@ -13,7 +13,7 @@ import {
   planFiling,
   type RawRequest,
 } from "../intake/intake.js";
-import { type CheckSummary, runChecks } from "../monitor/checker.js";
+import { type CheckerDeps, type CheckSummary, runChecks } from "../monitor/checker.js";
 import { Heartbeat, onOtherConfigs, thisProcess } from "./heartbeat.js";
 import { ModelQuestions } from "./models.js";
 import { type MonitorSchedule, startMonitor } from "./monitor-schedule.js";
@@ -132,18 +132,20 @@ export class Engine extends EngineReads {
     return this.asked;
   }
 
+  /** What the status checker reads and writes, scheduled or run on demand. */
+  private checkerDeps(): CheckerDeps {
+    const { monitor: queries, outbox, processes } = this.parts.store;
+    return { config: this.config, queries, outbox, processes, logger: this.logger };
+  }
+
   /** The status checker on its schedule. */
   private checkerJob(): RoleWork {
     return {
       // Created on start, not before: croner starts its timer as soon as the job exists.
       start: () => {
         this.monitor = startMonitor({
-          config: this.config,
-          queries: this.parts.store.monitor,
-          outbox: this.parts.store.outbox,
-          processes: this.parts.store.processes,
+          ...this.checkerDeps(),
           clock: this.clock,
-          logger: this.logger,
           onRun: (summary) => {
             for (const listener of this.checkListeners) listener(summary);
           },
@@ -309,10 +311,7 @@ export class Engine extends EngineReads {
   /** Runs the status checker now (on demand, or on a simulated clock). */
   async checkNow(): Promise<CheckSummary> {
     if (this.monitor !== undefined) return this.monitor.runNow();
-    const { config, logger } = this;
-    const { monitor: queries, outbox, processes } = this.parts.store;
-    const deps = { config, queries, outbox, processes, logger };
-    const summary = await runChecks(deps, this.clock.now());
+    const summary = await runChecks(this.checkerDeps(), this.clock.now());
     for (const listener of this.checkListeners) listener(summary);
     return summary;
   }

@@ -1,26 +1,12 @@
 import { Cron } from "croner";
-import type { Config } from "../config/schema.js";
 import { type Clock, systemClock } from "../core/clock.js";
-import { type Logger, silentLogger } from "../core/log.js";
-import type { Outbox } from "../core/outbox.js";
-import {
-  type CheckerDeps,
-  type CheckerSettings,
-  type CheckSummary,
-  runChecks,
-} from "../monitor/checker.js";
+import { silentLogger } from "../core/log.js";
+import { type CheckerDeps, type CheckSummary, runChecks } from "../monitor/checker.js";
 import { StayHistory } from "../monitor/history.js";
-import type { MonitorStore } from "../monitor/store.js";
 
-export interface MonitorOptions {
-  config: Config;
-  queries: MonitorStore<"async">;
-  /** On the same store as `queries`: messages commit with the anomalies. */
-  outbox: Outbox<"async">;
-  processes: CheckerDeps["processes"];
+/** What the checker reads and writes (its history is the schedule's own), and when it runs. */
+export interface MonitorOptions extends Omit<CheckerDeps, "history"> {
   clock?: Clock;
-  logger?: Logger;
-  settings?: Partial<CheckerSettings>;
   /** Told after every run, scheduled or on demand (metrics, the console). */
   onRun?: (summary: CheckSummary) => void;
 }
@@ -41,15 +27,7 @@ export function startMonitor(options: MonitorOptions): MonitorSchedule {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const history = new StayHistory({ ...options.settings?.history });
-  const deps = {
-    config: options.config,
-    queries: options.queries,
-    outbox: options.outbox,
-    processes: options.processes,
-    history,
-    logger,
-    settings: options.settings,
-  };
+  const deps: CheckerDeps = { ...options, history, logger };
 
   const runNow = async (): Promise<CheckSummary> => {
     const summary = await runChecks(deps, clock.now());

@@ -188,10 +188,11 @@ async function gather(
     partial,
     () => [queries.unanswered(now - ruleSettings.remindAfterMs, problems)],
   );
-  const processes = await attempt(problems, "processes", async () => {
-    const { live } = await deps.processes.list(STALE_AFTER_MS);
-    return live.map(({ host, pid, config }) => ({ host, pid, config }));
-  });
+  const processes = await attempt(
+    problems,
+    "processes",
+    async () => (await deps.processes.list(STALE_AFTER_MS)).live,
+  );
   if (processes === undefined) partial.add("processes.config_drift");
   return {
     snapshot: {
