@@ -9,7 +9,8 @@
  * this bench's process-phase.ts and support/ copied in; this checkout alone by default) has its process-phase.ts
  * bundled (see `bundle`) and run under `valgrind --tool=cachegrind --cache-sim=no`, with
  * `node --predictable` (V8's collector on the main thread and its heuristics fixed, so a run's
- * count repeats within a few tenths of a percent), at two N. The difference of the two counts
+ * count repeats within a few tenths of a percent at C=8; at C=1, where the passes' bursts follow
+ * wall time, within about 4 %: docs/performance.md, session 24), at two N. The difference of the two counts
  * over the difference of the N is what one more task costs: the start-up (opening the database,
  * training the classifier on the first request) cancels out. Everything the process runs is
  * counted, the collector and the checkpoint thread included. Other load on the host changes
