@@ -65,6 +65,22 @@ export function byLiveness(
   return { live, stale };
 }
 
+/**
+ * What a status view says a live process works: its categories when it claims fewer than the
+ * live processes together (a `steward worker --categories` host beside a `serve` that works
+ * them all), else nothing (one set of categories everywhere is the rule, said by nothing).
+ */
+export function narrowerWork(
+  entry: Pick<ProcessEntry, "categories">,
+  live: readonly Pick<ProcessEntry, "categories">[],
+): string | undefined {
+  const together = new Set(live.flatMap((each) => each.categories));
+  if (entry.categories.length >= together.size) return undefined;
+  return entry.categories.length === 0
+    ? "works no category"
+    : `works ${entry.categories.join(", ")}`;
+}
+
 /** The entry's own fields, nothing more an object passed as one may carry. */
 export function entryFields(entry: ProcessEntry): ProcessEntry {
   const { id, host, pid, roles, categories, version, config } = entry;

@@ -1,5 +1,6 @@
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS, type FilledFields } from "../../core/brief.js";
 import { attemptsHeading } from "../../core/figures.js";
+import { narrowerWork } from "../../core/processes.js";
 import type { StateCount } from "../../core/states.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task, type TaskEvent } from "../../core/task.js";
@@ -66,12 +67,14 @@ function processLines({ processes, now }: Pick<Overview, "processes" | "now">): 
   const mixedConfig = new Set(live.map((entry) => entry.config)).size > 1;
   for (const entry of live) {
     const roles = entry.roles.length === 0 ? "no roles" : entry.roles.join(", ");
+    const work = narrowerWork(entry, live);
     const version = mixed ? ` · ${versionOf(entry.version)}` : "";
     const config = mixedConfig
       ? ` · config ${entry.config === "" ? "not known" : entry.config}`
       : "";
     lines.push(
       `    ${entry.host} pid ${entry.pid}${version}${config} · ${roles}` +
+        (work === undefined ? "" : ` · ${work}`) +
         ` · up ${duration(now - entry.startedAt)} · beat ${duration(now - entry.heartbeatAt)} ago`,
     );
   }

@@ -3,6 +3,7 @@ import { formatDuration } from "../../config/duration.js";
 import type { Attempt } from "../../core/attempt.js";
 import { BRIEF_FIELD_LABELS, BRIEF_FIELDS } from "../../core/brief.js";
 import { attemptsHeading } from "../../core/figures.js";
+import { narrowerWork, type ProcessEntry } from "../../core/processes.js";
 import type { StateCount } from "../../core/states.js";
 import { formatEscalationId, formatTaskId, TASK_STATES } from "../../core/states.js";
 import { briefOf, type Task } from "../../core/task.js";
@@ -67,10 +68,14 @@ export function overviewEmbed(snapshot: StatusSnapshot): APIEmbed {
       `\`${entry.worker}\`${entry.since === undefined ? "" : ` since ${absoluteTime(entry.since)}`}${entry.error ? `: ${shortLiteral(entry.error, 120)}` : ""}`,
   );
   // Host names are the machines' own, not task text, but still shown literally.
+  const worksOf = (entry: ProcessEntry) => {
+    const work = narrowerWork(entry, snapshot.processes.live);
+    return work === undefined ? "" : ` · ${work}`;
+  };
   const processes = [
     ...snapshot.processes.live.map(
       (entry) =>
-        `${shortLiteral(entry.host, 60)} pid ${entry.pid} · ${entry.roles.join(", ") || "no roles"} · beat ${formatDuration(Math.max(0, snapshot.now - entry.heartbeatAt))} ago`,
+        `${shortLiteral(entry.host, 60)} pid ${entry.pid} · ${entry.roles.join(", ") || "no roles"}${worksOf(entry)} · beat ${formatDuration(Math.max(0, snapshot.now - entry.heartbeatAt))} ago`,
     ),
     ...snapshot.processes.stale.map(
       (entry) =>

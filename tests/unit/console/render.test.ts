@@ -448,6 +448,23 @@ describe("status", () => {
     ]);
   });
 
+  it("a worker host that claims fewer categories than the processes together says which", () => {
+    const serve = { ...hostOn("app", "0.2.0"), categories: ["support", "content", "research"] };
+    const gpu = { ...hostOn("gpu", "0.2.0"), categories: ["research"] };
+    const idle = { ...hostOn("spare", "0.2.0"), categories: [] };
+    expect(processesOf([serve, gpu, idle]).slice(-4)).toEqual([
+      "  Processes:",
+      "    app pid 1 · no roles · up 1m 5s · beat 2s ago",
+      "    gpu pid 1 · no roles · works research · up 1m 5s · beat 2s ago",
+      "    spare pid 1 · no roles · works no category · up 1m 5s · beat 2s ago",
+    ]);
+    // Every process on the same categories: nothing to tell apart, nothing said.
+    expect(processesOf([hostOn("app", "0.2.0"), hostOn("gpu", "0.2.0")]).slice(-2)).toEqual([
+      "    app pid 1 · no roles · up 1m 5s · beat 2s ago",
+      "    gpu pid 1 · no roles · up 1m 5s · beat 2s ago",
+    ]);
+  });
+
   it("the detail shows the brief, the routing trace, the attempts and the timeline", () => {
     const text = statusDetail(
       detail(
