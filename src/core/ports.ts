@@ -108,6 +108,20 @@ export interface AttemptEnd {
   meta?: Record<string, unknown>;
 }
 
+/** How an attempt ends (`QueueRepository.endAttempt`). */
+export interface AttemptEnding extends AttemptEnd {
+  attemptId: number;
+  outcome: Attempt["outcome"];
+}
+
+/** A task's move through consecutive states, as `TaskRepository.advance` takes it. */
+export interface TaskMove {
+  taskId: number;
+  steps: readonly TransitionStep[];
+  /** The row as the caller holds it: the move is refused if the task left its state. */
+  stored?: Task;
+}
+
 /** A worker paused by a systemic failure: its tasks wait while probes check it. */
 export interface Incident {
   id: number;
@@ -156,6 +170,12 @@ export interface QueueRepository<M extends StorageMode = "sync"> {
   /** Of `ids`, the tasks `owner` still holds go back to the queue (as `recoverLeases`). */
   requeueHeld(ids: readonly number[], owner: Actor, reason: string): Answer<M, Task[]>;
   finishAttempt(attemptId: number, outcome: Attempt["outcome"], end?: AttemptEnd): Answer<M, void>;
+  /**
+   * Moves a task (as `TaskRepository.advance`) and ends its attempt, in one write: a completion's
+   * two changes, one statement on PostgreSQL. Refused with `task_moved` as the move is, the
+   * attempt then left as it was. Returns the task as moved.
+   */
+  endAttempt(move: TaskMove, ending: AttemptEnding): Answer<M, Task>;
   attemptsOf(taskId: number): Answer<M, Attempt[]>;
   /** Incidents not yet resolved. */
   openIncidents(): Answer<M, Incident[]>;

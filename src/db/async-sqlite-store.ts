@@ -95,6 +95,7 @@ const QUEUE_METHODS: MethodNames<QueueRepository> = {
   recoverStopped: "write",
   requeueHeld: "write",
   finishAttempt: "write",
+  endAttempt: "write",
   attemptsOf: "read",
   openIncidents: "read",
   openIncident: "write",

@@ -15,8 +15,10 @@ import {
 import type { Clock } from "../core/clock.js";
 import type {
   AttemptEnd,
+  AttemptEnding,
   Claimed,
   QueueRepository,
+  TaskMove,
   TransitionStep,
   WriteOptions,
 } from "../core/ports.js";
@@ -246,6 +248,18 @@ export class QueueStore implements QueueRepository {
       details.error ?? null,
       encode(attempts.meta, details.meta ?? null),
       attemptId,
+    );
+  }
+
+  endAttempt(move: TaskMove, ending: AttemptEnding): Task {
+    // Part of the caller's write as it is (no savepoint): a failure fails it, as two calls would.
+    return this.tasks.write(
+      () => {
+        const moved = this.tasks.advance(move.taskId, move.steps, move.stored);
+        this.finishAttempt(ending.attemptId, ending.outcome, ending);
+        return moved;
+      },
+      { undo: "all" },
     );
   }
 

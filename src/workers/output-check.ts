@@ -161,18 +161,21 @@ export class OutputCheck {
     result: WorkerResult,
     straight?: { reviewing: TransitionStep; claimed: Task },
   ): Promise<Task> {
-    const { tasks, queue, hooks } = this.deps;
+    const { queue, hooks } = this.deps;
     const done: TransitionStep = {
       to: "done",
       actor: "system",
       reason: "output passed review",
       patch: { leaseOwner: null, leaseExpiresAt: null, failureClass: null, lastError: null },
     };
-    const completed =
-      straight === undefined
-        ? await tasks.advance(taskId, [done])
-        : await tasks.advance(taskId, [straight.reviewing, done], straight.claimed);
-    await queue.finishAttempt(attemptId, "succeeded", { meta: result.meta });
+    const completed = await queue.endAttempt(
+      {
+        taskId,
+        steps: straight === undefined ? [done] : [straight.reviewing, done],
+        stored: straight?.claimed,
+      },
+      { attemptId, outcome: "succeeded", meta: result.meta },
+    );
     return (await hooks.onDone?.(completed)) ?? completed;
   }
 }

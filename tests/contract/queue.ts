@@ -292,6 +292,54 @@ export function queueContract(open: OpenStore): void {
       ]);
     });
 
+    it("endAttempt moves the task and ends its attempt in one write, or neither once the task moved on", async () => {
+      const { store, clock } = opened();
+      const task = await queued(store);
+      const [claimed] = await store.queue.claim("content", "w", 1, "me", LEASE);
+      clock.advance(2_000);
+      const toDone = [
+        { to: "reviewing" as const, actor: "w", reason: "output ready", patch: { output: "ok" } },
+        { to: "done" as const, actor: "system", reason: "passed", patch: { leaseOwner: null } },
+      ];
+
+      const done = await store.queue.endAttempt(
+        { taskId: task.id, steps: toDone, stored: claimed!.task },
+        { attemptId: claimed!.attemptId, outcome: "succeeded", meta: { tokens: 12 } },
+      );
+
+      expect(done).toMatchObject({ id: task.id, state: "done", output: "ok", leaseOwner: null });
+      expect((await store.tasks.events(task.id)).map(({ to }) => to)).toEqual([
+        "queued",
+        "running",
+        "reviewing",
+        "done",
+      ]);
+      expect(await store.queue.attemptsOf(task.id)).toEqual([
+        expect.objectContaining({
+          outcome: "succeeded",
+          endedAt: clock.now(),
+          failureClass: null,
+          error: null,
+          meta: { tokens: 12 },
+        }),
+      ]);
+
+      // Cancelled while it ran: the completion as the run held the task is refused whole.
+      const other = await queued(store);
+      const [running] = await store.queue.claim("content", "w", 1, "me", LEASE);
+      await store.tasks.transition(other.id, "cancelled", { actor: "op", reason: "no longer" });
+      await expect(
+        store.queue.endAttempt(
+          { taskId: other.id, steps: toDone, stored: running!.task },
+          { attemptId: running!.attemptId, outcome: "succeeded" },
+        ),
+      ).rejects.toMatchObject({ code: "task_moved" });
+      expect((await store.tasks.require(other.id)).state).toBe("cancelled");
+      expect((await store.queue.attemptsOf(other.id)).map(({ outcome }) => outcome)).toEqual([
+        "running",
+      ]);
+    });
+
     it("attempts are listed by number, one per claim", async () => {
       const { store } = opened();
       const task = await queued(store);

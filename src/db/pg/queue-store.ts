@@ -4,9 +4,11 @@ import type { Attempt } from "../../core/attempt.js";
 import type { Clock } from "../../core/clock.js";
 import type {
   AttemptEnd,
+  AttemptEnding,
   Claimed,
   Incident,
   QueueRepository,
+  TaskMove,
   TransitionStep,
 } from "../../core/ports.js";
 import type { Actor } from "../../core/states.js";
@@ -220,6 +222,10 @@ export class PgQueueStore implements QueueRepository<"async"> {
       error: end.error ?? null,
       meta: asJson(end.meta),
     });
+  }
+
+  endAttempt(move: TaskMove, ending: AttemptEnding): Promise<Task> {
+    return this.tasks.endingAttempt(move, ending);
   }
 
   attemptsOf(taskId: number): Promise<Attempt[]> {

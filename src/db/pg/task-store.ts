@@ -3,7 +3,9 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import type { Clock } from "../../core/clock.js";
 import { StewardError } from "../../core/errors.js";
 import type {
+  AttemptEnding,
   NewTask,
+  TaskMove,
   TaskPatch,
   TaskRepository,
   TransitionRequest,
@@ -16,7 +18,7 @@ import { rowDecoder } from "../direct.js";
 import { EVENT_FIELDS, type EventField } from "../event-fields.js";
 import { freshTask } from "../fresh-task.js";
 import { asJson, PreparedVariants, placeholder, placeholders } from "./prepared.js";
-import { type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
+import { attempts, type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import type { Queryable, Transactions } from "./transactions.js";
 import { notifyWork } from "./wakeups.js";
 
@@ -72,12 +74,30 @@ function eventRows(count: number): Record<EventField, SQL>[] {
   );
 }
 
+/** The placeholders of an attempt's end, in a move that ends one (`ending`), by column. */
+const ENDING = {
+  endedAt: placeholder("endingAt"),
+  outcome: placeholder("endingOutcome"),
+  failureClass: placeholder("endingFailureClass"),
+  error: placeholder("endingError"),
+  meta: placeholder("endingMeta"),
+};
+
 /**
  * A move, in one statement (one round trip): the update of the row, the columns `written` lists,
  * if the task is still in the state left and held by the same lease owner (or none); and then
- * only, its `count` events (a data-modifying CTE). Returns the row as it now is, if moved.
+ * only, its `count` events (a data-modifying CTE), and with `ending` the end of its attempt
+ * (another). Returns the row as it now is, if moved.
  */
-function prepareMove({ written, count }: { written: string; count: number }) {
+function prepareMove({
+  written,
+  count,
+  ending,
+}: {
+  written: string;
+  count: number;
+  ending: boolean;
+}) {
   const build = (db: Queryable) => {
     const update = db
       .update(tasks)
@@ -104,7 +124,14 @@ function prepareMove({ written, count }: { written: string; count: number }) {
       EVENT_FIELDS.map((field) => sql.identifier(taskEvents[field].name)),
       sql`, `,
     );
-    const statement = sql`with moved as (${update.getSQL()}), logged as (insert into ${taskEvents} (${columns}) select * from (values ${sql.join(rows, sql`, `)}) as events where exists (select 1 from moved)) select * from moved`;
+    const ended = ending
+      ? sql`, ended as (${db
+          .update(attempts)
+          .set(ENDING)
+          .where(and(eq(attempts.id, placeholder("endingId")), sql`exists (select 1 from moved)`))
+          .getSQL()})`
+      : sql``;
+    const statement = sql`with moved as (${update.getSQL()}), logged as (insert into ${taskEvents} (${columns}) select * from (values ${sql.join(rows, sql`, `)}) as events where exists (select 1 from moved))${ended} select * from moved`;
     return DIALECT.sqlToQuery(statement);
   };
   return { build: (db: Queryable) => ({ toSQL: () => build(db) }), decode: decodeTask };
@@ -118,8 +145,8 @@ export const decodeTask = rowDecoder<Task>(TASK_COLUMNS);
 const EVENTS = new PreparedVariants("steward_task_events", prepareEvents);
 /** A move, per list of columns written and count of steps (`${written}|${count}`). */
 const MOVES = new PreparedVariants("steward_task_move", (variant: string) => {
-  const [written, count] = variant.split("|");
-  return prepareMove({ written: written!, count: Number(count) });
+  const [written, count, ending] = variant.split("|");
+  return prepareMove({ written: written!, count: Number(count), ending: ending === "ending" });
 });
 
 /** An event as a move or a claim writes it. */
@@ -219,7 +246,19 @@ export class PgTaskStore implements TaskRepository<"async"> {
    * and the write); with it, the write itself checks the state and the lease owner
    * (`task_moved` if either changed: a run requeued and claimed again is another's).
    */
-  async advance(id: number, steps: readonly TransitionStep[], stored?: Task): Promise<Task> {
+  advance(id: number, steps: readonly TransitionStep[], stored?: Task): Promise<Task> {
+    return this.moveThrough({ taskId: id, steps, stored });
+  }
+
+  /** `move`, and the end of its attempt in the same statement (`QueueRepository.endAttempt`). */
+  endingAttempt(move: TaskMove, ending: AttemptEnding): Promise<Task> {
+    return this.moveThrough(move, ending);
+  }
+
+  private async moveThrough(
+    { taskId: id, steps, stored }: TaskMove,
+    ending?: AttemptEnding,
+  ): Promise<Task> {
     if (steps.length === 0) throw new Error("advance needs at least one step");
     if (stored !== undefined) this.check(id, stored.state, steps);
     return this.transactions.atomic(async () => {
@@ -231,7 +270,8 @@ export class PgTaskStore implements TaskRepository<"async"> {
       const written: Partial<NewTaskRow> = {};
       for (const step of steps) Object.assign(written, columnsOf(step.patch ?? {}));
       Object.assign(written, { state: to, updatedAt: now, stateSince: now });
-      const [moved] = await this.move(id, current, written, eventsOf(id, current, steps, now));
+      const events = eventsOf(id, current, steps, now);
+      const [moved] = await this.move(id, current, written, events, ending);
       if (moved === undefined)
         throw new StewardError("task_moved", `${formatTaskId(id)} is no longer ${current.state}`);
       await this.announceQueued(moved);
@@ -340,12 +380,22 @@ export class PgTaskStore implements TaskRepository<"async"> {
     from: Held,
     written: Partial<NewTaskRow>,
     events: readonly EventRow[],
+    ending?: AttemptEnding,
   ): Promise<Task[]> {
-    const statement = MOVES.of(`${Object.keys(written).join(",")}|${events.length}`);
+    const variant = `${Object.keys(written).join(",")}|${events.length}`;
+    const statement = MOVES.of(ending === undefined ? variant : `${variant}|ending`);
     const values = jsonColumns(written);
     values.whereId = id;
     values.whereState = from.state;
     values.whereOwner = from.leaseOwner;
+    if (ending !== undefined) {
+      values.endingId = ending.attemptId;
+      values.endingAt = this.clock.now();
+      values.endingOutcome = ending.outcome;
+      values.endingFailureClass = ending.failureClass ?? null;
+      values.endingError = ending.error ?? null;
+      values.endingMeta = asJson(ending.meta);
+    }
     return statement.run(this.transactions, eventValues(events, values));
   }
 }
