@@ -143,7 +143,10 @@ const DIALECT = new PgDialect();
 export const decodeTask = rowDecoder<Task>(TASK_COLUMNS);
 /** Events inserted on their own, per count of rows (a move's go with its update). */
 const EVENTS = new PreparedVariants("steward_task_events", prepareEvents);
-/** A move, per list of columns written and count of steps (`${written}|${count}`). */
+/**
+ * A move, per list of columns written and count of steps (`${written}|${count}`), and with
+ * `|ending` the end of its attempt (`endingAttempt`).
+ */
 const MOVES = new PreparedVariants("steward_task_move", (variant: string) => {
   const [written, count, ending] = variant.split("|");
   return prepareMove({ written: written!, count: Number(count), ending: ending === "ending" });
