@@ -14,8 +14,9 @@ import type {
 import type { Actor } from "../../core/states.js";
 import type { Task } from "../../core/task.js";
 import { requeueStep } from "../requeue-step.js";
+import { attemptEndColumns, fillAttemptEnd } from "./attempt-end.js";
 import { lockUntilCommit } from "./locks.js";
-import { asJson, Prepared, placeholder, placeholders } from "./prepared.js";
+import { Prepared, placeholder } from "./prepared.js";
 import { attempts, incidents, processes, tasks } from "./schema.js";
 import { HOLDING_LEASE, QUEUED, RETRY_WAITING } from "./task-conditions.js";
 import { decodeTask, insertEvents, type PgTaskStore, TASK_COLUMNS } from "./task-store.js";
@@ -28,7 +29,7 @@ const CLAIM_ORDER = [sql`${tasks.priority} DESC NULLS LAST`, asc(tasks.nextRunAt
 const FINISH_ATTEMPT = new Prepared("steward_finish_attempt", (db) =>
   db
     .update(attempts)
-    .set(placeholders("endedAt", "outcome", "failureClass", "error", "meta"))
+    .set(attemptEndColumns())
     .where(eq(attempts.id, placeholder("id"))),
 );
 
@@ -214,14 +215,8 @@ export class PgQueueStore implements QueueRepository<"async"> {
     outcome: Attempt["outcome"],
     end: AttemptEnd = {},
   ): Promise<void> {
-    await FINISH_ATTEMPT.run(this.transactions, {
-      id: attemptId,
-      endedAt: this.clock.now(),
-      outcome,
-      failureClass: end.failureClass ?? null,
-      error: end.error ?? null,
-      meta: asJson(end.meta),
-    });
+    const values = fillAttemptEnd({ id: attemptId }, this.clock.now(), outcome, end);
+    await FINISH_ATTEMPT.run(this.transactions, values);
   }
 
   endAttempt(move: TaskMove, ending: AttemptEnding): Promise<Task> {

@@ -17,6 +17,7 @@ import type { Task, TaskEvent } from "../../core/task.js";
 import { rowDecoder } from "../direct.js";
 import { EVENT_FIELDS, type EventField } from "../event-fields.js";
 import { freshTask } from "../fresh-task.js";
+import { attemptEndColumns, fillAttemptEnd } from "./attempt-end.js";
 import { asJson, PreparedVariants, placeholder, placeholders } from "./prepared.js";
 import { attempts, type NewTaskRow, type TaskRow, taskEvents, tasks } from "./schema.js";
 import type { Queryable, Transactions } from "./transactions.js";
@@ -74,14 +75,8 @@ function eventRows(count: number): Record<EventField, SQL>[] {
   );
 }
 
-/** The placeholders of an attempt's end, in a move that ends one (`ending`), by column. */
-const ENDING = {
-  endedAt: placeholder("endingAt"),
-  outcome: placeholder("endingOutcome"),
-  failureClass: placeholder("endingFailureClass"),
-  error: placeholder("endingError"),
-  meta: placeholder("endingMeta"),
-};
+/** The placeholders of an attempt's end in a move that ends one (`ending`). */
+const ENDING = "ending_";
 
 /**
  * A move, in one statement (one round trip): the update of the row, the columns `written` lists,
@@ -127,8 +122,10 @@ function prepareMove({
     const ended = ending
       ? sql`, ended as (${db
           .update(attempts)
-          .set(ENDING)
-          .where(and(eq(attempts.id, placeholder("endingId")), sql`exists (select 1 from moved)`))
+          .set(attemptEndColumns(ENDING))
+          .where(
+            and(eq(attempts.id, placeholder(`${ENDING}id`)), sql`exists (select 1 from moved)`),
+          )
           .getSQL()})`
       : sql``;
     const statement = sql`with moved as (${update.getSQL()}), logged as (insert into ${taskEvents} (${columns}) select * from (values ${sql.join(rows, sql`, `)}) as events where exists (select 1 from moved))${ended} select * from moved`;
@@ -392,12 +389,8 @@ export class PgTaskStore implements TaskRepository<"async"> {
     values.whereState = from.state;
     values.whereOwner = from.leaseOwner;
     if (ending !== undefined) {
-      values.endingId = ending.attemptId;
-      values.endingAt = this.clock.now();
-      values.endingOutcome = ending.outcome;
-      values.endingFailureClass = ending.failureClass ?? null;
-      values.endingError = ending.error ?? null;
-      values.endingMeta = asJson(ending.meta);
+      values[`${ENDING}id`] = ending.attemptId;
+      fillAttemptEnd(values, this.clock.now(), ending.outcome, ending, ENDING);
     }
     return statement.run(this.transactions, eventValues(events, values));
   }
